@@ -1,0 +1,60 @@
+/**
+ * Names and ARNs that cross accounts, derived from the inventory by pure functions. Stacks never
+ * reference each other's resources: in CDKTF a cross-stack reference becomes remote-state reads,
+ * which across accounts means cross-account state access. Everything here is deterministic.
+ */
+import type { OrgInventory } from './inventory';
+
+type Naming = Pick<OrgInventory, 'namePrefix'>;
+
+/** Name of the central security event bus (security account, home region). */
+export const centralBusName = (inv: Naming): string => `${inv.namePrefix}-security`;
+
+export const centralBusArn = (inv: OrgInventory): string =>
+  `arn:aws:events:${inv.homeRegion}:${inv.securityAccountId}:event-bus/${centralBusName(inv)}`;
+
+/** Role EventBridge assumes in each member account to put events on the central bus. */
+export const forwarderRoleName = (inv: Naming): string => `${inv.namePrefix}-forwarder`;
+
+/** Role the central remediation function assumes in member accounts. */
+export const remediationRoleName = (inv: Naming): string => `${inv.namePrefix}-remediation`;
+
+/** Read-only role (tags, describe calls) the central handlers assume in member accounts. */
+export const readOnlyRoleName = (inv: Naming): string => `${inv.namePrefix}-readonly`;
+
+/** Prefix of every EventBridge rule vigil owns (member forwarding and central routing). */
+export const ruleNamePrefix = (inv: Naming): string => `${inv.namePrefix}-`;
+
+export const deployRoleArn = (inv: OrgInventory, accountId: string): string =>
+  `arn:aws:iam::${accountId}:role/${inv.deployRoleName}`;
+
+export const roleArn = (accountId: string, roleName: string): string => `arn:aws:iam::${accountId}:role/${roleName}`;
+
+/** The organization trail (management account, home region). */
+export const trailName = (inv: Naming): string => `${inv.namePrefix}-org-trail`;
+
+export const trailArn = (inv: OrgInventory): string =>
+  `arn:aws:cloudtrail:${inv.homeRegion}:${inv.managementAccountId}:trail/${trailName(inv)}`;
+
+/** Trail bucket in the log-archive account; bucket names are global, so the account id is part of it. */
+export const trailBucketName = (inv: OrgInventory): string =>
+  `${inv.namePrefix}-org-trail-${inv.logArchiveAccountId}-${inv.homeRegion}`;
+
+/** Alias of the trail's KMS key (log-archive account, home region). */
+export const trailKeyAlias = (inv: Naming): string => `alias/${inv.namePrefix}-org-trail`;
+
+/**
+ * The trail is created in the management account but encrypts with a key in the log-archive
+ * account. A key ARN is random, so the trail names the key by its alias ARN, which KMS accepts
+ * cross-account for cryptographic operations.
+ */
+export const trailKeyAliasArn = (inv: OrgInventory): string =>
+  `arn:aws:kms:${inv.homeRegion}:${inv.logArchiveAccountId}:${trailKeyAlias(inv)}`;
+
+/** Stack ids are Terraform state identities: never rename them casually. */
+export const stackIds = {
+  logArchive: 'log-archive',
+  orgTrail: 'org-trail',
+  security: 'security',
+  member: (accountId: string): string => `member-${accountId}`,
+} as const;

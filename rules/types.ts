@@ -1,0 +1,92 @@
+/**
+ * The detection catalog's vocabulary. Detections are plain data: stacks derive forwarding and
+ * routing rules from them, handlers derive routing and remediation, docs and tests derive the rest.
+ */
+
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+export const SEVERITIES: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
+
+/** How a detection's remediation runs: never, alert only, after a human approves, or at once. */
+export type RemediationMode = 'off' | 'notify' | 'approve' | 'auto';
+
+/** Remediation actions vigil implements; everything else in the catalog is notify-only. */
+export type RemediationId =
+  | 'revoke-world-open-ingress'
+  | 'restore-bucket-public-access-block'
+  | 'restore-account-public-access-block'
+  | 'revert-policy-version'
+  | 'detach-admin-policy'
+  | 'restart-trail-logging'
+  | 'restore-forwarding-rule'
+  | 'cancel-key-deletion'
+  | 'restart-config-recorder';
+
+/** An EventBridge event pattern (JSON). */
+export type EventPattern = { readonly [key: string]: unknown };
+
+/** The two CloudTrail detail-types vigil forwards. */
+export const API_CALL = 'AWS API Call via CloudTrail';
+/**
+ * AWS documents `AWS Console Signin via CloudTrail`, many published patterns use `AWS Console Sign In
+ * via CloudTrail`. Sign-in detections match on source + eventName instead of either spelling.
+ */
+export const CONSOLE_SIGNIN = 'AWS Console Signin via CloudTrail';
+
+export interface ComplianceRefs {
+  /** CIS AWS Foundations Benchmark controls, e.g. `CIS 4.3 (v1.4+) / 3.3 (v1.2)`. */
+  readonly cis?: readonly string[];
+  /** AWS Security Hub controls, e.g. `CloudWatch.1`. */
+  readonly securityHub?: readonly string[];
+  readonly pciDss?: readonly string[];
+  readonly soc2?: readonly string[];
+  /** MITRE ATT&CK technique ids, e.g. `T1562.008`. */
+  readonly mitre?: readonly string[];
+}
+
+/**
+ * What the member accounts forward for a detection. Coarse on purpose: the precise test runs
+ * centrally. `api` entries are merged per service across detections; `pattern` entries are for
+ * detections that are not about specific API names (root activity, AccessDenied bursts).
+ */
+export type Forwarding =
+  | {
+      readonly kind: 'api';
+      /** EventBridge source, e.g. `aws.cloudtrail` (stored, not derived). */
+      readonly source: string;
+      /** CloudTrail eventSource, e.g. `cloudtrail.amazonaws.com`. */
+      readonly eventSource: string;
+      readonly eventNames: readonly string[];
+    }
+  | {
+      readonly kind: 'pattern';
+      /** Stable key (kebab-case), becomes part of the member rule name. */
+      readonly key: string;
+      readonly pattern: EventPattern;
+    };
+
+export interface Detection {
+  /** Stable id used in alerts, suppressions, metrics and rule names. Never rename; retire and add. */
+  readonly id: string;
+  readonly title: string;
+  readonly severity: Severity;
+  /** One or two sentences for the alert: why a human should care. */
+  readonly rationale: string;
+  readonly compliance: ComplianceRefs;
+  readonly forward: Forwarding;
+  /** The precise pattern of the central rule (one rule per detection). */
+  readonly pattern: EventPattern;
+  /**
+   * Name of a predicate (in the handlers' core) for what a pattern cannot express, such as
+   * correlated fields inside one array item. @default - the pattern alone decides
+   */
+  readonly predicate?: string;
+  /** @default - notify only */
+  readonly remediation?: { readonly action: RemediationId; readonly defaultMode: RemediationMode };
+  /**
+   * The events are read-only management events (or failed read-only calls), which EventBridge only
+   * delivers to rules in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS. @default false
+   */
+  readonly readOnlyEvents?: boolean;
+  /** The detection is about failed calls; others never alert on events with an errorCode. @default false */
+  readonly aboutFailures?: boolean;
+}
