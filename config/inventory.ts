@@ -188,7 +188,10 @@ export function inventoryProblems(raw: unknown): InventoryProblem[] {
   } else {
     rawOus.forEach((ou, i) => {
       const p = `organizationalUnits[${i}].`;
-      if (!isRecord(ou)) return add(`organizationalUnits[${i}]`, `expected an object, got ${show(ou)}`);
+      if (!isRecord(ou)) {
+        add(`organizationalUnits[${i}]`, `expected an object, got ${show(ou)}`);
+        return;
+      }
       const id = str(ou, 'id', p, OU_ID, "an OU id like 'ou-ab12-cdef3456'");
       str(ou, 'name', p);
       str(ou, 'parentId', p, undefined, 'the parent OU id or the root id');
@@ -229,7 +232,10 @@ export function inventoryProblems(raw: unknown): InventoryProblem[] {
   } else {
     rawAccounts.forEach((acct, i) => {
       const p = `accounts[${i}].`;
-      if (!isRecord(acct)) return add(`accounts[${i}]`, `expected an object, got ${show(acct)}`);
+      if (!isRecord(acct)) {
+        add(`accounts[${i}]`, `expected an object, got ${show(acct)}`);
+        return;
+      }
       const id = str(acct, 'id', p, ACCOUNT_ID, 'a 12-digit account id');
       str(acct, 'name', p);
       const ou = str(acct, 'ou', p, undefined, 'the id of the account’s OU (or the root id)');

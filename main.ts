@@ -1,0 +1,37 @@
+/**
+ * Composition root: validate the org inventory, derive data from the catalog, create one stack per
+ * Terraform state, synth. Wiring only; all decisions live in config/, rules/ and stacks/.
+ */
+import { App } from 'cdktf';
+import { loadInventory } from './config/load';
+import { stackIds } from './config/naming';
+import { forwardingPatterns } from './rules/patterns';
+import { CATALOG } from './rules/catalog';
+import { LogArchiveStack } from './stacks/log-archive-stack';
+import { MemberStack } from './stacks/member-stack';
+import { OrgTrailStack } from './stacks/org-trail-stack';
+import { SecurityStack } from './stacks/security-stack';
+
+/** Builds every stack of the organization into `app`. Exported for tests and the benchmark. */
+export function buildApp(app: App, inventoryFile = process.env['VIGIL_INVENTORY'] ?? 'config/org.json'): App {
+  const inventory = loadInventory(inventoryFile);
+  const patterns = forwardingPatterns(CATALOG);
+  new LogArchiveStack(app, stackIds.logArchive, { inventory });
+  new OrgTrailStack(app, stackIds.orgTrail, { inventory });
+  new SecurityStack(app, stackIds.security, { inventory, catalog: CATALOG });
+  for (const account of [...inventory.accounts].sort((a, b) => a.id.localeCompare(b.id))) {
+    new MemberStack(app, stackIds.member(account.id), { inventory, account, patterns });
+  }
+  return app;
+}
+
+if (require.main === module) {
+  try {
+    // Stack traces in construct metadata only bloat the output (and make it machine-specific).
+    buildApp(new App({ stackTraces: false })).synth();
+  } catch (err) {
+    // A config mistake stops synth before anything is written, with every problem listed.
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,165 @@
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import type { Construct } from 'constructs';
+import type { OrgInventory } from '../config/inventory';
+import { trailArn, trailBucketName, trailKeyAlias } from '../config/naming';
+import { policyDocument } from '../constructs/policy-document';
+import { VigilStack } from './vigil-stack';
+
+export interface LogArchiveStackProps {
+  readonly inventory: OrgInventory;
+}
+
+/** Defaults of the trail bucket lifecycle (see TrailSettings in config/inventory.ts). */
+export const TRAIL_LIFECYCLE_DEFAULTS = { transitionToGlacierDays: 90, expireAfterDays: 2557, noncurrentExpireAfterDays: 90 };
+
+/**
+ * The log-archive account: the organization trail's bucket and KMS key. Only the org trail
+ * (`aws:SourceArn`) may write, only under the organization's and the management account's
+ * `AWSLogs/` prefixes, only over TLS; the key encrypts only for that trail.
+ */
+export class LogArchiveStack extends VigilStack {
+  readonly bucketName: string;
+
+  constructor(scope: Construct, id: string, props: LogArchiveStackProps) {
+    const inv = props.inventory;
+    super(scope, id, { inventory: inv, accountId: inv.logArchiveAccountId, component: 'log-archive' });
+    const provider = this.provider;
+    const trail = trailArn(inv);
+    const lifecycle = { ...TRAIL_LIFECYCLE_DEFAULTS, ...inv.trail };
+    this.bucketName = trailBucketName(inv);
+    const bucketArn = `arn:aws:s3:::${this.bucketName}`;
+
+    const key = new KmsKey(this, 'trail-key', {
+      provider,
+      description: `Encrypts the ${inv.namePrefix} organization trail logs`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: policyDocument([
+        {
+          Sid: 'KeyAdministrationByAccount',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${inv.logArchiveAccountId}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+        {
+          // CloudTrail encrypts with the key only on behalf of the org trail: aws:SourceArn pins the
+          // trail, the encryption context pins trails of the management account.
+          Sid: 'CloudTrailEncryptOrgTrailOnly',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudtrail.amazonaws.com' },
+          Action: 'kms:GenerateDataKey*',
+          Resource: '*',
+          Condition: {
+            StringEquals: { 'aws:SourceArn': trail },
+            StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${inv.managementAccountId}:trail/*` },
+          },
+        },
+        {
+          Sid: 'CloudTrailDescribeKey',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudtrail.amazonaws.com' },
+          Action: 'kms:DescribeKey',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:SourceArn': trail } },
+        },
+        {
+          // Investigators in the security account read the logs; decrypt only what the trail wrote.
+          Sid: 'SecurityAccountDecryptTrailLogs',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${inv.securityAccountId}:root` },
+          Action: ['kms:Decrypt', 'kms:DescribeKey'],
+          Resource: '*',
+          Condition: {
+            StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${inv.managementAccountId}:trail/*` },
+          },
+        },
+      ]),
+    });
+    new KmsAlias(this, 'trail-key-alias', { provider, name: trailKeyAlias(inv), targetKeyId: key.keyId });
+
+    const bucket = new S3Bucket(this, 'trail-bucket', { provider, bucket: this.bucketName, forceDestroy: false });
+    new S3BucketVersioningA(this, 'trail-bucket-versioning', {
+      provider,
+      bucket: bucket.id,
+      versioningConfiguration: { status: 'Enabled' },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, 'trail-bucket-encryption', {
+      provider,
+      bucket: bucket.id,
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: key.arn },
+          bucketKeyEnabled: true,
+        },
+      ],
+    });
+    new S3BucketPublicAccessBlock(this, 'trail-bucket-public-access-block', {
+      provider,
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, 'trail-bucket-ownership', {
+      provider,
+      bucket: bucket.id,
+      rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
+    new S3BucketLifecycleConfiguration(this, 'trail-bucket-lifecycle', {
+      provider,
+      bucket: bucket.id,
+      rule: [
+        {
+          id: 'archive-then-expire',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          transition: [{ days: lifecycle.transitionToGlacierDays, storageClass: 'GLACIER' }],
+          expiration: [{ days: lifecycle.expireAfterDays }],
+          noncurrentVersionExpiration: [{ noncurrentDays: lifecycle.noncurrentExpireAfterDays }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+    });
+    new S3BucketPolicy(this, 'trail-bucket-policy', {
+      provider,
+      bucket: bucket.id,
+      policy: policyDocument([
+        {
+          Sid: 'DenyInsecureTransport',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:*',
+          Resource: [bucketArn, `${bucketArn}/*`],
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        },
+        {
+          Sid: 'CloudTrailAclCheck',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudtrail.amazonaws.com' },
+          Action: 's3:GetBucketAcl',
+          Resource: bucketArn,
+          Condition: { StringEquals: { 'aws:SourceArn': trail } },
+        },
+        {
+          // An organization trail writes under AWSLogs/<management account>/ and AWSLogs/<org id>/.
+          Sid: 'CloudTrailWriteOrgTrailOnly',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudtrail.amazonaws.com' },
+          Action: 's3:PutObject',
+          Resource: [`${bucketArn}/AWSLogs/${inv.managementAccountId}/*`, `${bucketArn}/AWSLogs/${inv.organizationId}/*`],
+          Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': trail } },
+        },
+      ]),
+    });
+  }
+}
