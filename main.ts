@@ -3,6 +3,7 @@
  * Terraform state, synth. Wiring only; all decisions live in config/, rules/ and stacks/.
  */
 import { App } from 'cdktf';
+import type { OrgInventory } from './config/inventory';
 import { loadInventory } from './config/load';
 import { stackIds } from './config/naming';
 import { forwardingPatterns } from './rules/patterns';
@@ -13,8 +14,7 @@ import { OrgTrailStack } from './stacks/org-trail-stack';
 import { SecurityStack } from './stacks/security-stack';
 
 /** Builds every stack of the organization into `app`. Exported for tests and the benchmark. */
-export function buildApp(app: App, inventoryFile = process.env['VIGIL_INVENTORY'] ?? 'config/org.json'): App {
-  const inventory = loadInventory(inventoryFile);
+export function buildApp(app: App, inventory: OrgInventory): App {
   const patterns = forwardingPatterns(CATALOG);
   new LogArchiveStack(app, stackIds.logArchive, { inventory });
   new OrgTrailStack(app, stackIds.orgTrail, { inventory });
@@ -27,8 +27,11 @@ export function buildApp(app: App, inventoryFile = process.env['VIGIL_INVENTORY'
 
 if (require.main === module) {
   try {
+    // Validate before the App exists: constructing it creates the output directory, and a config
+    // mistake must leave no partial output behind.
+    const inventory = loadInventory(process.env['VIGIL_INVENTORY'] ?? 'config/org.json');
     // Stack traces in construct metadata only bloat the output (and make it machine-specific).
-    buildApp(new App({ stackTraces: false })).synth();
+    buildApp(new App({ stackTraces: false }), inventory).synth();
   } catch (err) {
     // A config mistake stops synth before anything is written, with every problem listed.
     console.error(err instanceof Error ? err.message : err);

@@ -1,0 +1,147 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  accountEnvironment,
+  accountRegions,
+  assertValidInventory,
+  InventoryError,
+  inventoryProblems,
+} from '../../config/inventory';
+import { loadInventory } from '../../config/load';
+import org from '../../config/org.json';
+import { inventoryWith, TEST_INVENTORY } from '../fixtures/inventory';
+
+const problemsOf = (edit: (inv: any) => void) => inventoryProblems(inventoryWith(edit));
+
+describe('inventoryProblems', () => {
+  it('accepts the test org and the bundled example org', () => {
+    expect(inventoryProblems(TEST_INVENTORY)).toEqual([]);
+    expect(inventoryProblems(org)).toEqual([]);
+  });
+
+  it('the bundled example is a realistic org: ≥ 3 OUs, ≥ 8 accounts, ≥ 4 regions including us-east-1', () => {
+    expect(org.organizationalUnits.length).toBeGreaterThanOrEqual(3);
+    expect(org.accounts.length).toBeGreaterThanOrEqual(8);
+    expect(org.regions.length).toBeGreaterThanOrEqual(4);
+    expect(org.regions).toContain('us-east-1');
+  });
+
+  it.each<[string, (inv: any) => void, string, RegExp]>([
+    ['a bad account id', (i) => (i.accounts[3].id = '12345'), 'accounts[3].id', /12-digit account id, got "12345"/],
+    ['duplicate account ids', (i) => (i.accounts[4].id = '444444444444'), 'accounts[4].id', /already used by accounts\[3\]/],
+    ['an unknown region', (i) => i.regions.push('eu-west-9'), 'regions[3]', /unknown region "eu-west-9"/],
+    ['an unknown per-account region', (i) => (i.accounts[4].regions = ['us-east-1', 'mars-1']), 'accounts[4].regions[1]', /unknown region/],
+    ['a missing security account', (i) => (i.securityAccountId = '999999999999'), 'securityAccountId', /not listed in accounts/],
+    ['a home region that is not enabled', (i) => (i.homeRegion = 'eu-central-1'), 'homeRegion', /not an enabled region/],
+    ['regions without us-east-1', (i) => (i.regions = ['eu-west-1']), 'regions', /must include us-east-1/],
+    ['an account override without us-east-1', (i) => (i.accounts[4].regions = ['eu-west-1']), 'accounts[4].regions', /must include us-east-1/],
+    ['a bad organization id', (i) => (i.organizationId = 'org-1'), 'organizationId', /o-a1b2c3d4e5/],
+    ['an unknown OU', (i) => (i.accounts[3].ou = 'ou-ab12-nothere1'), 'accounts[3].ou', /neither the root id nor a listed OU/],
+    ['an OU without environment class', (i) => delete i.organizationalUnits[1].environment, 'accounts[3].environment', /no environment class/],
+    ['a bad environment class', (i) => (i.organizationalUnits[0].environment = 'production'), 'organizationalUnits[0].environment', /prod \| non-prod \| sandbox/],
+    ['an OU parent cycle', (i) => {
+      i.organizationalUnits[0].parentId = 'ou-ab12-workload';
+      i.organizationalUnits[1].parentId = 'ou-ab12-security';
+    }, 'organizationalUnits[ou-ab12-security].parentId', /cycle/],
+    ['a security account shared with log archive', (i) => (i.securityAccountId = '222222222222'), 'securityAccountId', /dedicated account/],
+    ['an unknown backend', (i) => (i.backend = { type: 'consul' }), 'backend.type', /"local", "s3" or "tfc"/],
+    ['an S3 backend without bucket', (i) => (i.backend = { type: 's3', region: 'eu-west-1' }), 'backend.bucket', /S3 bucket name/],
+    ['a TFC workspace pattern without {stack}', (i) => (i.backend = { type: 'tfc', organization: 'acme', workspacePattern: 'vigil' }), 'backend.workspacePattern', /\{stack\}/],
+    ['a bad name prefix', (i) => (i.namePrefix = 'Vigil_Prod_Security'), 'namePrefix', /lowercase prefix/],
+    ['an SCP target that is not root or OU', (i) => (i.scpTargets = ['ou-ab12-unknown1']), 'scpTargets[0]', /neither the root id nor a listed OU/],
+    ['too short a log retention', (i) => (i.trail = { expireAfterDays: 30, transitionToGlacierDays: 10 }), 'trail.expireAfterDays', /at least 365/],
+    ['a non-string tag', (i) => (i.accounts[3].tags = { owner: 42 }), 'accounts[3].tags.owner', /string/],
+  ])('fails when the inventory has %s', (_case, edit, path, message) => {
+    const problems = problemsOf(edit);
+    expect(problems).toContainEqual({ path, message: expect.stringMatching(message) });
+  });
+
+  it('lists every problem at once, not just the first', () => {
+    const problems = problemsOf((i) => {
+      i.accounts[3].id = 'abc';
+      i.homeRegion = 'ap-south-1';
+      i.regions.push('nowhere-1');
+      i.securityAccountId = '000000000000';
+    });
+    expect(problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['accounts[3].id', 'homeRegion', 'regions[3]', 'securityAccountId']),
+    );
+  });
+
+  it('fails on a wrong shape without throwing', () => {
+    expect(inventoryProblems(null)).toEqual([{ path: '(root)', message: 'expected a JSON object, got null' }]);
+    expect(inventoryProblems({ accounts: 'x' }).length).toBeGreaterThan(5);
+  });
+});
+
+describe('assertValidInventory', () => {
+  it('throws an InventoryError naming the file, the count, and each path and problem', () => {
+    const bad = inventoryWith((i) => {
+      i.accounts[3].id = '12';
+      i.homeRegion = 'us-west-1';
+    });
+    expect(() => assertValidInventory(bad, 'config/org.json')).toThrow(InventoryError);
+    expect(() => assertValidInventory(bad, 'config/org.json')).toThrow(
+      /config\/org.json has 2 problem\(s\)[\s\S]*- homeRegion: 'us-west-1' is not an enabled region[\s\S]*- accounts\[3\]\.id: expected a 12-digit/,
+    );
+  });
+});
+
+describe('derived account facts', () => {
+  it('uses the account override of regions, else the org regions, sorted', () => {
+    expect(accountRegions(TEST_INVENTORY, TEST_INVENTORY.accounts[3]!)).toEqual(['eu-west-1', 'us-east-1', 'us-west-2']);
+    expect(accountRegions(TEST_INVENTORY, TEST_INVENTORY.accounts[4]!)).toEqual(['us-east-1']);
+  });
+
+  it('inherits the environment class from the OU chain unless the account overrides it', () => {
+    const nested = inventoryWith((i) => {
+      i.organizationalUnits.push({ id: 'ou-ab12-teamaaaa', name: 'Team', parentId: 'ou-ab12-sandbox1' });
+      i.accounts[3].ou = 'ou-ab12-teamaaaa';
+    });
+    expect(inventoryProblems(nested)).toEqual([]);
+    expect(accountEnvironment(nested, nested.accounts[3])).toBe('sandbox');
+    expect(accountEnvironment(TEST_INVENTORY, TEST_INVENTORY.accounts[0]!)).toBe('prod');
+  });
+});
+
+describe('loadInventory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-inv-'));
+
+  it('reports unreadable files and invalid JSON as inventory problems', () => {
+    expect(() => loadInventory(join(dir, 'missing.json'))).toThrow(/cannot read it/);
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{ "organizationId": ');
+    expect(() => loadInventory(broken)).toThrow(/is not valid JSON/);
+  });
+});
+
+describe('synth with an invalid inventory', () => {
+  it('exits non-zero, lists every problem and writes no output', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-synth-'));
+    const file = join(dir, 'org.json');
+    const outdir = join(dir, 'out');
+    writeFileSync(
+      file,
+      JSON.stringify(
+        inventoryWith((i) => {
+          i.accounts[1].id = '2222';
+          i.accounts[2].id = '444444444444';
+          i.homeRegion = 'sa-east-1';
+        }),
+      ),
+    );
+    const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'main.ts'], {
+      cwd: join(__dirname, '..', '..'),
+      env: { ...process.env, VIGIL_INVENTORY: file, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: '1' },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/has \d+ problem\(s\)/);
+    expect(run.stderr).toMatch(/accounts\[1\]\.id/);
+    expect(run.stderr).toMatch(/accounts\[3\]\.id: account id 444444444444 is already used by accounts\[2\]/);
+    expect(run.stderr).toMatch(/homeRegion/);
+    expect(existsSync(outdir)).toBe(false);
+  });
+});

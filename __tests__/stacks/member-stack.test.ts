@@ -1,0 +1,98 @@
+import { Testing } from 'cdktf';
+import { forwardingPatterns, GLOBAL_EVENT_SOURCES } from '../../rules/patterns';
+import { CATALOG } from '../../rules/catalog';
+import { MemberStack } from '../../stacks/member-stack';
+import { TEST_INVENTORY } from '../fixtures/inventory';
+import { onlyResource, policyOf, synthJson } from '../helpers/synth';
+
+const patterns = forwardingPatterns(CATALOG);
+const memberTf = (index: number) =>
+  synthJson(
+    new MemberStack(Testing.app(), `member-${TEST_INVENTORY.accounts[index]!.id}`, {
+      inventory: TEST_INVENTORY,
+      account: TEST_INVENTORY.accounts[index]!,
+      patterns,
+    }),
+  );
+const tf = memberTf(3); // payments-prod, all three org regions
+const BUS_ARN = 'arn:aws:events:eu-west-1:333333333333:event-bus/vigil-security';
+
+type Placement = { region: string; name: string; pattern: string; state: string };
+const placements = (json: any): Record<string, Placement> => onlyResource(json, 'aws_cloudwatch_event_rule').for_each;
+
+describe('MemberStack', () => {
+  it('deploys into its own account through one provider', () => {
+    expect(tf['provider']['aws']).toHaveLength(1);
+    expect(tf['provider']['aws'][0].allowed_account_ids).toEqual(['444444444444']);
+    expect(tf['provider']['aws'][0].assume_role[0].role_arn).toBe('arn:aws:iam::444444444444:role/vigil-deploy');
+  });
+
+  it('places each rule with the resource region argument', () => {
+    const rule = onlyResource(tf, 'aws_cloudwatch_event_rule');
+    expect(rule.region).toBe('${each.value.region}');
+    expect(rule.event_pattern).toBe('${each.value.pattern}');
+    const target = onlyResource(tf, 'aws_cloudwatch_event_target');
+    expect(target.region).toBe('${each.value.region}');
+    expect(target.for_each).toMatch(/^\$\{aws_cloudwatch_event_rule\..+\}$/);
+  });
+
+  it('forwards regional patterns from every enabled region and global ones from us-east-1 only', () => {
+    const byRegion = new Map<string, string[]>();
+    for (const p of Object.values(placements(tf))) byRegion.set(p.region, [...(byRegion.get(p.region) ?? []), p.name]);
+    expect([...byRegion.keys()].sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2']);
+    const regional = patterns.filter((p) => p.scope === 'regional').map((p) => `vigil-fwd-${p.key}`);
+    const global = patterns.filter((p) => p.scope === 'global').map((p) => `vigil-fwd-${p.key}`);
+    expect(global.length).toBeGreaterThan(0);
+    expect(byRegion.get('us-east-1')!.sort()).toEqual([...regional, ...global].sort());
+    expect(byRegion.get('eu-west-1')!.sort()).toEqual([...regional].sort());
+    expect(byRegion.get('us-west-2')!.sort()).toEqual([...regional].sort());
+  });
+
+  it('never forwards IAM or Organizations events outside us-east-1', () => {
+    for (const p of Object.values(placements(tf))) {
+      if (p.region === 'us-east-1') continue;
+      for (const source of GLOBAL_EVENT_SOURCES) expect(p.pattern).not.toContain(source);
+    }
+  });
+
+  it('forwards the derived patterns verbatim', () => {
+    for (const [key, p] of Object.entries(placements(tf))) {
+      const pattern = patterns.find((fp) => key === `${p.region}/${fp.key}`);
+      expect(pattern).toBeDefined();
+      expect(JSON.parse(p.pattern)).toEqual(pattern!.pattern);
+      expect(p.state).toBe(pattern!.state);
+    }
+  });
+
+  it('honours the per-account region override', () => {
+    const sandbox = placements(memberTf(4));
+    expect(new Set(Object.values(sandbox).map((p) => p.region))).toEqual(new Set(['us-east-1']));
+  });
+
+  it('targets the central bus through the forwarder role, with retries', () => {
+    const target = onlyResource(tf, 'aws_cloudwatch_event_target');
+    expect(target.arn).toBe(BUS_ARN);
+    expect(target.role_arn).toMatch(/^\$\{aws_iam_role\..+\.arn\}$/);
+    expect(target.retry_policy).toEqual({ maximum_event_age_in_seconds: 86400, maximum_retry_attempts: 185 });
+  });
+
+  it('lets only EventBridge of this account assume the forwarder role', () => {
+    const role = onlyResource(tf, 'aws_iam_role');
+    expect(role.name).toBe('vigil-forwarder');
+    expect(policyOf(role, 'assume_role_policy').Statement).toEqual([
+      {
+        Sid: 'EventBridgeOfThisAccountOnly',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': '444444444444' } },
+      },
+    ]);
+  });
+
+  it('allows the forwarder role nothing but PutEvents on the central bus', () => {
+    expect(policyOf(onlyResource(tf, 'aws_iam_role_policy')).Statement).toEqual([
+      { Sid: 'PutEventsOnCentralBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: BUS_ARN },
+    ]);
+  });
+});

@@ -1,0 +1,107 @@
+import { Testing } from 'cdktf';
+import { centralRules } from '../../rules/patterns';
+import { CATALOG } from '../../rules/catalog';
+import { SecurityStack } from '../../stacks/security-stack';
+import { TEST_INVENTORY } from '../fixtures/inventory';
+import { onlyResource, policyOf, resourcesOfType, synthJson } from '../helpers/synth';
+
+const tf = synthJson(new SecurityStack(Testing.app(), 'security', { inventory: TEST_INVENTORY, catalog: CATALOG }));
+const BUS_ARN = 'arn:aws:events:eu-west-1:333333333333:event-bus/vigil-security';
+
+describe('SecurityStack', () => {
+  it('deploys into the security account only', () => {
+    expect(tf['provider']['aws'][0].allowed_account_ids).toEqual(['333333333333']);
+    expect(tf['provider']['aws'][0].region).toBe('eu-west-1');
+  });
+
+  it('creates the central bus under the derived name', () => {
+    expect(onlyResource(tf, 'aws_cloudwatch_event_bus').name).toBe('vigil-security');
+  });
+
+  it('admits only the organization, only to PutEvents, in one statement', () => {
+    const policy = policyOf(onlyResource(tf, 'aws_cloudwatch_event_bus_policy'));
+    expect(policy.Statement).toEqual([
+      {
+        Sid: 'OrganizationPutEventsOnly',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 'events:PutEvents',
+        Resource: BUS_ARN,
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-test123456' } },
+      },
+    ]);
+  });
+
+  it('archives the bus with the configured retention', () => {
+    const archive = onlyResource(tf, 'aws_cloudwatch_event_archive');
+    expect(archive.retention_days).toBe(365);
+    expect(archive.event_source_arn).toMatch(/^\$\{aws_cloudwatch_event_bus\..+\.arn\}$/);
+  });
+
+  it('routes one precise rule per detection, on the central bus', () => {
+    const rules = resourcesOfType(tf, 'aws_cloudwatch_event_rule');
+    expect(rules).toHaveLength(CATALOG.length);
+    for (const expected of centralRules(CATALOG, 'vigil')) {
+      const rule = rules.find((r) => r.name === expected.name);
+      expect(rule).toBeDefined();
+      expect(JSON.parse(rule!.event_pattern)).toEqual(expected.pattern);
+      expect(rule!.event_bus_name).toMatch(/^\$\{aws_cloudwatch_event_bus\..+\.name\}$/);
+    }
+  });
+
+  it('sends each detection to the triage queue carrying its detection id, with a DLQ and retries', () => {
+    const targets = resourcesOfType(tf, 'aws_cloudwatch_event_target');
+    expect(targets).toHaveLength(CATALOG.length);
+    for (const t of targets) {
+      expect(t.arn).toMatch(/^\$\{aws_sqs_queue\.triage-queue.*\.arn\}$/);
+      expect(t.dead_letter_config.arn).toMatch(/^\$\{aws_sqs_queue\.triage-dlq.*\.arn\}$/);
+      expect(t.retry_policy.maximum_event_age_in_seconds).toBe(86400);
+      const template = t.input_transformer.input_template as string;
+      const detectionId = JSON.parse(template.replace('<aws.events.event.json>', 'null')).detectionId;
+      expect(CATALOG.map((d) => d.id)).toContain(detectionId);
+      expect(template).toContain('"event":<aws.events.event.json>');
+    }
+  });
+
+  it('encrypts both queues with the rotating security key, and redrives to the DLQ', () => {
+    const queues = resourcesOfType(tf, 'aws_sqs_queue');
+    expect(queues.map((q) => q.name).sort()).toEqual(['vigil-triage', 'vigil-triage-dlq']);
+    for (const q of queues) expect(q.kms_master_key_id).toMatch(/^\$\{aws_kms_key\..+\.arn\}$/);
+    expect(onlyResource(tf, 'aws_kms_key').enable_key_rotation).toBe(true);
+    const triage = queues.find((q) => q.name === 'vigil-triage')!;
+    expect(JSON.parse(triage.redrive_policy)).toEqual({
+      deadLetterTargetArn: 'arn:aws:sqs:eu-west-1:333333333333:vigil-triage-dlq',
+      maxReceiveCount: 5,
+    });
+  });
+
+  it('lets only the central rules of this bus send to the queues', () => {
+    for (const qp of resourcesOfType(tf, 'aws_sqs_queue_policy')) {
+      const [s] = policyOf(qp).Statement;
+      expect(s!['Principal']).toEqual({ Service: 'events.amazonaws.com' });
+      expect(s!['Action']).toBe('sqs:SendMessage');
+      expect(s!['Condition']).toEqual({
+        ArnLike: { 'aws:SourceArn': 'arn:aws:events:eu-west-1:333333333333:rule/vigil-security/vigil-*' },
+      });
+    }
+  });
+
+  it('alarms as soon as anything lands in the DLQ', () => {
+    const alarm = onlyResource(tf, 'aws_cloudwatch_metric_alarm');
+    expect(alarm).toMatchObject({
+      namespace: 'AWS/SQS',
+      metric_name: 'ApproximateNumberOfMessagesVisible',
+      threshold: 0,
+      comparison_operator: 'GreaterThanThreshold',
+    });
+    expect(alarm.dimensions.QueueName).toMatch(/^\$\{aws_sqs_queue\.triage-dlq.*\.name\}$/);
+    expect(alarm.alarm_actions[0]).toMatch(/^\$\{aws_sns_topic\..+\.arn\}$/);
+  });
+
+  it('fails when the catalog needs more rules than a bus allows', () => {
+    const many = Array.from({ length: 301 }, (_, i) => ({ ...CATALOG[0]!, id: `d-${i}` }));
+    expect(() => new SecurityStack(Testing.app(), 'security', { inventory: TEST_INVENTORY, catalog: many })).toThrow(
+      /allows 300 per bus/,
+    );
+  });
+});
