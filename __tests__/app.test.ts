@@ -35,7 +35,9 @@ describe('the app', () => {
 
   it('includes management, log-archive and security as members', () => {
     const stacks = Object.keys(JSON.parse(readFileSync(join(synthTo(TEST_INVENTORY), 'manifest.json'), 'utf8')).stacks);
-    expect(stacks).toEqual(expect.arrayContaining(['member-111111111111', 'member-222222222222', 'member-333333333333']));
+    expect(stacks).toEqual(
+      expect.arrayContaining(['member-111111111111', 'member-222222222222', 'member-333333333333']),
+    );
   });
 
   it('is deterministic: two syntheses are byte-identical', () => {

@@ -166,10 +166,16 @@ export function inventoryProblems(raw: unknown): InventoryProblem[] {
   if (regions) {
     if (regions.length === 0) add('regions', 'expected at least one region, got []');
     if (!regions.includes(GLOBAL_EVENTS_REGION)) {
-      add('regions', `must include ${GLOBAL_EVENTS_REGION}: IAM, Organizations and global STS events are recorded only there`);
+      add(
+        'regions',
+        `must include ${GLOBAL_EVENTS_REGION}: IAM, Organizations and global STS events are recorded only there`,
+      );
     }
     if (home && !regions.includes(home)) {
-      add('homeRegion', `'${home}' is not an enabled region; add it to regions [${regions.join(', ')}] or pick one of them`);
+      add(
+        'homeRegion',
+        `'${home}' is not an enabled region; add it to regions [${regions.join(', ')}] or pick one of them`,
+      );
     }
   }
   if (home && !KNOWN_REGIONS.includes(home)) add('homeRegion', `unknown region ${show(home)}`);
@@ -177,7 +183,10 @@ export function inventoryProblems(raw: unknown): InventoryProblem[] {
   backendProblems(raw['backend'], add);
   trailProblems(raw['trail'], add);
   if (raw['archiveRetentionDays'] !== undefined && !isNonNegativeInt(raw['archiveRetentionDays'])) {
-    add('archiveRetentionDays', `expected a whole number of days ≥ 0 (0 keeps events forever), got ${show(raw['archiveRetentionDays'])}`);
+    add(
+      'archiveRetentionDays',
+      `expected a whole number of days ≥ 0 (0 keeps events forever), got ${show(raw['archiveRetentionDays'])}`,
+    );
   }
 
   // OUs: ids unique, parents known, no cycles, environment valid.
@@ -244,21 +253,31 @@ export function inventoryProblems(raw: unknown): InventoryProblem[] {
       if (!isRecord(tags)) add(`${p}tags`, `expected an object of tag key → value, got ${show(tags)}`);
       else {
         for (const [k, v] of Object.entries(tags)) {
-          if (typeof v !== 'string' || v.length > TAG_VALUE_MAX) add(`${p}tags.${k}`, `expected a string of ≤ 256 characters, got ${show(v)}`);
+          if (typeof v !== 'string' || v.length > TAG_VALUE_MAX)
+            add(`${p}tags.${k}`, `expected a string of ≤ 256 characters, got ${show(v)}`);
         }
       }
       if (acct['regions'] !== undefined) {
         const own = regionList(acct['regions'], `${p}regions`, add);
         if (own && !own.includes(GLOBAL_EVENTS_REGION)) {
-          add(`${p}regions`, `must include ${GLOBAL_EVENTS_REGION}, where this account's IAM and Organizations events are recorded`);
+          add(
+            `${p}regions`,
+            `must include ${GLOBAL_EVENTS_REGION}, where this account's IAM and Organizations events are recorded`,
+          );
         }
       }
       if (acct['environment'] !== undefined && !ENVIRONMENT_CLASSES.includes(acct['environment'] as EnvironmentClass)) {
         add(`${p}environment`, `expected one of ${ENVIRONMENT_CLASSES.join(' | ')}, got ${show(acct['environment'])}`);
       } else if (acct['environment'] === undefined && ou && ous.has(ou) && !ouEnvironment(ous, ou)) {
-        add(`${p}environment`, `no environment class: set "environment" on OU ${ou} (or a parent OU) or on the account`);
+        add(
+          `${p}environment`,
+          `no environment class: set "environment" on OU ${ou} (or a parent OU) or on the account`,
+        );
       } else if (acct['environment'] === undefined && ou && ou === rootId) {
-        add(`${p}environment`, 'account sits directly under the root, so it inherits no environment class; set "environment" on it');
+        add(
+          `${p}environment`,
+          'account sits directly under the root, so it inherits no environment class; set "environment" on it',
+        );
       }
       if (id) {
         const first = accountIds.get(id);
@@ -322,7 +341,10 @@ export function accountRegions(inv: OrgInventory, account: Account): string[] {
 /** Environment class of an account: its own override, else its OU's (inherited). */
 export function accountEnvironment(inv: OrgInventory, account: Account): EnvironmentClass {
   if (account.environment) return account.environment;
-  const env = ouEnvironment(new Map(inv.organizationalUnits.map((o) => [o.id, o as unknown as Record<string, unknown>])), account.ou);
+  const env = ouEnvironment(
+    new Map(inv.organizationalUnits.map((o) => [o.id, o as unknown as Record<string, unknown>])),
+    account.ou,
+  );
   if (!env) throw new Error(`account ${account.id} has no environment class; run inventory validation first`);
   return env;
 }
@@ -346,11 +368,7 @@ function ouEnvironment(ous: Map<string, Record<string, unknown>>, ouId: string):
   return undefined;
 }
 
-function regionList(
-  value: unknown,
-  path: string,
-  add: (path: string, message: string) => void,
-): string[] | undefined {
+function regionList(value: unknown, path: string, add: (path: string, message: string) => void): string[] | undefined {
   if (!Array.isArray(value)) {
     add(path, `expected an array of region names, got ${show(value)}`);
     return undefined;
@@ -366,7 +384,10 @@ function regionList(
 }
 
 function backendProblems(b: unknown, add: (path: string, message: string) => void): void {
-  if (!isRecord(b)) return add('backend', `expected {"type": "local" | "s3" | "tfc", ...}, got ${show(b)}`);
+  if (!isRecord(b)) {
+    add('backend', `expected {"type": "local" | "s3" | "tfc", ...}, got ${show(b)}`);
+    return;
+  }
   switch (b['type']) {
     case 'local':
       return;
@@ -380,7 +401,10 @@ function backendProblems(b: unknown, add: (path: string, message: string) => voi
       if (b['keyPrefix'] !== undefined && (typeof b['keyPrefix'] !== 'string' || /^\/|\/$/.test(b['keyPrefix']))) {
         add('backend.keyPrefix', `expected a key prefix without leading or trailing '/', got ${show(b['keyPrefix'])}`);
       }
-      if (b['roleArn'] !== undefined && (typeof b['roleArn'] !== 'string' || !/^arn:aws[\w-]*:iam::\d{12}:role\//.test(b['roleArn']))) {
+      if (
+        b['roleArn'] !== undefined &&
+        (typeof b['roleArn'] !== 'string' || !/^arn:aws[\w-]*:iam::\d{12}:role\//.test(b['roleArn']))
+      ) {
         add('backend.roleArn', `expected an IAM role ARN, got ${show(b['roleArn'])}`);
       }
       return;
@@ -389,7 +413,10 @@ function backendProblems(b: unknown, add: (path: string, message: string) => voi
         add('backend.organization', `expected the Terraform Cloud organization name, got ${show(b['organization'])}`);
       }
       if (typeof b['workspacePattern'] !== 'string' || !b['workspacePattern'].includes('{stack}')) {
-        add('backend.workspacePattern', `expected a pattern containing {stack}, e.g. "vigil-{stack}", got ${show(b['workspacePattern'])}`);
+        add(
+          'backend.workspacePattern',
+          `expected a pattern containing {stack}, e.g. "vigil-{stack}", got ${show(b['workspacePattern'])}`,
+        );
       } else if (!/^[\w-]+$/.test(b['workspacePattern'].replace('{stack}', 'x'))) {
         add('backend.workspacePattern', 'workspace names may contain only letters, digits, - and _');
       }
@@ -401,7 +428,10 @@ function backendProblems(b: unknown, add: (path: string, message: string) => voi
 
 function trailProblems(t: unknown, add: (path: string, message: string) => void): void {
   if (t === undefined) return;
-  if (!isRecord(t)) return add('trail', `expected an object, got ${show(t)}`);
+  if (!isRecord(t)) {
+    add('trail', `expected an object, got ${show(t)}`);
+    return;
+  }
   for (const key of ['transitionToGlacierDays', 'expireAfterDays', 'noncurrentExpireAfterDays']) {
     if (t[key] !== undefined && (!isNonNegativeInt(t[key]) || (t[key] as number) < 1)) {
       add(`trail.${key}`, `expected a whole number of days ≥ 1, got ${show(t[key])}`);

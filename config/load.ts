@@ -8,7 +8,10 @@ export function loadInventory(file: string): OrgInventory {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new InventoryError(file, [
-      { path: '(file)', message: `cannot read it (${(err as Error).message}); run from the project root or set VIGIL_INVENTORY` },
+      {
+        path: '(file)',
+        message: `cannot read it (${(err as Error).message}); run from the project root or set VIGIL_INVENTORY`,
+      },
     ]);
   }
   let raw: unknown;

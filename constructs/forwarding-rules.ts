@@ -71,7 +71,12 @@ export class ForwardingRules extends Construct {
       name: 'put-events-on-central-bus',
       role: role.id,
       policy: policyDocument([
-        { Sid: 'PutEventsOnCentralBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: props.centralBusArn },
+        {
+          Sid: 'PutEventsOnCentralBusOnly',
+          Effect: 'Allow',
+          Action: 'events:PutEvents',
+          Resource: props.centralBusArn,
+        },
       ]),
     });
     this.roleArn = role.arn;

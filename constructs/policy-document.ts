@@ -4,7 +4,9 @@
  * the exact statements from the synthesized JSON.
  */
 
-export type Principal = '*' | { readonly AWS?: string | readonly string[]; readonly Service?: string | readonly string[] };
+export type Principal =
+  | '*'
+  | { readonly AWS?: string | readonly string[]; readonly Service?: string | readonly string[] };
 
 export interface Statement {
   readonly Sid: string;

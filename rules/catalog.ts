@@ -12,8 +12,19 @@ export const CATALOG: readonly Detection[] = [
     title: 'CloudTrail logging was stopped',
     severity: 'critical',
     rationale: 'A stopped trail hides every later API call in that account from detection and from audit.',
-    compliance: { cis: ['4.5', '3.5 (v1.2)'], securityHub: ['CloudWatch.5'], pciDss: ['10.5.2'], soc2: ['CC7.2'], mitre: ['T1562.008'] },
-    forward: { kind: 'api', source: 'aws.cloudtrail', eventSource: 'cloudtrail.amazonaws.com', eventNames: ['StopLogging'] },
+    compliance: {
+      cis: ['4.5', '3.5 (v1.2)'],
+      securityHub: ['CloudWatch.5'],
+      pciDss: ['10.5.2'],
+      soc2: ['CC7.2'],
+      mitre: ['T1562.008'],
+    },
+    forward: {
+      kind: 'api',
+      source: 'aws.cloudtrail',
+      eventSource: 'cloudtrail.amazonaws.com',
+      eventNames: ['StopLogging'],
+    },
     pattern: {
       source: ['aws.cloudtrail'],
       'detail-type': [API_CALL],
@@ -26,7 +37,13 @@ export const CATALOG: readonly Detection[] = [
     title: 'Administrator or full-access managed policy attached',
     severity: 'high',
     rationale: 'An admin policy attached to a user, role or group grants unrestricted access to the account.',
-    compliance: { cis: ['4.4', '3.4 (v1.2)'], securityHub: ['CloudWatch.4'], pciDss: ['7.2.1'], soc2: ['CC6.3'], mitre: ['T1098.003'] },
+    compliance: {
+      cis: ['4.4', '3.4 (v1.2)'],
+      securityHub: ['CloudWatch.4'],
+      pciDss: ['7.2.1'],
+      soc2: ['CC6.3'],
+      mitre: ['T1098.003'],
+    },
     forward: {
       kind: 'api',
       source: 'aws.iam',
@@ -51,7 +68,12 @@ export const CATALOG: readonly Detection[] = [
     severity: 'high',
     rationale: 'Without its public access block, a bucket policy or ACL change can expose the data to the internet.',
     compliance: { pciDss: ['1.4.1'], soc2: ['CC6.1'], mitre: ['T1530'] },
-    forward: { kind: 'api', source: 'aws.s3', eventSource: 's3.amazonaws.com', eventNames: ['DeleteBucketPublicAccessBlock'] },
+    forward: {
+      kind: 'api',
+      source: 'aws.s3',
+      eventSource: 's3.amazonaws.com',
+      eventNames: ['DeleteBucketPublicAccessBlock'],
+    },
     pattern: {
       source: ['aws.s3'],
       'detail-type': [API_CALL],
@@ -64,7 +86,13 @@ export const CATALOG: readonly Detection[] = [
     title: 'Root user activity',
     severity: 'critical',
     rationale: 'The root user bypasses IAM and SCP guardrails; it should never be used outside break-glass.',
-    compliance: { cis: ['4.3', '3.3 (v1.2)', '1.7'], securityHub: ['CloudWatch.1'], pciDss: ['8.2.2'], soc2: ['CC6.1'], mitre: ['T1078.004'] },
+    compliance: {
+      cis: ['4.3', '3.3 (v1.2)', '1.7'],
+      securityHub: ['CloudWatch.1'],
+      pciDss: ['8.2.2'],
+      soc2: ['CC6.1'],
+      mitre: ['T1078.004'],
+    },
     forward: {
       kind: 'pattern',
       key: 'root',

@@ -41,7 +41,11 @@ const blockPattern = (b: Block, names: readonly string[]): EventPattern =>
   // Sign-in events: match on source + eventName, not on the detail-type whose spelling varies.
   b.source === 'aws.signin'
     ? { source: [b.source], detail: { eventSource: [b.eventSource], eventName: [...names] } }
-    : { source: [b.source], 'detail-type': [API_CALL], detail: { eventSource: [b.eventSource], eventName: [...names] } };
+    : {
+        source: [b.source],
+        'detail-type': [API_CALL],
+        detail: { eventSource: [b.eventSource], eventName: [...names] },
+      };
 
 const orOf = (parts: readonly EventPattern[]): EventPattern => (parts.length === 1 ? parts[0]! : { $or: [...parts] });
 const size = (p: EventPattern): number => JSON.stringify(p).length;
@@ -102,7 +106,9 @@ export function forwardingPatterns(catalog: readonly Detection[]): ForwardedPatt
   for (const key of [...custom.keys()].sort()) out.push(custom.get(key)!);
   for (const p of out) {
     if (size(p.pattern) > MAX_PATTERN_LENGTH) {
-      throw new Error(`forwarding pattern '${p.key}' is ${size(p.pattern)} characters; EventBridge allows ${MAX_PATTERN_LENGTH}`);
+      throw new Error(
+        `forwarding pattern '${p.key}' is ${size(p.pattern)} characters; EventBridge allows ${MAX_PATTERN_LENGTH}`,
+      );
     }
   }
   return out;

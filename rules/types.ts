@@ -89,4 +89,24 @@ export interface Detection {
   readonly readOnlyEvents?: boolean;
   /** The detection is about failed calls; others never alert on events with an errorCode. @default false */
   readonly aboutFailures?: boolean;
+  /**
+   * Fold matching events into one alert instead of alerting on each: the alert fires once `threshold`
+   * matching events that share the values at `groupBy` arrive within `windowSeconds`; later matches in
+   * the same window join that alert. `threshold: 1` alerts on the first event and folds the rest.
+   * @default - every matching event alerts on its own
+   */
+  readonly aggregate?: Aggregation;
+}
+
+/** How the triage handler folds a burst of matching events into one alert (see `Detection.aggregate`). */
+export interface Aggregation {
+  /** Length of the sliding window, in seconds. */
+  readonly windowSeconds: number;
+  /** Number of matching events within the window that raises the alert (at least 1). */
+  readonly threshold: number;
+  /**
+   * Dotted paths into the EventBridge event whose values form the group key, e.g. `account` or
+   * `detail.userIdentity.arn`. Events missing a path share the group of the empty value.
+   */
+  readonly groupBy: readonly string[];
 }

@@ -18,7 +18,11 @@ export interface LogArchiveStackProps {
 }
 
 /** Defaults of the trail bucket lifecycle (see TrailSettings in config/inventory.ts). */
-export const TRAIL_LIFECYCLE_DEFAULTS = { transitionToGlacierDays: 90, expireAfterDays: 2557, noncurrentExpireAfterDays: 90 };
+export const TRAIL_LIFECYCLE_DEFAULTS = {
+  transitionToGlacierDays: 90,
+  expireAfterDays: 2557,
+  noncurrentExpireAfterDays: 90,
+};
 
 /**
  * The log-archive account: the organization trail's bucket and KMS key. Only the org trail
@@ -60,7 +64,9 @@ export class LogArchiveStack extends VigilStack {
           Resource: '*',
           Condition: {
             StringEquals: { 'aws:SourceArn': trail },
-            StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${inv.managementAccountId}:trail/*` },
+            StringLike: {
+              'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${inv.managementAccountId}:trail/*`,
+            },
           },
         },
         {
@@ -79,7 +85,9 @@ export class LogArchiveStack extends VigilStack {
           Action: ['kms:Decrypt', 'kms:DescribeKey'],
           Resource: '*',
           Condition: {
-            StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${inv.managementAccountId}:trail/*` },
+            StringLike: {
+              'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${inv.managementAccountId}:trail/*`,
+            },
           },
         },
       ]),
@@ -156,7 +164,10 @@ export class LogArchiveStack extends VigilStack {
           Effect: 'Allow',
           Principal: { Service: 'cloudtrail.amazonaws.com' },
           Action: 's3:PutObject',
-          Resource: [`${bucketArn}/AWSLogs/${inv.managementAccountId}/*`, `${bucketArn}/AWSLogs/${inv.organizationId}/*`],
+          Resource: [
+            `${bucketArn}/AWSLogs/${inv.managementAccountId}/*`,
+            `${bucketArn}/AWSLogs/${inv.organizationId}/*`,
+          ],
           Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': trail } },
         },
       ]),

@@ -57,7 +57,11 @@ export class OrgTrailStack extends VigilStack {
       content: guardrailScp(inv),
     });
     for (const target of [...inv.scpTargets].sort()) {
-      new OrganizationsPolicyAttachment(this, `guardrail-scp-${target}`, { provider, policyId: scp.id, targetId: target });
+      new OrganizationsPolicyAttachment(this, `guardrail-scp-${target}`, {
+        provider,
+        policyId: scp.id,
+        targetId: target,
+      });
     }
   }
 }
@@ -91,7 +95,10 @@ export function guardrailScp(inv: OrgInventory): string {
       Sid: 'DenyCentralBusChanges',
       Effect: 'Deny',
       Action: ['events:DeleteEventBus', 'events:PutPermission', 'events:RemovePermission', 'events:DeleteArchive'],
-      Resource: [`arn:aws:events:*:*:event-bus/${centralBusName(inv)}`, `arn:aws:events:*:*:archive/${centralBusName(inv)}*`],
+      Resource: [
+        `arn:aws:events:*:*:event-bus/${centralBusName(inv)}`,
+        `arn:aws:events:*:*:archive/${centralBusName(inv)}*`,
+      ],
       Condition: { ArnNotLike: { 'aws:PrincipalArn': [deployRole] } },
     },
     {
@@ -131,7 +138,9 @@ export function guardrailScp(inv: OrgInventory): string {
     },
   ]);
   if (policy.length > SCP_MAX_LENGTH) {
-    throw new Error(`guardrail SCP is ${policy.length} characters; AWS allows ${SCP_MAX_LENGTH}. Shorten namePrefix or deployRoleName.`);
+    throw new Error(
+      `guardrail SCP is ${policy.length} characters; AWS allows ${SCP_MAX_LENGTH}. Shorten namePrefix or deployRoleName.`,
+    );
   }
   return policy;
 }

@@ -43,7 +43,9 @@ export class SecurityStack extends VigilStack {
     const ruleArnPattern = `arn:aws:events:${inv.homeRegion}:${inv.securityAccountId}:rule/${busName}/${p}-*`;
     this.rules = centralRules(props.catalog, p);
     if (this.rules.length > MAX_RULES_PER_BUS) {
-      throw new Error(`the catalog yields ${this.rules.length} central rules; EventBridge allows ${MAX_RULES_PER_BUS} per bus`);
+      throw new Error(
+        `the catalog yields ${this.rules.length} central rules; EventBridge allows ${MAX_RULES_PER_BUS} per bus`,
+      );
     }
 
     // Queue payloads are CloudTrail records (who did what, from where): encrypt with a key whose
@@ -120,7 +122,10 @@ export class SecurityStack extends VigilStack {
       messageRetentionSeconds: 345_600,
       // Six times the triage function's timeout (AWS guidance for SQS event sources).
       visibilityTimeoutSeconds: 360,
-      redrivePolicy: JSON.stringify({ deadLetterTargetArn: `arn:aws:sqs:${inv.homeRegion}:${inv.securityAccountId}:${p}-triage-dlq`, maxReceiveCount: 5 }),
+      redrivePolicy: JSON.stringify({
+        deadLetterTargetArn: `arn:aws:sqs:${inv.homeRegion}:${inv.securityAccountId}:${p}-triage-dlq`,
+        maxReceiveCount: 5,
+      }),
       dependsOn: [dlq],
     });
     for (const [id, q] of [
@@ -171,7 +176,8 @@ export class SecurityStack extends VigilStack {
     new CloudwatchMetricAlarm(this, 'triage-dlq-alarm', {
       provider,
       alarmName: `${p}-triage-dlq-not-empty`,
-      alarmDescription: 'Security events failed delivery or triage and wait in the dead-letter queue: inspect and redrive.',
+      alarmDescription:
+        'Security events failed delivery or triage and wait in the dead-letter queue: inspect and redrive.',
       namespace: 'AWS/SQS',
       metricName: 'ApproximateNumberOfMessagesVisible',
       dimensions: { QueueName: dlq.name },

@@ -30,28 +30,98 @@ describe('inventoryProblems', () => {
 
   it.each<[string, (inv: any) => void, string, RegExp]>([
     ['a bad account id', (i) => (i.accounts[3].id = '12345'), 'accounts[3].id', /12-digit account id, got "12345"/],
-    ['duplicate account ids', (i) => (i.accounts[4].id = '444444444444'), 'accounts[4].id', /already used by accounts\[3\]/],
+    [
+      'duplicate account ids',
+      (i) => (i.accounts[4].id = '444444444444'),
+      'accounts[4].id',
+      /already used by accounts\[3\]/,
+    ],
     ['an unknown region', (i) => i.regions.push('eu-west-9'), 'regions[3]', /unknown region "eu-west-9"/],
-    ['an unknown per-account region', (i) => (i.accounts[4].regions = ['us-east-1', 'mars-1']), 'accounts[4].regions[1]', /unknown region/],
-    ['a missing security account', (i) => (i.securityAccountId = '999999999999'), 'securityAccountId', /not listed in accounts/],
-    ['a home region that is not enabled', (i) => (i.homeRegion = 'eu-central-1'), 'homeRegion', /not an enabled region/],
+    [
+      'an unknown per-account region',
+      (i) => (i.accounts[4].regions = ['us-east-1', 'mars-1']),
+      'accounts[4].regions[1]',
+      /unknown region/,
+    ],
+    [
+      'a missing security account',
+      (i) => (i.securityAccountId = '999999999999'),
+      'securityAccountId',
+      /not listed in accounts/,
+    ],
+    [
+      'a home region that is not enabled',
+      (i) => (i.homeRegion = 'eu-central-1'),
+      'homeRegion',
+      /not an enabled region/,
+    ],
     ['regions without us-east-1', (i) => (i.regions = ['eu-west-1']), 'regions', /must include us-east-1/],
-    ['an account override without us-east-1', (i) => (i.accounts[4].regions = ['eu-west-1']), 'accounts[4].regions', /must include us-east-1/],
+    [
+      'an account override without us-east-1',
+      (i) => (i.accounts[4].regions = ['eu-west-1']),
+      'accounts[4].regions',
+      /must include us-east-1/,
+    ],
     ['a bad organization id', (i) => (i.organizationId = 'org-1'), 'organizationId', /o-a1b2c3d4e5/],
-    ['an unknown OU', (i) => (i.accounts[3].ou = 'ou-ab12-nothere1'), 'accounts[3].ou', /neither the root id nor a listed OU/],
-    ['an OU without environment class', (i) => delete i.organizationalUnits[1].environment, 'accounts[3].environment', /no environment class/],
-    ['a bad environment class', (i) => (i.organizationalUnits[0].environment = 'production'), 'organizationalUnits[0].environment', /prod \| non-prod \| sandbox/],
-    ['an OU parent cycle', (i) => {
-      i.organizationalUnits[0].parentId = 'ou-ab12-workload';
-      i.organizationalUnits[1].parentId = 'ou-ab12-security';
-    }, 'organizationalUnits[ou-ab12-security].parentId', /cycle/],
-    ['a security account shared with log archive', (i) => (i.securityAccountId = '222222222222'), 'securityAccountId', /dedicated account/],
+    [
+      'an unknown OU',
+      (i) => (i.accounts[3].ou = 'ou-ab12-nothere1'),
+      'accounts[3].ou',
+      /neither the root id nor a listed OU/,
+    ],
+    [
+      'an OU without environment class',
+      (i) => delete i.organizationalUnits[1].environment,
+      'accounts[3].environment',
+      /no environment class/,
+    ],
+    [
+      'a bad environment class',
+      (i) => (i.organizationalUnits[0].environment = 'production'),
+      'organizationalUnits[0].environment',
+      /prod \| non-prod \| sandbox/,
+    ],
+    [
+      'an OU parent cycle',
+      (i) => {
+        i.organizationalUnits[0].parentId = 'ou-ab12-workload';
+        i.organizationalUnits[1].parentId = 'ou-ab12-security';
+      },
+      'organizationalUnits[ou-ab12-security].parentId',
+      /cycle/,
+    ],
+    [
+      'a security account shared with log archive',
+      (i) => (i.securityAccountId = '222222222222'),
+      'securityAccountId',
+      /dedicated account/,
+    ],
     ['an unknown backend', (i) => (i.backend = { type: 'consul' }), 'backend.type', /"local", "s3" or "tfc"/],
-    ['an S3 backend without bucket', (i) => (i.backend = { type: 's3', region: 'eu-west-1' }), 'backend.bucket', /S3 bucket name/],
-    ['a TFC workspace pattern without {stack}', (i) => (i.backend = { type: 'tfc', organization: 'acme', workspacePattern: 'vigil' }), 'backend.workspacePattern', /\{stack\}/],
+    [
+      'an S3 backend without bucket',
+      (i) => (i.backend = { type: 's3', region: 'eu-west-1' }),
+      'backend.bucket',
+      /S3 bucket name/,
+    ],
+    [
+      'a TFC workspace pattern without {stack}',
+      (i) => (i.backend = { type: 'tfc', organization: 'acme', workspacePattern: 'vigil' }),
+      'backend.workspacePattern',
+      /\{stack\}/,
+    ],
     ['a bad name prefix', (i) => (i.namePrefix = 'Vigil_Prod_Security'), 'namePrefix', /lowercase prefix/],
-    ['an SCP target that is not root or OU', (i) => (i.scpTargets = ['ou-ab12-unknown1']), 'scpTargets[0]', /neither the root id nor a listed OU/],
-    ['too short a log retention', (i) => (i.trail = { expireAfterDays: 30, transitionToGlacierDays: 10 }), 'trail.expireAfterDays', /at least 365/],
+    [
+      'an SCP target that is not root or OU',
+      (i) => (i.scpTargets = ['ou-ab12-unknown1']),
+      'scpTargets[0]',
+      /neither the root id nor a listed OU/,
+    ],
+    [
+      'too short a log retention',
+      (i) => (i.trail = { expireAfterDays: 30, transitionToGlacierDays: 10 }),
+      'trail.expireAfterDays',
+      /at least 365/,
+    ],
     ['a non-string tag', (i) => (i.accounts[3].tags = { owner: 42 }), 'accounts[3].tags.owner', /string/],
   ])('fails when the inventory has %s', (_case, edit, path, message) => {
     const problems = problemsOf(edit);
@@ -91,7 +161,11 @@ describe('assertValidInventory', () => {
 
 describe('derived account facts', () => {
   it('uses the account override of regions, else the org regions, sorted', () => {
-    expect(accountRegions(TEST_INVENTORY, TEST_INVENTORY.accounts[3]!)).toEqual(['eu-west-1', 'us-east-1', 'us-west-2']);
+    expect(accountRegions(TEST_INVENTORY, TEST_INVENTORY.accounts[3]!)).toEqual([
+      'eu-west-1',
+      'us-east-1',
+      'us-west-2',
+    ]);
     expect(accountRegions(TEST_INVENTORY, TEST_INVENTORY.accounts[4]!)).toEqual(['us-east-1']);
   });
 

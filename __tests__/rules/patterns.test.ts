@@ -8,7 +8,13 @@ import {
 } from '../../rules/patterns';
 import type { Detection } from '../../rules/types';
 
-const api = (id: string, source: string, eventSource: string, eventNames: string[], extra: Partial<Detection> = {}): Detection => ({
+const api = (
+  id: string,
+  source: string,
+  eventSource: string,
+  eventNames: string[],
+  extra: Partial<Detection> = {},
+): Detection => ({
   id,
   title: id,
   severity: 'high',
@@ -21,7 +27,8 @@ const api = (id: string, source: string, eventSource: string, eventNames: string
 
 describe('forwardingPatterns', () => {
   it('keeps every pattern of the catalog within the EventBridge size limit', () => {
-    for (const p of forwardingPatterns(CATALOG)) expect(JSON.stringify(p.pattern).length).toBeLessThanOrEqual(MAX_PATTERN_LENGTH);
+    for (const p of forwardingPatterns(CATALOG))
+      expect(JSON.stringify(p.pattern).length).toBeLessThanOrEqual(MAX_PATTERN_LENGTH);
   });
 
   it('forwards every event name of every API detection', () => {
@@ -49,7 +56,10 @@ describe('forwardingPatterns', () => {
 
   it('matches sign-in events on source and event name, not on the detail-type spelling', () => {
     const [p] = forwardingPatterns([api('d', 'aws.signin', 'signin.amazonaws.com', ['ConsoleLogin'])]);
-    expect(p!.pattern).toEqual({ source: ['aws.signin'], detail: { eventSource: ['signin.amazonaws.com'], eventName: ['ConsoleLogin'] } });
+    expect(p!.pattern).toEqual({
+      source: ['aws.signin'],
+      detail: { eventSource: ['signin.amazonaws.com'], eventName: ['ConsoleLogin'] },
+    });
   });
 
   it('splits into several rules when one would exceed 2,048 characters', () => {
@@ -80,8 +90,14 @@ describe('forwardingPatterns', () => {
   });
 
   it('fails when two detections give one forwarding key two different patterns', () => {
-    const a: Detection = { ...api('a', 'x', 'y', []), forward: { kind: 'pattern', key: 'k', pattern: { source: ['a'] } } };
-    const b: Detection = { ...api('b', 'x', 'y', []), forward: { kind: 'pattern', key: 'k', pattern: { source: ['b'] } } };
+    const a: Detection = {
+      ...api('a', 'x', 'y', []),
+      forward: { kind: 'pattern', key: 'k', pattern: { source: ['a'] } },
+    };
+    const b: Detection = {
+      ...api('b', 'x', 'y', []),
+      forward: { kind: 'pattern', key: 'k', pattern: { source: ['b'] } },
+    };
     expect(() => forwardingPatterns([a, b])).toThrow(/forwarding key 'k' is used with two different patterns/);
   });
 });
@@ -94,6 +110,8 @@ describe('centralRules', () => {
   });
 
   it('fails when a rule name would exceed 64 characters', () => {
-    expect(() => centralRules([api('x'.repeat(60), 'aws.ec2', 'ec2.amazonaws.com', ['A'])], 'vigil')).toThrow(/exceeds EventBridge's 64/);
+    expect(() => centralRules([api('x'.repeat(60), 'aws.ec2', 'ec2.amazonaws.com', ['A'])], 'vigil')).toThrow(
+      /exceeds EventBridge's 64/,
+    );
   });
 });

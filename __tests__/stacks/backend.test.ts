@@ -25,7 +25,11 @@ describe('backends', () => {
   });
 
   it('uses one encrypted S3 key per stack with native locking', () => {
-    expect(member({ type: 's3', bucket: 'acme-tfstate', region: 'eu-west-1', keyPrefix: 'security/vigil' })['terraform']['backend']).toEqual({
+    expect(
+      member({ type: 's3', bucket: 'acme-tfstate', region: 'eu-west-1', keyPrefix: 'security/vigil' })['terraform'][
+        'backend'
+      ],
+    ).toEqual({
       s3: {
         bucket: 'acme-tfstate',
         key: 'security/vigil/member-444444444444.tfstate',
@@ -57,7 +61,9 @@ describe('backends', () => {
       organization: 'acme',
       workspaces: { name: 'vigil-member-444444444444' },
     });
-    const security = synthJson(new SecurityStack(Testing.app(), 'security', { inventory: withBackend(tfc), catalog: CATALOG }));
+    const security = synthJson(
+      new SecurityStack(Testing.app(), 'security', { inventory: withBackend(tfc), catalog: CATALOG }),
+    );
     expect(security['terraform']['cloud']['workspaces']).toEqual({ name: 'vigil-security' });
   });
 });

@@ -87,10 +87,11 @@ describe('LogArchiveStack', () => {
     });
 
     it('grants nothing else to anyone', () => {
-      expect(policy.Statement.filter((s) => s['Effect'] === 'Allow').map((s) => s['Sid']).sort()).toEqual([
-        'CloudTrailAclCheck',
-        'CloudTrailWriteOrgTrailOnly',
-      ]);
+      expect(
+        policy.Statement.filter((s) => s['Effect'] === 'Allow')
+          .map((s) => s['Sid'])
+          .sort(),
+      ).toEqual(['CloudTrailAclCheck', 'CloudTrailWriteOrgTrailOnly']);
     });
   });
 

@@ -60,14 +60,21 @@ describe('OrgTrailStack', () => {
         'arn:aws:iam::*:role/vigil-remediation',
         'arn:aws:iam::*:role/vigil-readonly',
       ]);
-      expect(s.Action).toEqual(expect.arrayContaining(['iam:DeleteRole', 'iam:PutRolePolicy', 'iam:UpdateAssumeRolePolicy']));
+      expect(s.Action).toEqual(
+        expect.arrayContaining(['iam:DeleteRole', 'iam:PutRolePolicy', 'iam:UpdateAssumeRolePolicy']),
+      );
       expect(s.Condition).toEqual({ ArnNotLike: { 'aws:PrincipalArn': [deployRole] } });
     });
 
     it('denies stopping, deleting or updating the trail', () => {
       const s = statement(policy, 'DenyVigilTrailChanges');
       expect(s.Action).toEqual(
-        expect.arrayContaining(['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:UpdateTrail', 'cloudtrail:PutEventSelectors']),
+        expect.arrayContaining([
+          'cloudtrail:StopLogging',
+          'cloudtrail:DeleteTrail',
+          'cloudtrail:UpdateTrail',
+          'cloudtrail:PutEventSelectors',
+        ]),
       );
       expect(s.Resource).toBe('arn:aws:cloudtrail:*:*:trail/vigil-org-trail');
       expect(s.Condition).toEqual({ ArnNotLike: { 'aws:PrincipalArn': [deployRole] } });

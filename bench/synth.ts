@@ -1,0 +1,92 @@
+/**
+ * Scale benchmark: synthesizes generated organizations of 10 / 100 / 1,000 accounts × 17 regions
+ * (override with BENCH_SIZES=10,100) and prints wall time, peak memory and output size of each.
+ * Each size runs in a fresh child process so peak RSS is that synth's alone.
+ *
+ *   npm run bench            # all benchmarks
+ *   npx tsx bench/synth.ts   # just this one
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { OrgInventory } from '../config/inventory';
+import { KNOWN_REGIONS } from '../config/regions';
+
+const REGIONS = ['us-east-1', ...KNOWN_REGIONS.filter((r) => r !== 'us-east-1')].slice(0, 17).sort();
+
+/** A synthetic org: 3 core accounts plus workload accounts spread over 12 OUs. */
+export function syntheticOrg(accounts: number): OrgInventory {
+  const id = (n: number) => String(100000000000 + n);
+  const ous = Array.from({ length: 12 }, (_, i) => ({
+    id: `ou-bench-${String(i).padStart(8, '0')}`,
+    name: `ou-${i}`,
+    parentId: 'r-bench',
+    environment: (['prod', 'non-prod', 'sandbox'] as const)[i % 3]!,
+  }));
+  return {
+    organizationId: 'o-bench12345',
+    rootId: 'r-bench',
+    managementAccountId: id(1),
+    logArchiveAccountId: id(2),
+    securityAccountId: id(3),
+    homeRegion: 'us-east-1',
+    regions: REGIONS,
+    deployRoleName: 'vigil-deploy',
+    namePrefix: 'vigil',
+    defaultOwner: 'security-team',
+    backend: { type: 'local' },
+    scpTargets: ['r-bench'],
+    organizationalUnits: ous,
+    accounts: Array.from({ length: accounts }, (_, i) => ({
+      id: id(i + 1),
+      name: `account-${i + 1}`,
+      ou: ous[i % ous.length]!.id,
+      tags: { owner: `team-${i % 40}` },
+    })),
+  };
+}
+
+function dirSize(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    total += e.isDirectory() ? dirSize(p) : statSync(p).size;
+  }
+  return total;
+}
+
+function main(): void {
+  const sizes = (process.env['BENCH_SIZES'] ?? '10,100,1000').split(',').map(Number);
+  const work = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+  console.log(`synth benchmark: ${REGIONS.length} regions per account, one child process per org size`);
+  console.log('accounts  stacks  wall (s)  peak RSS (MiB)  output (MiB)');
+  for (const n of sizes) {
+    const file = join(work, `org-${n}.json`);
+    const outdir = join(work, `out-${n}`);
+    mkdirSync(outdir, { recursive: true });
+    writeFileSync(file, JSON.stringify(syntheticOrg(n)));
+    const started = process.hrtime.bigint();
+    // /usr/bin/time is not on every machine: the child reports its own peak RSS (process.resourceUsage).
+    const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'synth-child.ts')], {
+      env: { ...process.env, VIGIL_INVENTORY: file, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: '1' },
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const wall = Number(process.hrtime.bigint() - started) / 1e9;
+    if (run.status !== 0) {
+      console.error(run.stderr);
+      throw new Error(`synth of ${n} accounts failed`);
+    }
+    const peakKiB = Number(/peakRssKiB=(\d+)/.exec(run.stdout)?.[1] ?? NaN);
+    const stacks = readdirSync(join(outdir, 'stacks')).length;
+    console.log(
+      `${String(n).padStart(8)}  ${String(stacks).padStart(6)}  ${wall.toFixed(1).padStart(8)}  ${(peakKiB / 1024).toFixed(0).padStart(14)}  ${(dirSize(outdir) / 2 ** 20).toFixed(1).padStart(12)}`,
+    );
+    rmSync(outdir, { recursive: true, force: true });
+  }
+  rmSync(work, { recursive: true, force: true });
+  console.log('budget for 1,000 accounts: ≤ 60 s and ≤ 2048 MiB on 2 cores');
+}
+
+if (require.main === module) main();
