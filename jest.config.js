@@ -4,7 +4,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testEnvironment: 'node',
   // Type checking is `npm run typecheck`'s job; tests transpile only, which keeps them fast.
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   setupFilesAfterEnv: ['<rootDir>/__tests__/setup.ts'],
   testTimeout: 30000,
 };
