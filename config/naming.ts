@@ -58,3 +58,16 @@ export const stackIds = {
   security: 'security',
   member: (accountId: string): string => `member-${accountId}`,
 } as const;
+
+/** Lambda functions in the security account (the function's role has the same name). */
+export const functionNames = (inv: Naming) =>
+  ({
+    triage: `${inv.namePrefix}-triage`,
+    remediate: `${inv.namePrefix}-remediate`,
+    approve: `${inv.namePrefix}-approve`,
+    approvalTimeouts: `${inv.namePrefix}-approval-timeouts`,
+  }) as const;
+
+/** Role of a central function, by exact ARN (member roles trust these and nothing else). */
+export const functionRoleArn = (inv: OrgInventory, fn: keyof ReturnType<typeof functionNames>): string =>
+  roleArn(inv.securityAccountId, functionNames(inv)[fn]);

@@ -110,7 +110,7 @@ export class LogArchiveStack extends VigilStack {
         },
       ],
     });
-    new S3BucketPublicAccessBlock(this, 'trail-bucket-public-access-block', {
+    const publicAccessBlock = new S3BucketPublicAccessBlock(this, 'trail-bucket-public-access-block', {
       provider,
       bucket: bucket.id,
       blockPublicAcls: true,
@@ -141,6 +141,8 @@ export class LogArchiveStack extends VigilStack {
     new S3BucketPolicy(this, 'trail-bucket-policy', {
       provider,
       bucket: bucket.id,
+      // S3 rejects a policy change while the public access block is being created on the same bucket.
+      dependsOn: [publicAccessBlock],
       policy: policyDocument([
         {
           Sid: 'DenyInsecureTransport',

@@ -1,0 +1,136 @@
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import type { TerraformProvider } from 'cdktf';
+import { Construct } from 'constructs';
+import { policyDocument, type Statement } from './policy-document';
+
+export interface RemediationRolesProps {
+  /** The member account the roles live in. */
+  readonly accountId: string;
+  readonly organizationId: string;
+  /** Name of the role the central remediation function assumes. */
+  readonly remediationRoleName: string;
+  /** Name of the read-only role used for enrichment and re-verification. */
+  readonly readOnlyRoleName: string;
+  /** Exact ARN of the central remediation function's role: the only principal the remediation role trusts. */
+  readonly remediatorRoleArn: string;
+  /** Exact ARNs of the central roles that may read (triage, remediation). */
+  readonly readerRoleArns: readonly string[];
+  /** Mutating IAM actions, the union of what the catalog's remediations declare. */
+  readonly remediationActions: readonly string[];
+  /** Read actions (describe/get/list, tags) the handlers use. */
+  readonly readActions: readonly string[];
+  /** Roles the remediation may pass (e.g. the forwarder role when it restores a rule target). */
+  readonly passRoleArns?: readonly string[];
+  /** @default - the stack's default AWS provider */
+  readonly provider?: TerraformProvider;
+}
+
+/**
+ * Resource scopes per IAM action where AWS supports resource-level permissions (Service
+ * Authorization Reference). `{account}` is replaced with the member account id. Actions not listed
+ * here (e.g. s3:PutAccountPublicAccessBlock, config:StartConfigurationRecorder) only accept `*`.
+ */
+const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
+  'ec2:RevokeSecurityGroupIngress': ['arn:aws:ec2:*:{account}:security-group/*'],
+  'ec2:AuthorizeSecurityGroupIngress': ['arn:aws:ec2:*:{account}:security-group/*'],
+  's3:PutBucketPublicAccessBlock': ['arn:aws:s3:::*'],
+  's3:GetBucketPublicAccessBlock': ['arn:aws:s3:::*'],
+  'iam:SetDefaultPolicyVersion': ['arn:aws:iam::{account}:policy/*'],
+  'iam:DetachUserPolicy': ['arn:aws:iam::{account}:user/*'],
+  'iam:AttachUserPolicy': ['arn:aws:iam::{account}:user/*'],
+  'iam:DetachRolePolicy': ['arn:aws:iam::{account}:role/*'],
+  'iam:AttachRolePolicy': ['arn:aws:iam::{account}:role/*'],
+  'iam:DetachGroupPolicy': ['arn:aws:iam::{account}:group/*'],
+  'iam:AttachGroupPolicy': ['arn:aws:iam::{account}:group/*'],
+  'cloudtrail:StartLogging': ['arn:aws:cloudtrail:*:{account}:trail/*'],
+  'cloudtrail:StopLogging': ['arn:aws:cloudtrail:*:{account}:trail/*'],
+  'kms:CancelKeyDeletion': ['arn:aws:kms:*:{account}:key/*'],
+  'kms:EnableKey': ['arn:aws:kms:*:{account}:key/*'],
+  'kms:ScheduleKeyDeletion': ['arn:aws:kms:*:{account}:key/*'],
+};
+
+/** Scopes for vigil's own rules: the remediation role may only restore those. */
+const eventsRuleScope = (prefix: string) => [`arn:aws:events:*:{account}:rule/${prefix}-fwd-*`];
+
+/**
+ * The member account's remediation role (mutations the catalog declares, trusted by exactly one
+ * central role) and read-only role (enrichment and re-verification), kept separate so reading never
+ * carries the power to change anything.
+ */
+export class RemediationRoles extends Construct {
+  readonly remediationRole: IamRole;
+  readonly readOnlyRole: IamRole;
+
+  constructor(scope: Construct, id: string, props: RemediationRolesProps) {
+    super(scope, id);
+    const { provider } = props;
+    const prefix = props.remediationRoleName.replace(/-remediation$/, '');
+    if (props.remediationActions.length === 0) {
+      throw new Error(`RemediationRoles at '${this.node.path}': remediationActions is empty; does the catalog declare none?`);
+    }
+
+    this.remediationRole = new IamRole(this, 'remediation', {
+      provider,
+      name: props.remediationRoleName,
+      description: 'vigil remediation: assumed only by the central remediation function',
+      maxSessionDuration: 3600,
+      assumeRolePolicy: trust('CentralRemediatorOnly', [props.remediatorRoleArn], props.organizationId),
+    });
+    new IamRolePolicy(this, 'remediation-policy', {
+      provider,
+      name: 'catalog-remediations',
+      role: this.remediationRole.id,
+      policy: policyDocument([
+        ...scopedStatements('Remediate', props.remediationActions, props.accountId, prefix),
+        ...(props.passRoleArns && props.passRoleArns.length > 0
+          ? [{ Sid: 'PassForwarderRoleOnly', Effect: 'Allow' as const, Action: 'iam:PassRole', Resource: [...props.passRoleArns] }]
+          : []),
+      ]),
+    });
+
+    this.readOnlyRole = new IamRole(this, 'read-only', {
+      provider,
+      name: props.readOnlyRoleName,
+      description: 'vigil read-only: tags and describe calls for enrichment and verification',
+      maxSessionDuration: 3600,
+      assumeRolePolicy: trust('CentralReadersOnly', props.readerRoleArns, props.organizationId),
+    });
+    new IamRolePolicy(this, 'read-only-policy', {
+      provider,
+      name: 'read-only',
+      role: this.readOnlyRole.id,
+      policy: policyDocument(scopedStatements('Read', props.readActions, props.accountId, prefix)),
+    });
+  }
+}
+
+function trust(sid: string, principals: readonly string[], organizationId: string): string {
+  return policyDocument([
+    {
+      Sid: sid,
+      Effect: 'Allow',
+      Principal: { AWS: principals.length === 1 ? principals[0]! : [...principals] },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': organizationId } },
+    },
+  ]);
+}
+
+/** Groups actions by resource scope into few statements, sorted for deterministic output. */
+function scopedStatements(sidPrefix: string, actions: readonly string[], accountId: string, prefix: string): Statement[] {
+  const byScope = new Map<string, string[]>();
+  for (const action of [...new Set(actions)].sort()) {
+    const scopes = action.startsWith('events:') ? eventsRuleScope(prefix) : (RESOURCE_SCOPES[action] ?? ['*']);
+    const key = JSON.stringify(scopes.map((s) => s.replace('{account}', accountId)));
+    byScope.set(key, [...(byScope.get(key) ?? []), action]);
+  }
+  return [...byScope.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, acts], i) => ({
+      Sid: `${sidPrefix}${i + 1}`,
+      Effect: 'Allow' as const,
+      Action: acts,
+      Resource: JSON.parse(key) as string[],
+    }));
+}
