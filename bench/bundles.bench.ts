@@ -15,7 +15,9 @@ const RUNS = 5;
 
 function main(): void {
   const dir = join(__dirname, '..', 'handlers', 'entrypoints');
-  const entries = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+  const entries = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
   const work = mkdtempSync(join(tmpdir(), 'vigil-bundles-'));
   console.log(`handler bundles (esbuild, minified, node20); load time = median of ${RUNS} fresh requires`);
   console.log('function                 size (KB)  budget  load (ms)');
@@ -30,17 +32,23 @@ function main(): void {
       // Entry points read their settings at load; harmless placeholders keep them from failing fast.
       const run = spawnSync(
         process.execPath,
-        ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(path)});console.log(Number(process.hrtime.bigint()-t)/1e6)`],
+        [
+          '-e',
+          `const t=process.hrtime.bigint();require(${JSON.stringify(path)});console.log(Number(process.hrtime.bigint()-t)/1e6)`,
+        ],
         { encoding: 'utf8', env: { ...process.env, ...PLACEHOLDER_ENV } },
       );
       const ms = Number(run.stdout.trim().split('\n').pop());
       if (run.status === 0 && Number.isFinite(ms)) times.push(ms);
     }
     times.sort((a, b) => a - b);
-    const load = times.length > 0 ? times[Math.floor(times.length / 2)]!.toFixed(1) : 'n/a (fails to load without AWS settings)';
+    const load =
+      times.length > 0 ? times[Math.floor(times.length / 2)]!.toFixed(1) : 'n/a (fails to load without AWS settings)';
     const ok = code.length <= BUDGET;
     if (!ok) over += 1;
-    console.log(`${name.padEnd(24)} ${(code.length / 1024).toFixed(1).padStart(9)}  ${ok ? '  ok  ' : ' OVER '}  ${load}`);
+    console.log(
+      `${name.padEnd(24)} ${(code.length / 1024).toFixed(1).padStart(9)}  ${ok ? '  ok  ' : ' OVER '}  ${load}`,
+    );
   }
   console.log(over === 0 ? 'all bundles within 500 KB' : `${over} bundle(s) over 500 KB`);
 }

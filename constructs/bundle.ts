@@ -30,7 +30,9 @@ export function bundleCode(entry: string): Buffer {
   const cached = codeCache.get(entry);
   if (cached) return cached;
   if (!existsSync(entry)) {
-    throw new Error(`handler entrypoint '${entry}' does not exist; every function needs handlers/entrypoints/<name>.ts`);
+    throw new Error(
+      `handler entrypoint '${entry}' does not exist; every function needs handlers/entrypoints/<name>.ts`,
+    );
   }
   const result = buildSync({
     entryPoints: [entry],

@@ -46,7 +46,9 @@ export class NodeFunction extends Construct {
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     super(scope, id);
     if (props.functionName.length > 64) {
-      throw new Error(`NodeFunction at '${this.node.path}': functionName '${props.functionName}' exceeds 64 characters`);
+      throw new Error(
+        `NodeFunction at '${this.node.path}': functionName '${props.functionName}' exceeds 64 characters`,
+      );
     }
     const { provider } = props;
     this.arn = `arn:aws:lambda:${props.region}:${props.accountId}:function:${props.functionName}`;

@@ -67,7 +67,9 @@ export class RemediationRoles extends Construct {
     const { provider } = props;
     const prefix = props.remediationRoleName.replace(/-remediation$/, '');
     if (props.remediationActions.length === 0) {
-      throw new Error(`RemediationRoles at '${this.node.path}': remediationActions is empty; does the catalog declare none?`);
+      throw new Error(
+        `RemediationRoles at '${this.node.path}': remediationActions is empty; does the catalog declare none?`,
+      );
     }
 
     this.remediationRole = new IamRole(this, 'remediation', {
@@ -84,7 +86,14 @@ export class RemediationRoles extends Construct {
       policy: policyDocument([
         ...scopedStatements('Remediate', props.remediationActions, props.accountId, prefix),
         ...(props.passRoleArns && props.passRoleArns.length > 0
-          ? [{ Sid: 'PassForwarderRoleOnly', Effect: 'Allow' as const, Action: 'iam:PassRole', Resource: [...props.passRoleArns] }]
+          ? [
+              {
+                Sid: 'PassForwarderRoleOnly',
+                Effect: 'Allow' as const,
+                Action: 'iam:PassRole',
+                Resource: [...props.passRoleArns],
+              },
+            ]
           : []),
       ]),
     });
@@ -118,7 +127,12 @@ function trust(sid: string, principals: readonly string[], organizationId: strin
 }
 
 /** Groups actions by resource scope into few statements, sorted for deterministic output. */
-function scopedStatements(sidPrefix: string, actions: readonly string[], accountId: string, prefix: string): Statement[] {
+function scopedStatements(
+  sidPrefix: string,
+  actions: readonly string[],
+  accountId: string,
+  prefix: string,
+): Statement[] {
   const byScope = new Map<string, string[]>();
   for (const action of [...new Set(actions)].sort()) {
     const scopes = action.startsWith('events:') ? eventsRuleScope(prefix) : (RESOURCE_SCOPES[action] ?? ['*']);

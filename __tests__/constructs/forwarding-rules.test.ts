@@ -21,7 +21,8 @@ describe('ForwardingRules', () => {
     Testing.synthScope((scope) => {
       rules = new ForwardingRules(scope, 'fwd', base);
     });
-    for (const [key, p] of Object.entries(rules!.placements)) expect(key).toBe(`${p.region}/${p.name.replace('vigil-fwd-', '')}`);
+    for (const [key, p] of Object.entries(rules!.placements))
+      expect(key).toBe(`${p.region}/${p.name.replace('vigil-fwd-', '')}`);
   });
 
   it('fails when the bus ARN is not an event bus', () => {
