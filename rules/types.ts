@@ -91,8 +91,8 @@ export interface Detection {
   readonly aboutFailures?: boolean;
   /**
    * Fold matching events into one alert instead of alerting on each: the alert fires once `threshold`
-   * matching events that share the values at `groupBy` arrive within `windowSeconds`; later matches in
-   * the same window join that alert. `threshold: 1` alerts on the first event and folds the rest.
+   * matching events that share the values at `groupBy` fall into one window of `windowSeconds`; later
+   * matches in the same window join that alert. `threshold: 1` alerts on the first event and folds the rest.
    * @default - every matching event alerts on its own
    */
   readonly aggregate?: Aggregation;
@@ -100,7 +100,7 @@ export interface Detection {
 
 /** How the triage handler folds a burst of matching events into one alert (see `Detection.aggregate`). */
 export interface Aggregation {
-  /** Length of the sliding window, in seconds. */
+  /** Length of the window, in seconds (triage counts in fixed windows aligned to the CloudTrail eventTime). */
   readonly windowSeconds: number;
   /** Number of matching events within the window that raises the alert (at least 1). */
   readonly threshold: number;

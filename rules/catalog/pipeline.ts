@@ -1,0 +1,335 @@
+/**
+ * Tampering with the detection pipeline and the organization's guardrails: CloudTrail, vigil's own
+ * EventBridge rules and bus policy, GuardDuty, Security Hub, AWS Config, KMS keys, and AWS
+ * Organizations (membership, SCPs).
+ */
+import type { Detection } from '../types';
+import { apiCall, cisMonitoring, NOT_BY_VIGIL, VIGIL_RULE_PREFIX } from './shared';
+
+/** The 18 Organizations events of CIS 4.15 (management account; recorded in us-east-1). */
+const CIS_ORGANIZATIONS_EVENTS = [
+  'AcceptHandshake',
+  'AttachPolicy',
+  'CreateAccount',
+  'CreateOrganizationalUnit',
+  'CreatePolicy',
+  'DeclineHandshake',
+  'DeleteOrganization',
+  'DeleteOrganizationalUnit',
+  'DeletePolicy',
+  'DetachPolicy',
+  'DisablePolicyType',
+  'EnablePolicyType',
+  'InviteAccountToOrganization',
+  'LeaveOrganization',
+  'MoveAccount',
+  'RemoveAccountFromOrganization',
+  'UpdateOrganizationalUnit',
+  'UpdatePolicy',
+] as const;
+
+/** Organizations events with a detection of their own; `organizations-changed` covers the rest of 4.15. */
+const ACCOUNT_LEFT = ['LeaveOrganization', 'RemoveAccountFromOrganization'] as const;
+const POLICY_DETACHED = ['DeletePolicy', 'DetachPolicy'] as const;
+const POLICY_TYPE_DISABLED = ['DisablePolicyType'] as const;
+const SPECIFIC_ORGANIZATIONS_EVENTS: readonly string[] = [...ACCOUNT_LEFT, ...POLICY_DETACHED, ...POLICY_TYPE_DISABLED];
+
+export const CLOUDTRAIL: readonly Detection[] = [
+  {
+    id: 'cloudtrail-logging-stopped',
+    title: 'CloudTrail logging was stopped',
+    severity: 'critical',
+    rationale: 'A stopped trail hides every later API call in that account from detection and from audit.',
+    compliance: { ...cisMonitoring(5), pciDss: ['10.2.1.6', '10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.008'] },
+    ...apiCall('cloudtrail', ['StopLogging']),
+    remediation: { action: 'restart-trail-logging', defaultMode: 'auto' },
+  },
+  {
+    id: 'cloudtrail-trail-deleted',
+    title: 'CloudTrail trail deleted',
+    severity: 'critical',
+    rationale:
+      'A deleted trail stops recording at once and takes its configuration with it; only the organization trail ' +
+      'is protected from member accounts, so this is either a management-account action or a local trail lost.',
+    compliance: {
+      ...cisMonitoring(5),
+      pciDss: ['10.2.1.6', '10.3.2', '10.7.2'],
+      soc2: ['CC7.2'],
+      mitre: ['T1562.008'],
+    },
+    ...apiCall('cloudtrail', ['DeleteTrail']),
+  },
+  {
+    id: 'cloudtrail-trail-updated',
+    title: 'CloudTrail trail configuration updated',
+    severity: 'high',
+    rationale:
+      'UpdateTrail can re-point logs to another bucket, drop global service events, make the trail single-region ' +
+      'or switch off log-file validation and encryption, each of which weakens the audit record.',
+    compliance: { ...cisMonitoring(5), pciDss: ['10.2.1.6', '10.3.2'], soc2: ['CC7.2', 'CC8.1'], mitre: ['T1562.008'] },
+    ...apiCall('cloudtrail', ['UpdateTrail']),
+  },
+  {
+    id: 'cloudtrail-event-selectors-narrowed',
+    title: 'CloudTrail event selectors stop recording all management events',
+    severity: 'high',
+    rationale:
+      'New event selectors that exclude management events, record only reads or writes, or exclude event sources ' +
+      'leave the trail running but blind to the calls attackers make.',
+    compliance: { pciDss: ['10.2.1.6', '10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.008'] },
+    ...apiCall('cloudtrail', ['PutEventSelectors']),
+    predicate: 'eventSelectorsDropManagementEvents',
+  },
+  {
+    id: 'cloudtrail-trail-created-or-started',
+    title: 'CloudTrail trail created or logging started',
+    severity: 'info',
+    rationale:
+      'Recorded for the CIS 4.5 audit trail of CloudTrail configuration: a new trail can send copies of the ' +
+      'logs to a bucket outside the organization; StartLogging normally follows a stop.',
+    compliance: { ...cisMonitoring(5), pciDss: ['10.2.1.6'], soc2: ['CC7.2'], mitre: ['T1562.008'] },
+    ...apiCall('cloudtrail', ['CreateTrail', 'StartLogging']),
+  },
+];
+
+export const EVENTBRIDGE: readonly Detection[] = [
+  {
+    id: 'events-vigil-rule-deleted-or-disabled',
+    title: 'vigil EventBridge rule deleted or disabled',
+    severity: 'critical',
+    rationale:
+      "vigil's forwarding and routing rules are the detection pipeline itself: a deleted or disabled rule " +
+      "silently stops alerts for that account and region. Changes by vigil's own deploy and remediation roles " +
+      'are excluded.',
+    compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
+    // Rule names start with the default `namePrefix` 'vigil' (config/org.json); see VIGIL_RULE_PREFIX.
+    ...apiCall('events', ['DeleteRule', 'DisableRule'], {
+      requestParameters: { name: [{ prefix: VIGIL_RULE_PREFIX }] },
+      ...NOT_BY_VIGIL,
+    }),
+    remediation: { action: 'restore-forwarding-rule', defaultMode: 'auto' },
+  },
+  {
+    id: 'events-vigil-rule-targets-changed',
+    title: 'vigil EventBridge rule targets removed or replaced',
+    severity: 'critical',
+    rationale:
+      'Removing or re-pointing the targets of a vigil rule keeps the rule "enabled" while events go nowhere, or ' +
+      'to a bus the attacker controls.',
+    compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
+    ...apiCall('events', ['PutTargets', 'RemoveTargets'], {
+      requestParameters: { rule: [{ prefix: VIGIL_RULE_PREFIX }] },
+      ...NOT_BY_VIGIL,
+    }),
+    remediation: { action: 'restore-forwarding-rule', defaultMode: 'auto' },
+  },
+  {
+    id: 'events-vigil-rule-modified',
+    title: 'vigil EventBridge rule pattern or state changed',
+    severity: 'high',
+    rationale:
+      'PutRule on a vigil rule can narrow its event pattern so that chosen events are no longer forwarded, or ' +
+      'disable it; the rule still exists, so nothing looks broken.',
+    compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2', 'CC8.1'], mitre: ['T1562.001'] },
+    ...apiCall('events', ['PutRule'], {
+      requestParameters: { name: [{ prefix: VIGIL_RULE_PREFIX }] },
+      ...NOT_BY_VIGIL,
+    }),
+    remediation: { action: 'restore-forwarding-rule', defaultMode: 'approve' },
+  },
+  {
+    id: 'events-bus-policy-changed',
+    title: 'EventBridge event bus policy changed',
+    severity: 'high',
+    rationale:
+      'The central bus admits only the organization; a changed bus policy can let outside accounts inject fake ' +
+      "events or cut members off. On a member bus it opens a path for other accounts' events.",
+    compliance: { pciDss: ['10.7.2', '1.2.2'], soc2: ['CC6.1', 'CC7.2'], mitre: ['T1562.001'] },
+    ...apiCall('events', ['PutPermission', 'RemovePermission'], NOT_BY_VIGIL),
+  },
+];
+
+export const SECURITY_SERVICES: readonly Detection[] = [
+  {
+    id: 'guardduty-detector-deleted',
+    title: 'GuardDuty detector deleted',
+    severity: 'critical',
+    rationale:
+      'Deleting the detector switches GuardDuty off in the region and discards its findings; threat detection ' +
+      'for the account stops there.',
+    compliance: { pciDss: ['10.7.2', '11.5.1'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
+    ...apiCall('guardduty', ['DeleteDetector']),
+  },
+  {
+    id: 'guardduty-detector-disabled',
+    title: 'GuardDuty detector suspended',
+    severity: 'critical',
+    rationale: 'UpdateDetector with enable=false suspends GuardDuty: no findings are produced until it is re-enabled.',
+    compliance: { pciDss: ['10.7.2', '11.5.1'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
+    ...apiCall('guardduty', ['UpdateDetector'], { requestParameters: { enable: [false] } }),
+  },
+  {
+    id: 'guardduty-member-disassociated',
+    title: 'GuardDuty account detached from its administrator',
+    severity: 'high',
+    rationale:
+      'A member leaving the delegated administrator (or members being removed) stops its findings from reaching ' +
+      'the security account, while GuardDuty keeps running locally where nobody looks.',
+    compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
+    ...apiCall('guardduty', [
+      'DeleteMembers',
+      'DisassociateFromAdministratorAccount',
+      'DisassociateFromMasterAccount',
+      'DisassociateMembers',
+      'StopMonitoringMembers',
+    ]),
+  },
+  {
+    id: 'guardduty-trusted-ip-list-changed',
+    title: 'GuardDuty trusted IP list created or updated',
+    severity: 'high',
+    rationale:
+      "GuardDuty raises no findings for traffic from trusted IP lists; adding an attacker's addresses to one " +
+      'mutes detection of their activity.',
+    compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
+    ...apiCall('guardduty', ['CreateIPSet', 'UpdateIPSet']),
+  },
+  {
+    id: 'guardduty-findings-auto-archived',
+    title: 'GuardDuty suppression rule created or updated',
+    severity: 'medium',
+    rationale:
+      'A filter with action ARCHIVE archives matching findings as they arrive, so nobody sees them; broad ' +
+      'suppression rules hide real attacks.',
+    compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
+    ...apiCall('guardduty', ['CreateFilter', 'UpdateFilter'], { requestParameters: { action: ['ARCHIVE'] } }),
+  },
+  {
+    id: 'securityhub-disabled',
+    title: 'Security Hub disabled',
+    severity: 'critical',
+    rationale:
+      "Disabling Security Hub removes the account's findings and control checks from the central view; the " +
+      'compliance picture for the account goes dark.',
+    compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
+    ...apiCall('securityhub', ['DisableSecurityHub']),
+  },
+  {
+    id: 'securityhub-standards-disabled',
+    title: 'Security Hub standard disabled',
+    severity: 'high',
+    rationale:
+      'Disabling a standard (CIS, AWS Foundational Security Best Practices, PCI DSS) stops its controls from being ' +
+      'evaluated, so misconfigurations stop producing findings.',
+    compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
+    ...apiCall('securityhub', ['BatchDisableStandards']),
+  },
+  {
+    id: 'config-recorder-stopped',
+    title: 'AWS Config recorder stopped',
+    severity: 'high',
+    rationale:
+      'A stopped recorder stops the configuration history and every Config rule evaluation in the region, ' +
+      'including the conformance packs that prove compliance.',
+    compliance: { ...cisMonitoring(9), pciDss: ['10.7.2', '11.5.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
+    ...apiCall('config', ['StopConfigurationRecorder']),
+    remediation: { action: 'restart-config-recorder', defaultMode: 'auto' },
+  },
+  {
+    id: 'config-recorder-or-channel-deleted',
+    title: 'AWS Config recorder or delivery channel deleted',
+    severity: 'high',
+    rationale:
+      'Without a recorder nothing is recorded; without a delivery channel nothing is delivered. Either deletion ' +
+      'ends configuration monitoring in the region.',
+    compliance: { ...cisMonitoring(9), pciDss: ['10.7.2', '11.5.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
+    ...apiCall('config', ['DeleteConfigurationRecorder', 'DeleteDeliveryChannel']),
+  },
+  {
+    id: 'config-settings-changed',
+    title: 'AWS Config recorder or delivery channel changed',
+    severity: 'medium',
+    rationale:
+      'A changed recorder can stop recording chosen resource types; a changed delivery channel can send the ' +
+      'configuration history to another bucket (CIS 4.9).',
+    compliance: { ...cisMonitoring(9), pciDss: ['10.7.2'], soc2: ['CC7.2', 'CC8.1'], mitre: ['T1562.001'] },
+    ...apiCall('config', ['PutConfigurationRecorder', 'PutDeliveryChannel']),
+  },
+  {
+    id: 'kms-key-disabled',
+    title: 'KMS key disabled',
+    severity: 'high',
+    rationale:
+      'Data encrypted under a disabled key cannot be decrypted: services depending on it (the trail, buckets, ' +
+      'databases) fail until it is re-enabled.',
+    compliance: { ...cisMonitoring(7), pciDss: ['3.6.1', '10.2.1.7'], soc2: ['CC6.1', 'CC7.2'], mitre: ['T1485'] },
+    ...apiCall('kms', ['DisableKey']),
+  },
+  {
+    id: 'kms-key-deletion-scheduled',
+    title: 'KMS key scheduled for deletion',
+    severity: 'critical',
+    rationale:
+      'Once the waiting period ends the key is gone and everything encrypted under it is unrecoverable; the ' +
+      'deletion can only be cancelled before then.',
+    compliance: { ...cisMonitoring(7), pciDss: ['3.6.1', '3.7.5'], soc2: ['CC6.1', 'CC7.2'], mitre: ['T1485'] },
+    ...apiCall('kms', ['ScheduleKeyDeletion']),
+    remediation: { action: 'cancel-key-deletion', defaultMode: 'auto' },
+  },
+];
+
+export const ORGANIZATIONS: readonly Detection[] = [
+  {
+    id: 'organizations-account-left',
+    title: 'Account left or was removed from the organization',
+    severity: 'critical',
+    rationale:
+      'Outside the organization an account is free of SCPs, the organization trail and delegated security ' +
+      'services: every guardrail vigil relies on stops applying to it.',
+    compliance: { ...cisMonitoring(15), pciDss: ['10.7.2'], soc2: ['CC6.1', 'CC7.2'], mitre: ['T1666'] },
+    ...apiCall('organizations', ACCOUNT_LEFT),
+  },
+  {
+    id: 'organizations-policy-detached',
+    title: 'Organization policy (SCP) detached or deleted',
+    severity: 'critical',
+    rationale:
+      'Detaching or deleting a service control policy lifts the organization-wide limits it enforced, including ' +
+      "the SCP that protects vigil's roles, rules and the trail.",
+    compliance: {
+      ...cisMonitoring(15),
+      pciDss: ['7.2.1', '10.7.2'],
+      soc2: ['CC6.1', 'CC8.1'],
+      mitre: ['T1484', 'T1562.001'],
+    },
+    ...apiCall('organizations', POLICY_DETACHED),
+  },
+  {
+    id: 'organizations-policy-type-disabled',
+    title: 'Organization policy type disabled',
+    severity: 'critical',
+    rationale:
+      'Disabling a policy type on the root (for example SERVICE_CONTROL_POLICY) detaches every policy of that ' +
+      'type from every account at once.',
+    compliance: {
+      ...cisMonitoring(15),
+      pciDss: ['7.2.1', '10.7.2'],
+      soc2: ['CC6.1', 'CC8.1'],
+      mitre: ['T1484', 'T1562.001'],
+    },
+    ...apiCall('organizations', POLICY_TYPE_DISABLED),
+  },
+  {
+    id: 'organizations-changed',
+    title: 'AWS Organizations structure or policy changed',
+    severity: 'medium',
+    rationale:
+      'Accounts, OUs, invitations and policies define which guardrails apply where; every change is recorded ' +
+      'for review (CIS 4.15). Leaving, SCP detachment and policy-type changes alert on their own.',
+    compliance: { ...cisMonitoring(15), pciDss: ['10.2.1.7'], soc2: ['CC8.1', 'CC7.2'], mitre: ['T1666', 'T1484'] },
+    ...apiCall(
+      'organizations',
+      CIS_ORGANIZATIONS_EVENTS.filter((name) => !SPECIFIC_ORGANIZATIONS_EVENTS.includes(name)),
+    ),
+  },
+];

@@ -1,0 +1,94 @@
+/**
+ * Building blocks for catalog entries: the forward + pattern pair of an API-call detection, the
+ * "succeeded" guard, CIS / Security Hub references, and the vigil principals that must not trip
+ * vigil's own tamper detections.
+ */
+import { API_CALL, type ComplianceRefs, type Detection, type EventPattern } from '../types';
+
+/** Failed calls (`errorCode` present) do not alert unless a detection is about failures. */
+export const SUCCEEDED = { errorCode: [{ exists: false }] } as const;
+
+/**
+ * The `forward` and `pattern` of a detection about API calls of one service. `service` is the
+ * CloudTrail service prefix: EventBridge source `aws.<service>`, eventSource `<service>.amazonaws.com`.
+ * `detail` adds precise conditions to the central pattern; the guard against failed calls is added
+ * unless `failures` is set. Sign-in events carry no `detail-type` condition: AWS spells it two ways.
+ */
+export function apiCall(
+  service: string,
+  eventNames: readonly string[],
+  detail: EventPattern = {},
+  failures = false,
+): Pick<Detection, 'forward' | 'pattern'> {
+  const source = `aws.${service}`;
+  const eventSource = `${service}.amazonaws.com`;
+  const precise = { eventSource: [eventSource], eventName: [...eventNames], ...(failures ? {} : SUCCEEDED), ...detail };
+  return {
+    forward: { kind: 'api', source, eventSource, eventNames: [...eventNames] },
+    pattern:
+      service === 'signin'
+        ? { source: [source], detail: precise }
+        : { source: [source], 'detail-type': [API_CALL], detail: precise },
+  };
+}
+
+/** Security Hub CloudWatch.x control for each CIS v1.4+ monitoring control 4.1–4.14 (4.15 has none). */
+const CLOUDWATCH_FOR_CIS: Readonly<Record<number, number>> = {
+  1: 2,
+  2: 3,
+  3: 1,
+  4: 4,
+  5: 5,
+  6: 6,
+  7: 7,
+  8: 8,
+  9: 9,
+  10: 10,
+  11: 11,
+  12: 12,
+  13: 13,
+  14: 14,
+};
+
+/**
+ * CIS AWS Foundations monitoring controls (`4.n` in v1.3–v3.0, `3.n` in v1.2) and the Security Hub
+ * CloudWatch.x control that cites each.
+ */
+export function cisMonitoring(...controls: number[]): Pick<ComplianceRefs, 'cis' | 'securityHub'> {
+  const cis = controls.flatMap((n) => (n <= 14 ? [`4.${n}`, `3.${n} (v1.2)`] : [`4.${n}`]));
+  const securityHub = controls.flatMap((n) => {
+    const control = CLOUDWATCH_FOR_CIS[n];
+    return control === undefined ? [] : [`CloudWatch.${control}`];
+  });
+  return { cis, securityHub };
+}
+
+/**
+ * Roles vigil acts through in member accounts: the deploy role (`deployRoleName` in config/org.json)
+ * and the remediation role (`<namePrefix>-remediation`), with the default prefix `vigil`. Their own
+ * changes to vigil's rules are expected and must not trigger a "restore" of what they just did.
+ * TODO(catalog): derive from config if an organization changes `namePrefix` or `deployRoleName`.
+ */
+export const VIGIL_ROLES = ['vigil-deploy', 'vigil-remediation'] as const;
+
+/**
+ * Prefix of every EventBridge rule vigil owns (`ruleNamePrefix()` in config/naming.ts with the default
+ * `namePrefix` 'vigil'): member forwarding rules `vigil-fwd-*` and central rules `vigil-<id>`.
+ */
+export const VIGIL_RULE_PREFIX = 'vigil-';
+
+/** Calls not made by a vigil role (callers that are not assumed roles never are). */
+export const NOT_BY_VIGIL: EventPattern = {
+  $or: [
+    { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
+    { userIdentity: { sessionContext: { sessionIssuer: { userName: [{ 'anything-but': [...VIGIL_ROLES] }] } } } },
+  ],
+};
+
+/**
+ * IAM Identity Center provisions permission sets into member accounts itself (CloudTrail shows
+ * `sourceIPAddress: sso.amazonaws.com`, `invokedBy: sso.amazonaws.com`, e.g. AttachRolePolicy of
+ * AdministratorAccess to `AWSReservedSSO_*` roles). Those follow a permission-set change that is
+ * reviewed and logged where it happens (`sso.amazonaws.com` events in the management account).
+ */
+export const NOT_BY_IDENTITY_CENTER: EventPattern = { sourceIPAddress: [{ 'anything-but': 'sso.amazonaws.com' }] };

@@ -1,0 +1,395 @@
+/**
+ * Named predicates for what an EventBridge pattern cannot express: fields that must be correlated
+ * inside one array item (a CIDR and a port range of the same permission), policy documents that
+ * CloudTrail records as JSON strings, and comparisons with the organization's account list.
+ *
+ * A detection names its predicate (`Detection.predicate`); the central rule's pattern runs first,
+ * the predicate second (in the triage handler). Predicates are pure: no SDK, no environment, no
+ * clock. They read the event defensively, because CloudTrail shapes vary between API versions,
+ * and answer `false` when the event does not carry what they need.
+ */
+
+/** The parts of a CloudTrail `userIdentity` the predicates read. */
+export interface CloudTrailUserIdentity {
+  readonly type?: string;
+  readonly arn?: string;
+  readonly accountId?: string;
+  readonly userName?: string;
+  readonly invokedBy?: string;
+  readonly sessionContext?: {
+    readonly sessionIssuer?: { readonly type?: string; readonly arn?: string; readonly userName?: string };
+  };
+  readonly [key: string]: unknown;
+}
+
+/** A CloudTrail record, as carried in `detail` of an `AWS API Call via CloudTrail` event. */
+export interface CloudTrailRecord {
+  readonly eventSource: string;
+  readonly eventName: string;
+  readonly awsRegion?: string;
+  readonly eventType?: string;
+  readonly userIdentity?: CloudTrailUserIdentity;
+  readonly requestParameters?: Record<string, unknown> | null;
+  readonly responseElements?: Record<string, unknown> | null;
+  readonly errorCode?: string;
+  readonly recipientAccountId?: string;
+  readonly [key: string]: unknown;
+}
+
+/** An EventBridge envelope around a CloudTrail record. */
+export interface CloudTrailEventBridgeEvent {
+  readonly version?: string;
+  readonly id: string;
+  readonly 'detail-type': string;
+  readonly source: string;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources?: readonly string[];
+  readonly detail: CloudTrailRecord;
+}
+
+/** What predicates may know besides the event: facts from the reviewed org inventory. */
+export interface PredicateContext {
+  /** Every account id of the organization (from `config/org.json`). */
+  readonly organizationAccountIds: ReadonlySet<string>;
+  /** The organization id (`o-...`), to recognise `aws:PrincipalOrgID` conditions. */
+  readonly organizationId: string;
+}
+
+/** A pure decision over one event. */
+export type Predicate = (event: CloudTrailEventBridgeEvent, ctx: PredicateContext) => boolean;
+
+// ---------------------------------------------------------------------------------------------
+// Small readers
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** CloudTrail renders a one-element list as an object and a longer one as an array; accept both. */
+const asArray = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
+
+const asStrings = (v: unknown): string[] => asArray(v).filter((s): s is string => typeof s === 'string');
+
+const params = (event: CloudTrailEventBridgeEvent): Json =>
+  isObject(event.detail.requestParameters) ? event.detail.requestParameters : {};
+
+/** Port numbers arrive as numbers or numeric strings; anything else is "not given". */
+const portNumber = (v: unknown): number | undefined => {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Policy documents
+
+/** The parts of an IAM policy document the predicates read. */
+export interface PolicyStatement {
+  readonly Effect?: string;
+  readonly Principal?: unknown;
+  readonly NotPrincipal?: unknown;
+  readonly Action?: unknown;
+  readonly NotAction?: unknown;
+  readonly Resource?: unknown;
+  readonly Condition?: unknown;
+}
+
+/**
+ * Parses a policy document as CloudTrail records it. IAM request parameters carry the document as
+ * a JSON string (`requestParameters.policyDocument`, `assumeRolePolicyDocument`, often with
+ * newlines), IAM response elements carry it URL-encoded (`%7B%22Version%22...`), and S3 records
+ * `bucketPolicy` as an object. Returns the statements, or `undefined` when nothing parses.
+ */
+export function policyStatements(raw: unknown): PolicyStatement[] | undefined {
+  const doc = parsePolicyDocument(raw);
+  if (!doc) return undefined;
+  return asArray(doc['Statement']).filter(isObject) as PolicyStatement[];
+}
+
+/** The document as an object (see `policyStatements` for the encodings it accepts). */
+export function parsePolicyDocument(raw: unknown): Json | undefined {
+  if (isObject(raw)) return raw;
+  if (typeof raw !== 'string') return undefined;
+  const text = raw.trim();
+  const attempts = [text];
+  if (/%[0-9A-Fa-f]{2}/.test(text)) {
+    try {
+      attempts.push(decodeURIComponent(text.replace(/\+/g, '%20')));
+    } catch {
+      // Not valid percent-encoding: the plain attempt is all there is.
+    }
+  }
+  for (const attempt of attempts) {
+    try {
+      const parsed: unknown = JSON.parse(attempt);
+      if (isObject(parsed)) return parsed;
+    } catch {
+      // Try the next encoding.
+    }
+  }
+  return undefined;
+}
+
+const isAllow = (s: PolicyStatement): boolean => String(s.Effect ?? '').toLowerCase() === 'allow';
+
+const ADMIN_ACTIONS = new Set(['*', '*:*', 'iam:*']);
+
+/** An Allow statement granting `*`, `iam:*`, or everything but a few actions on every resource. */
+function grantsAdmin(s: PolicyStatement): boolean {
+  if (!isAllow(s)) return false;
+  if (asStrings(s.Action).some((a) => ADMIN_ACTIONS.has(a.trim().toLowerCase()))) return true;
+  // Allow + NotAction on "*" grants every action except the listed ones: admin in all but name.
+  return s.NotAction !== undefined && asStrings(s.Resource).includes('*');
+}
+
+/** Principal values of a statement, e.g. `*`, account ids, ARNs (service principals excluded). */
+function awsPrincipals(principal: unknown): string[] {
+  if (principal === '*') return ['*'];
+  if (!isObject(principal)) return [];
+  return asStrings(principal['AWS']);
+}
+
+const ACCOUNT_IN_ARN = /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/;
+
+/** The account id a principal value names, `*` for everyone, `undefined` when it cannot tell. */
+function principalAccount(value: string): string | undefined {
+  const v = value.trim();
+  if (v === '*') return '*';
+  if (/^\d{12}$/.test(v)) return v;
+  return ACCOUNT_IN_ARN.exec(v)?.[1];
+}
+
+/** Condition keys that pin a grant to known principals or sources (lower case). */
+const ACCOUNT_KEYS = new Set(['aws:principalaccount', 'aws:sourceaccount', 'aws:resourceaccount']);
+const ORG_KEYS = new Set(['aws:principalorgid', 'aws:sourceorgid', 'aws:resourceorgid']);
+const ARN_KEYS = new Set(['aws:principalarn', 'aws:sourcearn']);
+const NETWORK_KEYS = new Set(['aws:sourcevpc', 'aws:sourcevpce', 'aws:sourceip', 'aws:vpcsourceip']);
+const OTHER_PINNING_KEYS = new Set([
+  'aws:principalorgpaths',
+  'aws:sourceorgpaths',
+  'aws:userid',
+  'aws:sourceowner',
+  's3:dataaccesspointaccount',
+  's3:dataaccesspointarn',
+]);
+
+/** Condition operators that pin a value (the negated and `...IfExists` forms do not). */
+const isPinningOperator = (op: string): boolean => !/^(?:for(?:any|all)value:)?(?:string|arn)?not|ifexists$/i.test(op);
+
+interface ConditionPin {
+  readonly key: string;
+  readonly values: string[];
+}
+
+function conditionPins(condition: unknown): ConditionPin[] {
+  if (!isObject(condition)) return [];
+  const pins: ConditionPin[] = [];
+  for (const [op, block] of Object.entries(condition)) {
+    if (!isPinningOperator(op) || !isObject(block)) continue;
+    for (const [key, value] of Object.entries(block)) pins.push({ key: key.toLowerCase(), values: asStrings(value) });
+  }
+  return pins;
+}
+
+const isWorldCidr = (value: string): boolean => /\/0$/.test(value.trim());
+
+/**
+ * Whether a condition confines a `*` grant to the organization (trust policies): a pin to the org
+ * id, or to accounts / principal ARNs that are all in the organization.
+ */
+function confinedToOrganization(condition: unknown, ctx: PredicateContext): boolean {
+  return conditionPins(condition).some(({ key, values }) => {
+    if (values.length === 0) return false;
+    if (ORG_KEYS.has(key)) return values.every((v) => v === ctx.organizationId);
+    if (ACCOUNT_KEYS.has(key)) return values.every((v) => ctx.organizationAccountIds.has(v));
+    if (ARN_KEYS.has(key)) {
+      return values.every((v) => {
+        const account = principalAccount(v);
+        return account !== undefined && ctx.organizationAccountIds.has(account);
+      });
+    }
+    return false;
+  });
+}
+
+/**
+ * Whether a condition confines a grant to known principals, accounts, networks or sources, which
+ * S3 does not consider public (the S3 "public" definition: fixed values of these keys).
+ */
+function confinedForS3(condition: unknown): boolean {
+  return conditionPins(condition).some(({ key, values }) => {
+    if (values.length === 0 || values.some((v) => v.includes('*'))) return false;
+    if (NETWORK_KEYS.has(key)) return !values.some(isWorldCidr);
+    return ORG_KEYS.has(key) || ACCOUNT_KEYS.has(key) || ARN_KEYS.has(key) || OTHER_PINNING_KEYS.has(key);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Predicates
+
+/** `Put{User,Role,Group}Policy` whose inline document allows `*`, `*:*` or `iam:*` (or Allow+NotAction on `*`). */
+export function inlinePolicyGrantsAdmin(event: CloudTrailEventBridgeEvent): boolean {
+  const statements = policyStatements(params(event)['policyDocument']);
+  return statements?.some(grantsAdmin) ?? false;
+}
+
+/**
+ * `UpdateAssumeRolePolicy` / `CreateRole` whose trust policy lets in everyone (`*`, `{"AWS": "*"}`,
+ * or `NotPrincipal` with Allow) without confining it to the organization, or names an AWS account
+ * outside the organization. The event's own account always counts as inside.
+ */
+export function trustPolicyAllowsOutsideOrg(event: CloudTrailEventBridgeEvent, ctx: PredicateContext): boolean {
+  const p = params(event);
+  const statements = policyStatements(p['policyDocument'] ?? p['assumeRolePolicyDocument']);
+  if (!statements) return false;
+  const own = event.detail.recipientAccountId ?? event.account;
+  const inside = (account: string): boolean => account === own || ctx.organizationAccountIds.has(account);
+  return statements.some((s) => {
+    if (!isAllow(s)) return false;
+    if (s.NotPrincipal !== undefined) return true;
+    return awsPrincipals(s.Principal).some((value) => {
+      const account = principalAccount(value);
+      if (account === '*') return !confinedToOrganization(s.Condition, ctx);
+      return account !== undefined && !inside(account);
+    });
+  });
+}
+
+/**
+ * `CreateAccessKey` / `CreateLoginProfile` / `UpdateLoginProfile` naming a user other than the
+ * caller. Without `userName` the call acts on the caller itself. Callers that are not IAM users
+ * (roles, federated sessions, root) have no user of their own, so any named user is another user.
+ */
+export function targetsAnotherUser(event: CloudTrailEventBridgeEvent): boolean {
+  const target = params(event)['userName'];
+  if (typeof target !== 'string' || target === '') return false;
+  const who = event.detail.userIdentity;
+  if (who?.type !== 'IAMUser') return true;
+  const self = who.userName ?? who.arn?.split(':user/')[1]?.split('/').pop();
+  return self !== target;
+}
+
+/** Ports that must never be open to the world, per protocol. */
+const ADMIN_PORTS: Readonly<Record<string, readonly number[]>> = {
+  tcp: [22, 3389], // SSH, RDP
+  udp: [3389], // RDP over UDP
+};
+const PROTOCOL_NAMES: Readonly<Record<string, string>> = { '6': 'tcp', '17': 'udp' };
+
+/**
+ * Whether a permission covers SSH or RDP: protocol `-1` (all traffic, ports ignored) or a TCP/UDP
+ * port range containing 22 or 3389. A missing or `-1` range means all ports.
+ */
+export function coversAdminPort(protocol: unknown, fromPort: unknown, toPort: unknown): boolean {
+  const raw = String(protocol ?? '')
+    .trim()
+    .toLowerCase();
+  if (raw === '-1' || raw === 'all') return true;
+  const ports = ADMIN_PORTS[PROTOCOL_NAMES[raw] ?? raw];
+  if (!ports) return false;
+  const from = portNumber(fromPort);
+  const to = portNumber(toPort);
+  const lo = from === undefined || from < 0 ? 0 : from;
+  const hi = to === undefined || to < 0 ? 65535 : to;
+  return ports.some((port) => lo <= port && port <= hi);
+}
+
+/**
+ * `AuthorizeSecurityGroupIngress` adding a rule that opens SSH, RDP or all ports to `0.0.0.0/0` or
+ * `::/0`, with the CIDR and the ports taken from the same permission. Reads both request shapes:
+ * `ipPermissions.items[]` (console, CLI, SDKs) and the legacy flat `cidrIp`/`fromPort`/`toPort`/
+ * `ipProtocol`.
+ */
+export function ingressOpensAdminPortsToWorld(event: CloudTrailEventBridgeEvent): boolean {
+  const p = params(event);
+  const items = isObject(p['ipPermissions']) ? asArray(p['ipPermissions']['items']).filter(isObject) : [];
+  const permissions = [...items];
+  if (typeof p['cidrIp'] === 'string') {
+    permissions.push({
+      ipProtocol: p['ipProtocol'],
+      fromPort: p['fromPort'],
+      toPort: p['toPort'],
+      ipRanges: { items: [{ cidrIp: p['cidrIp'] }] },
+    });
+  }
+  return permissions.some((perm) => {
+    const v4 = isObject(perm['ipRanges']) ? asArray(perm['ipRanges']['items']).filter(isObject) : [];
+    const v6 = isObject(perm['ipv6Ranges']) ? asArray(perm['ipv6Ranges']['items']).filter(isObject) : [];
+    const world =
+      v4.some((r) => typeof r['cidrIp'] === 'string' && isWorldCidr(r['cidrIp'])) ||
+      v6.some((r) => typeof r['cidrIpv6'] === 'string' && isWorldCidr(r['cidrIpv6']));
+    return world && coversAdminPort(perm['ipProtocol'], perm['fromPort'], perm['toPort']);
+  });
+}
+
+/**
+ * `ModifySecurityGroupRules` changing a rule so that it opens SSH, RDP or all ports to the world.
+ * CloudTrail records the request in PascalCase under `ModifySecurityGroupRulesRequest`, with one
+ * `SecurityGroupRule` entry (object, or array when several) per modified rule.
+ */
+export function modifiedRuleOpensAdminPortsToWorld(event: CloudTrailEventBridgeEvent): boolean {
+  const request = params(event)['ModifySecurityGroupRulesRequest'];
+  if (!isObject(request)) return false;
+  return asArray(request['SecurityGroupRule'])
+    .filter(isObject)
+    .some((entry) => {
+      const rule = entry['SecurityGroupRule'];
+      if (!isObject(rule)) return false;
+      const world = [rule['CidrIpv4'], rule['CidrIpv6']].some((c) => typeof c === 'string' && isWorldCidr(c));
+      return world && coversAdminPort(rule['IpProtocol'], rule['FromPort'], rule['ToPort']);
+    });
+}
+
+/**
+ * `PutBucketPolicy` with an Allow statement for everyone (`*` or `{"AWS": "*"}`) that no condition
+ * confines to known principals, accounts, networks or sources.
+ */
+export function bucketPolicyIsPublic(event: CloudTrailEventBridgeEvent): boolean {
+  const statements = policyStatements(params(event)['bucketPolicy']);
+  return (
+    statements?.some((s) => isAllow(s) && awsPrincipals(s.Principal).includes('*') && !confinedForS3(s.Condition)) ??
+    false
+  );
+}
+
+/**
+ * `PutEventSelectors` leaving the trail without full management-event logging: no selector with
+ * management events on `All` read/write, management event sources excluded, or advanced selectors
+ * without an unrestricted `eventCategory = Management` selector. Only the new configuration is in
+ * the event, so narrowing data-event selectors is not detected.
+ */
+export function eventSelectorsDropManagementEvents(event: CloudTrailEventBridgeEvent): boolean {
+  const p = params(event);
+  const basic = asArray(p['eventSelectors']).filter(isObject);
+  if (basic.length > 0) {
+    const full = basic.some(
+      (s) => s['includeManagementEvents'] !== false && String(s['readWriteType'] ?? 'All') === 'All',
+    );
+    const excluded = basic.some((s) => asArray(s['excludeManagementEventSources']).length > 0);
+    return !full || excluded;
+  }
+  const advanced = asArray(p['advancedEventSelectors']).filter(isObject);
+  if (advanced.length > 0) {
+    const fullManagement = advanced.some((s) => {
+      const fields = asArray(s['fieldSelectors']).filter(isObject);
+      const management = fields.some(
+        (f) => f['field'] === 'eventCategory' && asStrings(f['equals']).includes('Management'),
+      );
+      return management && fields.every((f) => f['field'] === 'eventCategory');
+    });
+    return !fullManagement;
+  }
+  return false;
+}
+
+/** Every predicate the catalog may name, by name. */
+export const PREDICATES: Record<string, Predicate> = {
+  bucketPolicyIsPublic,
+  eventSelectorsDropManagementEvents,
+  ingressOpensAdminPortsToWorld,
+  inlinePolicyGrantsAdmin,
+  modifiedRuleOpensAdminPortsToWorld,
+  targetsAnotherUser,
+  trustPolicyAllowsOutsideOrg,
+};
