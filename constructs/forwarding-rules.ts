@@ -2,7 +2,7 @@ import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { type TerraformProvider, TerraformIterator } from 'cdktf';
+import { Fn, TerraformIterator, TerraformLocal, type TerraformProvider, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ForwardedPattern } from '../rules/patterns';
 import { policyDocument } from './policy-document';
@@ -44,6 +44,8 @@ export class ForwardingRules extends Construct {
   readonly roleArn: string;
   /** The placements, keyed like the Terraform `for_each` map. */
   readonly placements: Readonly<Record<string, Placement>>;
+  /** Event pattern (JSON) per pattern key, as written to the `patterns` local. */
+  readonly patterns: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: ForwardingRulesProps) {
     super(scope, id);
@@ -81,6 +83,13 @@ export class ForwardingRules extends Construct {
     });
     this.roleArn = role.arn;
 
+    // Each pattern is written once (a local keyed by pattern key) and looked up per placement:
+    // 17 regions would otherwise repeat every pattern 17 times in each member stack.
+    const patterns: Record<string, string> = {};
+    for (const p of props.patterns) patterns[p.key] = JSON.stringify(p.pattern);
+    this.patterns = patterns;
+    const patternsLocal = new TerraformLocal(this, 'patterns', patterns);
+
     const placements: Record<string, Placement> = {};
     for (const region of [...props.regions].sort()) {
       for (const p of props.patterns) {
@@ -88,7 +97,7 @@ export class ForwardingRules extends Construct {
         placements[placementKey(region, p.key)] = {
           region,
           name: `${props.namePrefix}-fwd-${p.key}`,
-          pattern: JSON.stringify(p.pattern),
+          key: p.key,
           state: p.state,
         };
       }
@@ -102,7 +111,7 @@ export class ForwardingRules extends Construct {
       region: each.getString('region'),
       name: each.getString('name'),
       description: `Forward security events to ${props.centralBusArn}`,
-      eventPattern: each.getString('pattern'),
+      eventPattern: Token.asString(Fn.lookup(patternsLocal.asAnyMap, each.getString('key'))),
       state: each.getString('state'),
     });
     const ruleEach = TerraformIterator.fromResources(rule);
@@ -138,7 +147,7 @@ export class ForwardingRules extends Construct {
 export interface Placement {
   readonly region: string;
   readonly name: string;
-  /** The event pattern, JSON-encoded as EventBridge takes it. */
-  readonly pattern: string;
+  /** Key of the pattern in the `patterns` local. */
+  readonly key: string;
   readonly state: string;
 }

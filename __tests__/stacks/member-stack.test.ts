@@ -17,8 +17,19 @@ const memberTf = (index: number) =>
 const tf = memberTf(3); // payments-prod, all three org regions
 const BUS_ARN = 'arn:aws:events:eu-west-1:333333333333:event-bus/vigil-security';
 
-type Placement = { region: string; name: string; pattern: string; state: string };
-const placements = (json: any): Record<string, Placement> => onlyResource(json, 'aws_cloudwatch_event_rule').for_each;
+type Placement = { region: string; name: string; key: string; state: string; pattern: string };
+/** The for_each placements, each with its pattern resolved from the `patterns` local as Terraform would. */
+const placements = (json: any): Record<string, Placement> => {
+  const rule = onlyResource(json, 'aws_cloudwatch_event_rule');
+  const [, localName] = /^\$\{local\.([\w]+)\[each\.value\.key\]\}$/.exec(rule.event_pattern) ?? [];
+  const patternsLocal = json['locals'][localName!];
+  return Object.fromEntries(
+    Object.entries(rule.for_each as Record<string, Omit<Placement, 'pattern'>>).map(([k, p]) => [
+      k,
+      { ...p, pattern: patternsLocal[p.key] as string },
+    ]),
+  );
+};
 
 describe('MemberStack', () => {
   it('deploys into its own account through one provider', () => {
@@ -30,7 +41,7 @@ describe('MemberStack', () => {
   it('places each rule with the resource region argument', () => {
     const rule = onlyResource(tf, 'aws_cloudwatch_event_rule');
     expect(rule.region).toBe('${each.value.region}');
-    expect(rule.event_pattern).toBe('${each.value.pattern}');
+    expect(rule.event_pattern).toMatch(/^\$\{local\.forwarding_patterns_\w+\[each\.value\.key\]\}$/);
     const target = onlyResource(tf, 'aws_cloudwatch_event_target');
     expect(target.region).toBe('${each.value.region}');
     expect(target.for_each).toMatch(/^\$\{aws_cloudwatch_event_rule\..+\}$/);
@@ -55,7 +66,10 @@ describe('MemberStack', () => {
     }
   });
 
-  it('forwards the derived patterns verbatim', () => {
+  it('writes each derived pattern once, verbatim', () => {
+    const locals = Object.values(tf['locals'] as Record<string, Record<string, string>>);
+    expect(locals).toHaveLength(1);
+    expect(Object.keys(locals[0]!).sort()).toEqual(patterns.map((p) => p.key).sort());
     for (const [key, p] of Object.entries(placements(tf))) {
       const pattern = patterns.find((fp) => key === `${p.region}/${fp.key}`);
       expect(pattern).toBeDefined();
