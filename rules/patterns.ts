@@ -136,6 +136,11 @@ export interface CentralRule {
   readonly name: string;
   readonly pattern: EventPattern;
   readonly description: string;
+  /**
+   * Rule state. AWS applies the read-only filter on custom buses too, so detections that need
+   * read-only management events need the "all management events" state centrally as well.
+   */
+  readonly state: RuleState;
 }
 
 /** One precise central rule per detection, sorted by id. */
@@ -147,6 +152,12 @@ export function centralRules(catalog: readonly Detection[], namePrefix: string):
       if (name.length > 64) {
         throw new Error(`detection ${d.id}: rule name '${name}' exceeds EventBridge's 64 characters; shorten the id`);
       }
-      return { detectionId: d.id, name, pattern: d.pattern, description: `${d.severity}: ${d.title}`.slice(0, 512) };
+      return {
+        detectionId: d.id,
+        name,
+        pattern: d.pattern,
+        description: `${d.severity}: ${d.title}`.slice(0, 512),
+        state: d.readOnlyEvents ? STATE_ALL_MANAGEMENT : 'ENABLED',
+      };
     });
 }

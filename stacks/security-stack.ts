@@ -155,6 +155,7 @@ export class SecurityStack extends VigilStack {
         description: r.description,
         eventBusName: bus.name,
         eventPattern: JSON.stringify(r.pattern),
+        state: r.state,
       });
       new CloudwatchEventTarget(this, `target-${r.detectionId}`, {
         provider,

@@ -45,7 +45,16 @@ describe('SecurityStack', () => {
       const rule = rules.find((r) => r.name === expected.name);
       expect(rule).toBeDefined();
       expect(JSON.parse(rule!.event_pattern)).toEqual(expected.pattern);
+      expect(rule!.state).toBe(expected.state);
       expect(rule!.event_bus_name).toMatch(/^\$\{aws_cloudwatch_event_bus\..+\.name\}$/);
+    }
+  });
+
+  it('lets detections that need read-only events see them centrally too', () => {
+    const readOnly = CATALOG.filter((d) => d.readOnlyEvents).map((d) => `vigil-${d.id}`);
+    expect(readOnly.length).toBeGreaterThan(0);
+    for (const rule of resourcesOfType(tf, 'aws_cloudwatch_event_rule')) {
+      expect(rule.state).toBe(readOnly.includes(rule.name) ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED');
     }
   });
 

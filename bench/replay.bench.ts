@@ -1,0 +1,265 @@
+/**
+ * Replay throughput: generates a CloudTrail corpus in a temp folder (default 200,000 records in 50 log files, every
+ * other one gzipped as CloudTrail delivers them, the rest plain JSON) and replays it through the full catalog with
+ * `main()` of scripts/replay.ts, in-process. Prints records/s and MB/s; never asserts on timing.
+ *
+ *   npx tsx bench/replay.bench.ts
+ *   BENCH_RECORDS=1000000 BENCH_FILES=200 npx tsx bench/replay.bench.ts
+ *
+ * The mix is modelled on a busy organization trail: mostly read-only Describe/Get/List calls, service-to-service
+ * AssumeRole and data events, a few percent changes, and a handful of events that real detections match (root
+ * activity, admin policy attachments, access-denied bursts, stopped trails), so the pre-filter, patterns,
+ * predicates and forwarding checks all run.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { main } from '../scripts/replay';
+
+const ACCOUNTS = ['110000000004', '110000000005', '110000000006', '110000000007', '110000000008', '110000000011'];
+const REGIONS = ['us-east-1', 'eu-west-1', 'eu-central-1', 'us-west-2'];
+
+/** Small deterministic PRNG (mulberry32) so every run replays the same corpus. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Rec = Record<string, unknown>;
+
+function identity(account: string, rnd: () => number): Rec {
+  const r = rnd();
+  if (r < 0.02) return { type: 'Root', principalId: account, arn: `arn:aws:iam::${account}:root`, accountId: account };
+  if (r < 0.1) {
+    const user = ['ci-bot', 'mallory', 'reporting'][Math.floor(rnd() * 3)]!;
+    return {
+      type: 'IAMUser',
+      principalId: `AIDAEXAMPLE${account.slice(-4)}`,
+      arn: `arn:aws:iam::${account}:user/${user}`,
+      accountId: account,
+      accessKeyId: 'AKIAEXAMPLEKEY000001',
+      userName: user,
+    };
+  }
+  const role = ['platform-admin', 'app-runtime', 'AWSReservedSSO_ReadOnly_0123456789abcdef', 'vigil-remediation'][
+    Math.floor(rnd() * 4)
+  ]!;
+  return {
+    type: 'AssumedRole',
+    principalId: `AROAEXAMPLE${account.slice(-4)}:session-${Math.floor(rnd() * 50)}`,
+    arn: `arn:aws:sts::${account}:assumed-role/${role}/session-${Math.floor(rnd() * 50)}`,
+    accountId: account,
+    accessKeyId: 'ASIAEXAMPLEKEY000002',
+    sessionContext: {
+      sessionIssuer: {
+        type: 'Role',
+        principalId: `AROAEXAMPLE${account.slice(-4)}`,
+        arn: `arn:aws:iam::${account}:role/${role}`,
+        accountId: account,
+        userName: role,
+      },
+      attributes: { creationDate: '2026-11-01T00:00:00Z', mfaAuthenticated: 'false' },
+    },
+  };
+}
+
+/** [eventSource, eventName, readOnly, requestParameters] by weight. */
+const MIX: readonly [number, string, string, boolean, (rnd: () => number) => Rec | null][] = [
+  [18, 'ec2.amazonaws.com', 'DescribeInstances', true, () => ({ instancesSet: {}, filterSet: {} })],
+  [8, 'ec2.amazonaws.com', 'DescribeSecurityGroups', true, () => ({ securityGroupSet: {}, filterSet: {} })],
+  [10, 's3.amazonaws.com', 'GetObject', true, (r) => ({ bucketName: 'app-data', key: `k/${Math.floor(r() * 1e6)}` })],
+  [6, 's3.amazonaws.com', 'PutObject', false, (r) => ({ bucketName: 'app-data', key: `k/${Math.floor(r() * 1e6)}` })],
+  [8, 'kms.amazonaws.com', 'Decrypt', true, () => ({ encryptionAlgorithm: 'SYMMETRIC_DEFAULT' })],
+  [
+    12,
+    'sts.amazonaws.com',
+    'AssumeRole',
+    false,
+    (r) => ({ roleArn: 'arn:aws:iam::110000000004:role/app-runtime', roleSessionName: `s${Math.floor(r() * 100)}` }),
+  ],
+  [6, 'iam.amazonaws.com', 'GetRole', true, () => ({ roleName: 'app-runtime' })],
+  [
+    5,
+    'logs.amazonaws.com',
+    'CreateLogStream',
+    false,
+    () => ({ logGroupName: '/aws/lambda/app', logStreamName: '2026/11/01' }),
+  ],
+  [5, 'lambda.amazonaws.com', 'ListFunctions20150331', true, () => null],
+  [4, 'ec2.amazonaws.com', 'CreateTags', false, () => ({ resourcesSet: { items: [{ resourceId: 'i-0abc' }] } })],
+  [3, 'cloudtrail.amazonaws.com', 'LookupEvents', true, () => ({ maxResults: 50 })],
+  [
+    2,
+    'ec2.amazonaws.com',
+    'AuthorizeSecurityGroupIngress',
+    false,
+    (r) => ({
+      groupId: 'sg-0123',
+      ipPermissions: {
+        items: [
+          {
+            ipProtocol: 'tcp',
+            fromPort: r() < 0.1 ? 22 : 443,
+            toPort: r() < 0.1 ? 22 : 443,
+            ipRanges: { items: [{ cidrIp: '0.0.0.0/0' }] },
+          },
+        ],
+      },
+    }),
+  ],
+  [
+    1,
+    'iam.amazonaws.com',
+    'AttachRolePolicy',
+    false,
+    (r) => ({
+      roleName: 'ci-deployer',
+      policyArn: r() < 0.3 ? 'arn:aws:iam::aws:policy/AdministratorAccess' : 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+    }),
+  ],
+  [
+    1,
+    'iam.amazonaws.com',
+    'PutRolePolicy',
+    false,
+    (r) => ({
+      roleName: 'ci-deployer',
+      policyName: 'inline',
+      policyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: r() < 0.2 ? '*' : 's3:GetObject', Resource: '*' }],
+      }),
+    }),
+  ],
+  [0.2, 'cloudtrail.amazonaws.com', 'StopLogging', false, () => ({ name: 'team-trail' })],
+  [
+    0.5,
+    's3.amazonaws.com',
+    'PutBucketPolicy',
+    false,
+    () => ({
+      bucketName: 'app-data',
+      bucketPolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::app-data/*' }],
+      },
+    }),
+  ],
+];
+const TOTAL_WEIGHT = MIX.reduce((s, m) => s + m[0], 0);
+
+function record(rnd: () => number, account: string, region: string, ms: number, n: number): Rec {
+  let pick = rnd() * TOTAL_WEIGHT;
+  let entry = MIX[0]!;
+  for (const m of MIX) {
+    pick -= m[0];
+    if (pick <= 0) {
+      entry = m;
+      break;
+    }
+  }
+  const [, eventSource, eventName, readOnly, params] = entry;
+  const global = eventSource === 'iam.amazonaws.com' || eventSource === 'sts.amazonaws.com';
+  const denied = rnd() < 0.01;
+  const data = eventName === 'GetObject' || eventName === 'PutObject';
+  return {
+    eventVersion: '1.09',
+    userIdentity: identity(account, rnd),
+    eventTime: new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventSource,
+    eventName,
+    awsRegion: global ? 'us-east-1' : region,
+    sourceIPAddress: `198.51.100.${Math.floor(rnd() * 255)}`,
+    userAgent: 'aws-sdk-js/3.700.0 ua/2.1 os/linux#6.8 lang/js md/nodejs#20.18.0 api/ec2#3.700.0',
+    requestParameters: params(rnd),
+    responseElements: null,
+    ...(denied ? { errorCode: 'AccessDenied', errorMessage: 'User is not authorized to perform this operation' } : {}),
+    requestID: `req-${n.toString(16).padStart(12, '0')}`,
+    eventID: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
+    readOnly,
+    eventType: 'AwsApiCall',
+    managementEvent: !data,
+    recipientAccountId: account,
+    eventCategory: data ? 'Data' : 'Management',
+    tlsDetails: {
+      tlsVersion: 'TLSv1.3',
+      cipherSuite: 'TLS_AES_128_GCM_SHA256',
+      clientProvidedHostHeader: `${eventSource}`,
+    },
+  };
+}
+
+/** Writes the corpus and returns its size on disk. */
+export function generateCorpus(dir: string, records: number, files: number): number {
+  const rnd = prng(42);
+  const perFile = Math.ceil(records / files);
+  const start = Date.parse('2026-11-01T00:00:00Z');
+  let bytes = 0;
+  let n = 0;
+  for (let f = 0; f < files; f++) {
+    const account = ACCOUNTS[f % ACCOUNTS.length]!;
+    const region = REGIONS[f % REGIONS.length]!;
+    const list: Rec[] = [];
+    for (let i = 0; i < perFile && n < records; i++, n++) {
+      list.push(record(rnd, account, region, start + Math.floor((n / records) * 7 * 86_400_000), n));
+    }
+    const name = `${account}_CloudTrail_${region}_20261101T${String(f).padStart(4, '0')}Z_bench`;
+    // CloudTrail writes each log file as one line of JSON.
+    const text = JSON.stringify({ Records: list });
+    const body = f % 2 === 0 ? gzipSync(text) : Buffer.from(text);
+    writeFileSync(join(dir, f % 2 === 0 ? `${name}.json.gz` : `${name}.json`), body);
+    bytes += body.length;
+  }
+  return bytes;
+}
+
+async function run(): Promise<void> {
+  const records = Number(process.env['BENCH_RECORDS'] ?? 200_000);
+  const files = Number(process.env['BENCH_FILES'] ?? 50);
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-replay-bench-'));
+  try {
+    const onDisk = generateCorpus(dir, records, files);
+    process.stdout.write(
+      `corpus: ${records.toLocaleString('en-US')} records in ${files} files (${Math.ceil(files / 2)} gzipped), ` +
+        `${(onDisk / 1e6).toFixed(1)} MB on disk\n`,
+    );
+    let summaryLine = '';
+    const started = performance.now();
+    const code = await main(['--json', dir], {
+      stdout: (text) => {
+        const last = text.slice(text.lastIndexOf('\n') + 1);
+        if (last.startsWith('{"summary"')) summaryLine = last;
+      },
+      stderr: () => undefined,
+      stderrIsTTY: false,
+    });
+    const wall = (performance.now() - started) / 1000;
+    if (code !== 0 || summaryLine === '') throw new Error(`replay exited with ${code}`);
+    const { summary } = JSON.parse(summaryLine) as {
+      summary: { recordsRead: number; matchedEvents: number; throughput: Record<string, number> };
+    };
+    const t = summary.throughput;
+    const int = (n: number) => n.toLocaleString('en-US');
+    process.stdout.write(
+      `replay: ${int(summary.recordsRead)} records, ${int(summary.matchedEvents)} matched, ` +
+        `${wall.toFixed(2)} s wall (start-up included)\n` +
+        `throughput: ${int(t['recordsPerSecond']!)} records/s, ${t['megabytesPerSecond']} MB/s of JSON, ` +
+        `${t['diskMegabytesPerSecond']} MB/s from disk\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  run().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,299 @@
+/**
+ * `npm run replay -- [--json] [--inventory <file>] [--progress] <files or folders...>`: the sandbox for tuning
+ * detections before deploying them. Reads CloudTrail log files (as delivered to S3, `.json` or `.json.gz`) and
+ * EventBridge event files (one event, an array, or JSON Lines), runs every detection of the catalog over each event
+ * the way the deployed rules would (central pattern + predicate; read-only management events only for detections
+ * whose member rule receives them; member forwarding rules of the event's region), and reports matches, alerts per
+ * day, samples, events the member rules would not forward (catalog bugs) and files or records it had to skip.
+ * Read-only: it never calls AWS and writes nothing but its report.
+ *
+ * Exit codes: 0 replayed (even when some files or records were skipped; they are reported); 1 the catalog cannot
+ * be compiled (an invalid pattern or an unknown predicate); 2 bad arguments or an unusable inventory file.
+ */
+import { resolve } from 'node:path';
+import { InventoryError } from '../config/inventory';
+import { loadInventory } from '../config/load';
+import { CATALOG } from '../rules/catalog';
+import { PREDICATES, type Predicate, type PredicateContext } from '../rules/predicates';
+import type { Detection } from '../rules/types';
+import {
+  CatalogError,
+  type CatalogRunner,
+  compileCatalog,
+  formatSummary,
+  matchLine,
+  predicateContext,
+  ReplayTally,
+  summaryLine,
+  toEvent,
+  wrapCloudTrailRecord,
+} from './replay/core';
+import { listInputs, readFiles } from './replay/read';
+
+const DEFAULT_INVENTORY = 'config/org.json';
+
+const USAGE = `Usage: npm run replay -- [options] <file or folder>...
+
+Replays CloudTrail log files (.json, .json.gz as CloudTrail writes them to S3) and EventBridge event files
+(one event, a JSON array of events, or JSON Lines) through the detection catalog. Folders are read recursively.
+
+Options:
+  --json              one JSON line per matched event, then one {"summary": ...} line; nothing else on stdout
+  --inventory <file>  org inventory whose account ids the predicates use (default: ${DEFAULT_INVENTORY})
+  --progress          show progress on stderr even when it is not a terminal
+  -h, --help          show this help
+
+Example: npm run replay -- ~/cloudtrail/AWSLogs/o-abc123/110000000006/CloudTrail/eu-west-1/2026/11`;
+
+/** What main() needs from the outside world; tests replace parts of it. */
+export interface ReplayIo {
+  /** Writes `text` and a newline to stdout (`text` may hold several lines). @default - process.stdout */
+  readonly stdout: (text: string) => void;
+  /** Writes one line to stderr. @default - process.stderr */
+  readonly stderr: (line: string) => void;
+  /** Replaces the progress status on stderr; `''` clears it. @default - `\r` + status on process.stderr */
+  readonly progress: (status: string) => void;
+  /** Whether stderr is a terminal (progress is shown by default only then). @default process.stderr.isTTY */
+  readonly stderrIsTTY: boolean;
+  /** Monotonic milliseconds, for throughput and progress. @default performance.now */
+  readonly now: () => number;
+  /** Resolves relative input and inventory paths. @default process.cwd() */
+  readonly cwd: string;
+  /** The detections to replay. @default CATALOG */
+  readonly catalog: readonly Detection[];
+  /** Predicates by name. @default PREDICATES */
+  readonly predicates: Readonly<Record<string, Predicate>>;
+}
+
+/** Bad command-line arguments. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Parsed command line. */
+export interface ReplayOptions {
+  readonly inputs: readonly string[];
+  readonly json: boolean;
+  /** @default - config/org.json */
+  readonly inventory?: string;
+  readonly progress: boolean;
+  readonly help: boolean;
+}
+
+/** Parses the command line; throws UsageError for unknown flags, a flag without its value, or no inputs. */
+export function parseArgs(argv: readonly string[]): ReplayOptions {
+  const inputs: string[] = [];
+  let json = false;
+  let progress = false;
+  let help = false;
+  let inventory: string | undefined;
+  let optionsEnded = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (optionsEnded || !arg.startsWith('-') || arg === '-') inputs.push(arg);
+    else if (arg === '--') optionsEnded = true;
+    else if (arg === '--json') json = true;
+    else if (arg === '--progress') progress = true;
+    else if (arg === '--help' || arg === '-h') help = true;
+    else if (arg === '--inventory') {
+      const value = argv[++i];
+      if (value === undefined || value.startsWith('-')) {
+        throw new UsageError('--inventory needs a file, e.g. --inventory config/org.json');
+      }
+      inventory = value;
+    } else if (arg.startsWith('--inventory=')) {
+      inventory = arg.slice('--inventory='.length);
+      if (inventory === '') throw new UsageError('--inventory needs a file, e.g. --inventory=config/org.json');
+    } else throw new UsageError(`unknown option '${arg}'`);
+  }
+  if (inputs.length === 0 && !help) throw new UsageError('name at least one CloudTrail log or event file or folder');
+  return { inputs, json, progress, help, ...(inventory === undefined ? {} : { inventory }) };
+}
+
+/** Skipped records echoed to stderr as they happen; the summary counts all of them. */
+const RECORD_SKIPS_LOGGED = 20;
+/** Matched-event lines buffered before writing in --json mode. */
+const JSON_LINES_PER_WRITE = 512;
+/** Progress refreshes at most this often. */
+const PROGRESS_INTERVAL_MS = 100;
+
+/** Runs the command; resolves to the exit code instead of exiting, so tests can call it. */
+export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}): Promise<number> {
+  const d: ReplayIo = { ...defaultIo(), ...io };
+
+  let options: ReplayOptions;
+  try {
+    options = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    d.stderr(`replay: ${error.message}`);
+    d.stderr(USAGE);
+    return 2;
+  }
+  if (options.help) {
+    (options.json ? d.stderr : d.stdout)(USAGE);
+    return 0;
+  }
+
+  const listing = await listInputs(options.inputs, d.cwd);
+  if (listing.missing.length > 0) {
+    for (const m of listing.missing) d.stderr(`replay: no such file or folder: ${m}`);
+    d.stderr(USAGE);
+    return 2;
+  }
+
+  let ctx: PredicateContext;
+  const inventoryFile = resolve(d.cwd, options.inventory ?? DEFAULT_INVENTORY);
+  try {
+    ctx = predicateContext(loadInventory(inventoryFile));
+  } catch (error) {
+    if (!(error instanceof InventoryError)) throw error;
+    d.stderr(`replay: ${error.message}`);
+    if (options.inventory === undefined) d.stderr('Run from the project root, or pass --inventory <file>.');
+    return 2;
+  }
+
+  let runner: CatalogRunner;
+  try {
+    runner = compileCatalog(d.catalog, ctx, d.predicates);
+  } catch (error) {
+    if (!(error instanceof CatalogError)) throw error;
+    d.stderr(`replay: ${error.message}`);
+    return 1;
+  }
+
+  const tally = new ReplayTally(d.catalog);
+  const totalBytes = listing.files.reduce((sum, f) => sum + f.size, 0);
+  let bytesRead = 0;
+  let bytesDecompressed = 0;
+  let filesDone = 0;
+  let records = 0;
+  let recordSkipsLogged = 0;
+  const jsonLines: string[] = [];
+  const started = d.now();
+
+  const showProgress = options.progress || d.stderrIsTTY;
+  let lastProgress = Number.NEGATIVE_INFINITY;
+  let progressShown = false;
+  const progress = (force = false) => {
+    if (!showProgress) return;
+    const now = d.now();
+    if (!force && now - lastProgress < PROGRESS_INTERVAL_MS) return;
+    lastProgress = now;
+    const seconds = (now - started) / 1000;
+    const pct = totalBytes > 0 ? ` (${Math.min(100, Math.floor((bytesRead / totalBytes) * 100))}%)` : '';
+    const rate = seconds > 0 ? `, ${Math.round(records / seconds).toLocaleString('en-US')} records/s` : '';
+    d.progress(
+      `replay: ${filesDone}/${listing.files.length} files, ${records.toLocaleString('en-US')} records, ` +
+        `${(bytesRead / 1e6).toFixed(1)}/${(totalBytes / 1e6).toFixed(1)} MB${pct}${rate}`,
+    );
+    progressShown = true;
+  };
+  const log = (line: string) => {
+    if (progressShown) {
+      d.progress('');
+      progressShown = false;
+    }
+    d.stderr(line);
+  };
+  const flushJson = () => {
+    if (jsonLines.length > 0) d.stdout(jsonLines.splice(0).join('\n'));
+  };
+
+  tally.addIgnoredFiles(listing.ignored);
+  for (const u of listing.unreadable) {
+    tally.addFileSkip(u);
+    log(`replay: skipped ${u.file}: ${u.reason}`);
+  }
+
+  const onBytes = (n: number) => {
+    bytesRead += n;
+    progress();
+  };
+  for await (const item of readFiles(listing.files, { onBytes })) {
+    switch (item.kind) {
+      case 'records': {
+        const wrap = item.format === 'cloudtrail' ? wrapCloudTrailRecord : toEvent;
+        const list = item.records;
+        for (let i = 0; i < list.length; i++) {
+          const result = wrap(list[i]);
+          if ('problem' in result) {
+            const skip = { file: item.file, where: item.where(i), reason: result.problem };
+            tally.addRecordSkip(skip);
+            if (recordSkipsLogged++ < RECORD_SKIPS_LOGGED)
+              log(`replay: skipped ${skip.file} ${skip.where}: ${skip.reason}`);
+            continue;
+          }
+          const verdict = runner.evaluate(result.event);
+          tally.addVerdict(result.event, verdict, item.file);
+          if (options.json && verdict.matched.length > 0) {
+            jsonLines.push(matchLine(result.event, verdict, item.file));
+            if (jsonLines.length >= JSON_LINES_PER_WRITE) flushJson();
+          }
+        }
+        records += list.length;
+        progress();
+        break;
+      }
+      case 'record-skipped':
+        tally.addRecordSkip({ file: item.file, where: item.where, reason: item.reason });
+        records++;
+        if (recordSkipsLogged++ < RECORD_SKIPS_LOGGED)
+          log(`replay: skipped ${item.file} ${item.where}: ${item.reason}`);
+        break;
+      case 'file-skipped':
+        filesDone++;
+        tally.addFileSkip({ file: item.file, reason: item.reason });
+        log(`replay: skipped ${item.file}: ${item.reason}`);
+        break;
+      case 'file-done':
+        filesDone++;
+        bytesDecompressed += item.bytesDecompressed;
+        tally.addFileRead();
+        progress();
+        break;
+    }
+  }
+  if (recordSkipsLogged > RECORD_SKIPS_LOGGED) {
+    log(`replay: ${recordSkipsLogged - RECORD_SKIPS_LOGGED} more skipped record(s) not shown here; see the summary`);
+  }
+  flushJson();
+  const summary = tally.summarize({ elapsedMs: d.now() - started, bytesRead, bytesDecompressed });
+  if (progressShown) d.progress('');
+  if (options.json) d.stdout(summaryLine(summary));
+  else d.stdout(formatSummary(summary).join('\n'));
+  return 0;
+}
+
+function defaultIo(): ReplayIo {
+  return {
+    stdout: (text) => process.stdout.write(`${text}\n`),
+    stderr: (line) => process.stderr.write(`${line}\n`),
+    // \r returns to the start of the line, \x1b[K erases what a longer previous status left behind.
+    progress: (status) => process.stderr.write(`\r${status}\x1b[K`),
+    stderrIsTTY: process.stderr.isTTY === true,
+    now: () => performance.now(),
+    cwd: process.cwd(),
+    catalog: CATALOG,
+    predicates: PREDICATES,
+  };
+}
+
+if (require.main === module) {
+  // `npm run replay -- ... --json | head` closes stdout early; that is not an error worth a stack trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(
+        `replay crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,849 @@
+/**
+ * Pure core of `npm run replay`: turns CloudTrail records into the EventBridge events the member accounts would
+ * see, runs the detection catalog over them the way the deployed rules would, and tallies what a tuning session
+ * wants to know (matches, alerts per day, events the deployment would never deliver). No I/O, no clock: the CLI
+ * (scripts/replay.ts) reads the files and measures time.
+ *
+ * How "the way the deployed rules would" is modelled:
+ * - Central rule: the detection's `pattern` (rules/event-pattern.ts), then its `predicate` (rules/predicates.ts).
+ * - Read-only management events: EventBridge only delivers them to rules in state
+ *   ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS (EventBridge user guide, eb-service-event-cloudtrail-management).
+ *   A detection without `readOnlyEvents` has its member forwarding rule in state ENABLED, so a read-only record it
+ *   matches is counted as `readOnlySkipped`, not as a match. Data events (`eventCategory: Data`) are not management
+ *   events and are delivered either way.
+ * - Forwarding: the member rules of the event's region (`forwardingPatterns()`; `global` ones exist in us-east-1
+ *   only) must forward the event, with the same read-only rule per rule state. An event a central rule matches but
+ *   no member rule forwards is a catalog bug (the `forward` block does not cover the `pattern`).
+ */
+import { GLOBAL_EVENTS_REGION } from '../../config/regions';
+import { type CompiledPattern, compilePattern } from '../../rules/event-pattern';
+import { forwardingPatterns, STATE_ALL_MANAGEMENT } from '../../rules/patterns';
+import type { CloudTrailEventBridgeEvent, Predicate, PredicateContext } from '../../rules/predicates';
+import { API_CALL, type Aggregation, CONSOLE_SIGNIN, type Detection } from '../../rules/types';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Events
+
+/** An EventBridge event as a rule sees it. `detail` is the CloudTrail record for CloudTrail events. */
+export interface ReplayEvent {
+  readonly version: string;
+  readonly id: string;
+  readonly 'detail-type': string;
+  readonly source: string;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: readonly unknown[];
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+/** The outcome of turning one input item into an event: the event, or why the item was skipped. */
+export type ToEventResult = { readonly event: ReplayEvent } | { readonly problem: string };
+
+/**
+ * `detail-type` per CloudTrail `eventType` (EventBridge user guide, eb-service-event-cloudtrail). Records without
+ * a known `eventType` are API calls, which is what CloudTrail writes for them.
+ */
+const DETAIL_TYPES: Readonly<Record<string, string>> = {
+  AwsApiCall: API_CALL,
+  AwsConsoleSignIn: CONSOLE_SIGNIN,
+  AwsConsoleAction: 'AWS Console Action via CloudTrail',
+  AwsServiceEvent: 'AWS Service Event via CloudTrail',
+  AwsCloudTrailInsight: 'AWS Insight via CloudTrail',
+};
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v !== '';
+
+const sources = new Map<string, string>();
+
+/**
+ * EventBridge `source` for a CloudTrail `eventSource`: `aws.` + the service prefix, e.g. `ec2.amazonaws.com` →
+ * `aws.ec2`, `signin.amazonaws.com` → `aws.signin` (EventBridge events reference, "events delivered via CloudTrail").
+ */
+export function sourceFor(eventSource: string): string {
+  let source = sources.get(eventSource);
+  if (source === undefined) {
+    const at = eventSource.indexOf('.amazonaws.com');
+    source = `aws.${at > 0 ? eventSource.slice(0, at) : eventSource.split('.')[0]}`;
+    // Bounded by the number of AWS services in practice; the guard keeps hostile input from growing it forever.
+    if (sources.size < 10_000) sources.set(eventSource, source);
+  }
+  return source;
+}
+
+/** `detail-type` EventBridge gives a CloudTrail record of this `eventType`. */
+export function detailTypeFor(eventType: unknown): string {
+  return (typeof eventType === 'string' && DETAIL_TYPES[eventType]) || API_CALL;
+}
+
+/** What an input item looks like: an EventBridge event, a bare CloudTrail record, or neither. */
+export function itemKind(value: unknown): 'event' | 'record' | undefined {
+  if (!isObject(value)) return undefined;
+  if ('detail-type' in value || ('detail' in value && 'source' in value)) return 'event';
+  if ('eventSource' in value && 'eventName' in value) return 'record';
+  return undefined;
+}
+
+/**
+ * Wraps a CloudTrail record (an element of a log file's `Records`) into the EventBridge envelope: `source` from the
+ * eventSource, `detail-type` from the eventType, `account` = recipientAccountId, `region` = awsRegion, `time` =
+ * eventTime, `id` = eventID and `detail` = the record itself.
+ */
+export function wrapCloudTrailRecord(record: unknown): ToEventResult {
+  if (!isObject(record)) return { problem: `a CloudTrail record must be a JSON object, got ${describe(record)}` };
+  const { eventSource, eventName, eventTime, awsRegion, eventID } = record;
+  let account = record['recipientAccountId'];
+  // Records from before recipientAccountId existed (2015) only name the caller's account.
+  if (!nonEmpty(account) && isObject(record['userIdentity'])) account = record['userIdentity']['accountId'];
+  if (
+    !nonEmpty(eventSource) ||
+    !nonEmpty(eventName) ||
+    !nonEmpty(eventTime) ||
+    !nonEmpty(awsRegion) ||
+    !nonEmpty(account)
+  ) {
+    const fields = { eventSource, eventName, eventTime, awsRegion, recipientAccountId: account };
+    const missing = Object.entries(fields).filter(([, v]) => !nonEmpty(v));
+    return { problem: `CloudTrail record without ${missing.map(([k]) => k).join(', ')}` };
+  }
+  if (Number.isNaN(Date.parse(eventTime))) {
+    return { problem: `CloudTrail record with an unreadable eventTime '${eventTime}'` };
+  }
+  return {
+    event: {
+      version: '0',
+      id: nonEmpty(eventID) ? eventID : '',
+      'detail-type': detailTypeFor(record['eventType']),
+      source: sourceFor(eventSource),
+      account,
+      time: eventTime,
+      region: awsRegion,
+      resources: [],
+      detail: record,
+    },
+  };
+}
+
+/** Checks an EventBridge event read from an event file; bare CloudTrail records are wrapped first. */
+export function toEvent(value: unknown): ToEventResult {
+  const kind = itemKind(value);
+  if (kind === 'record') return wrapCloudTrailRecord(value);
+  if (kind === undefined || !isObject(value)) {
+    return { problem: `neither an EventBridge event nor a CloudTrail record (${describe(value)})` };
+  }
+  const missing = ['source', 'detail-type', 'account', 'region', 'time'].filter((k) => !nonEmpty(value[k]));
+  if (!isObject(value['detail'])) missing.push('detail');
+  if (missing.length > 0) return { problem: `EventBridge event without ${missing.join(', ')}` };
+  if (Number.isNaN(Date.parse(value['time'] as string))) {
+    return { problem: `EventBridge event with an unreadable time '${String(value['time'])}'` };
+  }
+  return {
+    event: {
+      ...(value as unknown as ReplayEvent),
+      version: typeof value['version'] === 'string' ? value['version'] : '0',
+      id: typeof value['id'] === 'string' ? value['id'] : '',
+      resources: Array.isArray(value['resources']) ? value['resources'] : [],
+    },
+  };
+}
+
+/**
+ * A read-only management event, which EventBridge delivers only to rules in state
+ * ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS. Data events are delivered to ENABLED rules even when read-only.
+ */
+export function isReadOnlyManagementEvent(event: ReplayEvent): boolean {
+  const category = event.detail['eventCategory'];
+  return event.detail['readOnly'] === true && (category === undefined || category === 'Management');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running the catalog
+
+/** The catalog cannot be run: a pattern EventBridge would reject, or a predicate name that does not exist. */
+export class CatalogError extends Error {
+  override readonly name = 'CatalogError';
+
+  /** One line per problem, each naming the detection. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`the catalog cannot be replayed (${problems.length} problem(s)):\n  - ${problems.join('\n  - ')}`);
+    this.problems = problems;
+  }
+}
+
+/** What running the catalog over one event found. */
+export interface Verdict {
+  /** Detections whose central pattern and predicate match and that the event reaches, in catalog order. */
+  readonly matched: readonly string[];
+  /** Detections that match, but whose ENABLED member rule never sees this read-only management event. */
+  readonly readOnlySkipped: readonly string[];
+  /**
+   * Whether the member forwarding rules of the event's region forward it; computed only when `matched` is not
+   * empty (it is `true` otherwise), since only then does a `false` mean something.
+   */
+  readonly forwarded: boolean;
+  /** Predicates that threw (they should not): the detection counts as not matching. */
+  readonly predicateErrors: readonly { readonly detectionId: string; readonly message: string }[];
+}
+
+/** The catalog compiled for replay: compile once, evaluate many events. */
+export interface CatalogRunner {
+  /** The detections, in catalog order. */
+  readonly detections: readonly Detection[];
+  /** Runs every detection that could match `event` (see {@link compileCatalog} for the pre-filter). */
+  evaluate(event: ReplayEvent): Verdict;
+  /** Whether the member forwarding rules of `event.region` forward the event (ignoring whether anything matches). */
+  forwards(event: ReplayEvent): boolean;
+}
+
+interface CompiledDetection {
+  readonly order: number;
+  readonly id: string;
+  readonly match: CompiledPattern;
+  readonly predicate: Predicate | undefined;
+  readonly seesReadOnly: boolean;
+}
+
+interface CompiledForwarding {
+  readonly global: boolean;
+  readonly seesReadOnly: boolean;
+  readonly match: CompiledPattern;
+}
+
+/** Looks like an IP address: the matcher compares those by address, not by text, so they are not indexed. */
+const IP_LIKE = /^[0-9a-f.:]+$/i;
+
+/** The plain string alternatives of a pattern leaf, when it has nothing but plain strings. */
+function plainStrings(leaf: unknown): string[] | undefined {
+  if (!Array.isArray(leaf) || leaf.length === 0) return undefined;
+  return leaf.every((v) => typeof v === 'string' && !IP_LIKE.test(v)) ? (leaf as string[]) : undefined;
+}
+
+const NONE: readonly string[] = [];
+
+/**
+ * Compiles every central pattern and every forwarding pattern once. Detections are indexed by the plain
+ * `detail.eventSource` / `detail.eventName` values of their pattern (a pattern field that lists plain strings is a
+ * necessary condition, whatever else the pattern says), so an event is only tested against detections that name its
+ * eventSource and eventName, plus those whose pattern does not pin them (e.g. root activity).
+ * @throws CatalogError listing every invalid pattern and unknown predicate
+ */
+export function compileCatalog(
+  catalog: readonly Detection[],
+  ctx: PredicateContext,
+  predicates: Readonly<Record<string, Predicate>>,
+): CatalogRunner {
+  const problems: string[] = [];
+  const compile = (pattern: Detection['pattern'], where: string): CompiledPattern => {
+    try {
+      return compilePattern(pattern);
+    } catch (error) {
+      problems.push(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+      return () => false;
+    }
+  };
+
+  const compiled = catalog.map((d, order): CompiledDetection => {
+    const predicate = d.predicate === undefined ? undefined : predicates[d.predicate];
+    if (d.predicate !== undefined && predicate === undefined) {
+      problems.push(`detection '${d.id}': predicate '${d.predicate}' is not in PREDICATES (rules/predicates.ts)`);
+    }
+    return {
+      order,
+      id: d.id,
+      match: compile(d.pattern, `detection '${d.id}'`),
+      predicate,
+      seesReadOnly: d.readOnlyEvents === true,
+    };
+  });
+  const forwarding = forwardingPatterns(catalog).map(
+    (f): CompiledForwarding => ({
+      global: f.scope === 'global',
+      seesReadOnly: f.state === STATE_ALL_MANAGEMENT,
+      match: compile(f.pattern, `forwarding pattern '${f.key}'`),
+    }),
+  );
+  if (problems.length > 0) throw new CatalogError(problems);
+
+  // eventSource → (eventName → detections, plus detections that take any eventName of that source).
+  interface SourceEntry {
+    readonly names: Map<string, CompiledDetection[]>;
+    readonly anyName: CompiledDetection[];
+  }
+  const bySource = new Map<string, SourceEntry>();
+  const unindexed: CompiledDetection[] = [];
+  compiled.forEach((c, i) => {
+    const detail = catalog[i]!.pattern['detail'];
+    const sources = isObject(detail) ? plainStrings(detail['eventSource']) : undefined;
+    if (!sources || !isObject(detail)) {
+      unindexed.push(c);
+      return;
+    }
+    const names = plainStrings(detail['eventName']);
+    for (const source of new Set(sources)) {
+      const entry: SourceEntry = bySource.get(source) ?? { names: new Map(), anyName: [] };
+      bySource.set(source, entry);
+      if (!names) entry.anyName.push(c);
+      else for (const n of new Set(names)) entry.names.set(n, [...(entry.names.get(n) ?? []), c]);
+    }
+  });
+  const byOrder = (a: CompiledDetection, b: CompiledDetection) => a.order - b.order;
+  const candidateCache = new Map<string, readonly CompiledDetection[]>();
+  const candidates = (event: ReplayEvent): readonly CompiledDetection[] => {
+    const { eventSource, eventName } = event.detail;
+    // Arrays are walked by the matcher, so anything but two strings takes the slow, exact path.
+    if (typeof eventSource !== 'string' || typeof eventName !== 'string') return compiled;
+    const key = `${eventSource}\n${eventName}`;
+    let list = candidateCache.get(key);
+    if (list === undefined) {
+      const entry = bySource.get(eventSource);
+      list = [...unindexed, ...(entry?.anyName ?? []), ...(entry?.names.get(eventName) ?? [])].sort(byOrder);
+      // AWS has some 15,000 API names; the cap only matters for made-up input.
+      if (candidateCache.size < 100_000) candidateCache.set(key, list);
+    }
+    return list;
+  };
+
+  const forwards = (event: ReplayEvent): boolean => {
+    const readOnly = isReadOnlyManagementEvent(event);
+    const inGlobalRegion = event.region === GLOBAL_EVENTS_REGION;
+    return forwarding.some((f) => (!f.global || inGlobalRegion) && (!readOnly || f.seesReadOnly) && f.match(event));
+  };
+
+  const evaluate = (event: ReplayEvent): Verdict => {
+    // Most events match nothing: the result arrays are only allocated when something matches.
+    let matched: string[] | undefined;
+    let readOnlySkipped: string[] | undefined;
+    let predicateErrors: { detectionId: string; message: string }[] | undefined;
+    for (const c of candidates(event)) {
+      if (!c.match(event)) continue;
+      if (c.predicate) {
+        let ok: boolean;
+        try {
+          ok = c.predicate(event as unknown as CloudTrailEventBridgeEvent, ctx);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          predicateErrors = [...(predicateErrors ?? []), { detectionId: c.id, message }];
+          continue;
+        }
+        if (!ok) continue;
+      }
+      if (!c.seesReadOnly && isReadOnlyManagementEvent(event)) readOnlySkipped = [...(readOnlySkipped ?? []), c.id];
+      else matched = [...(matched ?? []), c.id];
+    }
+    return {
+      matched: matched ?? NONE,
+      readOnlySkipped: readOnlySkipped ?? NONE,
+      forwarded: matched === undefined || forwards(event),
+      predicateErrors: predicateErrors ?? [],
+    };
+  };
+
+  return { detections: catalog, evaluate, forwards };
+}
+
+/** The predicate context from the org inventory: every account id and the organization id. */
+export function predicateContext(inventory: {
+  readonly organizationId: string;
+  readonly managementAccountId: string;
+  readonly logArchiveAccountId: string;
+  readonly securityAccountId: string;
+  readonly accounts: readonly { readonly id: string }[];
+}): PredicateContext {
+  return {
+    organizationId: inventory.organizationId,
+    organizationAccountIds: new Set([
+      inventory.managementAccountId,
+      inventory.logArchiveAccountId,
+      inventory.securityAccountId,
+      ...inventory.accounts.map((a) => a.id),
+    ]),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tally
+
+/** One matched event, as shown in samples. */
+export interface Sample {
+  readonly time: string;
+  readonly account: string;
+  readonly region: string;
+  readonly eventName: string;
+  /** `userIdentity.arn`, else the session issuer's ARN, the principal id or the invoking service; `-` if none. */
+  readonly principal: string;
+  readonly eventId: string;
+  readonly file: string;
+}
+
+/** Why a file or a record was not replayed. `where` locates a record (`Records[3]`, `line 12`); absent for files. */
+export interface Skip {
+  readonly file: string;
+  readonly where?: string;
+  readonly reason: string;
+}
+
+/** Per-detection results of a replay. */
+export interface DetectionResult {
+  readonly id: string;
+  /** Events the detection matched (and would receive). */
+  readonly matches: number;
+  /** Alerts after folding by `aggregate` (equal to `matches` without it). */
+  readonly alerts: number;
+  /** `alerts` / days spanned by the detection's matched events (at least one day). */
+  readonly alertsPerDay: number;
+  /** Matching read-only management events its ENABLED member rule would never receive. */
+  readonly readOnlySkipped: number;
+  /** Matched events that no member forwarding rule of their region forwards (catalog bug). */
+  readonly notForwarded: number;
+  /** Events whose predicate threw. */
+  readonly predicateErrors: number;
+  readonly firstSeen?: string;
+  readonly lastSeen?: string;
+  /** Up to {@link SAMPLES_PER_DETECTION} matched events, in input order. */
+  readonly samples: readonly Sample[];
+  /** Up to {@link SAMPLES_PER_DETECTION} events that were matched but not forwarded. */
+  readonly notForwardedSamples: readonly Sample[];
+}
+
+/** Byte and time measurements taken by the I/O layer. */
+export interface Measurements {
+  readonly elapsedMs: number;
+  /** Bytes read from disk (compressed size for .gz files). */
+  readonly bytesRead: number;
+  /** Bytes of JSON after decompression. */
+  readonly bytesDecompressed: number;
+}
+
+/** Everything a replay found; the `--json` summary line is this object. */
+export interface ReplaySummary {
+  readonly filesRead: number;
+  readonly filesSkipped: number;
+  /** Files in the given folders that were not read because of their extension. */
+  readonly filesIgnored: number;
+  /** Records and events read, malformed ones included. */
+  readonly recordsRead: number;
+  readonly recordsSkipped: number;
+  readonly eventsEvaluated: number;
+  /** Events at least one detection matched. */
+  readonly matchedEvents: number;
+  /** Sum of the per-detection match counts. */
+  readonly matches: number;
+  /** Match count per detection that matched anything, highest first. */
+  readonly perDetection: Readonly<Record<string, number>>;
+  /** Alerts per day per detection that matched anything, same order as `perDetection`. */
+  readonly alertsPerDay: Readonly<Record<string, number>>;
+  /** Alerts (after `aggregate` folding) per detection that matched anything. */
+  readonly alerts: Readonly<Record<string, number>>;
+  /** Per detection: read-only management events it matched but would not receive (rule state ENABLED). */
+  readonly readOnlySkipped: Readonly<Record<string, number>>;
+  /** Per detection: matched events the member rules would not forward, with the first few event ids. */
+  readonly notForwarded: Readonly<Record<string, { readonly count: number; readonly eventIds: readonly string[] }>>;
+  readonly predicateErrors: Readonly<Record<string, number>>;
+  readonly detectionsInCatalog: number;
+  readonly skipped: {
+    readonly files: readonly Skip[];
+    /** The first {@link MAX_RECORD_SKIPS_LISTED} skipped records; `recordsSkipped` has the total. */
+    readonly records: readonly Skip[];
+  };
+  readonly throughput: {
+    readonly seconds: number;
+    readonly recordsPerSecond: number;
+    /** Decompressed JSON per second. */
+    readonly megabytesPerSecond: number;
+    /** Bytes read from disk per second (what a .gz corpus costs in I/O). */
+    readonly diskMegabytesPerSecond: number;
+    readonly bytesRead: number;
+    readonly bytesDecompressed: number;
+  };
+  /** Full per-detection results (samples included), catalog order; the human report is rendered from these. */
+  readonly detections: readonly DetectionResult[];
+}
+
+/** Samples kept per detection. */
+export const SAMPLES_PER_DETECTION = 3;
+/** Skipped records listed individually (all are counted). */
+export const MAX_RECORD_SKIPS_LISTED = 50;
+
+const DAY_MS = 86_400_000;
+
+interface DetectionTally {
+  matches: number;
+  readOnlySkipped: number;
+  notForwarded: number;
+  predicateErrors: number;
+  firstMs: number;
+  lastMs: number;
+  first?: string;
+  last?: string;
+  readonly samples: Sample[];
+  readonly notForwardedSamples: Sample[];
+  /** Match times and group keys, kept only for detections with `aggregate`. */
+  readonly folded?: { readonly aggregate: Aggregation; readonly times: number[]; readonly groups: string[] };
+}
+
+/** The principal shown for an event. */
+export function principalOf(event: ReplayEvent): string {
+  const who = event.detail['userIdentity'];
+  if (!isObject(who)) return '-';
+  const issuer = isObject(who['sessionContext']) ? who['sessionContext']['sessionIssuer'] : undefined;
+  for (const candidate of [
+    who['arn'],
+    isObject(issuer) ? issuer['arn'] : undefined,
+    who['principalId'],
+    who['invokedBy'],
+  ]) {
+    if (nonEmpty(candidate)) return candidate;
+  }
+  return '-';
+}
+
+/** The event id worth showing: the CloudTrail eventID when there is one (EventBridge ids are per delivery). */
+export function eventIdOf(event: ReplayEvent): string {
+  const id = event.detail['eventID'];
+  return nonEmpty(id) ? id : event.id;
+}
+
+/** The API name, or the detail-type for events that are not CloudTrail records. */
+export function eventNameOf(event: ReplayEvent): string {
+  const name = event.detail['eventName'];
+  return nonEmpty(name) ? name : event['detail-type'];
+}
+
+/** The value at a dotted path of the event (`account`, `detail.sourceIPAddress`), as a group-key part. */
+function valueAt(event: ReplayEvent, path: string): string {
+  let value: unknown = event;
+  for (const key of path.split('.')) value = isObject(value) ? value[key] : undefined;
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * How many alerts `aggregate` turns these matches into, per group: once `threshold` matches fall within
+ * `windowSeconds` an alert opens, and matches until `windowSeconds` after the first of them join it. This mirrors
+ * the documented behaviour of `Detection.aggregate`; the triage handler is the reference if the two ever differ.
+ */
+export function countAlerts(times: readonly number[], groups: readonly string[], aggregate: Aggregation): number {
+  const byGroup = new Map<string, number[]>();
+  times.forEach((t, i) => {
+    const g = groups[i]!;
+    const list = byGroup.get(g);
+    if (list) list.push(t);
+    else byGroup.set(g, [t]);
+  });
+  const windowMs = aggregate.windowSeconds * 1000;
+  const threshold = Math.max(1, aggregate.threshold);
+  let alerts = 0;
+  for (const list of byGroup.values()) {
+    list.sort((a, b) => a - b);
+    let openUntil = Number.NEGATIVE_INFINITY;
+    let start = 0; // oldest match inside the window that belongs to no alert yet
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i]!;
+      if (t < openUntil) {
+        start = i + 1;
+        continue;
+      }
+      while (start < i && t - list[start]! >= windowMs) start++;
+      if (i - start + 1 >= threshold) {
+        alerts++;
+        openUntil = list[start]! + windowMs;
+        start = i + 1;
+      }
+    }
+  }
+  return alerts;
+}
+
+const round = (n: number, digits: number): number => {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+};
+
+/**
+ * Accumulates verdicts and skips into a {@link ReplaySummary}. Memory stays bounded by the number of detections,
+ * except for detections with `aggregate`, which keep the time and group key of each match.
+ */
+export class ReplayTally {
+  private readonly detections: readonly Detection[];
+  private readonly byId = new Map<string, DetectionTally>();
+  private readonly fileSkips: Skip[] = [];
+  private readonly recordSkips: Skip[] = [];
+  private recordsSkipped = 0;
+  private eventsEvaluated = 0;
+  private matchedEvents = 0;
+  private filesRead = 0;
+  private filesIgnored = 0;
+
+  constructor(detections: readonly Detection[]) {
+    this.detections = detections;
+    for (const d of detections) {
+      this.byId.set(d.id, {
+        matches: 0,
+        readOnlySkipped: 0,
+        notForwarded: 0,
+        predicateErrors: 0,
+        firstMs: Number.POSITIVE_INFINITY,
+        lastMs: Number.NEGATIVE_INFINITY,
+        samples: [],
+        notForwardedSamples: [],
+        ...(d.aggregate ? { folded: { aggregate: d.aggregate, times: [], groups: [] } } : {}),
+      });
+    }
+  }
+
+  /** Counts one evaluated event. */
+  addVerdict(event: ReplayEvent, verdict: Verdict, file: string): void {
+    this.eventsEvaluated++;
+    for (const id of verdict.readOnlySkipped) this.byId.get(id)!.readOnlySkipped++;
+    for (const e of verdict.predicateErrors) this.byId.get(e.detectionId)!.predicateErrors++;
+    if (verdict.matched.length === 0) return;
+    this.matchedEvents++;
+    const ms = Date.parse(event.time);
+    const sample = sampleOf(event, file);
+    for (const id of verdict.matched) {
+      const t = this.byId.get(id)!;
+      t.matches++;
+      if (ms < t.firstMs) {
+        t.firstMs = ms;
+        t.first = event.time;
+      }
+      if (ms > t.lastMs) {
+        t.lastMs = ms;
+        t.last = event.time;
+      }
+      if (t.samples.length < SAMPLES_PER_DETECTION) t.samples.push(sample);
+      if (!verdict.forwarded) {
+        t.notForwarded++;
+        if (t.notForwardedSamples.length < SAMPLES_PER_DETECTION) {
+          t.notForwardedSamples.push(sample);
+        }
+      }
+      if (t.folded) {
+        t.folded.times.push(ms);
+        t.folded.groups.push(JSON.stringify(t.folded.aggregate.groupBy.map((p) => valueAt(event, p))));
+      }
+    }
+  }
+
+  /** Counts a record that could not be replayed. */
+  addRecordSkip(skip: Skip): void {
+    this.recordsSkipped++;
+    if (this.recordSkips.length < MAX_RECORD_SKIPS_LISTED) this.recordSkips.push(skip);
+  }
+
+  /** Counts a file that could not be read at all. */
+  addFileSkip(skip: Skip): void {
+    this.fileSkips.push(skip);
+  }
+
+  /** Counts a file that was read (possibly with skipped records). */
+  addFileRead(): void {
+    this.filesRead++;
+  }
+
+  /** Counts files in the input folders that were not read because of their extension. */
+  addIgnoredFiles(count: number): void {
+    this.filesIgnored += count;
+  }
+
+  /** The summary so far. */
+  summarize(m: Measurements): ReplaySummary {
+    const results = this.detections.map((d): DetectionResult => {
+      const t = this.byId.get(d.id)!;
+      const alerts = t.folded ? countAlerts(t.folded.times, t.folded.groups, t.folded.aggregate) : t.matches;
+      const days = t.matches === 0 ? 1 : Math.max(1, (t.lastMs - t.firstMs) / DAY_MS);
+      return {
+        id: d.id,
+        matches: t.matches,
+        alerts,
+        alertsPerDay: round(alerts / days, 2),
+        readOnlySkipped: t.readOnlySkipped,
+        notForwarded: t.notForwarded,
+        predicateErrors: t.predicateErrors,
+        ...(t.first === undefined ? {} : { firstSeen: t.first, lastSeen: t.last }),
+        samples: [...t.samples],
+        notForwardedSamples: [...t.notForwardedSamples],
+      };
+    });
+    const ranked = results
+      .filter((r) => r.matches > 0)
+      .sort((a, b) => b.matches - a.matches || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const pick = <T>(list: readonly DetectionResult[], value: (r: DetectionResult) => T): Record<string, T> =>
+      Object.fromEntries(list.map((r) => [r.id, value(r)]));
+    const seconds = m.elapsedMs / 1000;
+    const perSecond = (n: number) => (seconds > 0 ? n / seconds : 0);
+    const recordsRead = this.eventsEvaluated + this.recordsSkipped;
+    return {
+      filesRead: this.filesRead,
+      filesSkipped: this.fileSkips.length,
+      filesIgnored: this.filesIgnored,
+      recordsRead,
+      recordsSkipped: this.recordsSkipped,
+      eventsEvaluated: this.eventsEvaluated,
+      matchedEvents: this.matchedEvents,
+      matches: ranked.reduce((sum, r) => sum + r.matches, 0),
+      perDetection: pick(ranked, (r) => r.matches),
+      alertsPerDay: pick(ranked, (r) => r.alertsPerDay),
+      alerts: pick(ranked, (r) => r.alerts),
+      readOnlySkipped: pick(
+        results.filter((r) => r.readOnlySkipped > 0),
+        (r) => r.readOnlySkipped,
+      ),
+      notForwarded: pick(
+        results.filter((r) => r.notForwarded > 0),
+        (r) => ({ count: r.notForwarded, eventIds: r.notForwardedSamples.map((s) => s.eventId) }),
+      ),
+      predicateErrors: pick(
+        results.filter((r) => r.predicateErrors > 0),
+        (r) => r.predicateErrors,
+      ),
+      detectionsInCatalog: this.detections.length,
+      skipped: { files: [...this.fileSkips], records: [...this.recordSkips] },
+      throughput: {
+        seconds: round(seconds, 3),
+        recordsPerSecond: Math.round(perSecond(recordsRead)),
+        megabytesPerSecond: round(perSecond(m.bytesDecompressed) / 1e6, 1),
+        diskMegabytesPerSecond: round(perSecond(m.bytesRead) / 1e6, 1),
+        bytesRead: m.bytesRead,
+        bytesDecompressed: m.bytesDecompressed,
+      },
+      detections: results,
+    };
+  }
+}
+
+function sampleOf(event: ReplayEvent, file: string): Sample {
+  return {
+    time: event.time,
+    account: event.account,
+    region: event.region,
+    eventName: eventNameOf(event),
+    principal: principalOf(event),
+    eventId: eventIdOf(event),
+    file,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Output
+
+/** The `--json` line for one matched event. */
+export function matchLine(event: ReplayEvent, verdict: Verdict, file: string): string {
+  return JSON.stringify({
+    file,
+    eventId: eventIdOf(event),
+    eventName: eventNameOf(event),
+    account: event.account,
+    region: event.region,
+    time: event.time,
+    detections: verdict.matched,
+  });
+}
+
+/** The last `--json` line: the summary without the per-detection detail (the match lines carry it). */
+export function summaryLine(summary: ReplaySummary): string {
+  const { detections: _omitted, ...rest } = summary;
+  return JSON.stringify({ summary: rest });
+}
+
+const int = (n: number): string => n.toLocaleString('en-US');
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (isObject(value)) {
+    const keys = Object.keys(value);
+    return keys.length === 0 ? 'an empty object' : `an object with keys ${keys.slice(0, 4).join(', ')}`;
+  }
+  return `a ${typeof value}`;
+}
+
+/** The human report: one string per line. */
+export function formatSummary(summary: ReplaySummary): string[] {
+  const s = summary;
+  const lines: string[] = [];
+  const t = s.throughput;
+  lines.push(
+    `Read ${int(s.filesRead)} file(s) and ${int(s.recordsRead)} record(s) in ${t.seconds.toFixed(2)} s: ` +
+      `${int(t.recordsPerSecond)} records/s, ${t.megabytesPerSecond} MB/s of JSON ` +
+      `(${t.diskMegabytesPerSecond} MB/s from disk).`,
+  );
+  const skippedParts = [
+    s.filesSkipped > 0 ? `${int(s.filesSkipped)} file(s)` : '',
+    s.recordsSkipped > 0 ? `${int(s.recordsSkipped)} record(s)` : '',
+    s.filesIgnored > 0 ? `ignored ${int(s.filesIgnored)} file(s) that are not .json/.json.gz/.jsonl` : '',
+  ].filter((p) => p !== '');
+  if (skippedParts.length > 0) lines.push(`Skipped ${skippedParts.join(', ')} (listed below).`);
+
+  const matched = s.detections.filter((d) => d.matches > 0).sort((a, b) => b.matches - a.matches);
+  lines.push('');
+  lines.push(
+    `${matched.length} of ${s.detectionsInCatalog} detection(s) matched ${int(s.matchedEvents)} of ` +
+      `${int(s.eventsEvaluated)} event(s):`,
+  );
+  if (matched.length > 0) {
+    const idWidth = Math.max(...matched.map((d) => d.id.length), 'detection'.length);
+    lines.push(`  ${'detection'.padEnd(idWidth)}  ${'matches'.padStart(9)}  ${'alerts'.padStart(9)}  alerts/day`);
+    for (const d of matched) {
+      lines.push(
+        `  ${d.id.padEnd(idWidth)}  ${int(d.matches).padStart(9)}  ${int(d.alerts).padStart(9)}  ` +
+          `${d.alertsPerDay.toFixed(2).padStart(10)}`,
+      );
+    }
+    lines.push('');
+    lines.push('Samples (time, account, region, event, principal, file):');
+    for (const d of matched) {
+      lines.push(`  ${d.id}`);
+      for (const x of d.samples) lines.push(`    ${formatSample(x)}`);
+    }
+  }
+
+  const readOnly = s.detections.filter((d) => d.readOnlySkipped > 0);
+  if (readOnly.length > 0) {
+    lines.push('');
+    lines.push(
+      'Read-only management events not replayed: these detections match them, but their member rule is ENABLED ' +
+        '(set readOnlyEvents to receive them):',
+    );
+    for (const d of readOnly) lines.push(`  ${d.id}: ${int(d.readOnlySkipped)} event(s)`);
+  }
+
+  const unforwarded = s.detections.filter((d) => d.notForwarded > 0);
+  if (unforwarded.length > 0) {
+    lines.push('');
+    lines.push(
+      'CATALOG BUG: matched centrally but not forwarded by the member rules of the event region ' +
+        '(the detection\'s "forward" does not cover its "pattern"):',
+    );
+    for (const d of unforwarded) {
+      lines.push(`  ${d.id}: ${int(d.notForwarded)} event(s), e.g.`);
+      for (const x of d.notForwardedSamples) lines.push(`    ${formatSample(x)}`);
+    }
+  }
+
+  const failing = s.detections.filter((d) => d.predicateErrors > 0);
+  if (failing.length > 0) {
+    lines.push('');
+    lines.push('Predicates that threw (counted as no match):');
+    for (const d of failing) lines.push(`  ${d.id}: ${int(d.predicateErrors)} event(s)`);
+  }
+
+  if (s.skipped.files.length > 0 || s.skipped.records.length > 0) {
+    lines.push('');
+    lines.push('Skipped:');
+    for (const x of s.skipped.files) lines.push(`  ${x.file}: ${x.reason}`);
+    for (const x of s.skipped.records) lines.push(`  ${x.file} ${x.where ?? ''}: ${x.reason}`);
+    const unlisted = s.recordsSkipped - s.skipped.records.length;
+    if (unlisted > 0) lines.push(`  ... and ${int(unlisted)} more record(s)`);
+  }
+  return lines;
+}
+
+function formatSample(x: Sample): string {
+  return [x.time, x.account, x.region, x.eventName, x.principal, x.file].join('  ');
+}
