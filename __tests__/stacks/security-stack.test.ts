@@ -54,7 +54,9 @@ describe('SecurityStack', () => {
     const readOnly = CATALOG.filter((d) => d.readOnlyEvents).map((d) => `vigil-${d.id}`);
     expect(readOnly.length).toBeGreaterThan(0);
     for (const rule of resourcesOfType(tf, 'aws_cloudwatch_event_rule')) {
-      expect(rule.state).toBe(readOnly.includes(rule.name) ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED');
+      expect(rule.state).toBe(
+        readOnly.includes(rule.name) ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED',
+      );
     }
   });
 
