@@ -12,9 +12,11 @@ import { LogArchiveStack } from './stacks/log-archive-stack';
 import { MemberStack } from './stacks/member-stack';
 import { OrgTrailStack } from './stacks/org-trail-stack';
 import { SecurityStack } from './stacks/security-stack';
+import { disableTokenStackTraces } from './stacks/synth-performance';
 
 /** Builds every stack of the organization into `app`. Exported for tests and the benchmark. */
 export function buildApp(app: App, inventory: OrgInventory): App {
+  disableTokenStackTraces();
   const patterns = forwardingPatterns(CATALOG);
   new LogArchiveStack(app, stackIds.logArchive, { inventory });
   new OrgTrailStack(app, stackIds.orgTrail, { inventory });
