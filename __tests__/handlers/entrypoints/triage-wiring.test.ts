@@ -1,0 +1,242 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { makeDedupeStore } from '../../../handlers/adapters/dedupe-store';
+import { makeResourceTagsReader } from '../../../handlers/adapters/resource-tags';
+import {
+  createHandler,
+  handler,
+  handlerFromEnvironment,
+  readTriageSettings,
+} from '../../../handlers/entrypoints/triage';
+import { fixtureRecord, TRIAGE_VIEW, triageContext } from '../../fixtures/triage';
+import { FakeNotifier, LogCapture } from '../../helpers/triage-fakes';
+
+const dynamodb = mockClient(DynamoDBClient);
+const sts = mockClient(STSClient);
+const tagging = mockClient(ResourceGroupsTaggingAPIClient);
+
+beforeEach(() => {
+  dynamodb.reset();
+  sts.reset();
+  tagging.reset();
+});
+
+const ENV = {
+  DEDUPE_TABLE: 'vigil-triage-dedupe',
+  SLACK_CHANNEL: '#security-alerts',
+  SLACK_WEBHOOK_REF: 'secretsmanager:vigil/slack/security',
+};
+
+/** A directory holding the bundled inventory view, as the security stack ships it. */
+function bundleDir(content: unknown = TRIAGE_VIEW): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-triage-'));
+  writeFileSync(join(dir, 'inventory.json'), JSON.stringify(content));
+  return dir;
+}
+
+describe('readTriageSettings', () => {
+  it('reads the table, the default routing and the defaults', () => {
+    expect(readTriageSettings(ENV, '/var/task')).toEqual({
+      tableName: 'vigil-triage-dedupe',
+      inventoryFile: '/var/task/inventory.json',
+      routing: {
+        default: { slackChannel: '#security-alerts', slackWebhookRef: 'secretsmanager:vigil/slack/security' },
+        byOwner: {},
+        pagerDutyMinSeverity: 'high',
+      },
+      repeatWindowSeconds: 900,
+      eventDedupeSeconds: 86_400,
+      leaseSeconds: 300,
+    });
+  });
+
+  it('reads every optional setting', () => {
+    const settings = readTriageSettings(
+      {
+        ...ENV,
+        INVENTORY_FILE: '/opt/inventory.json',
+        PAGERDUTY_ROUTING_KEY_REF: 'ssm:/vigil/pagerduty',
+        PAGERDUTY_MIN_SEVERITY: 'critical',
+        EMAIL_TOPIC_ARN: 'arn:aws:sns:eu-west-1:110000000003:vigil-alerts',
+        OWNER_ROUTING: JSON.stringify({
+          'payments-team': { slackChannel: '#pay', slackWebhookRef: 'ssm:/vigil/slack/pay' },
+        }),
+        REPEAT_WINDOW_SECONDS: '600',
+        EVENT_DEDUPE_SECONDS: '172800',
+        DEDUPE_LEASE_SECONDS: '120',
+      },
+      '/var/task',
+    );
+
+    expect(settings).toMatchObject({
+      inventoryFile: '/opt/inventory.json',
+      routing: {
+        default: { pagerdutyRoutingKeyRef: 'ssm:/vigil/pagerduty', emailTopicArn: expect.stringContaining(':sns:') },
+        byOwner: { 'payments-team': { slackChannel: '#pay', slackWebhookRef: 'ssm:/vigil/slack/pay' } },
+        pagerDutyMinSeverity: 'critical',
+      },
+      repeatWindowSeconds: 600,
+      eventDedupeSeconds: 172_800,
+      leaseSeconds: 120,
+    });
+  });
+
+  it('fails listing every problem at once', () => {
+    const env = {
+      SLACK_WEBHOOK_REF: 'https://hooks.slack.com/services/T000/B000/XXXX',
+      PAGERDUTY_MIN_SEVERITY: 'urgent',
+      REPEAT_WINDOW_SECONDS: 'fifteen',
+      OWNER_ROUTING: JSON.stringify({ team: { slackWebhookRef: 'plain-text', colour: 'red' } }),
+    };
+
+    let message = '';
+    try {
+      readTriageSettings(env, '/var/task');
+    } catch (err) {
+      expect((err as Error).name).toBe('ConfigurationError');
+      message = (err as Error).message;
+    }
+
+    expect(message).toMatch(/has 7 problem\(s\)/);
+    for (const part of [
+      'DEDUPE_TABLE: required',
+      'SLACK_WEBHOOK_REF: not a secret reference',
+      'no default channel',
+      'PAGERDUTY_MIN_SEVERITY',
+      'REPEAT_WINDOW_SECONDS',
+      'OWNER_ROUTING.team.slackWebhookRef',
+      'OWNER_ROUTING.team.colour: unknown field',
+    ]) {
+      expect(message).toContain(part);
+    }
+    // A webhook pasted where its reference belongs must not end up in logs.
+    expect(message).not.toContain('hooks.slack.com');
+  });
+
+  it('fails when a Slack channel has no webhook to post with', () => {
+    expect(() => readTriageSettings({ DEDUPE_TABLE: 't', SLACK_CHANNEL: '#x', EMAIL_TOPIC_ARN: 'arn' }, '/')).toThrow(
+      /SLACK_CHANNEL is set without SLACK_WEBHOOK_REF/,
+    );
+  });
+
+  it('fails when OWNER_ROUTING is not JSON', () => {
+    expect(() => readTriageSettings({ ...ENV, OWNER_ROUTING: '{team: x}' }, '/')).toThrow(/OWNER_ROUTING: not JSON/);
+  });
+});
+
+describe('handlerFromEnvironment', () => {
+  it('builds a handler from the environment and the bundled inventory view', () => {
+    expect(typeof handlerFromEnvironment(ENV, bundleDir())).toBe('function');
+  });
+
+  it('fails when the inventory view is missing', () => {
+    expect(() => handlerFromEnvironment(ENV, mkdtempSync(join(tmpdir(), 'vigil-empty-')))).toThrow(
+      expect.objectContaining({
+        name: 'ConfigurationError',
+        message: expect.stringContaining('cannot read the inventory view'),
+      }),
+    );
+  });
+
+  it('fails when the inventory view is from another version', () => {
+    expect(() => handlerFromEnvironment(ENV, bundleDir({ ...TRIAGE_VIEW, version: 0 }))).toThrow(/version: expected 1/);
+  });
+});
+
+describe('handler', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('is built from process.env on first use and drops an invalid message without calling AWS', async () => {
+    process.env = { ...saved, ...ENV, INVENTORY_FILE: join(bundleDir(), 'inventory.json') };
+
+    const out = await handler({ Records: [{ messageId: 'm-1', body: '{"detectionId": "x"}' }] });
+
+    expect(out).toEqual({ batchItemFailures: [] });
+    expect(dynamodb.calls()).toHaveLength(0);
+  });
+});
+
+describe('triage handler with the real adapters', () => {
+  const TRAIL = 'arn:aws:cloudtrail:eu-west-1:110000000006:trail/payments-audit';
+  const setup = () => {
+    const notifier = new FakeNotifier();
+    const log = new LogCapture();
+    const run = createHandler({
+      context: triageContext(),
+      store: makeDedupeStore(new DynamoDBClient({ region: 'eu-west-1' }), 'vigil-triage-dedupe'),
+      tags: makeResourceTagsReader({ roleName: 'vigil-readonly', sts: new STSClient({ region: 'eu-west-1' }) }),
+      notifier,
+      routing: { default: { slackWebhookRef: 'secretsmanager:vigil/slack/security' } },
+      now: () => new Date('2025-07-01T01:13:05Z'),
+      write: log.write,
+    });
+    return { run, notifier, log };
+  };
+
+  it('claims the event, reads the owner tag in the member account, alerts and records it as sent', async () => {
+    dynamodb.on(PutItemCommand).resolves({});
+    dynamodb.on(UpdateItemCommand).resolves({});
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'ASIA',
+        SecretAccessKey: 's',
+        SessionToken: 't',
+        Expiration: new Date('2025-07-01T02:00:00Z'),
+      },
+    });
+    tagging.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [{ ResourceARN: TRAIL, Tags: [{ Key: 'owner', Value: 'audit-team' }] }],
+    });
+    const { run, notifier } = setup();
+
+    const out = await run({ Records: [fixtureRecord('stop-logging-prod', 'm-1')] });
+
+    expect(out).toEqual({ batchItemFailures: [] });
+    expect(dynamodb).toHaveReceivedCommandWith(PutItemCommand, {
+      TableName: 'vigil-triage-dedupe',
+      Item: expect.objectContaining({
+        pk: { S: 'event#cloudtrail-logging-stopped#0d3b9c2a-6f41-4e8b-b7a5-1c9e2d4f6a01' },
+        owner: { S: 'm-1' },
+      }),
+    });
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
+      RoleArn: 'arn:aws:iam::110000000006:role/vigil-readonly',
+    });
+    expect(notifier.sent[0]!.alert.owner).toBe('audit-team');
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      Key: { pk: { S: 'event#cloudtrail-logging-stopped#0d3b9c2a-6f41-4e8b-b7a5-1c9e2d4f6a01' } },
+      ExpressionAttributeValues: expect.objectContaining({ ':status': { S: 'sent' } }),
+    });
+  });
+
+  it('acknowledges a duplicate that DynamoDB reports as already sent, without alerting', async () => {
+    dynamodb.on(PutItemCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: { status: { S: 'sent' } },
+      }),
+    );
+    const { run, notifier, log } = setup();
+
+    const out = await run({ Records: [fixtureRecord('stop-logging-prod', 'm-2')] });
+
+    expect(out).toEqual({ batchItemFailures: [] });
+    expect(notifier.attempts).toHaveLength(0);
+    expect(log.metrics[0]).toMatchObject({ Deduplicated: 1 });
+    expect(log.logs[0]).toMatchObject({ outcome: 'duplicate', status: 'sent' });
+  });
+});

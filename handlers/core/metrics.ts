@@ -1,0 +1,103 @@
+/**
+ * Triage KPIs as CloudWatch embedded metric format (EMF) objects: one JSON log line per processed
+ * message becomes metrics in namespace `Vigil`, dimensioned by DetectionId and Severity, without a
+ * PutMetricData call (no SDK client, no extra latency, no throttling). Pure: the entrypoint writes
+ * each object with `console.log(JSON.stringify(...))`.
+ *
+ * Format: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+ */
+import type { Severity } from '../../rules/types';
+
+export const METRIC_NAMESPACE = 'Vigil';
+
+/**
+ * The triage metrics. `DetectionLatencyMs` is MTTD: alert sent − CloudTrail eventTime.
+ * `Deduplicated`: a redelivered or repeated event; `Aggregated`: folded into a burst; `DroppedInvalid`:
+ * malformed, foreign or spoofed; `Ignored`: valid but not a finding (failed call, predicate); `LoopGuarded`:
+ * made by vigil's own remediation role; `NotificationFailed`: left for SQS to retry (then the DLQ).
+ */
+export type TriageMetric =
+  | 'DetectionLatencyMs'
+  | 'AlertsSent'
+  | 'Deduplicated'
+  | 'Aggregated'
+  | 'DroppedInvalid'
+  | 'Ignored'
+  | 'LoopGuarded'
+  | 'NotificationFailed';
+
+const UNITS: Readonly<Record<TriageMetric, 'Milliseconds' | 'Count'>> = {
+  DetectionLatencyMs: 'Milliseconds',
+  AlertsSent: 'Count',
+  Deduplicated: 'Count',
+  Aggregated: 'Count',
+  DroppedInvalid: 'Count',
+  Ignored: 'Count',
+  LoopGuarded: 'Count',
+  NotificationFailed: 'Count',
+};
+
+/** Dimension values for messages that name no known detection: bounded, so spoofed ids cannot create metrics. */
+export const UNKNOWN = 'unknown';
+
+/** One EMF log object. */
+export interface EmfObject {
+  readonly _aws: {
+    readonly Timestamp: number;
+    readonly CloudWatchMetrics: ReadonlyArray<{
+      readonly Namespace: string;
+      readonly Dimensions: ReadonlyArray<readonly string[]>;
+      readonly Metrics: ReadonlyArray<{ readonly Name: string; readonly Unit: string }>;
+    }>;
+  };
+  readonly DetectionId: string;
+  readonly Severity: string;
+  readonly [key: string]: unknown;
+}
+
+export interface MetricInput {
+  /** A catalog id, or {@link UNKNOWN}. Never an unvalidated id from a message (dimension cardinality). */
+  readonly detectionId: string;
+  /** Effective severity of the alert, the catalog severity when no alert was built, or {@link UNKNOWN}. */
+  readonly severity: Severity | typeof UNKNOWN;
+  /** When the metrics were observed, epoch ms. */
+  readonly timestamp: number;
+  /** Metric values; metrics left out are not emitted. */
+  readonly values: Partial<Record<TriageMetric, number>>;
+  /**
+   * Extra fields of the log line (searchable in Logs Insights, not metrics): event id, account,
+   * reason. Never overrides the EMF fields. @default - none
+   */
+  readonly properties?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** The EMF object for one message's metrics, or undefined when there is nothing to emit. */
+export function metricsRecord(input: MetricInput): EmfObject | undefined {
+  const names = (Object.keys(input.values) as TriageMetric[])
+    .filter((name) => Object.hasOwn(UNITS, name) && Number.isFinite(input.values[name]))
+    .sort();
+  if (names.length === 0) return undefined;
+  const values: Record<string, number> = {};
+  for (const name of names) values[name] = input.values[name]!;
+  return {
+    ...input.properties,
+    _aws: {
+      Timestamp: input.timestamp,
+      CloudWatchMetrics: [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [['DetectionId', 'Severity']],
+          Metrics: names.map((name) => ({ Name: name, Unit: UNITS[name] })),
+        },
+      ],
+    },
+    DetectionId: input.detectionId,
+    Severity: input.severity,
+    ...values,
+  };
+}
+
+/** MTTD in ms: alert sent − CloudTrail eventTime, never negative (clock skew between services). */
+export function detectionLatencyMs(sentAtMs: number, eventTimeMs: number): number {
+  return Math.max(0, sentAtMs - eventTimeMs);
+}

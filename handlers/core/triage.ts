@@ -1,0 +1,560 @@
+/**
+ * The triage decision for one validated queue message, as pure functions: which detection, whether
+ * the event is really a finding (loop guard, failed calls, pattern, predicate), the account facts,
+ * the effective severity, the keys that deduplicate it, whether it belongs to a burst, which resource
+ * tags to read, where to route it, and finally the Alert. No SDK, no environment, no clock: the
+ * entrypoint performs the side effects (dedupe store, tag lookup, notification) in between.
+ */
+import { createHash } from 'node:crypto';
+import type { EnvironmentClass } from '../../config/inventory';
+import { remediationRoleName } from '../../config/naming';
+import { compilePattern, type CompiledPattern } from '../../rules/event-pattern';
+import type { CloudTrailEventBridgeEvent, Predicate, PredicateContext } from '../../rules/predicates';
+import { type Detection, SEVERITIES, type Severity } from '../../rules/types';
+import { type Alert, type AlertEvent, type AlertRouting, cloudTrailEventUrl, truncateText } from './alert';
+import type { TriageMessage } from './envelope';
+import { findAccount, type HandlerAccount, type HandlerInventory } from './inventory-view';
+import type { OwnerResolution } from './owner';
+
+// ---------------------------------------------------------------------------------------------
+// Context, built once per Lambda container
+
+/** A detection with its pattern compiled and its predicate resolved. */
+export interface CompiledDetection {
+  readonly detection: Detection;
+  readonly matches: CompiledPattern;
+  /** @default - the pattern alone decides */
+  readonly predicate?: Predicate;
+}
+
+/** Everything a decision needs besides the message. */
+export interface TriageContext {
+  readonly inventory: HandlerInventory;
+  readonly detections: ReadonlyMap<string, CompiledDetection>;
+  readonly predicateContext: PredicateContext;
+  /** Seconds during which repeats of one detection on one resource are suppressed. @default 900 */
+  readonly repeatWindowSeconds?: number;
+}
+
+/** Default suppression window for repeats of a detection on the same resource (15 minutes). */
+export const DEFAULT_REPEAT_WINDOW_SECONDS = 900;
+
+/**
+ * Compiles every detection's pattern once and resolves its predicate by name.
+ * @throws Error when a pattern is invalid or a detection names a predicate that does not exist: the
+ *   catalog and the handler disagree, and no message could be triaged correctly
+ */
+export function makeTriageContext(
+  inventory: HandlerInventory,
+  catalog: readonly Detection[],
+  predicates: Readonly<Record<string, Predicate>>,
+  options: { readonly repeatWindowSeconds?: number } = {},
+): TriageContext {
+  const detections = new Map<string, CompiledDetection>();
+  for (const detection of catalog) {
+    let predicate: Predicate | undefined;
+    if (detection.predicate !== undefined) {
+      predicate = Object.hasOwn(predicates, detection.predicate) ? predicates[detection.predicate] : undefined;
+      if (!predicate) {
+        throw new Error(`detection ${detection.id} names predicate '${detection.predicate}', which does not exist`);
+      }
+    }
+    let matches: CompiledPattern;
+    try {
+      matches = compilePattern(detection.pattern);
+    } catch (err) {
+      throw new Error(`detection ${detection.id}: ${(err as Error).message}`, { cause: err });
+    }
+    detections.set(detection.id, { detection, matches, predicate });
+  }
+  return {
+    inventory,
+    detections,
+    predicateContext: {
+      organizationAccountIds: new Set(Object.keys(inventory.accounts)),
+      organizationId: inventory.organizationId,
+    },
+    repeatWindowSeconds: options.repeatWindowSeconds,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The decision
+
+/**
+ * Why an event does not alert: `invalid` (unknown detection, or the event does not match the
+ * detection's pattern: spoofed, or the catalog changed under a queued message), `own-remediation`
+ * (made by vigil's remediation role), `failed-call` (the call failed and the detection is not about
+ * failures), `no-finding` (the predicate found nothing, e.g. an inline policy without `*`).
+ */
+export type DropCategory = 'invalid' | 'own-remediation' | 'failed-call' | 'no-finding';
+
+export interface DropDecision {
+  readonly kind: 'drop';
+  readonly category: DropCategory;
+  readonly reason: string;
+  /** @default - the detection id was not in the catalog */
+  readonly detection?: Detection;
+}
+
+/** A resource the event is about: its id as shown in alerts, and its ARN when one can be built. */
+export interface AffectedResource {
+  readonly id: string;
+  /** @default - no ARN known, so no tags can be read */
+  readonly arn?: string;
+}
+
+/** The resource tags to read for the owner, in the member account. */
+export interface TagLookup {
+  readonly accountId: string;
+  /** Region of the resources (the Tagging API is regional). */
+  readonly region: string;
+  /** ARNs in priority order, primary resource first (at most {@link MAX_TAG_LOOKUP_ARNS}). */
+  readonly arns: readonly string[];
+}
+
+/** Burst aggregation for a detection with `aggregate`: one counter per group and window. */
+export interface BurstPlan {
+  /** Dedupe-store key of the counter: detection, window start and a hash of the group values. */
+  readonly key: string;
+  readonly threshold: number;
+  readonly windowSeconds: number;
+  /** Window start, epoch seconds (windows are aligned to multiples of `windowSeconds`). */
+  readonly windowStart: number;
+  /** When the counter may be forgotten, epoch seconds. */
+  readonly expiresAt: number;
+  /** The values at the detection's `groupBy` paths, for logs. */
+  readonly group: Readonly<Record<string, string>>;
+}
+
+export interface AlertDecision {
+  readonly kind: 'alert';
+  readonly detection: Detection;
+  /** Effective severity (see {@link effectiveSeverity}). */
+  readonly severity: Severity;
+  readonly accountId: string;
+  readonly account: HandlerAccount;
+  /** The facts of the event, bounded in size for messages. */
+  readonly event: AlertEvent;
+  /** CloudTrail eventTime, epoch ms (for the detection-latency metric). */
+  readonly eventTimeMs: number;
+  readonly resources: readonly AffectedResource[];
+  readonly keys: {
+    /** Same detection + same CloudTrail event: a redelivery or a second forwarding path. */
+    readonly event: string;
+    /** Same detection + same resources: a repeat. @default - no identifiable resource: never suppressed */
+    readonly resource?: string;
+  };
+  readonly repeatWindowSeconds: number;
+  /** @default - the detection alerts on every event */
+  readonly burst?: BurstPlan;
+  /** @default - no taggable resource: the owner comes from the account */
+  readonly tagLookup?: TagLookup;
+}
+
+export type TriageDecision = DropDecision | AlertDecision;
+
+/**
+ * Decides what to do with one validated message (see {@link DropCategory} for the reasons to drop).
+ * The checks run in this order so that each drop has its most specific reason: a failed call is
+ * reported as such, not as "does not match the pattern" (most patterns exclude `errorCode`).
+ */
+export function triageMessage(message: TriageMessage, ctx: TriageContext): TriageDecision {
+  const { event } = message;
+  const compiled = ctx.detections.get(message.detectionId);
+  if (!compiled) {
+    return { kind: 'drop', category: 'invalid', reason: `detection '${message.detectionId}' is not in the catalog` };
+  }
+  const { detection } = compiled;
+  const drop = (category: DropCategory, reason: string): DropDecision => ({
+    kind: 'drop',
+    category,
+    reason,
+    detection,
+  });
+
+  const account = findAccount(ctx.inventory, event.account);
+  if (!account) return drop('invalid', `account ${event.account} is not in the organization inventory`);
+  const own = ownRemediationSession(event, ctx.inventory.namePrefix);
+  if (own) return drop('own-remediation', `made by vigil's remediation role (${own}); never alerted as an incident`);
+  if (isFailedCall(event) && !detection.aboutFailures) {
+    return drop('failed-call', `the call failed (${clip(String(event.detail.errorCode), 80)}); not a change`);
+  }
+  if (!compiled.matches(event)) {
+    return drop(
+      'invalid',
+      `event does not match the pattern of ${detection.id} (spoofed, or the catalog changed after it was queued)`,
+    );
+  }
+  if (compiled.predicate && !compiled.predicate(event, ctx.predicateContext)) {
+    return drop('no-finding', `predicate ${detection.predicate} found nothing to report`);
+  }
+
+  const resources = affectedResources(event);
+  const eventId = event.detail.eventID as string;
+  const eventTimeMs = Date.parse(event.detail.eventTime as string);
+  const resourceIds = [...new Set(resources.map((r) => r.id))].sort();
+  const region = event.detail.awsRegion ?? event.region;
+  const lookupArns = resources.flatMap((r) => (r.arn && canReadTags(r.arn, event.account) ? [r.arn] : []));
+  return {
+    kind: 'alert',
+    detection,
+    severity: effectiveSeverity(detection.severity, account.environment),
+    accountId: event.account,
+    account,
+    event: alertFacts(event, account, resources),
+    eventTimeMs,
+    resources,
+    keys: {
+      event: `event#${detection.id}#${eventId}`,
+      ...(resourceIds.length > 0
+        ? { resource: `resource#${detection.id}#${event.account}#${region}#${digest(resourceIds.join('\n'))}` }
+        : {}),
+    },
+    repeatWindowSeconds: ctx.repeatWindowSeconds ?? DEFAULT_REPEAT_WINDOW_SECONDS,
+    ...(detection.aggregate ? { burst: burstPlan(detection, event, eventTimeMs) } : {}),
+    ...(lookupArns.length > 0
+      ? {
+          tagLookup: {
+            accountId: event.account,
+            region,
+            arns: [...new Set(lookupArns)].slice(0, MAX_TAG_LOOKUP_ARNS),
+          },
+        }
+      : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loop guard, failed calls, severity
+
+/**
+ * The remediation role's name when the call was made by vigil's own remediation role
+ * (`<prefix>-remediation`, with or without an IAM path), else undefined. Its changes must never be
+ * reported as incidents: they are the fix, and alerting on them invites a remediation loop. The
+ * SCP of the governance stack keeps member principals from creating or assuming a role of that name.
+ */
+export function ownRemediationSession(event: CloudTrailEventBridgeEvent, namePrefix: string): string | undefined {
+  const role = remediationRoleName({ namePrefix });
+  const who = event.detail.userIdentity;
+  if (!who || typeof who !== 'object') return undefined;
+  const issuer = who.sessionContext?.sessionIssuer;
+  if (issuer?.userName === role) return role;
+  const roleArn = new RegExp(`^arn:aws[\\w-]*:(?:iam|sts)::\\d{12}:(?:role|assumed-role)/(?:[^/]+/)*?${role}(?:/|$)`);
+  for (const arn of [issuer?.arn, who.arn]) {
+    if (typeof arn === 'string' && roleArn.test(arn)) return role;
+  }
+  return undefined;
+}
+
+/** CloudTrail sets `errorCode` only on calls that failed. */
+export function isFailedCall(event: CloudTrailEventBridgeEvent): boolean {
+  const code = event.detail.errorCode;
+  return code !== undefined && code !== null && code !== '';
+}
+
+/**
+ * The severity an alert carries: the catalog's severity, raised one step (info → low → medium →
+ * high → critical) for accounts of environment class `prod`, never above critical. The same change
+ * has a larger blast radius in production; non-prod and sandbox keep the catalog severity and are
+ * never lowered (a root sign-in in a sandbox is still critical).
+ */
+export function effectiveSeverity(base: Severity, environment: EnvironmentClass): Severity {
+  if (environment !== 'prod') return base;
+  const i = SEVERITIES.indexOf(base);
+  return SEVERITIES[Math.min(i + 1, SEVERITIES.length - 1)]!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resources
+
+/** At most this many resources are shown in an alert and keyed for repeats. */
+export const MAX_RESOURCES = 20;
+/** The Tagging API takes up to 100 ARNs per call; owners come from the first few anyway. */
+export const MAX_TAG_LOOKUP_ARNS = 20;
+
+/**
+ * The resources an event is about: the resource parameters of the services vigil watches (bucket,
+ * security group, trail, key, IAM user/role/group/policy, rule, detector), then the ARNs CloudTrail
+ * lists in `detail.resources`, then the EventBridge `resources` list. Ids are shown as CloudTrail
+ * recorded them; ARNs are built where the format is fixed, for the tag lookup.
+ */
+export function affectedResources(event: CloudTrailEventBridgeEvent): AffectedResource[] {
+  const p = isRecord(event.detail.requestParameters) ? event.detail.requestParameters : {};
+  const service = event.detail.eventSource.replace(/\.amazonaws\.com$/, '');
+  const region = event.detail.awsRegion ?? event.region;
+  const account = event.account;
+  const out: AffectedResource[] = [];
+  const add = (id: unknown, arn?: (v: string) => string | undefined) => {
+    if (typeof id !== 'string' || id === '' || id.length > 2048) return;
+    out.push({ id, ...(arn ? optional('arn', id.startsWith('arn:') ? id : arn(id)) : {}) });
+  };
+
+  switch (service) {
+    case 's3':
+      add(p['bucketName'], (v) => `arn:aws:s3:::${v}`);
+      break;
+    case 'ec2': {
+      const sg = (v: string) => `arn:aws:ec2:${region}:${account}:security-group/${v}`;
+      add(p['groupId'], sg);
+      const modify = p['ModifySecurityGroupRulesRequest'];
+      if (isRecord(modify)) add(modify['GroupId'], sg);
+      break;
+    }
+    case 'cloudtrail':
+      add(p['name'] ?? p['trailName'], (v) => `arn:aws:cloudtrail:${region}:${account}:trail/${v}`);
+      break;
+    case 'kms':
+      add(p['keyId'], (v) => (v.startsWith('alias/') ? undefined : `arn:aws:kms:${region}:${account}:key/${v}`));
+      break;
+    case 'iam':
+      add(p['userName'], (v) => `arn:aws:iam::${account}:user/${v}`);
+      add(p['roleName'], (v) => `arn:aws:iam::${account}:role/${v}`);
+      add(p['groupName'], (v) => `arn:aws:iam::${account}:group/${v}`);
+      add(p['policyArn']);
+      break;
+    case 'events': {
+      const bus =
+        typeof p['eventBusName'] === 'string' && p['eventBusName'] !== 'default' ? `${p['eventBusName']}/` : '';
+      add(p['name'], (v) => `arn:aws:events:${region}:${account}:rule/${bus}${v}`);
+      break;
+    }
+    case 'guardduty':
+      add(p['detectorId'], (v) => `arn:aws:guardduty:${region}:${account}:detector/${v}`);
+      break;
+    case 'config':
+      add(p['configurationRecorderName']);
+      break;
+  }
+  // CloudTrail's own resource list (`detail.resources[].ARN`), then EventBridge's `resources`.
+  const listed = event.detail['resources'];
+  for (const r of Array.isArray(listed) ? listed : []) {
+    if (isRecord(r)) add(r['ARN'], (v) => v);
+  }
+  for (const r of Array.isArray(event.resources) ? event.resources : []) add(r, (v) => v);
+  // One resource may be named twice (a bucket name in the parameters, its ARN in `detail.resources`).
+  const seen = new Set<string>();
+  const unique = out.filter((r) => {
+    if (seen.has(r.id) || (r.arn !== undefined && seen.has(r.arn))) return false;
+    seen.add(r.id);
+    if (r.arn !== undefined) seen.add(r.arn);
+    return true;
+  });
+  return unique.slice(0, MAX_RESOURCES);
+}
+
+/**
+ * Whether the Tagging API can read this ARN's tags from the event's account: not IAM (GetResources
+ * does not support IAM users and roles), and not a resource of another account.
+ */
+function canReadTags(arn: string, account: string): boolean {
+  const parts = arn.split(':');
+  if (parts.length < 6 || parts[2] === 'iam') return false;
+  return parts[4] === '' || parts[4] === account;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bursts
+
+/** Reads a dotted path (`detail.userIdentity.arn`) of the event as a string; '' when missing. */
+export function valueAt(event: unknown, path: string): string {
+  let cur: unknown = event;
+  for (const key of path.split('.')) {
+    if (!isRecord(cur) || !Object.hasOwn(cur, key)) return '';
+    cur = cur[key];
+  }
+  if (cur === undefined || cur === null) return '';
+  return typeof cur === 'string' ? cur : JSON.stringify(cur);
+}
+
+/**
+ * The counter an event of an aggregated detection adds to. Windows are fixed and aligned to the
+ * event's CloudTrail eventTime (not the time it is processed), so a redelivery or a replay lands in
+ * the same window. A fixed window can split a burst at its boundary (3 + 3 events below a threshold
+ * of 5); a sliding window would need every event time per group, which an atomic counter avoids.
+ */
+export function burstPlan(detection: Detection, event: CloudTrailEventBridgeEvent, eventTimeMs: number): BurstPlan {
+  const agg = detection.aggregate!;
+  const windowSeconds = Math.max(1, Math.floor(agg.windowSeconds));
+  const windowStart = Math.floor(eventTimeMs / 1000 / windowSeconds) * windowSeconds;
+  const group: Record<string, string> = {};
+  for (const path of agg.groupBy) group[path] = clip(valueAt(event, path), 256);
+  const groupDigest = digest(JSON.stringify(agg.groupBy.map((path) => valueAt(event, path))));
+  return {
+    key: `burst#${detection.id}#${windowStart}#${groupDigest}`,
+    threshold: Math.max(1, Math.floor(agg.threshold)),
+    windowSeconds,
+    windowStart,
+    // Kept one more window: a late event of this window still finds the counter.
+    expiresAt: windowStart + 2 * windowSeconds,
+    group,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing
+
+/** Where alerts go: a default, optional overrides per owner, and a severity floor for paging. */
+export interface RoutingConfig {
+  readonly default: AlertRouting;
+  /**
+   * Per owning team; fields given here replace the default's (field by field), so a team can have
+   * its own Slack channel and keep the default PagerDuty service. @default - every owner gets the default
+   */
+  readonly byOwner?: Readonly<Record<string, AlertRouting>>;
+  /** Lowest severity that pages. @default 'high' */
+  readonly pagerDutyMinSeverity?: Severity;
+}
+
+/**
+ * The routing of an alert: the owner's routing merged over the default; PagerDuty only from
+ * `pagerDutyMinSeverity` up, unless it is the only channel (an alert must reach someone).
+ */
+export function routeAlert(owner: string, severity: Severity, config: RoutingConfig): AlertRouting {
+  const own = config.byOwner && Object.hasOwn(config.byOwner, owner) ? config.byOwner[owner] : undefined;
+  const merged: AlertRouting = { ...config.default, ...definedOnly(own ?? {}) };
+  const floor = SEVERITIES.indexOf(config.pagerDutyMinSeverity ?? 'high');
+  const others = merged.slackWebhookRef || merged.slackChannel || merged.emailTopicArn;
+  if (merged.pagerdutyRoutingKeyRef && others && SEVERITIES.indexOf(severity) < floor) {
+    const { pagerdutyRoutingKeyRef: _paging, ...rest } = merged;
+    return rest;
+  }
+  return merged;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The alert
+
+/** What the burst counter said when this event raised the burst's alert. */
+export interface BurstFacts {
+  /** Matching events counted in the window when the alert was raised (the threshold). */
+  readonly count: number;
+}
+
+/**
+ * The alert for a decision, once the owner is known. The caveat of a fallback owner is shown next
+ * to the owner, a raised severity is explained after the rationale, and a burst alert's title says
+ * how many events it stands for.
+ */
+export function buildAlert(
+  decision: AlertDecision,
+  owner: OwnerResolution,
+  routing: AlertRouting,
+  burst?: BurstFacts,
+): Alert {
+  const { detection } = decision;
+  const raised = decision.severity !== detection.severity;
+  const plan = decision.burst;
+  let title = detection.title;
+  if (plan && burst) {
+    const window = describeSeconds(plan.windowSeconds);
+    title =
+      plan.threshold > 1
+        ? `${detection.title}: ${burst.count} events within ${window}`
+        : `${detection.title} (repeats within ${window} are folded into this alert)`;
+  }
+  return {
+    detection: {
+      id: detection.id,
+      title,
+      severity: decision.severity,
+      rationale: raised
+        ? `${detection.rationale} Severity raised from ${detection.severity}: the account is production.`
+        : detection.rationale,
+      compliance: detection.compliance,
+    },
+    event: decision.event,
+    owner: owner.caveat ? `${owner.owner} (${owner.caveat})` : owner.owner,
+    routing,
+    remediation: detection.remediation
+      ? {
+          mode: detection.remediation.defaultMode,
+          state: 'none',
+          detail: `${detection.remediation.action} is not requested by triage (remediation is not wired yet)`,
+        }
+      : { mode: 'notify', state: 'none' },
+    links: { cloudTrailEvent: cloudTrailEventUrl(decision.event.awsRegion, decision.event.eventId) },
+  };
+}
+
+/** Bounds for event values copied into an alert; the formatters cut further for each channel. */
+export const ALERT_LIMITS = { value: 1000, arn: 512, userAgent: 512, ip: 64, parameters: 20 } as const;
+
+/** The event's facts for the alert, every attacker-controlled value bounded (events reach 256 KB). */
+function alertFacts(
+  event: CloudTrailEventBridgeEvent,
+  account: HandlerAccount,
+  resources: readonly AffectedResource[],
+): AlertEvent {
+  const d = event.detail;
+  const who = isRecord(d.userIdentity) ? d.userIdentity : {};
+  const ip = d['sourceIPAddress'];
+  const agent = d['userAgent'];
+  return {
+    eventId: d.eventID as string,
+    eventName: d.eventName,
+    eventSource: d.eventSource,
+    eventTime: d.eventTime as string,
+    awsRegion: clip(String(d.awsRegion ?? event.region), 32),
+    account: {
+      id: event.account,
+      name: account.name,
+      ouName: account.ouPath === '' ? 'Root' : account.ouPath,
+      environment: account.environment,
+    },
+    actor: {
+      type: typeof who['type'] === 'string' ? clip(who['type'], 64) : 'Unknown',
+      ...optional('arn', typeof who['arn'] === 'string' ? clip(who['arn'], ALERT_LIMITS.arn) : undefined),
+    },
+    ...optional('sourceIPAddress', typeof ip === 'string' ? clip(ip, ALERT_LIMITS.ip) : undefined),
+    ...optional('userAgent', typeof agent === 'string' ? clip(agent, ALERT_LIMITS.userAgent) : undefined),
+    requestParameters: flattenParameters(d.requestParameters),
+    resources: resources.map((r) => clip(r.id, ALERT_LIMITS.arn)),
+  };
+}
+
+/**
+ * Request parameters as strings: scalars as they are, objects as JSON, each cut to
+ * `ALERT_LIMITS.value`; at most `ALERT_LIMITS.parameters` of them, with a note of how many were left out.
+ */
+export function flattenParameters(params: unknown): Record<string, string> {
+  if (!isRecord(params)) return {};
+  const out: Record<string, string> = {};
+  const keys = Object.keys(params);
+  for (const key of keys.slice(0, ALERT_LIMITS.parameters)) {
+    const v = params[key];
+    const text = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
+    out[clip(key, 128)] = clip(text, ALERT_LIMITS.value);
+  }
+  if (keys.length > ALERT_LIMITS.parameters) {
+    out['…'] = `${keys.length - ALERT_LIMITS.parameters} more parameters not shown`;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+/** `15 min`, `1 h`, `90 s`: window lengths for titles. */
+export function describeSeconds(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
+
+/** A SHA-256 prefix: keys stay short and fixed-size however long the resource ids are. */
+const digest = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 32);
+
+const clip = (text: string, max: number): string => truncateText(text, max);
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function definedOnly<T extends object>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,469 @@
+/**
+ * Triage Lambda. Trigger: the SQS event source mapping of the `<prefix>-triage` queue, which the
+ * central rules fill with `{"detectionId", "event"}` messages (ReportBatchItemFailures enabled).
+ * Effect: for each message, validates the envelope and the event, confirms the detection (pattern,
+ * predicate, loop guard, failed calls), enriches it (account, OU, environment, owner), raises
+ * severity for prod, deduplicates, folds bursts, and notifies the owner's channels. Side effects:
+ * DynamoDB writes to the dedupe table, STS AssumeRole into `<prefix>-readonly` and Tagging API reads in
+ * member accounts, Slack / PagerDuty / SNS deliveries, and one JSON log line plus one EMF metrics line
+ * per message. Idempotency: keyed on detection + CloudTrail eventID with a two-phase record (claimed,
+ * then sent), so a redelivered or doubly forwarded event alerts once, while a message whose
+ * notification failed is reported as a batch item failure, retried by SQS (then moved to the DLQ)
+ * and, when retried, is not mistaken for a duplicate. Invalid messages are logged and acknowledged,
+ * never retried and never acted on.
+ */
+import { readFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { STSClient } from '@aws-sdk/client-sts';
+import { readOnlyRoleName } from '../../config/naming';
+import { CATALOG } from '../../rules/catalog';
+import { PREDICATES } from '../../rules/predicates';
+import { SEVERITIES, type Severity } from '../../rules/types';
+import { makeDedupeStore, type DedupeStore } from '../adapters/dedupe-store';
+import { makeEmailPublisher } from '../adapters/email';
+import { CHANNELS, type ChannelName, makeNotifier, type Notifier } from '../adapters/notify';
+import { makeResourceTagsReader, type ResourceTagsReader } from '../adapters/resource-tags';
+import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
+import type { AlertRouting, SecretRef } from '../core/alert';
+import { parseTriageMessage } from '../core/envelope';
+import { parseHandlerInventory } from '../core/inventory-view';
+import { detectionLatencyMs, type MetricInput, metricsRecord, type TriageMetric, UNKNOWN } from '../core/metrics';
+import { resolveOwner } from '../core/owner';
+import {
+  type AlertDecision,
+  type BurstFacts,
+  buildAlert,
+  DEFAULT_REPEAT_WINDOW_SECONDS,
+  type DropCategory,
+  makeTriageContext,
+  type RoutingConfig,
+  routeAlert,
+  type TriageContext,
+  triageMessage,
+} from '../core/triage';
+import { ConfigurationError, NotificationError } from '../errors';
+
+/** The parts of an SQS record the handler reads (the `aws-lambda` types are not a dependency). */
+export interface SqsRecord {
+  readonly messageId: string;
+  readonly body: string;
+}
+
+export interface SqsEvent {
+  readonly Records: readonly SqsRecord[];
+}
+
+/** Partial batch response: only the listed messages are retried by SQS. */
+export interface SqsBatchResponse {
+  readonly batchItemFailures: Array<{ readonly itemIdentifier: string }>;
+}
+
+/** What the handler needs; `handler` builds them from the environment, tests pass their own. */
+export interface TriageHandlerDeps {
+  readonly context: TriageContext;
+  readonly store: DedupeStore;
+  readonly tags: ResourceTagsReader;
+  readonly notifier: Pick<Notifier, 'notify'>;
+  readonly routing: RoutingConfig;
+  readonly now: () => Date;
+  /** Where log and EMF lines go. @default console.log */
+  readonly write?: (line: string) => void;
+  /**
+   * How long an event stays known after its final outcome: covers SQS redelivery and EventBridge's
+   * 24-hour retries of a second forwarding path. @default 86400
+   */
+  readonly eventDedupeSeconds?: number;
+  /**
+   * How long a claim protects an event or resource in flight. Keep it above the function timeout and
+   * below the queue's visibility timeout, so a crashed attempt's message finds the claim expired.
+   * @default 300
+   */
+  readonly leaseSeconds?: number;
+  /** Messages of one batch processed at once. @default 10 */
+  readonly concurrency?: number;
+}
+
+/** Metric for each kind of drop. */
+const DROP_METRIC: Readonly<Record<DropCategory, TriageMetric>> = {
+  invalid: 'DroppedInvalid',
+  'own-remediation': 'LoopGuarded',
+  'failed-call': 'Ignored',
+  'no-finding': 'Ignored',
+};
+
+/** Builds the SQS batch handler. */
+export function createHandler(deps: TriageHandlerDeps): (event: SqsEvent) => Promise<SqsBatchResponse> {
+  const write = deps.write ?? ((line: string) => console.log(line));
+  const eventTtl = deps.eventDedupeSeconds ?? 86_400;
+  const lease = deps.leaseSeconds ?? 300;
+  const ctx = deps.context;
+  const seconds = () => Math.floor(deps.now().getTime() / 1000);
+
+  const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) =>
+    write(JSON.stringify({ level, message, service: 'vigil-triage', ...fields }));
+  const metric = (input: Omit<MetricInput, 'timestamp'>) => {
+    const record = metricsRecord({ ...input, timestamp: deps.now().getTime() });
+    if (record) write(JSON.stringify(record));
+  };
+
+  /** Processes one message; false asks SQS to redeliver it. */
+  const processRecord = async (record: SqsRecord): Promise<boolean> => {
+    const messageId = record.messageId;
+    const parsed = parseTriageMessage(record.body, ctx.inventory);
+    if (!parsed.ok) {
+      const known = parsed.seen.detectionId ? ctx.detections.get(parsed.seen.detectionId)?.detection : undefined;
+      log('warn', 'dropped invalid message', {
+        outcome: 'invalid',
+        code: parsed.code,
+        reason: parsed.reason,
+        messageId,
+        ...parsed.seen,
+      });
+      metric({
+        detectionId: known?.id ?? UNKNOWN,
+        severity: known?.severity ?? UNKNOWN,
+        values: { DroppedInvalid: 1 },
+        properties: { messageId, reason: parsed.code },
+      });
+      return true;
+    }
+
+    const { event } = parsed.message;
+    const facts = {
+      messageId,
+      detectionId: parsed.message.detectionId,
+      eventId: event.detail.eventID,
+      eventName: event.detail.eventName,
+      account: event.account,
+      region: event.region,
+    };
+    const decision = triageMessage(parsed.message, ctx);
+    if (decision.kind === 'drop') {
+      log(decision.category === 'invalid' ? 'warn' : 'info', `dropped: ${decision.category}`, {
+        outcome: decision.category,
+        reason: decision.reason,
+        ...facts,
+      });
+      metric({
+        detectionId: decision.detection?.id ?? UNKNOWN,
+        severity: decision.detection?.severity ?? UNKNOWN,
+        values: { [DROP_METRIC[decision.category]]: 1 },
+        properties: { messageId, eventId: String(facts.eventId), account: event.account },
+      });
+      return true;
+    }
+    return alertOn(decision, messageId, facts);
+  };
+
+  const alertOn = async (decision: AlertDecision, messageId: string, facts: Record<string, unknown>) => {
+    const eventKey = decision.keys.event;
+    const eventId = decision.event.eventId;
+    const dims = { detectionId: decision.detection.id, severity: decision.severity };
+    const props = { messageId, eventId, account: decision.accountId };
+
+    const claim = await deps.store.claimEvent(eventKey, { owner: messageId, now: seconds(), leaseSeconds: lease });
+    if (!claim.claimed) {
+      log('info', 'duplicate event', { outcome: 'duplicate', status: claim.status, ...facts });
+      metric({ ...dims, values: { Deduplicated: 1 }, properties: { ...props, reason: `event ${claim.status}` } });
+      return true;
+    }
+    /** Records a final outcome that sends nothing (folded into a burst, or a repeat). */
+    const settle = async (status: 'folded' | 'suppressed', name: TriageMetric, fields: Record<string, unknown>) => {
+      await deps.store.finishEvent(eventKey, { owner: messageId, status, now: seconds(), ttlSeconds: eventTtl });
+      log('info', status === 'folded' ? 'folded into a burst' : 'repeat suppressed', {
+        outcome: status,
+        ...fields,
+        ...facts,
+      });
+      metric({ ...dims, values: { [name]: 1 }, properties: { ...props, reason: status } });
+      return true;
+    };
+
+    let burst: BurstFacts | undefined;
+    let resourceClaimed = false;
+    let delivered: readonly string[] = claim.delivered;
+    try {
+      if (decision.burst) {
+        const counted = await deps.store.countBurst(decision.burst, eventId);
+        if (counted.status !== 'alert') {
+          return await settle('folded', 'Aggregated', { burst: decision.burst.group, ...counted });
+        }
+        burst = { count: counted.count };
+      } else if (decision.keys.resource) {
+        // Aggregated detections skip this: their window already is the suppression.
+        resourceClaimed = await deps.store.claimResource(decision.keys.resource, {
+          owner: eventId,
+          now: seconds(),
+          leaseSeconds: lease,
+        });
+        if (!resourceClaimed) {
+          return await settle('suppressed', 'Deduplicated', {
+            windowSeconds: decision.repeatWindowSeconds,
+            resources: decision.event.resources.slice(0, 5),
+          });
+        }
+      }
+
+      const tags = await deps.tags.read(decision.tagLookup);
+      const owner = resolveOwner(ctx.inventory, decision.account, tags);
+      const routing = routeAlert(owner.owner, decision.severity, deps.routing);
+      const alert = buildAlert(decision, owner, routing, burst);
+      const skip = CHANNELS.filter((c: ChannelName) => delivered.includes(c));
+      await deps.notifier.notify(alert, { skip });
+
+      const sentAt = deps.now().getTime();
+      // The alert is out: a failed bookkeeping write must not make SQS send it again.
+      const recorded = await deps.store
+        .finishEvent(eventKey, { owner: messageId, status: 'sent', now: seconds(), ttlSeconds: eventTtl })
+        .catch((err: unknown) => describe(err));
+      if (resourceClaimed && decision.keys.resource) {
+        await deps.store
+          .confirmResource(decision.keys.resource, {
+            owner: eventId,
+            now: seconds(),
+            windowSeconds: decision.repeatWindowSeconds,
+          })
+          .catch((err: unknown) =>
+            log('error', 'could not start the repeat window', { error: describe(err), ...facts }),
+          );
+      }
+      log(recorded === true ? 'info' : 'warn', 'alert sent', {
+        outcome: 'sent',
+        severity: decision.severity,
+        owner: owner.owner,
+        ownerSource: owner.source,
+        ...(owner.caveat ? { ownerCaveat: owner.caveat } : {}),
+        ...(recorded === true ? {} : { bookkeeping: recorded === false ? 'claim lost to another attempt' : recorded }),
+        skipped: skip,
+        ...facts,
+      });
+      metric({
+        ...dims,
+        values: { AlertsSent: 1, DetectionLatencyMs: detectionLatencyMs(sentAt, decision.eventTimeMs) },
+        properties: props,
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof NotificationError) delivered = [...delivered, ...err.delivered];
+      // Give the claims back so the retry (or another copy) can alert; if these writes fail too, the
+      // leases run out before SQS redelivers the message.
+      await deps.store
+        .failEvent(eventKey, { owner: messageId, delivered, now: seconds(), ttlSeconds: eventTtl })
+        .catch(() => undefined);
+      if (resourceClaimed && decision.keys.resource) {
+        await deps.store.releaseResource(decision.keys.resource, { owner: eventId }).catch(() => undefined);
+      }
+      const permanent = err instanceof NotificationError && err.permanent;
+      log(
+        'error',
+        permanent ? 'notification failed permanently: fix routing or secrets, then redrive the DLQ' : 'will retry',
+        {
+          outcome: 'retry',
+          error: describe(err),
+          permanent,
+          delivered,
+          ...facts,
+        },
+      );
+      if (err instanceof NotificationError) metric({ ...dims, values: { NotificationFailed: 1 }, properties: props });
+      return false;
+    }
+  };
+
+  return async (event) => {
+    const records = Array.isArray(event?.Records) ? event.Records : [];
+    const failures: Array<{ itemIdentifier: string }> = [];
+    await inBatches(records, deps.concurrency ?? 10, async (record) => {
+      let ok = false;
+      try {
+        ok = await processRecord(record);
+      } catch (err) {
+        // A dedupe-store outage or a bug: retry the message; after maxReceiveCount it waits in the DLQ.
+        log('error', 'triage failed; will retry', {
+          outcome: 'retry',
+          error: describe(err),
+          messageId: record.messageId,
+        });
+      }
+      if (!ok) failures.push({ itemIdentifier: record.messageId });
+    });
+    return { batchItemFailures: failures };
+  };
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function inBatches<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+function describe(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring from the environment (the only place that reads it)
+
+/** Settings read from the environment. */
+export interface TriageSettings {
+  readonly tableName: string;
+  readonly inventoryFile: string;
+  readonly routing: RoutingConfig;
+  readonly repeatWindowSeconds: number;
+  readonly eventDedupeSeconds: number;
+  readonly leaseSeconds: number;
+}
+
+/**
+ * Reads and checks the environment; every problem is reported at once.
+ * @throws ConfigurationError
+ */
+export function readTriageSettings(env: Readonly<Record<string, string | undefined>>, dir: string): TriageSettings {
+  const problems: string[] = [];
+  const text = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const secretRef = (name: string): SecretRef | undefined => {
+    const v = text(name);
+    if (v === undefined) return undefined;
+    try {
+      parseSecretRef(v);
+      return v as SecretRef;
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+  const whole = (name: string, fallback: number, min: number): number => {
+    const v = text(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) {
+      problems.push(`${name}: expected a whole number ≥ ${min}, got '${v.slice(0, 20)}'`);
+      return fallback;
+    }
+    return n;
+  };
+  const routingOf = (where: string, raw: Record<string, unknown>): AlertRouting => {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(raw)) {
+      if (!['slackChannel', 'slackWebhookRef', 'pagerdutyRoutingKeyRef', 'emailTopicArn'].includes(key)) {
+        problems.push(`${where}.${key}: unknown field`);
+      } else if (typeof value !== 'string' || value === '') {
+        problems.push(`${where}.${key}: expected a non-empty string`);
+      } else if (key.endsWith('Ref')) {
+        try {
+          parseSecretRef(value);
+          out[key] = value;
+        } catch (err) {
+          problems.push(`${where}.${key}: ${(err as Error).message}`);
+        }
+      } else out[key] = value;
+    }
+    return out as AlertRouting;
+  };
+
+  const tableName = text('DEDUPE_TABLE');
+  if (!tableName) problems.push('DEDUPE_TABLE: required (name of the dedupe table)');
+  const defaults: AlertRouting = {
+    ...optionalField('slackChannel', text('SLACK_CHANNEL')),
+    ...optionalField('slackWebhookRef', secretRef('SLACK_WEBHOOK_REF')),
+    ...optionalField('pagerdutyRoutingKeyRef', secretRef('PAGERDUTY_ROUTING_KEY_REF')),
+    ...optionalField('emailTopicArn', text('EMAIL_TOPIC_ARN')),
+  };
+  if (defaults.slackChannel && !defaults.slackWebhookRef) {
+    problems.push('SLACK_CHANNEL is set without SLACK_WEBHOOK_REF: an incoming webhook is what posts to the channel');
+  }
+  if (!defaults.slackWebhookRef && !defaults.pagerdutyRoutingKeyRef && !defaults.emailTopicArn) {
+    problems.push(
+      'no default channel: set SLACK_WEBHOOK_REF, PAGERDUTY_ROUTING_KEY_REF or EMAIL_TOPIC_ARN (alerts would reach nobody)',
+    );
+  }
+  const minSeverity = text('PAGERDUTY_MIN_SEVERITY') ?? 'high';
+  if (!SEVERITIES.includes(minSeverity as Severity)) {
+    problems.push(
+      `PAGERDUTY_MIN_SEVERITY: expected one of ${SEVERITIES.join(' | ')}, got '${minSeverity.slice(0, 20)}'`,
+    );
+  }
+  const byOwner: Record<string, AlertRouting> = {};
+  const ownerRouting = text('OWNER_ROUTING');
+  if (ownerRouting !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(ownerRouting);
+    } catch {
+      problems.push('OWNER_ROUTING: not JSON; expected {"<owner>": {"slackChannel", "slackWebhookRef", ...}}');
+    }
+    if (parsed !== undefined) {
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        problems.push('OWNER_ROUTING: expected an object keyed by owner');
+      } else {
+        for (const [owner, routing] of Object.entries(parsed)) {
+          if (typeof routing !== 'object' || routing === null || Array.isArray(routing)) {
+            problems.push(`OWNER_ROUTING.${owner}: expected an object`);
+          } else byOwner[owner] = routingOf(`OWNER_ROUTING.${owner}`, routing as Record<string, unknown>);
+        }
+      }
+    }
+  }
+  const settings: TriageSettings = {
+    tableName: tableName ?? '',
+    inventoryFile: text('INVENTORY_FILE') ?? `${dir}/inventory.json`,
+    routing: { default: defaults, byOwner, pagerDutyMinSeverity: minSeverity as Severity },
+    repeatWindowSeconds: whole('REPEAT_WINDOW_SECONDS', DEFAULT_REPEAT_WINDOW_SECONDS, 0),
+    eventDedupeSeconds: whole('EVENT_DEDUPE_SECONDS', 86_400, 60),
+    leaseSeconds: whole('DEDUPE_LEASE_SECONDS', 300, 1),
+  };
+  if (problems.length > 0) {
+    throw new ConfigurationError(
+      `triage handler configuration has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
+    );
+  }
+  return settings;
+}
+
+/** Builds the handler with real clients from the environment and the bundled inventory. */
+export function handlerFromEnvironment(env: Readonly<Record<string, string | undefined>>, dir: string) {
+  const settings = readTriageSettings(env, dir);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(settings.inventoryFile, 'utf8'));
+  } catch (err) {
+    throw new ConfigurationError(`cannot read the inventory view ${settings.inventoryFile}: ${(err as Error).message}`);
+  }
+  const inventory = parseHandlerInventory(raw, settings.inventoryFile);
+  const now = () => new Date();
+  return createHandler({
+    context: makeTriageContext(inventory, CATALOG, PREDICATES, { repeatWindowSeconds: settings.repeatWindowSeconds }),
+    store: makeDedupeStore(new DynamoDBClient({}), settings.tableName),
+    tags: makeResourceTagsReader({ roleName: readOnlyRoleName(inventory), sts: new STSClient({}) }),
+    notifier: makeNotifier({ secrets: makeSecretReader(), publishEmail: makeEmailPublisher(), now }),
+    routing: settings.routing,
+    now,
+    eventDedupeSeconds: settings.eventDedupeSeconds,
+    leaseSeconds: settings.leaseSeconds,
+  });
+}
+
+let built: ((event: SqsEvent) => Promise<SqsBatchResponse>) | undefined;
+
+/**
+ * The Lambda handler. Built on first invocation (not at import, so tests can import this module
+ * without an environment); a configuration error fails the invocation, and SQS keeps the messages.
+ */
+export const handler = async (event: SqsEvent): Promise<SqsBatchResponse> => {
+  built ??= handlerFromEnvironment(process.env, __dirname);
+  return built(event);
+};
+
+function optionalField<K extends keyof AlertRouting>(
+  key: K,
+  value: AlertRouting[K] | undefined,
+): Partial<AlertRouting> {
+  return value === undefined ? {} : { [key]: value };
+}
