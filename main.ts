@@ -3,8 +3,7 @@
  * Terraform state, synth. Wiring only; all decisions live in config/, rules/ and stacks/.
  */
 import { App } from 'cdktf';
-import type { OrgInventory } from './config/inventory';
-import { loadInventory } from './config/load';
+import { loadConfig, type VigilConfig } from './config/load';
 import { stackIds } from './config/naming';
 import { forwardingPatterns } from './rules/patterns';
 import { CATALOG } from './rules/catalog';
@@ -15,12 +14,13 @@ import { SecurityStack } from './stacks/security-stack';
 import { disableTokenStackTraces } from './stacks/synth-performance';
 
 /** Builds every stack of the organization into `app`. Exported for tests and the benchmark. */
-export function buildApp(app: App, inventory: OrgInventory): App {
+export function buildApp(app: App, config: VigilConfig): App {
+  const { inventory, alerting } = config;
   disableTokenStackTraces();
   const patterns = forwardingPatterns(CATALOG);
   new LogArchiveStack(app, stackIds.logArchive, { inventory });
   new OrgTrailStack(app, stackIds.orgTrail, { inventory });
-  new SecurityStack(app, stackIds.security, { inventory, catalog: CATALOG });
+  new SecurityStack(app, stackIds.security, { inventory, catalog: CATALOG, alerting });
   for (const account of [...inventory.accounts].sort((a, b) => a.id.localeCompare(b.id))) {
     new MemberStack(app, stackIds.member(account.id), { inventory, account, patterns });
   }
@@ -31,9 +31,9 @@ if (require.main === module) {
   try {
     // Validate before the App exists: constructing it creates the output directory, and a config
     // mistake must leave no partial output behind.
-    const inventory = loadInventory(process.env['VIGIL_INVENTORY'] ?? 'config/org.json');
+    const config = loadConfig();
     // Stack traces in construct metadata only bloat the output (and make it machine-specific).
-    buildApp(new App({ stackTraces: false }), inventory).synth();
+    buildApp(new App({ stackTraces: false }), config).synth();
   } catch (err) {
     // A config mistake stops synth before anything is written, with every problem listed.
     console.error(err instanceof Error ? err.message : err);

@@ -1,24 +1,70 @@
 import { readFileSync } from 'node:fs';
-import { InventoryError, assertValidInventory, type OrgInventory } from './inventory';
+import { type AlertingConfig, alertingProblems } from './alerting';
+import { InventoryError, type InventoryProblem, inventoryProblems, type OrgInventory } from './inventory';
 
-/** Reads and validates an inventory file; every problem (including unreadable JSON) is an InventoryError. */
-export function loadInventory(file: string): OrgInventory {
+/** Everything synth reads from `config/`. */
+export interface VigilConfig {
+  readonly inventory: OrgInventory;
+  readonly alerting: AlertingConfig;
+}
+
+export interface ConfigFiles {
+  /** @default process.env.VIGIL_INVENTORY ?? 'config/org.json' */
+  readonly inventory?: string;
+  /** @default process.env.VIGIL_ALERTING ?? 'config/alerting.json' */
+  readonly alerting?: string;
+}
+
+type Parsed = { raw?: unknown; problems: InventoryProblem[] };
+
+function readJson(file: string, envVar: string): Parsed {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InventoryError(file, [
-      {
-        path: '(file)',
-        message: `cannot read it (${(err as Error).message}); run from the project root or set VIGIL_INVENTORY`,
-      },
-    ]);
+    return {
+      problems: [
+        {
+          path: '(file)',
+          message: `cannot read it (${(err as Error).message}); run from the project root or set ${envVar}`,
+        },
+      ],
+    };
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    return { raw: JSON.parse(text), problems: [] };
   } catch (err) {
-    throw new InventoryError(file, [{ path: '(file)', message: `is not valid JSON: ${(err as Error).message}` }]);
+    return { problems: [{ path: '(file)', message: `is not valid JSON: ${(err as Error).message}` }] };
   }
-  return assertValidInventory(raw, file);
+}
+
+/** Reads and validates an inventory file; every problem (including unreadable JSON) is an InventoryError. */
+export function loadInventory(file: string): OrgInventory {
+  const { raw, problems } = readJson(file, 'VIGIL_INVENTORY');
+  const all = problems.length > 0 ? problems : inventoryProblems(raw);
+  if (all.length > 0) throw new InventoryError(file, all);
+  return raw as OrgInventory;
+}
+
+/**
+ * Reads and validates every config file; a mistake anywhere stops synth with every problem of every
+ * file listed (paths prefixed with the file name), before anything is written.
+ */
+export function loadConfig(files: ConfigFiles = {}, env: NodeJS.ProcessEnv = process.env): VigilConfig {
+  const inventoryFile = files.inventory ?? env['VIGIL_INVENTORY'] ?? 'config/org.json';
+  const alertingFile = files.alerting ?? env['VIGIL_ALERTING'] ?? 'config/alerting.json';
+  const inv = readJson(inventoryFile, 'VIGIL_INVENTORY');
+  const alerting = readJson(alertingFile, 'VIGIL_ALERTING');
+  const problems = [
+    ...(inv.problems.length > 0 ? inv.problems : inventoryProblems(inv.raw)).map((p) => ({
+      ...p,
+      path: `${inventoryFile}: ${p.path}`,
+    })),
+    ...(alerting.problems.length > 0 ? alerting.problems : alertingProblems(alerting.raw)).map((p) => ({
+      ...p,
+      path: `${alertingFile}: ${p.path}`,
+    })),
+  ];
+  if (problems.length > 0) throw new InventoryError('the configuration', problems);
+  return { inventory: inv.raw as OrgInventory, alerting: alerting.raw as AlertingConfig };
 }

@@ -4,15 +4,23 @@ import { CloudwatchEventBusPolicy } from '@cdktf/provider-aws/lib/cloudwatch-eve
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import { join } from 'node:path';
 import type { Construct } from 'constructs';
+import { type AlertingConfig, type SecretRef, secretRefs } from '../config/alerting';
 import type { OrgInventory } from '../config/inventory';
-import { centralBusArn, centralBusName } from '../config/naming';
-import { policyDocument } from '../constructs/policy-document';
+import { centralBusArn, centralBusName, functionNames, readOnlyRoleName } from '../config/naming';
+import { toHandlerInventory } from '../handlers/core/inventory-view';
+import { KpiDashboard } from '../constructs/kpi-dashboard';
+import { NodeFunction } from '../constructs/node-function';
+import { policyDocument, type Statement } from '../constructs/policy-document';
 import { type CentralRule, centralRules } from '../rules/patterns';
 import type { Detection } from '../rules/types';
 import { VigilStack } from './vigil-stack';
@@ -20,7 +28,14 @@ import { VigilStack } from './vigil-stack';
 export interface SecurityStackProps {
   readonly inventory: OrgInventory;
   readonly catalog: readonly Detection[];
+  /** Alert channels and routing (config/alerting.json). */
+  readonly alerting: AlertingConfig;
+  /** Folder of the Lambda entrypoints. @default handlers/entrypoints of this repository */
+  readonly entrypointsDir?: string;
 }
+
+/** Triage function timeout; the queue's visibility timeout is six times this (AWS guidance). */
+export const TRIAGE_TIMEOUT_SECONDS = 120;
 
 /** EventBridge allows 300 rules per bus (adjustable); fail synth well before a deploy would. */
 export const MAX_RULES_PER_BUS = 300;
@@ -32,6 +47,7 @@ export const MAX_RULES_PER_BUS = 300;
 export class SecurityStack extends VigilStack {
   readonly busArn: string;
   readonly rules: readonly CentralRule[];
+  readonly triage: NodeFunction;
 
   constructor(scope: Construct, id: string, props: SecurityStackProps) {
     const inv = props.inventory;
@@ -121,7 +137,7 @@ export class SecurityStack extends VigilStack {
       kmsDataKeyReusePeriodSeconds: 300,
       messageRetentionSeconds: 345_600,
       // Six times the triage function's timeout (AWS guidance for SQS event sources).
-      visibilityTimeoutSeconds: 360,
+      visibilityTimeoutSeconds: 6 * TRIAGE_TIMEOUT_SECONDS,
       redrivePolicy: JSON.stringify({
         deadLetterTargetArn: `arn:aws:sqs:${inv.homeRegion}:${inv.securityAccountId}:${p}-triage-dlq`,
         maxReceiveCount: 5,
@@ -174,6 +190,125 @@ export class SecurityStack extends VigilStack {
     }
 
     const opsTopic = new SnsTopic(this, 'ops-topic', { provider, name: `${p}-ops-alarms`, kmsMasterKeyId: key.arn });
+
+    // --- triage: queue → function → Slack / PagerDuty / email ---------------------------------
+    const region = inv.homeRegion;
+    const account = inv.securityAccountId;
+    const alerting = props.alerting;
+    const entrypoints = props.entrypointsDir ?? join(__dirname, '..', 'handlers', 'entrypoints');
+
+    const stateTable = new DynamodbTable(this, 'triage-state', {
+      provider,
+      name: `${p}-triage-state`,
+      billingMode: 'PAY_PER_REQUEST',
+      hashKey: 'pk',
+      attribute: [{ name: 'pk', type: 'S' }],
+      ttl: { attributeName: 'expiresAt', enabled: true },
+      serverSideEncryption: { enabled: true, kmsKeyArn: key.arn },
+      pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: true,
+    });
+    const alertTopic = new SnsTopic(this, 'alert-topic', { provider, name: `${p}-alerts`, kmsMasterKeyId: key.arn });
+    for (const email of [...(alerting.default.emails ?? [])].sort()) {
+      new SnsTopicSubscription(this, `alert-email-${email}`, {
+        provider,
+        topicArn: alertTopic.arn,
+        protocol: 'email',
+        endpoint: email,
+      });
+    }
+    const alertTopicArn = `arn:aws:sns:${region}:${account}:${p}-alerts`;
+
+    const triage = new NodeFunction(this, 'triage', {
+      provider,
+      functionName: functionNames(inv).triage,
+      entry: join(entrypoints, 'triage.ts'),
+      accountId: account,
+      region,
+      timeoutSeconds: TRIAGE_TIMEOUT_SECONDS,
+      logRetentionDays: alerting.logRetentionDays ?? 365,
+      files: {
+        'inventory.json': `${JSON.stringify(toHandlerInventory(inv))}\n`,
+        'owner-routing.json': `${JSON.stringify(alerting.owners ?? {})}\n`,
+      },
+      environment: {
+        DEDUPE_TABLE: `${p}-triage-state`,
+        EMAIL_TOPIC_ARN: alertTopicArn,
+        OWNER_ROUTING_FILE: 'owner-routing.json',
+        PAGERDUTY_MIN_SEVERITY: alerting.pagerdutyMinSeverity ?? 'high',
+        REPEAT_WINDOW_SECONDS: String(alerting.repeatWindowSeconds ?? 900),
+        ...(alerting.default.slackChannel ? { SLACK_CHANNEL: alerting.default.slackChannel } : {}),
+        ...(alerting.default.slackWebhookRef ? { SLACK_WEBHOOK_REF: alerting.default.slackWebhookRef } : {}),
+        ...(alerting.default.pagerdutyRoutingKeyRef
+          ? { PAGERDUTY_ROUTING_KEY_REF: alerting.default.pagerdutyRoutingKeyRef }
+          : {}),
+      },
+      statements: [
+        {
+          Sid: 'ConsumeTriageQueue',
+          Effect: 'Allow',
+          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+          Resource: `arn:aws:sqs:${region}:${account}:${p}-triage`,
+        },
+        {
+          Sid: 'DedupeState',
+          Effect: 'Allow',
+          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
+          Resource: `arn:aws:dynamodb:${region}:${account}:table/${p}-triage-state`,
+        },
+        {
+          Sid: 'PublishAlertEmail',
+          Effect: 'Allow',
+          Action: 'sns:Publish',
+          Resource: alertTopicArn,
+        },
+        {
+          // Queue messages, table items and the topic are encrypted with the security key.
+          Sid: 'UseSecurityKey',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: key.arn,
+        },
+        {
+          Sid: 'ReadOwnerTagsInMembers',
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: `arn:aws:iam::*:role/${readOnlyRoleName(inv)}`,
+          Condition: { StringEquals: { 'aws:ResourceOrgID': inv.organizationId } },
+        },
+        ...secretReadStatements(secretRefs(alerting), region, account),
+      ],
+    });
+    new LambdaEventSourceMapping(this, 'triage-source', {
+      provider,
+      eventSourceArn: queue.arn,
+      functionName: triage.function.arn,
+      batchSize: 10,
+      maximumBatchingWindowInSeconds: 1,
+      // Failed records are retried alone; the rest of the batch is acknowledged.
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      scalingConfig: { maximumConcurrency: 10 },
+      dependsOn: [stateTable],
+    });
+    this.triage = triage;
+
+    new CloudwatchMetricAlarm(this, 'triage-errors-alarm', {
+      provider,
+      alarmName: `${p}-triage-errors`,
+      alarmDescription: 'The triage function failed invocations; alerts are being retried and may reach the DLQ.',
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: functionNames(inv).triage },
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+      alarmActions: [opsTopic.arn],
+      okActions: [opsTopic.arn],
+    });
+    new KpiDashboard(this, 'kpis', { provider, dashboardName: `${p}-kpis`, region });
     new CloudwatchMetricAlarm(this, 'triage-dlq-alarm', {
       provider,
       alarmName: `${p}-triage-dlq-not-empty`,
@@ -192,4 +327,46 @@ export class SecurityStack extends VigilStack {
       okActions: [opsTopic.arn],
     });
   }
+}
+
+/**
+ * Least privilege for the secrets the alerting config references: exactly those secrets and
+ * parameters, and KMS decryption only through Secrets Manager or SSM.
+ */
+export function secretReadStatements(refs: readonly SecretRef[], region: string, account: string): Statement[] {
+  const secrets: string[] = [];
+  const parameters: string[] = [];
+  for (const ref of refs) {
+    if (ref.startsWith('secretsmanager:')) {
+      const id = ref.slice('secretsmanager:'.length).split('#')[0]!;
+      // A secret ARN ends in a random 6-character suffix that a name does not carry.
+      secrets.push(id.startsWith('arn:') ? id : `arn:aws:secretsmanager:${region}:${account}:secret:${id}-??????`);
+    } else {
+      parameters.push(`arn:aws:ssm:${region}:${account}:parameter${ref.slice('ssm:'.length)}`);
+    }
+  }
+  const statements: Statement[] = [];
+  if (secrets.length > 0) {
+    statements.push({
+      Sid: 'ReadAlertSecrets',
+      Effect: 'Allow',
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: secrets,
+    });
+  }
+  if (parameters.length > 0) {
+    statements.push({ Sid: 'ReadAlertParameters', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameters });
+  }
+  if (statements.length > 0) {
+    statements.push({
+      Sid: 'DecryptSecretsViaService',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: {
+        StringEquals: { 'kms:ViaService': [`secretsmanager.${region}.amazonaws.com`, `ssm.${region}.amazonaws.com`] },
+      },
+    });
+  }
+  return statements;
 }

@@ -4,7 +4,7 @@ import { MemberStack } from '../../stacks/member-stack';
 import { SecurityStack } from '../../stacks/security-stack';
 import { CATALOG } from '../../rules/catalog';
 import { forwardingPatterns } from '../../rules/patterns';
-import { inventoryWith, TEST_INVENTORY } from '../fixtures/inventory';
+import { inventoryWith, TEST_ALERTING, TEST_INVENTORY } from '../fixtures/inventory';
 import { synthJson } from '../helpers/synth';
 
 const withBackend = (backend: BackendConfig) => inventoryWith((i) => (i.backend = backend));
@@ -62,7 +62,11 @@ describe('backends', () => {
       workspaces: { name: 'vigil-member-444444444444' },
     });
     const security = synthJson(
-      new SecurityStack(Testing.app(), 'security', { inventory: withBackend(tfc), catalog: CATALOG }),
+      new SecurityStack(Testing.app(), 'security', {
+        inventory: withBackend(tfc),
+        catalog: CATALOG,
+        alerting: TEST_ALERTING,
+      }),
     );
     expect(security['terraform']['cloud']['workspaces']).toEqual({ name: 'vigil-security' });
   });

@@ -2,10 +2,16 @@ import { Testing } from 'cdktf';
 import { centralRules } from '../../rules/patterns';
 import { CATALOG } from '../../rules/catalog';
 import { SecurityStack } from '../../stacks/security-stack';
-import { TEST_INVENTORY } from '../fixtures/inventory';
-import { onlyResource, policyOf, resourcesOfType, synthJson } from '../helpers/synth';
+import { TEST_ALERTING, TEST_INVENTORY } from '../fixtures/inventory';
+import { onlyResource, policyOf, resourcesOfType, statement, synthJson } from '../helpers/synth';
 
-const tf = synthJson(new SecurityStack(Testing.app(), 'security', { inventory: TEST_INVENTORY, catalog: CATALOG }));
+const tf = synthJson(
+  new SecurityStack(Testing.app(), 'security', {
+    inventory: TEST_INVENTORY,
+    catalog: CATALOG,
+    alerting: TEST_ALERTING,
+  }),
+);
 const BUS_ARN = 'arn:aws:events:eu-west-1:333333333333:event-bus/vigil-security';
 
 describe('SecurityStack', () => {
@@ -98,7 +104,9 @@ describe('SecurityStack', () => {
   });
 
   it('alarms as soon as anything lands in the DLQ', () => {
-    const alarm = onlyResource(tf, 'aws_cloudwatch_metric_alarm');
+    const alarm = resourcesOfType(tf, 'aws_cloudwatch_metric_alarm').find(
+      (a) => a.alarm_name === 'vigil-triage-dlq-not-empty',
+    )!;
     expect(alarm).toMatchObject({
       namespace: 'AWS/SQS',
       metric_name: 'ApproximateNumberOfMessagesVisible',
@@ -109,10 +117,127 @@ describe('SecurityStack', () => {
     expect(alarm.alarm_actions[0]).toMatch(/^\$\{aws_sns_topic\..+\.arn\}$/);
   });
 
+  describe('triage function', () => {
+    const fn = resourcesOfType(tf, 'aws_lambda_function').find((f) => f.function_name === 'vigil-triage')!;
+    const role = resourcesOfType(tf, 'aws_iam_role').find((r) => r.name === 'vigil-triage')!;
+    const policy = policyOf(resourcesOfType(tf, 'aws_iam_role_policy').find((p) => p.role.includes('triage'))!);
+
+    it('consumes the triage queue with partial batch failure reporting', () => {
+      const esm = onlyResource(tf, 'aws_lambda_event_source_mapping');
+      expect(esm.event_source_arn).toMatch(/^\$\{aws_sqs_queue\.triage-queue.*\.arn\}$/);
+      expect(esm.function_response_types).toEqual(['ReportBatchItemFailures']);
+      expect(esm.batch_size).toBeLessThanOrEqual(10);
+    });
+
+    it('gives the queue six times the function timeout as visibility timeout', () => {
+      const queue = resourcesOfType(tf, 'aws_sqs_queue').find((q) => q.name === 'vigil-triage')!;
+      expect(queue.visibility_timeout_seconds).toBe(6 * fn.timeout);
+    });
+
+    it('is trusted by Lambda of this account only', () => {
+      expect(policyOf(role, 'assume_role_policy').Statement).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'lambda.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': '333333333333' } },
+        }),
+      ]);
+    });
+
+    it('has exactly the permissions triage needs, on exact resources', () => {
+      const actions = policy.Statement.flatMap((st) => [st['Action']].flat());
+      expect(actions.sort()).toEqual(
+        [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'kms:Decrypt',
+          'kms:Decrypt',
+          'kms:GenerateDataKey',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'secretsmanager:GetSecretValue',
+          'sns:Publish',
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:ReceiveMessage',
+          'ssm:GetParameter',
+          'sts:AssumeRole',
+        ].sort(),
+      );
+      expect(statement(policy, 'ReadAlertSecrets').Resource).toEqual([
+        'arn:aws:secretsmanager:eu-west-1:333333333333:secret:vigil/slack/payments-??????',
+        'arn:aws:secretsmanager:eu-west-1:333333333333:secret:vigil/slack/security-??????',
+      ]);
+      expect(statement(policy, 'ReadAlertParameters').Resource).toEqual([
+        'arn:aws:ssm:eu-west-1:333333333333:parameter/vigil/pagerduty/security',
+      ]);
+      expect(statement(policy, 'ReadOwnerTagsInMembers')).toMatchObject({
+        Resource: 'arn:aws:iam::*:role/vigil-readonly',
+        Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-test123456' } },
+      });
+      for (const st of policy.Statement)
+        if (st['Sid'] !== 'DecryptSecretsViaService') expect(st['Resource']).not.toBe('*');
+    });
+
+    it('carries secret references, never secret values, in its environment', () => {
+      const env = fn.environment.variables as Record<string, string>;
+      expect(env['SLACK_WEBHOOK_REF']).toBe('secretsmanager:vigil/slack/security');
+      expect(env['PAGERDUTY_ROUTING_KEY_REF']).toBe('ssm:/vigil/pagerduty/security');
+      for (const value of Object.values(env)) expect(value).not.toMatch(/hooks\.slack\.com|https:\/\//);
+    });
+
+    it('ships a bundle within 500 KB, deterministically hashed', () => {
+      expect(fn.filename).toMatch(/^assets\/.+\/vigil-triage\.zip$/);
+      expect(fn.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      expect(fn.runtime).toBe('nodejs22.x');
+    });
+
+    it('writes its logs to a log group with retention, created before the function', () => {
+      const group = resourcesOfType(tf, 'aws_cloudwatch_log_group').find((g) => g.name === '/aws/lambda/vigil-triage')!;
+      expect(group.retention_in_days).toBe(365);
+      expect(fn.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_cloudwatch_log_group\./)]));
+    });
+
+    it('keeps dedupe state in an encrypted table with TTL', () => {
+      const table = onlyResource(tf, 'aws_dynamodb_table');
+      expect(table).toMatchObject({ name: 'vigil-triage-state', hash_key: 'pk', billing_mode: 'PAY_PER_REQUEST' });
+      expect(table.ttl).toEqual({ attribute_name: 'expiresAt', enabled: true });
+      expect(table.server_side_encryption.enabled).toBe(true);
+    });
+
+    it('subscribes the configured addresses to the alert topic', () => {
+      expect(resourcesOfType(tf, 'aws_sns_topic_subscription').map((s) => [s.protocol, s.endpoint])).toEqual([
+        ['email', 'secops@example.com'],
+      ]);
+    });
+  });
+
+  it("has a KPI dashboard over the handlers' metrics", () => {
+    const body = JSON.parse(onlyResource(tf, 'aws_cloudwatch_dashboard').dashboard_body);
+    const text = JSON.stringify(body);
+    for (const metric of [
+      'DetectionLatencyMs',
+      'TimeToRespondMs',
+      'AlertsSent',
+      'Deduplicated',
+      'DroppedInvalid',
+      'Automated',
+    ]) {
+      expect(text).toContain(metric);
+    }
+  });
+
   it('fails when the catalog needs more rules than a bus allows', () => {
     const many = Array.from({ length: 301 }, (_, i) => ({ ...CATALOG[0]!, id: `d-${i}` }));
-    expect(() => new SecurityStack(Testing.app(), 'security', { inventory: TEST_INVENTORY, catalog: many })).toThrow(
-      /allows 300 per bus/,
-    );
+    expect(
+      () =>
+        new SecurityStack(Testing.app(), 'security', {
+          inventory: TEST_INVENTORY,
+          catalog: many,
+          alerting: TEST_ALERTING,
+        }),
+    ).toThrow(/allows 300 per bus/);
   });
 });

@@ -13,6 +13,7 @@
  * never retried and never acted on.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
 import { readOnlyRoleName } from '../../config/naming';
@@ -391,7 +392,17 @@ export function readTriageSettings(env: Readonly<Record<string, string | undefin
     );
   }
   const byOwner: Record<string, AlertRouting> = {};
-  const ownerRouting = text('OWNER_ROUTING');
+  // Per-owner routing grows with the org, past Lambda's 4 KB environment limit: the security
+  // stack ships it as a file next to index.js (OWNER_ROUTING_FILE); OWNER_ROUTING inline still works.
+  let ownerRouting = text('OWNER_ROUTING');
+  const routingFile = text('OWNER_ROUTING_FILE');
+  if (ownerRouting === undefined && routingFile !== undefined) {
+    try {
+      ownerRouting = readFileSync(resolve(dir, routingFile), 'utf8');
+    } catch (err) {
+      problems.push(`OWNER_ROUTING_FILE: cannot read ${routingFile} (${(err as Error).message})`);
+    }
+  }
   if (ownerRouting !== undefined) {
     let parsed: unknown;
     try {

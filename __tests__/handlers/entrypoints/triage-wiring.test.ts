@@ -240,3 +240,33 @@ describe('triage handler with the real adapters', () => {
     expect(log.logs[0]).toMatchObject({ outcome: 'duplicate', status: 'sent' });
   });
 });
+
+describe('owner routing from a bundled file', () => {
+  const { mkdtempSync, writeFileSync } = require('node:fs');
+  const { join } = require('node:path');
+  const { tmpdir } = require('node:os');
+  const { readTriageSettings } = require('../../../handlers/entrypoints/triage');
+  const base = {
+    DEDUPE_TABLE: 'vigil-triage-state',
+    EMAIL_TOPIC_ARN: 'arn:aws:sns:eu-west-1:110000000003:vigil-alerts',
+  };
+
+  it('reads OWNER_ROUTING_FILE relative to the code directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-routing-'));
+    writeFileSync(
+      join(dir, 'owner-routing.json'),
+      JSON.stringify({ 'payments-team': { slackChannel: '#pay', slackWebhookRef: 'secretsmanager:vigil/slack/pay' } }),
+    );
+    const settings = readTriageSettings({ ...base, OWNER_ROUTING_FILE: 'owner-routing.json' }, dir);
+    expect(settings.routing.byOwner['payments-team']).toEqual({
+      slackChannel: '#pay',
+      slackWebhookRef: 'secretsmanager:vigil/slack/pay',
+    });
+  });
+
+  it('fails when the routing file is missing', () => {
+    expect(() => readTriageSettings({ ...base, OWNER_ROUTING_FILE: 'nope.json' }, tmpdir())).toThrow(
+      /OWNER_ROUTING_FILE: cannot read nope.json/,
+    );
+  });
+});

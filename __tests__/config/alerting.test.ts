@@ -1,0 +1,72 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { alertingProblems, secretRefs } from '../../config/alerting';
+import example from '../../config/alerting.json';
+import { loadConfig } from '../../config/load';
+import { inventoryWith, TEST_ALERTING } from '../fixtures/inventory';
+
+describe('alertingProblems', () => {
+  it('accepts the bundled example and the test config', () => {
+    expect(alertingProblems(example)).toEqual([]);
+    expect(alertingProblems(TEST_ALERTING)).toEqual([]);
+  });
+
+  it.each<[string, unknown, string, RegExp]>([
+    [
+      'a plain webhook URL instead of a secret reference',
+      { default: { slackChannel: '#s', slackWebhookRef: 'https://hooks.slack.com/services/T/B/x' } },
+      'default.slackWebhookRef',
+      /store it in Secrets Manager or SSM/,
+    ],
+    [
+      'a malformed reference',
+      { default: { pagerdutyRoutingKeyRef: 'vault:key' } },
+      'default.pagerdutyRoutingKeyRef',
+      /secretsmanager:<name> or ssm:\/<path>/,
+    ],
+    [
+      'a channel without webhook',
+      { default: { slackChannel: '#s', emails: ['a@b.co'] } },
+      'default.slackWebhookRef',
+      /required with slackChannel/,
+    ],
+    ['no default channel at all', { default: {} }, 'default', /alerts reach nobody/],
+    ['a bad email', { default: { emails: ['not-an-email'] } }, 'default.emails[0]', /not an email address/],
+    [
+      'an unknown severity',
+      { default: { emails: ['a@b.co'] }, pagerdutyMinSeverity: 'urgent' },
+      'pagerdutyMinSeverity',
+      /high/,
+    ],
+    [
+      'a retention CloudWatch does not offer',
+      { default: { emails: ['a@b.co'] }, logRetentionDays: 100 },
+      'logRetentionDays',
+      /retention periods/,
+    ],
+  ])('fails when the config has %s', (_case, raw, path, message) => {
+    expect(alertingProblems(raw)).toContainEqual({ path, message: expect.stringMatching(message) });
+  });
+
+  it('lists every secret reference once, sorted', () => {
+    expect(secretRefs(TEST_ALERTING)).toEqual([
+      'secretsmanager:vigil/slack/payments',
+      'secretsmanager:vigil/slack/security',
+      'ssm:/vigil/pagerduty/security',
+    ]);
+  });
+});
+
+describe('loadConfig', () => {
+  it('reports the problems of every file at once, each prefixed with its file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-config-'));
+    const inventory = join(dir, 'org.json');
+    const alerting = join(dir, 'alerting.json');
+    writeFileSync(inventory, JSON.stringify(inventoryWith((i) => (i.homeRegion = 'ap-south-1'))));
+    writeFileSync(alerting, JSON.stringify({ default: {} }));
+    expect(() => loadConfig({ inventory, alerting })).toThrow(
+      new RegExp(`${inventory}: homeRegion[\\s\\S]*${alerting}: default: no channel`),
+    );
+  });
+});

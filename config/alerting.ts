@@ -1,0 +1,119 @@
+/**
+ * Where alerts go (`config/alerting.json`): the default channels and per-owner routing. Secrets
+ * (webhook URLs, routing keys) are never written here or in Terraform state: only references to a
+ * Secrets Manager secret or an SSM SecureString that operators fill in out of band.
+ */
+import type { InventoryProblem } from './inventory';
+
+/** `secretsmanager:<name or ARN>[#jsonKey]` or `ssm:/parameter/name`. */
+export type SecretRef = `secretsmanager:${string}` | `ssm:${string}`;
+
+export interface ChannelRouting {
+  /** Slack channel shown in alerts; requires `slackWebhookRef`. */
+  readonly slackChannel?: string;
+  /** Secret holding that channel's incoming-webhook URL. */
+  readonly slackWebhookRef?: SecretRef;
+  /** Secret holding a PagerDuty Events API v2 routing key. */
+  readonly pagerdutyRoutingKeyRef?: SecretRef;
+}
+
+export interface AlertingConfig {
+  /** Channels every alert without a more specific owner route goes to (at least one). */
+  readonly default: ChannelRouting & {
+    /** Addresses subscribed to the alert email topic (each confirms once). @default - none */
+    readonly emails?: readonly string[];
+  };
+  /** Routing per owner (the resource/account/OU owner tag value), merged over the default. */
+  readonly owners?: Readonly<Record<string, ChannelRouting>>;
+  /** Lowest severity that pages. @default 'high' */
+  readonly pagerdutyMinSeverity?: 'info' | 'low' | 'medium' | 'high' | 'critical';
+  /** Repeats of one detection on one resource within this window are folded. @default 900 */
+  readonly repeatWindowSeconds?: number;
+  /** Retention of the triage function's logs. @default 365 */
+  readonly logRetentionDays?: number;
+}
+
+const SECRET_REF = /^(secretsmanager:[\w/+=.@:-]+(#[\w.-]+)?|ssm:\/[\w/.-]+)$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const SEVERITY = ['info', 'low', 'medium', 'high', 'critical'];
+/** CloudWatch Logs accepts only these retention periods. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/** Every problem in a parsed `config/alerting.json`. */
+export function alertingProblems(raw: unknown): InventoryProblem[] {
+  const problems: InventoryProblem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, message });
+  if (!isRecord(raw)) return [{ path: '(root)', message: 'expected a JSON object' }];
+  const routing = (value: unknown, path: string, requireOne: boolean) => {
+    if (!isRecord(value)) {
+      add(path, 'expected an object with slackChannel / slackWebhookRef / pagerdutyRoutingKeyRef');
+      return;
+    }
+    for (const key of ['slackWebhookRef', 'pagerdutyRoutingKeyRef']) {
+      const ref = value[key];
+      if (ref === undefined) continue;
+      if (typeof ref !== 'string' || !SECRET_REF.test(ref)) {
+        add(
+          `${path}.${key}`,
+          /^https?:/.test(String(ref))
+            ? 'looks like a plain URL or key: store it in Secrets Manager or SSM and give its reference (secretsmanager:<name> or ssm:/<path>)'
+            : `expected secretsmanager:<name> or ssm:/<path>, got ${JSON.stringify(ref)}`,
+        );
+      }
+    }
+    if (value['slackChannel'] !== undefined && value['slackWebhookRef'] === undefined) {
+      add(`${path}.slackWebhookRef`, 'required with slackChannel: an incoming webhook is bound to its channel');
+    }
+    const emails = value['emails'];
+    if (emails !== undefined) {
+      if (!Array.isArray(emails)) add(`${path}.emails`, 'expected an array of addresses');
+      else {
+        emails.forEach((e, i) => {
+          if (typeof e !== 'string' || !EMAIL.test(e))
+            add(`${path}.emails[${i}]`, `not an email address: ${JSON.stringify(e)}`);
+        });
+      }
+    }
+    if (
+      requireOne &&
+      !value['slackWebhookRef'] &&
+      !value['pagerdutyRoutingKeyRef'] &&
+      !(Array.isArray(emails) && emails.length > 0)
+    ) {
+      add(path, 'no channel: set slackWebhookRef, pagerdutyRoutingKeyRef or emails, or alerts reach nobody');
+    }
+  };
+  routing(raw['default'], 'default', true);
+  if (raw['owners'] !== undefined) {
+    if (!isRecord(raw['owners'])) add('owners', 'expected an object keyed by owner');
+    else for (const [owner, r] of Object.entries(raw['owners'])) routing(r, `owners.${owner}`, false);
+  }
+  if (raw['pagerdutyMinSeverity'] !== undefined && !SEVERITY.includes(raw['pagerdutyMinSeverity'] as string)) {
+    add('pagerdutyMinSeverity', `expected one of ${SEVERITY.join(' | ')}`);
+  }
+  const window = raw['repeatWindowSeconds'];
+  if (window !== undefined && !(typeof window === 'number' && Number.isInteger(window) && window >= 0)) {
+    add('repeatWindowSeconds', 'expected a whole number of seconds ≥ 0');
+  }
+  const retention = raw['logRetentionDays'];
+  if (retention !== undefined && !LOG_RETENTION_DAYS.includes(retention as number)) {
+    add('logRetentionDays', `expected one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(', ')})`);
+  }
+  return problems;
+}
+
+/** Secret references used anywhere in the config (for the function's least-privilege policy). */
+export function secretRefs(config: AlertingConfig): SecretRef[] {
+  const refs = new Set<SecretRef>();
+  for (const r of [config.default, ...Object.values(config.owners ?? {})]) {
+    if (r.slackWebhookRef) refs.add(r.slackWebhookRef);
+    if (r.pagerdutyRoutingKeyRef) refs.add(r.pagerdutyRoutingKeyRef);
+  }
+  return [...refs].sort();
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
