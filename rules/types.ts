@@ -90,6 +90,12 @@ export interface Detection {
   /** The detection is about failed calls; others never alert on events with an errorCode. @default false */
   readonly aboutFailures?: boolean;
   /**
+   * Broader detections this one makes redundant: when this detection alerts for an event, those do
+   * not (e.g. `iam-admin-policy-attached` supersedes the CIS 4.4 catch-all `iam-policy-changed`), so
+   * one change gives one alert while each CIS control still has its own rule. @default - none
+   */
+  readonly supersedes?: readonly string[];
+  /**
    * Fold matching events into one alert instead of alerting on each: the alert fires once `threshold`
    * matching events that share the values at `groupBy` fall into one window of `windowSeconds`; later
    * matches in the same window join that alert. `threshold: 1` alerts on the first event and folds the rest.

@@ -335,15 +335,23 @@ describe('fixtures', () => {
   );
 
   it.each(positives.map((f) => [f.file, f] as const))(
-    '%s: alerts its own detection and no other (beyond declared overlaps)',
+    '%s: alerts exactly its own detection (after supersession)',
     (_f, f) => {
       const matched = CATALOG.filter((d) => alerts(d, f.event)).map((d) => d.id);
       expect(matched).toContain(f.id);
       const others = matched.filter((id) => id !== f.id);
       const allowed = OVERLAPS[f.id] ?? [];
       expect(others.filter((id) => !allowed.includes(id))).toEqual([]);
+      const alerting = matched.filter((id) => !matched.some((o) => byId(o).supersedes?.includes(id)));
+      expect(alerting).toEqual([f.id]);
     },
   );
+
+  it('declares every overlap as supersession in the catalog, and nothing else', () => {
+    const declared = Object.fromEntries(CATALOG.filter((d) => d.supersedes).map((d) => [d.id, [...d.supersedes!]]));
+    expect(declared).toEqual(OVERLAPS);
+    for (const d of CATALOG) for (const other of d.supersedes ?? []) expect(byId(other)).toBeDefined();
+  });
 
   it.each(negatives.map((f) => [f.file, f] as const))('%s: does not alert its detection', (_f, f) => {
     expect(alerts(byId(f.id), f.event)).toBe(false);

@@ -34,6 +34,8 @@ export interface TriageContext {
   readonly predicateContext: PredicateContext;
   /** Seconds during which repeats of one detection on one resource are suppressed. @default 900 */
   readonly repeatWindowSeconds?: number;
+  /** For each detection id, the detections that supersede it (Detection.supersedes, inverted). @default - none */
+  readonly supersededBy?: ReadonlyMap<string, readonly CompiledDetection[]>;
 }
 
 /** Default suppression window for repeats of a detection on the same resource (15 minutes). */
@@ -67,9 +69,19 @@ export function makeTriageContext(
     }
     detections.set(detection.id, { detection, matches, predicate });
   }
+  const supersededBy = new Map<string, CompiledDetection[]>();
+  for (const compiled of detections.values()) {
+    for (const broader of compiled.detection.supersedes ?? []) {
+      if (!detections.has(broader)) {
+        throw new Error(`detection ${compiled.detection.id} supersedes '${broader}', which is not in the catalog`);
+      }
+      supersededBy.set(broader, [...(supersededBy.get(broader) ?? []), compiled]);
+    }
+  }
   return {
     inventory,
     detections,
+    supersededBy,
     predicateContext: {
       organizationAccountIds: new Set(Object.keys(inventory.accounts)),
       organizationId: inventory.organizationId,
@@ -87,7 +99,7 @@ export function makeTriageContext(
  * (made by vigil's remediation role), `failed-call` (the call failed and the detection is not about
  * failures), `no-finding` (the predicate found nothing, e.g. an inline policy without `*`).
  */
-export type DropCategory = 'invalid' | 'own-remediation' | 'failed-call' | 'no-finding';
+export type DropCategory = 'invalid' | 'own-remediation' | 'failed-call' | 'no-finding' | 'superseded';
 
 export interface DropDecision {
   readonly kind: 'drop';
@@ -188,6 +200,14 @@ export function triageMessage(message: TriageMessage, ctx: TriageContext): Triag
   }
   if (compiled.predicate && !compiled.predicate(event, ctx.predicateContext)) {
     return drop('no-finding', `predicate ${detection.predicate} found nothing to report`);
+  }
+  // One change, one alert: a more specific detection that also fires for this event reports it.
+  for (const specific of ctx.supersededBy?.get(detection.id) ?? []) {
+    const fires =
+      (!isFailedCall(event) || specific.detection.aboutFailures) &&
+      specific.matches(event) &&
+      (!specific.predicate || specific.predicate(event, ctx.predicateContext));
+    if (fires) return drop('superseded', `${specific.detection.id} reports this event (it supersedes ${detection.id})`);
   }
 
   const resources = affectedResources(event);

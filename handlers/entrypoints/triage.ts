@@ -90,6 +90,7 @@ const DROP_METRIC: Readonly<Record<DropCategory, TriageMetric>> = {
   'own-remediation': 'LoopGuarded',
   'failed-call': 'Ignored',
   'no-finding': 'Ignored',
+  superseded: 'Deduplicated',
 };
 
 /** Builds the SQS batch handler. */

@@ -153,6 +153,7 @@ export const ROOT_AND_SIGN_IN: readonly Detection[] = [
 export const IAM: readonly Detection[] = [
   {
     id: 'iam-admin-policy-attached',
+    supersedes: ['iam-policy-changed'],
     title: 'Administrator or full-access managed policy attached',
     severity: 'high',
     rationale:
@@ -172,6 +173,7 @@ export const IAM: readonly Detection[] = [
   },
   {
     id: 'iam-inline-policy-grants-admin',
+    supersedes: ['iam-policy-changed'],
     title: 'Inline policy granting * or iam:* added',
     severity: 'high',
     rationale:
@@ -188,6 +190,7 @@ export const IAM: readonly Detection[] = [
   },
   {
     id: 'iam-policy-default-version-changed',
+    supersedes: ['iam-policy-changed'],
     title: 'Managed policy default version replaced',
     severity: 'high',
     rationale:

@@ -11,6 +11,7 @@ const WORLD_V6 = ['::/0'];
 export const NETWORK: readonly Detection[] = [
   {
     id: 'ec2-security-group-world-open-ingress',
+    supersedes: ['ec2-security-group-changed'],
     title: 'Security group opened to the internet on SSH, RDP or all ports',
     severity: 'critical',
     rationale:
@@ -37,6 +38,7 @@ export const NETWORK: readonly Detection[] = [
   },
   {
     id: 'ec2-security-group-rule-world-open',
+    supersedes: ['ec2-security-group-changed'],
     title: 'Security group rule modified to allow the internet on SSH, RDP or all ports',
     severity: 'critical',
     rationale:

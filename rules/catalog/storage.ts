@@ -79,6 +79,7 @@ export const STORAGE: readonly Detection[] = [
   },
   {
     id: 's3-bucket-policy-public',
+    supersedes: ['s3-bucket-policy-changed'],
     title: 'S3 bucket policy grants access to everyone',
     severity: 'critical',
     rationale:
@@ -90,6 +91,7 @@ export const STORAGE: readonly Detection[] = [
   },
   {
     id: 's3-bucket-acl-public',
+    supersedes: ['s3-bucket-policy-changed'],
     title: 'S3 bucket ACL grants access to all users',
     severity: 'critical',
     rationale:

@@ -314,6 +314,7 @@ export function compileCatalog(
     return forwarding.some((f) => (!f.global || inGlobalRegion) && (!readOnly || f.seesReadOnly) && f.match(event));
   };
 
+  const supersedes = new Map(catalog.map((d) => [d.id, d.supersedes ?? []]));
   const evaluate = (event: ReplayEvent): Verdict => {
     // Most events match nothing: the result arrays are only allocated when something matches.
     let matched: string[] | undefined;
@@ -334,6 +335,11 @@ export function compileCatalog(
       }
       if (!c.seesReadOnly && isReadOnlyManagementEvent(event)) readOnlySkipped = [...(readOnlySkipped ?? []), c.id];
       else matched = [...(matched ?? []), c.id];
+    }
+    // One change, one alert: drop detections superseded by another detection that matched too.
+    if (matched !== undefined && matched.length > 1) {
+      const all = matched;
+      matched = all.filter((id) => !all.some((other) => supersedes.get(other)?.includes(id)));
     }
     return {
       matched: matched ?? NONE,

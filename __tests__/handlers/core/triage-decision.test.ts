@@ -219,11 +219,19 @@ describe('triageMessage', () => {
       expect(other.keys.resource).not.toBe(first.keys.resource);
     });
 
-    it('keys the same event for two detections apart', () => {
-      const policyChanged = alertOf(decide(loadTriageEvent('attach-admin-policy-nonprod'), 'iam-policy-changed'));
+    it('gives one alert per change: the catch-all detection yields to the specific one', () => {
+      const policyChanged = decide(loadTriageEvent('attach-admin-policy-nonprod'), 'iam-policy-changed');
       const admin = alertOf(decideFixture('attach-admin-policy-nonprod'));
 
-      expect(policyChanged.keys.event).not.toBe(admin.keys.event);
+      expect(policyChanged).toMatchObject({ kind: 'drop', category: 'superseded' });
+      expect(admin.detection.id).toBe('iam-admin-policy-attached');
+    });
+
+    it('still alerts the catch-all detection when nothing more specific fires', () => {
+      const readOnly = loadTriageEvent('attach-admin-policy-nonprod');
+      readOnly.detail.requestParameters.policyArn = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+
+      expect(alertOf(decide(readOnly, 'iam-policy-changed')).keys.event).toMatch(/^event#iam-policy-changed#/);
     });
 
     it('keeps keys short whatever the resource ids', () => {
