@@ -91,3 +91,134 @@ export class SecretReadError extends Error {
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
 }
+
+/** Why an approval store write was refused; see {@link ApprovalConflictError}. */
+export type ApprovalConflict = 'already-decided' | 'expired' | 'not-expired' | 'token-used' | 'not-found';
+
+/**
+ * An approval request is no longer in the state an operation needs: it was decided already (a second
+ * click, a replayed request), it expired (or, for the timeout sweeper, has not expired yet), a signed
+ * link's nonce was used before, or it does not exist. Raised by the approval store when its
+ * conditional write fails; the approval endpoint answers 410.
+ */
+export class ApprovalConflictError extends Error {
+  override readonly name = 'ApprovalConflictError';
+  readonly requestId: string;
+  /** What was found instead. */
+  readonly conflict: ApprovalConflict;
+  /** The request's status when the write was refused. @default - unknown (no item, or a nonce) */
+  readonly currentStatus: string | undefined;
+  /** Who decided it, when it was decided. @default - unknown */
+  readonly decidedBy: string | undefined;
+
+  constructor(
+    message: string,
+    details: {
+      readonly requestId: string;
+      readonly conflict: ApprovalConflict;
+      readonly currentStatus?: string;
+      readonly decidedBy?: string;
+    },
+    options?: { readonly cause?: unknown },
+  ) {
+    super(message, options);
+    this.requestId = details.requestId;
+    this.conflict = details.conflict;
+    this.currentStatus = details.currentStatus;
+    this.decidedBy = details.decidedBy;
+  }
+}
+
+/**
+ * A run of the approval timeout sweeper could not settle some expired requests (they stay pending and
+ * the next run retries them). Thrown at the end of the run so the invocation counts as an error.
+ */
+export class ApprovalSweepError extends Error {
+  override readonly name = 'ApprovalSweepError';
+  /** Ids of the requests that could not be settled. */
+  readonly failed: readonly string[];
+
+  constructor(message: string, details: { readonly failed: readonly string[] }) {
+    super(message);
+    this.failed = details.failed;
+  }
+}
+
+/** Where a remediation call went, for {@link RemediationCallError} and {@link RemediationStateError}. */
+export interface RemediationCallDetails {
+  readonly accountId: string;
+  readonly region: string;
+  /** Remediation service, e.g. `ec2`, `s3control`. */
+  readonly service: string;
+  /** API operation, e.g. `RevokeSecurityGroupIngress`. */
+  readonly operation: string;
+  /** AWS error code (the SDK error's `name`), e.g. `AccessDenied`, or vigil's own (`UnsupportedOperation`). */
+  readonly code: string;
+  /** Retrying the same call cannot succeed (denied, invalid, missing resource...): escalate to a human. */
+  readonly permanent: boolean;
+}
+
+/**
+ * A planned remediation call failed after the SDK's own retries (throttling and server faults are
+ * retried there), or reported a partial failure (`FailedEntryCount`, `Return: false`). Calls before it
+ * in the same plan were made; `completed` says which, so the orchestrator can report, verify and, if
+ * needed, undo precisely.
+ */
+export class RemediationCallError extends Error {
+  override readonly name = 'RemediationCallError';
+  readonly accountId: string;
+  readonly region: string;
+  readonly service: string;
+  readonly operation: string;
+  readonly code: string;
+  readonly permanent: boolean;
+  /** Position of the failed call in the plan (0-based). */
+  readonly index: number;
+  /** The calls of the plan that did succeed before this one (operation names, in order). */
+  readonly completed: readonly string[];
+
+  constructor(
+    message: string,
+    details: RemediationCallDetails & { readonly index: number; readonly completed: readonly string[] },
+    options?: { readonly cause?: unknown },
+  ) {
+    super(message, options);
+    this.accountId = details.accountId;
+    this.region = details.region;
+    this.service = details.service;
+    this.operation = details.operation;
+    this.code = details.code;
+    this.permanent = details.permanent;
+    this.index = details.index;
+    this.completed = details.completed;
+  }
+}
+
+/** Re-reading the state of a remediation target failed (nothing was changed). */
+export class RemediationStateError extends Error {
+  override readonly name = 'RemediationStateError';
+  readonly accountId: string;
+  readonly region: string;
+  readonly service: string;
+  readonly operation: string;
+  readonly code: string;
+  readonly permanent: boolean;
+
+  constructor(message: string, details: RemediationCallDetails, options?: { readonly cause?: unknown }) {
+    super(message, options);
+    this.accountId = details.accountId;
+    this.region = details.region;
+    this.service = details.service;
+    this.operation = details.operation;
+    this.code = details.code;
+    this.permanent = details.permanent;
+  }
+}
+
+/**
+ * An audit record with the same action id and sort key exists already. Audit records are append-only
+ * (handlers/adapters/remediation/audit.ts): nothing is ever overwritten, so the write is refused.
+ */
+export class AuditConflictError extends Error {
+  override readonly name = 'AuditConflictError';
+}

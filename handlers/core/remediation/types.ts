@@ -51,3 +51,101 @@ export type RemediationPlan =
 
 /** Outcome reported to alerts, metrics and the audit log. */
 export type RemediationOutcome = 'fixed' | 'already-compliant' | 'refused' | 'failed' | 'dry-run' | 'pending-approval';
+
+// ---------------------------------------------------------------------------------------------
+// Action definitions (appended with the nine actions; the types above are unchanged)
+
+/** The CloudTrail event as EventBridge delivers it (`AWS API Call via CloudTrail`). */
+export type RemediationEvent = import('../../../rules/predicates').CloudTrailEventBridgeEvent;
+
+/** One member forwarding rule as the member stack deploys it (from `forwardingPatterns(CATALOG)`). */
+export interface ExpectedForwardingPattern {
+  /** Pattern key: the rule is named `<namePrefix>-fwd-<key>`. */
+  readonly key: string;
+  /** `ENABLED` or `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`. */
+  readonly state: string;
+  readonly pattern: Readonly<Record<string, unknown>>;
+}
+
+/** The four S3 Block Public Access flags. */
+export interface PublicAccessBlockFlags {
+  readonly BlockPublicAcls: boolean;
+  readonly IgnorePublicAcls: boolean;
+  readonly BlockPublicPolicy: boolean;
+  readonly RestrictPublicBuckets: boolean;
+}
+
+/**
+ * Facts from the reviewed config that targets need. Plain data: the entrypoint builds it from the
+ * inventory (config/naming.ts) and the catalog; actions never read the environment.
+ */
+export interface RemediationContext {
+  /** The inventory's `namePrefix`: rules `<prefix>-fwd-*`, roles `<prefix>-forwarder`, `<prefix>-remediation`. */
+  readonly namePrefix: string;
+  /** ARN of the central bus (`centralBusArn(inventory)`), the one target of every forwarding rule. */
+  readonly centralBusArn: string;
+  /** The inventory's `deployRoleName`; that role may hold administrator policies. */
+  readonly deployRoleName: string;
+  /**
+   * ARN patterns (`*` matches any characters, `/` included) of principals allowed to hold admin or
+   * full-access managed policies. Matched against the principal's ARN with its IAM path, as
+   * `Get{User,Role,Group}` returns it.
+   * @default - the deploy role, IAM Identity Center roles (`aws-reserved/sso.amazonaws.com/.../AWSReservedSSO_*`)
+   *   and `OrganizationAccountAccessRole`
+   */
+  readonly approvedAdminPrincipals?: readonly string[];
+  /**
+   * The member forwarding patterns, so a rule whose pattern or state was changed (PutRule) can be put
+   * back exactly as deployed.
+   * @default - changes by PutRule are refused (the pattern cannot be checked); disabled rules are re-enabled
+   */
+  readonly forwardingPatterns?: readonly ExpectedForwardingPattern[];
+  /**
+   * Flags that must be on. A flag that is `false` here is "not required", never "turn off": remediation
+   * only ever switches flags on.
+   * @default - all four true
+   */
+  readonly publicAccessBlockBaseline?: PublicAccessBlockFlags;
+}
+
+/** What `target()` returns: the thing to fix, or why vigil will not act on this event. */
+export type TargetResult = RemediationTarget | { readonly refuse: string };
+
+/** The verdict of `verify()` on the state re-read after acting. */
+export interface Verification {
+  readonly fixed: boolean;
+  /** One line for the alert and the audit record. */
+  readonly detail: string;
+}
+
+/**
+ * One remediation action: pure functions over data plus the IAM actions its calls need. The adapter
+ * `handlers/adapters/remediation/read-state.ts` makes the reads of `stateReads()` and returns the
+ * action's state type `S`; `handlers/adapters/remediation/execute.ts` sends `plan().calls` and `undo()`.
+ * `plan` and `verify` are declared as methods so that a definition for a specific state type is still
+ * a `RemediationActionDef` (the registry is used generically by the orchestrator).
+ */
+export interface RemediationActionDef<S = unknown> {
+  readonly id: RemediationId;
+  /** One line for docs and alerts. */
+  readonly title: string;
+  /** Mutating actions the member remediation role needs for `plan().calls`, e.g. `ec2:RevokeSecurityGroupIngress`. */
+  readonly iamActions: readonly string[];
+  /** Read actions `stateReads()` / the state reader needs (read-only role). */
+  readonly readIamActions: readonly string[];
+  /**
+   * Actions `undo()` calls. Kept apart from `iamActions`: undo re-opens what was fixed (e.g. attaches an
+   * admin policy back), so it belongs to an approval-gated role, not to the automatic remediation role.
+   */
+  readonly undoIamActions: readonly string[];
+  /** What the event says is to be fixed, or a refusal (wrong event, protected resource, not enough facts). */
+  target(event: RemediationEvent, ctx: RemediationContext): TargetResult;
+  /** The read-only calls the state reader makes for this target (first page of each), for dry-run and plan output. */
+  stateReads(target: RemediationTarget): readonly PlannedCall[];
+  /** Already compliant, refuse, or the exact calls plus a snapshot for undo. */
+  plan(target: RemediationTarget, state: S): RemediationPlan;
+  /** Whether the state re-read after acting is fixed. */
+  verify(target: RemediationTarget, stateAfter: S): Verification;
+  /** The calls that put back what `plan` changed, from the plan's snapshot alone. */
+  undo(snapshot: Readonly<Record<string, unknown>>): readonly PlannedCall[];
+}

@@ -1,0 +1,489 @@
+/**
+ * One end-to-end scenario per remediation action, at the SDK level: what the member account answers to
+ * the state reads before and after the fix (response shapes as each API reference documents them), and
+ * the exact mutating commands the fix and its undo must send. Used with aws-sdk-client-mock.
+ */
+import {
+  CloudTrailClient,
+  GetTrailCommand,
+  GetTrailStatusCommand,
+  LookupEventsCommand,
+  StartLoggingCommand,
+  StopLoggingCommand,
+} from '@aws-sdk/client-cloudtrail';
+import {
+  ConfigServiceClient,
+  type ConfigurationRecorderStatus,
+  DescribeConfigurationRecorderStatusCommand,
+  StartConfigurationRecorderCommand,
+  StopConfigurationRecorderCommand,
+} from '@aws-sdk/client-config-service';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeSecurityGroupRulesCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  DescribeRuleCommand,
+  EnableRuleCommand,
+  DisableRuleCommand,
+  EventBridgeClient,
+  ListTargetsByRuleCommand,
+  PutTargetsCommand,
+  type RuleState,
+} from '@aws-sdk/client-eventbridge';
+import {
+  AttachRolePolicyCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListPolicyVersionsCommand,
+  SetDefaultPolicyVersionCommand,
+} from '@aws-sdk/client-iam';
+import {
+  CancelKeyDeletionCommand,
+  DescribeKeyCommand,
+  EnableKeyCommand,
+  type KeyMetadata,
+  type KeyState,
+  KMSClient,
+  ScheduleKeyDeletionCommand,
+} from '@aws-sdk/client-kms';
+import {
+  DeletePublicAccessBlockCommand,
+  GetPublicAccessBlockCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import {
+  GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand,
+  PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand,
+  S3ControlClient,
+} from '@aws-sdk/client-s3-control';
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import type { RemediationContext } from '../../../../handlers/core/remediation/types';
+import type { RemediationId } from '../../../../rules/types';
+import { CTX, MEMBER } from '../../../fixtures/remediation/load';
+
+/** The mocked clients, one per service remediation calls. */
+export interface Mocks {
+  readonly ec2: AwsStub<any, any, any>;
+  readonly s3: AwsStub<any, any, any>;
+  readonly s3control: AwsStub<any, any, any>;
+  readonly iam: AwsStub<any, any, any>;
+  readonly cloudtrail: AwsStub<any, any, any>;
+  readonly kms: AwsStub<any, any, any>;
+  readonly config: AwsStub<any, any, any>;
+  readonly events: AwsStub<any, any, any>;
+}
+
+/** Mocks every client class remediation uses (aws-sdk-client-mock stubs `send` of all their instances). */
+export const mockAll = (): Mocks => ({
+  ec2: mockClient(EC2Client),
+  s3: mockClient(S3Client),
+  s3control: mockClient(S3ControlClient),
+  iam: mockClient(IAMClient),
+  cloudtrail: mockClient(CloudTrailClient),
+  kms: mockClient(KMSClient),
+  config: mockClient(ConfigServiceClient),
+  events: mockClient(EventBridgeClient),
+});
+
+/** A command the scenario expects, by class and exact input. */
+export interface ExpectedCommand {
+  readonly client: keyof Mocks;
+  readonly command: new (input: any) => any;
+  readonly input: Record<string, unknown>;
+}
+
+export interface SdkScenario {
+  readonly action: RemediationId;
+  readonly fixture: string;
+  readonly ctx: RemediationContext;
+  /** Reads show the problem. */
+  before(m: Mocks): void;
+  /** Reads show the fixed state. */
+  after(m: Mocks): void;
+  /** The mutating commands of the fix, in order. */
+  readonly fix: readonly ExpectedCommand[];
+  /** The mutating commands of the undo, in order. */
+  readonly undo: readonly ExpectedCommand[];
+}
+
+const SG = 'sg-0f63fecfa17ef4fee';
+const BUCKET = `payments-settlement-${MEMBER}`;
+const POLICY = `arn:aws:iam::${MEMBER}:policy/payments-deployer`;
+const TRAIL = `arn:aws:cloudtrail:eu-west-1:${MEMBER}:trail/payments-audit`;
+const KEY = `arn:aws:kms:eu-west-1:${MEMBER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const RULE = 'vigil-fwd-regional-1';
+const ALL_ON = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+const FORWARDER = `arn:aws:iam::${MEMBER}:role/vigil-forwarder`;
+
+const sgRule = (id: string, fields: Record<string, unknown>) => ({
+  SecurityGroupRuleId: id,
+  GroupId: SG,
+  GroupOwnerId: MEMBER,
+  IsEgress: false,
+  Tags: [],
+  SecurityGroupRuleArn: `arn:aws:ec2:eu-west-1:${MEMBER}:security-group-rule/${id}`,
+  ...fields,
+});
+const SSH_WORLD = sgRule('sgr-0a11111111111111a', {
+  IpProtocol: 'tcp',
+  FromPort: 22,
+  ToPort: 22,
+  CidrIpv4: '0.0.0.0/0',
+});
+const HTTPS_WORLD = sgRule('sgr-0b22222222222222b', {
+  IpProtocol: 'tcp',
+  FromPort: 443,
+  ToPort: 443,
+  CidrIpv4: '0.0.0.0/0',
+});
+const RDP_WORLD = sgRule('sgr-0c33333333333333c', {
+  IpProtocol: 'tcp',
+  FromPort: 3389,
+  ToPort: 3389,
+  CidrIpv6: '::/0',
+});
+const EGRESS = sgRule('sgr-0f66666666666666f', {
+  IsEgress: true,
+  IpProtocol: '-1',
+  FromPort: -1,
+  ToPort: -1,
+  CidrIpv4: '0.0.0.0/0',
+});
+
+const versions = (defaultId: string) => ({
+  Versions: ['v3', 'v2'].map((id) => ({
+    VersionId: id,
+    IsDefaultVersion: id === defaultId,
+    CreateDate: new Date(id === 'v3' ? '2025-06-11T09:29:48Z' : '2024-11-02T08:00:00Z'),
+  })),
+  IsTruncated: false,
+});
+
+const trail = {
+  Trail: {
+    Name: 'payments-audit',
+    S3BucketName: `payments-audit-logs-${MEMBER}`,
+    IncludeGlobalServiceEvents: true,
+    IsMultiRegionTrail: true,
+    HomeRegion: 'eu-west-1',
+    TrailARN: TRAIL,
+    LogFileValidationEnabled: true,
+    HasCustomEventSelectors: false,
+    HasInsightSelectors: false,
+    IsOrganizationTrail: false,
+  },
+};
+const trailStatus = (isLogging: boolean) => ({
+  IsLogging: isLogging,
+  LatestDeliveryTime: new Date('2025-06-11T10:55:00Z'),
+  StartLoggingTime: new Date('2024-01-10T09:00:00Z'),
+  StopLoggingTime: isLogging ? undefined : new Date('2025-06-11T11:00:03Z'),
+  TimeLoggingStarted: '2024-01-10T09:00:00Z',
+});
+
+const rule = (state: RuleState) => ({
+  Name: RULE,
+  Arn: `arn:aws:events:eu-west-1:${MEMBER}:rule/${RULE}`,
+  EventPattern: '{"source":["aws.ec2"],"detail-type":["AWS API Call via CloudTrail"]}',
+  State: state,
+  Description: `Forward security events to ${CTX.centralBusArn}`,
+  EventBusName: 'default',
+  CreatedBy: MEMBER,
+});
+const CENTRAL_TARGET = {
+  Id: 'central-bus',
+  Arn: CTX.centralBusArn,
+  RoleArn: FORWARDER,
+  RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+};
+const OUTSIDE_TARGET = { ...CENTRAL_TARGET, Arn: 'arn:aws:events:eu-west-1:999988887777:event-bus/default' };
+
+const keyMetadata = (state: KeyState): { KeyMetadata: KeyMetadata } => ({
+  KeyMetadata: {
+    AWSAccountId: MEMBER,
+    KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+    Arn: KEY,
+    CreationDate: new Date('2023-02-01T10:00:00Z'),
+    Enabled: state === 'Enabled',
+    Description: 'payments data key',
+    KeyUsage: 'ENCRYPT_DECRYPT',
+    KeyState: state,
+    ...(state === 'PendingDeletion' ? { DeletionDate: new Date('2025-06-18T13:58:30Z') } : {}),
+    Origin: 'AWS_KMS',
+    KeyManager: 'CUSTOMER',
+    CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT',
+    KeySpec: 'SYMMETRIC_DEFAULT',
+    EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
+    MultiRegion: false,
+  },
+});
+/** Event history of the key: it was decrypting data minutes before the deletion was scheduled. */
+const keyHistory = {
+  Events: [
+    {
+      EventId: '7c1e2a33-0c5e-4f0a-9a52-6f2f1d8f1e01',
+      EventName: 'Decrypt',
+      ReadOnly: 'true',
+      EventTime: new Date('2025-06-11T13:41:07Z'),
+      EventSource: 'kms.amazonaws.com',
+      Username: 'payments-batch',
+      Resources: [{ ResourceType: 'AWS::KMS::Key', ResourceName: KEY }],
+      CloudTrailEvent: JSON.stringify({
+        eventVersion: '1.10',
+        eventTime: '2025-06-11T13:41:07Z',
+        eventSource: 'kms.amazonaws.com',
+        eventName: 'Decrypt',
+        awsRegion: 'eu-west-1',
+        requestParameters: { encryptionAlgorithm: 'SYMMETRIC_DEFAULT' },
+        responseElements: null,
+        resources: [{ accountId: MEMBER, type: 'AWS::KMS::Key', ARN: KEY }],
+        eventType: 'AwsApiCall',
+      }),
+    },
+  ],
+};
+const recorderStatus = (recording: boolean): { ConfigurationRecordersStatus: ConfigurationRecorderStatus[] } => ({
+  ConfigurationRecordersStatus: [
+    {
+      name: 'default',
+      lastStartTime: new Date('2024-01-10T09:00:00Z'),
+      lastStopTime: recording ? undefined : new Date('2025-06-11T14:20:00Z'),
+      recording,
+      lastStatus: 'Success',
+      lastStatusChangeTime: new Date('2025-06-11T14:19:00Z'),
+    },
+  ],
+});
+
+export const SDK_SCENARIOS: readonly SdkScenario[] = [
+  {
+    action: 'revoke-world-open-ingress',
+    fixture: 'ec2-authorize-ingress',
+    ctx: CTX,
+    before: (m) =>
+      m.ec2
+        .on(DescribeSecurityGroupRulesCommand)
+        .resolves({ SecurityGroupRules: [SSH_WORLD, HTTPS_WORLD, RDP_WORLD, EGRESS] }),
+    after: (m) => m.ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [HTTPS_WORLD, EGRESS] }),
+    fix: [
+      {
+        client: 'ec2',
+        command: RevokeSecurityGroupIngressCommand,
+        input: { GroupId: SG, SecurityGroupRuleIds: ['sgr-0a11111111111111a'] },
+      },
+      {
+        client: 'ec2',
+        command: RevokeSecurityGroupIngressCommand,
+        input: { GroupId: SG, SecurityGroupRuleIds: ['sgr-0c33333333333333c'] },
+      },
+    ],
+    undo: [
+      {
+        client: 'ec2',
+        command: AuthorizeSecurityGroupIngressCommand,
+        input: {
+          GroupId: SG,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+        },
+      },
+      {
+        client: 'ec2',
+        command: AuthorizeSecurityGroupIngressCommand,
+        input: {
+          GroupId: SG,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, Ipv6Ranges: [{ CidrIpv6: '::/0' }] }],
+        },
+      },
+    ],
+  },
+  {
+    action: 'restore-bucket-public-access-block',
+    fixture: 's3-delete-bucket-pab',
+    ctx: CTX,
+    before: (m) =>
+      m.s3.on(GetPublicAccessBlockCommand).rejects(
+        Object.assign(new Error('The public access block configuration was not found'), {
+          name: 'NoSuchPublicAccessBlockConfiguration',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 404 },
+        }),
+      ),
+    after: (m) => m.s3.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: ALL_ON }),
+    fix: [
+      {
+        client: 's3',
+        command: PutPublicAccessBlockCommand,
+        input: { Bucket: BUCKET, ExpectedBucketOwner: MEMBER, PublicAccessBlockConfiguration: ALL_ON },
+      },
+    ],
+    undo: [
+      { client: 's3', command: DeletePublicAccessBlockCommand, input: { Bucket: BUCKET, ExpectedBucketOwner: MEMBER } },
+    ],
+  },
+  {
+    action: 'restore-account-public-access-block',
+    fixture: 's3-put-account-pab',
+    ctx: CTX,
+    before: (m) =>
+      m.s3control
+        .on(GetAccountPublicAccessBlockCommand)
+        .resolves({ PublicAccessBlockConfiguration: { ...ALL_ON, BlockPublicPolicy: false } }),
+    after: (m) =>
+      m.s3control.on(GetAccountPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: ALL_ON }),
+    fix: [
+      {
+        client: 's3control',
+        command: PutAccountPublicAccessBlockCommand,
+        input: { AccountId: MEMBER, PublicAccessBlockConfiguration: ALL_ON },
+      },
+    ],
+    undo: [
+      {
+        client: 's3control',
+        command: PutAccountPublicAccessBlockCommand,
+        input: { AccountId: MEMBER, PublicAccessBlockConfiguration: { ...ALL_ON, BlockPublicPolicy: false } },
+      },
+    ],
+  },
+  {
+    action: 'revert-policy-version',
+    fixture: 'iam-create-policy-version',
+    ctx: CTX,
+    before: (m) => {
+      m.iam.on(ListPolicyVersionsCommand).resolves(versions('v3'));
+      m.cloudtrail.on(LookupEventsCommand).resolves({ Events: [] });
+    },
+    after: (m) => {
+      m.iam.on(ListPolicyVersionsCommand).resolves(versions('v2'));
+      m.cloudtrail.on(LookupEventsCommand).resolves({ Events: [] });
+    },
+    fix: [{ client: 'iam', command: SetDefaultPolicyVersionCommand, input: { PolicyArn: POLICY, VersionId: 'v2' } }],
+    undo: [{ client: 'iam', command: SetDefaultPolicyVersionCommand, input: { PolicyArn: POLICY, VersionId: 'v3' } }],
+  },
+  {
+    action: 'detach-admin-policy',
+    fixture: 'iam-attach-role-policy',
+    ctx: CTX,
+    before: (m) => {
+      m.iam.on(GetRoleCommand).resolves({
+        Role: {
+          Path: '/',
+          RoleName: 'payments-batch',
+          RoleId: 'AROAEXAMPLEID0000002',
+          Arn: `arn:aws:iam::${MEMBER}:role/payments-batch`,
+          CreateDate: new Date('2024-03-01T00:00:00Z'),
+          MaxSessionDuration: 3600,
+        },
+      });
+      m.iam.on(ListAttachedRolePoliciesCommand).resolves({
+        AttachedPolicies: [
+          { PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+          { PolicyName: 'payments-batch', PolicyArn: `arn:aws:iam::${MEMBER}:policy/payments-batch` },
+        ],
+        IsTruncated: false,
+      });
+    },
+    after: (m) => {
+      m.iam.on(GetRoleCommand).resolves({
+        Role: {
+          Path: '/',
+          RoleName: 'payments-batch',
+          RoleId: 'AROAEXAMPLEID0000002',
+          Arn: `arn:aws:iam::${MEMBER}:role/payments-batch`,
+          CreateDate: new Date('2024-03-01T00:00:00Z'),
+        },
+      });
+      m.iam.on(ListAttachedRolePoliciesCommand).resolves({
+        AttachedPolicies: [{ PolicyName: 'payments-batch', PolicyArn: `arn:aws:iam::${MEMBER}:policy/payments-batch` }],
+        IsTruncated: false,
+      });
+    },
+    fix: [
+      {
+        client: 'iam',
+        command: DetachRolePolicyCommand,
+        input: { RoleName: 'payments-batch', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+      },
+    ],
+    undo: [
+      {
+        client: 'iam',
+        command: AttachRolePolicyCommand,
+        input: { RoleName: 'payments-batch', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+      },
+    ],
+  },
+  {
+    action: 'restart-trail-logging',
+    fixture: 'cloudtrail-stop-logging',
+    ctx: CTX,
+    before: (m) => {
+      m.cloudtrail.on(GetTrailCommand).resolves(trail);
+      m.cloudtrail.on(GetTrailStatusCommand).resolves(trailStatus(false));
+    },
+    after: (m) => {
+      m.cloudtrail.on(GetTrailCommand).resolves(trail);
+      m.cloudtrail.on(GetTrailStatusCommand).resolves(trailStatus(true));
+    },
+    fix: [{ client: 'cloudtrail', command: StartLoggingCommand, input: { Name: TRAIL } }],
+    undo: [{ client: 'cloudtrail', command: StopLoggingCommand, input: { Name: TRAIL } }],
+  },
+  {
+    action: 'restore-forwarding-rule',
+    fixture: 'events-put-targets',
+    ctx: CTX,
+    before: (m) => {
+      m.events.on(DescribeRuleCommand).resolves(rule('DISABLED'));
+      m.events.on(ListTargetsByRuleCommand).resolves({ Targets: [OUTSIDE_TARGET] });
+    },
+    after: (m) => {
+      m.events.on(DescribeRuleCommand).resolves(rule('ENABLED'));
+      m.events.on(ListTargetsByRuleCommand).resolves({ Targets: [CENTRAL_TARGET] });
+    },
+    fix: [
+      { client: 'events', command: PutTargetsCommand, input: { Rule: RULE, Targets: [CENTRAL_TARGET] } },
+      { client: 'events', command: EnableRuleCommand, input: { Name: RULE } },
+    ],
+    undo: [
+      { client: 'events', command: DisableRuleCommand, input: { Name: RULE } },
+      { client: 'events', command: PutTargetsCommand, input: { Rule: RULE, Targets: [OUTSIDE_TARGET] } },
+    ],
+  },
+  {
+    action: 'cancel-key-deletion',
+    fixture: 'kms-schedule-key-deletion',
+    ctx: CTX,
+    before: (m) => {
+      m.kms.on(DescribeKeyCommand).resolves(keyMetadata('PendingDeletion'));
+      m.cloudtrail.on(LookupEventsCommand).resolves(keyHistory);
+    },
+    after: (m) => {
+      m.kms.on(DescribeKeyCommand).resolves(keyMetadata('Enabled'));
+      m.cloudtrail.on(LookupEventsCommand).resolves(keyHistory);
+    },
+    fix: [
+      { client: 'kms', command: CancelKeyDeletionCommand, input: { KeyId: KEY } },
+      { client: 'kms', command: EnableKeyCommand, input: { KeyId: KEY } },
+    ],
+    undo: [{ client: 'kms', command: ScheduleKeyDeletionCommand, input: { KeyId: KEY, PendingWindowInDays: 7 } }],
+  },
+  {
+    action: 'restart-config-recorder',
+    fixture: 'config-stop-recorder',
+    ctx: CTX,
+    before: (m) => m.config.on(DescribeConfigurationRecorderStatusCommand).resolves(recorderStatus(false)),
+    after: (m) => m.config.on(DescribeConfigurationRecorderStatusCommand).resolves(recorderStatus(true)),
+    fix: [
+      { client: 'config', command: StartConfigurationRecorderCommand, input: { ConfigurationRecorderName: 'default' } },
+    ],
+    undo: [
+      { client: 'config', command: StopConfigurationRecorderCommand, input: { ConfigurationRecorderName: 'default' } },
+    ],
+  },
+];

@@ -1,0 +1,181 @@
+/**
+ * One or more "needs fixing" scenarios per action, as pure data: the fixture event, the context and the
+ * state before. Together they exercise every branch that produces calls (each detach kind, every
+ * forwarding-rule repair, the key enabled again), so the registry tests can check every operation any plan,
+ * undo or state read may send.
+ */
+import type { RemediationStates } from '../../../../handlers/core/remediation/registry';
+import type { RemediationContext } from '../../../../handlers/core/remediation/types';
+import type { RemediationId } from '../../../../rules/types';
+import { CTX, MEMBER } from '../../../fixtures/remediation/load';
+
+export interface Scenario<K extends RemediationId = RemediationId> {
+  readonly name: string;
+  readonly action: K;
+  readonly fixture: string;
+  readonly ctx: RemediationContext;
+  readonly before: RemediationStates[K];
+}
+
+const PATTERN = { source: ['aws.ec2'], detail: { eventSource: ['ec2.amazonaws.com'] } };
+const ALL_OFF = {
+  BlockPublicAcls: false,
+  IgnorePublicAcls: false,
+  BlockPublicPolicy: false,
+  RestrictPublicBuckets: false,
+};
+const decrypt = {
+  eventId: 'kms-used',
+  eventName: 'Decrypt',
+  eventTime: '2025-06-11T13:40:00Z',
+  cloudTrailEvent: JSON.stringify({ eventName: 'Decrypt', eventSource: 'kms.amazonaws.com' }),
+};
+
+const s = <K extends RemediationId>(scenario: Scenario<K>): Scenario => scenario as unknown as Scenario;
+
+export const SCENARIOS: readonly Scenario[] = [
+  s({
+    name: 'world-open SSH and RDP',
+    action: 'revoke-world-open-ingress',
+    fixture: 'ec2-authorize-ingress',
+    ctx: CTX,
+    before: {
+      rules: [
+        {
+          SecurityGroupRuleId: 'sgr-0a11111111111111a',
+          IsEgress: false,
+          IpProtocol: 'tcp',
+          FromPort: 22,
+          ToPort: 22,
+          CidrIpv4: '0.0.0.0/0',
+        },
+        {
+          SecurityGroupRuleId: 'sgr-0c33333333333333c',
+          IsEgress: false,
+          IpProtocol: 'tcp',
+          FromPort: 3389,
+          ToPort: 3389,
+          CidrIpv6: '::/0',
+        },
+      ],
+    },
+  }),
+  s({
+    name: 'bucket block weakened',
+    action: 'restore-bucket-public-access-block',
+    fixture: 's3-put-bucket-pab',
+    ctx: CTX,
+    before: { configuration: { ...ALL_OFF, IgnorePublicAcls: true } },
+  }),
+  s({
+    name: 'bucket block deleted',
+    action: 'restore-bucket-public-access-block',
+    fixture: 's3-delete-bucket-pab',
+    ctx: CTX,
+    before: { configuration: 'none' },
+  }),
+  s({
+    name: 'account block weakened',
+    action: 'restore-account-public-access-block',
+    fixture: 's3-put-account-pab',
+    ctx: CTX,
+    before: { configuration: { ...ALL_OFF, BlockPublicAcls: true } },
+  }),
+  s({
+    name: 'account block deleted',
+    action: 'restore-account-public-access-block',
+    fixture: 's3-delete-account-pab',
+    ctx: CTX,
+    before: { configuration: 'none' },
+  }),
+  s({
+    name: 'admin version set as default',
+    action: 'revert-policy-version',
+    fixture: 'iam-create-policy-version',
+    ctx: CTX,
+    before: {
+      policyExists: true,
+      versions: [
+        { VersionId: 'v2', IsDefaultVersion: false },
+        { VersionId: 'v3', IsDefaultVersion: true },
+      ],
+      defaultChanges: { events: [], complete: true },
+      deletionsSince: { events: [], complete: true },
+    },
+  }),
+  ...(['role', 'user', 'group'] as const).map((kind) =>
+    s({
+      name: `admin policy attached to a ${kind}`,
+      action: 'detach-admin-policy',
+      fixture: `iam-attach-${kind}-policy`,
+      ctx: CTX,
+      before: {
+        principalExists: true,
+        principalArn: `arn:aws:iam::${MEMBER}:${kind}/someone`,
+        attachedPolicyArns: [
+          'arn:aws:iam::aws:policy/AdministratorAccess',
+          'arn:aws:iam::aws:policy/AmazonS3FullAccess',
+        ],
+      },
+    }),
+  ),
+  s({
+    name: 'trail stopped',
+    action: 'restart-trail-logging',
+    fixture: 'cloudtrail-stop-logging',
+    ctx: CTX,
+    before: {
+      exists: true,
+      trailArn: `arn:aws:cloudtrail:eu-west-1:${MEMBER}:trail/payments-audit`,
+      homeRegion: 'eu-west-1',
+      isLogging: false,
+    },
+  }),
+  s({
+    name: 'forwarding rule disabled and retargeted',
+    action: 'restore-forwarding-rule',
+    fixture: 'events-put-targets',
+    ctx: CTX,
+    before: {
+      exists: true,
+      state: 'DISABLED',
+      eventPattern: JSON.stringify(PATTERN),
+      targets: [
+        { Id: 'central-bus', Arn: 'arn:aws:events:eu-west-1:999988887777:event-bus/default' },
+        { Id: 'copy', Arn: 'arn:aws:events:eu-west-1:999988887777:event-bus/default' },
+      ],
+    },
+  }),
+  s({
+    name: 'forwarding rule pattern narrowed',
+    action: 'restore-forwarding-rule',
+    fixture: 'events-put-rule',
+    ctx: { ...CTX, forwardingPatterns: [{ key: 'regional-1', state: 'ENABLED', pattern: PATTERN }] },
+    before: {
+      exists: true,
+      state: 'ENABLED',
+      eventPattern: '{"source":["aws.ec2"]}',
+      targets: [{ Id: 'central-bus', Arn: CTX.centralBusArn, RoleArn: `arn:aws:iam::${MEMBER}:role/vigil-forwarder` }],
+    },
+  }),
+  s({
+    name: 'key scheduled for deletion while in use',
+    action: 'cancel-key-deletion',
+    fixture: 'kms-schedule-key-deletion',
+    ctx: CTX,
+    before: {
+      exists: true,
+      keyArn: `arn:aws:kms:eu-west-1:${MEMBER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      keyState: 'PendingDeletion',
+      keyManager: 'CUSTOMER',
+      history: { events: [decrypt], complete: true },
+    },
+  }),
+  s({
+    name: 'recorder stopped',
+    action: 'restart-config-recorder',
+    fixture: 'config-stop-recorder',
+    ctx: CTX,
+    before: { exists: true, recording: false },
+  }),
+];

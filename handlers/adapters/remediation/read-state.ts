@@ -1,0 +1,288 @@
+/**
+ * Re-reads the current state of a remediation target in the member account, with read-only calls only,
+ * and returns it as the action's state type (handlers/core/remediation/registry.ts RemediationStates).
+ * Each reader makes the calls the action's `stateReads(target)` lists (same inputs), follows their pages,
+ * and turns the "does not exist" answers into state (e.g. NoSuchPublicAccessBlockConfiguration → none)
+ * rather than errors. No decisions: the pure `plan()` and `verify()` decide.
+ *
+ * Credentials: AssumeRole into `<prefix>-readonly` (config/naming.ts readOnlyRoleName), session
+ * `vigil-remediate-read`; its policy is the union of the actions' `readIamActions`. Any other failure is
+ * a `RemediationStateError` (nothing was changed; retrying later may help when it is not permanent).
+ */
+import { remediationFor } from '../../core/remediation/registry';
+import type { PlannedCall, RemediationTarget } from '../../core/remediation/types';
+import type { RemediationStates } from '../../core/remediation/registry';
+import type { RemediationId } from '../../../rules/types';
+import type { HistoryEvent, HistoryPage } from '../../core/remediation/actions/support';
+import { classifySdkError } from '../../core/retry';
+import { RemediationStateError } from '../../errors';
+import { type ClientPool, type ClientPoolOptions, makeClientPool, sendCall } from './execute';
+
+/** Options of {@link makeStateReader}. */
+export interface StateReaderOptions extends Partial<Omit<ClientPoolOptions, 'sessionName'>> {
+  /** The inventory's `namePrefix`. */
+  readonly namePrefix: string;
+  /**
+   * Pages read per LookupEvents query (50 events each). CloudTrail allows two lookups per second per
+   * account and region; the SDK's adaptive retry absorbs the throttling. @default 10
+   */
+  readonly maxHistoryPages?: number;
+}
+
+/** Reads the state of a target. */
+export interface StateReader {
+  read<K extends RemediationId>(target: RemediationTarget & { readonly action: K }): Promise<RemediationStates[K]>;
+}
+
+type Output = Record<string, unknown>;
+type Send = (c: PlannedCall) => Promise<Output>;
+type Reader<K extends RemediationId> = (
+  target: RemediationTarget,
+  send: Send,
+  history: (c: PlannedCall) => Promise<HistoryPage>,
+) => Promise<RemediationStates[K]>;
+
+const list = (v: unknown): Output[] => (Array.isArray(v) ? (v as Output[]) : []);
+const iso = (v: unknown): string | undefined =>
+  v instanceof Date ? v.toISOString() : typeof v === 'string' ? v : undefined;
+const codeOf = (err: unknown): string =>
+  typeof err === 'object' && err !== null && typeof (err as { name?: unknown }).name === 'string'
+    ? (err as { name: string }).name
+    : 'Error';
+
+/** IAM's wire code is `NoSuchEntity`; the SDK names the modeled error `NoSuchEntityException`. */
+const NO_SUCH_ENTITY = ['NoSuchEntity', 'NoSuchEntityException'];
+
+/** Thrown by `send` for a "does not exist" answer, which a reader may turn into state; `message` is the code. */
+class Missing extends Error {
+  constructor(
+    code: string,
+    readonly call: PlannedCall,
+    readonly original: unknown,
+  ) {
+    super(code);
+  }
+}
+
+/** Calls `send`, turning the listed error codes into `undefined`. */
+async function unless(send: Send, c: PlannedCall, codes: readonly string[]): Promise<Output | undefined> {
+  try {
+    return await send(c);
+  } catch (err) {
+    if (err instanceof Missing && codes.includes(err.message)) return undefined;
+    throw err;
+  }
+}
+
+/** Follows `NextToken` / `Marker` pages. */
+async function allPages(
+  send: Send,
+  first: PlannedCall,
+  field: string,
+  token: 'NextToken' | 'Marker',
+): Promise<Output[]> {
+  const out: Output[] = [];
+  let next: unknown;
+  do {
+    const page = await send(next === undefined ? first : { ...first, input: { ...first.input, [token]: next } });
+    out.push(...list(page[field]));
+    next = page['IsTruncated'] === false ? undefined : page[token];
+  } while (typeof next === 'string' && next !== '');
+  return out;
+}
+
+const READERS: { readonly [K in RemediationId]: Reader<K> } = {
+  'revoke-world-open-ingress': async (target, send) => {
+    const [describe] = remediationFor(target.action).stateReads(target);
+    const rules = await allPages(send, describe!, 'SecurityGroupRules', 'NextToken');
+    return { rules };
+  },
+
+  'restore-bucket-public-access-block': async (target, send) => {
+    const [get] = remediationFor(target.action).stateReads(target);
+    try {
+      const out = await send(get!);
+      return { configuration: (out['PublicAccessBlockConfiguration'] ?? {}) as Output };
+    } catch (err) {
+      if (err instanceof Missing && err.message === 'NoSuchPublicAccessBlockConfiguration') {
+        return { configuration: 'none' };
+      }
+      if (err instanceof Missing && err.message === 'NoSuchBucket') return { configuration: 'no-such-bucket' };
+      throw err;
+    }
+  },
+
+  'restore-account-public-access-block': async (target, send) => {
+    const [get] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, get!, ['NoSuchPublicAccessBlockConfiguration']);
+    return out ? { configuration: (out['PublicAccessBlockConfiguration'] ?? {}) as Output } : { configuration: 'none' };
+  },
+
+  'revert-policy-version': async (target, send, history) => {
+    const [listVersions, ...lookups] = remediationFor(target.action).stateReads(target);
+    const empty: HistoryPage = { events: [], complete: true };
+    let versions: Output[];
+    try {
+      versions = await allPages(send, listVersions!, 'Versions', 'Marker');
+    } catch (err) {
+      if (err instanceof Missing && NO_SUCH_ENTITY.includes(err.message)) {
+        return { policyExists: false, versions: [], defaultChanges: empty, deletionsSince: empty };
+      }
+      throw err;
+    }
+    const pages: HistoryPage[] = [];
+    for (const lookup of lookups) pages.push(await history(lookup));
+    const deletionsSince = pages.pop() ?? empty;
+    return {
+      policyExists: true,
+      versions: versions.map((v) => ({
+        VersionId: String(v['VersionId']),
+        IsDefaultVersion: v['IsDefaultVersion'] === true,
+        ...(iso(v['CreateDate']) ? { CreateDate: iso(v['CreateDate']) } : {}),
+      })),
+      defaultChanges: { events: pages.flatMap((p) => p.events), complete: pages.every((p) => p.complete) },
+      deletionsSince,
+    };
+  },
+
+  'detach-admin-policy': async (target, send) => {
+    const [get, listAttached] = remediationFor(target.action).stateReads(target);
+    const principal = await unless(send, get!, NO_SUCH_ENTITY);
+    if (!principal) return { principalExists: false, attachedPolicyArns: [] };
+    const entity = (principal['User'] ?? principal['Role'] ?? principal['Group'] ?? {}) as Output;
+    const attached = await allPages(send, listAttached!, 'AttachedPolicies', 'Marker');
+    return {
+      principalExists: true,
+      principalArn: String(entity['Arn'] ?? ''),
+      attachedPolicyArns: attached.map((p) => String(p['PolicyArn'])),
+    };
+  },
+
+  'restart-trail-logging': async (target, send) => {
+    const [getTrail, getStatus] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, getTrail!, ['TrailNotFoundException']);
+    const trail = (out?.['Trail'] ?? undefined) as Output | undefined;
+    if (!trail) return { exists: false };
+    const trailArn = String(trail['TrailARN']);
+    const homeRegion = String(trail['HomeRegion'] ?? target.region);
+    // GetTrailStatus in the home region, by ARN: shadow and organization trails are found only by ARN.
+    const status = await send({ ...getStatus!, input: { Name: trailArn }, region: homeRegion });
+    return { exists: true, trailArn, homeRegion, isLogging: status['IsLogging'] === true };
+  },
+
+  'restore-forwarding-rule': async (target, send) => {
+    const [describe, listTargets] = remediationFor(target.action).stateReads(target);
+    const rule = await unless(send, describe!, ['ResourceNotFoundException']);
+    if (!rule) return { exists: false, targets: [] };
+    const targets = await allPages(send, listTargets!, 'Targets', 'NextToken');
+    return {
+      exists: true,
+      ...(typeof rule['State'] === 'string' ? { state: rule['State'] } : {}),
+      ...(typeof rule['EventPattern'] === 'string' ? { eventPattern: rule['EventPattern'] } : {}),
+      ...(typeof rule['Description'] === 'string' ? { description: rule['Description'] } : {}),
+      targets: targets.map((t) => ({ ...t, Id: String(t['Id']), Arn: String(t['Arn']) })),
+    };
+  },
+
+  'cancel-key-deletion': async (target, send, history) => {
+    const [describe, lookup] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, describe!, ['NotFoundException']);
+    const metadata = (out?.['KeyMetadata'] ?? undefined) as Output | undefined;
+    if (!metadata) return { exists: false, history: { events: [], complete: true } };
+    const keyArn = String(metadata['Arn']);
+    // Event history names KMS resources by key ARN; the event may have given the bare key id.
+    const byArn: PlannedCall = {
+      ...lookup!,
+      input: { ...lookup!.input, LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: keyArn }] },
+    };
+    return {
+      exists: true,
+      keyArn,
+      keyState: String(metadata['KeyState']),
+      keyManager: String(metadata['KeyManager'] ?? 'CUSTOMER'),
+      history: await history(byArn),
+    };
+  },
+
+  'restart-config-recorder': async (target, send) => {
+    const [describe] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, describe!, ['NoSuchConfigurationRecorderException']);
+    const status = list(out?.['ConfigurationRecordersStatus'])[0];
+    return status ? { exists: true, recording: status['recording'] === true } : { exists: false };
+  },
+};
+
+/** Builds a {@link StateReader}. */
+export function makeStateReader(options: StateReaderOptions): StateReader {
+  const pool: ClientPool = makeClientPool({
+    ...options,
+    roleName: options.roleName ?? `${options.namePrefix}-readonly`,
+    sessionName: 'vigil-remediate-read',
+  });
+  const maxPages = options.maxHistoryPages ?? 10;
+
+  return {
+    async read(target) {
+      const send: Send = async (c) => {
+        try {
+          return await sendCall(pool, target.accountId, c);
+        } catch (err) {
+          const code = codeOf(err);
+          if (/NotFound|NoSuch/.test(code)) throw new Missing(code, c, err);
+          throw new RemediationStateError(
+            `reading ${c.service}:${c.operation} in ${target.accountId}/${c.region} failed: ${code}`,
+            {
+              accountId: target.accountId,
+              region: c.region,
+              service: c.service,
+              operation: c.operation,
+              code,
+              permanent: classifySdkError(err as object) === 'permanent',
+            },
+            { cause: err },
+          );
+        }
+      };
+      const history = async (c: PlannedCall): Promise<HistoryPage> => {
+        const events: HistoryEvent[] = [];
+        let next: unknown;
+        let pages = 0;
+        do {
+          const page = await send(next === undefined ? c : { ...c, input: { ...c.input, NextToken: next } });
+          for (const e of list(page['Events'])) {
+            events.push({
+              eventId: String(e['EventId']),
+              eventName: String(e['EventName']),
+              eventTime: iso(e['EventTime']) ?? '',
+              ...(typeof e['CloudTrailEvent'] === 'string' ? { cloudTrailEvent: e['CloudTrailEvent'] } : {}),
+            });
+          }
+          next = page['NextToken'];
+          pages += 1;
+        } while (typeof next === 'string' && next !== '' && pages < maxPages);
+        return { events, complete: !(typeof next === 'string' && next !== '') };
+      };
+      try {
+        const reader = READERS[target.action] as Reader<typeof target.action>;
+        return await reader(target, send, history);
+      } catch (err) {
+        if (err instanceof Missing) {
+          // A "not found" the reader did not expect (e.g. the security group itself) is a read failure.
+          throw new RemediationStateError(
+            `reading ${err.call.service}:${err.call.operation} for ${target.resourceId} failed: ${err.message}`,
+            {
+              accountId: target.accountId,
+              region: err.call.region,
+              service: err.call.service,
+              operation: err.call.operation,
+              code: err.message,
+              permanent: true,
+            },
+            { cause: err.original },
+          );
+        }
+        throw err;
+      }
+    },
+  };
+}
