@@ -10,6 +10,7 @@ import { CATALOG } from './rules/catalog';
 import { LogArchiveStack } from './stacks/log-archive-stack';
 import { MemberStack } from './stacks/member-stack';
 import { OrgTrailStack } from './stacks/org-trail-stack';
+import { remediationPermissions } from './stacks/remediation-permissions';
 import { SecurityStack } from './stacks/security-stack';
 import { disableTokenStackTraces } from './stacks/synth-performance';
 
@@ -18,11 +19,12 @@ export function buildApp(app: App, config: VigilConfig): App {
   const { inventory, alerting } = config;
   disableTokenStackTraces();
   const patterns = forwardingPatterns(CATALOG);
+  const permissions = remediationPermissions(CATALOG);
   new LogArchiveStack(app, stackIds.logArchive, { inventory });
   new OrgTrailStack(app, stackIds.orgTrail, { inventory });
   new SecurityStack(app, stackIds.security, { inventory, catalog: CATALOG, alerting });
   for (const account of [...inventory.accounts].sort((a, b) => a.id.localeCompare(b.id))) {
-    new MemberStack(app, stackIds.member(account.id), { inventory, account, patterns });
+    new MemberStack(app, stackIds.member(account.id), { inventory, account, patterns, permissions });
   }
   return app;
 }

@@ -1,9 +1,18 @@
 import type { Construct } from 'constructs';
 import { type Account, accountRegions, type OrgInventory } from '../config/inventory';
-import { centralBusArn, forwarderRoleName } from '../config/naming';
+import {
+  centralBusArn,
+  forwarderRoleName,
+  functionRoleArn,
+  readOnlyRoleName,
+  remediationRoleName,
+  roleArn,
+} from '../config/naming';
 import { GLOBAL_EVENTS_REGION } from '../config/regions';
 import { ForwardingRules } from '../constructs/forwarding-rules';
+import { RemediationRoles } from '../constructs/remediation-roles';
 import type { ForwardedPattern } from '../rules/patterns';
+import type { RemediationPermissions } from './remediation-permissions';
 import { VigilStack } from './vigil-stack';
 
 export interface MemberStackProps {
@@ -11,6 +20,8 @@ export interface MemberStackProps {
   readonly account: Account;
   /** Forwarding patterns derived from the catalog (`forwardingPatterns(CATALOG)`). */
   readonly patterns: readonly ForwardedPattern[];
+  /** Permissions of the remediation and read-only roles (`remediationPermissions(CATALOG)`). */
+  readonly permissions: RemediationPermissions;
 }
 
 /**
@@ -19,6 +30,7 @@ export interface MemberStackProps {
  */
 export class MemberStack extends VigilStack {
   readonly forwarding: ForwardingRules;
+  readonly roles: RemediationRoles;
 
   constructor(scope: Construct, id: string, props: MemberStackProps) {
     const inv = props.inventory;
@@ -32,6 +44,19 @@ export class MemberStack extends VigilStack {
       globalRegion: GLOBAL_EVENTS_REGION,
       roleName: forwarderRoleName(inv),
       namePrefix: inv.namePrefix,
+    });
+    // Trust names exact central roles: they must exist first, so the security stack deploys before members.
+    this.roles = new RemediationRoles(this, 'roles', {
+      provider: this.provider,
+      accountId: props.account.id,
+      organizationId: inv.organizationId,
+      remediationRoleName: remediationRoleName(inv),
+      readOnlyRoleName: readOnlyRoleName(inv),
+      remediatorRoleArn: functionRoleArn(inv, 'remediate'),
+      readerRoleArns: [functionRoleArn(inv, 'remediate'), functionRoleArn(inv, 'triage')],
+      remediationActions: props.permissions.mutating,
+      readActions: props.permissions.read,
+      passRoleArns: props.permissions.passesRole ? [roleArn(props.account.id, forwarderRoleName(inv))] : [],
     });
   }
 }

@@ -80,14 +80,15 @@ export function guardrailScp(inv: OrgInventory): string {
     {
       Sid: 'DenyVigilRuleRemoval',
       Effect: 'Deny',
-      Action: ['events:DeleteRule', 'events:DisableRule', 'events:RemoveTargets'],
+      Action: ['events:DeleteRule', 'events:DisableRule'],
       Resource: rules,
       Condition: { ArnNotLike: { 'aws:PrincipalArn': [deployRole] } },
     },
     {
       Sid: 'DenyVigilRuleChanges',
       Effect: 'Deny',
-      Action: ['events:PutRule', 'events:PutTargets'],
+      // The remediation role restores a tampered rule: re-put it, re-target it, drop foreign targets.
+      Action: ['events:PutRule', 'events:PutTargets', 'events:RemoveTargets'],
       Resource: rules,
       Condition: { ArnNotLike: { 'aws:PrincipalArn': [deployRole, remediationRole] } },
     },

@@ -1,6 +1,7 @@
 import { Testing } from 'cdktf';
 import type { BackendConfig } from '../../config/inventory';
 import { MemberStack } from '../../stacks/member-stack';
+import { remediationPermissions } from '../../stacks/remediation-permissions';
 import { SecurityStack } from '../../stacks/security-stack';
 import { CATALOG } from '../../rules/catalog';
 import { forwardingPatterns } from '../../rules/patterns';
@@ -14,6 +15,7 @@ const member = (backend: BackendConfig) =>
       inventory: withBackend(backend),
       account: TEST_INVENTORY.accounts[3]!,
       patterns: forwardingPatterns(CATALOG),
+      permissions: remediationPermissions(CATALOG),
     }),
   );
 

@@ -2,8 +2,10 @@ import { Testing } from 'cdktf';
 import { forwardingPatterns, GLOBAL_EVENT_SOURCES } from '../../rules/patterns';
 import { CATALOG } from '../../rules/catalog';
 import { MemberStack } from '../../stacks/member-stack';
+import { remediationPermissions } from '../../stacks/remediation-permissions';
 import { TEST_INVENTORY } from '../fixtures/inventory';
-import { onlyResource, policyOf, synthJson } from '../helpers/synth';
+import { onlyResource, policyOf, resourcesOfType, synthJson } from '../helpers/synth';
+import { REMEDIATIONS } from '../../handlers/core/remediation/registry';
 
 const patterns = forwardingPatterns(CATALOG);
 const memberTf = (index: number) =>
@@ -12,6 +14,7 @@ const memberTf = (index: number) =>
       inventory: TEST_INVENTORY,
       account: TEST_INVENTORY.accounts[index]!,
       patterns,
+      permissions: remediationPermissions(CATALOG),
     }),
   );
 const tf = memberTf(3); // payments-prod, all three org regions
@@ -91,8 +94,7 @@ describe('MemberStack', () => {
   });
 
   it('lets only EventBridge of this account assume the forwarder role', () => {
-    const role = onlyResource(tf, 'aws_iam_role');
-    expect(role.name).toBe('vigil-forwarder');
+    const role = resourcesOfType(tf, 'aws_iam_role').find((r) => r.name === 'vigil-forwarder')!;
     expect(policyOf(role, 'assume_role_policy').Statement).toEqual([
       {
         Sid: 'EventBridgeOfThisAccountOnly',
@@ -105,8 +107,58 @@ describe('MemberStack', () => {
   });
 
   it('allows the forwarder role nothing but PutEvents on the central bus', () => {
-    expect(policyOf(onlyResource(tf, 'aws_iam_role_policy')).Statement).toEqual([
+    const policy = resourcesOfType(tf, 'aws_iam_role_policy').find((p) => p.name === 'put-events-on-central-bus')!;
+    expect(policyOf(policy).Statement).toEqual([
       { Sid: 'PutEventsOnCentralBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: BUS_ARN },
     ]);
+  });
+
+  describe('remediation and read-only roles', () => {
+    const roles = resourcesOfType(tf, 'aws_iam_role');
+    const policies = resourcesOfType(tf, 'aws_iam_role_policy');
+    const remediation = roles.find((r) => r.name === 'vigil-remediation')!;
+    const readOnly = roles.find((r) => r.name === 'vigil-readonly')!;
+    const remediationPolicy = policyOf(policies.find((p) => p.name === 'catalog-remediations')!);
+    const readPolicy = policyOf(policies.find((p) => p.name === 'read-only')!);
+    const actionsOf = (policy: { Statement: any[] }) => policy.Statement.flatMap((st) => [st.Action].flat()).sort();
+
+    it('trusts exactly the central remediation function role, inside the organization', () => {
+      expect(policyOf(remediation, 'assume_role_policy').Statement).toEqual([
+        {
+          Sid: 'CentralRemediatorOnly',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::333333333333:role/vigil-remediate' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-test123456' } },
+        },
+      ]);
+    });
+
+    it('grants the union of the IAM actions the catalog remediations declare, and nothing else', () => {
+      const used = new Set(CATALOG.flatMap((d) => (d.remediation ? [d.remediation.action] : [])));
+      const declared = [...new Set([...used].flatMap((id) => REMEDIATIONS[id].iamActions))].sort();
+      expect(actionsOf(remediationPolicy)).toEqual(declared);
+      expect(actionsOf(remediationPolicy)).not.toContain('iam:CreateUser');
+    });
+
+    it('scopes actions to the member account and to vigil rules where AWS allows', () => {
+      const resourcesOf = (action: string) =>
+        remediationPolicy.Statement.filter((st) => [st.Action].flat().includes(action)).flatMap((st) =>
+          [st.Resource].flat(),
+        );
+      expect(resourcesOf('ec2:RevokeSecurityGroupIngress')).toEqual(['arn:aws:ec2:*:444444444444:security-group/*']);
+      expect(resourcesOf('events:PutTargets')).toEqual(['arn:aws:events:*:444444444444:rule/vigil-fwd-*']);
+      expect(resourcesOf('iam:SetDefaultPolicyVersion')).toEqual(['arn:aws:iam::444444444444:policy/*']);
+      expect(resourcesOf('iam:PassRole')).toEqual(['arn:aws:iam::444444444444:role/vigil-forwarder']);
+    });
+
+    it('keeps reading separate: the read-only role has no mutating action and trusts triage and remediation', () => {
+      const reads = actionsOf(readPolicy);
+      expect(reads).toContain('tag:GetResources');
+      for (const a of reads) expect(a).toMatch(/^[a-z0-9-]+:(Get|Describe|List|Lookup)/);
+      expect(policyOf(readOnly, 'assume_role_policy').Statement[0].Principal).toEqual({
+        AWS: ['arn:aws:iam::333333333333:role/vigil-remediate', 'arn:aws:iam::333333333333:role/vigil-triage'],
+      });
+    });
   });
 });

@@ -38,16 +38,16 @@ describe('OrgTrailStack', () => {
       expect(policy.Statement.every((s: any) => s.Effect === 'Deny')).toBe(true);
     });
 
-    it('denies deleting, disabling or untargeting vigil rules to all but the deploy role', () => {
+    it('denies deleting or disabling vigil rules to all but the deploy role', () => {
       const s = statement(policy, 'DenyVigilRuleRemoval');
-      expect(s.Action).toEqual(['events:DeleteRule', 'events:DisableRule', 'events:RemoveTargets']);
+      expect(s.Action).toEqual(['events:DeleteRule', 'events:DisableRule']);
       expect(s.Resource).toContain('arn:aws:events:*:*:rule/vigil-*');
       expect(s.Condition).toEqual({ ArnNotLike: { 'aws:PrincipalArn': [deployRole] } });
     });
 
-    it('lets the remediation role re-create rules and targets, and nobody else but the deploy role', () => {
+    it('lets the remediation role restore rules and targets, and nobody else but the deploy role', () => {
       const s = statement(policy, 'DenyVigilRuleChanges');
-      expect(s.Action).toEqual(['events:PutRule', 'events:PutTargets']);
+      expect(s.Action).toEqual(['events:PutRule', 'events:PutTargets', 'events:RemoveTargets']);
       expect(s.Condition).toEqual({
         ArnNotLike: { 'aws:PrincipalArn': [deployRole, 'arn:aws:iam::*:role/vigil-remediation'] },
       });
