@@ -1,0 +1,518 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DescribeSecurityGroupRulesCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { makeAuditLog } from '../../../handlers/adapters/remediation/audit';
+import { makeBreakerCounter } from '../../../handlers/adapters/remediation/breaker';
+import { makeRemediationExecutor } from '../../../handlers/adapters/remediation/execute';
+import { makeIdempotencyStore } from '../../../handlers/adapters/remediation/idempotency';
+import { makeKillSwitchReader } from '../../../handlers/adapters/remediation/kill-switch';
+import { makeStateReader } from '../../../handlers/adapters/remediation/read-state';
+import type { RemediationConfig } from '../../../config/remediation';
+import { type ApprovalRequest, createApprovalRequest } from '../../../handlers/core/approval/request';
+import type { Decision, Escalation, OrchestratorPorts } from '../../../handlers/core/remediation/orchestrate';
+import {
+  createHandler,
+  handlerFromEnvironment,
+  makeOutcomeReporter,
+  type RemediateDeps,
+  readRemediateSettings,
+} from '../../../handlers/entrypoints/remediate';
+import { ConfigurationError } from '../../../handlers/errors';
+import { sampleAlert } from '../../helpers/alerts';
+import {
+  ACCOUNTS,
+  BUNDLED_CONFIG,
+  byRemediationRole,
+  contextWith,
+  inAccount,
+  loadEvent,
+  NOW,
+  VIEW,
+} from '../../helpers/remediation';
+
+const dynamo = mockClient(DynamoDBClient);
+const ssm = mockClient(SSMClient);
+const ec2 = mockClient(EC2Client);
+
+const DETECTION = 'ec2-security-group-world-open-ingress';
+const GROUP = 'sg-0f63fecfa17ef4fee';
+const RULE = 'sgr-0037eb7c59241731e0';
+const EVENT_ID = '21f0ec88-de27-4093-ab8e-93e5e993e10c';
+const sandboxEvent = () => inAccount(loadEvent(DETECTION, 'positive-ssh-ipv4'), ACCOUNTS.sandboxAlice);
+const prodEvent = () => loadEvent(DETECTION, 'positive-ssh-ipv4');
+const ALERT_SENT = new Date(NOW.getTime() - 90_000).toISOString();
+
+/** Every AWS call in order, across the mocks: `dynamo:PutItem audit …`, `ec2:RevokeSecurityGroupIngress`. */
+let order: string[];
+/** Whether the rule is open in the (fake) member account. */
+let ruleOpen: boolean;
+
+/** An in-memory DynamoDB with the conditions the adapters use. */
+function fakeDynamo() {
+  const items = new Map<string, Record<string, AttributeValue>>();
+  const keyOf = (table: string, key: Record<string, AttributeValue>) =>
+    `${table}|${key['pk']?.S}|${key['sk']?.S ?? ''}`;
+  dynamo.on(PutItemCommand).callsFake((input) => {
+    const key = keyOf(input.TableName, input.Item);
+    const old = items.get(key);
+    order.push(`dynamo:PutItem ${input.TableName} ${input.Item.phase?.S ?? input.Item.pk.S}`);
+    if (old) {
+      const takeover =
+        input.ConditionExpression.includes('lockExpiresAt') &&
+        old['status']?.S === 'in-progress' &&
+        Number(old['lockExpiresAt']?.N) < Number(input.ExpressionAttributeValues[':now'].N);
+      if (!takeover) throw new ConditionalCheckFailedException({ message: 'exists', $metadata: {}, Item: old });
+    }
+    items.set(key, input.Item);
+    return {};
+  });
+  dynamo.on(UpdateItemCommand).callsFake((input) => {
+    const key = keyOf(input.TableName, input.Key);
+    const item = { ...(items.get(key) ?? input.Key) };
+    if (input.UpdateExpression.startsWith('ADD')) {
+      item['count'] = { N: String(Number(item['count']?.N ?? 0) + 1) };
+    } else {
+      item['status'] = { S: 'completed' };
+      item['outcome'] = input.ExpressionAttributeValues[':outcome'];
+    }
+    items.set(key, item);
+    return { Attributes: { count: item['count'] ?? { N: '0' } } };
+  });
+  dynamo.on(DeleteItemCommand).callsFake((input) => {
+    items.delete(keyOf(input.TableName, input.Key));
+    return {};
+  });
+  dynamo.on(QueryCommand).callsFake((input) => {
+    const pk = input.ExpressionAttributeValues[':pk'].S;
+    const found = [...items.entries()]
+      .filter(([k]) => k.startsWith(`${input.TableName}|${pk}|`))
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, v]) => v);
+    return { Items: found };
+  });
+  return items;
+}
+
+function fakeMember() {
+  ec2.on(DescribeSecurityGroupRulesCommand).callsFake(() => {
+    order.push('ec2:DescribeSecurityGroupRules');
+    return {
+      SecurityGroupRules: ruleOpen
+        ? [
+            {
+              SecurityGroupRuleId: RULE,
+              GroupId: GROUP,
+              IsEgress: false,
+              IpProtocol: 'tcp',
+              FromPort: 22,
+              ToPort: 22,
+              CidrIpv4: '0.0.0.0/0',
+            },
+          ]
+        : [],
+    };
+  });
+  ec2.on(RevokeSecurityGroupIngressCommand).callsFake(() => {
+    order.push('ec2:RevokeSecurityGroupIngress');
+    ruleOpen = false;
+    return { Return: true };
+  });
+}
+
+interface Harness {
+  readonly deps: RemediateDeps;
+  readonly lines: string[];
+  readonly reported: Decision[];
+  readonly escalations: Escalation[];
+  readonly requests: Map<string, ApprovalRequest>;
+}
+
+function harness(config: Partial<RemediationConfig> = {}): Harness {
+  const client = new DynamoDBClient({});
+  const lines: string[] = [];
+  const reported: Decision[] = [];
+  const escalations: Escalation[] = [];
+  const requests = new Map<string, ApprovalRequest>();
+  const context = contextWith(config);
+  const executor = makeRemediationExecutor({ namePrefix: 'vigil' });
+  const reader = makeStateReader({ namePrefix: 'vigil' });
+  const ports: OrchestratorPorts = {
+    now: () => NOW,
+    readKillSwitch: makeKillSwitchReader({
+      client: new SSMClient({}),
+      parameter: BUNDLED_CONFIG.killSwitchParameter,
+      ttlMs: 0,
+    }),
+    readTags: async () => ({ kind: 'read', tags: {} }),
+    readState: (target) => reader.read(target),
+    execute: (target, calls) => executor.execute({ accountId: target.accountId, calls }),
+    idempotency: makeIdempotencyStore({ client, tableName: 'state' }),
+    takeBreakerSlot: makeBreakerCounter({ client, tableName: 'state', windowMinutes: 60 }),
+    audit: makeAuditLog({ client, tableName: 'audit' }),
+    approvals: {
+      open: async (o) => {
+        const request = createApprovalRequest({
+          id: `request-${requests.size + 1}`,
+          detectionId: o.detection.id,
+          eventId: o.eventId,
+          plan: o.plan,
+          timeout: o.timeout,
+          now: o.now,
+        });
+        requests.set(request.id, request);
+        return { requestId: request.id };
+      },
+      get: async (id) => requests.get(id),
+      markExecuted: async (id, write) => {
+        const r = { ...requests.get(id)!, status: 'executed' as const, outcome: write.outcome };
+        requests.set(id, r);
+        return r;
+      },
+    },
+    escalate: async (e) => {
+      escalations.push(e);
+    },
+    log: () => undefined,
+  };
+  const deps: RemediateDeps = {
+    context,
+    ports,
+    reportOutcome: async (d) => {
+      reported.push(d);
+    },
+    write: (line) => lines.push(line),
+  };
+  return { deps, lines, reported, escalations, requests };
+}
+
+const mutating = () => ec2.commandCalls(RevokeSecurityGroupIngressCommand).length;
+
+beforeEach(() => {
+  dynamo.reset();
+  ssm.reset();
+  ec2.reset();
+  order = [];
+  ruleOpen = true;
+  fakeDynamo();
+  fakeMember();
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'off' } });
+});
+
+describe('remediate handler: a detection from triage', () => {
+  it('revokes exactly the offending rule, with the snapshot in the audit table before the change', async () => {
+    const h = harness();
+    const alert = sampleAlert();
+
+    const decision = (await createHandler(h.deps)({
+      detectionId: DETECTION,
+      event: sandboxEvent(),
+      alertRef: { sentAt: ALERT_SENT, alert },
+    })) as Decision;
+
+    expect(decision).toMatchObject({
+      outcome: 'fixed',
+      mode: 'auto',
+      actionId: `${EVENT_ID}:revoke-world-open-ingress`,
+    });
+    expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 1);
+    expect(ec2).toHaveReceivedCommandWith(RevokeSecurityGroupIngressCommand, {
+      GroupId: GROUP,
+      SecurityGroupRuleIds: [RULE],
+    });
+    expect(order.indexOf('dynamo:PutItem audit snapshot')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('dynamo:PutItem audit snapshot')).toBeLessThan(
+      order.indexOf('ec2:RevokeSecurityGroupIngress'),
+    );
+    expect(order.indexOf('dynamo:PutItem audit result')).toBeGreaterThan(
+      order.indexOf('ec2:RevokeSecurityGroupIngress'),
+    );
+    expect(h.reported).toEqual([decision]);
+  });
+
+  it('emits the KPIs as EMF: outcome, automated and time to respond (verified fixed − alert sent)', async () => {
+    const h = harness();
+    await createHandler(h.deps)({ detectionId: DETECTION, event: sandboxEvent(), alertRef: { sentAt: ALERT_SENT } });
+    const emf = h.lines.map((l) => JSON.parse(l)).find((l) => l._aws);
+    expect(emf).toMatchObject({
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: 'Vigil',
+            Dimensions: [['DetectionId', 'Severity']],
+            Metrics: [{ Name: 'Automated' }, { Name: 'TimeToRespondMs', Unit: 'Milliseconds' }],
+          },
+          { Namespace: 'Vigil', Dimensions: [['Outcome']], Metrics: [{ Name: 'Remediations', Unit: 'Count' }] },
+        ],
+      },
+      DetectionId: DETECTION,
+      Severity: 'critical',
+      Outcome: 'fixed',
+      Automated: 1,
+      Remediations: 1,
+      TimeToRespondMs: 90_000,
+    });
+  });
+
+  it('makes zero new writes to AWS when the same event is delivered again', async () => {
+    const h = harness();
+    const handle = createHandler(h.deps);
+    await handle({ detectionId: DETECTION, event: sandboxEvent() });
+    ruleOpen = true; // opened again meanwhile: that is a new event, not a reason to replay this one
+
+    const second = (await handle({ detectionId: DETECTION, event: sandboxEvent() })) as Decision;
+
+    expect(second.outcome).toBe('duplicate');
+    expect(mutating()).toBe(1);
+    expect(h.reported).toHaveLength(1);
+  });
+
+  it('makes no mutating call in dry-run and reports the exact calls', async () => {
+    const h = harness({ dryRun: true });
+    const decision = (await createHandler(h.deps)({ detectionId: DETECTION, event: sandboxEvent() })) as Decision;
+    expect(decision.outcome).toBe('dry-run');
+    expect(decision.calls).toEqual([
+      {
+        service: 'ec2',
+        operation: 'RevokeSecurityGroupIngress',
+        input: { GroupId: GROUP, SecurityGroupRuleIds: [RULE] },
+        region: 'eu-central-1',
+      },
+    ]);
+    expect(mutating()).toBe(0);
+  });
+
+  it('executes nothing when the kill switch is on', async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'on' } });
+    const h = harness();
+    const decision = (await createHandler(h.deps)({ detectionId: DETECTION, event: sandboxEvent() })) as Decision;
+    expect(decision).toMatchObject({ outcome: 'notify-only', mode: 'notify' });
+    expect(ec2.calls()).toHaveLength(0);
+  });
+
+  it('fails safe when SSM is unreachable: nothing is executed and a page goes out', async () => {
+    ssm.on(GetParameterCommand).rejects(Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' }));
+    const h = harness();
+    const decision = (await createHandler(h.deps)({ detectionId: DETECTION, event: sandboxEvent() })) as Decision;
+    expect(decision).toMatchObject({ outcome: 'notify-only', reason: expect.stringMatching(/failing safe/) });
+    expect(ec2.calls()).toHaveLength(0);
+    expect(h.escalations).toEqual([expect.objectContaining({ kind: 'kill-switch-unreadable' })]);
+  });
+
+  it("never acts on an event caused by vigil's own remediation role", async () => {
+    const h = harness();
+    const decision = (await createHandler(h.deps)({
+      detectionId: DETECTION,
+      event: byRemediationRole(sandboxEvent()),
+    })) as Decision;
+    expect(decision.outcome).toBe('refused');
+    expect(ec2.calls()).toHaveLength(0);
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('trips the circuit breaker after perAccount actions: approval instead, and a page', async () => {
+    const h = harness({ circuitBreaker: { perAccount: 1, orgWide: 10, windowMinutes: 60 } });
+    const handle = createHandler(h.deps);
+    await handle({ detectionId: DETECTION, event: sandboxEvent() });
+    ruleOpen = true;
+    const other = JSON.parse(
+      JSON.stringify(sandboxEvent()).split(EVENT_ID).join('7d1a9f00-0000-4000-8000-000000000002'),
+    );
+
+    const second = (await handle({ detectionId: DETECTION, event: other })) as Decision;
+
+    expect(second).toMatchObject({ outcome: 'pending-approval', mode: 'approve', escalated: true });
+    expect(mutating()).toBe(1);
+    expect(h.escalations).toEqual([expect.objectContaining({ kind: 'circuit-breaker', breakerScope: 'account' })]);
+  });
+
+  it('drops malformed input without retrying it', async () => {
+    const h = harness();
+    expect(await createHandler(h.deps)({ hello: 'world' })).toEqual({ outcome: 'invalid', reason: expect.any(String) });
+    expect(ec2.calls()).toHaveLength(0);
+  });
+
+  it('lets a broken dependency fail the invocation so Lambda retries', async () => {
+    dynamo.on(PutItemCommand).rejects(Object.assign(new Error('service unavailable'), { name: 'InternalServerError' }));
+    const h = harness();
+    await expect(createHandler(h.deps)({ detectionId: DETECTION, event: sandboxEvent() })).rejects.toThrow(
+      'service unavailable',
+    );
+    expect(mutating()).toBe(0);
+  });
+});
+
+describe('remediate handler: approved work', () => {
+  async function pendingRequest(h: Harness) {
+    const handle = createHandler(h.deps);
+    const decision = (await handle({
+      detectionId: DETECTION,
+      event: prodEvent(),
+      alertRef: { sentAt: ALERT_SENT },
+    })) as Decision;
+    expect(decision.outcome).toBe('pending-approval');
+    expect(mutating()).toBe(0);
+    const id = decision.approvalRequestId!;
+    h.requests.set(id, { ...h.requests.get(id)!, status: 'approved', decidedBy: 'slack:U04SECLEAD1' });
+    return { handle, id };
+  }
+
+  it('executes an approved request handed over through SQS, once', async () => {
+    const h = harness();
+    const { handle, id } = await pendingRequest(h);
+    const body = JSON.stringify({ kind: 'execute', requestId: id, approver: 'slack:U04SECLEAD1' });
+
+    const response = await handle({
+      Records: [
+        { messageId: 'm-1', body },
+        { messageId: 'm-2', body },
+      ],
+    });
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(mutating()).toBe(1);
+    expect(h.requests.get(id)).toMatchObject({ status: 'executed', outcome: expect.stringMatching(/^fixed/) });
+    const fixed = h.reported.find((d) => d.outcome === 'fixed');
+    expect(fixed).toMatchObject({ actor: 'slack:U04SECLEAD1', automated: false, alertRef: { sentAt: ALERT_SENT } });
+  });
+
+  it('accepts the {approvedRequestId, approver} form of a direct invoke', async () => {
+    const h = harness();
+    const { handle, id } = await pendingRequest(h);
+    const decision = (await handle({
+      approvedRequestId: id,
+      approver: 'email:security-oncall@example.com',
+    })) as Decision;
+    expect(decision).toMatchObject({ outcome: 'fixed', actor: 'email:security-oncall@example.com' });
+  });
+
+  it('reports a message whose work failed as a batch item failure, and drops what is not JSON', async () => {
+    const h = harness();
+    const { handle, id } = await pendingRequest(h);
+    dynamo.on(QueryCommand).rejects(new Error('throttled'));
+    const response = await handle({
+      Records: [
+        { messageId: 'bad', body: 'not json' },
+        { messageId: 'm-1', body: JSON.stringify({ kind: 'execute', requestId: id, approver: 'slack:U1' }) },
+      ],
+    });
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
+    expect(mutating()).toBe(0);
+  });
+});
+
+describe('makeOutcomeReporter', () => {
+  const alert = sampleAlert();
+  const decision = (outcome: Decision['outcome']): Decision => ({
+    detectionId: alert.detection.id,
+    eventId: alert.event.eventId,
+    accountId: alert.event.account.id,
+    mode: 'auto',
+    outcome,
+    reason: `the ${outcome} reason`,
+    modeReasons: [],
+    reads: [],
+    calls: [],
+    actor: 'vigil',
+    automated: outcome === 'fixed',
+    escalated: false,
+    alertRef: { sentAt: ALERT_SENT, alert },
+  });
+  const notifier = () => ({ notify: jest.fn().mockResolvedValue([]), resolve: jest.fn().mockResolvedValue({}) });
+
+  it('posts a fix to Slack only and resolves the PagerDuty incident', async () => {
+    const n = notifier();
+    await makeOutcomeReporter(n)(decision('fixed'));
+    expect(n.notify).toHaveBeenCalledWith(
+      expect.objectContaining({
+        routing: { slackChannel: '#sec-payments', slackWebhookRef: 'secretsmanager:vigil/slack/sec-payments' },
+        remediation: { mode: 'auto', state: 'fixed', detail: 'the fixed reason' },
+      }),
+    );
+    expect(n.resolve).toHaveBeenCalledWith(alert);
+  });
+
+  it('sends a failure to every routed channel and resolves nothing', async () => {
+    const n = notifier();
+    await makeOutcomeReporter(n)(decision('failed'));
+    expect(n.notify).toHaveBeenCalledWith(
+      expect.objectContaining({ routing: alert.routing, remediation: expect.objectContaining({ state: 'failed' }) }),
+    );
+    expect(n.resolve).not.toHaveBeenCalled();
+  });
+
+  it('reports a pending approval to Slack only', async () => {
+    const n = notifier();
+    await makeOutcomeReporter(n)(decision('pending-approval'));
+    expect(n.notify).toHaveBeenCalledTimes(1);
+    expect(n.notify.mock.calls[0][0].routing).not.toHaveProperty('pagerdutyRoutingKeyRef');
+    expect(n.resolve).not.toHaveBeenCalled();
+  });
+
+  it('does nothing without an alert', async () => {
+    const n = notifier();
+    await makeOutcomeReporter(n)({ ...decision('fixed'), alertRef: undefined } as Decision);
+    expect(n.notify).not.toHaveBeenCalled();
+  });
+});
+
+describe('readRemediateSettings', () => {
+  const ENV = {
+    REMEDIATION_STATE_TABLE: 'vigil-remediation-state',
+    REMEDIATION_AUDIT_TABLE: 'vigil-remediation-audit',
+    APPROVAL_TABLE: 'vigil-approvals',
+    CENTRAL_BUS_ARN: 'arn:aws:events:eu-west-1:110000000003:event-bus/vigil-security',
+    DEPLOY_ROLE_NAME: 'vigil-deploy',
+  };
+
+  it('reads the tables, names and bundled file paths', () => {
+    expect(readRemediateSettings({ ...ENV, DRY_RUN: 'true' }, '/var/task')).toEqual({
+      stateTable: 'vigil-remediation-state',
+      auditTable: 'vigil-remediation-audit',
+      approvalTable: 'vigil-approvals',
+      centralBusArn: ENV.CENTRAL_BUS_ARN,
+      deployRoleName: 'vigil-deploy',
+      configFile: '/var/task/remediation.json',
+      inventoryFile: '/var/task/inventory.json',
+      forceDryRun: true,
+    });
+  });
+
+  it('fails when settings are missing or malformed, naming every one', () => {
+    const read = () =>
+      readRemediateSettings({ DRY_RUN: 'maybe', ESCALATION_PAGERDUTY_ROUTING_KEY_REF: 'https://x' }, '/var/task');
+    expect(read).toThrow(ConfigurationError);
+    expect(read).toThrow(
+      /7 problem\(s\)[\s\S]*DRY_RUN[\s\S]*REMEDIATION_STATE_TABLE[\s\S]*DEPLOY_ROLE_NAME[\s\S]*ESCALATION_PAGERDUTY_ROUTING_KEY_REF/,
+    );
+  });
+
+  it('builds the handler from the environment and the bundled files', async () => {
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
+    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
+    writeFileSync(join(dir, 'remediation.json'), JSON.stringify(BUNDLED_CONFIG));
+    const handle = handlerFromEnvironment(ENV, dir);
+    expect(await handle({ nothing: true })).toMatchObject({ outcome: 'invalid' });
+    expect(log).toHaveBeenCalledWith(expect.stringMatching(/APPROVAL_SLACK_WEBHOOK_REF is not set/));
+    log.mockRestore();
+  });
+
+  it('fails when the bundled remediation config does not validate', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
+    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
+    writeFileSync(join(dir, 'remediation.json'), JSON.stringify({ ...BUNDLED_CONFIG, modes: [{ mode: 'always' }] }));
+    expect(() => handlerFromEnvironment(ENV, dir)).toThrow(/modes\[0\]\.mode/);
+  });
+});

@@ -1,0 +1,237 @@
+/**
+ * Approval timeout sweeper. Trigger: a schedule (EventBridge Scheduler or rule, e.g. every 5 minutes);
+ * the event's content is ignored. Effect: finds pending approval requests past their expiry (the
+ * approval table's `status-expiresAt` index) and applies each one's timeout behaviour —
+ * `escalate`: page (PagerDuty, keyed on the request id) and mark it `expired`; `act`: mark it
+ * `approved` by `timeout-policy` and hand the plan to the executor, as a human approval would.
+ * Side effects: DynamoDB query and conditional writes, PagerDuty trigger events, executor hand-overs,
+ * one audit record per settled request. Idempotency: each settlement is a conditional write
+ * (`pending` and expired), so overlapping runs settle a request once; a page is repeated only when
+ * the write after it failed, and PagerDuty folds the repeat into the same incident (same dedup key).
+ * A request whose settlement fails stays `pending` and is retried by the next run; the run then ends
+ * with an error so the function's error metric (and its alarm) shows it.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { makeWorkQueue } from '../adapters/approval-channel';
+import { makeApprovalStore, type ApprovalStore } from '../adapters/approval-store';
+import { makeAuditLog } from '../adapters/remediation/audit';
+import { publishPagerDutyEvent } from '../adapters/pagerduty';
+import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
+import { formatEscalationPage } from '../core/approval/escalation';
+import {
+  type ApprovalAuditRecord,
+  type ApprovalRequest,
+  approvalAuditRecord,
+  TIMEOUT_POLICY,
+  toRemediationAuditRecord,
+} from '../core/approval/request';
+import { ApprovalConflictError, ApprovalSweepError, ConfigurationError } from '../errors';
+
+/** What the sweeper needs; `handler` builds them from the environment, tests pass their own. */
+export interface SweeperDeps {
+  readonly store: Pick<ApprovalStore, 'listExpiredPending' | 'settleTimeout' | 'revert'>;
+  /** Hands a timed-out request with behaviour `act` to the executor (approver `timeout-policy`). */
+  readonly execute: (request: ApprovalRequest, approver: string) => Promise<void>;
+  /** Pages a human about a timed-out request with behaviour `escalate`. Must be safe to repeat. */
+  readonly escalate: (request: ApprovalRequest) => Promise<void>;
+  /** Appends one record to the audit log. */
+  readonly audit: (record: ApprovalAuditRecord) => Promise<void>;
+  readonly now: () => Date;
+  /** Requests settled per run at most; the rest wait for the next run. @default 100 */
+  readonly batchSize?: number;
+  /** Where JSON log lines go. @default console.log */
+  readonly write?: (line: string) => void;
+}
+
+/** What one run did, by request id. */
+export interface SweepReport {
+  readonly escalated: readonly string[];
+  readonly acted: readonly string[];
+  /** Settled meanwhile by someone else (an overlapping run). */
+  readonly skipped: readonly string[];
+  readonly failed: readonly string[];
+}
+
+/** Builds the sweep; it resolves with the report, or throws `ApprovalSweepError` when some requests failed. */
+export function createTimeoutSweeper(deps: SweeperDeps): () => Promise<SweepReport> {
+  const write = deps.write ?? ((line: string) => console.log(line));
+  const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) =>
+    write(JSON.stringify({ level, message, service: 'vigil-approval-timeouts', ...fields }));
+
+  type Result = 'escalated' | 'acted' | 'skipped' | 'failed';
+
+  const escalate = async (request: ApprovalRequest, now: Date): Promise<Result> => {
+    // Page first: if the write below fails, the next run pages again (same incident) rather than
+    // leaving an expired request that nobody heard of.
+    await deps.escalate(request);
+    const settled = await deps.store.settleTimeout(request.id, { to: 'expired', now });
+    const record = approvalAuditRecord(settled, {
+      action: 'expired-escalated',
+      actor: TIMEOUT_POLICY,
+      channel: 'timeout-policy',
+      at: now,
+    });
+    try {
+      await deps.audit(record);
+    } catch (err) {
+      // The request is settled and will not come back: keep the record in the log for a human to replay.
+      log('error', 'audit record not written', { record, error: describe(err) });
+      throw err;
+    }
+    return 'escalated';
+  };
+
+  const act = async (request: ApprovalRequest, now: Date): Promise<Result> => {
+    const settled = await deps.store.settleTimeout(request.id, { to: 'approved', now });
+    try {
+      await deps.audit(
+        approvalAuditRecord(settled, {
+          action: 'expired-acted',
+          actor: TIMEOUT_POLICY,
+          channel: 'timeout-policy',
+          at: now,
+        }),
+      );
+      await deps.execute(settled, TIMEOUT_POLICY);
+    } catch (err) {
+      // Back to pending (still expired): the next run tries again instead of leaving it approved and idle.
+      await deps.store.revert(request.id, { from: 'approved', decidedBy: TIMEOUT_POLICY });
+      throw err;
+    }
+    return 'acted';
+  };
+
+  return async () => {
+    const now = deps.now();
+    const expired = await deps.store.listExpiredPending(now, deps.batchSize ?? 100);
+    const report = {
+      escalated: [] as string[],
+      acted: [] as string[],
+      skipped: [] as string[],
+      failed: [] as string[],
+    };
+    // One at a time: runs are small, and a burst of pages or executions is what the circuit breaker
+    // downstream is there to stop, not something to speed up.
+    for (const request of expired) {
+      let result: Result;
+      try {
+        result = request.timeout.onTimeout === 'act' ? await act(request, now) : await escalate(request, now);
+      } catch (err) {
+        if (err instanceof ApprovalConflictError) {
+          log('info', 'already settled', { requestId: request.id, error: describe(err) });
+          result = 'skipped';
+        } else {
+          log('error', 'could not settle an expired request', {
+            requestId: request.id,
+            onTimeout: request.timeout.onTimeout,
+            error: describe(err),
+          });
+          result = 'failed';
+        }
+      }
+      report[result].push(request.id);
+      if (result === 'escalated' || result === 'acted') {
+        log('info', `request ${result}`, { requestId: request.id, detectionId: request.detectionId });
+      }
+    }
+    log(report.failed.length > 0 ? 'error' : 'info', 'sweep done', { found: expired.length, ...counts(report) });
+    if (report.failed.length > 0) {
+      throw new ApprovalSweepError(
+        `${report.failed.length} expired approval request(s) could not be settled: ${report.failed.join(', ')}`,
+        { failed: report.failed },
+      );
+    }
+    return report;
+  };
+}
+
+function counts(report: SweepReport): Record<string, number> {
+  return {
+    escalated: report.escalated.length,
+    acted: report.acted.length,
+    skipped: report.skipped.length,
+    failed: report.failed.length,
+  };
+}
+
+function describe(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring from the environment (the only place that reads it)
+
+/** Settings read from the environment. */
+export interface SweeperSettings {
+  readonly tableName: string;
+  /** The remediation audit log (append only), shared with the remediate function. */
+  readonly auditTable: string;
+  readonly workQueueUrl: string;
+  readonly escalationRoutingKeyRef: string;
+}
+
+/**
+ * Reads and checks the environment; every problem is reported at once.
+ * @throws ConfigurationError
+ */
+export function readSweeperSettings(env: Readonly<Record<string, string | undefined>>): SweeperSettings {
+  const problems: string[] = [];
+  const text = (name: string): string | undefined => env[name]?.trim() || undefined;
+  const tableName = text('APPROVAL_TABLE');
+  if (!tableName) problems.push('APPROVAL_TABLE: required (name of the approval table)');
+  const auditTable = text('REMEDIATION_AUDIT_TABLE');
+  if (!auditTable) problems.push('REMEDIATION_AUDIT_TABLE: required (the append-only audit log)');
+  const workQueueUrl = text('APPROVAL_WORK_QUEUE_URL');
+  if (!workQueueUrl) problems.push('APPROVAL_WORK_QUEUE_URL: required (queue the executor reads approved plans from)');
+  const escalationRoutingKeyRef = text('ESCALATION_PAGERDUTY_ROUTING_KEY_REF');
+  if (!escalationRoutingKeyRef) {
+    problems.push('ESCALATION_PAGERDUTY_ROUTING_KEY_REF: required (secret reference of the PagerDuty routing key)');
+  } else {
+    try {
+      parseSecretRef(escalationRoutingKeyRef);
+    } catch (err) {
+      problems.push(`ESCALATION_PAGERDUTY_ROUTING_KEY_REF: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ConfigurationError(
+      `approval timeout sweeper configuration has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
+    );
+  }
+  return {
+    tableName: tableName!,
+    auditTable: auditTable!,
+    workQueueUrl: workQueueUrl!,
+    escalationRoutingKeyRef: escalationRoutingKeyRef!,
+  };
+}
+
+/** Builds the sweep with real clients from the environment. */
+export function sweeperFromEnvironment(env: Readonly<Record<string, string | undefined>>): () => Promise<SweepReport> {
+  const settings = readSweeperSettings(env);
+  const secrets = makeSecretReader();
+  const enqueue = makeWorkQueue(new SQSClient({}), settings.workQueueUrl);
+  const now = () => new Date();
+  const dynamo = new DynamoDBClient({});
+  const auditLog = makeAuditLog({ client: dynamo, tableName: settings.auditTable });
+  return createTimeoutSweeper({
+    store: makeApprovalStore({ tableName: settings.tableName, client: dynamo }),
+    execute: (request, approver) => enqueue({ kind: 'execute', requestId: request.id, approver }),
+    escalate: async (request) => {
+      const key = await secrets.read(settings.escalationRoutingKeyRef);
+      await publishPagerDutyEvent(formatEscalationPage(request, key, now()));
+    },
+    audit: (record) => auditLog.append(toRemediationAuditRecord(record)),
+    now,
+  });
+}
+
+let built: (() => Promise<SweepReport>) | undefined;
+
+/** The Lambda handler (scheduled). Built on first invocation, so tests can import the module. */
+export const handler = async (): Promise<SweepReport> => {
+  built ??= sweeperFromEnvironment(process.env);
+  return built();
+};

@@ -1,0 +1,510 @@
+/**
+ * Remediate Lambda. Trigger: an asynchronous invoke from the triage function (`InvocationType: 'Event'`,
+ * payload `{"detectionId", "event", "alertRef"}`), approved work from the approval flow
+ * (`{"kind": "execute" | "undo", "requestId", "approver", "responseUrl"?}`, also accepted as
+ * `{"approvedRequestId", "approver"}`), or an SQS event whose message bodies are either of these.
+ * Effect: runs the remediation pipeline of handlers/core/remediation/orchestrate.ts — loop and inventory
+ * guards, mode by rollout table, exemptions, kill switch, fresh state, plan, dry-run, circuit breaker —
+ * then acts on exactly the offending item in the member account, verifies it, and reports the outcome
+ * (alert update, PagerDuty resolve or page, EMF metrics). Side effects: AssumeRole into
+ * `<prefix>-readonly` (state and tags) and `<prefix>-remediation` (the change) in member accounts;
+ * DynamoDB writes to the state table (idempotency claims, breaker counters), the audit table (append
+ * only) and the approval table (new requests, `executed`); SSM GetParameter of the kill switch; Slack,
+ * PagerDuty and SNS deliveries. Idempotency: one claim per CloudTrail eventID and action (and per approved
+ * request), taken before the first write, so a retried or duplicated delivery makes no new call to AWS.
+ * A decision never throws; only a broken dependency (DynamoDB, the approval store) does, so Lambda
+ * retries or SQS redelivers, and the claim is released when nothing was changed yet.
+ */
+import { readFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
+import { readOnlyRoleName } from '../../config/naming';
+import { type RemediationConfig, assertValidRemediationConfig } from '../../config/remediation';
+import { CATALOG } from '../../rules/catalog';
+import { PREDICATES } from '../../rules/predicates';
+import { newApprovalRequestId, publishApprovalMessage, respondToSlack } from '../adapters/approval-channel';
+import { makeApprovalStore } from '../adapters/approval-store';
+import { makeEmailPublisher } from '../adapters/email';
+import { makeNotifier, type Notifier } from '../adapters/notify';
+import { publishPagerDutyEvent } from '../adapters/pagerduty';
+import { makeAuditLog } from '../adapters/remediation/audit';
+import { makeBreakerCounter } from '../adapters/remediation/breaker';
+import { makeRemediationExecutor } from '../adapters/remediation/execute';
+import { makeIdempotencyStore } from '../adapters/remediation/idempotency';
+import { makeKillSwitchReader } from '../adapters/remediation/kill-switch';
+import { makeStateReader } from '../adapters/remediation/read-state';
+import { makeResourceTagsReader } from '../adapters/resource-tags';
+import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
+import type { Alert } from '../core/alert';
+import { type ApprovedWork, createApprovalRequest, parseApprovedWork } from '../core/approval/request';
+import { asReplacement, formatApprovalMessage } from '../core/approval/slack-message';
+import { parseHandlerInventory } from '../core/inventory-view';
+import { actionIdFor } from '../core/remediation/guard';
+import {
+  type Decision,
+  describeError,
+  executeApprovedRequest,
+  type LogLevel,
+  makeOrchestratorContext,
+  type OrchestratorContext,
+  type OrchestratorPorts,
+  type RemediationRequest,
+  remediateEvent,
+  type UndoResult,
+  undoAction,
+} from '../core/remediation/orchestrate';
+import { REMEDIATIONS } from '../core/remediation/registry';
+import { alertRemediationFor, formatRemediationPage, remediationMetrics } from '../core/remediation/report';
+import { ConfigurationError } from '../errors';
+
+/** The parts of an SQS record the handler reads. */
+export interface SqsRecord {
+  readonly messageId: string;
+  readonly body: string;
+}
+
+export interface SqsEvent {
+  readonly Records: readonly SqsRecord[];
+}
+
+/** Partial batch response: only the listed messages are retried by SQS. */
+export interface SqsBatchResponse {
+  readonly batchItemFailures: Array<{ readonly itemIdentifier: string }>;
+}
+
+/** Reports a decision to the alert's channels; must not throw for a delivery failure it can log. */
+export type OutcomeReporter = (decision: Decision) => Promise<void>;
+
+/** What the handler needs; `handler` builds them from the environment, tests pass their own. */
+export interface RemediateDeps {
+  readonly context: OrchestratorContext;
+  readonly ports: OrchestratorPorts;
+  readonly reportOutcome: OutcomeReporter;
+  /**
+   * Replaces the approval message in Slack with the request's new state, through the click's
+   * `response_url`. @default - the message is not updated
+   */
+  readonly respondToApprover?: (responseUrl: string, requestId: string) => Promise<void>;
+  /** Where JSON log and EMF lines go. @default console.log */
+  readonly write?: (line: string) => void;
+}
+
+/** What one direct invocation returns. */
+export type RemediateResult = Decision | UndoResult | { readonly outcome: 'invalid'; readonly reason: string };
+
+/** Builds the handler: direct invocations return the decision, SQS batches report item failures. */
+export function createHandler(deps: RemediateDeps) {
+  return async (input: unknown): Promise<RemediateResult | SqsBatchResponse> => {
+    if (isSqsEvent(input)) {
+      const batchItemFailures: Array<{ itemIdentifier: string }> = [];
+      for (const record of input.Records) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(record.body);
+        } catch {
+          logLine(deps, 'error', 'dropping a message that is not JSON', { messageId: record.messageId });
+          continue;
+        }
+        try {
+          await dispatch(parsed, deps);
+        } catch (err) {
+          logLine(deps, 'error', 'message failed; SQS will redeliver it', {
+            messageId: record.messageId,
+            error: describeError(err),
+          });
+          batchItemFailures.push({ itemIdentifier: record.messageId });
+        }
+      }
+      return { batchItemFailures };
+    }
+    return dispatch(input, deps);
+  };
+}
+
+async function dispatch(input: unknown, deps: RemediateDeps): Promise<RemediateResult> {
+  const work = approvedWorkOf(input);
+  if (work) return work.kind === 'undo' ? undoApproved(work, deps) : executeApproved(work, deps);
+  const request = remediationRequestOf(input);
+  if (!request) {
+    // A malformed payload never improves on retry; it is logged and dropped.
+    const reason = 'expected {detectionId, event, alertRef?} or approved work {kind, requestId, approver}';
+    logLine(deps, 'error', 'dropping malformed input', { reason });
+    return { outcome: 'invalid', reason };
+  }
+  const decision = await remediateEvent(request, deps.context, deps.ports);
+  await finish(decision, deps);
+  return decision;
+}
+
+/**
+ * Executes an approved request (approval flow: Slack click, signed link or the timeout policy). The
+ * approval store's status, the current state and the approved calls are all checked again first.
+ */
+export async function executeApproved(work: ApprovedWork, deps: RemediateDeps): Promise<Decision> {
+  const decision = await executeApprovedRequest(work, deps.context, deps.ports);
+  await finish(decision, deps);
+  await tellApprover(work, deps);
+  return decision;
+}
+
+/** Undoes the remediation of an approval request that was executed (the approval flow's Undo button). */
+export async function undoApproved(work: ApprovedWork, deps: RemediateDeps): Promise<UndoResult> {
+  const request = await deps.ports.approvals.get(work.requestId);
+  if (!request) {
+    return { outcome: 'refused', reason: `approval request ${work.requestId} does not exist`, calls: [] };
+  }
+  const actionId = actionIdFor(request.eventId, request.plan.action);
+  const result = await undoAction(actionId, work.approver, deps.ports, deps.context.actions);
+  logLine(deps, result.outcome === 'failed' ? 'error' : 'info', 'undo', {
+    actionId,
+    requestId: request.id,
+    actor: work.approver,
+    outcome: result.outcome,
+    reason: result.reason,
+  });
+  await tellApprover(work, deps);
+  return result;
+}
+
+/** Log line, metrics line, alert update. */
+async function finish(decision: Decision, deps: RemediateDeps): Promise<void> {
+  const level: LogLevel = decision.outcome === 'failed' ? 'error' : decision.outcome === 'refused' ? 'warn' : 'info';
+  logLine(deps, level, `remediation ${decision.outcome}`, {
+    actionId: decision.actionId,
+    detectionId: decision.detectionId,
+    eventId: decision.eventId,
+    accountId: decision.accountId,
+    mode: decision.mode,
+    outcome: decision.outcome,
+    reason: decision.reason,
+    modeReasons: decision.modeReasons,
+    calls: decision.calls,
+    actor: decision.actor,
+    approvalRequestId: decision.approvalRequestId,
+  });
+  const known = deps.context.detections.get(decision.detectionId);
+  const metrics = remediationMetrics(
+    // Dimension values come from the catalog only: a made-up detection id must not create metrics.
+    known ? decision : { ...decision, detectionId: 'unknown' },
+    {
+      severity: decision.alertRef?.alert?.detection.severity ?? known?.severity ?? 'unknown',
+      ...(decision.alertRef?.sentAt ? { alertSentAt: decision.alertRef.sentAt } : {}),
+      now: deps.ports.now(),
+    },
+  );
+  if (metrics) (deps.write ?? console.log)(JSON.stringify(metrics));
+  if (decision.outcome === 'duplicate') return;
+  try {
+    await deps.reportOutcome(decision);
+  } catch (err) {
+    // The outcome is in the audit log and the log line above; the alert update is best effort.
+    logLine(deps, 'error', 'outcome not reported to the alert', {
+      actionId: decision.actionId,
+      error: describeError(err),
+    });
+  }
+}
+
+async function tellApprover(work: ApprovedWork, deps: RemediateDeps): Promise<void> {
+  if (!work.responseUrl || !deps.respondToApprover) return;
+  try {
+    await deps.respondToApprover(work.responseUrl, work.requestId);
+  } catch (err) {
+    logLine(deps, 'warn', 'approval message not updated', { requestId: work.requestId, error: describeError(err) });
+  }
+}
+
+/**
+ * Reports outcomes through the notifications layer. Incoming webhooks cannot edit a posted message, so
+ * "updating" the alert means posting its new remediation status: to Slack only, except for failures,
+ * which go to every routed channel (PagerDuty's trigger with the alert's dedup key updates the open
+ * incident). A verified fix, or a resource found already compliant, resolves the PagerDuty incident.
+ */
+export function makeOutcomeReporter(
+  notifier: Pick<Notifier, 'notify' | 'resolve'>,
+  log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void = () => undefined,
+): OutcomeReporter {
+  return async (decision) => {
+    const alert = decision.alertRef?.alert;
+    if (!alert) {
+      log('debug', 'no alert to update', { actionId: decision.actionId });
+      return;
+    }
+    const updated: Alert = { ...alert, remediation: alertRemediationFor(decision) };
+    const { slackChannel, slackWebhookRef } = alert.routing;
+    const slackOnly: Alert = {
+      ...updated,
+      routing: { ...(slackChannel ? { slackChannel } : {}), ...(slackWebhookRef ? { slackWebhookRef } : {}) },
+    };
+    if (decision.outcome === 'failed') {
+      await notifier.notify(updated);
+      return;
+    }
+    if (slackWebhookRef) await notifier.notify(slackOnly);
+    if (decision.outcome === 'fixed' || decision.outcome === 'already-compliant') await notifier.resolve(alert);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input shapes
+
+function isSqsEvent(input: unknown): input is SqsEvent {
+  const records = (input as { Records?: unknown } | null)?.Records;
+  return (
+    Array.isArray(records) && records.every((r) => typeof r?.body === 'string' && typeof r?.messageId === 'string')
+  );
+}
+
+/** `ApprovedWork`, or the `{approvedRequestId, approver}` form of a direct invoke. */
+function approvedWorkOf(input: unknown): ApprovedWork | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const o = input as Record<string, unknown>;
+  if (typeof o['approvedRequestId'] === 'string') {
+    return parseApprovedWork(
+      JSON.stringify({
+        kind: 'execute',
+        requestId: o['approvedRequestId'],
+        approver: o['approver'],
+        ...(o['responseUrl'] === undefined ? {} : { responseUrl: o['responseUrl'] }),
+      }),
+    );
+  }
+  if (o['kind'] === undefined) return undefined;
+  return parseApprovedWork(JSON.stringify(o));
+}
+
+function remediationRequestOf(input: unknown): RemediationRequest | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const o = input as Record<string, unknown>;
+  const event = o['event'] as Record<string, unknown> | undefined;
+  if (typeof o['detectionId'] !== 'string' || typeof event !== 'object' || event === null) return undefined;
+  if (typeof event['id'] !== 'string' || typeof event['account'] !== 'string') return undefined;
+  if (typeof event['detail'] !== 'object' || event['detail'] === null) return undefined;
+  const alertRef = o['alertRef'];
+  return {
+    detectionId: o['detectionId'],
+    event: event as unknown as RemediationRequest['event'],
+    ...(typeof alertRef === 'object' && alertRef !== null
+      ? { alertRef: alertRef as RemediationRequest['alertRef'] }
+      : {}),
+  };
+}
+
+function logLine(deps: RemediateDeps, level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
+  (deps.write ?? console.log)(JSON.stringify({ level, message, service: 'vigil-remediate', ...fields }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring from the environment (the only place that reads it)
+
+/** Settings read from the environment. */
+export interface RemediateSettings {
+  /** Idempotency claims and circuit-breaker counters (pk S, TTL `expiresAt`). */
+  readonly stateTable: string;
+  /** Append-only audit log (pk S, sk S). */
+  readonly auditTable: string;
+  /** The approval flow's table (makeApprovalStore). */
+  readonly approvalTable: string;
+  readonly centralBusArn: string;
+  readonly deployRoleName: string;
+  readonly configFile: string;
+  readonly inventoryFile: string;
+  /** @default - the config's `killSwitchParameter` */
+  readonly killSwitchParameter?: string;
+  /** `DRY_RUN=true` forces dry-run on top of the config (it can never switch it off). */
+  readonly forceDryRun: boolean;
+  /** Incoming webhook of the approval channel (the Slack app whose buttons reach the approve function). */
+  readonly approvalSlackWebhookRef?: string;
+  /** PagerDuty routing key for breaker trips, failures and kill-switch outages. */
+  readonly escalationRoutingKeyRef?: string;
+}
+
+/**
+ * Reads and checks the environment; every problem is reported at once.
+ * @throws ConfigurationError
+ */
+export function readRemediateSettings(
+  env: Readonly<Record<string, string | undefined>>,
+  dir: string,
+): RemediateSettings {
+  const problems: string[] = [];
+  const text = (name: string): string | undefined => env[name]?.trim() || undefined;
+  const required = (name: string, what: string): string => {
+    const v = text(name);
+    if (!v) problems.push(`${name}: required (${what})`);
+    return v ?? '';
+  };
+  const secretRef = (name: string): string | undefined => {
+    const v = text(name);
+    if (v === undefined) return undefined;
+    try {
+      parseSecretRef(v);
+      return v;
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+  const dryRun = text('DRY_RUN');
+  if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') {
+    problems.push(`DRY_RUN: expected true or false, got '${dryRun.slice(0, 20)}'`);
+  }
+  const settings: RemediateSettings = {
+    stateTable: required('REMEDIATION_STATE_TABLE', 'idempotency claims and circuit-breaker counters'),
+    auditTable: required('REMEDIATION_AUDIT_TABLE', 'the append-only audit log'),
+    approvalTable: required('APPROVAL_TABLE', 'the approval requests'),
+    centralBusArn: required('CENTRAL_BUS_ARN', 'centralBusArn(inventory), for restore-forwarding-rule'),
+    deployRoleName: required('DEPLOY_ROLE_NAME', "the inventory's deployRoleName"),
+    configFile: text('REMEDIATION_CONFIG_FILE') ?? `${dir}/remediation.json`,
+    inventoryFile: text('INVENTORY_FILE') ?? `${dir}/inventory.json`,
+    ...(text('KILL_SWITCH_PARAMETER') ? { killSwitchParameter: text('KILL_SWITCH_PARAMETER')! } : {}),
+    forceDryRun: dryRun === 'true',
+    ...optional('approvalSlackWebhookRef', secretRef('APPROVAL_SLACK_WEBHOOK_REF')),
+    ...optional('escalationRoutingKeyRef', secretRef('ESCALATION_PAGERDUTY_ROUTING_KEY_REF')),
+  };
+  if (problems.length > 0) {
+    throw new ConfigurationError(
+      `remediate handler configuration has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
+    );
+  }
+  return settings;
+}
+
+/** Builds the handler with real clients from the environment and the bundled config files. */
+export function handlerFromEnvironment(env: Readonly<Record<string, string | undefined>>, dir: string) {
+  const settings = readRemediateSettings(env, dir);
+  const inventory = parseHandlerInventory(readJson(settings.inventoryFile), settings.inventoryFile);
+  const validated = assertValidRemediationConfig(
+    readJson(settings.configFile),
+    {
+      accountIds: Object.keys(inventory.accounts),
+      ouIds: Object.keys(inventory.organizationalUnits),
+    },
+    settings.configFile,
+  );
+  const config: RemediationConfig = {
+    ...validated,
+    dryRun: validated.dryRun || settings.forceDryRun,
+    killSwitchParameter: settings.killSwitchParameter ?? validated.killSwitchParameter,
+  };
+  const write = (line: string) => console.log(line);
+  const log = (level: LogLevel, message: string, fields: Record<string, unknown> = {}) =>
+    write(JSON.stringify({ level, message, service: 'vigil-remediate', ...fields }));
+  const now = () => new Date();
+  const dynamo = new DynamoDBClient({});
+  const secrets = makeSecretReader();
+  const approvals = makeApprovalStore({ tableName: settings.approvalTable, client: dynamo });
+  const executor = makeRemediationExecutor({ namePrefix: inventory.namePrefix });
+  const stateReader = makeStateReader({ namePrefix: inventory.namePrefix });
+  const tags = makeResourceTagsReader({
+    roleName: readOnlyRoleName(inventory),
+    sts: new STSClient({}),
+    sessionName: 'vigil-remediate',
+  });
+  if (!settings.approvalSlackWebhookRef) {
+    log('warn', 'APPROVAL_SLACK_WEBHOOK_REF is not set: approval requests are stored but not announced');
+  }
+  const { approvalSlackWebhookRef, escalationRoutingKeyRef } = settings;
+
+  const ports: OrchestratorPorts = {
+    now,
+    readKillSwitch: makeKillSwitchReader({ client: new SSMClient({}), parameter: config.killSwitchParameter }),
+    readTags: async (lookup) => {
+      const out = await tags.read(lookup);
+      if (out.status === 'found') return { kind: 'read', tags: out.tags[lookup.arns[0]!] ?? {} };
+      if (out.status === 'unavailable') return { kind: 'failed', error: out.reason };
+      return { kind: 'not-taggable' };
+    },
+    readState: (target) => stateReader.read(target),
+    execute: (target, calls) => executor.execute({ accountId: target.accountId, calls }),
+    idempotency: makeIdempotencyStore({ client: dynamo, tableName: settings.stateTable }),
+    takeBreakerSlot: makeBreakerCounter({
+      client: dynamo,
+      tableName: settings.stateTable,
+      windowMinutes: config.circuitBreaker.windowMinutes,
+    }),
+    audit: makeAuditLog({ client: dynamo, tableName: settings.auditTable }),
+    approvals: {
+      async open(opening) {
+        const request = createApprovalRequest({
+          id: newApprovalRequestId(),
+          detectionId: opening.detection.id,
+          detectionTitle: opening.detection.title,
+          eventId: opening.eventId,
+          plan: opening.plan,
+          timeout: opening.timeout,
+          now: opening.now,
+        });
+        await approvals.put(request);
+        if (approvalSlackWebhookRef) {
+          try {
+            await publishApprovalMessage(await secrets.read(approvalSlackWebhookRef), formatApprovalMessage(request));
+          } catch (err) {
+            // The request exists; the timeout sweeper escalates it if nobody sees it in time.
+            log('error', 'approval message not posted', { requestId: request.id, error: describeError(err) });
+          }
+        }
+        return { requestId: request.id };
+      },
+      get: (id) => approvals.get(id),
+      markExecuted: (id, write) => approvals.markExecuted(id, write),
+    },
+    escalate: async (escalation) => {
+      if (!escalationRoutingKeyRef) {
+        log('error', 'ESCALATION (no ESCALATION_PAGERDUTY_ROUTING_KEY_REF set)', { ...escalation });
+        return;
+      }
+      const key = await secrets.read(escalationRoutingKeyRef);
+      await publishPagerDutyEvent(formatRemediationPage(escalation, key, now()));
+    },
+    log,
+  };
+
+  return createHandler({
+    context: makeOrchestratorContext({
+      config,
+      inventory,
+      catalog: CATALOG,
+      predicates: PREDICATES,
+      actions: REMEDIATIONS,
+      naming: { centralBusArn: settings.centralBusArn, deployRoleName: settings.deployRoleName },
+    }),
+    ports,
+    reportOutcome: makeOutcomeReporter(makeNotifier({ secrets, publishEmail: makeEmailPublisher(), now }), log),
+    respondToApprover: async (responseUrl, requestId) => {
+      const request = await approvals.get(requestId);
+      if (request) {
+        await respondToSlack(
+          responseUrl,
+          asReplacement(formatApprovalMessage(request, { undoable: request.status === 'executed' })),
+        );
+      }
+    },
+    write,
+  });
+}
+
+let built: ReturnType<typeof createHandler> | undefined;
+
+/**
+ * The Lambda handler. Built on first invocation (not at import, so tests can import this module
+ * without an environment); a configuration error fails the invocation (Lambda retries, then the
+ * on-failure destination keeps the payload).
+ */
+export const handler = async (input: unknown): Promise<RemediateResult | SqsBatchResponse> => {
+  built ??= handlerFromEnvironment(process.env, __dirname);
+  return built(input);
+};
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigurationError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}

@@ -1,0 +1,209 @@
+/**
+ * The state `npm run plan` assumes for a target: the resource exactly as the event left it, so the
+ * plan shows the calls remediation would make if nothing changed since. Offline there is nothing else
+ * to go on (no credentials, no reads). Where the event cannot tell (the previous default version of a
+ * policy, a KMS key's state before its deletion was scheduled), the state says so with a placeholder or
+ * an empty history, and the plan's summary shows it.
+ */
+import type { KeyDeletionState } from '../../handlers/core/remediation/actions/cancel-key-deletion';
+import type { AttachedPoliciesState } from '../../handlers/core/remediation/actions/detach-admin-policy';
+import type { RecorderState } from '../../handlers/core/remediation/actions/restart-config-recorder';
+import type { TrailState } from '../../handlers/core/remediation/actions/restart-trail-logging';
+import type { BucketPublicAccessBlockState } from '../../handlers/core/remediation/actions/restore-bucket-public-access-block';
+import type { ForwardingRuleState, RuleTarget } from '../../handlers/core/remediation/actions/restore-forwarding-rule';
+import type { PolicyVersionState } from '../../handlers/core/remediation/actions/revert-policy-version';
+import type {
+  IngressState,
+  SecurityGroupRule,
+} from '../../handlers/core/remediation/actions/revoke-world-open-ingress';
+import type { PublicAccessBlockState } from '../../handlers/core/remediation/actions/support';
+import type { RemediationEvent, RemediationTarget } from '../../handlers/core/remediation/types';
+
+/** Stands in for the previous default version of a policy, which only CloudTrail history can tell. */
+export const PREVIOUS_DEFAULT_PLACEHOLDER = '<previous default version, read from CloudTrail history at run time>';
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** CloudTrail's `{items: [...]}` wrapper, a bare list, or a single object (a one-element list). */
+const items = (v: unknown): Json[] => {
+  const list = isObject(v) && 'items' in v ? v['items'] : v;
+  return (Array.isArray(list) ? list : list === undefined || list === null ? [] : [list]).filter(isObject);
+};
+const num = (v: unknown): number | undefined => {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+};
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const request = (event: RemediationEvent): Json =>
+  isObject(event.detail.requestParameters) ? event.detail.requestParameters : {};
+const response = (event: RemediationEvent): Json =>
+  isObject(event.detail.responseElements) ? event.detail.responseElements : {};
+
+/** The state the event left the target in, typed for the target's action. */
+export function assumedState(target: RemediationTarget, event: RemediationEvent): unknown {
+  switch (target.action) {
+    case 'revoke-world-open-ingress':
+      return ingressState(target, event);
+    case 'restore-bucket-public-access-block':
+    case 'restore-account-public-access-block':
+      return publicAccessBlockState(event);
+    case 'revert-policy-version': {
+      const versionId = String(target.details['versionId']);
+      const state: PolicyVersionState = {
+        policyExists: true,
+        versions: [
+          { VersionId: versionId, IsDefaultVersion: true },
+          { VersionId: PREVIOUS_DEFAULT_PLACEHOLDER, IsDefaultVersion: false },
+        ],
+        defaultChanges: { events: [], complete: true },
+        deletionsSince: { events: [], complete: true },
+      };
+      return state;
+    }
+    case 'detach-admin-policy': {
+      const type = String(target.details['principalType']).toLowerCase();
+      const state: AttachedPoliciesState = {
+        principalExists: true,
+        // The event names the principal without its IAM path: approved-principal patterns with a path
+        // (IAM Identity Center roles) are only matched at run time, after Get{User,Role,Group}.
+        principalArn: `arn:aws:iam::${target.accountId}:${type}/${String(target.details['principalName'])}`,
+        attachedPolicyArns: [String(target.details['policyArn'])],
+      };
+      return state;
+    }
+    case 'restart-trail-logging': {
+      const trail = String(target.details['trail']);
+      const state: TrailState = {
+        exists: true,
+        trailArn: trail.startsWith('arn:')
+          ? trail
+          : `arn:aws:cloudtrail:${target.region}:${target.accountId}:trail/${trail}`,
+        homeRegion: target.region,
+        isLogging: false,
+      };
+      return state;
+    }
+    case 'restore-forwarding-rule':
+      return forwardingRuleState(target, event);
+    case 'cancel-key-deletion': {
+      const keyId = String(target.details['keyId']);
+      const state: KeyDeletionState = {
+        exists: true,
+        keyArn: keyId.startsWith('arn:') ? keyId : `arn:aws:kms:${target.region}:${target.accountId}:key/${keyId}`,
+        keyState: 'PendingDeletion',
+        keyManager: 'CUSTOMER',
+        // Whether the key was enabled before is read from CloudTrail history at run time.
+        history: { events: [], complete: true },
+      };
+      return state;
+    }
+    case 'restart-config-recorder': {
+      const state: RecorderState = { exists: true, recording: false };
+      return state;
+    }
+  }
+}
+
+function ingressState(target: RemediationTarget, event: RemediationEvent): IngressState {
+  const groupId = String(target.details['groupId']);
+  const modify = request(event)['ModifySecurityGroupRulesRequest'];
+  if (isObject(modify)) {
+    const rules = items(modify['SecurityGroupRule']).map((entry): SecurityGroupRule => {
+      const rule = isObject(entry['SecurityGroupRule']) ? entry['SecurityGroupRule'] : {};
+      return {
+        SecurityGroupRuleId: str(entry['SecurityGroupRuleId']),
+        GroupId: groupId,
+        IsEgress: false,
+        IpProtocol: str(rule['IpProtocol']),
+        FromPort: num(rule['FromPort']),
+        ToPort: num(rule['ToPort']),
+        CidrIpv4: str(rule['CidrIpv4']),
+        CidrIpv6: str(rule['CidrIpv6']),
+      };
+    });
+    return { rules };
+  }
+  const added = items(response(event)['securityGroupRuleSet']);
+  if (added.length > 0) {
+    return {
+      rules: added.map((r) => ({
+        SecurityGroupRuleId: str(r['securityGroupRuleId']),
+        GroupId: groupId,
+        IsEgress: r['isEgress'] === true,
+        IpProtocol: str(r['ipProtocol']),
+        FromPort: num(r['fromPort']),
+        ToPort: num(r['toPort']),
+        CidrIpv4: str(r['cidrIpv4']),
+        CidrIpv6: str(r['cidrIpv6']),
+      })),
+    };
+  }
+  // A legacy event names permissions only; the rule ids exist only in AWS.
+  const permissions = Array.isArray(target.details['permissions']) ? (target.details['permissions'] as Json[]) : [];
+  return {
+    rules: permissions.map((p, i) => {
+      const cidr = String(p['cidr']);
+      return {
+        SecurityGroupRuleId: `<rule ${i + 1}: id read at run time>`,
+        GroupId: groupId,
+        IsEgress: false,
+        IpProtocol: String(p['protocol']),
+        FromPort: num(p['fromPort']),
+        ToPort: num(p['toPort']),
+        ...(cidr.includes(':') ? { CidrIpv6: cidr } : { CidrIpv4: cidr }),
+      };
+    }),
+  };
+}
+
+function publicAccessBlockState(event: RemediationEvent): PublicAccessBlockState & BucketPublicAccessBlockState {
+  const config = request(event)['PublicAccessBlockConfiguration'];
+  if (!isObject(config)) return { configuration: 'none' };
+  const flag = (k: string) => config[k] === true || config[k] === 'true';
+  return {
+    configuration: {
+      BlockPublicAcls: flag('BlockPublicAcls'),
+      IgnorePublicAcls: flag('IgnorePublicAcls'),
+      BlockPublicPolicy: flag('BlockPublicPolicy'),
+      RestrictPublicBuckets: flag('RestrictPublicBuckets'),
+    },
+  };
+}
+
+function forwardingRuleState(target: RemediationTarget, event: RemediationEvent): ForwardingRuleState {
+  const expected = (target.details['expected'] ?? {}) as {
+    target?: RuleTarget;
+    rule?: { eventPattern: string; state: string };
+  };
+  const central = expected.target ? [{ ...expected.target }] : [];
+  const deployed = { state: expected.rule?.state ?? 'ENABLED', eventPattern: expected.rule?.eventPattern };
+  const req = request(event);
+  switch (event.detail.eventName) {
+    case 'DisableRule':
+      return { exists: true, ...deployed, state: 'DISABLED', targets: central };
+    case 'PutRule':
+      return {
+        exists: true,
+        state: str(req['state']) ?? 'ENABLED',
+        eventPattern: str(req['eventPattern']),
+        targets: central,
+      };
+    case 'RemoveTargets': {
+      const removed = new Set(Array.isArray(req['ids']) ? req['ids'].map(String) : []);
+      return { exists: true, ...deployed, targets: central.filter((t) => !removed.has(t.Id)) };
+    }
+    case 'PutTargets': {
+      const put = items(req['targets']).map(
+        (t): RuleTarget => ({
+          Id: String(t['id']),
+          Arn: String(t['arn']),
+          ...(str(t['roleArn']) ? { RoleArn: str(t['roleArn']) } : {}),
+        }),
+      );
+      const kept = central.filter((t) => !put.some((p) => p.Id === t.Id));
+      return { exists: true, ...deployed, targets: [...kept, ...put] };
+    }
+    default:
+      return { exists: true, ...deployed, targets: central };
+  }
+}
