@@ -19,6 +19,9 @@ export const forwarderRoleName = (inv: Naming): string => `${inv.namePrefix}-for
 /** Role the central remediation function assumes in member accounts. */
 export const remediationRoleName = (inv: Naming): string => `${inv.namePrefix}-remediation`;
 
+/** Role the central remediation function assumes only to execute an approved undo. */
+export const remediationUndoRoleName = (inv: Naming): string => `${inv.namePrefix}-remediation-undo`;
+
 /** Read-only role (tags, describe calls) the central handlers assume in member accounts. */
 export const readOnlyRoleName = (inv: Naming): string => `${inv.namePrefix}-readonly`;
 

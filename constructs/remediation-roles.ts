@@ -22,6 +22,10 @@ export interface RemediationRolesProps {
   readonly readActions: readonly string[];
   /** Roles the remediation may pass (e.g. the forwarder role when it restores a rule target). */
   readonly passRoleArns?: readonly string[];
+  /** Name of the approval-only undo role. */
+  readonly undoRoleName: string;
+  /** Actions undo needs (re-attach, stop logging, …): a separate role, assumed only for approved undos. */
+  readonly undoActions: readonly string[];
   /** @default - the stack's default AWS provider */
   readonly provider?: TerraformProvider;
 }
@@ -61,6 +65,7 @@ const eventsRuleScope = (prefix: string) => [`arn:aws:events:*:{account}:rule/${
 export class RemediationRoles extends Construct {
   readonly remediationRole: IamRole;
   readonly readOnlyRole: IamRole;
+  readonly undoRole: IamRole;
 
   constructor(scope: Construct, id: string, props: RemediationRolesProps) {
     super(scope, id);
@@ -85,6 +90,33 @@ export class RemediationRoles extends Construct {
       role: this.remediationRole.id,
       policy: policyDocument([
         ...scopedStatements('Remediate', props.remediationActions, props.accountId, prefix),
+        ...(props.passRoleArns && props.passRoleArns.length > 0
+          ? [
+              {
+                Sid: 'PassForwarderRoleOnly',
+                Effect: 'Allow' as const,
+                Action: 'iam:PassRole',
+                Resource: [...props.passRoleArns],
+              },
+            ]
+          : []),
+      ]),
+    });
+
+    // Undo re-opens what a remediation closed, so it never shares the automatic role's session.
+    this.undoRole = new IamRole(this, 'undo', {
+      provider,
+      name: props.undoRoleName,
+      description: 'vigil undo: assumed by the central remediation function only for an approved undo',
+      maxSessionDuration: 3600,
+      assumeRolePolicy: trust('CentralRemediatorOnly', [props.remediatorRoleArn], props.organizationId),
+    });
+    new IamRolePolicy(this, 'undo-policy', {
+      provider,
+      name: 'approved-undo',
+      role: this.undoRole.id,
+      policy: policyDocument([
+        ...scopedStatements('Undo', props.undoActions, props.accountId, prefix),
         ...(props.passRoleArns && props.passRoleArns.length > 0
           ? [
               {

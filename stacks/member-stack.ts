@@ -6,6 +6,7 @@ import {
   functionRoleArn,
   readOnlyRoleName,
   remediationRoleName,
+  remediationUndoRoleName,
   roleArn,
 } from '../config/naming';
 import { GLOBAL_EVENTS_REGION } from '../config/regions';
@@ -57,6 +58,8 @@ export class MemberStack extends VigilStack {
       remediationActions: props.permissions.mutating,
       readActions: props.permissions.read,
       passRoleArns: props.permissions.passesRole ? [roleArn(props.account.id, forwarderRoleName(inv))] : [],
+      undoRoleName: remediationUndoRoleName(inv),
+      undoActions: props.permissions.undo,
     });
   }
 }

@@ -8,6 +8,7 @@ import {
   forwarderRoleName,
   readOnlyRoleName,
   remediationRoleName,
+  remediationUndoRoleName,
   trailBucketName,
   trailKeyAliasArn,
   trailName,
@@ -119,9 +120,12 @@ export function guardrailScp(inv: OrgInventory): string {
         'iam:TagRole',
         'iam:UntagRole',
       ],
-      Resource: [forwarderRoleName(inv), remediationRoleName(inv), readOnlyRoleName(inv)].map(
-        (name) => `arn:aws:iam::*:role/${name}`,
-      ),
+      Resource: [
+        forwarderRoleName(inv),
+        remediationRoleName(inv),
+        remediationUndoRoleName(inv),
+        readOnlyRoleName(inv),
+      ].map((name) => `arn:aws:iam::*:role/${name}`),
       Condition: { ArnNotLike: { 'aws:PrincipalArn': [deployRole] } },
     },
     {

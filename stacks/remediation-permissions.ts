@@ -8,6 +8,8 @@ export interface RemediationPermissions {
   readonly read: readonly string[];
   /** Whether any remediation passes a role (restoring a forwarding rule's target). */
   readonly passesRole: boolean;
+  /** Actions of the approval-only undo role (they re-open what a remediation fixed). */
+  readonly undo: readonly string[];
 }
 
 /**
@@ -20,10 +22,13 @@ export function remediationPermissions(catalog: readonly Detection[]): Remediati
   ].sort() as RemediationId[];
   const mutating = new Set<string>();
   const read = new Set<string>(['tag:GetResources']);
+  const undo = new Set<string>();
   for (const id of used) {
     for (const a of REMEDIATIONS[id].iamActions) mutating.add(a);
     for (const a of REMEDIATIONS[id].readIamActions) read.add(a);
+    for (const a of REMEDIATIONS[id].undoIamActions) undo.add(a);
   }
   const passesRole = mutating.delete('iam:PassRole');
-  return { mutating: [...mutating].sort(), read: [...read].sort(), passesRole };
+  undo.delete('iam:PassRole');
+  return { mutating: [...mutating].sort(), read: [...read].sort(), passesRole, undo: [...undo].sort() };
 }

@@ -160,5 +160,18 @@ describe('MemberStack', () => {
         AWS: ['arn:aws:iam::333333333333:role/vigil-remediate', 'arn:aws:iam::333333333333:role/vigil-triage'],
       });
     });
+
+    it('keeps undo actions on a separate role trusted only by the central remediation function', () => {
+      const undo = roles.find((r) => r.name === 'vigil-remediation-undo')!;
+      expect(policyOf(undo, 'assume_role_policy').Statement[0]).toMatchObject({
+        Principal: { AWS: 'arn:aws:iam::333333333333:role/vigil-remediate' },
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-test123456' } },
+      });
+      const undoActions = actionsOf(policyOf(policies.find((p) => p.name === 'approved-undo')!));
+      expect(undoActions).toEqual(expect.arrayContaining(['iam:AttachRolePolicy', 'cloudtrail:StopLogging']));
+      for (const a of ['iam:AttachRolePolicy', 'cloudtrail:StopLogging', 'ec2:AuthorizeSecurityGroupIngress']) {
+        expect(actionsOf(remediationPolicy)).not.toContain(a);
+      }
+    });
   });
 });

@@ -53,11 +53,12 @@ describe('OrgTrailStack', () => {
       });
     });
 
-    it('protects the forwarder, remediation and read-only roles', () => {
+    it('protects the forwarder, remediation, undo and read-only roles', () => {
       const s = statement(policy, 'DenyVigilRoleChanges');
       expect(s.Resource).toEqual([
         'arn:aws:iam::*:role/vigil-forwarder',
         'arn:aws:iam::*:role/vigil-remediation',
+        'arn:aws:iam::*:role/vigil-remediation-undo',
         'arn:aws:iam::*:role/vigil-readonly',
       ]);
       expect(s.Action).toEqual(

@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
-import { readOnlyRoleName } from '../../config/naming';
+import { readOnlyRoleName, remediationUndoRoleName } from '../../config/naming';
 import { type RemediationConfig, assertValidRemediationConfig } from '../../config/remediation';
 import { CATALOG } from '../../rules/catalog';
 import { PREDICATES } from '../../rules/predicates';
@@ -88,6 +88,12 @@ export interface RemediateDeps {
   readonly respondToApprover?: (responseUrl: string, requestId: string) => Promise<void>;
   /** Where JSON log and EMF lines go. @default console.log */
   readonly write?: (line: string) => void;
+  /**
+   * Executes undo calls. Undo re-opens what was fixed (re-attaches a policy, stops a trail), so it
+   * runs through the member accounts' separate, approval-only undo role, never the remediation role.
+   * @default ports.execute
+   */
+  readonly undoExecute?: OrchestratorPorts['execute'];
 }
 
 /** What one direct invocation returns. */
@@ -155,7 +161,8 @@ export async function undoApproved(work: ApprovedWork, deps: RemediateDeps): Pro
     return { outcome: 'refused', reason: `approval request ${work.requestId} does not exist`, calls: [] };
   }
   const actionId = actionIdFor(request.eventId, request.plan.action);
-  const result = await undoAction(actionId, work.approver, deps.ports, deps.context.actions);
+  const ports = deps.undoExecute ? { ...deps.ports, execute: deps.undoExecute } : deps.ports;
+  const result = await undoAction(actionId, work.approver, ports, deps.context.actions);
   logLine(deps, result.outcome === 'failed' ? 'error' : 'info', 'undo', {
     actionId,
     requestId: request.id,
@@ -396,6 +403,10 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
   const secrets = makeSecretReader();
   const approvals = makeApprovalStore({ tableName: settings.approvalTable, client: dynamo });
   const executor = makeRemediationExecutor({ namePrefix: inventory.namePrefix });
+  const undoExecutor = makeRemediationExecutor({
+    namePrefix: inventory.namePrefix,
+    roleName: remediationUndoRoleName(inventory),
+  });
   const stateReader = makeStateReader({ namePrefix: inventory.namePrefix });
   const tags = makeResourceTagsReader({
     roleName: readOnlyRoleName(inventory),
@@ -471,6 +482,7 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
       naming: { centralBusArn: settings.centralBusArn, deployRoleName: settings.deployRoleName },
     }),
     ports,
+    undoExecute: (target, calls) => undoExecutor.execute({ accountId: target.accountId, calls }),
     reportOutcome: makeOutcomeReporter(makeNotifier({ secrets, publishEmail: makeEmailPublisher(), now }), log),
     respondToApprover: async (responseUrl, requestId) => {
       const request = await approvals.get(requestId);
