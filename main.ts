@@ -16,13 +16,13 @@ import { disableTokenStackTraces } from './stacks/synth-performance';
 
 /** Builds every stack of the organization into `app`. Exported for tests and the benchmark. */
 export function buildApp(app: App, config: VigilConfig): App {
-  const { inventory, alerting } = config;
+  const { inventory, alerting, remediation } = config;
   disableTokenStackTraces();
   const patterns = forwardingPatterns(CATALOG);
   const permissions = remediationPermissions(CATALOG);
   new LogArchiveStack(app, stackIds.logArchive, { inventory });
   new OrgTrailStack(app, stackIds.orgTrail, { inventory });
-  new SecurityStack(app, stackIds.security, { inventory, catalog: CATALOG, alerting });
+  new SecurityStack(app, stackIds.security, { inventory, catalog: CATALOG, alerting, remediation });
   for (const account of [...inventory.accounts].sort((a, b) => a.id.localeCompare(b.id))) {
     new MemberStack(app, stackIds.member(account.id), { inventory, account, patterns, permissions });
   }

@@ -5,11 +5,15 @@ import { App } from 'cdktf';
 import { buildApp } from '../main';
 import org from '../config/org.json';
 import type { OrgInventory } from '../config/inventory';
-import { TEST_ALERTING, TEST_INVENTORY } from './fixtures/inventory';
+import { TEST_ALERTING, TEST_INVENTORY, TEST_REMEDIATION } from './fixtures/inventory';
 
 function synthTo(inventory: OrgInventory): string {
   const outdir = mkdtempSync(join(tmpdir(), 'vigil-app-'));
-  buildApp(new App({ outdir, stackTraces: false }), { inventory, alerting: TEST_ALERTING }).synth();
+  buildApp(new App({ outdir, stackTraces: false }), {
+    inventory,
+    alerting: TEST_ALERTING,
+    remediation: TEST_REMEDIATION,
+  }).synth();
   return outdir;
 }
 

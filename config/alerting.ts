@@ -31,6 +31,20 @@ export interface AlertingConfig {
   readonly repeatWindowSeconds?: number;
   /** Retention of the triage function's logs. @default 365 */
   readonly logRetentionDays?: number;
+  /** Human-in-the-loop remediation (approve mode). @default - approvals are stored but not announced */
+  readonly approvals?: ApprovalChannels;
+}
+
+/** Secrets of the approval flow (Slack app, signed links, escalation pages). */
+export interface ApprovalChannels {
+  /** Incoming webhook of the channel where approval requests are posted (Approve / Reject buttons). */
+  readonly slackWebhookRef?: SecretRef;
+  /** The Slack app's signing secret: the approval endpoint verifies every click with it. */
+  readonly slackSigningSecretRef?: SecretRef;
+  /** HMAC key (≥ 32 characters) for signed approval links. @default - link approvals disabled */
+  readonly linkKeyRef?: SecretRef;
+  /** PagerDuty routing key for escalations (approval timeouts, breaker trips, failed remediations). */
+  readonly escalationRoutingKeyRef?: SecretRef;
 }
 
 const SECRET_REF = /^(secretsmanager:[\w/+=.@:-]+(#[\w.-]+)?|ssm:\/[\w/.-]+)$/;
@@ -86,6 +100,28 @@ export function alertingProblems(raw: unknown): InventoryProblem[] {
     }
   };
   routing(raw['default'], 'default', true);
+  const approvals = raw['approvals'];
+  if (approvals !== undefined) {
+    if (!isRecord(approvals)) add('approvals', 'expected an object of secret references');
+    else {
+      for (const [key, ref] of Object.entries(approvals)) {
+        if (!['slackWebhookRef', 'slackSigningSecretRef', 'linkKeyRef', 'escalationRoutingKeyRef'].includes(key)) {
+          add(
+            `approvals.${key}`,
+            'unknown key; expected slackWebhookRef, slackSigningSecretRef, linkKeyRef or escalationRoutingKeyRef',
+          );
+        } else if (typeof ref !== 'string' || !SECRET_REF.test(ref)) {
+          add(`approvals.${key}`, 'expected a secret reference: secretsmanager:<name>[#key] or ssm:/<path>');
+        }
+      }
+      if (approvals['slackWebhookRef'] && !approvals['slackSigningSecretRef']) {
+        add(
+          'approvals.slackSigningSecretRef',
+          'required with slackWebhookRef: button clicks cannot be verified without it',
+        );
+      }
+    }
+  }
   if (raw['owners'] !== undefined) {
     if (!isRecord(raw['owners'])) add('owners', 'expected an object keyed by owner');
     else for (const [owner, r] of Object.entries(raw['owners'])) routing(r, `owners.${owner}`, false);
@@ -104,7 +140,7 @@ export function alertingProblems(raw: unknown): InventoryProblem[] {
   return problems;
 }
 
-/** Secret references used anywhere in the config (for the function's least-privilege policy). */
+/** Secret references of the alert routes (for the triage function's least-privilege policy). */
 export function secretRefs(config: AlertingConfig): SecretRef[] {
   const refs = new Set<SecretRef>();
   for (const r of [config.default, ...Object.values(config.owners ?? {})]) {
@@ -112,6 +148,14 @@ export function secretRefs(config: AlertingConfig): SecretRef[] {
     if (r.pagerdutyRoutingKeyRef) refs.add(r.pagerdutyRoutingKeyRef);
   }
   return [...refs].sort();
+}
+
+/** Secret references of the approval flow, by use. */
+export function approvalSecretRefs(config: AlertingConfig): SecretRef[] {
+  const a = config.approvals ?? {};
+  return [a.slackWebhookRef, a.slackSigningSecretRef, a.linkKeyRef, a.escalationRoutingKeyRef]
+    .filter((r): r is SecretRef => r !== undefined)
+    .sort();
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

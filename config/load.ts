@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { type AlertingConfig, alertingProblems } from './alerting';
 import { InventoryError, type InventoryProblem, inventoryProblems, type OrgInventory } from './inventory';
+import { type RemediationConfig, remediationConfigProblems } from './remediation';
 
 /** Everything synth reads from `config/`. */
 export interface VigilConfig {
   readonly inventory: OrgInventory;
   readonly alerting: AlertingConfig;
+  readonly remediation: RemediationConfig;
 }
 
 export interface ConfigFiles {
@@ -13,6 +15,8 @@ export interface ConfigFiles {
   readonly inventory?: string;
   /** @default process.env.VIGIL_ALERTING ?? 'config/alerting.json' */
   readonly alerting?: string;
+  /** @default process.env.VIGIL_REMEDIATION ?? 'config/remediation.json' */
+  readonly remediation?: string;
 }
 
 type Parsed = { raw?: unknown; problems: InventoryProblem[] };
@@ -53,8 +57,18 @@ export function loadInventory(file: string): OrgInventory {
 export function loadConfig(files: ConfigFiles = {}, env: NodeJS.ProcessEnv = process.env): VigilConfig {
   const inventoryFile = files.inventory ?? env['VIGIL_INVENTORY'] ?? 'config/org.json';
   const alertingFile = files.alerting ?? env['VIGIL_ALERTING'] ?? 'config/alerting.json';
+  const remediationFile = files.remediation ?? env['VIGIL_REMEDIATION'] ?? 'config/remediation.json';
   const inv = readJson(inventoryFile, 'VIGIL_INVENTORY');
   const alerting = readJson(alertingFile, 'VIGIL_ALERTING');
+  const remediation = readJson(remediationFile, 'VIGIL_REMEDIATION');
+  const inventoryProblemList = inv.problems.length > 0 ? inv.problems : inventoryProblems(inv.raw);
+  // Remediation config names accounts and OUs: check it against the inventory only once that is sound.
+  const remediationProblemList =
+    remediation.problems.length > 0
+      ? remediation.problems
+      : inventoryProblemList.length > 0
+        ? []
+        : remediationConfigProblems(remediation.raw, inv.raw as OrgInventory);
   const problems = [
     ...(inv.problems.length > 0 ? inv.problems : inventoryProblems(inv.raw)).map((p) => ({
       ...p,
@@ -64,7 +78,12 @@ export function loadConfig(files: ConfigFiles = {}, env: NodeJS.ProcessEnv = pro
       ...p,
       path: `${alertingFile}: ${p.path}`,
     })),
+    ...remediationProblemList.map((p) => ({ ...p, path: `${remediationFile}: ${p.path}` })),
   ];
   if (problems.length > 0) throw new InventoryError('the configuration', problems);
-  return { inventory: inv.raw as OrgInventory, alerting: alerting.raw as AlertingConfig };
+  return {
+    inventory: inv.raw as OrgInventory,
+    alerting: alerting.raw as AlertingConfig,
+    remediation: remediation.raw as RemediationConfig,
+  };
 }

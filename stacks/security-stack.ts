@@ -6,6 +6,9 @@ import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
+import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
@@ -14,9 +17,17 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { join } from 'node:path';
 import type { Construct } from 'constructs';
-import { type AlertingConfig, type SecretRef, secretRefs } from '../config/alerting';
+import { type AlertingConfig, approvalSecretRefs, type SecretRef, secretRefs } from '../config/alerting';
+import type { RemediationConfig } from '../config/remediation';
 import type { OrgInventory } from '../config/inventory';
-import { centralBusArn, centralBusName, functionNames, readOnlyRoleName } from '../config/naming';
+import {
+  centralBusArn,
+  centralBusName,
+  functionNames,
+  readOnlyRoleName,
+  remediationRoleName,
+  remediationUndoRoleName,
+} from '../config/naming';
 import { toHandlerInventory } from '../handlers/core/inventory-view';
 import { KpiDashboard } from '../constructs/kpi-dashboard';
 import { NodeFunction } from '../constructs/node-function';
@@ -30,12 +41,17 @@ export interface SecurityStackProps {
   readonly catalog: readonly Detection[];
   /** Alert channels and routing (config/alerting.json). */
   readonly alerting: AlertingConfig;
+  /** Remediation modes, exemptions and safety rails (config/remediation.json). */
+  readonly remediation: RemediationConfig;
   /** Folder of the Lambda entrypoints. @default handlers/entrypoints of this repository */
   readonly entrypointsDir?: string;
 }
 
 /** Triage function timeout; the queue's visibility timeout is six times this (AWS guidance). */
 export const TRIAGE_TIMEOUT_SECONDS = 120;
+
+/** Remediate function timeout: state reads (CloudTrail history), the change and its verification. */
+export const REMEDIATE_TIMEOUT_SECONDS = 300;
 
 /** EventBridge allows 300 rules per bus (adjustable); fail synth well before a deploy would. */
 export const MAX_RULES_PER_BUS = 300;
@@ -48,6 +64,10 @@ export class SecurityStack extends VigilStack {
   readonly busArn: string;
   readonly rules: readonly CentralRule[];
   readonly triage: NodeFunction;
+  readonly remediate: NodeFunction;
+  readonly approve: NodeFunction;
+  /** URL of the approval endpoint (set it as the Slack app's Interactivity Request URL + `/slack/interactions`). */
+  readonly approveUrl: string;
 
   constructor(scope: Construct, id: string, props: SecurityStackProps) {
     const inv = props.inventory;
@@ -235,6 +255,7 @@ export class SecurityStack extends VigilStack {
         DEDUPE_TABLE: `${p}-triage-state`,
         EMAIL_TOPIC_ARN: alertTopicArn,
         OWNER_ROUTING_FILE: 'owner-routing.json',
+        REMEDIATION_QUEUE_URL: `https://sqs.${region}.amazonaws.com/${account}/${p}-remediation`,
         PAGERDUTY_MIN_SEVERITY: alerting.pagerdutyMinSeverity ?? 'high',
         REPEAT_WINDOW_SECONDS: String(alerting.repeatWindowSeconds ?? 900),
         ...(alerting.default.slackChannel ? { SLACK_CHANNEL: alerting.default.slackChannel } : {}),
@@ -261,6 +282,12 @@ export class SecurityStack extends VigilStack {
           Effect: 'Allow',
           Action: 'sns:Publish',
           Resource: alertTopicArn,
+        },
+        {
+          Sid: 'RequestRemediation',
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Resource: `arn:aws:sqs:${region}:${account}:${p}-remediation`,
         },
         {
           // Queue messages, table items and the topic are encrypted with the security key.
@@ -308,6 +335,345 @@ export class SecurityStack extends VigilStack {
       alarmActions: [opsTopic.arn],
       okActions: [opsTopic.arn],
     });
+    // --- remediation: work queue → remediate → member accounts; approvals ------------------------
+    const remediation = props.remediation;
+    const names = functionNames(inv);
+    const inventoryFile = `${JSON.stringify(toHandlerInventory(inv))}\n`;
+    const remediationFile = `${JSON.stringify(remediation)}\n`;
+    const approvalsConfig = alerting.approvals ?? {};
+    const workQueueName = `${p}-remediation`;
+    const workQueueArn = `arn:aws:sqs:${region}:${account}:${workQueueName}`;
+    const tableArn = (name: string) => `arn:aws:dynamodb:${region}:${account}:table/${name}`;
+    const stateTableName = `${p}-remediation-state`;
+    const auditTableName = `${p}-remediation-audit`;
+    const approvalTableName = `${p}-approvals`;
+
+    const workDlq = new SqsQueue(this, 'remediation-dlq', {
+      provider,
+      name: `${workQueueName}-dlq`,
+      kmsMasterKeyId: key.arn,
+      kmsDataKeyReusePeriodSeconds: 300,
+      messageRetentionSeconds: 1_209_600,
+    });
+    const workQueue = new SqsQueue(this, 'remediation-queue', {
+      provider,
+      name: workQueueName,
+      kmsMasterKeyId: key.arn,
+      kmsDataKeyReusePeriodSeconds: 300,
+      messageRetentionSeconds: 345_600,
+      visibilityTimeoutSeconds: 6 * REMEDIATE_TIMEOUT_SECONDS,
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: `${workQueueArn}-dlq`, maxReceiveCount: 3 }),
+      dependsOn: [workDlq],
+    });
+    new DynamodbTable(this, 'remediation-state', {
+      provider,
+      name: stateTableName,
+      billingMode: 'PAY_PER_REQUEST',
+      hashKey: 'pk',
+      attribute: [{ name: 'pk', type: 'S' }],
+      ttl: { attributeName: 'expiresAt', enabled: true },
+      serverSideEncryption: { enabled: true, kmsKeyArn: key.arn },
+      pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: true,
+    });
+    // Append-only by IAM (the writers may only PutItem) and kept: no TTL, point-in-time recovery.
+    new DynamodbTable(this, 'remediation-audit', {
+      provider,
+      name: auditTableName,
+      billingMode: 'PAY_PER_REQUEST',
+      hashKey: 'pk',
+      rangeKey: 'sk',
+      attribute: [
+        { name: 'pk', type: 'S' },
+        { name: 'sk', type: 'S' },
+      ],
+      serverSideEncryption: { enabled: true, kmsKeyArn: key.arn },
+      pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: true,
+    });
+    new DynamodbTable(this, 'approvals', {
+      provider,
+      name: approvalTableName,
+      billingMode: 'PAY_PER_REQUEST',
+      hashKey: 'id',
+      attribute: [
+        { name: 'id', type: 'S' },
+        { name: 'status', type: 'S' },
+        { name: 'expiresAt', type: 'N' },
+      ],
+      globalSecondaryIndex: [
+        { name: 'status-expiresAt', hashKey: 'status', rangeKey: 'expiresAt', projectionType: 'ALL' },
+      ],
+      ttl: { attributeName: 'ttl', enabled: true },
+      serverSideEncryption: { enabled: true, kmsKeyArn: key.arn },
+      pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: true,
+    });
+    // Created "off"; operators flip it by hand, so Terraform never resets their value.
+    new SsmParameter(this, 'kill-switch', {
+      provider,
+      name: remediation.killSwitchParameter,
+      type: 'String',
+      value: 'off',
+      description: 'vigil remediation kill switch: "on" stops every automatic and approved change',
+      lifecycle: { ignoreChanges: ['value'] },
+    });
+
+    const useKey: Statement = {
+      Sid: 'UseSecurityKey',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: key.arn,
+    };
+    const auditAppendOnly: Statement[] = [
+      {
+        Sid: 'AuditAppend',
+        Effect: 'Allow',
+        Action: ['dynamodb:PutItem', 'dynamodb:Query'],
+        Resource: tableArn(auditTableName),
+      },
+      {
+        Sid: 'AuditNeverRewritten',
+        Effect: 'Deny',
+        Action: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+        Resource: tableArn(auditTableName),
+      },
+    ];
+    const sendWork: Statement = {
+      Sid: 'SendRemediationWork',
+      Effect: 'Allow',
+      Action: 'sqs:SendMessage',
+      Resource: workQueueArn,
+    };
+
+    this.remediate = new NodeFunction(this, 'remediate', {
+      provider,
+      functionName: names.remediate,
+      entry: join(entrypoints, 'remediate.ts'),
+      accountId: account,
+      region,
+      timeoutSeconds: REMEDIATE_TIMEOUT_SECONDS,
+      logRetentionDays: alerting.logRetentionDays ?? 365,
+      // One remediation at a time per batch keeps the circuit breaker's counting exact.
+      reservedConcurrency: 5,
+      files: { 'inventory.json': inventoryFile, 'remediation.json': remediationFile },
+      environment: {
+        REMEDIATION_STATE_TABLE: stateTableName,
+        REMEDIATION_AUDIT_TABLE: auditTableName,
+        APPROVAL_TABLE: approvalTableName,
+        CENTRAL_BUS_ARN: this.busArn,
+        DEPLOY_ROLE_NAME: inv.deployRoleName,
+        ...(approvalsConfig.slackWebhookRef ? { APPROVAL_SLACK_WEBHOOK_REF: approvalsConfig.slackWebhookRef } : {}),
+        ...(approvalsConfig.escalationRoutingKeyRef
+          ? { ESCALATION_PAGERDUTY_ROUTING_KEY_REF: approvalsConfig.escalationRoutingKeyRef }
+          : {}),
+      },
+      statements: [
+        {
+          Sid: 'ConsumeRemediationWork',
+          Effect: 'Allow',
+          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+          Resource: workQueueArn,
+        },
+        {
+          Sid: 'AssumeMemberRoles',
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: [remediationRoleName(inv), remediationUndoRoleName(inv), readOnlyRoleName(inv)].map(
+            (n) => `arn:aws:iam::*:role/${n}`,
+          ),
+          Condition: { StringEquals: { 'aws:ResourceOrgID': inv.organizationId } },
+        },
+        {
+          Sid: 'IdempotencyAndBreaker',
+          Effect: 'Allow',
+          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
+          Resource: tableArn(stateTableName),
+        },
+        ...auditAppendOnly,
+        {
+          Sid: 'ApprovalRequests',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          Resource: tableArn(approvalTableName),
+        },
+        {
+          Sid: 'ReadKillSwitch',
+          Effect: 'Allow',
+          Action: 'ssm:GetParameter',
+          Resource: `arn:aws:ssm:${region}:${account}:parameter${remediation.killSwitchParameter}`,
+        },
+        { Sid: 'PublishAlertEmail', Effect: 'Allow', Action: 'sns:Publish', Resource: alertTopicArn },
+        useKey,
+        ...secretReadStatements(
+          [...new Set([...secretRefs(alerting), ...approvalSecretRefs(alerting)])].sort(),
+          region,
+          account,
+        ),
+      ],
+    });
+    new LambdaEventSourceMapping(this, 'remediation-source', {
+      provider,
+      eventSourceArn: workQueue.arn,
+      functionName: this.remediate.function.arn,
+      batchSize: 1,
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      scalingConfig: { maximumConcurrency: 5 },
+    });
+
+    const approveEnv = {
+      APPROVAL_TABLE: approvalTableName,
+      REMEDIATION_AUDIT_TABLE: auditTableName,
+      APPROVAL_WORK_QUEUE_URL: `https://sqs.${region}.amazonaws.com/${account}/${workQueueName}`,
+    };
+    this.approve = new NodeFunction(this, 'approve', {
+      provider,
+      functionName: names.approve,
+      entry: join(entrypoints, 'approve.ts'),
+      accountId: account,
+      region,
+      // Slack expects an answer within 3 seconds; the work itself goes to the queue.
+      timeoutSeconds: 10,
+      reservedConcurrency: 5,
+      logRetentionDays: alerting.logRetentionDays ?? 365,
+      files: { 'remediation.json': remediationFile },
+      environment: {
+        ...approveEnv,
+        ...(approvalsConfig.slackSigningSecretRef
+          ? { SLACK_SIGNING_SECRET_REF: approvalsConfig.slackSigningSecretRef }
+          : {}),
+        ...(approvalsConfig.linkKeyRef ? { APPROVAL_LINK_KEY_REF: approvalsConfig.linkKeyRef } : {}),
+      },
+      statements: [
+        {
+          Sid: 'DecideApprovals',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'],
+          Resource: tableArn(approvalTableName),
+        },
+        ...auditAppendOnly,
+        sendWork,
+        useKey,
+        ...secretReadStatements(
+          [approvalsConfig.slackSigningSecretRef, approvalsConfig.linkKeyRef].filter((r): r is SecretRef => !!r).sort(),
+          region,
+          account,
+        ),
+      ],
+    });
+    // Authentication happens in the function: Slack's signature (with a timestamp window) or a
+    // single-use signed link; Slack cannot sign with AWS credentials, so the URL itself is public.
+    const url = new LambdaFunctionUrl(this, 'approve-url', {
+      provider,
+      functionName: this.approve.function.functionName,
+      authorizationType: 'NONE',
+    });
+    new LambdaPermission(this, 'approve-url-permission', {
+      provider,
+      statementId: 'PublicUrlVerifiedInFunction',
+      action: 'lambda:InvokeFunctionUrl',
+      functionName: this.approve.function.functionName,
+      principal: '*',
+      functionUrlAuthType: 'NONE',
+    });
+    this.approveUrl = url.functionUrl;
+
+    const timeouts = new NodeFunction(this, 'approval-timeouts', {
+      provider,
+      functionName: names.approvalTimeouts,
+      entry: join(entrypoints, 'approval-timeouts.ts'),
+      accountId: account,
+      region,
+      timeoutSeconds: 60,
+      logRetentionDays: alerting.logRetentionDays ?? 365,
+      files: { 'remediation.json': remediationFile },
+      environment: {
+        ...approveEnv,
+        ...(approvalsConfig.escalationRoutingKeyRef
+          ? { ESCALATION_PAGERDUTY_ROUTING_KEY_REF: approvalsConfig.escalationRoutingKeyRef }
+          : {}),
+      },
+      statements: [
+        {
+          Sid: 'SweepExpiredApprovals',
+          Effect: 'Allow',
+          Action: ['dynamodb:Query', 'dynamodb:UpdateItem'],
+          Resource: [tableArn(approvalTableName), `${tableArn(approvalTableName)}/index/status-expiresAt`],
+        },
+        ...auditAppendOnly,
+        sendWork,
+        useKey,
+        ...secretReadStatements(
+          [approvalsConfig.escalationRoutingKeyRef].filter((r): r is SecretRef => !!r),
+          region,
+          account,
+        ),
+      ],
+    });
+    const schedule = new CloudwatchEventRule(this, 'approval-timeouts-schedule', {
+      provider,
+      name: `${p}-approval-timeouts`,
+      description: 'Expire, escalate or act on approval requests past their timeout',
+      scheduleExpression: 'rate(5 minutes)',
+    });
+    new CloudwatchEventTarget(this, 'approval-timeouts-target', {
+      provider,
+      rule: schedule.name,
+      targetId: 'sweeper',
+      arn: timeouts.function.arn,
+    });
+    new LambdaPermission(this, 'approval-timeouts-permission', {
+      provider,
+      statementId: 'ScheduleOnly',
+      action: 'lambda:InvokeFunction',
+      functionName: timeouts.function.functionName,
+      principal: 'events.amazonaws.com',
+      sourceArn: schedule.arn,
+    });
+
+    for (const [id, queueName, what] of [
+      [
+        'remediation-dlq-alarm',
+        `${workQueueName}-dlq`,
+        'Remediation work failed repeatedly and waits in the dead-letter queue.',
+      ],
+    ] as const) {
+      new CloudwatchMetricAlarm(this, id, {
+        provider,
+        alarmName: `${queueName}-not-empty`,
+        alarmDescription: `${what} Inspect, fix and redrive.`,
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: queueName },
+        statistic: 'Maximum',
+        period: 60,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+        alarmActions: [opsTopic.arn],
+        okActions: [opsTopic.arn],
+      });
+    }
+    for (const fn of [names.remediate, names.approve, names.approvalTimeouts]) {
+      new CloudwatchMetricAlarm(this, `${fn}-errors-alarm`, {
+        provider,
+        alarmName: `${fn}-errors`,
+        alarmDescription: `The ${fn} function failed invocations.`,
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        dimensions: { FunctionName: fn },
+        statistic: 'Sum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+        alarmActions: [opsTopic.arn],
+        okActions: [opsTopic.arn],
+      });
+    }
+
     new KpiDashboard(this, 'kpis', { provider, dashboardName: `${p}-kpis`, region });
     new CloudwatchMetricAlarm(this, 'triage-dlq-alarm', {
       provider,

@@ -5,7 +5,7 @@ import { remediationPermissions } from '../../stacks/remediation-permissions';
 import { SecurityStack } from '../../stacks/security-stack';
 import { CATALOG } from '../../rules/catalog';
 import { forwardingPatterns } from '../../rules/patterns';
-import { inventoryWith, TEST_ALERTING, TEST_INVENTORY } from '../fixtures/inventory';
+import { inventoryWith, TEST_ALERTING, TEST_INVENTORY, TEST_REMEDIATION } from '../fixtures/inventory';
 import { synthJson } from '../helpers/synth';
 
 const withBackend = (backend: BackendConfig) => inventoryWith((i) => (i.backend = backend));
@@ -68,6 +68,7 @@ describe('backends', () => {
         inventory: withBackend(tfc),
         catalog: CATALOG,
         alerting: TEST_ALERTING,
+        remediation: TEST_REMEDIATION,
       }),
     );
     expect(security['terraform']['cloud']['workspaces']).toEqual({ name: 'vigil-security' });

@@ -2,7 +2,7 @@ import { Testing } from 'cdktf';
 import { centralRules } from '../../rules/patterns';
 import { CATALOG } from '../../rules/catalog';
 import { SecurityStack } from '../../stacks/security-stack';
-import { TEST_ALERTING, TEST_INVENTORY } from '../fixtures/inventory';
+import { TEST_ALERTING, TEST_INVENTORY, TEST_REMEDIATION } from '../fixtures/inventory';
 import { onlyResource, policyOf, resourcesOfType, statement, synthJson } from '../helpers/synth';
 
 const tf = synthJson(
@@ -10,9 +10,12 @@ const tf = synthJson(
     inventory: TEST_INVENTORY,
     catalog: CATALOG,
     alerting: TEST_ALERTING,
+    remediation: TEST_REMEDIATION,
   }),
 );
 const BUS_ARN = 'arn:aws:events:eu-west-1:333333333333:event-bus/vigil-security';
+/** Rules on the central bus (the approval sweeper's schedule lives on the default bus). */
+const centralRuleResources = () => resourcesOfType(tf, 'aws_cloudwatch_event_rule').filter((r) => r.event_bus_name);
 
 describe('SecurityStack', () => {
   it('deploys into the security account only', () => {
@@ -45,7 +48,7 @@ describe('SecurityStack', () => {
   });
 
   it('routes one precise rule per detection, on the central bus', () => {
-    const rules = resourcesOfType(tf, 'aws_cloudwatch_event_rule');
+    const rules = centralRuleResources();
     expect(rules).toHaveLength(CATALOG.length);
     for (const expected of centralRules(CATALOG, 'vigil')) {
       const rule = rules.find((r) => r.name === expected.name);
@@ -59,7 +62,7 @@ describe('SecurityStack', () => {
   it('lets detections that need read-only events see them centrally too', () => {
     const readOnly = CATALOG.filter((d) => d.readOnlyEvents).map((d) => `vigil-${d.id}`);
     expect(readOnly.length).toBeGreaterThan(0);
-    for (const rule of resourcesOfType(tf, 'aws_cloudwatch_event_rule')) {
+    for (const rule of centralRuleResources()) {
       expect(rule.state).toBe(
         readOnly.includes(rule.name) ? 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS' : 'ENABLED',
       );
@@ -67,7 +70,7 @@ describe('SecurityStack', () => {
   });
 
   it('sends each detection to the triage queue carrying its detection id, with a DLQ and retries', () => {
-    const targets = resourcesOfType(tf, 'aws_cloudwatch_event_target');
+    const targets = resourcesOfType(tf, 'aws_cloudwatch_event_target').filter((t) => t.target_id === 'triage-queue');
     expect(targets).toHaveLength(CATALOG.length);
     for (const t of targets) {
       expect(t.arn).toMatch(/^\$\{aws_sqs_queue\.triage-queue.*\.arn\}$/);
@@ -82,7 +85,12 @@ describe('SecurityStack', () => {
 
   it('encrypts both queues with the rotating security key, and redrives to the DLQ', () => {
     const queues = resourcesOfType(tf, 'aws_sqs_queue');
-    expect(queues.map((q) => q.name).sort()).toEqual(['vigil-triage', 'vigil-triage-dlq']);
+    expect(queues.map((q) => q.name).sort()).toEqual([
+      'vigil-remediation',
+      'vigil-remediation-dlq',
+      'vigil-triage',
+      'vigil-triage-dlq',
+    ]);
     for (const q of queues) expect(q.kms_master_key_id).toMatch(/^\$\{aws_kms_key\..+\.arn\}$/);
     expect(onlyResource(tf, 'aws_kms_key').enable_key_rotation).toBe(true);
     const triage = queues.find((q) => q.name === 'vigil-triage')!;
@@ -123,7 +131,9 @@ describe('SecurityStack', () => {
     const policy = policyOf(resourcesOfType(tf, 'aws_iam_role_policy').find((p) => p.role.includes('triage'))!);
 
     it('consumes the triage queue with partial batch failure reporting', () => {
-      const esm = onlyResource(tf, 'aws_lambda_event_source_mapping');
+      const esm = resourcesOfType(tf, 'aws_lambda_event_source_mapping').find((m) =>
+        m.event_source_arn.includes('triage-queue'),
+      )!;
       expect(esm.event_source_arn).toMatch(/^\$\{aws_sqs_queue\.triage-queue.*\.arn\}$/);
       expect(esm.function_response_types).toEqual(['ReportBatchItemFailures']);
       expect(esm.batch_size).toBeLessThanOrEqual(10);
@@ -162,6 +172,7 @@ describe('SecurityStack', () => {
           'sqs:DeleteMessage',
           'sqs:GetQueueAttributes',
           'sqs:ReceiveMessage',
+          'sqs:SendMessage',
           'ssm:GetParameter',
           'sts:AssumeRole',
         ].sort(),
@@ -185,7 +196,8 @@ describe('SecurityStack', () => {
       const env = fn.environment.variables as Record<string, string>;
       expect(env['SLACK_WEBHOOK_REF']).toBe('secretsmanager:vigil/slack/security');
       expect(env['PAGERDUTY_ROUTING_KEY_REF']).toBe('ssm:/vigil/pagerduty/security');
-      for (const value of Object.values(env)) expect(value).not.toMatch(/hooks\.slack\.com|https:\/\//);
+      for (const value of Object.values(env)) expect(value).not.toMatch(/hooks\.slack\.com|events\.pagerduty\.com/);
+      expect(env['REMEDIATION_QUEUE_URL']).toBe('https://sqs.eu-west-1.amazonaws.com/333333333333/vigil-remediation');
     });
 
     it('ships a bundle within 500 KB, deterministically hashed', () => {
@@ -201,7 +213,7 @@ describe('SecurityStack', () => {
     });
 
     it('keeps dedupe state in an encrypted table with TTL', () => {
-      const table = onlyResource(tf, 'aws_dynamodb_table');
+      const table = resourcesOfType(tf, 'aws_dynamodb_table').find((t) => t.name === 'vigil-triage-state')!;
       expect(table).toMatchObject({ name: 'vigil-triage-state', hash_key: 'pk', billing_mode: 'PAY_PER_REQUEST' });
       expect(table.ttl).toEqual({ attribute_name: 'expiresAt', enabled: true });
       expect(table.server_side_encryption.enabled).toBe(true);
@@ -211,6 +223,110 @@ describe('SecurityStack', () => {
       expect(resourcesOfType(tf, 'aws_sns_topic_subscription').map((s) => [s.protocol, s.endpoint])).toEqual([
         ['email', 'secops@example.com'],
       ]);
+    });
+  });
+
+  describe('remediation and approvals', () => {
+    const policyOfRole = (fnName: string) =>
+      policyOf(resourcesOfType(tf, 'aws_iam_role_policy').find((p) => p.role.includes(`.${fnName}_role_`))!);
+    const remediate = policyOfRole('remediate');
+
+    it('lets remediate assume only vigil roles, and only inside the organization', () => {
+      expect(statement(remediate, 'AssumeMemberRoles')).toEqual({
+        Sid: 'AssumeMemberRoles',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: [
+          'arn:aws:iam::*:role/vigil-remediation',
+          'arn:aws:iam::*:role/vigil-remediation-undo',
+          'arn:aws:iam::*:role/vigil-readonly',
+        ],
+        Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-test123456' } },
+      });
+    });
+
+    it('keeps the audit log append-only: PutItem allowed, rewriting denied', () => {
+      const audit = 'arn:aws:dynamodb:eu-west-1:333333333333:table/vigil-remediation-audit';
+      expect(statement(remediate, 'AuditAppend')).toMatchObject({
+        Action: ['dynamodb:PutItem', 'dynamodb:Query'],
+        Resource: audit,
+      });
+      expect(statement(remediate, 'AuditNeverRewritten')).toMatchObject({
+        Effect: 'Deny',
+        Action: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+        Resource: audit,
+      });
+      const table = resourcesOfType(tf, 'aws_dynamodb_table').find((t) => t.name === 'vigil-remediation-audit')!;
+      expect(table.ttl).toBeUndefined();
+      expect(table.point_in_time_recovery.enabled).toBe(true);
+      expect(table.deletion_protection_enabled).toBe(true);
+    });
+
+    it('consumes remediation work one message at a time with partial batch failures and a DLQ', () => {
+      const esm = resourcesOfType(tf, 'aws_lambda_event_source_mapping').find((m) =>
+        m.event_source_arn.includes('remediation-queue'),
+      )!;
+      expect(esm).toMatchObject({ batch_size: 1, function_response_types: ['ReportBatchItemFailures'] });
+      const queue = resourcesOfType(tf, 'aws_sqs_queue').find((q) => q.name === 'vigil-remediation')!;
+      expect(JSON.parse(queue.redrive_policy).deadLetterTargetArn).toBe(
+        'arn:aws:sqs:eu-west-1:333333333333:vigil-remediation-dlq',
+      );
+      expect(resourcesOfType(tf, 'aws_cloudwatch_metric_alarm').map((a) => a.alarm_name)).toContain(
+        'vigil-remediation-dlq-not-empty',
+      );
+    });
+
+    it("creates the kill switch off, and never resets an operator's value", () => {
+      expect(onlyResource(tf, 'aws_ssm_parameter')).toMatchObject({
+        name: '/vigil/remediation/kill-switch',
+        value: 'off',
+        lifecycle: { ignore_changes: ['value'] },
+      });
+    });
+
+    it('exposes the approval endpoint as a function URL whose callers the function authenticates', () => {
+      expect(onlyResource(tf, 'aws_lambda_function_url').authorization_type).toBe('NONE');
+      const permission = resourcesOfType(tf, 'aws_lambda_permission').find(
+        (p) => p.action === 'lambda:InvokeFunctionUrl',
+      )!;
+      expect(permission).toMatchObject({ principal: '*', function_url_auth_type: 'NONE' });
+      const approve = resourcesOfType(tf, 'aws_lambda_function').find((f) => f.function_name === 'vigil-approve')!;
+      expect(approve.timeout).toBeLessThanOrEqual(10);
+      expect(approve.reserved_concurrent_executions).toBeGreaterThan(0);
+    });
+
+    it('gives the approval endpoint no way into member accounts: it only queues approved work', () => {
+      const approve = policyOfRole('approve');
+      const actions = approve.Statement.filter((st) => st['Effect'] === 'Allow').flatMap((st) => [st['Action']].flat());
+      expect(actions).not.toContain('sts:AssumeRole');
+      expect(statement(approve, 'SendRemediationWork').Resource).toBe(
+        'arn:aws:sqs:eu-west-1:333333333333:vigil-remediation',
+      );
+    });
+
+    it('sweeps approval timeouts every 5 minutes, invoked only by that schedule', () => {
+      const rule = resourcesOfType(tf, 'aws_cloudwatch_event_rule').find((r) => r.name === 'vigil-approval-timeouts')!;
+      expect(rule.schedule_expression).toBe('rate(5 minutes)');
+      const permission = resourcesOfType(tf, 'aws_lambda_permission').find((p) => p.statement_id === 'ScheduleOnly')!;
+      expect(permission).toMatchObject({ principal: 'events.amazonaws.com' });
+      expect(permission.source_arn).toMatch(/^\$\{aws_cloudwatch_event_rule\..+\.arn\}$/);
+      const table = resourcesOfType(tf, 'aws_dynamodb_table').find((t) => t.name === 'vigil-approvals')!;
+      expect(table.global_secondary_index[0]).toMatchObject({
+        name: 'status-expiresAt',
+        hash_key: 'status',
+        range_key: 'expiresAt',
+      });
+    });
+
+    it('ships the remediation config and inventory with the function that reads them', () => {
+      const fn = resourcesOfType(tf, 'aws_lambda_function').find((f) => f.function_name === 'vigil-remediate')!;
+      expect(fn.environment.variables).toMatchObject({
+        REMEDIATION_STATE_TABLE: 'vigil-remediation-state',
+        REMEDIATION_AUDIT_TABLE: 'vigil-remediation-audit',
+        APPROVAL_TABLE: 'vigil-approvals',
+        CENTRAL_BUS_ARN: BUS_ARN,
+        DEPLOY_ROLE_NAME: 'vigil-deploy',
+      });
     });
   });
 
@@ -237,6 +353,7 @@ describe('SecurityStack', () => {
           inventory: TEST_INVENTORY,
           catalog: many,
           alerting: TEST_ALERTING,
+          remediation: TEST_REMEDIATION,
         }),
     ).toThrow(/allows 300 per bus/);
   });

@@ -24,7 +24,8 @@ export type TriageMetric =
   | 'DroppedInvalid'
   | 'Ignored'
   | 'LoopGuarded'
-  | 'NotificationFailed';
+  | 'NotificationFailed'
+  | 'RemediationRequestFailed';
 
 const UNITS: Readonly<Record<TriageMetric, 'Milliseconds' | 'Count'>> = {
   DetectionLatencyMs: 'Milliseconds',
@@ -35,6 +36,7 @@ const UNITS: Readonly<Record<TriageMetric, 'Milliseconds' | 'Count'>> = {
   Ignored: 'Count',
   LoopGuarded: 'Count',
   NotificationFailed: 'Count',
+  RemediationRequestFailed: 'Count',
 };
 
 /** Dimension values for messages that name no known detection: bounded, so spoofed ids cannot create metrics. */

@@ -489,8 +489,8 @@ export function buildAlert(
     remediation: detection.remediation
       ? {
           mode: detection.remediation.defaultMode,
-          state: 'none',
-          detail: `${detection.remediation.action} is not requested by triage (remediation is not wired yet)`,
+          state: 'in-progress',
+          detail: `${detection.remediation.action} requested; the mode for this account (catalog default ${detection.remediation.defaultMode}) is decided by the remediation function, which reports back here`,
         }
       : { mode: 'notify', state: 'none' },
     links: { cloudTrailEvent: cloudTrailEventUrl(decision.event.awsRegion, decision.event.eventId) },

@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { readOnlyRoleName } from '../../config/naming';
 import { CATALOG } from '../../rules/catalog';
@@ -25,7 +26,7 @@ import { makeEmailPublisher } from '../adapters/email';
 import { CHANNELS, type ChannelName, makeNotifier, type Notifier } from '../adapters/notify';
 import { makeResourceTagsReader, type ResourceTagsReader } from '../adapters/resource-tags';
 import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
-import type { AlertRouting, SecretRef } from '../core/alert';
+import type { Alert, AlertRouting, SecretRef } from '../core/alert';
 import { parseTriageMessage } from '../core/envelope';
 import { parseHandlerInventory } from '../core/inventory-view';
 import { detectionLatencyMs, type MetricInput, metricsRecord, type TriageMetric, UNKNOWN } from '../core/metrics';
@@ -82,6 +83,18 @@ export interface TriageHandlerDeps {
   readonly leaseSeconds?: number;
   /** Messages of one batch processed at once. @default 10 */
   readonly concurrency?: number;
+  /**
+   * Hands an alerted detection that has a remediation to the remediation function (its work queue).
+   * @default - remediation is not requested
+   */
+  readonly requestRemediation?: (request: RemediationWork) => Promise<void>;
+}
+
+/** What triage puts on the remediation work queue (handlers/entrypoints/remediate.ts reads it). */
+export interface RemediationWork {
+  readonly detectionId: string;
+  readonly event: unknown;
+  readonly alertRef: { readonly sentAt: string; readonly alert: Alert };
 }
 
 /** Metric for each kind of drop. */
@@ -154,10 +167,15 @@ export function createHandler(deps: TriageHandlerDeps): (event: SqsEvent) => Pro
       });
       return true;
     }
-    return alertOn(decision, messageId, facts);
+    return alertOn(decision, messageId, facts, event);
   };
 
-  const alertOn = async (decision: AlertDecision, messageId: string, facts: Record<string, unknown>) => {
+  const alertOn = async (
+    decision: AlertDecision,
+    messageId: string,
+    facts: Record<string, unknown>,
+    event: unknown,
+  ) => {
     const eventKey = decision.keys.event;
     const eventId = decision.event.eventId;
     const dims = { detectionId: decision.detection.id, severity: decision.severity };
@@ -214,6 +232,20 @@ export function createHandler(deps: TriageHandlerDeps): (event: SqsEvent) => Pro
       await deps.notifier.notify(alert, { skip });
 
       const sentAt = deps.now().getTime();
+      if (decision.detection.remediation && deps.requestRemediation) {
+        // The alert is out; a failure here must not send it again, so it is logged and counted
+        // (metric RemediationRequestFailed, alarmed) instead of failing the message.
+        await deps
+          .requestRemediation({
+            detectionId: decision.detection.id,
+            event,
+            alertRef: { sentAt: new Date(sentAt).toISOString(), alert },
+          })
+          .catch((err: unknown) => {
+            log('error', 'could not request remediation', { error: describe(err), ...facts });
+            metric({ ...dims, values: { RemediationRequestFailed: 1 }, properties: props });
+          });
+      }
       // The alert is out: a failed bookkeeping write must not make SQS send it again.
       const recorded = await deps.store
         .finishEvent(eventKey, { owner: messageId, status: 'sent', now: seconds(), ttlSeconds: eventTtl })
@@ -318,6 +350,8 @@ export interface TriageSettings {
   readonly repeatWindowSeconds: number;
   readonly eventDedupeSeconds: number;
   readonly leaseSeconds: number;
+  /** Remediation work queue; unset disables remediation requests. @default - none */
+  readonly remediationQueueUrl?: string;
 }
 
 /**
@@ -430,6 +464,7 @@ export function readTriageSettings(env: Readonly<Record<string, string | undefin
     repeatWindowSeconds: whole('REPEAT_WINDOW_SECONDS', DEFAULT_REPEAT_WINDOW_SECONDS, 0),
     eventDedupeSeconds: whole('EVENT_DEDUPE_SECONDS', 86_400, 60),
     leaseSeconds: whole('DEDUPE_LEASE_SECONDS', 300, 1),
+    ...(text('REMEDIATION_QUEUE_URL') ? { remediationQueueUrl: text('REMEDIATION_QUEUE_URL')! } : {}),
   };
   if (problems.length > 0) {
     throw new ConfigurationError(
@@ -459,7 +494,17 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
     now,
     eventDedupeSeconds: settings.eventDedupeSeconds,
     leaseSeconds: settings.leaseSeconds,
+    ...(settings.remediationQueueUrl
+      ? { requestRemediation: makeRemediationRequester(settings.remediationQueueUrl) }
+      : {}),
   });
+}
+
+/** Sends remediation work to the remediate function's queue (SDK retries transient failures). */
+export function makeRemediationRequester(queueUrl: string, client: SQSClient = new SQSClient({})) {
+  return async (work: RemediationWork): Promise<void> => {
+    await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(work) }));
+  };
 }
 
 let built: ((event: SqsEvent) => Promise<SqsBatchResponse>) | undefined;

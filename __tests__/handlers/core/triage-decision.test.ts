@@ -577,7 +577,7 @@ describe('buildAlert', () => {
       event: decision.event,
       owner: 'payments-team',
       routing,
-      remediation: { mode: 'auto', state: 'none', detail: expect.stringContaining('restart-trail-logging') },
+      remediation: { mode: 'auto', state: 'in-progress', detail: expect.stringContaining('restart-trail-logging') },
       links: {
         cloudTrailEvent:
           'https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/0d3b9c2a-6f41-4e8b-b7a5-1c9e2d4f6a01',

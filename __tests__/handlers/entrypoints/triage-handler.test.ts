@@ -496,6 +496,51 @@ describe('triage handler', () => {
     });
   });
 
+  describe('remediation requests', () => {
+    it('hands a detection with a remediation to the remediation queue, with the alert and when it was sent', async () => {
+      const requests: unknown[] = [];
+      const { handler } = setup({ requestRemediation: async (w) => void requests.push(w) });
+
+      await handler(batch(fixtureRecord('stop-logging-prod')));
+
+      expect(requests).toEqual([
+        {
+          detectionId: 'cloudtrail-logging-stopped',
+          event: expect.objectContaining({ detail: expect.objectContaining({ eventName: 'StopLogging' }) }),
+          alertRef: {
+            sentAt: '2025-07-01T01:13:05.000Z',
+            alert: expect.objectContaining({ remediation: expect.objectContaining({ state: 'in-progress' }) }),
+          },
+        },
+      ]);
+    });
+
+    it('requests nothing for a notify-only detection', async () => {
+      const requests: unknown[] = [];
+      const { handler, notifier } = setup({ requestRemediation: async (w) => void requests.push(w) });
+
+      await handler(batch(fixtureRecord('root-create-access-key')));
+
+      expect(notifier.sent.length).toBeGreaterThan(0);
+      expect(detection(notifier.sent[0]!.alert.detection.id).remediation).toBeUndefined();
+      expect(requests).toEqual([]);
+    });
+
+    it('keeps the alert when the request fails: logged, counted, not re-sent', async () => {
+      const { handler, notifier, log } = setup({
+        requestRemediation: async () => {
+          throw new Error('AWS.SimpleQueueService.NonExistentQueue');
+        },
+      });
+
+      const out = await handler(batch(fixtureRecord('stop-logging-prod')));
+
+      expect(out).toEqual({ batchItemFailures: [] });
+      expect(notifier.sent).toHaveLength(1);
+      expect(log.metrics).toEqual(expect.arrayContaining([expect.objectContaining({ RemediationRequestFailed: 1 })]));
+    });
+  });
+
   it('answers an empty batch with no failures', async () => {
     const { handler } = setup();
 
