@@ -36,6 +36,18 @@ async function run(argv: string[]) {
 }
 
 describe('npm run plan', () => {
+  it('lists one detection per change: the catch-all the specific detection supersedes is left out', async () => {
+    const { code, out } = await run([
+      '--json',
+      join(FIXTURES, 'ec2-security-group-world-open-ingress', 'positive-ssh-ipv4.json'),
+    ]);
+    expect(code).toBe(0);
+    const plans = out.map((l) => JSON.parse(l)).filter((l) => l.detections);
+    expect(plans[0].detections.map((d: { detectionId: string }) => d.detectionId)).toEqual([
+      'ec2-security-group-world-open-ingress',
+    ]);
+  });
+
   it('prints, for each event of a folder, the detection, the mode and why, and the exact calls', async () => {
     const { code, out, err } = await run([eventFolder()]);
     const text = out.join('\n');

@@ -137,7 +137,9 @@ export function makeOrchestratorContext(input: OrchestratorContextInput): Orches
 
 /** The detections an event is a finding of (catalog order), for `npm run plan`. */
 export function detectionsFor(event: RemediationEvent, ctx: OrchestratorContext): Detection[] {
-  return [...ctx.detections.values()].filter((d) => ctx.confirms(d, event));
+  const matched = [...ctx.detections.values()].filter((d) => ctx.confirms(d, event));
+  // One change, one alert: a catch-all superseded by a more specific match does not fire (Detection.supersedes).
+  return matched.filter((d) => !matched.some((other) => other.supersedes?.includes(d.id)));
 }
 
 // ---------------------------------------------------------------------------------------------
