@@ -16,6 +16,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { join } from 'node:path';
+import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import { type AlertingConfig, approvalSecretRefs, type SecretRef, secretRefs } from '../config/alerting';
 import type { RemediationConfig } from '../config/remediation';
@@ -577,6 +578,10 @@ export class SecurityStack extends VigilStack {
       functionUrlAuthType: 'NONE',
     });
     this.approveUrl = url.functionUrl;
+    new TerraformOutput(this, 'approval-url', {
+      description: "Slack app Interactivity Request URL: this value followed by 'slack/interactions'",
+      value: url.functionUrl,
+    });
 
     const timeouts = new NodeFunction(this, 'approval-timeouts', {
       provider,

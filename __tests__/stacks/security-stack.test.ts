@@ -286,6 +286,9 @@ describe('SecurityStack', () => {
 
     it('exposes the approval endpoint as a function URL whose callers the function authenticates', () => {
       expect(onlyResource(tf, 'aws_lambda_function_url').authorization_type).toBe('NONE');
+      expect(Object.values(tf['output'] as Record<string, { value: string }>)[0]!.value).toMatch(
+        /^\$\{aws_lambda_function_url\..+\.function_url\}$/,
+      );
       const permission = resourcesOfType(tf, 'aws_lambda_permission').find(
         (p) => p.action === 'lambda:InvokeFunctionUrl',
       )!;
