@@ -4,6 +4,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Fn, TerraformIterator, TerraformLocal, type TerraformProvider, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { assertValidPattern } from '../rules/pattern-check';
 import type { ForwardedPattern } from '../rules/patterns';
 import { policyDocument } from './policy-document';
 
@@ -137,6 +138,7 @@ export class ForwardingRules extends Construct {
     if (!props.regions.includes(props.globalRegion)) {
       throw new Error(`${where}: regions must include ${props.globalRegion}, where global service events are recorded`);
     }
+    for (const p of props.patterns) assertValidPattern(p.pattern, `${where}: forwarding pattern '${p.key}'`);
     const keys = props.patterns.map((p) => p.key);
     const dup = keys.find((k, i) => keys.indexOf(k) !== i);
     if (dup) throw new Error(`${where}: pattern key '${dup}' appears twice; keys become rule names`);

@@ -33,6 +33,7 @@ import { toHandlerInventory } from '../handlers/core/inventory-view';
 import { KpiDashboard } from '../constructs/kpi-dashboard';
 import { NodeFunction } from '../constructs/node-function';
 import { policyDocument, type Statement } from '../constructs/policy-document';
+import { assertValidPattern } from '../rules/pattern-check';
 import { type CentralRule, centralRules } from '../rules/patterns';
 import type { Detection } from '../rules/types';
 import { VigilStack } from './vigil-stack';
@@ -79,6 +80,8 @@ export class SecurityStack extends VigilStack {
     this.busArn = centralBusArn(inv);
     const ruleArnPattern = `arn:aws:events:${inv.homeRegion}:${inv.securityAccountId}:rule/${busName}/${p}-*`;
     this.rules = centralRules(props.catalog, p);
+    // EventBridge would reject an invalid pattern at apply time; fail synth instead, naming the rule.
+    for (const r of this.rules) assertValidPattern(r.pattern, `central rule ${r.name}`);
     if (this.rules.length > MAX_RULES_PER_BUS) {
       throw new Error(
         `the catalog yields ${this.rules.length} central rules; EventBridge allows ${MAX_RULES_PER_BUS} per bus`,

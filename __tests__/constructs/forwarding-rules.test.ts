@@ -39,6 +39,12 @@ describe('ForwardingRules', () => {
     expect(() => build({ regions: ['eu-west-1'] })).toThrow(/must include us-east-1/);
   });
 
+  it('fails when a pattern is not one EventBridge accepts', () => {
+    expect(() =>
+      build({ patterns: [{ key: 'bad', scope: 'regional', state: 'ENABLED', pattern: { source: 'aws.ec2' } }] }),
+    ).toThrow(/forwarding pattern 'bad'/);
+  });
+
   it('fails when two patterns share a key', () => {
     const [first] = forwardingPatterns(CATALOG);
     expect(() => build({ patterns: [first!, first!] })).toThrow(/appears twice/);

@@ -348,6 +348,19 @@ describe('SecurityStack', () => {
     }
   });
 
+  it('fails when a detection pattern is not one EventBridge accepts', () => {
+    const bad = [{ ...CATALOG[0]!, pattern: { detail: { eventName: [{ prefix: 42 }] } } }];
+    expect(
+      () =>
+        new SecurityStack(Testing.app(), 'security', {
+          inventory: TEST_INVENTORY,
+          catalog: bad,
+          alerting: TEST_ALERTING,
+          remediation: TEST_REMEDIATION,
+        }),
+    ).toThrow(/central rule vigil-/);
+  });
+
   it('fails when the catalog needs more rules than a bus allows', () => {
     const many = Array.from({ length: 301 }, (_, i) => ({ ...CATALOG[0]!, id: `d-${i}` }));
     expect(
