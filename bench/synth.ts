@@ -47,6 +47,22 @@ export function syntheticOrg(accounts: number): OrgInventory {
   };
 }
 
+/** Remediation config that names no account or OU, so it fits every synthetic org. */
+const SYNTHETIC_REMEDIATION = {
+  dryRun: false,
+  killSwitchParameter: '/vigil/remediation/kill-switch',
+  circuitBreaker: { perAccount: 5, orgWide: 20, windowMinutes: 60 },
+  modes: [
+    { environment: 'sandbox', mode: 'auto' },
+    { environment: 'prod', mode: 'approve' },
+  ],
+  exemptions: [],
+  exemptionTag: { key: 'vigil:exempt', maxDays: 90 },
+  approvers: { slackUserIds: ['U0000000001'], emails: [] },
+  approval: { timeoutMinutes: 60, onTimeout: 'escalate' },
+  approvedAdminPrincipals: ['arn:aws:iam::*:role/vigil-deploy'],
+};
+
 function dirSize(dir: string): number {
   let total = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -63,13 +79,21 @@ function main(): void {
   console.log('accounts  stacks  wall (s)  peak RSS (MiB)  output (MiB)');
   for (const n of sizes) {
     const file = join(work, `org-${n}.json`);
+    const remediationFile = join(work, 'remediation.json');
+    writeFileSync(remediationFile, JSON.stringify(SYNTHETIC_REMEDIATION));
     const outdir = join(work, `out-${n}`);
     mkdirSync(outdir, { recursive: true });
     writeFileSync(file, JSON.stringify(syntheticOrg(n)));
     const started = process.hrtime.bigint();
     // /usr/bin/time is not on every machine: the child reports its own peak RSS (process.resourceUsage).
     const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'synth-child.ts')], {
-      env: { ...process.env, VIGIL_INVENTORY: file, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: '1' },
+      env: {
+        ...process.env,
+        VIGIL_INVENTORY: file,
+        VIGIL_REMEDIATION: remediationFile,
+        CDKTF_OUTDIR: outdir,
+        CHECKPOINT_DISABLE: '1',
+      },
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     });
