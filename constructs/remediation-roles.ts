@@ -58,9 +58,10 @@ const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
 const eventsRuleScope = (prefix: string) => [`arn:aws:events:*:{account}:rule/${prefix}-fwd-*`];
 
 /**
- * The member account's remediation role (mutations the catalog declares, trusted by exactly one
- * central role) and read-only role (enrichment and re-verification), kept separate so reading never
- * carries the power to change anything.
+ * The member account's three vigil roles: remediation (the mutations the catalog declares, trusted
+ * by exactly one central role), undo (what re-opens a fix, assumed only for an approved undo) and
+ * read-only (enrichment and re-verification). Kept apart so reading never carries the power to
+ * change anything and an automatic fix never carries the power to undo one.
  */
 export class RemediationRoles extends Construct {
   readonly remediationRole: IamRole;
@@ -77,73 +78,73 @@ export class RemediationRoles extends Construct {
       );
     }
 
-    this.remediationRole = new IamRole(this, 'remediation', {
-      provider,
+    const passRole: Statement[] =
+      props.passRoleArns && props.passRoleArns.length > 0
+        ? [{ Sid: 'PassForwarderRoleOnly', Effect: 'Allow', Action: 'iam:PassRole', Resource: [...props.passRoleArns] }]
+        : [];
+    const role = (id: string, spec: RoleSpec): IamRole => {
+      const r = new IamRole(this, id, {
+        provider,
+        name: spec.name,
+        description: spec.description,
+        maxSessionDuration: 3600,
+        assumeRolePolicy: trust(spec.trustSid, spec.trustedBy, props.organizationId),
+      });
+      new IamRolePolicy(this, `${id}-policy`, {
+        provider,
+        name: spec.policyName,
+        role: r.id,
+        policy: policyDocument([
+          ...scopedStatements(spec.sidPrefix, spec.actions, props.accountId, prefix),
+          ...(spec.passRole ? passRole : []),
+        ]),
+      });
+      return r;
+    };
+
+    this.remediationRole = role('remediation', {
       name: props.remediationRoleName,
       description: 'vigil remediation: assumed only by the central remediation function',
-      maxSessionDuration: 3600,
-      assumeRolePolicy: trust('CentralRemediatorOnly', [props.remediatorRoleArn], props.organizationId),
+      trustSid: 'CentralRemediatorOnly',
+      trustedBy: [props.remediatorRoleArn],
+      policyName: 'catalog-remediations',
+      sidPrefix: 'Remediate',
+      actions: props.remediationActions,
+      passRole: true,
     });
-    new IamRolePolicy(this, 'remediation-policy', {
-      provider,
-      name: 'catalog-remediations',
-      role: this.remediationRole.id,
-      policy: policyDocument([
-        ...scopedStatements('Remediate', props.remediationActions, props.accountId, prefix),
-        ...(props.passRoleArns && props.passRoleArns.length > 0
-          ? [
-              {
-                Sid: 'PassForwarderRoleOnly',
-                Effect: 'Allow' as const,
-                Action: 'iam:PassRole',
-                Resource: [...props.passRoleArns],
-              },
-            ]
-          : []),
-      ]),
-    });
-
     // Undo re-opens what a remediation closed, so it never shares the automatic role's session.
-    this.undoRole = new IamRole(this, 'undo', {
-      provider,
+    this.undoRole = role('undo', {
       name: props.undoRoleName,
       description: 'vigil undo: assumed by the central remediation function only for an approved undo',
-      maxSessionDuration: 3600,
-      assumeRolePolicy: trust('CentralRemediatorOnly', [props.remediatorRoleArn], props.organizationId),
+      trustSid: 'CentralRemediatorOnly',
+      trustedBy: [props.remediatorRoleArn],
+      policyName: 'approved-undo',
+      sidPrefix: 'Undo',
+      actions: props.undoActions,
+      passRole: true,
     });
-    new IamRolePolicy(this, 'undo-policy', {
-      provider,
-      name: 'approved-undo',
-      role: this.undoRole.id,
-      policy: policyDocument([
-        ...scopedStatements('Undo', props.undoActions, props.accountId, prefix),
-        ...(props.passRoleArns && props.passRoleArns.length > 0
-          ? [
-              {
-                Sid: 'PassForwarderRoleOnly',
-                Effect: 'Allow' as const,
-                Action: 'iam:PassRole',
-                Resource: [...props.passRoleArns],
-              },
-            ]
-          : []),
-      ]),
-    });
-
-    this.readOnlyRole = new IamRole(this, 'read-only', {
-      provider,
+    this.readOnlyRole = role('read-only', {
       name: props.readOnlyRoleName,
       description: 'vigil read-only: tags and describe calls for enrichment and verification',
-      maxSessionDuration: 3600,
-      assumeRolePolicy: trust('CentralReadersOnly', props.readerRoleArns, props.organizationId),
-    });
-    new IamRolePolicy(this, 'read-only-policy', {
-      provider,
-      name: 'read-only',
-      role: this.readOnlyRole.id,
-      policy: policyDocument(scopedStatements('Read', props.readActions, props.accountId, prefix)),
+      trustSid: 'CentralReadersOnly',
+      trustedBy: props.readerRoleArns,
+      policyName: 'read-only',
+      sidPrefix: 'Read',
+      actions: props.readActions,
+      passRole: false,
     });
   }
+}
+
+interface RoleSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly trustSid: string;
+  readonly trustedBy: readonly string[];
+  readonly policyName: string;
+  readonly sidPrefix: string;
+  readonly actions: readonly string[];
+  readonly passRole: boolean;
 }
 
 function trust(sid: string, principals: readonly string[], organizationId: string): string {

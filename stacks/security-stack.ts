@@ -3,7 +3,10 @@ import { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus
 import { CloudwatchEventBusPolicy } from '@cdktf/provider-aws/lib/cloudwatch-event-bus-policy';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import {
+  CloudwatchMetricAlarm,
+  type CloudwatchMetricAlarmConfig,
+} from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
 import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
@@ -54,6 +57,11 @@ export const TRIAGE_TIMEOUT_SECONDS = 120;
 
 /** Remediate function timeout: state reads (CloudTrail history), the change and its verification. */
 export const REMEDIATE_TIMEOUT_SECONDS = 300;
+
+type AlarmMetric = Pick<
+  CloudwatchMetricAlarmConfig,
+  'namespace' | 'metricName' | 'dimensions' | 'statistic' | 'period'
+>;
 
 /** EventBridge allows 300 rules per bus (adjustable); fail synth well before a deploy would. */
 export const MAX_RULES_PER_BUS = 300;
@@ -214,6 +222,36 @@ export class SecurityStack extends VigilStack {
     }
 
     const opsTopic = new SnsTopic(this, 'ops-topic', { provider, name: `${p}-ops-alarms`, kmsMasterKeyId: key.arn });
+    /** Pages the platform team (ops topic) as soon as a metric goes above zero. */
+    const alarmAboveZero = (id: string, alarmName: string, description: string, metric: AlarmMetric) =>
+      new CloudwatchMetricAlarm(this, id, {
+        provider,
+        alarmName,
+        alarmDescription: description,
+        ...metric,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+        alarmActions: [opsTopic.arn],
+        okActions: [opsTopic.arn],
+      });
+    const alarmOnDlq = (id: string, queueName: string, what: string) =>
+      alarmAboveZero(id, `${queueName}-not-empty`, `${what} Inspect, fix and redrive.`, {
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: queueName },
+        statistic: 'Maximum',
+        period: 60,
+      });
+    const alarmOnErrors = (fn: string, consequence: string) =>
+      alarmAboveZero(`${fn}-errors-alarm`, `${fn}-errors`, `The ${fn} function failed invocations; ${consequence}`, {
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        dimensions: { FunctionName: fn },
+        statistic: 'Sum',
+        period: 300,
+      });
 
     // --- triage: queue → function → Slack / PagerDuty / email ---------------------------------
     const region = inv.homeRegion;
@@ -323,22 +361,7 @@ export class SecurityStack extends VigilStack {
     });
     this.triage = triage;
 
-    new CloudwatchMetricAlarm(this, 'triage-errors-alarm', {
-      provider,
-      alarmName: `${p}-triage-errors`,
-      alarmDescription: 'The triage function failed invocations; alerts are being retried and may reach the DLQ.',
-      namespace: 'AWS/Lambda',
-      metricName: 'Errors',
-      dimensions: { FunctionName: functionNames(inv).triage },
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-      treatMissingData: 'notBreaching',
-      alarmActions: [opsTopic.arn],
-      okActions: [opsTopic.arn],
-    });
+    alarmOnErrors(functionNames(inv).triage, 'alerts are being retried and may reach the DLQ.');
     // --- remediation: work queue → remediate → member accounts; approvals ------------------------
     const remediation = props.remediation;
     const names = functionNames(inv);
@@ -639,67 +662,19 @@ export class SecurityStack extends VigilStack {
       sourceArn: schedule.arn,
     });
 
-    for (const [id, queueName, what] of [
-      [
-        'remediation-dlq-alarm',
-        `${workQueueName}-dlq`,
-        'Remediation work failed repeatedly and waits in the dead-letter queue.',
-      ],
-    ] as const) {
-      new CloudwatchMetricAlarm(this, id, {
-        provider,
-        alarmName: `${queueName}-not-empty`,
-        alarmDescription: `${what} Inspect, fix and redrive.`,
-        namespace: 'AWS/SQS',
-        metricName: 'ApproximateNumberOfMessagesVisible',
-        dimensions: { QueueName: queueName },
-        statistic: 'Maximum',
-        period: 60,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-        treatMissingData: 'notBreaching',
-        alarmActions: [opsTopic.arn],
-        okActions: [opsTopic.arn],
-      });
-    }
-    for (const fn of [names.remediate, names.approve, names.approvalTimeouts]) {
-      new CloudwatchMetricAlarm(this, `${fn}-errors-alarm`, {
-        provider,
-        alarmName: `${fn}-errors`,
-        alarmDescription: `The ${fn} function failed invocations.`,
-        namespace: 'AWS/Lambda',
-        metricName: 'Errors',
-        dimensions: { FunctionName: fn },
-        statistic: 'Sum',
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-        treatMissingData: 'notBreaching',
-        alarmActions: [opsTopic.arn],
-        okActions: [opsTopic.arn],
-      });
-    }
+    alarmOnDlq(
+      'remediation-dlq-alarm',
+      `${workQueueName}-dlq`,
+      'Remediation work failed repeatedly and waits in the dead-letter queue.',
+    );
+    for (const fn of [names.remediate, names.approve, names.approvalTimeouts]) alarmOnErrors(fn, 'see its logs.');
 
     new KpiDashboard(this, 'kpis', { provider, dashboardName: `${p}-kpis`, region });
-    new CloudwatchMetricAlarm(this, 'triage-dlq-alarm', {
-      provider,
-      alarmName: `${p}-triage-dlq-not-empty`,
-      alarmDescription:
-        'Security events failed delivery or triage and wait in the dead-letter queue: inspect and redrive.',
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateNumberOfMessagesVisible',
-      dimensions: { QueueName: dlq.name },
-      statistic: 'Maximum',
-      period: 60,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-      treatMissingData: 'notBreaching',
-      alarmActions: [opsTopic.arn],
-      okActions: [opsTopic.arn],
-    });
+    alarmOnDlq(
+      'triage-dlq-alarm',
+      `${p}-triage-dlq`,
+      'Security events failed delivery or triage and wait in the dead-letter queue.',
+    );
   }
 }
 

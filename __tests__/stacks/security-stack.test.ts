@@ -121,7 +121,7 @@ describe('SecurityStack', () => {
       threshold: 0,
       comparison_operator: 'GreaterThanThreshold',
     });
-    expect(alarm.dimensions.QueueName).toMatch(/^\$\{aws_sqs_queue\.triage-dlq.*\.name\}$/);
+    expect(alarm.dimensions.QueueName).toBe('vigil-triage-dlq');
     expect(alarm.alarm_actions[0]).toMatch(/^\$\{aws_sns_topic\..+\.arn\}$/);
   });
 
