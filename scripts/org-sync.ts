@@ -23,6 +23,7 @@ import {
 import { MissingCredentialsError, OrganizationAccessError, RetriesExhaustedError } from './org-sync/errors';
 import { readOrganization } from './org-sync/read-organization';
 import { isThrottlingError } from './org-sync/retry';
+import { runCli } from './run-cli';
 
 const DEFAULT_FILE = 'config/org.json';
 const USAGE = `Usage: npm run org:sync -- [--check] [--file <path>]
@@ -311,16 +312,4 @@ function defaultDeps(): CliDeps {
   };
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(
-        `org:sync crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = 2;
-    },
-  );
-}
+if (require.main === module) runCli('org:sync', (argv) => main(argv), 2);

@@ -33,6 +33,7 @@ import { CATALOG } from '../rules/catalog';
 import { PREDICATES } from '../rules/predicates';
 import type { RemediationMode } from '../rules/types';
 import { assumedState } from './plan/assumed-state';
+import { runCli } from './run-cli';
 
 /** What main() needs from the outside world; tests replace parts of it. */
 export interface PlanIo {
@@ -296,20 +297,4 @@ export async function main(argv: readonly string[], io: Partial<PlanIo> = {}): P
   return failed ? 1 : 0;
 }
 
-if (require.main === module) {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(
-        `plan crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = 2;
-    },
-  );
-}
+if (require.main === module) runCli('plan', (argv) => main(argv), 2);

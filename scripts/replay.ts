@@ -29,6 +29,7 @@ import {
   wrapCloudTrailRecord,
 } from './replay/core';
 import { listInputs, readFiles } from './replay/read';
+import { runCli } from './run-cli';
 
 const DEFAULT_INVENTORY = 'config/org.json';
 
@@ -279,21 +280,4 @@ function defaultIo(): ReplayIo {
   };
 }
 
-if (require.main === module) {
-  // `npm run replay -- ... --json | head` closes stdout early; that is not an error worth a stack trace.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(
-        `replay crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCli('replay', (argv) => main(argv), 1);

@@ -22,6 +22,7 @@ import { makeRemediationExecutor } from '../handlers/adapters/remediation/execut
 import { type AuditPort, describeError, planUndo, undoAction } from '../handlers/core/remediation/orchestrate';
 import { REMEDIATIONS } from '../handlers/core/remediation/registry';
 import type { PlannedCall, RemediationTarget } from '../handlers/core/remediation/types';
+import { runCli } from './run-cli';
 
 /** What main() needs; tests replace all of it, the defaults talk to AWS. */
 export interface UndoDeps {
@@ -173,16 +174,4 @@ function defaultDeps(options: UndoOptions, given: Partial<UndoDeps>): Partial<Un
   };
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(
-        `undo crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = 2;
-    },
-  );
-}
+if (require.main === module) runCli('undo', (argv) => main(argv), 2);
