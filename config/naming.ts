@@ -16,10 +16,10 @@ export const centralBusArn = (inv: OrgInventory): string =>
 /** Role EventBridge assumes in each member account to put events on the central bus. */
 export const forwarderRoleName = (inv: Naming): string => `${inv.namePrefix}-forwarder`;
 
-/** Role the central remediation function assumes in member accounts. */
+/** Role the central remediate-member function assumes in member accounts. */
 export const remediationRoleName = (inv: Naming): string => `${inv.namePrefix}-remediation`;
 
-/** Role the central remediation function assumes only to execute an approved undo. */
+/** Role the central remediate-member function assumes only to execute an approved undo. */
 export const remediationUndoRoleName = (inv: Naming): string => `${inv.namePrefix}-remediation-undo`;
 
 /** Read-only role (tags, describe calls) the central handlers assume in member accounts. */
@@ -67,6 +67,7 @@ export const functionNames = (inv: Naming) =>
   ({
     triage: `${inv.namePrefix}-triage`,
     remediate: `${inv.namePrefix}-remediate`,
+    remediateMember: `${inv.namePrefix}-remediate-member`,
     approve: `${inv.namePrefix}-approve`,
     approvalTimeouts: `${inv.namePrefix}-approval-timeouts`,
   }) as const;

@@ -12,9 +12,12 @@ export interface RemediationRolesProps {
   readonly remediationRoleName: string;
   /** Name of the read-only role used for enrichment and re-verification. */
   readonly readOnlyRoleName: string;
-  /** Exact ARN of the central remediation function's role: the only principal the remediation role trusts. */
+  /**
+   * Exact ARN of the central role that makes member changes (remediate-member): the only principal the
+   * remediation and undo roles trust.
+   */
   readonly remediatorRoleArn: string;
-  /** Exact ARNs of the central roles that may read (triage, remediation). */
+  /** Exact ARNs of the central roles that may read (triage, remediate-member). */
   readonly readerRoleArns: readonly string[];
   /** Mutating IAM actions, the union of what the catalog's remediations declare. */
   readonly remediationActions: readonly string[];
@@ -104,7 +107,7 @@ export class RemediationRoles extends Construct {
 
     this.remediationRole = role('remediation', {
       name: props.remediationRoleName,
-      description: 'vigil remediation: assumed only by the central remediation function',
+      description: 'vigil remediation: assumed only by the central remediate-member function',
       trustSid: 'CentralRemediatorOnly',
       trustedBy: [props.remediatorRoleArn],
       policyName: 'catalog-remediations',
@@ -115,7 +118,7 @@ export class RemediationRoles extends Construct {
     // Undo re-opens what a remediation closed, so it never shares the automatic role's session.
     this.undoRole = role('undo', {
       name: props.undoRoleName,
-      description: 'vigil undo: assumed by the central remediation function only for an approved undo',
+      description: 'vigil undo: assumed by the central remediate-member function only for an approved undo',
       trustSid: 'CentralRemediatorOnly',
       trustedBy: [props.remediatorRoleArn],
       policyName: 'approved-undo',

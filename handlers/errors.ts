@@ -222,3 +222,39 @@ export class RemediationStateError extends Error {
 export class AuditConflictError extends Error {
   override readonly name = 'AuditConflictError';
 }
+
+/**
+ * The remediate-member function refused a request: unknown `op`, a malformed target or account id, a
+ * call outside the executor's table. Nothing was read or changed, and the same request can never pass:
+ * it is a bug or a version skew between remediate and remediate-member, so it is permanent.
+ */
+export class MemberRequestError extends Error {
+  override readonly name = 'MemberRequestError';
+  readonly permanent = true;
+}
+
+/**
+ * Invoking the remediate-member function failed without a typed answer: the Invoke call itself failed
+ * after the SDK's retries, the function failed unhandled (`FunctionError`: timeout, out of memory, an
+ * untyped error) or answered something that is not the contract. Whether anything was changed is not
+ * known; every remediation call is safe to repeat, so unhandled failures count as transient.
+ */
+export class MemberInvokeError extends Error {
+  override readonly name = 'MemberInvokeError';
+  /** The request's `op` (`read-state`, `execute`, `read-tags`). */
+  readonly op: string;
+  readonly permanent: boolean;
+  /** Lambda's `FunctionError` (`Unhandled`), when the function failed. @default - the invoke itself failed */
+  readonly functionError: string | undefined;
+
+  constructor(
+    message: string,
+    details: { readonly op: string; readonly permanent: boolean; readonly functionError?: string },
+    options?: { readonly cause?: unknown },
+  ) {
+    super(message, options);
+    this.op = details.op;
+    this.permanent = details.permanent;
+    this.functionError = details.functionError;
+  }
+}

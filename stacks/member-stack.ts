@@ -47,14 +47,15 @@ export class MemberStack extends VigilStack {
       namePrefix: inv.namePrefix,
     });
     // Trust names exact central roles: they must exist first, so the security stack deploys before members.
+    // Only remediate-member holds member credentials; the remediate orchestrator reaches members through it.
     this.roles = new RemediationRoles(this, 'roles', {
       provider: this.provider,
       accountId: props.account.id,
       organizationId: inv.organizationId,
       remediationRoleName: remediationRoleName(inv),
       readOnlyRoleName: readOnlyRoleName(inv),
-      remediatorRoleArn: functionRoleArn(inv, 'remediate'),
-      readerRoleArns: [functionRoleArn(inv, 'remediate'), functionRoleArn(inv, 'triage')],
+      remediatorRoleArn: functionRoleArn(inv, 'remediateMember'),
+      readerRoleArns: [functionRoleArn(inv, 'remediateMember'), functionRoleArn(inv, 'triage')],
       remediationActions: props.permissions.mutating,
       readActions: props.permissions.read,
       passRoleArns: props.permissions.passesRole ? [roleArn(props.account.id, forwarderRoleName(inv))] : [],

@@ -55,8 +55,24 @@ export interface SecurityStackProps {
 /** Triage function timeout; the queue's visibility timeout is six times this (AWS guidance). */
 export const TRIAGE_TIMEOUT_SECONDS = 120;
 
-/** Remediate function timeout: state reads (CloudTrail history), the change and its verification. */
-export const REMEDIATE_TIMEOUT_SECONDS = 300;
+/**
+ * remediate-member timeout: its longest request is a state read that pages CloudTrail LookupEvents
+ * (up to 10 pages per query, two lookups per second per account and region, adaptive retries).
+ */
+export const REMEDIATE_MEMBER_TIMEOUT_SECONDS = 120;
+
+/**
+ * Synchronous remediate-member invokes in one remediate pass at most: tags, state, the change, the
+ * verifying state read (an approved execution or an undo makes fewer).
+ */
+export const MEMBER_INVOKES_PER_PASS = 4;
+
+/**
+ * Remediate function timeout: every member invoke of a pass may run to the member timeout, plus a minute
+ * for DynamoDB, SSM, Slack and PagerDuty. Kept above the member timeout times the invokes so a slow
+ * member account fails its invoke (a typed, reported failure) before remediate itself times out.
+ */
+export const REMEDIATE_TIMEOUT_SECONDS = MEMBER_INVOKES_PER_PASS * REMEDIATE_MEMBER_TIMEOUT_SECONDS + 60;
 
 type AlarmMetric = Pick<
   CloudwatchMetricAlarmConfig,
@@ -75,6 +91,8 @@ export class SecurityStack extends VigilStack {
   readonly rules: readonly CentralRule[];
   readonly triage: NodeFunction;
   readonly remediate: NodeFunction;
+  /** The only function whose role may assume the member accounts' vigil roles. */
+  readonly remediateMember: NodeFunction;
   readonly approve: NodeFunction;
   /** URL of the approval endpoint (set it as the Slack app's Interactivity Request URL + `/slack/interactions`). */
   readonly approveUrl: string;
@@ -473,6 +491,33 @@ export class SecurityStack extends VigilStack {
       Resource: workQueueArn,
     };
 
+    // Member-account I/O in its own small function: it alone holds member credentials (and the member
+    // services' SDK clients, which kept remediate over the 500 KB bundle budget). It decides nothing.
+    this.remediateMember = new NodeFunction(this, 'remediate-member', {
+      provider,
+      functionName: names.remediateMember,
+      entry: join(entrypoints, 'remediate-member.ts'),
+      accountId: account,
+      region,
+      timeoutSeconds: REMEDIATE_MEMBER_TIMEOUT_SECONDS,
+      logRetentionDays: alerting.logRetentionDays ?? 365,
+      // Twice remediate's: each remediate invocation makes its member invokes one at a time.
+      reservedConcurrency: 10,
+      environment: { NAME_PREFIX: p },
+      statements: [
+        {
+          Sid: 'AssumeMemberRoles',
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: [remediationRoleName(inv), remediationUndoRoleName(inv), readOnlyRoleName(inv)].map(
+            (n) => `arn:aws:iam::*:role/${n}`,
+          ),
+          Condition: { StringEquals: { 'aws:ResourceOrgID': inv.organizationId } },
+        },
+      ],
+    });
+    const memberFunctionArn = `arn:aws:lambda:${region}:${account}:function:${names.remediateMember}`;
+
     this.remediate = new NodeFunction(this, 'remediate', {
       provider,
       functionName: names.remediate,
@@ -490,6 +535,7 @@ export class SecurityStack extends VigilStack {
         APPROVAL_TABLE: approvalTableName,
         CENTRAL_BUS_ARN: this.busArn,
         DEPLOY_ROLE_NAME: inv.deployRoleName,
+        MEMBER_FUNCTION_NAME: names.remediateMember,
         ...(approvalsConfig.slackWebhookRef ? { APPROVAL_SLACK_WEBHOOK_REF: approvalsConfig.slackWebhookRef } : {}),
         ...(approvalsConfig.escalationRoutingKeyRef
           ? { ESCALATION_PAGERDUTY_ROUTING_KEY_REF: approvalsConfig.escalationRoutingKeyRef }
@@ -503,13 +549,11 @@ export class SecurityStack extends VigilStack {
           Resource: workQueueArn,
         },
         {
-          Sid: 'AssumeMemberRoles',
+          // Member accounts only through remediate-member: remediate holds no member credentials.
+          Sid: 'InvokeMemberFunction',
           Effect: 'Allow',
-          Action: 'sts:AssumeRole',
-          Resource: [remediationRoleName(inv), remediationUndoRoleName(inv), readOnlyRoleName(inv)].map(
-            (n) => `arn:aws:iam::*:role/${n}`,
-          ),
-          Condition: { StringEquals: { 'aws:ResourceOrgID': inv.organizationId } },
+          Action: 'lambda:InvokeFunction',
+          Resource: memberFunctionArn,
         },
         {
           Sid: 'IdempotencyAndBreaker',
@@ -668,6 +712,10 @@ export class SecurityStack extends VigilStack {
       'Remediation work failed repeatedly and waits in the dead-letter queue.',
     );
     for (const fn of [names.remediate, names.approve, names.approvalTimeouts]) alarmOnErrors(fn, 'see its logs.');
+    alarmOnErrors(
+      names.remediateMember,
+      'member-account reads or changes failed unhandled (timeouts, untyped errors); remediate reported them failed.',
+    );
 
     new KpiDashboard(this, 'kpis', { provider, dashboardName: `${p}-kpis`, region });
     alarmOnDlq(

@@ -122,12 +122,12 @@ describe('MemberStack', () => {
     const readPolicy = policyOf(policies.find((p) => p.name === 'read-only')!);
     const actionsOf = (policy: { Statement: any[] }) => policy.Statement.flatMap((st) => [st.Action].flat()).sort();
 
-    it('trusts exactly the central remediation function role, inside the organization', () => {
+    it('trusts exactly the central remediate-member function role, inside the organization', () => {
       expect(policyOf(remediation, 'assume_role_policy').Statement).toEqual([
         {
           Sid: 'CentralRemediatorOnly',
           Effect: 'Allow',
-          Principal: { AWS: 'arn:aws:iam::333333333333:role/vigil-remediate' },
+          Principal: { AWS: 'arn:aws:iam::333333333333:role/vigil-remediate-member' },
           Action: 'sts:AssumeRole',
           Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-test123456' } },
         },
@@ -152,19 +152,19 @@ describe('MemberStack', () => {
       expect(resourcesOf('iam:PassRole')).toEqual(['arn:aws:iam::444444444444:role/vigil-forwarder']);
     });
 
-    it('keeps reading separate: the read-only role has no mutating action and trusts triage and remediation', () => {
+    it('keeps reading separate: the read-only role has no mutating action and trusts triage and remediate-member', () => {
       const reads = actionsOf(readPolicy);
       expect(reads).toContain('tag:GetResources');
       for (const a of reads) expect(a).toMatch(/^[a-z0-9-]+:(Get|Describe|List|Lookup)/);
       expect(policyOf(readOnly, 'assume_role_policy').Statement[0].Principal).toEqual({
-        AWS: ['arn:aws:iam::333333333333:role/vigil-remediate', 'arn:aws:iam::333333333333:role/vigil-triage'],
+        AWS: ['arn:aws:iam::333333333333:role/vigil-remediate-member', 'arn:aws:iam::333333333333:role/vigil-triage'],
       });
     });
 
-    it('keeps undo actions on a separate role trusted only by the central remediation function', () => {
+    it('keeps undo actions on a separate role trusted only by the central remediate-member function', () => {
       const undo = roles.find((r) => r.name === 'vigil-remediation-undo')!;
       expect(policyOf(undo, 'assume_role_policy').Statement[0]).toMatchObject({
-        Principal: { AWS: 'arn:aws:iam::333333333333:role/vigil-remediate' },
+        Principal: { AWS: 'arn:aws:iam::333333333333:role/vigil-remediate-member' },
         Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-test123456' } },
       });
       const undoActions = actionsOf(policyOf(policies.find((p) => p.name === 'approved-undo')!));

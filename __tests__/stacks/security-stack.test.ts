@@ -1,7 +1,7 @@
 import { Testing } from 'cdktf';
 import { centralRules } from '../../rules/patterns';
 import { CATALOG } from '../../rules/catalog';
-import { SecurityStack } from '../../stacks/security-stack';
+import { MEMBER_INVOKES_PER_PASS, REMEDIATE_MEMBER_TIMEOUT_SECONDS, SecurityStack } from '../../stacks/security-stack';
 import { TEST_ALERTING, TEST_INVENTORY, TEST_REMEDIATION } from '../fixtures/inventory';
 import { onlyResource, policyOf, resourcesOfType, statement, synthJson } from '../helpers/synth';
 
@@ -230,9 +230,11 @@ describe('SecurityStack', () => {
     const policyOfRole = (fnName: string) =>
       policyOf(resourcesOfType(tf, 'aws_iam_role_policy').find((p) => p.role.includes(`.${fnName}_role_`))!);
     const remediate = policyOfRole('remediate');
+    const member = policyOfRole('remediate-member');
+    const fnNamed = (name: string) => resourcesOfType(tf, 'aws_lambda_function').find((f) => f.function_name === name)!;
 
-    it('lets remediate assume only vigil roles, and only inside the organization', () => {
-      expect(statement(remediate, 'AssumeMemberRoles')).toEqual({
+    it('lets remediate-member assume only vigil roles, and only inside the organization', () => {
+      expect(statement(member, 'AssumeMemberRoles')).toEqual({
         Sid: 'AssumeMemberRoles',
         Effect: 'Allow',
         Action: 'sts:AssumeRole',
@@ -243,6 +245,34 @@ describe('SecurityStack', () => {
         ],
         Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-test123456' } },
       });
+      // Nothing else: no tables, queues, secrets or keys, only the member roles.
+      const actions = member.Statement.flatMap((st) => [st['Action']].flat()).sort();
+      expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sts:AssumeRole']);
+    });
+
+    it('lets remediate reach member accounts only by invoking the member function', () => {
+      const allowed = remediate.Statement.filter((st) => st['Effect'] === 'Allow');
+      expect(allowed.flatMap((st) => [st['Action']].flat())).not.toContain('sts:AssumeRole');
+      expect(allowed.filter((st) => [st['Action']].flat().some((a: string) => a.startsWith('lambda:')))).toEqual([
+        {
+          Sid: 'InvokeMemberFunction',
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: 'arn:aws:lambda:eu-west-1:333333333333:function:vigil-remediate-member',
+        },
+      ]);
+      expect(fnNamed('vigil-remediate').environment.variables['MEMBER_FUNCTION_NAME']).toBe('vigil-remediate-member');
+    });
+
+    it('runs remediate-member small and bounded, and outlasts its invokes in remediate', () => {
+      const memberFn = fnNamed('vigil-remediate-member');
+      expect(memberFn.reserved_concurrent_executions).toBe(10);
+      expect(memberFn.timeout).toBe(REMEDIATE_MEMBER_TIMEOUT_SECONDS);
+      expect(memberFn.environment.variables).toEqual({ NAME_PREFIX: 'vigil' });
+      expect(fnNamed('vigil-remediate').timeout).toBeGreaterThan(MEMBER_INVOKES_PER_PASS * memberFn.timeout);
+      expect(resourcesOfType(tf, 'aws_cloudwatch_metric_alarm').map((a) => a.alarm_name)).toContain(
+        'vigil-remediate-member-errors',
+      );
     });
 
     it('keeps the audit log append-only: PutItem allowed, rewriting denied', () => {

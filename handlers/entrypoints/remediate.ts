@@ -6,8 +6,9 @@
  * Effect: runs the remediation pipeline of handlers/core/remediation/orchestrate.ts — loop and inventory
  * guards, mode by rollout table, exemptions, kill switch, fresh state, plan, dry-run, circuit breaker —
  * then acts on exactly the offending item in the member account, verifies it, and reports the outcome
- * (alert update, PagerDuty resolve or page, EMF metrics). Side effects: AssumeRole into
- * `<prefix>-readonly` (state and tags) and `<prefix>-remediation` (the change) in member accounts;
+ * (alert update, PagerDuty resolve or page, EMF metrics). Side effects: every member-account read and
+ * change is a synchronous invoke of `<prefix>-remediate-member` (env `MEMBER_FUNCTION_NAME`), the only
+ * function whose role may assume `<prefix>-readonly`, `<prefix>-remediation` and `<prefix>-remediation-undo`;
  * DynamoDB writes to the state table (idempotency claims, breaker counters), the audit table (append
  * only) and the approval table (new requests, `executed`); SSM GetParameter of the kill switch; Slack,
  * PagerDuty and SNS deliveries. Idempotency: one claim per CloudTrail eventID and action (and per approved
@@ -18,8 +19,6 @@
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { STSClient } from '@aws-sdk/client-sts';
-import { readOnlyRoleName, remediationUndoRoleName } from '../../config/naming';
 import { type RemediationConfig, assertValidRemediationConfig } from '../../config/remediation';
 import { CATALOG } from '../../rules/catalog';
 import { PREDICATES } from '../../rules/predicates';
@@ -30,17 +29,16 @@ import { makeNotifier, type Notifier } from '../adapters/notify';
 import { publishPagerDutyEvent } from '../adapters/pagerduty';
 import { makeAuditLog } from '../adapters/remediation/audit';
 import { makeBreakerCounter } from '../adapters/remediation/breaker';
-import { makeRemediationExecutor } from '../adapters/remediation/execute';
 import { makeIdempotencyStore } from '../adapters/remediation/idempotency';
 import { makeKillSwitchReader } from '../adapters/remediation/kill-switch';
-import { makeStateReader } from '../adapters/remediation/read-state';
-import { makeResourceTagsReader } from '../adapters/resource-tags';
+import { makeMemberClient } from '../adapters/remediation/member-client';
 import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
 import type { Alert } from '../core/alert';
 import { type ApprovedWork, createApprovalRequest, parseApprovedWork } from '../core/approval/request';
 import { asReplacement, formatApprovalMessage } from '../core/approval/slack-message';
 import { parseHandlerInventory } from '../core/inventory-view';
 import { actionIdFor } from '../core/remediation/guard';
+import type { MemberIo } from '../core/remediation/member-contract';
 import {
   type Decision,
   describeError,
@@ -325,6 +323,8 @@ export interface RemediateSettings {
   readonly approvalSlackWebhookRef?: string;
   /** PagerDuty routing key for breaker trips, failures and kill-switch outages. */
   readonly escalationRoutingKeyRef?: string;
+  /** The remediate-member function, which makes every member-account read and change. */
+  readonly memberFunctionName?: string;
 }
 
 /**
@@ -369,6 +369,7 @@ export function readRemediateSettings(
     forceDryRun: dryRun === 'true',
     ...optional('approvalSlackWebhookRef', secretRef('APPROVAL_SLACK_WEBHOOK_REF')),
     ...optional('escalationRoutingKeyRef', secretRef('ESCALATION_PAGERDUTY_ROUTING_KEY_REF')),
+    ...optional('memberFunctionName', text('MEMBER_FUNCTION_NAME')),
   };
   if (problems.length > 0) {
     throw new ConfigurationError(
@@ -378,8 +379,19 @@ export function readRemediateSettings(
   return settings;
 }
 
-/** Builds the handler with real clients from the environment and the bundled config files. */
-export function handlerFromEnvironment(env: Readonly<Record<string, string | undefined>>, dir: string) {
+/**
+ * Builds the handler with real clients from the environment and the bundled config files. Member-account
+ * I/O goes through the remediate-member function (`MEMBER_FUNCTION_NAME`), unless `member` is given:
+ * tests pass the in-process adapters (handlers/adapters/remediation/member-io.ts makeLocalMemberIo).
+ * They are not imported here on purpose: they would put the member services' SDK clients back into
+ * this bundle (500 KB budget).
+ * @throws ConfigurationError
+ */
+export function handlerFromEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  dir: string,
+  member?: MemberIo,
+) {
   const settings = readRemediateSettings(env, dir);
   const inventory = parseHandlerInventory(readJson(settings.inventoryFile), settings.inventoryFile);
   const validated = assertValidRemediationConfig(
@@ -395,6 +407,15 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
     dryRun: validated.dryRun || settings.forceDryRun,
     killSwitchParameter: settings.killSwitchParameter ?? validated.killSwitchParameter,
   };
+  const io =
+    member ??
+    (settings.memberFunctionName ? makeMemberClient({ functionName: settings.memberFunctionName }) : undefined);
+  if (!io) {
+    throw new ConfigurationError(
+      'remediate handler configuration: MEMBER_FUNCTION_NAME: required ' +
+        '(the remediate-member function, which makes every member-account read and change)',
+    );
+  }
   const write = (line: string) => console.log(line);
   const log = (level: LogLevel, message: string, fields: Record<string, unknown> = {}) =>
     write(JSON.stringify({ level, message, service: 'vigil-remediate', ...fields }));
@@ -402,17 +423,6 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
   const dynamo = new DynamoDBClient({});
   const secrets = makeSecretReader();
   const approvals = makeApprovalStore({ tableName: settings.approvalTable, client: dynamo });
-  const executor = makeRemediationExecutor({ namePrefix: inventory.namePrefix });
-  const undoExecutor = makeRemediationExecutor({
-    namePrefix: inventory.namePrefix,
-    roleName: remediationUndoRoleName(inventory),
-  });
-  const stateReader = makeStateReader({ namePrefix: inventory.namePrefix });
-  const tags = makeResourceTagsReader({
-    roleName: readOnlyRoleName(inventory),
-    sts: new STSClient({}),
-    sessionName: 'vigil-remediate',
-  });
   if (!settings.approvalSlackWebhookRef) {
     log('warn', 'APPROVAL_SLACK_WEBHOOK_REF is not set: approval requests are stored but not announced');
   }
@@ -422,13 +432,13 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
     now,
     readKillSwitch: makeKillSwitchReader({ client: new SSMClient({}), parameter: config.killSwitchParameter }),
     readTags: async (lookup) => {
-      const out = await tags.read(lookup);
+      const out = await io.readTags(lookup);
       if (out.status === 'found') return { kind: 'read', tags: out.tags[lookup.arns[0]!] ?? {} };
       if (out.status === 'unavailable') return { kind: 'failed', error: out.reason };
       return { kind: 'not-taggable' };
     },
-    readState: (target) => stateReader.read(target),
-    execute: (target, calls) => executor.execute({ accountId: target.accountId, calls }),
+    readState: (target) => io.readState(target),
+    execute: (target, calls) => io.execute({ accountId: target.accountId, calls, role: 'remediation' }),
     idempotency: makeIdempotencyStore({ client: dynamo, tableName: settings.stateTable }),
     takeBreakerSlot: makeBreakerCounter({
       client: dynamo,
@@ -482,7 +492,8 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
       naming: { centralBusArn: settings.centralBusArn, deployRoleName: settings.deployRoleName },
     }),
     ports,
-    undoExecute: (target, calls) => undoExecutor.execute({ accountId: target.accountId, calls }),
+    // Undo runs through the member accounts' separate, approval-only undo role.
+    undoExecute: (target, calls) => io.execute({ accountId: target.accountId, calls, role: 'undo' }),
     reportOutcome: makeOutcomeReporter(makeNotifier({ secrets, publishEmail: makeEmailPublisher(), now }), log),
     respondToApprover: async (responseUrl, requestId) => {
       const request = await approvals.get(requestId);

@@ -18,6 +18,7 @@ import { makeBreakerCounter } from '../../../handlers/adapters/remediation/break
 import { makeRemediationExecutor } from '../../../handlers/adapters/remediation/execute';
 import { makeIdempotencyStore } from '../../../handlers/adapters/remediation/idempotency';
 import { makeKillSwitchReader } from '../../../handlers/adapters/remediation/kill-switch';
+import { makeLocalMemberIo } from '../../../handlers/adapters/remediation/member-io';
 import { makeStateReader } from '../../../handlers/adapters/remediation/read-state';
 import type { RemediationConfig } from '../../../config/remediation';
 import { type ApprovalRequest, createApprovalRequest } from '../../../handlers/core/approval/request';
@@ -503,9 +504,19 @@ describe('readRemediateSettings', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
     writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
     writeFileSync(join(dir, 'remediation.json'), JSON.stringify(BUNDLED_CONFIG));
-    const handle = handlerFromEnvironment(ENV, dir);
+    const handle = handlerFromEnvironment({ ...ENV, MEMBER_FUNCTION_NAME: 'vigil-remediate-member' }, dir);
     expect(await handle({ nothing: true })).toMatchObject({ outcome: 'invalid' });
     expect(log).toHaveBeenCalledWith(expect.stringMatching(/APPROVAL_SLACK_WEBHOOK_REF is not set/));
+    log.mockRestore();
+  });
+
+  it('fails without a way to reach member accounts (MEMBER_FUNCTION_NAME or in-process adapters)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
+    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
+    writeFileSync(join(dir, 'remediation.json'), JSON.stringify(BUNDLED_CONFIG));
+    expect(() => handlerFromEnvironment(ENV, dir)).toThrow(/MEMBER_FUNCTION_NAME: required/);
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    expect(typeof handlerFromEnvironment(ENV, dir, makeLocalMemberIo({ namePrefix: 'vigil' }))).toBe('function');
     log.mockRestore();
   });
 

@@ -1,0 +1,342 @@
+/**
+ * The contract between remediate (the orchestrator) and remediate-member (the only function that may
+ * assume the member accounts' roles). remediate invokes remediate-member synchronously with one small
+ * request per member-account read or change, and gets one JSON response back. Pure: the request parser,
+ * the response parser and the error (de)serialization are shared by both sides, so they cannot drift.
+ *
+ * Typed errors cross the hop as data (`{ ok: false, error }`), never as an unhandled Lambda error, so
+ * the orchestrator sees the same `RemediationCallError` / `RemediationStateError` (permanent or not,
+ * with the calls already completed) as when the adapters ran in its own process.
+ */
+import type { RemediationId } from '../../../rules/types';
+import {
+  MemberInvokeError,
+  MemberRequestError,
+  type RemediationCallDetails,
+  RemediationCallError,
+  RemediationStateError,
+} from '../../errors';
+import type { ResourceTagsOutcome } from '../owner';
+import { REMEDIATIONS } from './registry';
+import type { PlannedCall, RemediationService, RemediationTarget } from './types';
+
+/** Which member role an `execute` request runs with: `<prefix>-remediation` or `<prefix>-remediation-undo`. */
+export type MemberRole = 'remediation' | 'undo';
+
+/** Resources whose tags are read (handlers/core/triage.ts TagLookup, restated to keep this module small). */
+export interface MemberTagLookup {
+  readonly accountId: string;
+  readonly region: string;
+  readonly arns: readonly string[];
+}
+
+/** What remediate asks remediate-member to do. */
+export type MemberRequest =
+  | { readonly op: 'read-state'; readonly target: RemediationTarget }
+  | {
+      readonly op: 'execute';
+      readonly accountId: string;
+      readonly calls: readonly PlannedCall[];
+      readonly role: MemberRole;
+      readonly dryRun?: boolean;
+    }
+  | { readonly op: 'read-tags'; readonly lookup: MemberTagLookup };
+
+/** What an `execute` request returns (handlers/adapters/remediation/execute.ts ExecutionResult, as JSON). */
+export interface MemberExecution {
+  readonly dryRun: boolean;
+  readonly calls: ReadonlyArray<{
+    readonly call: PlannedCall;
+    readonly outcome: 'done' | 'already-done' | 'would-call';
+    readonly code?: string;
+  }>;
+}
+
+/** A typed error as data. `cause` keeps the AWS error's name and message for the logs. */
+export type SerializedMemberError =
+  | {
+      readonly name: 'RemediationCallError';
+      readonly message: string;
+      readonly details: RemediationCallDetails & { readonly index: number; readonly completed: readonly string[] };
+      readonly cause?: SerializedCause;
+    }
+  | {
+      readonly name: 'RemediationStateError';
+      readonly message: string;
+      readonly details: RemediationCallDetails;
+      readonly cause?: SerializedCause;
+    }
+  | { readonly name: 'MemberRequestError'; readonly message: string };
+
+/** Name and message of the error a typed error wraps. */
+export interface SerializedCause {
+  readonly name: string;
+  readonly message: string;
+}
+
+/** What remediate-member returns. `result` is the adapter's result as JSON. */
+export type MemberResponse =
+  | { readonly ok: true; readonly result: unknown }
+  | { readonly ok: false; readonly error: SerializedMemberError };
+
+/**
+ * The member I/O remediate needs: implemented in process by handlers/adapters/remediation/member-io.ts
+ * (remediate-member, tests) and over Lambda by handlers/adapters/remediation/member-client.ts (remediate).
+ */
+export interface MemberIo {
+  /** The target's current state (the action's state type). Throws `RemediationStateError`. */
+  readState(target: RemediationTarget): Promise<unknown>;
+  /** Sends the calls in order with the role. Throws `RemediationCallError` at the first failure. */
+  execute(request: {
+    readonly accountId: string;
+    readonly calls: readonly PlannedCall[];
+    readonly role: MemberRole;
+    readonly dryRun?: boolean;
+  }): Promise<MemberExecution>;
+  /** Tags of the resources; never throws (`unavailable` is an answer). */
+  readTags(lookup: MemberTagLookup): Promise<ResourceTagsOutcome>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+/** At most this many ARNs per tag lookup (handlers/core/triage.ts MAX_TAG_LOOKUP_ARNS; a test ties them). */
+export const MAX_MEMBER_TAG_ARNS = 20;
+/** At most this many calls per `execute` (plans and undos make a handful). */
+export const MAX_MEMBER_CALLS = 50;
+
+const ACCOUNT_ID = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const SERVICES: ReadonlySet<string> = new Set<RemediationService>([
+  'cloudtrail',
+  'config',
+  'ec2',
+  'events',
+  'iam',
+  'kms',
+  's3',
+  's3control',
+]);
+
+type Obj = Record<string, unknown>;
+const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Refuses keys other than `allowed`: an unexpected field means the two sides disagree on the contract. */
+function onlyKeys(o: Obj, allowed: readonly string[], where: string): void {
+  const extra = Object.keys(o).filter((k) => !allowed.includes(k));
+  if (extra.length > 0) throw new MemberRequestError(`${where}: unexpected field(s) ${extra.join(', ')}`);
+}
+
+function accountId(v: unknown, where: string): string {
+  if (typeof v !== 'string' || !ACCOUNT_ID.test(v)) throw new MemberRequestError(`${where}: expected 12 digits`);
+  return v;
+}
+
+function region(v: unknown, where: string): string {
+  if (typeof v !== 'string' || !REGION.test(v)) throw new MemberRequestError(`${where}: expected an AWS region`);
+  return v;
+}
+
+function target(v: unknown): RemediationTarget {
+  if (!isObject(v)) throw new MemberRequestError('target: expected an object');
+  onlyKeys(v, ['action', 'accountId', 'region', 'resourceId', 'details'], 'target');
+  if (typeof v['action'] !== 'string' || !Object.hasOwn(REMEDIATIONS, v['action'])) {
+    throw new MemberRequestError(`target.action: expected a known remediation, got '${String(v['action'])}'`);
+  }
+  if (typeof v['resourceId'] !== 'string' || v['resourceId'] === '') {
+    throw new MemberRequestError('target.resourceId: expected a non-empty string');
+  }
+  if (!isObject(v['details'])) throw new MemberRequestError('target.details: expected an object');
+  return {
+    action: v['action'] as RemediationId,
+    accountId: accountId(v['accountId'], 'target.accountId'),
+    region: region(v['region'], 'target.region'),
+    resourceId: v['resourceId'],
+    details: v['details'],
+  };
+}
+
+function calls(v: unknown, isSupported: (c: Pick<PlannedCall, 'service' | 'operation'>) => boolean): PlannedCall[] {
+  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_MEMBER_CALLS) {
+    throw new MemberRequestError(`calls: expected 1 to ${MAX_MEMBER_CALLS} calls`);
+  }
+  return v.map((c, i): PlannedCall => {
+    const where = `calls[${i}]`;
+    if (!isObject(c)) throw new MemberRequestError(`${where}: expected an object`);
+    onlyKeys(c, ['service', 'operation', 'input', 'region'], where);
+    if (typeof c['service'] !== 'string' || !SERVICES.has(c['service']) || typeof c['operation'] !== 'string') {
+      throw new MemberRequestError(`${where}: expected a remediation service and an operation`);
+    }
+    const call = { service: c['service'] as RemediationService, operation: c['operation'] };
+    // Checked before anything is sent: a request the executor cannot finish must not start.
+    if (!isSupported(call)) {
+      throw new MemberRequestError(`${where}: ${call.service}:${call.operation} is not in the executor's table`);
+    }
+    if (!isObject(c['input'])) throw new MemberRequestError(`${where}.input: expected an object`);
+    return { ...call, input: c['input'], region: region(c['region'], `${where}.region`) };
+  });
+}
+
+function lookup(v: unknown): MemberTagLookup {
+  if (!isObject(v)) throw new MemberRequestError('lookup: expected an object');
+  onlyKeys(v, ['accountId', 'region', 'arns'], 'lookup');
+  const arns = v['arns'];
+  if (
+    !Array.isArray(arns) ||
+    arns.length > MAX_MEMBER_TAG_ARNS ||
+    !arns.every((a) => typeof a === 'string' && a.startsWith('arn:'))
+  ) {
+    throw new MemberRequestError(`lookup.arns: expected at most ${MAX_MEMBER_TAG_ARNS} ARNs`);
+  }
+  return {
+    accountId: accountId(v['accountId'], 'lookup.accountId'),
+    region: region(v['region'], 'lookup.region'),
+    arns: arns as string[],
+  };
+}
+
+/**
+ * Checks a request strictly: a known `op`, exactly its fields, 12-digit account ids, a known action,
+ * and only calls `isSupported` accepts (the executor's table, passed in so this module stays pure).
+ * @throws MemberRequestError naming the first problem
+ */
+export function parseMemberRequest(
+  input: unknown,
+  isSupported: (c: Pick<PlannedCall, 'service' | 'operation'>) => boolean,
+): MemberRequest {
+  if (!isObject(input)) throw new MemberRequestError('expected a JSON object');
+  switch (input['op']) {
+    case 'read-state':
+      onlyKeys(input, ['op', 'target'], 'read-state');
+      return { op: 'read-state', target: target(input['target']) };
+    case 'execute': {
+      onlyKeys(input, ['op', 'accountId', 'calls', 'role', 'dryRun'], 'execute');
+      const role = input['role'];
+      if (role !== 'remediation' && role !== 'undo') {
+        throw new MemberRequestError("execute.role: expected 'remediation' or 'undo'");
+      }
+      const dryRun = input['dryRun'];
+      if (dryRun !== undefined && typeof dryRun !== 'boolean') {
+        throw new MemberRequestError('execute.dryRun: expected a boolean');
+      }
+      return {
+        op: 'execute',
+        accountId: accountId(input['accountId'], 'execute.accountId'),
+        calls: calls(input['calls'], isSupported),
+        role,
+        ...(dryRun === undefined ? {} : { dryRun }),
+      };
+    }
+    case 'read-tags':
+      onlyKeys(input, ['op', 'lookup'], 'read-tags');
+      return { op: 'read-tags', lookup: lookup(input['lookup']) };
+    default:
+      throw new MemberRequestError(
+        `op: expected 'read-state', 'execute' or 'read-tags', got '${String(input['op']).slice(0, 40)}'`,
+      );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+const causeOf = (err: Error): SerializedCause | undefined => {
+  const c = err.cause as { name?: unknown; message?: unknown } | undefined;
+  if (typeof c !== 'object' || c === null) return undefined;
+  return { name: typeof c.name === 'string' ? c.name : 'Error', message: String(c.message ?? '') };
+};
+
+/** A typed error as data, or undefined for any other error (it stays an unhandled failure). */
+export function serializeMemberError(err: unknown): SerializedMemberError | undefined {
+  if (err instanceof RemediationCallError) {
+    const cause = causeOf(err);
+    const { accountId, region, service, operation, code, permanent, index, completed } = err;
+    return {
+      name: 'RemediationCallError',
+      message: err.message,
+      details: { accountId, region, service, operation, code, permanent, index, completed: [...completed] },
+      ...(cause ? { cause } : {}),
+    };
+  }
+  if (err instanceof RemediationStateError) {
+    const cause = causeOf(err);
+    const { accountId, region, service, operation, code, permanent } = err;
+    return {
+      name: 'RemediationStateError',
+      message: err.message,
+      details: { accountId, region, service, operation, code, permanent },
+      ...(cause ? { cause } : {}),
+    };
+  }
+  if (err instanceof MemberRequestError) return { name: 'MemberRequestError', message: err.message };
+  return undefined;
+}
+
+/** The error a serialized one stands for, with the same class and fields. */
+export function deserializeMemberError(e: SerializedMemberError): Error {
+  const cause =
+    'cause' in e && e.cause ? { cause: Object.assign(new Error(e.cause.message), { name: e.cause.name }) } : {};
+  switch (e.name) {
+    case 'RemediationCallError':
+      return new RemediationCallError(e.message, e.details, cause);
+    case 'RemediationStateError':
+      return new RemediationStateError(e.message, e.details, cause);
+    case 'MemberRequestError':
+      return new MemberRequestError(e.message);
+  }
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
+
+function isCallDetails(d: Obj): boolean {
+  return (
+    ['accountId', 'region', 'service', 'operation', 'code'].every((k) => isString(d[k])) && isBoolean(d['permanent'])
+  );
+}
+
+function isSerializedError(e: unknown): e is SerializedMemberError {
+  if (!isObject(e) || !isString(e['message'])) return false;
+  if (e['cause'] !== undefined && !(isObject(e['cause']) && isString(e['cause']['name']))) return false;
+  const d = e['details'];
+  switch (e['name']) {
+    case 'MemberRequestError':
+      return true;
+    case 'RemediationStateError':
+      return isObject(d) && isCallDetails(d);
+    case 'RemediationCallError':
+      return (
+        isObject(d) &&
+        isCallDetails(d) &&
+        typeof d['index'] === 'number' &&
+        Array.isArray(d['completed']) &&
+        d['completed'].every(isString)
+      );
+    default:
+      return false;
+  }
+}
+
+/**
+ * Reads remediate-member's answer.
+ * @throws MemberInvokeError (permanent) when the text is not the contract: the two sides disagree
+ */
+export function parseMemberResponse(text: string, op: string): MemberResponse {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new MemberInvokeError(`remediate-member answered ${op} with something that is not JSON`, {
+      op,
+      permanent: true,
+    });
+  }
+  if (isObject(parsed) && parsed['ok'] === true && 'result' in parsed) return { ok: true, result: parsed['result'] };
+  if (isObject(parsed) && parsed['ok'] === false && isSerializedError(parsed['error'])) {
+    return { ok: false, error: parsed['error'] };
+  }
+  throw new MemberInvokeError(`remediate-member answered ${op} outside the contract: ${text.slice(0, 200)}`, {
+    op,
+    permanent: true,
+  });
+}

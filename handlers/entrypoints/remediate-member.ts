@@ -1,0 +1,117 @@
+/**
+ * Remediate-member Lambda. Trigger: a synchronous invoke (`RequestResponse`) from the remediate
+ * function only (IAM: remediate's `lambda:InvokeFunction` on this function), with one request of
+ * handlers/core/remediation/member-contract.ts: `{op: 'read-state', target}`, `{op: 'execute',
+ * accountId, calls, role: 'remediation' | 'undo', dryRun?}` or `{op: 'read-tags', lookup}`. Effect:
+ * checks the request strictly (anything else is refused, nothing is sent), then makes exactly that read
+ * or those calls in the member account and returns `{ok: true, result}`; a typed failure
+ * (RemediationCallError, RemediationStateError, a refused request) is returned as `{ok: false, error}`
+ * so remediate can re-create it. Side effects: AssumeRole into `<prefix>-readonly` (state, tags),
+ * `<prefix>-remediation` or `<prefix>-remediation-undo` (the calls), and those calls; this function's
+ * role is the only one the member remediation and undo roles trust. It decides nothing: what to call
+ * comes from remediate's pure core. Idempotency: reads are safe to repeat and every remediation call is
+ * (already-done answers count as success), so a retried invoke changes nothing more.
+ */
+import { isSupported } from '../adapters/remediation/execute';
+import { makeLocalMemberIo } from '../adapters/remediation/member-io';
+import {
+  type MemberIo,
+  type MemberRequest,
+  type MemberResponse,
+  parseMemberRequest,
+  serializeMemberError,
+} from '../core/remediation/member-contract';
+import { ConfigurationError } from '../errors';
+
+/** Builds the handler over member I/O (real adapters in Lambda, fakes or mocked clients in tests). */
+export function createMemberHandler(io: MemberIo, write: (line: string) => void = console.log) {
+  const log = (level: string, message: string, fields: Record<string, unknown>) =>
+    write(JSON.stringify({ level, message, service: 'vigil-remediate-member', ...fields }));
+  return async (input: unknown): Promise<MemberResponse> => {
+    let request: MemberRequest;
+    try {
+      request = parseMemberRequest(input, isSupported);
+    } catch (err) {
+      const error = serializeMemberError(err);
+      if (!error) throw err;
+      log('error', 'request refused', { reason: error.message });
+      return { ok: false, error };
+    }
+    const where = describeRequest(request);
+    try {
+      const result = await perform(io, request);
+      log('info', `${request.op} done`, where);
+      return { ok: true, result };
+    } catch (err) {
+      const error = serializeMemberError(err);
+      log('error', `${request.op} failed`, { ...where, error: describeError(err) });
+      // Anything untyped stays an unhandled failure: remediate treats it as transient.
+      if (!error) throw err;
+      return { ok: false, error };
+    }
+  };
+}
+
+/** `Name: message`, short (orchestrate.ts describeError, not imported: it would bundle the orchestrator). */
+function describeError(err: unknown): string {
+  const e = err as { name?: string; message?: string } | null;
+  const text = e && typeof e === 'object' ? `${e.name ?? 'Error'}: ${e.message ?? ''}` : String(err);
+  return text.length > 500 ? `${text.slice(0, 499)}…` : text;
+}
+
+function perform(io: MemberIo, request: MemberRequest): Promise<unknown> {
+  switch (request.op) {
+    case 'read-state':
+      return io.readState(request.target);
+    case 'execute':
+      return io.execute(request);
+    case 'read-tags':
+      return io.readTags(request.lookup);
+  }
+}
+
+/** Log fields: where the request goes and what it touches, never the call inputs' whole payloads. */
+function describeRequest(request: MemberRequest): Record<string, unknown> {
+  switch (request.op) {
+    case 'read-state':
+      return {
+        action: request.target.action,
+        accountId: request.target.accountId,
+        region: request.target.region,
+        resourceId: request.target.resourceId,
+      };
+    case 'execute':
+      return {
+        accountId: request.accountId,
+        role: request.role,
+        dryRun: request.dryRun ?? false,
+        calls: request.calls.map((c) => `${c.service}:${c.operation}@${c.region}`),
+      };
+    case 'read-tags':
+      return { accountId: request.lookup.accountId, region: request.lookup.region, arns: request.lookup.arns.length };
+  }
+}
+
+/**
+ * Builds the handler from the environment: `NAME_PREFIX` (the inventory's `namePrefix`), from which
+ * every member role name derives (config/naming.ts).
+ * @throws ConfigurationError
+ */
+export function handlerFromEnvironment(env: Readonly<Record<string, string | undefined>>) {
+  const namePrefix = env['NAME_PREFIX']?.trim();
+  if (!namePrefix || !/^[a-z][a-z0-9-]*$/.test(namePrefix)) {
+    throw new ConfigurationError(
+      'remediate-member handler configuration: NAME_PREFIX: required ' +
+        `(the inventory's namePrefix, e.g. vigil), got '${(namePrefix ?? '').slice(0, 20)}'`,
+    );
+  }
+  return createMemberHandler(makeLocalMemberIo({ namePrefix }));
+}
+
+let built: ReturnType<typeof createMemberHandler> | undefined;
+
+/** The Lambda handler, built on first invocation (so tests can import this module without an environment). */
+export const handler = async (input: unknown): Promise<MemberResponse> => {
+  built ??= handlerFromEnvironment(process.env);
+  return built(input);
+};
