@@ -45,6 +45,12 @@ export interface ApprovalChannels {
   readonly linkKeyRef?: SecretRef;
   /** PagerDuty routing key for escalations (approval timeouts, breaker trips, failed remediations). */
   readonly escalationRoutingKeyRef?: SecretRef;
+  /**
+   * Sender of the signed-link emails (each approver in `approvers.emails` gets their own links), an
+   * SES identity verified in the security account's home region. Not a secret: a plain address.
+   * @default - no link emails
+   */
+  readonly emailFrom?: string;
 }
 
 const SECRET_REF = /^(secretsmanager:[\w/+=.@:-]+(#[\w.-]+)?|ssm:\/[\w/.-]+)$/;
@@ -102,13 +108,19 @@ export function alertingProblems(raw: unknown): InventoryProblem[] {
   routing(raw['default'], 'default', true);
   const approvals = raw['approvals'];
   if (approvals !== undefined) {
-    if (!isRecord(approvals)) add('approvals', 'expected an object of secret references');
+    if (!isRecord(approvals)) add('approvals', 'expected an object of secret references (and emailFrom)');
     else {
       for (const [key, ref] of Object.entries(approvals)) {
-        if (!['slackWebhookRef', 'slackSigningSecretRef', 'linkKeyRef', 'escalationRoutingKeyRef'].includes(key)) {
+        if (key === 'emailFrom') {
+          if (typeof ref !== 'string' || !EMAIL.test(ref)) {
+            add('approvals.emailFrom', `not an email address: ${JSON.stringify(ref)}`);
+          }
+        } else if (
+          !['slackWebhookRef', 'slackSigningSecretRef', 'linkKeyRef', 'escalationRoutingKeyRef'].includes(key)
+        ) {
           add(
             `approvals.${key}`,
-            'unknown key; expected slackWebhookRef, slackSigningSecretRef, linkKeyRef or escalationRoutingKeyRef',
+            'unknown key; expected slackWebhookRef, slackSigningSecretRef, linkKeyRef, escalationRoutingKeyRef or emailFrom',
           );
         } else if (typeof ref !== 'string' || !SECRET_REF.test(ref)) {
           add(`approvals.${key}`, 'expected a secret reference: secretsmanager:<name>[#key] or ssm:/<path>');

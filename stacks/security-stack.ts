@@ -518,80 +518,8 @@ export class SecurityStack extends VigilStack {
     });
     const memberFunctionArn = `arn:aws:lambda:${region}:${account}:function:${names.remediateMember}`;
 
-    this.remediate = new NodeFunction(this, 'remediate', {
-      provider,
-      functionName: names.remediate,
-      entry: join(entrypoints, 'remediate.ts'),
-      accountId: account,
-      region,
-      timeoutSeconds: REMEDIATE_TIMEOUT_SECONDS,
-      logRetentionDays: alerting.logRetentionDays ?? 365,
-      // One remediation at a time per batch keeps the circuit breaker's counting exact.
-      reservedConcurrency: 5,
-      files: { 'inventory.json': inventoryFile, 'remediation.json': remediationFile },
-      environment: {
-        REMEDIATION_STATE_TABLE: stateTableName,
-        REMEDIATION_AUDIT_TABLE: auditTableName,
-        APPROVAL_TABLE: approvalTableName,
-        CENTRAL_BUS_ARN: this.busArn,
-        DEPLOY_ROLE_NAME: inv.deployRoleName,
-        MEMBER_FUNCTION_NAME: names.remediateMember,
-        ...(approvalsConfig.slackWebhookRef ? { APPROVAL_SLACK_WEBHOOK_REF: approvalsConfig.slackWebhookRef } : {}),
-        ...(approvalsConfig.escalationRoutingKeyRef
-          ? { ESCALATION_PAGERDUTY_ROUTING_KEY_REF: approvalsConfig.escalationRoutingKeyRef }
-          : {}),
-      },
-      statements: [
-        {
-          Sid: 'ConsumeRemediationWork',
-          Effect: 'Allow',
-          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
-          Resource: workQueueArn,
-        },
-        {
-          // Member accounts only through remediate-member: remediate holds no member credentials.
-          Sid: 'InvokeMemberFunction',
-          Effect: 'Allow',
-          Action: 'lambda:InvokeFunction',
-          Resource: memberFunctionArn,
-        },
-        {
-          Sid: 'IdempotencyAndBreaker',
-          Effect: 'Allow',
-          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
-          Resource: tableArn(stateTableName),
-        },
-        ...auditAppendOnly,
-        {
-          Sid: 'ApprovalRequests',
-          Effect: 'Allow',
-          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-          Resource: tableArn(approvalTableName),
-        },
-        {
-          Sid: 'ReadKillSwitch',
-          Effect: 'Allow',
-          Action: 'ssm:GetParameter',
-          Resource: `arn:aws:ssm:${region}:${account}:parameter${remediation.killSwitchParameter}`,
-        },
-        { Sid: 'PublishAlertEmail', Effect: 'Allow', Action: 'sns:Publish', Resource: alertTopicArn },
-        useKey,
-        ...secretReadStatements(
-          [...new Set([...secretRefs(alerting), ...approvalSecretRefs(alerting)])].sort(),
-          region,
-          account,
-        ),
-      ],
-    });
-    new LambdaEventSourceMapping(this, 'remediation-source', {
-      provider,
-      eventSourceArn: workQueue.arn,
-      functionName: this.remediate.function.arn,
-      batchSize: 1,
-      functionResponseTypes: ['ReportBatchItemFailures'],
-      scalingConfig: { maximumConcurrency: 5 },
-    });
-
+    // The approve function and its URL come first: remediate mails signed links to that URL. The
+    // reference goes one way only (approve knows nothing of remediate), so there is no cycle.
     const approveEnv = {
       APPROVAL_TABLE: approvalTableName,
       REMEDIATION_AUDIT_TABLE: auditTableName,
@@ -651,6 +579,97 @@ export class SecurityStack extends VigilStack {
     new TerraformOutput(this, 'approval-url', {
       description: "Slack app Interactivity Request URL: this value followed by 'slack/interactions'",
       value: url.functionUrl,
+    });
+
+    this.remediate = new NodeFunction(this, 'remediate', {
+      provider,
+      functionName: names.remediate,
+      entry: join(entrypoints, 'remediate.ts'),
+      accountId: account,
+      region,
+      timeoutSeconds: REMEDIATE_TIMEOUT_SECONDS,
+      logRetentionDays: alerting.logRetentionDays ?? 365,
+      // One remediation at a time per batch keeps the circuit breaker's counting exact.
+      reservedConcurrency: 5,
+      files: { 'inventory.json': inventoryFile, 'remediation.json': remediationFile },
+      environment: {
+        REMEDIATION_STATE_TABLE: stateTableName,
+        REMEDIATION_AUDIT_TABLE: auditTableName,
+        APPROVAL_TABLE: approvalTableName,
+        CENTRAL_BUS_ARN: this.busArn,
+        DEPLOY_ROLE_NAME: inv.deployRoleName,
+        MEMBER_FUNCTION_NAME: names.remediateMember,
+        ...(approvalsConfig.slackWebhookRef ? { APPROVAL_SLACK_WEBHOOK_REF: approvalsConfig.slackWebhookRef } : {}),
+        ...(approvalsConfig.escalationRoutingKeyRef
+          ? { ESCALATION_PAGERDUTY_ROUTING_KEY_REF: approvalsConfig.escalationRoutingKeyRef }
+          : {}),
+        // Signed links by email: the handler sends them only when all three are set.
+        ...(approvalsConfig.linkKeyRef
+          ? { APPROVAL_LINK_KEY_REF: approvalsConfig.linkKeyRef, APPROVAL_BASE_URL: url.functionUrl }
+          : {}),
+        ...(approvalsConfig.emailFrom ? { APPROVAL_EMAIL_FROM: approvalsConfig.emailFrom } : {}),
+      },
+      statements: [
+        {
+          Sid: 'ConsumeRemediationWork',
+          Effect: 'Allow',
+          Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+          Resource: workQueueArn,
+        },
+        {
+          // Member accounts only through remediate-member: remediate holds no member credentials.
+          Sid: 'InvokeMemberFunction',
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: memberFunctionArn,
+        },
+        {
+          Sid: 'IdempotencyAndBreaker',
+          Effect: 'Allow',
+          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
+          Resource: tableArn(stateTableName),
+        },
+        ...auditAppendOnly,
+        {
+          Sid: 'ApprovalRequests',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          Resource: tableArn(approvalTableName),
+        },
+        {
+          Sid: 'ReadKillSwitch',
+          Effect: 'Allow',
+          Action: 'ssm:GetParameter',
+          Resource: `arn:aws:ssm:${region}:${account}:parameter${remediation.killSwitchParameter}`,
+        },
+        { Sid: 'PublishAlertEmail', Effect: 'Allow', Action: 'sns:Publish', Resource: alertTopicArn },
+        ...(approvalsConfig.emailFrom
+          ? [
+              {
+                // Only as the configured sender: the role cannot mail as anyone else it may have verified.
+                Sid: 'SendApprovalLinkEmail',
+                Effect: 'Allow',
+                Action: 'ses:SendEmail',
+                Resource: `arn:aws:ses:${region}:${account}:identity/*`,
+                Condition: { StringEquals: { 'ses:FromAddress': approvalsConfig.emailFrom } },
+              } satisfies Statement,
+            ]
+          : []),
+        useKey,
+        ...secretReadStatements(
+          [...new Set([...secretRefs(alerting), ...approvalSecretRefs(alerting)])].sort(),
+          region,
+          account,
+        ),
+      ],
+    });
+    new LambdaEventSourceMapping(this, 'remediation-source', {
+      provider,
+      eventSourceArn: workQueue.arn,
+      functionName: this.remediate.function.arn,
+      batchSize: 1,
+      functionResponseTypes: ['ReportBatchItemFailures'],
+      scalingConfig: { maximumConcurrency: 5 },
     });
 
     const timeouts = new NodeFunction(this, 'approval-timeouts', {

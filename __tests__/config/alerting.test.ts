@@ -34,6 +34,12 @@ describe('alertingProblems', () => {
     ['no default channel at all', { default: {} }, 'default', /alerts reach nobody/],
     ['a bad email', { default: { emails: ['not-an-email'] } }, 'default.emails[0]', /not an email address/],
     [
+      'a bad approvals sender address',
+      { default: { emails: ['a@b.co'] }, approvals: { emailFrom: 'vigil approvals' } },
+      'approvals.emailFrom',
+      /not an email address/,
+    ],
+    [
       'an unknown severity',
       { default: { emails: ['a@b.co'] }, pagerdutyMinSeverity: 'urgent' },
       'pagerdutyMinSeverity',

@@ -351,6 +351,46 @@ describe('SecurityStack', () => {
       });
     });
 
+    it('lets remediate email signed links only as the configured sender, to the approve URL', () => {
+      const withLinks = synthJson(
+        new SecurityStack(Testing.app(), 'security', {
+          inventory: TEST_INVENTORY,
+          catalog: CATALOG,
+          alerting: {
+            ...TEST_ALERTING,
+            approvals: {
+              linkKeyRef: 'secretsmanager:vigil/approvals/link-key',
+              emailFrom: 'vigil-approvals@example.com',
+            },
+          },
+          remediation: TEST_REMEDIATION,
+        }),
+      );
+      const fn = resourcesOfType(withLinks, 'aws_lambda_function').find((f) => f.function_name === 'vigil-remediate')!;
+      expect(fn.environment.variables).toMatchObject({
+        APPROVAL_LINK_KEY_REF: 'secretsmanager:vigil/approvals/link-key',
+        APPROVAL_EMAIL_FROM: 'vigil-approvals@example.com',
+        APPROVAL_BASE_URL: expect.stringMatching(/^\$\{aws_lambda_function_url\..+\.function_url\}$/),
+      });
+      const policy = policyOf(
+        resourcesOfType(withLinks, 'aws_iam_role_policy').find((p) => p.role.includes('.remediate_role_'))!,
+      );
+      expect(statement(policy, 'SendApprovalLinkEmail')).toEqual({
+        Sid: 'SendApprovalLinkEmail',
+        Effect: 'Allow',
+        Action: 'ses:SendEmail',
+        Resource: 'arn:aws:ses:eu-west-1:333333333333:identity/*',
+        Condition: { StringEquals: { 'ses:FromAddress': 'vigil-approvals@example.com' } },
+      });
+      // The key the links are signed with is readable by remediate (and by approve, which verifies them).
+      expect(JSON.stringify(policy)).toContain(
+        'arn:aws:secretsmanager:eu-west-1:333333333333:secret:vigil/approvals/link-key-??????',
+      );
+      // Without the settings, remediate can send no email at all.
+      expect(remediate.Statement.flatMap((st) => [st['Action']].flat())).not.toContain('ses:SendEmail');
+      expect(fnNamed('vigil-remediate').environment.variables).not.toHaveProperty('APPROVAL_BASE_URL');
+    });
+
     it('ships the remediation config and inventory with the function that reads them', () => {
       const fn = resourcesOfType(tf, 'aws_lambda_function').find((f) => f.function_name === 'vigil-remediate')!;
       expect(fn.environment.variables).toMatchObject({

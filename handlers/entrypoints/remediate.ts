@@ -11,18 +11,20 @@
  * function whose role may assume `<prefix>-readonly`, `<prefix>-remediation` and `<prefix>-remediation-undo`;
  * DynamoDB writes to the state table (idempotency claims, breaker counters), the audit table (append
  * only) and the approval table (new requests, `executed`); SSM GetParameter of the kill switch; Slack,
- * PagerDuty and SNS deliveries. Idempotency: one claim per CloudTrail eventID and action (and per approved
+ * PagerDuty and SNS deliveries; SES emails of each approver's signed links (new requests). Idempotency: one claim per CloudTrail eventID and action (and per approved
  * request), taken before the first write, so a retried or duplicated delivery makes no new call to AWS.
  * A decision never throws; only a broken dependency (DynamoDB, the approval store) does, so Lambda
  * retries or SQS redelivers, and the claim is released when nothing was changed yet.
  */
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { type RemediationConfig, assertValidRemediationConfig } from '../../config/remediation';
 import { CATALOG } from '../../rules/catalog';
 import { PREDICATES } from '../../rules/predicates';
 import { newApprovalRequestId, publishApprovalMessage, respondToSlack } from '../adapters/approval-channel';
+import { type ApprovalLinkMailer, makeApprovalLinkMailer } from '../adapters/approval-email';
 import { makeApprovalStore } from '../adapters/approval-store';
 import { makeEmailPublisher } from '../adapters/email';
 import { makeNotifier, type Notifier } from '../adapters/notify';
@@ -34,7 +36,12 @@ import { makeKillSwitchReader } from '../adapters/remediation/kill-switch';
 import { makeMemberClient } from '../adapters/remediation/member-client';
 import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
 import type { Alert } from '../core/alert';
-import { type ApprovedWork, createApprovalRequest, parseApprovedWork } from '../core/approval/request';
+import {
+  type ApprovalRequest,
+  type ApprovedWork,
+  createApprovalRequest,
+  parseApprovedWork,
+} from '../core/approval/request';
 import { asReplacement, formatApprovalMessage } from '../core/approval/slack-message';
 import { parseHandlerInventory } from '../core/inventory-view';
 import { actionIdFor } from '../core/remediation/guard';
@@ -325,6 +332,12 @@ export interface RemediateSettings {
   readonly escalationRoutingKeyRef?: string;
   /** The remediate-member function, which makes every member-account read and change. */
   readonly memberFunctionName?: string;
+  /** HMAC key of signed approval links (the approve function's `APPROVAL_LINK_KEY_REF`). */
+  readonly approvalLinkKeyRef?: string;
+  /** Sender of the approval link emails: an SES identity verified in this region. */
+  readonly approvalEmailFrom?: string;
+  /** The approve function URL, base of the signed links (https). */
+  readonly approvalBaseUrl?: string;
 }
 
 /**
@@ -353,6 +366,23 @@ export function readRemediateSettings(
       return undefined;
     }
   };
+  const emailAddress = (name: string): string | undefined => {
+    const v = text(name);
+    if (v !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) {
+      problems.push(`${name}: not an email address`);
+      return undefined;
+    }
+    return v;
+  };
+  const httpsUrl = (name: string): string | undefined => {
+    const v = text(name);
+    // Links are bearer credentials: never let one travel over plain http.
+    if (v !== undefined && !/^https:\/\/[^\s/?#]+/.test(v)) {
+      problems.push(`${name}: expected an https URL (the approve function URL)`);
+      return undefined;
+    }
+    return v;
+  };
   const dryRun = text('DRY_RUN');
   if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') {
     problems.push(`DRY_RUN: expected true or false, got '${dryRun.slice(0, 20)}'`);
@@ -370,6 +400,9 @@ export function readRemediateSettings(
     ...optional('approvalSlackWebhookRef', secretRef('APPROVAL_SLACK_WEBHOOK_REF')),
     ...optional('escalationRoutingKeyRef', secretRef('ESCALATION_PAGERDUTY_ROUTING_KEY_REF')),
     ...optional('memberFunctionName', text('MEMBER_FUNCTION_NAME')),
+    ...optional('approvalLinkKeyRef', secretRef('APPROVAL_LINK_KEY_REF')),
+    ...optional('approvalEmailFrom', emailAddress('APPROVAL_EMAIL_FROM')),
+    ...optional('approvalBaseUrl', httpsUrl('APPROVAL_BASE_URL')),
   };
   if (problems.length > 0) {
     throw new ConfigurationError(
@@ -423,10 +456,16 @@ export function handlerFromEnvironment(
   const dynamo = new DynamoDBClient({});
   const secrets = makeSecretReader();
   const approvals = makeApprovalStore({ tableName: settings.approvalTable, client: dynamo });
-  if (!settings.approvalSlackWebhookRef) {
-    log('warn', 'APPROVAL_SLACK_WEBHOOK_REF is not set: approval requests are stored but not announced');
-  }
   const { approvalSlackWebhookRef, escalationRoutingKeyRef } = settings;
+  const mailLinks = linkMailerFor(settings, config.approvers.emails, (ref) => secrets.read(ref), log);
+  if (!approvalSlackWebhookRef) {
+    log(
+      'warn',
+      mailLinks
+        ? 'APPROVAL_SLACK_WEBHOOK_REF is not set: approval requests are announced by link email only'
+        : 'APPROVAL_SLACK_WEBHOOK_REF is not set: approval requests are stored but not announced',
+    );
+  }
 
   const ports: OrchestratorPorts = {
     now,
@@ -466,6 +505,7 @@ export function handlerFromEnvironment(
             log('error', 'approval message not posted', { requestId: request.id, error: describeError(err) });
           }
         }
+        if (mailLinks) await emailApprovalLinks(mailLinks, request, config.approvers.emails, log);
         return { requestId: request.id };
       },
       get: (id) => approvals.get(id),
@@ -506,6 +546,56 @@ export function handlerFromEnvironment(
     },
     write,
   });
+}
+
+/**
+ * The link mailer, when signed links are fully configured (key, sender, base URL) and there is
+ * somebody to mail; otherwise undefined, with a warning when the configuration is half done.
+ */
+function linkMailerFor(
+  settings: RemediateSettings,
+  approverEmails: readonly string[],
+  readSecret: (ref: string) => Promise<string>,
+  log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void,
+): ApprovalLinkMailer | undefined {
+  const { approvalLinkKeyRef: keyRef, approvalEmailFrom: from, approvalBaseUrl: baseUrl } = settings;
+  const set = [keyRef, from, baseUrl].filter((v) => v !== undefined).length;
+  if (set === 0) return undefined;
+  if (set < 3) {
+    log(
+      'warn',
+      'approval link emails are off: APPROVAL_LINK_KEY_REF, APPROVAL_EMAIL_FROM and APPROVAL_BASE_URL are all needed',
+    );
+    return undefined;
+  }
+  if (approverEmails.length === 0) return undefined;
+  return makeApprovalLinkMailer({
+    ses: new SESv2Client({}),
+    from: from!,
+    key: () => readSecret(keyRef!),
+    baseUrl: baseUrl!,
+  });
+}
+
+/**
+ * Emails each approver their own links. Never throws: the request is stored and (normally) announced
+ * in Slack already, the primary channel; a lost email costs a channel, not the request.
+ */
+export async function emailApprovalLinks(
+  mail: ApprovalLinkMailer,
+  request: ApprovalRequest,
+  approverEmails: readonly string[],
+  log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void,
+): Promise<void> {
+  try {
+    const { sent, failed } = await mail(request, approverEmails);
+    for (const { email, error } of failed) {
+      log('error', 'approval link email not sent', { requestId: request.id, approver: email, error });
+    }
+    if (sent.length > 0) log('info', 'approval link emails sent', { requestId: request.id, approvers: sent });
+  } catch (err) {
+    log('error', 'approval link emails not sent', { requestId: request.id, error: describeError(err) });
+  }
 }
 
 let built: ReturnType<typeof createHandler> | undefined;

@@ -25,6 +25,7 @@ import { type ApprovalRequest, createApprovalRequest } from '../../../handlers/c
 import type { Decision, Escalation, OrchestratorPorts } from '../../../handlers/core/remediation/orchestrate';
 import {
   createHandler,
+  emailApprovalLinks,
   handlerFromEnvironment,
   makeOutcomeReporter,
   type RemediateDeps,
@@ -32,6 +33,7 @@ import {
 } from '../../../handlers/entrypoints/remediate';
 import { ConfigurationError } from '../../../handlers/errors';
 import { sampleAlert } from '../../helpers/alerts';
+import { sampleRequest } from '../../helpers/approvals';
 import {
   ACCOUNTS,
   BUNDLED_CONFIG,
@@ -490,6 +492,27 @@ describe('readRemediateSettings', () => {
     });
   });
 
+  it('reads the signed-link email settings, and refuses a bad sender or a non-https base URL', () => {
+    const links = {
+      APPROVAL_LINK_KEY_REF: 'secretsmanager:vigil/approvals/link-key',
+      APPROVAL_EMAIL_FROM: 'vigil-approvals@example.com',
+      APPROVAL_BASE_URL: 'https://abc.lambda-url.eu-west-1.on.aws/',
+    };
+    expect(readRemediateSettings({ ...ENV, ...links }, '/var/task')).toMatchObject({
+      approvalLinkKeyRef: links.APPROVAL_LINK_KEY_REF,
+      approvalEmailFrom: links.APPROVAL_EMAIL_FROM,
+      approvalBaseUrl: links.APPROVAL_BASE_URL,
+    });
+    const read = () =>
+      readRemediateSettings(
+        { ...ENV, APPROVAL_EMAIL_FROM: 'vigil', APPROVAL_BASE_URL: 'http://abc.example', APPROVAL_LINK_KEY_REF: 'k' },
+        '/var/task',
+      );
+    expect(read).toThrow(
+      /3 problem\(s\)[\s\S]*APPROVAL_LINK_KEY_REF[\s\S]*APPROVAL_EMAIL_FROM[\s\S]*APPROVAL_BASE_URL/,
+    );
+  });
+
   it('fails when settings are missing or malformed, naming every one', () => {
     const read = () =>
       readRemediateSettings({ DRY_RUN: 'maybe', ESCALATION_PAGERDUTY_ROUTING_KEY_REF: 'https://x' }, '/var/task');
@@ -510,6 +533,19 @@ describe('readRemediateSettings', () => {
     log.mockRestore();
   });
 
+  it('warns and sends no link emails when the link settings are only partly set', () => {
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
+    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
+    writeFileSync(join(dir, 'remediation.json'), JSON.stringify(BUNDLED_CONFIG));
+    handlerFromEnvironment(
+      { ...ENV, MEMBER_FUNCTION_NAME: 'vigil-remediate-member', APPROVAL_EMAIL_FROM: 'vigil@example.com' },
+      dir,
+    );
+    expect(log).toHaveBeenCalledWith(expect.stringMatching(/"level":"warn".*approval link emails are off/));
+    log.mockRestore();
+  });
+
   it('fails without a way to reach member accounts (MEMBER_FUNCTION_NAME or in-process adapters)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
     writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
@@ -525,5 +561,49 @@ describe('readRemediateSettings', () => {
     writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
     writeFileSync(join(dir, 'remediation.json'), JSON.stringify({ ...BUNDLED_CONFIG, modes: [{ mode: 'always' }] }));
     expect(() => handlerFromEnvironment(ENV, dir)).toThrow(/modes\[0\]\.mode/);
+  });
+});
+
+describe('emailApprovalLinks', () => {
+  const request = sampleRequest();
+  const logged = () => {
+    const lines: Array<[string, string, Record<string, unknown> | undefined]> = [];
+    return {
+      lines,
+      log: (level: string, message: string, fields?: Record<string, unknown>) => lines.push([level, message, fields]),
+    };
+  };
+
+  it('logs each refused email as an error, and the sent ones as info', async () => {
+    const { lines, log } = logged();
+    const mail = jest.fn(async () => ({
+      sent: ['a@example.com'],
+      failed: [{ email: 'b@example.com', error: 'MessageRejected: no' }],
+    }));
+    await emailApprovalLinks(mail, request, ['a@example.com', 'b@example.com'], log);
+    expect(mail).toHaveBeenCalledWith(request, ['a@example.com', 'b@example.com']);
+    expect(lines).toEqual([
+      [
+        'error',
+        'approval link email not sent',
+        { requestId: request.id, approver: 'b@example.com', error: 'MessageRejected: no' },
+      ],
+      ['info', 'approval link emails sent', { requestId: request.id, approvers: ['a@example.com'] }],
+    ]);
+  });
+
+  it('never throws: a mailer failure (e.g. the key is unreadable) is logged as an error', async () => {
+    const { lines, log } = logged();
+    await expect(
+      emailApprovalLinks(
+        async () => Promise.reject(new Error('AccessDeniedException')),
+        request,
+        ['a@example.com'],
+        log,
+      ),
+    ).resolves.toBeUndefined();
+    expect(lines).toEqual([
+      ['error', 'approval link emails not sent', expect.objectContaining({ requestId: request.id })],
+    ]);
   });
 });
