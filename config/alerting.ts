@@ -9,10 +9,18 @@ import type { InventoryProblem } from './inventory';
 export type SecretRef = `secretsmanager:${string}` | `ssm:${string}`;
 
 export interface ChannelRouting {
-  /** Slack channel shown in alerts; requires `slackWebhookRef`. */
+  /** Slack channel shown in alerts; requires `slackWebhookRef` or `slackBotTokenRef`. */
   readonly slackChannel?: string;
   /** Secret holding that channel's incoming-webhook URL. */
   readonly slackWebhookRef?: SecretRef;
+  /**
+   * Secret holding a Slack app's bot token (scope `chat:write`, app invited to the channel). Alerts are
+   * then posted with chat.postMessage and edited in place with the remediation outcome (chat.update),
+   * which incoming webhooks cannot do. Requires `slackChannelId`. @default - the webhook is used
+   */
+  readonly slackBotTokenRef?: SecretRef;
+  /** Id of the channel the bot posts to, e.g. `C0123ABCD` (channel details → About in Slack). */
+  readonly slackChannelId?: string;
   /** Secret holding a PagerDuty Events API v2 routing key. */
   readonly pagerdutyRoutingKeyRef?: SecretRef;
 }
@@ -53,6 +61,8 @@ export interface ApprovalChannels {
   readonly emailFrom?: string;
 }
 
+/** A public (`C...`) or private (`G...`, older workspaces) channel id; the Web API wants ids, not names. */
+const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{8,}$/;
 const SECRET_REF = /^(secretsmanager:[\w/+=.@:-]+(#[\w.-]+)?|ssm:\/[\w/.-]+)$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const SEVERITY = ['info', 'low', 'medium', 'high', 'critical'];
@@ -68,10 +78,10 @@ export function alertingProblems(raw: unknown): InventoryProblem[] {
   if (!isRecord(raw)) return [{ path: '(root)', message: 'expected a JSON object' }];
   const routing = (value: unknown, path: string, requireOne: boolean) => {
     if (!isRecord(value)) {
-      add(path, 'expected an object with slackChannel / slackWebhookRef / pagerdutyRoutingKeyRef');
+      add(path, 'expected an object with slackChannel / slackWebhookRef / slackBotTokenRef / pagerdutyRoutingKeyRef');
       return;
     }
-    for (const key of ['slackWebhookRef', 'pagerdutyRoutingKeyRef']) {
+    for (const key of ['slackWebhookRef', 'slackBotTokenRef', 'pagerdutyRoutingKeyRef']) {
       const ref = value[key];
       if (ref === undefined) continue;
       if (typeof ref !== 'string' || !SECRET_REF.test(ref)) {
@@ -83,8 +93,22 @@ export function alertingProblems(raw: unknown): InventoryProblem[] {
         );
       }
     }
-    if (value['slackChannel'] !== undefined && value['slackWebhookRef'] === undefined) {
+    if (
+      value['slackChannel'] !== undefined &&
+      value['slackWebhookRef'] === undefined &&
+      value['slackBotTokenRef'] === undefined
+    ) {
       add(`${path}.slackWebhookRef`, 'required with slackChannel: an incoming webhook is bound to its channel');
+    }
+    const channelId = value['slackChannelId'];
+    if (channelId !== undefined && (typeof channelId !== 'string' || !SLACK_CHANNEL_ID.test(channelId))) {
+      add(`${path}.slackChannelId`, `expected a Slack channel id like C0123ABCD, got ${JSON.stringify(channelId)}`);
+    }
+    if (value['slackBotTokenRef'] !== undefined && channelId === undefined) {
+      add(`${path}.slackChannelId`, 'required with slackBotTokenRef: the Web API posts to a channel id');
+    }
+    if (channelId !== undefined && value['slackBotTokenRef'] === undefined) {
+      add(`${path}.slackBotTokenRef`, 'required with slackChannelId: only a bot token can post to a channel id');
     }
     const emails = value['emails'];
     if (emails !== undefined) {
@@ -99,10 +123,14 @@ export function alertingProblems(raw: unknown): InventoryProblem[] {
     if (
       requireOne &&
       !value['slackWebhookRef'] &&
+      !value['slackBotTokenRef'] &&
       !value['pagerdutyRoutingKeyRef'] &&
       !(Array.isArray(emails) && emails.length > 0)
     ) {
-      add(path, 'no channel: set slackWebhookRef, pagerdutyRoutingKeyRef or emails, or alerts reach nobody');
+      add(
+        path,
+        'no channel: set slackWebhookRef, slackBotTokenRef, pagerdutyRoutingKeyRef or emails, or alerts reach nobody',
+      );
     }
   };
   routing(raw['default'], 'default', true);
@@ -157,6 +185,7 @@ export function secretRefs(config: AlertingConfig): SecretRef[] {
   const refs = new Set<SecretRef>();
   for (const r of [config.default, ...Object.values(config.owners ?? {})]) {
     if (r.slackWebhookRef) refs.add(r.slackWebhookRef);
+    if (r.slackBotTokenRef) refs.add(r.slackBotTokenRef);
     if (r.pagerdutyRoutingKeyRef) refs.add(r.pagerdutyRoutingKeyRef);
   }
   return [...refs].sort();

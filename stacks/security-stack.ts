@@ -320,6 +320,13 @@ export class SecurityStack extends VigilStack {
         REPEAT_WINDOW_SECONDS: String(alerting.repeatWindowSeconds ?? 900),
         ...(alerting.default.slackChannel ? { SLACK_CHANNEL: alerting.default.slackChannel } : {}),
         ...(alerting.default.slackWebhookRef ? { SLACK_WEBHOOK_REF: alerting.default.slackWebhookRef } : {}),
+        // A Slack app bot token posts with chat.postMessage, so the outcome can edit the alert in place.
+        ...(alerting.default.slackBotTokenRef
+          ? {
+              SLACK_BOT_TOKEN_REF: alerting.default.slackBotTokenRef,
+              ...(alerting.default.slackChannelId ? { SLACK_CHANNEL_ID: alerting.default.slackChannelId } : {}),
+            }
+          : {}),
         ...(alerting.default.pagerdutyRoutingKeyRef
           ? { PAGERDUTY_ROUTING_KEY_REF: alerting.default.pagerdutyRoutingKeyRef }
           : {}),

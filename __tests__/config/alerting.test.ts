@@ -31,6 +31,39 @@ describe('alertingProblems', () => {
       'default.slackWebhookRef',
       /required with slackChannel/,
     ],
+    [
+      'a Slack bot token without a channel id',
+      { default: { slackBotTokenRef: 'secretsmanager:vigil/slack/bot' } },
+      'default.slackChannelId',
+      /required with slackBotTokenRef/,
+    ],
+    [
+      'a channel name where the channel id belongs',
+      { default: { slackBotTokenRef: 'secretsmanager:vigil/slack/bot', slackChannelId: '#security' } },
+      'default.slackChannelId',
+      /expected a Slack channel id like C0123ABCD/,
+    ],
+    [
+      'a lower-case owner channel id',
+      {
+        default: { emails: ['a@b.co'] },
+        owners: { team: { slackBotTokenRef: 'secretsmanager:vigil/slack/bot', slackChannelId: 'c0123abcd' } },
+      },
+      'owners.team.slackChannelId',
+      /expected a Slack channel id/,
+    ],
+    [
+      'a channel id without a bot token',
+      { default: { emails: ['a@b.co'], slackChannelId: 'C0123ABCD' } },
+      'default.slackBotTokenRef',
+      /required with slackChannelId/,
+    ],
+    [
+      'a plain bot token instead of a secret reference',
+      { default: { slackBotTokenRef: 'xoxb-123', slackChannelId: 'C0123ABCD' } },
+      'default.slackBotTokenRef',
+      /secretsmanager:<name> or ssm:\/<path>/,
+    ],
     ['no default channel at all', { default: {} }, 'default', /alerts reach nobody/],
     ['a bad email', { default: { emails: ['not-an-email'] } }, 'default.emails[0]', /not an email address/],
     [
@@ -53,6 +86,31 @@ describe('alertingProblems', () => {
     ],
   ])('fails when the config has %s', (_case, raw, path, message) => {
     expect(alertingProblems(raw)).toContainEqual({ path, message: expect.stringMatching(message) });
+  });
+
+  it('accepts a Slack bot route, alone or with a channel name', () => {
+    expect(
+      alertingProblems({
+        default: {
+          slackChannel: '#security-alerts',
+          slackBotTokenRef: 'secretsmanager:vigil/slack/app#botToken',
+          slackChannelId: 'C0123ABCD',
+        },
+        owners: { team: { slackBotTokenRef: 'ssm:/vigil/slack/bot', slackChannelId: 'G01234567' } },
+      }),
+    ).toEqual([]);
+  });
+
+  it('lists the Slack bot token among the secret references, for the functions that read it', () => {
+    expect(
+      secretRefs({
+        ...TEST_ALERTING,
+        owners: {
+          ...TEST_ALERTING.owners,
+          team: { slackBotTokenRef: 'ssm:/vigil/slack/bot', slackChannelId: 'C0123ABCD' },
+        },
+      }),
+    ).toContain('ssm:/vigil/slack/bot');
   });
 
   it('lists every secret reference once, sorted', () => {

@@ -126,6 +126,8 @@ export class FakeNotifier implements Pick<Notifier, 'notify'> {
   readonly sent: Array<{ alert: Alert; skip: string[] }> = [];
   readonly attempts: Array<{ alert: Alert; skip: string[] }> = [];
   private failure: NotificationError | undefined;
+  /** What a successful `notify` returns, e.g. a Slack outcome with the Web API message reference. */
+  outcomes: ChannelOutcome[] = [];
 
   failNext(options: { permanent?: boolean; delivered?: Array<'slack' | 'pagerduty' | 'email'> } = {}): void {
     const failed = new DeliveryError('pagerduty: HTTP 503 after 4 attempts', {
@@ -150,7 +152,7 @@ export class FakeNotifier implements Pick<Notifier, 'notify'> {
       throw failure;
     }
     this.sent.push(call);
-    return [];
+    return this.outcomes;
   }
 }
 

@@ -200,6 +200,37 @@ describe('SecurityStack', () => {
       expect(env['REMEDIATION_QUEUE_URL']).toBe('https://sqs.eu-west-1.amazonaws.com/333333333333/vigil-remediation');
     });
 
+    it('passes a Slack bot token reference and channel id, and may read that secret, when one is configured', () => {
+      expect((fn.environment.variables as Record<string, string>)['SLACK_BOT_TOKEN_REF']).toBeUndefined();
+      const withBot = synthJson(
+        new SecurityStack(Testing.app(), 'security', {
+          inventory: TEST_INVENTORY,
+          catalog: CATALOG,
+          alerting: {
+            ...TEST_ALERTING,
+            default: {
+              ...TEST_ALERTING.default,
+              slackBotTokenRef: 'secretsmanager:vigil/slack/bot#token',
+              slackChannelId: 'C0123ABCD',
+            },
+          },
+          remediation: TEST_REMEDIATION,
+        }),
+      );
+      const botFn = resourcesOfType(withBot, 'aws_lambda_function').find((f) => f.function_name === 'vigil-triage')!;
+      expect(botFn.environment.variables).toMatchObject({
+        SLACK_BOT_TOKEN_REF: 'secretsmanager:vigil/slack/bot#token',
+        SLACK_CHANNEL_ID: 'C0123ABCD',
+      });
+      const botPolicy = policyOf(
+        resourcesOfType(withBot, 'aws_iam_role_policy').find((p) => p.role.includes('triage'))!,
+      );
+      // The #key suffix picks a key of the JSON secret; the grant is on the secret itself.
+      expect(statement(botPolicy, 'ReadAlertSecrets').Resource).toContain(
+        'arn:aws:secretsmanager:eu-west-1:333333333333:secret:vigil/slack/bot-??????',
+      );
+    });
+
     it('ships a bundle within 500 KB, deterministically hashed', () => {
       expect(fn.filename).toMatch(/^assets\/.+\/vigil-triage\.zip$/);
       expect(fn.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);

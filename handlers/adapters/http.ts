@@ -14,7 +14,7 @@ import {
 } from '../core/retry';
 import { DeliveryError } from '../errors';
 
-/** A response, with the body cut to its first {@link MAX_BODY_CHARS} characters. */
+/** A response, with the body cut to its first {@link MAX_BODY_CHARS} (or `maxBodyChars`) characters. */
 export interface HttpResponse {
   readonly status: number;
   /** Header names in lower case. */
@@ -47,6 +47,17 @@ export interface PostJsonOptions {
   readonly deadline?: number;
   /** Extra request headers. @default - only `content-type: application/json` */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Reads a 2xx answer and returns why it is a failure after all, or undefined to accept it. For APIs
+   * that report errors in the body of an HTTP 200, like Slack's Web API (`{"ok": false, "error": ...}`).
+   * @default - every 2xx answer is accepted
+   */
+  readonly inspect?: (response: HttpResponse) => AttemptFailure | undefined;
+  /**
+   * Characters of the response body kept. Slack's Web API echoes the whole posted message back, so its
+   * callers need more than a webhook's `ok` to read the JSON. @default MAX_BODY_CHARS
+   */
+  readonly maxBodyChars?: number;
 }
 
 /**
@@ -66,7 +77,7 @@ export async function postJson(
   // The deadline bounds when an attempt may start; the attempt itself needs timeoutMs more.
   const deadline = options.deadline === undefined ? undefined : options.deadline - timeoutMs;
   return runWithRetry(
-    () => attemptPost(url, body, headers, timeoutMs),
+    () => attemptPost(url, body, headers, timeoutMs, options.inspect, options.maxBodyChars ?? MAX_BODY_CHARS),
     options.policy ?? DEFAULT_RETRY_POLICY,
     runtime,
     deadline,
@@ -78,14 +89,19 @@ async function attemptPost(
   body: string,
   headers: Readonly<Record<string, string>>,
   timeoutMs: number,
+  inspect: PostJsonOptions['inspect'],
+  maxBodyChars: number,
 ): Promise<AttemptResult<HttpResponse>> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
     const res = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal });
-    const text = (await res.text()).slice(0, MAX_BODY_CHARS);
+    const text = (await res.text()).slice(0, maxBodyChars);
     const response: HttpResponse = { status: res.status, headers: Object.fromEntries(res.headers), body: text };
-    if (res.status >= 200 && res.status <= 299) return { ok: true, value: response };
+    if (res.status >= 200 && res.status <= 299) {
+      const rejected = inspect?.(response);
+      return rejected ? { ok: false, failure: rejected } : { ok: true, value: response };
+    }
     const failure: AttemptFailure = {
       kind: 'status',
       status: res.status,

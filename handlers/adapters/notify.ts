@@ -17,7 +17,7 @@ import type { EmailPublisher } from './email';
 import type { PostJsonOptions } from './http';
 import { publishPagerDutyEvent } from './pagerduty';
 import type { SecretReader } from './secrets';
-import { publishSlackMessage } from './slack';
+import { postSlackChatMessage, publishSlackMessage, type SlackMessageRef, updateSlackChatMessage } from './slack';
 
 export type ChannelName = 'slack' | 'pagerduty' | 'email';
 
@@ -33,6 +33,8 @@ export type ChannelOutcome =
       readonly attempts: number;
       /** Where it went, for logs: Slack channel name, PagerDuty dedup key or topic ARN. Never a secret. */
       readonly target: string;
+      /** The posted Slack message, when it went through the Web API (bot token). @default - none */
+      readonly slack?: SlackMessageRef;
     }
   | { readonly channel: ChannelName; readonly status: 'skipped'; readonly reason: string }
   | { readonly channel: ChannelName; readonly status: 'failed'; readonly error: DeliveryError };
@@ -47,6 +49,8 @@ export interface NotifierDeps {
   readonly http?: PostJsonOptions;
   /** PagerDuty Events API endpoint. @default PAGERDUTY_EVENTS_URL */
   readonly pagerDutyUrl?: string;
+  /** Slack Web API host, for bot-token routes. @default SLACK_API_BASE_URL */
+  readonly slackApiUrl?: string;
 }
 
 /** Options of {@link Notifier.notify}. */
@@ -63,11 +67,18 @@ export interface Notifier {
    * verified. Skipped when the routing has no PagerDuty; throws `NotificationError` when it fails.
    */
   resolve(alert: Alert): Promise<ChannelOutcome>;
+  /**
+   * Edits the Slack message `slack` (posted for `alert` through the Web API) to show `alert` as it is
+   * now. Skipped when the routing has no bot token; throws `NotificationError` when it fails, with
+   * `permanent` set when editing cannot work (message deleted, bot removed...).
+   */
+  update(alert: Alert, slack: SlackMessageRef): Promise<ChannelOutcome>;
 }
 
 /** Builds a {@link Notifier}. */
 export function makeNotifier(deps: NotifierDeps): Notifier {
   const pagerDutyOptions = { ...deps.http, url: deps.pagerDutyUrl };
+  const slackApiOptions = { ...deps.http, ...(deps.slackApiUrl ? { baseUrl: deps.slackApiUrl } : {}) };
 
   /** The secret's value, or a DeliveryError for the channel that needed it. */
   const secret = async (channel: ChannelName, ref: SecretRef): Promise<string> => {
@@ -99,9 +110,29 @@ export function makeNotifier(deps: NotifierDeps): Notifier {
     }
   };
 
-  const senders: Record<ChannelName, (alert: Alert, now: Date) => Promise<{ attempts: number; target: string }>> = {
+  const senders: Record<ChannelName, (alert: Alert, now: Date) => Promise<Sent>> = {
     async slack(alert, now) {
-      const { slackChannel, slackWebhookRef } = alert.routing;
+      const { slackChannel, slackWebhookRef, slackBotTokenRef, slackChannelId } = alert.routing;
+      if (slackBotTokenRef) {
+        // The Web API, not the webhook: only its answer names the message (ts), so that the outcome
+        // can edit it later (https://api.slack.com/methods/chat.postMessage).
+        if (!slackChannelId) {
+          throw new DeliveryError('slack: routing has slackBotTokenRef but no slackChannelId to post to', {
+            channel: 'slack',
+            permanent: true,
+            attempts: 0,
+          });
+        }
+        const message = formatSlackMessage(alert, { now });
+        const receipt = await withSecret('slack', slackBotTokenRef, (token) =>
+          postSlackChatMessage(token, slackChannelId, message, slackApiOptions),
+        );
+        return {
+          attempts: receipt.attempts,
+          target: slackChannel ?? slackChannelId,
+          slack: { channel: receipt.channel, ts: receipt.ts },
+        };
+      }
       if (!slackWebhookRef) {
         throw new DeliveryError(
           `slack: routing names channel '${slackChannel}' but no slackWebhookRef; an incoming webhook is bound to one channel`,
@@ -126,10 +157,10 @@ export function makeNotifier(deps: NotifierDeps): Notifier {
     },
   };
 
-  const run = async (channel: ChannelName, send: () => Promise<{ attempts: number; target: string }>) => {
+  const run = async (channel: ChannelName, send: () => Promise<Sent>): Promise<ChannelOutcome> => {
     try {
-      const { attempts, target } = await send();
-      return { channel, status: 'sent', attempts, target } as const;
+      const { attempts, target, slack } = await send();
+      return { channel, status: 'sent', attempts, target, ...(slack ? { slack } : {}) };
     } catch (err) {
       return { channel, status: 'failed', error: asDeliveryError(channel, err) } as const;
     }
@@ -170,14 +201,39 @@ export function makeNotifier(deps: NotifierDeps): Notifier {
       throwOnFailure(alert, [outcome]);
       return outcome;
     },
+
+    async update(alert, slack) {
+      const ref = alert.routing.slackBotTokenRef;
+      if (!ref) return { channel: 'slack', status: 'skipped', reason: 'no Slack bot token in the routing' };
+      const message = formatSlackMessage(alert, { now: deps.now() });
+      const outcome = await run('slack', async () => {
+        const receipt = await withSecret('slack', ref, (token) =>
+          updateSlackChatMessage(token, slack.channel, slack.ts, message, slackApiOptions),
+        );
+        return {
+          attempts: receipt.attempts,
+          target: alert.routing.slackChannel ?? receipt.channel,
+          slack: { channel: receipt.channel, ts: receipt.ts },
+        };
+      });
+      throwOnFailure(alert, [outcome]);
+      return outcome;
+    },
   };
+}
+
+/** What a sender reports for a message accepted. */
+interface Sent {
+  readonly attempts: number;
+  readonly target: string;
+  readonly slack?: SlackMessageRef;
 }
 
 /** The channels the routing asks for. A Slack channel name without a webhook still counts: it must fail loudly. */
 function routedChannels(alert: Alert): Set<ChannelName> {
   const r = alert.routing;
   const routed = new Set<ChannelName>();
-  if (r.slackWebhookRef || r.slackChannel) routed.add('slack');
+  if (r.slackWebhookRef || r.slackChannel || r.slackBotTokenRef || r.slackChannelId) routed.add('slack');
   if (r.pagerdutyRoutingKeyRef) routed.add('pagerduty');
   if (r.emailTopicArn) routed.add('email');
   return routed;

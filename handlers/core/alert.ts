@@ -70,6 +70,15 @@ export interface AlertRouting {
    * @default - Slack is not used
    */
   readonly slackWebhookRef?: SecretRef;
+  /**
+   * Secret holding a Slack app's bot token (`xoxb-...`, scope `chat:write`, the bot invited to the
+   * channel). With `slackChannelId`, alerts are posted through the Web API instead of the webhook, and
+   * the remediation outcome edits the posted alert in place (`chat.update`).
+   * @default - the incoming webhook is used
+   */
+  readonly slackBotTokenRef?: SecretRef;
+  /** Id of the channel the bot posts to (e.g. `C0123ABCD`). Required with `slackBotTokenRef`. @default - none */
+  readonly slackChannelId?: string;
   /** Secret holding the PagerDuty Events API v2 routing (integration) key. @default - PagerDuty is not used */
   readonly pagerdutyRoutingKeyRef?: SecretRef;
   /** SNS topic with the owner's email subscriptions. @default - email is not used */

@@ -39,7 +39,12 @@ export type AttemptFailure =
   /** No response within the per-attempt timeout. */
   | { readonly kind: 'timeout'; readonly detail?: string }
   /** The request could not be sent or the connection broke (DNS, refused, reset, TLS). */
-  | { readonly kind: 'network'; readonly detail?: string };
+  | { readonly kind: 'network'; readonly detail?: string }
+  /**
+   * A 2xx answer whose body says the request failed, e.g. Slack's Web API `{"ok": false, "error":
+   * "channel_not_found"}` (HTTP 200). The caller that read the body decides whether it is permanent.
+   */
+  | { readonly kind: 'rejected'; readonly permanent: boolean; readonly detail?: string };
 
 /** The result of one attempt, as the caller's attempt function reports it. */
 export type AttemptResult<T> =
@@ -61,8 +66,12 @@ export function classifyStatus(status: number): FailureClass {
   return 'permanent';
 }
 
-/** Classifies a failed attempt: timeouts and network errors are transient, statuses per {@link classifyStatus}. */
+/**
+ * Classifies a failed attempt: timeouts and network errors are transient, statuses per
+ * {@link classifyStatus}, rejections as their caller said.
+ */
 export function classifyFailure(failure: AttemptFailure): FailureClass {
+  if (failure.kind === 'rejected') return failure.permanent ? 'permanent' : 'transient';
   return failure.kind === 'status' ? classifyStatus(failure.status) : 'transient';
 }
 

@@ -432,7 +432,13 @@ export interface RoutingConfig {
  */
 export function routeAlert(owner: string, severity: Severity, config: RoutingConfig): AlertRouting {
   const own = config.byOwner && Object.hasOwn(config.byOwner, owner) ? config.byOwner[owner] : undefined;
-  const merged: AlertRouting = { ...config.default, ...definedOnly(own ?? {}) };
+  let merged: AlertRouting = { ...config.default, ...definedOnly(own ?? {}) };
+  if (own?.slackWebhookRef && !own.slackBotTokenRef) {
+    // The owner's own webhook names its channel: the default's bot token and channel id would post
+    // the alert to the default channel instead (a bot route is preferred over a webhook).
+    const { slackBotTokenRef: _token, slackChannelId: _id, ...rest } = merged;
+    merged = rest;
+  }
   const floor = SEVERITIES.indexOf(config.pagerDutyMinSeverity ?? 'high');
   const others = merged.slackWebhookRef || merged.slackChannel || merged.emailTopicArn;
   if (merged.pagerdutyRoutingKeyRef && others && SEVERITIES.indexOf(severity) < floor) {

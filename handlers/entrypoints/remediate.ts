@@ -61,7 +61,7 @@ import {
 } from '../core/remediation/orchestrate';
 import { REMEDIATIONS } from '../core/remediation/registry';
 import { alertRemediationFor, formatRemediationPage, remediationMetrics } from '../core/remediation/report';
-import { ConfigurationError } from '../errors';
+import { ConfigurationError, NotificationError } from '../errors';
 
 /** The parts of an SQS record the handler reads. */
 export interface SqsRecord {
@@ -228,13 +228,16 @@ async function tellApprover(work: ApprovedWork, deps: RemediateDeps): Promise<vo
 }
 
 /**
- * Reports outcomes through the notifications layer. Incoming webhooks cannot edit a posted message, so
- * "updating" the alert means posting its new remediation status: to Slack only, except for failures,
- * which go to every routed channel (PagerDuty's trigger with the alert's dedup key updates the open
- * incident). A verified fix, or a resource found already compliant, resolves the PagerDuty incident.
+ * Reports outcomes through the notifications layer. With a Slack bot token, the alert triage posted
+ * through the Web API is edited in place (`chat.update`, https://api.slack.com/methods/chat.update) to
+ * show its new remediation status; incoming webhooks cannot edit a posted message, so without one
+ * (or when the edit is refused for good: message deleted, bot removed) the new status is posted as a
+ * follow-up: to Slack only, except for failures, which go to every routed channel (PagerDuty's
+ * trigger with the alert's dedup key updates the open incident). A verified fix, or a resource found
+ * already compliant, resolves the PagerDuty incident.
  */
 export function makeOutcomeReporter(
-  notifier: Pick<Notifier, 'notify' | 'resolve'>,
+  notifier: Pick<Notifier, 'notify' | 'resolve'> & Partial<Pick<Notifier, 'update'>>,
   log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void = () => undefined,
 ): OutcomeReporter {
   return async (decision) => {
@@ -244,18 +247,48 @@ export function makeOutcomeReporter(
       return;
     }
     const updated: Alert = { ...alert, remediation: alertRemediationFor(decision) };
-    const { slackChannel, slackWebhookRef } = alert.routing;
+    const { slackChannel, slackWebhookRef, slackBotTokenRef, slackChannelId } = alert.routing;
     const slackOnly: Alert = {
       ...updated,
-      routing: { ...(slackChannel ? { slackChannel } : {}), ...(slackWebhookRef ? { slackWebhookRef } : {}) },
+      routing: {
+        ...(slackChannel ? { slackChannel } : {}),
+        ...(slackWebhookRef ? { slackWebhookRef } : {}),
+        ...(slackBotTokenRef ? { slackBotTokenRef } : {}),
+        ...(slackChannelId ? { slackChannelId } : {}),
+      },
     };
     if (decision.outcome === 'failed') {
       await notifier.notify(updated);
       return;
     }
-    if (slackWebhookRef) await notifier.notify(slackOnly);
+    const message = slackMessageRefOf(decision.alertRef?.slack);
+    let edited = false;
+    if (message && slackBotTokenRef && notifier.update) {
+      try {
+        await notifier.update(updated, message);
+        edited = true;
+      } catch (err) {
+        // A transient failure already had its retries: the caller logs it. A permanent one (message
+        // deleted, bot removed from the channel) cannot heal, so the outcome goes out as a new message.
+        if (!(err instanceof NotificationError && err.permanent)) throw err;
+        log('warn', 'alert message not updated in place; posting the outcome as a follow-up', {
+          actionId: decision.actionId,
+          error: err.message,
+        });
+      }
+    }
+    if (!edited && (slackWebhookRef || slackBotTokenRef)) await notifier.notify(slackOnly);
     if (decision.outcome === 'fixed' || decision.outcome === 'already-compliant') await notifier.resolve(alert);
   };
+}
+
+/** `{channel, ts}` from the remediation request, which crossed a queue: checked, not trusted. */
+function slackMessageRefOf(value: unknown): { channel: string; ts: string } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { channel, ts } = value as Record<string, unknown>;
+  return typeof channel === 'string' && channel !== '' && typeof ts === 'string' && ts !== ''
+    ? { channel, ts }
+    : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

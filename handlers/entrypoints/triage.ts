@@ -23,9 +23,10 @@ import { PREDICATES } from '../../rules/predicates';
 import { SEVERITIES, type Severity } from '../../rules/types';
 import { makeDedupeStore, type DedupeStore } from '../adapters/dedupe-store';
 import { makeEmailPublisher } from '../adapters/email';
-import { CHANNELS, type ChannelName, makeNotifier, type Notifier } from '../adapters/notify';
+import { CHANNELS, type ChannelName, type ChannelOutcome, makeNotifier, type Notifier } from '../adapters/notify';
 import { makeResourceTagsReader, type ResourceTagsReader } from '../adapters/resource-tags';
 import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
+import type { SlackMessageRef } from '../adapters/slack';
 import type { Alert, AlertRouting, SecretRef } from '../core/alert';
 import { parseTriageMessage } from '../core/envelope';
 import { parseHandlerInventory } from '../core/inventory-view';
@@ -94,7 +95,12 @@ export interface TriageHandlerDeps {
 export interface RemediationWork {
   readonly detectionId: string;
   readonly event: unknown;
-  readonly alertRef: { readonly sentAt: string; readonly alert: Alert };
+  readonly alertRef: {
+    readonly sentAt: string;
+    readonly alert: Alert;
+    /** The Slack message, when posted with a bot token: remediation edits it in place. @default - none */
+    readonly slack?: SlackMessageRef;
+  };
 }
 
 /** Metric for each kind of drop. */
@@ -229,7 +235,8 @@ export function createHandler(deps: TriageHandlerDeps): (event: SqsEvent) => Pro
       const routing = routeAlert(owner.owner, decision.severity, deps.routing);
       const alert = buildAlert(decision, owner, routing, burst);
       const skip = CHANNELS.filter((c: ChannelName) => delivered.includes(c));
-      await deps.notifier.notify(alert, { skip });
+      const outcomes = await deps.notifier.notify(alert, { skip });
+      const slack = slackMessageOf(outcomes);
 
       const sentAt = deps.now().getTime();
       if (decision.detection.remediation && deps.requestRemediation) {
@@ -239,7 +246,7 @@ export function createHandler(deps: TriageHandlerDeps): (event: SqsEvent) => Pro
           .requestRemediation({
             detectionId: decision.detection.id,
             event,
-            alertRef: { sentAt: new Date(sentAt).toISOString(), alert },
+            alertRef: { sentAt: new Date(sentAt).toISOString(), alert, ...(slack ? { slack } : {}) },
           })
           .catch((err: unknown) => {
             log('error', 'could not request remediation', { error: describe(err), ...facts });
@@ -358,6 +365,26 @@ export interface TriageSettings {
  * Reads and checks the environment; every problem is reported at once.
  * @throws ConfigurationError
  */
+/** Fields of a routing entry in OWNER_ROUTING. */
+const ROUTING_FIELDS = [
+  'slackChannel',
+  'slackWebhookRef',
+  'slackBotTokenRef',
+  'slackChannelId',
+  'pagerdutyRoutingKeyRef',
+  'emailTopicArn',
+];
+
+/** A public (`C`) or private (`G`, older workspaces) channel id, as config/alerting.ts accepts it. */
+const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{8,}$/;
+
+/** The Slack message a Web API post returned, if Slack went out that way in this attempt. */
+function slackMessageOf(outcomes: readonly ChannelOutcome[] | undefined): SlackMessageRef | undefined {
+  if (!Array.isArray(outcomes)) return undefined;
+  for (const o of outcomes) if (o.channel === 'slack' && o.status === 'sent' && o.slack) return o.slack;
+  return undefined;
+}
+
 export function readTriageSettings(env: Readonly<Record<string, string | undefined>>, dir: string): TriageSettings {
   const problems: string[] = [];
   const text = (name: string): string | undefined => {
@@ -388,7 +415,7 @@ export function readTriageSettings(env: Readonly<Record<string, string | undefin
   const routingOf = (where: string, raw: Record<string, unknown>): AlertRouting => {
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(raw)) {
-      if (!['slackChannel', 'slackWebhookRef', 'pagerdutyRoutingKeyRef', 'emailTopicArn'].includes(key)) {
+      if (!ROUTING_FIELDS.includes(key)) {
         problems.push(`${where}.${key}: unknown field`);
       } else if (typeof value !== 'string' || value === '') {
         problems.push(`${where}.${key}: expected a non-empty string`);
@@ -399,7 +426,12 @@ export function readTriageSettings(env: Readonly<Record<string, string | undefin
         } catch (err) {
           problems.push(`${where}.${key}: ${(err as Error).message}`);
         }
+      } else if (key === 'slackChannelId' && !SLACK_CHANNEL_ID.test(value)) {
+        problems.push(`${where}.slackChannelId: expected a channel id like C0123ABCD`);
       } else out[key] = value;
+    }
+    if (out['slackBotTokenRef'] && !out['slackChannelId']) {
+      problems.push(`${where}.slackChannelId: required with slackBotTokenRef (the channel the bot posts to)`);
     }
     return out as AlertRouting;
   };
@@ -411,11 +443,28 @@ export function readTriageSettings(env: Readonly<Record<string, string | undefin
     ...optionalField('slackWebhookRef', secretRef('SLACK_WEBHOOK_REF')),
     ...optionalField('pagerdutyRoutingKeyRef', secretRef('PAGERDUTY_ROUTING_KEY_REF')),
     ...optionalField('emailTopicArn', text('EMAIL_TOPIC_ARN')),
+    ...optionalField('slackBotTokenRef', secretRef('SLACK_BOT_TOKEN_REF')),
+    ...optionalField('slackChannelId', text('SLACK_CHANNEL_ID')),
   };
-  if (defaults.slackChannel && !defaults.slackWebhookRef) {
+  if (defaults.slackChannel && !defaults.slackWebhookRef && !defaults.slackBotTokenRef) {
     problems.push('SLACK_CHANNEL is set without SLACK_WEBHOOK_REF: an incoming webhook is what posts to the channel');
   }
-  if (!defaults.slackWebhookRef && !defaults.pagerdutyRoutingKeyRef && !defaults.emailTopicArn) {
+  if (defaults.slackBotTokenRef && !defaults.slackChannelId) {
+    problems.push(
+      'SLACK_BOT_TOKEN_REF is set without SLACK_CHANNEL_ID: the bot needs the id of the channel to post to',
+    );
+  }
+  if (defaults.slackChannelId && !SLACK_CHANNEL_ID.test(defaults.slackChannelId)) {
+    problems.push(
+      `SLACK_CHANNEL_ID: expected a channel id like C0123ABCD, got '${defaults.slackChannelId.slice(0, 20)}'`,
+    );
+  }
+  if (
+    !defaults.slackWebhookRef &&
+    !defaults.slackBotTokenRef &&
+    !defaults.pagerdutyRoutingKeyRef &&
+    !defaults.emailTopicArn
+  ) {
     problems.push(
       'no default channel: set SLACK_WEBHOOK_REF, PAGERDUTY_ROUTING_KEY_REF or EMAIL_TOPIC_ARN (alerts would reach nobody)',
     );

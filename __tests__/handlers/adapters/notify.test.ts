@@ -20,6 +20,16 @@ const ssm = mockClient(SSMClient);
 const sns = mockClient(SNSClient);
 
 const ROUTING_KEY = 'R0UTINGKEY0000000000000000000001';
+const BOT_TOKEN = 'xoxb-000000000000-0000000000000-XXXXXXXXXXXXXXXXXXXXXXXX';
+const TS = '1405894322.002768';
+/** The sample alert routed to Slack through a bot (Web API) as well as a webhook: the bot wins. */
+const botAlert = sampleAlert({
+  routing: {
+    ...sampleAlert().routing,
+    slackBotTokenRef: 'secretsmanager:vigil/slack/bot',
+    slackChannelId: 'C0123ABCD',
+  },
+});
 const alert = sampleAlert();
 const accepted: ScriptedResponse = {
   status: 202,
@@ -37,6 +47,7 @@ async function setup(slackScript: ScriptedResponse[], pagerDutyScript: ScriptedR
   sm.on(GetSecretValueCommand, { SecretId: 'vigil/slack/sec-payments' }).resolves({
     SecretString: `${slack.url}/services/T000/B000/XXXX`,
   });
+  sm.on(GetSecretValueCommand, { SecretId: 'vigil/slack/bot' }).resolves({ SecretString: BOT_TOKEN });
   ssm.on(GetParameterCommand, { Name: '/vigil/pagerduty/payments' }).resolves({
     Parameter: { Type: 'SecureString', Value: ROUTING_KEY },
   });
@@ -51,6 +62,7 @@ async function setup(slackScript: ScriptedResponse[], pagerDutyScript: ScriptedR
     now: () => NOW,
     http: { timeoutMs: 200, runtime: { sleep: async (ms) => void waits.push(ms), random: () => 0.5 } },
     pagerDutyUrl: `${pagerduty.url}/v2/enqueue`,
+    slackApiUrl: slack.url,
   };
   return makeNotifier(deps);
 }
@@ -237,5 +249,77 @@ describe('makeNotifier().resolve', () => {
     const notifier = await setup([], [{ status: 400, body: { status: 'invalid event' } }]);
 
     await expect(notifier.resolve(alert)).rejects.toMatchObject({ name: 'NotificationError', permanent: true });
+  });
+});
+
+describe('makeNotifier() with a Slack bot token', () => {
+  it('posts through chat.postMessage instead of the webhook and reports the message channel and ts', async () => {
+    const notifier = await setup([{ status: 200, body: { ok: true, channel: 'C0123ABCD', ts: TS } }], [accepted]);
+
+    const outcomes = await notifier.notify(botAlert);
+
+    expect(outcomes[0]).toEqual<ChannelOutcome>({
+      channel: 'slack',
+      status: 'sent',
+      attempts: 1,
+      target: '#sec-payments',
+      slack: { channel: 'C0123ABCD', ts: TS },
+    });
+    expect(slack.requests).toHaveLength(1);
+    expect(slack.requests[0].path).toBe('/api/chat.postMessage');
+    expect(slack.requests[0].headers.authorization).toBe(`Bearer ${BOT_TOKEN}`);
+    expect(slack.json(0)).toMatchObject({ channel: 'C0123ABCD', text: expect.any(String) });
+  });
+
+  it('posts to the webhook, with no message reference, when no bot token is configured', async () => {
+    const notifier = await setup([{ status: 200, body: 'ok' }], [accepted]);
+
+    const outcomes = await notifier.notify(alert);
+
+    expect(outcomes[0]).toEqual({ channel: 'slack', status: 'sent', attempts: 1, target: '#sec-payments' });
+    expect(slack.requests[0].path).toBe('/services/T000/B000/XXXX');
+    expect(slack.requests[0].headers.authorization).toBeUndefined();
+  });
+
+  it('fails the notification permanently on ok:false not_in_channel', async () => {
+    const notifier = await setup([{ status: 200, body: { ok: false, error: 'not_in_channel' } }], [accepted]);
+
+    const error = await failure(notifier.notify(botAlert));
+
+    expect(error).toMatchObject({ name: 'NotificationError', permanent: true, delivered: ['pagerduty', 'email'] });
+    expect(error?.failures[0].message).toContain('not_in_channel');
+    expect(slack.requests).toHaveLength(1);
+  });
+
+  it('update edits the posted message in place with chat.update', async () => {
+    const notifier = await setup([{ status: 200, body: { ok: true, channel: 'C0123ABCD', ts: TS } }], []);
+    const fixed = { ...botAlert, remediation: { mode: 'auto' as const, state: 'fixed' as const, detail: 'verified' } };
+
+    const outcome = await notifier.update(fixed, { channel: 'C0123ABCD', ts: TS });
+
+    expect(outcome).toMatchObject({ channel: 'slack', status: 'sent', slack: { channel: 'C0123ABCD', ts: TS } });
+    expect(slack.requests[0].path).toBe('/api/chat.update');
+    expect(slack.requests[0].headers.authorization).toBe(`Bearer ${BOT_TOKEN}`);
+    expect(slack.json(0)).toMatchObject({ channel: 'C0123ABCD', ts: TS });
+    expect(JSON.stringify(slack.json(0).blocks)).toContain('verified');
+    expect(pagerduty.requests).toHaveLength(0);
+  });
+
+  it('update throws a permanent NotificationError when the message is gone', async () => {
+    const notifier = await setup([{ status: 200, body: { ok: false, error: 'message_not_found' } }], []);
+
+    await expect(notifier.update(botAlert, { channel: 'C0123ABCD', ts: TS })).rejects.toMatchObject({
+      name: 'NotificationError',
+      permanent: true,
+    });
+  });
+
+  it('update is skipped without a bot token (a webhook cannot edit)', async () => {
+    const notifier = await setup([], []);
+
+    await expect(notifier.update(alert, { channel: 'C0123ABCD', ts: TS })).resolves.toMatchObject({
+      status: 'skipped',
+    });
+    expect(slack.requests).toHaveLength(0);
   });
 });

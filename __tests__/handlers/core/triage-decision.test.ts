@@ -531,6 +531,19 @@ describe('routeAlert', () => {
     });
   });
 
+  it("keeps an owner's own webhook rather than posting to the default's bot channel", () => {
+    const withBot = {
+      ...config,
+      default: { ...base, slackBotTokenRef: 'secretsmanager:vigil/slack/bot', slackChannelId: 'C0123ABCD' },
+    } as const;
+    expect(routeAlert('payments-team', 'critical', withBot)).toEqual({
+      slackChannel: '#payments-sec',
+      slackWebhookRef: 'secretsmanager:vigil/slack/payments',
+      pagerdutyRoutingKeyRef: 'ssm:/vigil/pagerduty/security',
+    });
+    expect(routeAlert('someone', 'critical', withBot)).toMatchObject({ slackChannelId: 'C0123ABCD' });
+  });
+
   it('sends an unknown owner to the default routing', () => {
     expect(routeAlert('someone', 'critical', config)).toEqual(base);
   });

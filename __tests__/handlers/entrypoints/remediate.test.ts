@@ -13,6 +13,7 @@ import {
 import { DescribeSecurityGroupRulesCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { makeNotifier } from '../../../handlers/adapters/notify';
 import { makeAuditLog } from '../../../handlers/adapters/remediation/audit';
 import { makeBreakerCounter } from '../../../handlers/adapters/remediation/breaker';
 import { makeRemediationExecutor } from '../../../handlers/adapters/remediation/execute';
@@ -33,6 +34,7 @@ import {
 } from '../../../handlers/entrypoints/remediate';
 import { ConfigurationError } from '../../../handlers/errors';
 import { sampleAlert } from '../../helpers/alerts';
+import { type ScriptedResponse, type ScriptedServer, startScriptedServer } from '../../helpers/http-server';
 import { sampleRequest } from '../../helpers/approvals';
 import {
   ACCOUNTS,
@@ -467,6 +469,97 @@ describe('makeOutcomeReporter', () => {
     const n = notifier();
     await makeOutcomeReporter(n)({ ...decision('fixed'), alertRef: undefined } as Decision);
     expect(n.notify).not.toHaveBeenCalled();
+  });
+
+  describe('with a Slack bot token (real notifier, local Slack Web API)', () => {
+    const TS = '1405894322.002768';
+    const botAlert = sampleAlert({
+      routing: {
+        slackChannel: '#sec-payments',
+        slackBotTokenRef: 'secretsmanager:vigil/slack/bot',
+        slackChannelId: 'C0123ABCD',
+      },
+    });
+    let slack: ScriptedServer | undefined;
+    afterEach(async () => {
+      await slack?.close();
+      slack = undefined;
+    });
+    const reporter = async (script: ScriptedResponse[]) => {
+      slack = await startScriptedServer(script);
+      const logs: Array<{ level: string; message: string }> = [];
+      const n = makeNotifier({
+        secrets: { read: async () => 'xoxb-test-token', invalidate: () => undefined },
+        publishEmail: async () => ({ attempts: 1 }) as never,
+        now: () => NOW,
+        http: { timeoutMs: 200, runtime: { sleep: async () => undefined, random: () => 0.5 } },
+        slackApiUrl: slack.url,
+      });
+      const report = makeOutcomeReporter(n, (level, message) => void logs.push({ level, message }));
+      return { report, logs, slack };
+    };
+    const withSlackRef = (outcome: Decision['outcome'], ref?: { channel: string; ts: string }): Decision => ({
+      ...decision(outcome),
+      alertRef: { sentAt: ALERT_SENT, alert: botAlert, ...(ref ? { slack: ref } : {}) },
+    });
+
+    it('updates the original message in place (chat.update) when alertRef.slack is present', async () => {
+      const { report, logs, slack } = await reporter([
+        { status: 200, body: { ok: true, channel: 'C0123ABCD', ts: TS } },
+      ]);
+
+      await report(withSlackRef('fixed', { channel: 'C0123ABCD', ts: TS }));
+
+      expect(slack.requests.map((r) => r.path)).toEqual(['/api/chat.update']);
+      expect(slack.json(0)).toMatchObject({ channel: 'C0123ABCD', ts: TS });
+      expect(JSON.stringify(slack.json(0).blocks)).toContain('the fixed reason');
+      expect(logs).toEqual([]);
+    });
+
+    it('posts a follow-up (chat.postMessage) when the alert has no message reference', async () => {
+      const { report, slack } = await reporter([{ status: 200, body: { ok: true, channel: 'C0123ABCD', ts: '2.0' } }]);
+
+      await report(withSlackRef('fixed'));
+
+      expect(slack.requests.map((r) => r.path)).toEqual(['/api/chat.postMessage']);
+      expect(slack.json(0)).toMatchObject({ channel: 'C0123ABCD' });
+      expect(slack.json(0)).not.toHaveProperty('ts');
+    });
+
+    it('falls back to a follow-up, and logs it, when the update fails permanently', async () => {
+      const { report, logs, slack } = await reporter([
+        { status: 200, body: { ok: false, error: 'message_not_found' } },
+        { status: 200, body: { ok: true, channel: 'C0123ABCD', ts: '2.0' } },
+      ]);
+
+      await report(withSlackRef('fixed', { channel: 'C0123ABCD', ts: TS }));
+
+      expect(slack.requests.map((r) => r.path)).toEqual(['/api/chat.update', '/api/chat.postMessage']);
+      expect(JSON.stringify(slack.json(1).blocks)).toContain('the fixed reason');
+      expect(logs).toEqual([expect.objectContaining({ level: 'warn', message: expect.stringMatching(/follow-up/) })]);
+    });
+
+    it('does not post a follow-up when the update fails transiently (the caller logs it)', async () => {
+      const { report, slack } = await reporter(Array(4).fill({ status: 503, body: 'unavailable' }));
+
+      await expect(report(withSlackRef('fixed', { channel: 'C0123ABCD', ts: TS }))).rejects.toMatchObject({
+        name: 'NotificationError',
+        permanent: false,
+      });
+      expect(slack.requests.every((r) => r.path === '/api/chat.update')).toBe(true);
+    });
+
+    it('keeps the webhook follow-up when the routing has no bot token, even with a message reference', async () => {
+      const n = notifier();
+      const update = jest.fn();
+      await makeOutcomeReporter({ ...n, update })({
+        ...decision('fixed'),
+        alertRef: { sentAt: ALERT_SENT, alert, slack: { channel: 'C0123ABCD', ts: TS } },
+      });
+      expect(update).not.toHaveBeenCalled();
+      expect(n.notify).toHaveBeenCalledTimes(1);
+      expect(n.resolve).toHaveBeenCalledWith(alert);
+    });
   });
 });
 

@@ -515,6 +515,33 @@ describe('triage handler', () => {
       ]);
     });
 
+    it('passes the Slack message reference of a Web API post on, so remediation can edit the alert', async () => {
+      const requests: unknown[] = [];
+      const { handler, notifier } = setup({ requestRemediation: async (w) => void requests.push(w) });
+      notifier.outcomes = [
+        {
+          channel: 'slack',
+          status: 'sent',
+          attempts: 1,
+          target: '#security-alerts',
+          slack: { channel: 'C0123ABCD', ts: '1405894322.002768' },
+        },
+        { channel: 'pagerduty', status: 'skipped', reason: 'not in the routing' },
+      ];
+
+      await handler(batch(fixtureRecord('stop-logging-prod')));
+
+      expect(requests).toEqual([
+        expect.objectContaining({
+          alertRef: {
+            sentAt: '2025-07-01T01:13:05.000Z',
+            alert: expect.any(Object),
+            slack: { channel: 'C0123ABCD', ts: '1405894322.002768' },
+          },
+        }),
+      ]);
+    });
+
     it('requests nothing for a notify-only detection', async () => {
       const requests: unknown[] = [];
       const { handler, notifier } = setup({ requestRemediation: async (w) => void requests.push(w) });

@@ -129,6 +129,51 @@ describe('readTriageSettings', () => {
     );
   });
 
+  it('reads a Slack bot token and channel id for the default route and owner routes', () => {
+    const settings = readTriageSettings(
+      {
+        DEDUPE_TABLE: 't',
+        SLACK_CHANNEL: '#security-alerts',
+        SLACK_BOT_TOKEN_REF: 'secretsmanager:vigil/slack/bot',
+        SLACK_CHANNEL_ID: 'C0123ABCD',
+        OWNER_ROUTING: JSON.stringify({
+          'payments-team': { slackBotTokenRef: 'secretsmanager:vigil/slack/bot', slackChannelId: 'C0PAYMENTS1' },
+        }),
+      },
+      '/',
+    );
+    expect(settings.routing.default).toEqual({
+      slackChannel: '#security-alerts',
+      slackBotTokenRef: 'secretsmanager:vigil/slack/bot',
+      slackChannelId: 'C0123ABCD',
+    });
+    expect(settings.routing.byOwner?.['payments-team']).toEqual({
+      slackBotTokenRef: 'secretsmanager:vigil/slack/bot',
+      slackChannelId: 'C0PAYMENTS1',
+    });
+  });
+
+  it('fails when a Slack bot token has no channel id, or the channel id is not one', () => {
+    expect(() =>
+      readTriageSettings({ DEDUPE_TABLE: 't', SLACK_BOT_TOKEN_REF: 'secretsmanager:vigil/slack/bot' }, '/'),
+    ).toThrow(/SLACK_BOT_TOKEN_REF is set without SLACK_CHANNEL_ID/);
+    expect(() =>
+      readTriageSettings(
+        { DEDUPE_TABLE: 't', SLACK_BOT_TOKEN_REF: 'secretsmanager:vigil/slack/bot', SLACK_CHANNEL_ID: '#security' },
+        '/',
+      ),
+    ).toThrow(/SLACK_CHANNEL_ID: expected a channel id/);
+    expect(() =>
+      readTriageSettings(
+        {
+          ...ENV,
+          OWNER_ROUTING: JSON.stringify({ team: { slackBotTokenRef: 'secretsmanager:vigil/slack/bot' } }),
+        },
+        '/',
+      ),
+    ).toThrow(/OWNER_ROUTING\.team\.slackChannelId: required with slackBotTokenRef/);
+  });
+
   it('fails when OWNER_ROUTING is not JSON', () => {
     expect(() => readTriageSettings({ ...ENV, OWNER_ROUTING: '{team: x}' }, '/')).toThrow(/OWNER_ROUTING: not JSON/);
   });

@@ -77,6 +77,11 @@ export interface AlertRef {
   readonly sentAt?: string;
   /** The alert as sent; the outcome is reported by re-sending it with a new remediation status. @default - none */
   readonly alert?: Alert;
+  /**
+   * The Slack message of the alert, when it was posted with a bot token (Web API): the outcome edits
+   * it in place with `chat.update`. @default - the outcome is posted as a follow-up message
+   */
+  readonly slack?: { readonly channel: string; readonly ts: string };
 }
 
 /** The static facts the pipeline decides with: built once per container by {@link makeOrchestratorContext}. */
