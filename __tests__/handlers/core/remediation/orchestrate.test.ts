@@ -157,7 +157,11 @@ describe('remediateEvent: guards', () => {
 
   it("refuses what the action's target refuses, before any call", async () => {
     const ports = new FakePorts();
-    const event = loadEvent('events-vigil-rule-deleted-or-disabled', 'positive-delete-forwarding-rule');
+    // A forwarding rule the current catalog does not deploy cannot be recreated: the target refuses.
+    const event = structuredClone(
+      loadEvent('events-vigil-rule-deleted-or-disabled', 'positive-delete-forwarding-rule'),
+    );
+    (event.detail.requestParameters as Record<string, unknown>)['name'] = 'vigil-fwd-retired-key';
     const decision = await remediateEvent(
       request(event, 'events-vigil-rule-deleted-or-disabled'),
       contextWith(),

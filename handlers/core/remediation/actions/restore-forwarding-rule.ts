@@ -13,7 +13,8 @@
  *   3. the rule: PutRule with the deployed pattern and state when the context carries the forwarding
  *      patterns and either differs; otherwise EnableRule when it is DISABLED.
  * PutRule events are refused without the forwarding patterns: the new pattern may be narrower and there is
- * nothing to compare it with. DeleteRule is refused: the pattern is gone with the rule; redeploying the
+ * nothing to compare it with. A deleted rule is recreated from the forwarding patterns (the catalog);
+ * without them DeleteRule is refused: the pattern is gone with the rule; redeploying the
  * member stack recreates it exactly, which is simpler and more honest than rebuilding it here.
  * Central rules (`<prefix>-<detection>` in the security account) belong to the security stack: refused.
  */
@@ -158,7 +159,7 @@ export const restoreForwardingRule: RemediationActionDef<ForwardingRuleState> = 
       );
     }
     const account = accountOf(event);
-    if (event.detail.eventName === 'DeleteRule') {
+    if (event.detail.eventName === 'DeleteRule' && !ctx.forwardingPatterns) {
       return refuse(
         `${name} was deleted with its pattern; redeploy the member stack (member-${account}) to recreate it`,
       );
@@ -198,8 +199,39 @@ export const restoreForwardingRule: RemediationActionDef<ForwardingRuleState> = 
 
   plan(target, state) {
     const name = detail(target, 'ruleName');
-    if (!state.exists) return refusePlan(target, `${name} no longer exists; redeploy the member stack to recreate it`);
     const expected = expectedOf(target);
+    if (!state.exists) {
+      // Deleted: recreate it exactly as the member stack deploys it (pattern and state from the catalog).
+      if (!expected.rule)
+        return refusePlan(target, `${name} no longer exists; redeploy the member stack to recreate it`);
+      return act(
+        target,
+        `recreate ${name} in ${target.region} with the deployed pattern and point ${CENTRAL_TARGET_ID} at ${expected.target.Arn}`,
+        [
+          call(
+            'events',
+            'PutRule',
+            { Name: name, EventPattern: expected.rule.eventPattern, State: expected.rule.state },
+            target.region,
+          ),
+          call(
+            'events',
+            'PutTargets',
+            { Rule: name, Targets: [{ ...expected.target, RetryPolicy: { ...RETRY_POLICY } }] },
+            target.region,
+          ),
+        ],
+        {
+          ruleName: name,
+          region: target.region,
+          previousRule: {},
+          previousTargets: [],
+          removedTargetIds: [],
+          centralReplaced: false,
+          ruleChange: 'recreate',
+        },
+      );
+    }
     const { centralOk, foreign, ruleFix } = drift(target, state);
     const calls: PlannedCall[] = [];
     const steps: string[] = [];
@@ -297,6 +329,11 @@ export const restoreForwardingRule: RemediationActionDef<ForwardingRuleState> = 
           ? call('events', 'PutTargets', { Rule: name, Targets: [before] }, region)
           : call('events', 'RemoveTargets', { Rule: name, Ids: [CENTRAL_TARGET_ID] }, region),
       );
+    }
+    if (snapshot['ruleChange'] === 'recreate') {
+      // Undoing a recreation means deleting vigil's own rule, which the guardrail SCP reserves to the
+      // deploy role: only its target is taken away here; remove the rule with `cdktf deploy` if wanted.
+      calls.push(call('events', 'RemoveTargets', { Rule: name, Ids: [CENTRAL_TARGET_ID] }, region));
     }
     const removed = asArray(snapshot['removedTargetIds']);
     const putBack = previousTargets.filter((t) => removed.includes(t['Id']));

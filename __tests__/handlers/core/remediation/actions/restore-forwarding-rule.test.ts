@@ -66,7 +66,7 @@ describe('restore-forwarding-rule', () => {
 
     it.each([
       [
-        'DeleteRule (the pattern is gone)',
+        'DeleteRule without the forwarding patterns (the pattern is gone)',
         'events-delete-rule',
         CTX,
         /redeploy the member stack \(member-444444444444\)/,
@@ -199,7 +199,26 @@ describe('restore-forwarding-rule', () => {
       });
     });
 
-    it('refuses when the rule was deleted meanwhile', () => {
+    it('recreates a deleted rule with the deployed pattern and state, then its central-bus target', () => {
+      const t = target('events-delete-rule', WITH_PATTERNS);
+      const plan = action.plan(t, { exists: false, targets: [] });
+      expect(plan).toMatchObject({ kind: 'act' });
+      if (plan.kind !== 'act') throw new Error('expected act');
+      expect(plan.calls.map((c) => c.operation)).toEqual(['PutRule', 'PutTargets']);
+      expect(plan.calls[0]!.input).toEqual({ Name: RULE, EventPattern: JSON.stringify(PATTERN), State: 'ENABLED' });
+      expect(plan.calls[1]!.input).toMatchObject({
+        Rule: RULE,
+        Targets: [
+          { Id: 'central-bus', Arn: CTX.centralBusArn, RoleArn: `arn:aws:iam::${MEMBER}:role/vigil-forwarder` },
+        ],
+      });
+      expect(action.verify(t, DEPLOYED)).toMatchObject({ fixed: true });
+      expect(action.undo(plan.snapshot)).toEqual([
+        expect.objectContaining({ operation: 'RemoveTargets', input: { Rule: RULE, Ids: ['central-bus'] } }),
+      ]);
+    });
+
+    it('refuses when the rule was deleted meanwhile and its pattern is unknown', () => {
       expect(action.plan(target('events-disable-rule'), { exists: false, targets: [] })).toMatchObject({
         kind: 'refuse',
         reason: /redeploy the member stack/,
