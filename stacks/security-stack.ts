@@ -7,7 +7,7 @@ import {
   CloudwatchMetricAlarm,
   type CloudwatchMetricAlarmConfig,
 } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { DynamodbTable, type DynamodbTableConfig } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
 import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
@@ -73,6 +73,9 @@ export const MEMBER_INVOKES_PER_PASS = 4;
  * member account fails its invoke (a typed, reported failure) before remediate itself times out.
  */
 export const REMEDIATE_TIMEOUT_SECONDS = MEMBER_INVOKES_PER_PASS * REMEDIATE_MEMBER_TIMEOUT_SECONDS + 60;
+
+/** The per-table part of a DynamoDB table; encryption, billing and protection are the same for all. */
+type TableShape = 'name' | 'hashKey' | 'rangeKey' | 'attribute' | 'ttl' | 'globalSecondaryIndex';
 
 type AlarmMetric = Pick<
   CloudwatchMetricAlarmConfig,
@@ -149,6 +152,41 @@ export class SecurityStack extends VigilStack {
     });
     new KmsAlias(this, 'queue-key-alias', { provider, name: `alias/${p}-security`, targetKeyId: key.keyId });
 
+    /**
+     * A work queue and its dead-letter queue, both SSE-KMS with the security key. The work queue keeps
+     * messages 4 days and moves one to the DLQ (kept 14 days, alarmed) after `maxReceiveCount` tries.
+     */
+    const queueWithDlq = (id: string, name: string, visibilityTimeoutSeconds: number, maxReceiveCount: number) => {
+      const encrypted = { provider, kmsMasterKeyId: key.arn, kmsDataKeyReusePeriodSeconds: 300 };
+      const dlq = new SqsQueue(this, `${id}-dlq`, {
+        ...encrypted,
+        name: `${name}-dlq`,
+        messageRetentionSeconds: 1_209_600,
+      });
+      const queue = new SqsQueue(this, `${id}-queue`, {
+        ...encrypted,
+        name,
+        messageRetentionSeconds: 345_600,
+        visibilityTimeoutSeconds,
+        redrivePolicy: JSON.stringify({
+          deadLetterTargetArn: `arn:aws:sqs:${inv.homeRegion}:${inv.securityAccountId}:${name}-dlq`,
+          maxReceiveCount,
+        }),
+        dependsOn: [dlq],
+      });
+      return { queue, dlq };
+    };
+    /** Every vigil table: on demand, encrypted with the security key, point-in-time recovery, protected from deletion. */
+    const secureTable = (id: string, config: Pick<DynamodbTableConfig, TableShape>) =>
+      new DynamodbTable(this, id, {
+        provider,
+        billingMode: 'PAY_PER_REQUEST',
+        ...config,
+        serverSideEncryption: { enabled: true, kmsKeyArn: key.arn },
+        pointInTimeRecovery: { enabled: true },
+        deletionProtectionEnabled: true,
+      });
+
     const bus = new CloudwatchEventBus(this, 'bus', { provider, name: busName });
     // One org-scoped statement: its size does not grow with the organization (10,240-character limit).
     new CloudwatchEventBusPolicy(this, 'bus-policy', {
@@ -173,27 +211,8 @@ export class SecurityStack extends VigilStack {
       retentionDays: inv.archiveRetentionDays ?? 365,
     });
 
-    const dlq = new SqsQueue(this, 'triage-dlq', {
-      provider,
-      name: `${p}-triage-dlq`,
-      kmsMasterKeyId: key.arn,
-      kmsDataKeyReusePeriodSeconds: 300,
-      messageRetentionSeconds: 1_209_600,
-    });
-    const queue = new SqsQueue(this, 'triage-queue', {
-      provider,
-      name: `${p}-triage`,
-      kmsMasterKeyId: key.arn,
-      kmsDataKeyReusePeriodSeconds: 300,
-      messageRetentionSeconds: 345_600,
-      // Six times the triage function's timeout (AWS guidance for SQS event sources).
-      visibilityTimeoutSeconds: 6 * TRIAGE_TIMEOUT_SECONDS,
-      redrivePolicy: JSON.stringify({
-        deadLetterTargetArn: `arn:aws:sqs:${inv.homeRegion}:${inv.securityAccountId}:${p}-triage-dlq`,
-        maxReceiveCount: 5,
-      }),
-      dependsOn: [dlq],
-    });
+    // Six times the triage function's timeout (AWS guidance for SQS event sources).
+    const { queue, dlq } = queueWithDlq('triage', `${p}-triage`, 6 * TRIAGE_TIMEOUT_SECONDS, 5);
     for (const [id, q] of [
       ['triage-queue-policy', queue],
       ['triage-dlq-policy', dlq],
@@ -277,16 +296,11 @@ export class SecurityStack extends VigilStack {
     const alerting = props.alerting;
     const entrypoints = props.entrypointsDir ?? join(__dirname, '..', 'handlers', 'entrypoints');
 
-    const stateTable = new DynamodbTable(this, 'triage-state', {
-      provider,
+    const stateTable = secureTable('triage-state', {
       name: `${p}-triage-state`,
-      billingMode: 'PAY_PER_REQUEST',
       hashKey: 'pk',
       attribute: [{ name: 'pk', type: 'S' }],
       ttl: { attributeName: 'expiresAt', enabled: true },
-      serverSideEncryption: { enabled: true, kmsKeyArn: key.arn },
-      pointInTimeRecovery: { enabled: true },
-      deletionProtectionEnabled: true,
     });
     const alertTopic = new SnsTopic(this, 'alert-topic', { provider, name: `${p}-alerts`, kmsMasterKeyId: key.arn });
     for (const email of [...(alerting.default.emails ?? [])].sort()) {
@@ -400,53 +414,25 @@ export class SecurityStack extends VigilStack {
     const auditTableName = `${p}-remediation-audit`;
     const approvalTableName = `${p}-approvals`;
 
-    const workDlq = new SqsQueue(this, 'remediation-dlq', {
-      provider,
-      name: `${workQueueName}-dlq`,
-      kmsMasterKeyId: key.arn,
-      kmsDataKeyReusePeriodSeconds: 300,
-      messageRetentionSeconds: 1_209_600,
-    });
-    const workQueue = new SqsQueue(this, 'remediation-queue', {
-      provider,
-      name: workQueueName,
-      kmsMasterKeyId: key.arn,
-      kmsDataKeyReusePeriodSeconds: 300,
-      messageRetentionSeconds: 345_600,
-      visibilityTimeoutSeconds: 6 * REMEDIATE_TIMEOUT_SECONDS,
-      redrivePolicy: JSON.stringify({ deadLetterTargetArn: `${workQueueArn}-dlq`, maxReceiveCount: 3 }),
-      dependsOn: [workDlq],
-    });
-    new DynamodbTable(this, 'remediation-state', {
-      provider,
+    const { queue: workQueue } = queueWithDlq('remediation', workQueueName, 6 * REMEDIATE_TIMEOUT_SECONDS, 3);
+    secureTable('remediation-state', {
       name: stateTableName,
-      billingMode: 'PAY_PER_REQUEST',
       hashKey: 'pk',
       attribute: [{ name: 'pk', type: 'S' }],
       ttl: { attributeName: 'expiresAt', enabled: true },
-      serverSideEncryption: { enabled: true, kmsKeyArn: key.arn },
-      pointInTimeRecovery: { enabled: true },
-      deletionProtectionEnabled: true,
     });
     // Append-only by IAM (the writers may only PutItem) and kept: no TTL, point-in-time recovery.
-    new DynamodbTable(this, 'remediation-audit', {
-      provider,
+    secureTable('remediation-audit', {
       name: auditTableName,
-      billingMode: 'PAY_PER_REQUEST',
       hashKey: 'pk',
       rangeKey: 'sk',
       attribute: [
         { name: 'pk', type: 'S' },
         { name: 'sk', type: 'S' },
       ],
-      serverSideEncryption: { enabled: true, kmsKeyArn: key.arn },
-      pointInTimeRecovery: { enabled: true },
-      deletionProtectionEnabled: true,
     });
-    new DynamodbTable(this, 'approvals', {
-      provider,
+    secureTable('approvals', {
       name: approvalTableName,
-      billingMode: 'PAY_PER_REQUEST',
       hashKey: 'id',
       attribute: [
         { name: 'id', type: 'S' },
@@ -457,9 +443,6 @@ export class SecurityStack extends VigilStack {
         { name: 'status-expiresAt', hashKey: 'status', rangeKey: 'expiresAt', projectionType: 'ALL' },
       ],
       ttl: { attributeName: 'ttl', enabled: true },
-      serverSideEncryption: { enabled: true, kmsKeyArn: key.arn },
-      pointInTimeRecovery: { enabled: true },
-      deletionProtectionEnabled: true,
     });
     // Created "off"; operators flip it by hand, so Terraform never resets their value.
     new SsmParameter(this, 'kill-switch', {
