@@ -9,7 +9,12 @@ import org from '../../config/org.json';
 import { CATALOG } from '../../rules/catalog';
 import { compilePattern } from '../../rules/event-pattern';
 import { patternProblems } from '../../rules/pattern-check';
-import { forwardingPatterns, GLOBAL_EVENT_SOURCES, STATE_ALL_MANAGEMENT } from '../../rules/patterns';
+import {
+  forwardingPatterns,
+  GLOBAL_EVENT_SOURCES,
+  STATE_ALL_MANAGEMENT,
+  withoutSuperseded,
+} from '../../rules/patterns';
 import { type CloudTrailEventBridgeEvent, PREDICATES, type PredicateContext } from '../../rules/predicates';
 import type { Detection, RemediationId } from '../../rules/types';
 
@@ -342,7 +347,7 @@ describe('fixtures', () => {
       const others = matched.filter((id) => id !== f.id);
       const allowed = OVERLAPS[f.id] ?? [];
       expect(others.filter((id) => !allowed.includes(id))).toEqual([]);
-      const alerting = matched.filter((id) => !matched.some((o) => byId(o).supersedes?.includes(id)));
+      const alerting = withoutSuperseded(matched.map(byId)).map((d) => d.id);
       expect(alerting).toEqual([f.id]);
     },
   );

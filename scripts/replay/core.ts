@@ -17,7 +17,7 @@
  */
 import { GLOBAL_EVENTS_REGION } from '../../config/regions';
 import { type CompiledPattern, compilePattern } from '../../rules/event-pattern';
-import { forwardingPatterns, STATE_ALL_MANAGEMENT } from '../../rules/patterns';
+import { forwardingPatterns, STATE_ALL_MANAGEMENT, withoutSuperseded } from '../../rules/patterns';
 import type { CloudTrailEventBridgeEvent, Predicate, PredicateContext } from '../../rules/predicates';
 import { API_CALL, type Aggregation, CONSOLE_SIGNIN, type Detection } from '../../rules/types';
 
@@ -314,7 +314,7 @@ export function compileCatalog(
     return forwarding.some((f) => (!f.global || inGlobalRegion) && (!readOnly || f.seesReadOnly) && f.match(event));
   };
 
-  const supersedes = new Map(catalog.map((d) => [d.id, d.supersedes ?? []]));
+  const byId = new Map(catalog.map((d) => [d.id, d]));
   const evaluate = (event: ReplayEvent): Verdict => {
     // Most events match nothing: the result arrays are only allocated when something matches.
     let matched: string[] | undefined;
@@ -339,7 +339,7 @@ export function compileCatalog(
     // One change, one alert: drop detections superseded by another detection that matched too.
     if (matched !== undefined && matched.length > 1) {
       const all = matched;
-      matched = all.filter((id) => !all.some((other) => supersedes.get(other)?.includes(id)));
+      matched = withoutSuperseded(all.map((id) => byId.get(id)!)).map((d) => d.id);
     }
     return {
       matched: matched ?? NONE,

@@ -29,7 +29,7 @@
 import { approvalPolicyFor, type RemediationConfig } from '../../../config/remediation';
 import { remediationRoleName } from '../../../config/naming';
 import { compilePattern } from '../../../rules/event-pattern';
-import { forwardingPatterns } from '../../../rules/patterns';
+import { forwardingPatterns, withoutSuperseded } from '../../../rules/patterns';
 import type { Predicate } from '../../../rules/predicates';
 import type { Detection, RemediationId, RemediationMode } from '../../../rules/types';
 import type { Alert } from '../alert';
@@ -143,8 +143,7 @@ export function makeOrchestratorContext(input: OrchestratorContextInput): Orches
 /** The detections an event is a finding of (catalog order), for `npm run plan`. */
 export function detectionsFor(event: RemediationEvent, ctx: OrchestratorContext): Detection[] {
   const matched = [...ctx.detections.values()].filter((d) => ctx.confirms(d, event));
-  // One change, one alert: a catch-all superseded by a more specific match does not fire (Detection.supersedes).
-  return matched.filter((d) => !matched.some((other) => other.supersedes?.includes(d.id)));
+  return withoutSuperseded(matched);
 }
 
 // ---------------------------------------------------------------------------------------------
