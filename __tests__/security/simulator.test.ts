@@ -1,0 +1,78 @@
+import { ADMIN_POLICY, principalArnOf, simulate } from '../helpers/iam-simulate';
+
+// The simulator is the judge of every security property in this folder: prove it judges the way AWS does.
+const RULE = 'arn:aws:events:eu-west-1:111111111111:rule/vigil-fwd-x';
+const denyUnlessDeploy = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Deny',
+      Action: 'events:DeleteRule',
+      Resource: 'arn:aws:events:*:*:rule/vigil-*',
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::*:role/vigil-deploy'] } },
+    },
+  ],
+};
+
+describe('simulate', () => {
+  it('applies an SCP deny to an administrator and lets the exempt role through', async () => {
+    const run = (principal: string) =>
+      simulate({
+        principal,
+        action: 'events:DeleteRule',
+        resource: RULE,
+        identityPolicies: [ADMIN_POLICY],
+        serviceControlPolicies: [denyUnlessDeploy],
+      });
+
+    await expect(run('arn:aws:iam::111111111111:role/Admin')).resolves.toBe('ExplicitlyDenied');
+    await expect(run('arn:aws:sts::111111111111:assumed-role/vigil-deploy/ci')).resolves.toBe('Allowed');
+  });
+
+  it('denies what no policy allows', async () => {
+    await expect(
+      simulate({ principal: 'arn:aws:iam::111111111111:role/Nobody', action: 'events:DeleteRule', resource: RULE }),
+    ).resolves.toBe('ImplicitlyDenied');
+  });
+
+  it('evaluates org conditions of a resource policy for a cross-account caller', async () => {
+    const bus = 'arn:aws:events:eu-west-1:222222222222:event-bus/vigil-security';
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'events:PutEvents',
+          Resource: bus,
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-exampleorg1' } },
+        },
+      ],
+    };
+    const put = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: '*' }] };
+    const run = (principalOrgId: string) =>
+      simulate({
+        principal: 'arn:aws:iam::111111111111:role/any',
+        principalOrgId,
+        action: 'events:PutEvents',
+        resource: bus,
+        identityPolicies: [put],
+        resourcePolicy: policy,
+      });
+
+    await expect(run('o-exampleorg1')).resolves.toBe('Allowed');
+    await expect(run('o-someoneelse')).resolves.toBe('ImplicitlyDenied');
+  });
+
+  it('fails when the simulator rejects the request instead of answering', async () => {
+    await expect(
+      simulate({ principal: 'arn:aws:iam::111111111111:role/a', action: 'events:NoSuchAction', resource: RULE }),
+    ).rejects.toThrow(/simulator rejected/);
+  });
+
+  it('maps an assumed-role session to its role ARN, as aws:PrincipalArn does', () => {
+    expect(principalArnOf('arn:aws:sts::111111111111:assumed-role/vigil-deploy/ci')).toBe(
+      'arn:aws:iam::111111111111:role/vigil-deploy',
+    );
+  });
+});
