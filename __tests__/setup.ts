@@ -1,4 +1,26 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import 'aws-sdk-client-mock-jest';
 
 Testing.setupJest();
+
+// The SDK's documented switch for its Node-version notice (SDK releases after early January 2027
+// need Node ≥ 22; CI runs Node 20 until then). Without it the notice is most of the test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+// Every test file gets its own temp root, removed when the file ends: cdktf's Testing helpers,
+// synth child processes and the tests' own mkdtemp calls all go through os.tmpdir() (TMPDIR), so
+// nothing a test creates outlives it, even when the test fails half-way.
+// Jest gives each test file a copy of process.env, which node's own os.tmpdir() does not read:
+// hence the spy as well as TMPDIR (which child processes inherit).
+const outerTmp = os.tmpdir();
+const sandbox = mkdtempSync(join(outerTmp, 'vigil-test-'));
+const tmpdirSpy = jest.spyOn(os, 'tmpdir').mockReturnValue(sandbox);
+process.env.TMPDIR = sandbox;
+afterAll(() => {
+  tmpdirSpy.mockRestore();
+  process.env.TMPDIR = outerTmp;
+  rmSync(sandbox, { recursive: true, force: true });
+});
