@@ -6,6 +6,10 @@ import 'aws-sdk-client-mock-jest';
 
 Testing.setupJest();
 
+// Every test asserts: a test whose assertions sit behind a condition or an early return fails
+// instead of passing silently.
+beforeEach(() => expect.hasAssertions());
+
 // The SDK's documented switch for its Node-version notice (SDK releases after early January 2027
 // need Node ≥ 22; CI runs Node 20 until then). Without it the notice is most of the test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
