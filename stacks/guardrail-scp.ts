@@ -17,7 +17,6 @@ import {
   functionNames,
   functionRoleArn,
   queueNames,
-  readOnlyRoleName,
   remediationRoleName,
   remediationUndoRoleName,
   ruleNamePrefix,
@@ -120,18 +119,12 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
       exempt: [deploy],
     },
     {
+      // Their trust already names remediate-member; this holds even if a trust policy regressed.
       sid: 'AssumeRemediation',
-      what: 'assuming the remediation and undo roles',
+      what: 'assuming the remediation and undo roles (remediate-member only)',
       actions: ['sts:AssumeRole'],
       resources: [remediation, undo],
       exempt: [functionRoleArn(inv, 'remediateMember')],
-    },
-    {
-      sid: 'AssumeReadOnly',
-      what: 'assuming the read-only role',
-      actions: ['sts:AssumeRole'],
-      resources: [anyAccountRole(readOnlyRoleName(inv))],
-      exempt: [functionRoleArn(inv, 'remediateMember'), functionRoleArn(inv, 'triage')],
     },
     {
       sid: 'RuleDelete',
@@ -186,6 +179,15 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
         ArnLike: { 'aws:PrincipalArn': [remediation] },
         'ForAnyValue:ArnNotEquals': { 'events:TargetArn': [centralBusArn(inv)] },
       },
+    },
+    {
+      // ForAnyValue is false when the key is absent (IAM): deny a PutTargets that names no target ARN too.
+      sid: 'FwdTargetNull',
+      what: 'the remediation role putting targets whose ARN the request does not carry',
+      actions: ['events:PutTargets'],
+      resources: forwardingRules,
+      exempt: [],
+      condition: { ArnLike: { 'aws:PrincipalArn': [remediation] }, Null: { 'events:TargetArn': 'true' } },
     },
     {
       sid: 'Bus',
@@ -367,7 +369,8 @@ export function protectionStatement(p: Protection): Statement {
 }
 
 /**
- * The guardrail SCPs: the protections packed, in order, into as few policies as fit {@link SCP_MAX_LENGTH}.
+ * The guardrail SCPs: the protections packed (first fit, in protection order, so the result is
+ * deterministic) into as few policies as fit {@link SCP_MAX_LENGTH}.
  * No account id grows them: every ARN uses an account wildcard or a fixed vigil account.
  */
 export function guardrailScps(inputs: GuardrailInputs): string[] {
@@ -379,8 +382,9 @@ export function guardrailScps(inputs: GuardrailInputs): string[] {
         `guardrail statement ${p.sid} alone is over the ${SCP_MAX_LENGTH}-character SCP limit; shorten namePrefix or deployRoleName, or list fewer deployAdminPrincipalArns`,
       );
     }
-    const last = policies[policies.length - 1];
-    if (last && policyDocument([...last, statement]).length <= SCP_MAX_LENGTH) last.push(statement);
+    // First fit: the earliest policy with room, so a short statement fills a gap a long one left.
+    const fits = policies.find((policy) => policyDocument([...policy, statement]).length <= SCP_MAX_LENGTH);
+    if (fits) fits.push(statement);
     else policies.push([statement]);
   }
   if (policies.length > MAX_GUARDRAIL_SCPS) {

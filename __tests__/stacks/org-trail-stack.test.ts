@@ -50,12 +50,12 @@ describe('OrgTrailStack', () => {
       expect(statements.every((s: any) => s.Effect === 'Deny')).toBe(true);
     });
 
-    it('render every protection once, in order', () => {
+    it('render every protection once', () => {
       const protections = guardrailProtections({
         inventory: TEST_INVENTORY,
         killSwitchParameter: TEST_REMEDIATION.killSwitchParameter,
       });
-      expect(statements.map((s: any) => s.Sid)).toEqual(protections.map((p) => p.sid));
+      expect(statements.map((s: any) => s.Sid).sort()).toEqual(protections.map((p) => p.sid).sort());
     });
 
     it('fit in at most 4 policies, each under the SCP size limit, and say how close they are', () => {
