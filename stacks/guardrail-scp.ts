@@ -119,6 +119,16 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
       exempt: [deploy],
     },
     {
+      // A function role trusts Lambda of the security account: passed to one's own function, it would
+      // run code as vigil. The member roles trust principals, not services, and the forwarder role can
+      // only put events a default bus already has on the central bus, so passing those gains nothing.
+      sid: 'PassRoles',
+      what: "passing the central functions' roles to a function",
+      actions: ['iam:PassRole'],
+      resources: Object.values(fns).map(anyAccountRole),
+      exempt: [deploy],
+    },
+    {
       // Their trust already names remediate-member; this holds even if a trust policy regressed.
       sid: 'AssumeRemediation',
       what: 'assuming the remediation and undo roles (remediate-member only)',

@@ -136,11 +136,12 @@ const memberRoles: Protected[] = members.flatMap(({ account, tf }) =>
   })),
 );
 
+// Passing a function role to one's own function would run code as vigil.
 const centralRoles: Protected[] = resourcesOfType(security, 'aws_iam_role').map((r) => ({
   kind: 'function role',
   arn: `arn:aws:iam::${SECURITY}:role/${r.name}`,
   account: SECURITY,
-  actions: ROLE_CHANGES,
+  actions: [...ROLE_CHANGES, 'iam:PassRole'],
 }));
 
 const deployRoles: Protected[] = [WORKLOAD, SECURITY, LOG_ARCHIVE].map((account) => ({
@@ -460,6 +461,17 @@ describe('guardrail SCPs (simulated)', () => {
     const role = (account: string) => `arn:aws:iam::${account}:role/vigil-remediation`;
     const policiesIn = (account: string) => rolePolicies(members.find((m) => m.account === account)!.tf);
     const eventsActions = remediationPermissions(CATALOG).mutating.filter((a) => a.startsWith('events:'));
+
+    it('passes the forwarder role of its account, as restoring the central-bus target does', async () => {
+      for (const { account } of members) {
+        const forwarder = memberRoles.filter((r) => r.account === account && r.arn.endsWith('/vigil-forwarder'));
+        expect(forwarder).toHaveLength(1);
+        const pass = forwarder.map((r) => ({ ...r, actions: ['iam:PassRole'] }));
+        await expect(unexpected(pass, role, 'Allowed', policiesIn(account).get('vigil-remediation')!)).resolves.toEqual(
+          [],
+        );
+      }
+    });
 
     it('makes its catalog-derived repairs of a forwarding rule, pointing it at the central bus', async () => {
       expect(eventsActions).toEqual(expect.arrayContaining(['events:PutTargets', 'events:PutRule']));
