@@ -21,7 +21,7 @@ export function buildApp(app: App, config: VigilConfig): App {
   const patterns = forwardingPatterns(CATALOG);
   const permissions = remediationPermissions(CATALOG);
   new LogArchiveStack(app, stackIds.logArchive, { inventory });
-  new OrgTrailStack(app, stackIds.orgTrail, { inventory });
+  new OrgTrailStack(app, stackIds.orgTrail, { inventory, remediation });
   new SecurityStack(app, stackIds.security, { inventory, catalog: CATALOG, alerting, remediation });
   for (const account of [...inventory.accounts].sort((a, b) => a.id.localeCompare(b.id))) {
     new MemberStack(app, stackIds.member(account.id), { inventory, account, patterns, permissions });

@@ -96,6 +96,13 @@ export interface OrgInventory {
   readonly regions: readonly string[];
   /** Name of the role Terraform assumes in every account (same name everywhere). */
   readonly deployRoleName: string;
+  /**
+   * Exact ARNs of the principals (besides the deploy role itself) that may change the deploy role: its
+   * trust, policies, boundary, tags or deletion, e.g. the CI identity that manages it. The guardrail SCP
+   * denies that to everyone else. Principals in the management account need no entry (SCPs do not apply there).
+   * @default - only the deploy role may change itself
+   */
+  readonly deployAdminPrincipalArns?: readonly string[];
   /** Prefix of every physical name vigil creates; lowercase, ≤ 12 characters. */
   readonly namePrefix: string;
   /** Owner of last resort for alerts. */
@@ -159,6 +166,7 @@ export function inventoryProblems(raw: unknown): InventoryProblem[] {
   const sec = str(raw, 'securityAccountId', '', ACCOUNT_ID, 'a 12-digit account id');
   const home = str(raw, 'homeRegion', '', undefined, 'a region name');
   str(raw, 'deployRoleName', '', ROLE_NAME, 'an IAM role name (1-64 of letters, digits and +=,.@_-)');
+  deployAdminProblems(raw['deployAdminPrincipalArns'], add);
   str(raw, 'namePrefix', '', PREFIX, 'a lowercase prefix of 1-12 letters, digits or dashes, starting with a letter');
   str(raw, 'defaultOwner', '', undefined, 'a team name, e.g. "security-team"');
 
@@ -424,6 +432,31 @@ function backendProblems(b: unknown, add: (path: string, message: string) => voi
     default:
       add('backend.type', `expected "local", "s3" or "tfc", got ${show(b['type'])}`);
   }
+}
+
+const IAM_PRINCIPAL_ARN = /^arn:aws[\w-]*:iam::\d{12}:(role|user)\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/** The SCP exempts these by exact `aws:PrincipalArn`: a wildcard or a session ARN would exempt the wrong principals. */
+function deployAdminProblems(v: unknown, add: (path: string, message: string) => void): void {
+  if (v === undefined) return;
+  if (!Array.isArray(v)) {
+    add('deployAdminPrincipalArns', `expected an array of IAM role or user ARNs, got ${show(v)}`);
+    return;
+  }
+  v.forEach((arn, i) => {
+    const path = `deployAdminPrincipalArns[${i}]`;
+    if (typeof arn === 'string' && /^arn:aws[\w-]*:sts::/.test(arn)) {
+      add(
+        path,
+        `${show(arn)} is a session ARN; the SCP matches aws:PrincipalArn, which is the role ARN: use arn:aws:iam::<account>:role/<name>`,
+      );
+    } else if (typeof arn !== 'string' || !IAM_PRINCIPAL_ARN.test(arn)) {
+      add(
+        path,
+        `expected the exact ARN of an IAM role or user (arn:aws:iam::<12-digit account>:role/<name>, no wildcards), got ${show(arn)}`,
+      );
+    }
+  });
 }
 
 function trailProblems(t: unknown, add: (path: string, message: string) => void): void {

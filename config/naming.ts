@@ -28,6 +28,35 @@ export const readOnlyRoleName = (inv: Naming): string => `${inv.namePrefix}-read
 /** Prefix of every EventBridge rule vigil owns (member forwarding and central routing). */
 export const ruleNamePrefix = (inv: Naming): string => `${inv.namePrefix}-`;
 
+/** Prefix of the member forwarding rules (`<prefix>-fwd-<pattern key>`, default bus of every member account). */
+export const forwardingRuleNamePrefix = (inv: Naming): string => `${inv.namePrefix}-fwd-`;
+
+/** Rules on the security account's default bus (schedules), as opposed to the central bus's routing rules. */
+export const scheduleRuleNames = (inv: Naming) =>
+  ({ approvalTimeouts: `${inv.namePrefix}-approval-timeouts` }) as const;
+
+/** Archive of the central bus (replay). */
+export const archiveName = (inv: Naming): string => `${centralBusName(inv)}-archive`;
+
+/** Work queues in the security account; each has a dead-letter queue named by {@link deadLetterQueueName}. */
+export const queueNames = (inv: Naming) =>
+  ({ triage: `${inv.namePrefix}-triage`, remediation: `${inv.namePrefix}-remediation` }) as const;
+
+/** The dead-letter queue of a work queue. */
+export const deadLetterQueueName = (queueName: string): string => `${queueName}-dlq`;
+
+/** DynamoDB tables in the security account. */
+export const tableNames = (inv: Naming) =>
+  ({
+    triageState: `${inv.namePrefix}-triage-state`,
+    remediationState: `${inv.namePrefix}-remediation-state`,
+    remediationAudit: `${inv.namePrefix}-remediation-audit`,
+    approvals: `${inv.namePrefix}-approvals`,
+  }) as const;
+
+/** Alias of the security account's key (queues, tables, topics). */
+export const securityKeyAlias = (inv: Naming): string => `alias/${inv.namePrefix}-security`;
+
 export const deployRoleArn = (inv: OrgInventory, accountId: string): string =>
   `arn:aws:iam::${accountId}:role/${inv.deployRoleName}`;
 
@@ -71,6 +100,15 @@ export const functionNames = (inv: Naming) =>
     approve: `${inv.namePrefix}-approve`,
     approvalTimeouts: `${inv.namePrefix}-approval-timeouts`,
   }) as const;
+
+/** Every role vigil creates: the member roles (every account) and the central functions' roles (security account). */
+export const vigilRoleNames = (inv: Naming): string[] => [
+  forwarderRoleName(inv),
+  remediationRoleName(inv),
+  remediationUndoRoleName(inv),
+  readOnlyRoleName(inv),
+  ...Object.values(functionNames(inv)),
+];
 
 /** Role of a central function, by exact ARN (member roles trust these and nothing else). */
 export const functionRoleArn = (inv: OrgInventory, fn: keyof ReturnType<typeof functionNames>): string =>

@@ -3,29 +3,22 @@ import { OrganizationsPolicy } from '@cdktf/provider-aws/lib/organizations-polic
 import { OrganizationsPolicyAttachment } from '@cdktf/provider-aws/lib/organizations-policy-attachment';
 import type { Construct } from 'constructs';
 import type { OrgInventory } from '../config/inventory';
-import {
-  centralBusName,
-  forwarderRoleName,
-  readOnlyRoleName,
-  remediationRoleName,
-  remediationUndoRoleName,
-  trailBucketName,
-  trailKeyAliasArn,
-  trailName,
-} from '../config/naming';
-import { policyDocument } from '../constructs/policy-document';
+import type { RemediationConfig } from '../config/remediation';
+import { trailBucketName, trailKeyAliasArn, trailName } from '../config/naming';
+import { guardrailScps } from './guardrail-scp';
 import { VigilStack } from './vigil-stack';
+
+export { SCP_MAX_LENGTH } from './guardrail-scp';
 
 export interface OrgTrailStackProps {
   readonly inventory: OrgInventory;
+  /** The guardrail protects its kill switch parameter (config/remediation.json). */
+  readonly remediation: Pick<RemediationConfig, 'killSwitchParameter'>;
 }
 
-/** AWS rejects service control policies larger than this (characters, whitespace included). */
-export const SCP_MAX_LENGTH = 5120;
-
 /**
- * The management account: the organization trail and the guardrail SCP that keeps member
- * administrators away from vigil's rules, roles and the trail.
+ * The management account: the organization trail and the guardrail SCPs (stacks/guardrail-scp.ts) that
+ * keep member, security and log-archive administrators away from vigil's pipeline.
  *
  * Prerequisite (once per organization, outside Terraform): trusted access for CloudTrail
  * (`aws organizations enable-aws-service-access --service-principal cloudtrail.amazonaws.com`)
@@ -50,102 +43,21 @@ export class OrgTrailStack extends VigilStack {
       enableLogging: true,
     });
 
-    const scp = new OrganizationsPolicy(this, 'guardrail-scp', {
-      provider,
-      name: `${inv.namePrefix}-protect-pipeline`,
-      description: `Denies changes to ${inv.namePrefix}'s forwarding rules, roles and organization trail except by its deploy role`,
-      type: 'SERVICE_CONTROL_POLICY',
-      content: guardrailScp(inv),
-    });
-    for (const target of [...inv.scpTargets].sort()) {
-      new OrganizationsPolicyAttachment(this, `guardrail-scp-${target}`, {
+    // The first policy keeps the construct ids of the single SCP it replaces (an in-place update);
+    // further ones are new resources `guardrail-scp-<n>` with attachments `guardrail-scp-<n>-<target>`.
+    const scps = guardrailScps({ inventory: inv, killSwitchParameter: props.remediation.killSwitchParameter });
+    scps.forEach((content, i) => {
+      const id = i === 0 ? 'guardrail-scp' : `guardrail-scp-${i + 1}`;
+      const scp = new OrganizationsPolicy(this, id, {
         provider,
-        policyId: scp.id,
-        targetId: target,
+        name: i === 0 ? `${inv.namePrefix}-protect-pipeline` : `${inv.namePrefix}-protect-pipeline-${i + 1}`,
+        description: `Denies changes to ${inv.namePrefix}'s pipeline except by its deploy role (part ${i + 1} of ${scps.length})`,
+        type: 'SERVICE_CONTROL_POLICY',
+        content,
       });
-    }
+      for (const target of [...inv.scpTargets].sort()) {
+        new OrganizationsPolicyAttachment(this, `${id}-${target}`, { provider, policyId: scp.id, targetId: target });
+      }
+    });
   }
-}
-
-/**
- * The guardrail SCP. SCPs never apply to the management account itself (AWS behaviour), which is why
- * tampering is also a detection. The remediation role is exempt only from the statements that block
- * the repairs it makes (re-creating rules and targets); it can never delete or disable anything.
- */
-export function guardrailScp(inv: OrgInventory): string {
-  const p = inv.namePrefix;
-  const deployRole = `arn:aws:iam::*:role/${inv.deployRoleName}`;
-  const remediationRole = `arn:aws:iam::*:role/${remediationRoleName(inv)}`;
-  const rules = [`arn:aws:events:*:*:rule/${p}-*`, `arn:aws:events:*:*:rule/${centralBusName(inv)}/${p}-*`];
-  const policy = policyDocument([
-    {
-      Sid: 'DenyVigilRuleRemoval',
-      Effect: 'Deny',
-      Action: ['events:DeleteRule', 'events:DisableRule'],
-      Resource: rules,
-      Condition: { ArnNotLike: { 'aws:PrincipalArn': [deployRole] } },
-    },
-    {
-      Sid: 'DenyVigilRuleChanges',
-      Effect: 'Deny',
-      // The remediation role restores a tampered rule: re-put it, re-target it, drop foreign targets.
-      Action: ['events:PutRule', 'events:PutTargets', 'events:RemoveTargets'],
-      Resource: rules,
-      Condition: { ArnNotLike: { 'aws:PrincipalArn': [deployRole, remediationRole] } },
-    },
-    {
-      Sid: 'DenyCentralBusChanges',
-      Effect: 'Deny',
-      Action: ['events:DeleteEventBus', 'events:PutPermission', 'events:RemovePermission', 'events:DeleteArchive'],
-      Resource: [
-        `arn:aws:events:*:*:event-bus/${centralBusName(inv)}`,
-        `arn:aws:events:*:*:archive/${centralBusName(inv)}*`,
-      ],
-      Condition: { ArnNotLike: { 'aws:PrincipalArn': [deployRole] } },
-    },
-    {
-      Sid: 'DenyVigilRoleChanges',
-      Effect: 'Deny',
-      Action: [
-        'iam:AttachRolePolicy',
-        'iam:DeleteRole',
-        'iam:DeleteRolePermissionsBoundary',
-        'iam:DeleteRolePolicy',
-        'iam:DetachRolePolicy',
-        'iam:PutRolePermissionsBoundary',
-        'iam:PutRolePolicy',
-        'iam:UpdateAssumeRolePolicy',
-        'iam:UpdateRole',
-        'iam:UpdateRoleDescription',
-        'iam:TagRole',
-        'iam:UntagRole',
-      ],
-      Resource: [
-        forwarderRoleName(inv),
-        remediationRoleName(inv),
-        remediationUndoRoleName(inv),
-        readOnlyRoleName(inv),
-      ].map((name) => `arn:aws:iam::*:role/${name}`),
-      Condition: { ArnNotLike: { 'aws:PrincipalArn': [deployRole] } },
-    },
-    {
-      Sid: 'DenyVigilTrailChanges',
-      Effect: 'Deny',
-      Action: [
-        'cloudtrail:DeleteTrail',
-        'cloudtrail:PutEventSelectors',
-        'cloudtrail:PutInsightSelectors',
-        'cloudtrail:StopLogging',
-        'cloudtrail:UpdateTrail',
-      ],
-      Resource: `arn:aws:cloudtrail:*:*:trail/${trailName(inv)}`,
-      Condition: { ArnNotLike: { 'aws:PrincipalArn': [deployRole] } },
-    },
-  ]);
-  if (policy.length > SCP_MAX_LENGTH) {
-    throw new Error(
-      `guardrail SCP is ${policy.length} characters; AWS allows ${SCP_MAX_LENGTH}. Shorten namePrefix or deployRoleName.`,
-    );
-  }
-  return policy;
 }

@@ -32,6 +32,14 @@ import {
   remediationRoleName,
   remediationUndoRoleName,
 } from '../config/naming';
+import {
+  archiveName,
+  deadLetterQueueName,
+  queueNames,
+  scheduleRuleNames,
+  securityKeyAlias,
+  tableNames,
+} from '../config/naming';
 import { toHandlerInventory } from '../handlers/core/inventory-view';
 import { KpiDashboard } from '../constructs/kpi-dashboard';
 import { NodeFunction } from '../constructs/node-function';
@@ -150,7 +158,7 @@ export class SecurityStack extends VigilStack {
         },
       ]),
     });
-    new KmsAlias(this, 'queue-key-alias', { provider, name: `alias/${p}-security`, targetKeyId: key.keyId });
+    new KmsAlias(this, 'queue-key-alias', { provider, name: securityKeyAlias(inv), targetKeyId: key.keyId });
 
     /**
      * A work queue and its dead-letter queue, both SSE-KMS with the security key. The work queue keeps
@@ -160,7 +168,7 @@ export class SecurityStack extends VigilStack {
       const encrypted = { provider, kmsMasterKeyId: key.arn, kmsDataKeyReusePeriodSeconds: 300 };
       const dlq = new SqsQueue(this, `${id}-dlq`, {
         ...encrypted,
-        name: `${name}-dlq`,
+        name: deadLetterQueueName(name),
         messageRetentionSeconds: 1_209_600,
       });
       const queue = new SqsQueue(this, `${id}-queue`, {
@@ -169,7 +177,7 @@ export class SecurityStack extends VigilStack {
         messageRetentionSeconds: 345_600,
         visibilityTimeoutSeconds,
         redrivePolicy: JSON.stringify({
-          deadLetterTargetArn: `arn:aws:sqs:${inv.homeRegion}:${inv.securityAccountId}:${name}-dlq`,
+          deadLetterTargetArn: `arn:aws:sqs:${inv.homeRegion}:${inv.securityAccountId}:${deadLetterQueueName(name)}`,
           maxReceiveCount,
         }),
         dependsOn: [dlq],
@@ -205,14 +213,14 @@ export class SecurityStack extends VigilStack {
     });
     new CloudwatchEventArchive(this, 'archive', {
       provider,
-      name: `${busName}-archive`,
+      name: archiveName(inv),
       description: 'Every security event forwarded to the central bus, for replay',
       eventSourceArn: bus.arn,
       retentionDays: inv.archiveRetentionDays ?? 365,
     });
 
     // Six times the triage function's timeout (AWS guidance for SQS event sources).
-    const { queue, dlq } = queueWithDlq('triage', `${p}-triage`, 6 * TRIAGE_TIMEOUT_SECONDS, 5);
+    const { queue, dlq } = queueWithDlq('triage', queueNames(inv).triage, 6 * TRIAGE_TIMEOUT_SECONDS, 5);
     for (const [id, q] of [
       ['triage-queue-policy', queue],
       ['triage-dlq-policy', dlq],
@@ -297,7 +305,7 @@ export class SecurityStack extends VigilStack {
     const entrypoints = props.entrypointsDir ?? join(__dirname, '..', 'handlers', 'entrypoints');
 
     const stateTable = secureTable('triage-state', {
-      name: `${p}-triage-state`,
+      name: tableNames(inv).triageState,
       hashKey: 'pk',
       attribute: [{ name: 'pk', type: 'S' }],
       ttl: { attributeName: 'expiresAt', enabled: true },
@@ -407,12 +415,12 @@ export class SecurityStack extends VigilStack {
     const inventoryFile = `${JSON.stringify(toHandlerInventory(inv))}\n`;
     const remediationFile = `${JSON.stringify(remediation)}\n`;
     const approvalsConfig = alerting.approvals ?? {};
-    const workQueueName = `${p}-remediation`;
+    const workQueueName = queueNames(inv).remediation;
     const workQueueArn = `arn:aws:sqs:${region}:${account}:${workQueueName}`;
     const tableArn = (name: string) => `arn:aws:dynamodb:${region}:${account}:table/${name}`;
-    const stateTableName = `${p}-remediation-state`;
-    const auditTableName = `${p}-remediation-audit`;
-    const approvalTableName = `${p}-approvals`;
+    const stateTableName = tableNames(inv).remediationState;
+    const auditTableName = tableNames(inv).remediationAudit;
+    const approvalTableName = tableNames(inv).approvals;
 
     const { queue: workQueue } = queueWithDlq('remediation', workQueueName, 6 * REMEDIATE_TIMEOUT_SECONDS, 3);
     secureTable('remediation-state', {
@@ -696,7 +704,7 @@ export class SecurityStack extends VigilStack {
     });
     const schedule = new CloudwatchEventRule(this, 'approval-timeouts-schedule', {
       provider,
-      name: `${p}-approval-timeouts`,
+      name: scheduleRuleNames(inv).approvalTimeouts,
       description: 'Expire, escalate or act on approval requests past their timeout',
       scheduleExpression: 'rate(5 minutes)',
     });

@@ -123,9 +123,39 @@ describe('inventoryProblems', () => {
       /at least 365/,
     ],
     ['a non-string tag', (i) => (i.accounts[3].tags = { owner: 42 }), 'accounts[3].tags.owner', /string/],
+    [
+      'deploy admins that are not a list',
+      (i) => (i.deployAdminPrincipalArns = 'arn:aws:iam::111111111111:role/ci'),
+      'deployAdminPrincipalArns',
+      /array of IAM role or user ARNs/,
+    ],
+    [
+      'a wildcard deploy admin',
+      (i) => (i.deployAdminPrincipalArns = ['arn:aws:iam::*:role/ci']),
+      'deployAdminPrincipalArns[0]',
+      /exact ARN of an IAM role or user .*no wildcards/,
+    ],
+    [
+      'a session ARN as deploy admin',
+      (i) => (i.deployAdminPrincipalArns = ['arn:aws:sts::111111111111:assumed-role/ci/run-1']),
+      'deployAdminPrincipalArns[0]',
+      /session ARN; .* use arn:aws:iam::<account>:role\/<name>/,
+    ],
   ])('fails when the inventory has %s', (_case, edit, path, message) => {
     const problems = problemsOf(edit);
     expect(problems).toContainEqual({ path, message: expect.stringMatching(message) });
+  });
+
+  it('accepts exact role and user ARNs (paths included) as deploy admins', () => {
+    const problems = problemsOf(
+      (i) =>
+        (i.deployAdminPrincipalArns = [
+          'arn:aws:iam::111111111111:role/github-actions-vigil',
+          'arn:aws:iam::111111111111:role/ci/terraform',
+          'arn:aws:iam::111111111111:user/break-glass',
+        ]),
+    );
+    expect(problems).toEqual([]);
   });
 
   it('lists every problem at once, not just the first', () => {
