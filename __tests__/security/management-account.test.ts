@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import { inventoryProblems, type OrgInventory } from '../../config/inventory';
-import { toHandlerInventory } from '../../handlers/core/inventory-view';
+import { parseHandlerInventory, toHandlerInventory } from '../../handlers/core/inventory-view';
 import { accountFacts, resolveMode } from '../../handlers/core/remediation/mode';
 import { CATALOG } from '../../rules/catalog';
 import { forwardingPatterns } from '../../rules/patterns';
@@ -99,6 +99,13 @@ describe('remediateManagementAccount in the inventory', () => {
       remediateManagementAccount: false,
     });
     expect(toHandlerInventory(OPTED_IN).remediateManagementAccount).toBe(true);
+  });
+
+  it('fails when a bundled view lacks it (an older bundle): no handler guesses which account is the management one', () => {
+    const { managementAccountId: _m, remediateManagementAccount: _r, ...old } = toHandlerInventory(TEST_INVENTORY);
+    expect(() => parseHandlerInventory(old)).toThrow(
+      /managementAccountId: expected a 12-digit account id\n {2}- remediateManagementAccount: expected true or false/,
+    );
   });
 });
 
