@@ -18,6 +18,15 @@ export interface SynthesizedRole {
 
 const REF = /^\$\{([a-z0-9_]+)\.([^.]+)\.(id|arn|name|function_name)\}$/;
 
+/**
+ * A policy document with every Terraform reference (`${aws_kms_key.k.arn}`) replaced by an ARN that
+ * names no real resource. The value is unknown offline, and the simulator would read `${...}` as a
+ * policy variable that matches any resource: a statement on the security key would allow every key.
+ */
+export function withUnresolvedReferences(policyJson: string): Json {
+  return JSON.parse(policyJson.replace(/\$\{([^}]+)\}/g, (_m, ref: string) => `arn:aws:unresolved:::${ref}`));
+}
+
 /** The resource a `${type.key.attr}` reference names, or undefined for a literal. */
 function referenced(tf: Json, value: unknown): { type: string; key: string; resource: Json } | undefined {
   const m = typeof value === 'string' ? REF.exec(value) : null;
@@ -33,7 +42,7 @@ export function synthesizedRoles(tf: Json, accountId: string): SynthesizedRole[]
   return Object.entries(roles as Record<string, Json>).map(([key, role]) => {
     const policies = resourcesOfType(tf, 'aws_iam_role_policy')
       .filter((p) => referenced(tf, p['role'])?.key === key)
-      .map((p) => JSON.parse(p['policy']) as Json);
+      .map((p) => withUnresolvedReferences(p['policy']));
     const boundary = referenced(tf, role['permissions_boundary']);
     if (role['permissions_boundary'] !== undefined && boundary?.type !== 'aws_iam_policy') {
       throw new Error(`role ${role['name']}: unexpected permissions_boundary ${role['permissions_boundary']}`);

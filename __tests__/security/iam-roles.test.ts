@@ -275,6 +275,27 @@ describe('central function roles least privilege', () => {
     await expect(get('remediate', 'vigil/approval-link-key')).resolves.toBe('Allowed');
   });
 
+  it("decrypts secrets only with this account's keys, even through Secrets Manager", async () => {
+    const decrypt = (key: string) =>
+      simulate({
+        principal: 'arn:aws:iam::333333333333:role/vigil-remediate',
+        action: 'kms:Decrypt',
+        resource: key,
+        principalOrgId: ORG_ID,
+        ...allow(roleNamed(centralRoles, 'vigil-remediate')),
+        // A foreign key whose policy trusts the security account.
+        resourcePolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::333333333333:root' }, Action: 'kms:*', Resource: '*' },
+          ],
+        },
+        context: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' },
+      });
+    await expect(decrypt('arn:aws:kms:eu-west-1:333333333333:key/own')).resolves.toBe('Allowed');
+    await expect(decrypt('arn:aws:kms:eu-west-1:999999999999:key/foreign')).resolves.toBe('ImplicitlyDenied');
+  });
+
   it('reads no state item back where the adapters never do (no GetItem)', async () => {
     const table = (name: string) => `arn:aws:dynamodb:eu-west-1:333333333333:table/${name}`;
     await expect(run('triage', 'dynamodb:GetItem', table('vigil-triage-state'))).resolves.toBe('ImplicitlyDenied');
