@@ -176,6 +176,18 @@ describe('no vigil role can escalate (no SCP applied)', () => {
   });
 });
 
+describe('policy size', () => {
+  // IAM quotas: inline policies of a role 10,240 characters together, a managed policy 6,144.
+  it.each(STACKS.flatMap((s) => s.roles.map((r) => [s.label, r.name, r] as const)))(
+    '%s: %s stays within the IAM quotas',
+    (_label, _name, role) => {
+      const inline = role.policies.reduce((n, p) => n + JSON.stringify(p).length, 0);
+      expect(inline).toBeLessThanOrEqual(10_240);
+      expect(JSON.stringify(role.boundary ?? {}).length).toBeLessThanOrEqual(6_144);
+    },
+  );
+});
+
 describe('remediation role least privilege', () => {
   const remediation = roleNamed(STACKS[0]!.roles, 'vigil-remediation');
   const RULE = 'arn:aws:events:eu-west-1:444444444444:rule/vigil-fwd-iam';
