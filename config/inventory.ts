@@ -114,6 +114,14 @@ export interface OrgInventory {
   readonly trail?: TrailSettings;
   /** Days the central bus archive keeps events for replay (0 = forever). @default 365 */
   readonly archiveRetentionDays?: number;
+  /**
+   * Deploy the remediation and undo roles in the management account and let remediation act there.
+   * SCPs do not apply to the management account, so nothing but the roles' own policies and their
+   * permissions boundary would stop a misused role: opt in deliberately.
+   * @default false - the management account gets the forwarder and read-only roles only, and every
+   *   remediation planned there is downgraded to notify
+   */
+  readonly remediateManagementAccount?: boolean;
   readonly organizationalUnits: readonly OrganizationalUnit[];
   readonly accounts: readonly Account[];
 }
@@ -194,6 +202,13 @@ export function inventoryProblems(raw: unknown): InventoryProblem[] {
     add(
       'archiveRetentionDays',
       `expected a whole number of days ≥ 0 (0 keeps events forever), got ${show(raw['archiveRetentionDays'])}`,
+    );
+  }
+
+  if (raw['remediateManagementAccount'] !== undefined && typeof raw['remediateManagementAccount'] !== 'boolean') {
+    add(
+      'remediateManagementAccount',
+      `expected true or false (true deploys remediation roles in the management account, where SCPs do not apply), got ${show(raw['remediateManagementAccount'])}`,
     );
   }
 

@@ -1,3 +1,4 @@
+import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import type { TerraformProvider } from 'cdktf';
@@ -29,6 +30,37 @@ export interface RemediationRolesProps {
   readonly undoRoleName: string;
   /** Actions undo needs (re-attach, stop logging, …): a separate role, assumed only for approved undos. */
   readonly undoActions: readonly string[];
+  /**
+   * The only target the remediation role may put on a rule (`events:TargetArn`): the central bus.
+   * Undo may put back whatever target a remediation removed, so it is not limited by this.
+   */
+  readonly centralBusArn: string;
+  /**
+   * `iam:PolicyARN` patterns (ArnLike) the roles may attach or detach: the managed policies the catalog's
+   * detections concern (detach-admin-policy detaches them, its undo re-attaches them), nothing else.
+   */
+  readonly attachablePolicyArns: readonly string[];
+  /**
+   * Names of roles in this account that no vigil role may change, attach to, or pass: vigil's own roles,
+   * the deploy role, `OrganizationAccountAccessRole`. Exact names (a role name is unique in an account,
+   * whatever its path).
+   */
+  readonly protectedRoleNames: readonly string[];
+  /** Prefix of vigil's customer managed policies (`<prefix>-*`), which no vigil role may re-version. */
+  readonly namePrefix: string;
+  /**
+   * Create the remediation and undo roles. Off in the management account unless the inventory opts in:
+   * SCPs do not apply there, so nothing but these roles' own policies would bound them.
+   * @default true
+   */
+  readonly changeRoles?: boolean;
+  /**
+   * Give the remediation and undo roles a permissions boundary that caps them to their declared actions
+   * and denies every privilege grant (attach/put policy, new policy versions, trust changes, new
+   * principals or credentials). Set for the management account, where no SCP bounds them.
+   * @default false
+   */
+  readonly permissionsBoundary?: boolean;
   /** @default - the stack's default AWS provider */
   readonly provider?: TerraformProvider;
 }
@@ -36,7 +68,7 @@ export interface RemediationRolesProps {
 /**
  * Resource scopes per IAM action where AWS supports resource-level permissions (Service
  * Authorization Reference). `{account}` is replaced with the member account id. Actions not listed
- * here (e.g. s3:PutAccountPublicAccessBlock, config:StartConfigurationRecorder) only accept `*`.
+ * here (e.g. s3:PutAccountPublicAccessBlock) only accept `*`.
  */
 const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'ec2:RevokeSecurityGroupIngress': ['arn:aws:ec2:*:{account}:security-group/*'],
@@ -52,6 +84,9 @@ const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'iam:AttachGroupPolicy': ['arn:aws:iam::{account}:group/*'],
   'cloudtrail:StartLogging': ['arn:aws:cloudtrail:*:{account}:trail/*'],
   'cloudtrail:StopLogging': ['arn:aws:cloudtrail:*:{account}:trail/*'],
+  // Service Authorization Reference, AWS Config: both take the ConfigurationRecorder resource type.
+  'config:StartConfigurationRecorder': ['arn:aws:config:*:{account}:configuration-recorder/*'],
+  'config:StopConfigurationRecorder': ['arn:aws:config:*:{account}:configuration-recorder/*'],
   'kms:CancelKeyDeletion': ['arn:aws:kms:*:{account}:key/*'],
   'kms:EnableKey': ['arn:aws:kms:*:{account}:key/*'],
   'kms:ScheduleKeyDeletion': ['arn:aws:kms:*:{account}:key/*'],
@@ -60,16 +95,84 @@ const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
 /** Scopes for vigil's own rules: the remediation role may only restore those. */
 const eventsRuleScope = (prefix: string) => [`arn:aws:events:*:{account}:rule/${prefix}-fwd-*`];
 
+/** Managed-policy attach/detach: only the policies the catalog concerns (`iam:PolicyARN`). */
+const POLICY_ARN_ACTIONS = new Set([
+  'iam:AttachUserPolicy',
+  'iam:AttachRolePolicy',
+  'iam:AttachGroupPolicy',
+  'iam:DetachUserPolicy',
+  'iam:DetachRolePolicy',
+  'iam:DetachGroupPolicy',
+]);
+
+/** S3 calls that accept `s3:ResourceAccount`: the bucket or account must be this member account's. */
+const S3_ACCOUNT_ACTIONS = new Set(['s3:PutBucketPublicAccessBlock', 's3:PutAccountPublicAccessBlock']);
+
+/**
+ * Every IAM call that changes a role (its policies, trust, boundary, existence): denied on the protected
+ * roles, so no vigil role can widen itself, another vigil role, the deploy role or the org's admin role,
+ * even where no SCP applies (the management account). iam:PassRole is not here: the change roles may pass
+ * the forwarder role (a protected vigil role) to EventBridge, and nothing else.
+ */
+export const ROLE_CHANGING_ACTIONS: readonly string[] = [
+  'iam:AttachRolePolicy',
+  'iam:DeleteRole',
+  'iam:DeleteRolePermissionsBoundary',
+  'iam:DeleteRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+  'iam:PutRolePolicy',
+  'iam:TagRole',
+  'iam:UntagRole',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:UpdateRole',
+  'iam:UpdateRoleDescription',
+];
+
+/**
+ * Every IAM call that grants privilege to a principal or creates one (SetDefaultPolicyVersion can switch a
+ * policy to a broader version): the management-account boundary denies them all, so there the undo of
+ * detach-admin-policy and revert-policy-version are refused by IAM and left to a human.
+ */
+export const PRIVILEGE_GRANTING_ACTIONS: readonly string[] = [
+  'iam:AddUserToGroup',
+  'iam:AttachGroupPolicy',
+  'iam:AttachRolePolicy',
+  'iam:AttachUserPolicy',
+  'iam:CreateAccessKey',
+  'iam:CreateLoginProfile',
+  'iam:CreatePolicyVersion',
+  'iam:CreateRole',
+  'iam:CreateUser',
+  'iam:DeleteRolePermissionsBoundary',
+  'iam:DeleteUserPermissionsBoundary',
+  'iam:PutGroupPolicy',
+  'iam:PutRolePolicy',
+  'iam:PutUserPolicy',
+  'iam:SetDefaultPolicyVersion',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:UpdateLoginProfile',
+];
+
 /**
  * The member account's three vigil roles: remediation (the mutations the catalog declares, trusted
  * by exactly one central role), undo (what re-opens a fix, assumed only for an approved undo) and
  * read-only (enrichment and re-verification). Kept apart so reading never carries the power to
  * change anything and an automatic fix never carries the power to undo one.
+ *
+ * No role can escalate: attach/detach carry an `iam:PolicyARN` condition (the catalog's admin
+ * policies only), and an explicit deny on the protected roles and on vigil's own policies holds even
+ * where SCPs do not (the management account). There, the change roles exist only on opt-in, and then
+ * under a permissions boundary that denies every privilege grant.
  */
 export class RemediationRoles extends Construct {
-  readonly remediationRole: IamRole;
+  /** Undefined when `changeRoles` is false. */
+  readonly remediationRole?: IamRole;
   readonly readOnlyRole: IamRole;
-  readonly undoRole: IamRole;
+  /** Undefined when `changeRoles` is false. */
+  readonly undoRole?: IamRole;
+  /** The boundary of the change roles, when `permissionsBoundary` is set. */
+  readonly boundary?: IamPolicy;
 
   constructor(scope: Construct, id: string, props: RemediationRolesProps) {
     super(scope, id);
@@ -80,11 +183,77 @@ export class RemediationRoles extends Construct {
         `RemediationRoles at '${this.node.path}': remediationActions is empty; does the catalog declare none?`,
       );
     }
+    const attaching = [...props.remediationActions, ...props.undoActions].filter((a) => POLICY_ARN_ACTIONS.has(a));
+    if (attaching.length > 0 && props.attachablePolicyArns.length === 0) {
+      throw new Error(
+        `RemediationRoles at '${this.node.path}': ${attaching.join(', ')} need attachablePolicyArns ` +
+          '(the iam:PolicyARN patterns they may touch); without them any policy could be attached',
+      );
+    }
+    const changeRoles = props.changeRoles ?? true;
+    if (props.permissionsBoundary && !changeRoles) {
+      throw new Error(
+        `RemediationRoles at '${this.node.path}': permissionsBoundary is set but changeRoles is false; ` +
+          'there is no role to bound (set changeRoles, or drop permissionsBoundary)',
+      );
+    }
 
+    const scoping = { accountId: props.accountId, prefix, attachablePolicyArns: props.attachablePolicyArns };
+    const protectedRoles = props.protectedRoleNames.flatMap((n) => [
+      `arn:aws:iam::${props.accountId}:role/${n}`,
+      `arn:aws:iam::${props.accountId}:role/*/${n}`,
+    ]);
+    const protectedPolicies = [`arn:aws:iam::${props.accountId}:policy/${props.namePrefix}-*`];
+    const protect: Statement[] = [
+      {
+        Sid: 'NeverChangeProtectedRoles',
+        Effect: 'Deny',
+        Action: [...ROLE_CHANGING_ACTIONS],
+        Resource: protectedRoles,
+      },
+      {
+        Sid: 'NeverReversionVigilPolicies',
+        Effect: 'Deny',
+        Action: [
+          'iam:CreatePolicyVersion',
+          'iam:DeletePolicy',
+          'iam:DeletePolicyVersion',
+          'iam:SetDefaultPolicyVersion',
+        ],
+        Resource: protectedPolicies,
+      },
+    ];
     const passRole: Statement[] =
       props.passRoleArns && props.passRoleArns.length > 0
-        ? [{ Sid: 'PassForwarderRoleOnly', Effect: 'Allow', Action: 'iam:PassRole', Resource: [...props.passRoleArns] }]
+        ? [
+            {
+              Sid: 'PassForwarderRoleOnly',
+              Effect: 'Allow',
+              Action: 'iam:PassRole',
+              Resource: [...props.passRoleArns],
+              Condition: { StringEquals: { 'iam:PassedToService': 'events.amazonaws.com' } },
+            },
+          ]
         : [];
+
+    if (props.permissionsBoundary) {
+      this.boundary = new IamPolicy(this, 'boundary', {
+        provider,
+        name: `${props.namePrefix}-change-roles-boundary`,
+        description: 'vigil: caps the remediation and undo roles where no SCP applies (management account)',
+        policy: policyDocument([
+          {
+            Sid: 'DeclaredActionsOnly',
+            Effect: 'Allow',
+            Action: [...new Set([...props.remediationActions, ...props.undoActions, 'iam:PassRole'])].sort(),
+            Resource: '*',
+          },
+          ...protect,
+          { Sid: 'NoPrivilegeGrant', Effect: 'Deny', Action: [...PRIVILEGE_GRANTING_ACTIONS], Resource: '*' },
+        ]),
+      });
+    }
+
     const role = (id: string, spec: RoleSpec): IamRole => {
       const r = new IamRole(this, id, {
         provider,
@@ -92,40 +261,51 @@ export class RemediationRoles extends Construct {
         description: spec.description,
         maxSessionDuration: 3600,
         assumeRolePolicy: trust(spec.trustSid, spec.trustedBy, props.organizationId),
+        ...(spec.bounded && this.boundary ? { permissionsBoundary: this.boundary.arn } : {}),
       });
       new IamRolePolicy(this, `${id}-policy`, {
         provider,
         name: spec.policyName,
         role: r.id,
         policy: policyDocument([
-          ...scopedStatements(spec.sidPrefix, spec.actions, props.accountId, prefix),
+          ...scopedStatements(spec.sidPrefix, spec.actions, {
+            ...scoping,
+            targetOfPutTargets: spec.targetOfPutTargets,
+          }),
           ...(spec.passRole ? passRole : []),
+          ...(spec.bounded ? protect : []),
         ]),
       });
       return r;
     };
 
-    this.remediationRole = role('remediation', {
-      name: props.remediationRoleName,
-      description: 'vigil remediation: assumed only by the central remediate-member function',
-      trustSid: 'CentralRemediatorOnly',
-      trustedBy: [props.remediatorRoleArn],
-      policyName: 'catalog-remediations',
-      sidPrefix: 'Remediate',
-      actions: props.remediationActions,
-      passRole: true,
-    });
-    // Undo re-opens what a remediation closed, so it never shares the automatic role's session.
-    this.undoRole = role('undo', {
-      name: props.undoRoleName,
-      description: 'vigil undo: assumed by the central remediate-member function only for an approved undo',
-      trustSid: 'CentralRemediatorOnly',
-      trustedBy: [props.remediatorRoleArn],
-      policyName: 'approved-undo',
-      sidPrefix: 'Undo',
-      actions: props.undoActions,
-      passRole: true,
-    });
+    if (changeRoles) {
+      this.remediationRole = role('remediation', {
+        name: props.remediationRoleName,
+        description: 'vigil remediation: assumed only by the central remediate-member function',
+        trustSid: 'CentralRemediatorOnly',
+        trustedBy: [props.remediatorRoleArn],
+        policyName: 'catalog-remediations',
+        sidPrefix: 'Remediate',
+        actions: props.remediationActions,
+        passRole: true,
+        bounded: true,
+        // Restoring a forwarding rule points it at the central bus, never anywhere else.
+        targetOfPutTargets: props.centralBusArn,
+      });
+      // Undo re-opens what a remediation closed, so it never shares the automatic role's session.
+      this.undoRole = role('undo', {
+        name: props.undoRoleName,
+        description: 'vigil undo: assumed by the central remediate-member function only for an approved undo',
+        trustSid: 'CentralRemediatorOnly',
+        trustedBy: [props.remediatorRoleArn],
+        policyName: 'approved-undo',
+        sidPrefix: 'Undo',
+        actions: props.undoActions,
+        passRole: true,
+        bounded: true,
+      });
+    }
     this.readOnlyRole = role('read-only', {
       name: props.readOnlyRoleName,
       description: 'vigil read-only: tags and describe calls for enrichment and verification',
@@ -135,6 +315,7 @@ export class RemediationRoles extends Construct {
       sidPrefix: 'Read',
       actions: props.readActions,
       passRole: false,
+      bounded: false,
     });
   }
 }
@@ -148,6 +329,10 @@ interface RoleSpec {
   readonly sidPrefix: string;
   readonly actions: readonly string[];
   readonly passRole: boolean;
+  /** A change role: carries the protective denies (and the boundary, when there is one). */
+  readonly bounded: boolean;
+  /** The only `events:TargetArn` PutTargets may set. @default - any (undo puts back what was removed) */
+  readonly targetOfPutTargets?: string;
 }
 
 function trust(sid: string, principals: readonly string[], organizationId: string): string {
@@ -162,25 +347,51 @@ function trust(sid: string, principals: readonly string[], organizationId: strin
   ]);
 }
 
-/** Groups actions by resource scope into few statements, sorted for deterministic output. */
-function scopedStatements(
-  sidPrefix: string,
-  actions: readonly string[],
-  accountId: string,
-  prefix: string,
-): Statement[] {
+interface Scope {
+  readonly accountId: string;
+  readonly prefix: string;
+  readonly attachablePolicyArns: readonly string[];
+  readonly targetOfPutTargets?: string | undefined;
+}
+
+type Condition = NonNullable<Statement['Condition']>;
+
+/** The condition an action carries beyond its resource scope, if any. */
+function conditionOf(action: string, s: Scope): Condition | undefined {
+  if (POLICY_ARN_ACTIONS.has(action)) return { ArnLike: { 'iam:PolicyARN': [...s.attachablePolicyArns] } };
+  if (S3_ACCOUNT_ACTIONS.has(action)) return { StringEquals: { 's3:ResourceAccount': s.accountId } };
+  if (action === 'events:PutTargets' && s.targetOfPutTargets) {
+    // events:TargetArn is multivalued (one per target in the call): every target must be the bus, and
+    // ForAllValues alone would also match a request with no target at all, hence the Null check.
+    return {
+      'ForAllValues:ArnEquals': { 'events:TargetArn': [s.targetOfPutTargets] },
+      Null: { 'events:TargetArn': 'false' },
+    };
+  }
+  return undefined;
+}
+
+/** Groups actions by resource scope and condition into few statements, sorted for deterministic output. */
+function scopedStatements(sidPrefix: string, actions: readonly string[], s: Scope): Statement[] {
   const byScope = new Map<string, string[]>();
   for (const action of [...new Set(actions)].sort()) {
-    const scopes = action.startsWith('events:') ? eventsRuleScope(prefix) : (RESOURCE_SCOPES[action] ?? ['*']);
-    const key = JSON.stringify(scopes.map((s) => s.replace('{account}', accountId)));
+    const scopes = action.startsWith('events:') ? eventsRuleScope(s.prefix) : (RESOURCE_SCOPES[action] ?? ['*']);
+    const key = JSON.stringify([
+      scopes.map((r) => r.replace('{account}', s.accountId)),
+      conditionOf(action, s) ?? null,
+    ]);
     byScope.set(key, [...(byScope.get(key) ?? []), action]);
   }
   return [...byScope.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, acts], i) => ({
-      Sid: `${sidPrefix}${i + 1}`,
-      Effect: 'Allow' as const,
-      Action: acts,
-      Resource: JSON.parse(key) as string[],
-    }));
+    .map(([key, acts], i) => {
+      const [resource, condition] = JSON.parse(key) as [string[], Condition | null];
+      return {
+        Sid: `${sidPrefix}${i + 1}`,
+        Effect: 'Allow' as const,
+        Action: acts,
+        Resource: resource,
+        ...(condition ? { Condition: condition } : {}),
+      };
+    });
 }

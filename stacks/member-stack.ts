@@ -3,6 +3,7 @@ import { type Account, accountRegions, type OrgInventory } from '../config/inven
 import {
   centralBusArn,
   forwarderRoleName,
+  functionNames,
   functionRoleArn,
   readOnlyRoleName,
   remediationRoleName,
@@ -26,8 +27,29 @@ export interface MemberStackProps {
 }
 
 /**
+ * Role names no vigil role may change in any account: every vigil role (member and central), the deploy
+ * role and the organization's admin role (`OrganizationAccountAccessRole`, created in every account
+ * AWS Organizations creates).
+ */
+export function protectedRoleNames(inv: OrgInventory): string[] {
+  return [
+    ...new Set([
+      remediationRoleName(inv),
+      remediationUndoRoleName(inv),
+      readOnlyRoleName(inv),
+      forwarderRoleName(inv),
+      ...Object.values(functionNames(inv)),
+      inv.deployRoleName,
+      'OrganizationAccountAccessRole',
+    ]),
+  ].sort();
+}
+
+/**
  * One member account (management, log-archive and security included): forwarding rules in every
- * enabled region of the account, and the forwarder role they use.
+ * enabled region of the account, the forwarder role they use, and the remediation, undo and read-only
+ * roles. In the management account, where SCPs do not apply, the remediation and undo roles exist only
+ * when the inventory sets `remediateManagementAccount`, and then under a permissions boundary.
  */
 export class MemberStack extends VigilStack {
   readonly forwarding: ForwardingRules;
@@ -48,6 +70,7 @@ export class MemberStack extends VigilStack {
     });
     // Trust names exact central roles: they must exist first, so the security stack deploys before members.
     // Only remediate-member holds member credentials; the remediate orchestrator reaches members through it.
+    const management = props.account.id === inv.managementAccountId;
     this.roles = new RemediationRoles(this, 'roles', {
       provider: this.provider,
       accountId: props.account.id,
@@ -61,6 +84,12 @@ export class MemberStack extends VigilStack {
       passRoleArns: props.permissions.passesRole ? [roleArn(props.account.id, forwarderRoleName(inv))] : [],
       undoRoleName: remediationUndoRoleName(inv),
       undoActions: props.permissions.undo,
+      centralBusArn: centralBusArn(inv),
+      attachablePolicyArns: props.permissions.attachablePolicyArns,
+      protectedRoleNames: protectedRoleNames(inv),
+      namePrefix: inv.namePrefix,
+      changeRoles: !management || inv.remediateManagementAccount === true,
+      permissionsBoundary: management && inv.remediateManagementAccount === true,
     });
   }
 }

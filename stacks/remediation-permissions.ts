@@ -10,7 +10,23 @@ export interface RemediationPermissions {
   readonly passesRole: boolean;
   /** Actions of the approval-only undo role (they re-open what a remediation fixed). */
   readonly undo: readonly string[];
+  /**
+   * `iam:PolicyARN` patterns (ArnLike) every attach/detach permission is conditioned on: the policies
+   * detach-admin-policy acts on (and its undo re-attaches). Empty when no remediation attaches or detaches.
+   */
+  readonly attachablePolicyArns: readonly string[];
 }
+
+/**
+ * The managed policies the `iam-admin-policy-attached` detection concerns (its pattern: policyArn suffix
+ * `/AdministratorAccess` or wildcard `*FullAccess`; `isAdminPolicyArn` in detach-admin-policy.ts), as
+ * ArnLike patterns. The account segment `*` covers both AWS managed (`aws`) and customer managed policies.
+ */
+export const ADMIN_POLICY_ARN_PATTERNS: readonly string[] = [
+  'arn:aws:iam::*:policy/*/AdministratorAccess',
+  'arn:aws:iam::*:policy/*FullAccess',
+  'arn:aws:iam::*:policy/AdministratorAccess',
+];
 
 /**
  * The member roles' permissions, derived from the remediations the catalog actually uses: adding a
@@ -30,5 +46,12 @@ export function remediationPermissions(catalog: readonly Detection[]): Remediati
   }
   const passesRole = mutating.delete('iam:PassRole');
   undo.delete('iam:PassRole');
-  return { mutating: [...mutating].sort(), read: [...read].sort(), passesRole, undo: [...undo].sort() };
+  const attaches = [...mutating, ...undo].some((a) => /^iam:(Attach|Detach)(User|Role|Group)Policy$/.test(a));
+  return {
+    mutating: [...mutating].sort(),
+    read: [...read].sort(),
+    passesRole,
+    undo: [...undo].sort(),
+    attachablePolicyArns: attaches ? [...ADMIN_POLICY_ARN_PATTERNS] : [],
+  };
 }

@@ -21,12 +21,13 @@ import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { join } from 'node:path';
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
-import { type AlertingConfig, approvalSecretRefs, type SecretRef, secretRefs } from '../config/alerting';
+import { type AlertingConfig, type SecretRef, secretRefs } from '../config/alerting';
 import type { RemediationConfig } from '../config/remediation';
 import type { OrgInventory } from '../config/inventory';
 import {
   centralBusArn,
   centralBusName,
+  forwarderRoleName,
   functionNames,
   readOnlyRoleName,
   remediationRoleName,
@@ -89,6 +90,13 @@ type AlarmMetric = Pick<
   CloudwatchMetricAlarmConfig,
   'namespace' | 'metricName' | 'dimensions' | 'statistic' | 'period'
 >;
+
+/**
+ * AWS provider version of the security stack: the first with `invoked_via_function_url` on
+ * `aws_lambda_permission` (the approval URL needs it), above the binding's 6.25.0 pin.
+ * TODO(iam): #7 drop with a @cdktf/provider-aws binding built on provider ≥ 6.29.
+ */
+export const INVOKED_VIA_URL_PROVIDER_VERSION = '6.29.0';
 
 /** EventBridge allows 300 rules per bus (adjustable); fail synth well before a deploy would. */
 export const MAX_RULES_PER_BUS = 300;
@@ -197,17 +205,22 @@ export class SecurityStack extends VigilStack {
 
     const bus = new CloudwatchEventBus(this, 'bus', { provider, name: busName });
     // One org-scoped statement: its size does not grow with the organization (10,240-character limit).
+    // Only the forwarder role (any org account, no path: member stacks create it at the root path) may
+    // put events; any other principal of the org, an admin included, could otherwise inject fake ones.
     new CloudwatchEventBusPolicy(this, 'bus-policy', {
       provider,
       eventBusName: bus.name,
       policy: policyDocument([
         {
-          Sid: 'OrganizationPutEventsOnly',
+          Sid: 'OrgForwarderRolesPutEventsOnly',
           Effect: 'Allow',
           Principal: '*',
           Action: 'events:PutEvents',
           Resource: this.busArn,
-          Condition: { StringEquals: { 'aws:PrincipalOrgID': inv.organizationId } },
+          Condition: {
+            StringEquals: { 'aws:PrincipalOrgID': inv.organizationId },
+            ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::*:role/${forwarderRoleName(inv)}` },
+          },
         },
       ]),
     });
@@ -363,7 +376,8 @@ export class SecurityStack extends VigilStack {
         {
           Sid: 'DedupeState',
           Effect: 'Allow',
-          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
+          // The dedupe store (adapters/dedupe-store.ts) sends conditional puts, updates and deletes only.
+          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
           Resource: `arn:aws:dynamodb:${region}:${account}:table/${p}-triage-state`,
         },
         {
@@ -573,6 +587,20 @@ export class SecurityStack extends VigilStack {
       principal: '*',
       functionUrlAuthType: 'NONE',
     });
+    // Function URLs created since October 2025 also need lambda:InvokeFunction, limited to calls through
+    // the URL (`lambda:InvokedViaFunctionUrl`), or every request is refused with 403 (AWS Lambda developer
+    // guide, "Control access to Lambda function URLs"). Without that condition the statement would let
+    // anyone invoke the function directly. Provider 6.29.0 added `invoked_via_function_url`; the 6.25
+    // binding in node_modules lacks it, hence the override and the provider pin of this stack below.
+    const viaUrl = new LambdaPermission(this, 'approve-url-invoke-permission', {
+      provider,
+      statementId: 'PublicInvokeOnlyViaUrl',
+      action: 'lambda:InvokeFunction',
+      functionName: this.approve.function.functionName,
+      principal: '*',
+    });
+    viaUrl.addOverride('invoked_via_function_url', true);
+    this.addOverride('terraform.required_providers.aws.version', INVOKED_VIA_URL_PROVIDER_VERSION);
     this.approveUrl = url.functionUrl;
     new TerraformOutput(this, 'approval-url', {
       description: "Slack app Interactivity Request URL: this value followed by 'slack/interactions'",
@@ -624,7 +652,8 @@ export class SecurityStack extends VigilStack {
         {
           Sid: 'IdempotencyAndBreaker',
           Effect: 'Allow',
-          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'],
+          // adapters/remediation/idempotency.ts and breaker.ts never read an item back (no GetItem).
+          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
           Resource: tableArn(stateTableName),
         },
         ...auditAppendOnly,
@@ -654,8 +683,18 @@ export class SecurityStack extends VigilStack {
             ]
           : []),
         useKey,
+        // Not the Slack signing secret: only approve verifies Slack's signatures.
         ...secretReadStatements(
-          [...new Set([...secretRefs(alerting), ...approvalSecretRefs(alerting)])].sort(),
+          [
+            ...new Set(
+              [
+                ...secretRefs(alerting),
+                approvalsConfig.slackWebhookRef,
+                approvalsConfig.linkKeyRef,
+                approvalsConfig.escalationRoutingKeyRef,
+              ].filter((r): r is SecretRef => !!r),
+            ),
+          ].sort(),
           region,
           account,
         ),
@@ -772,11 +811,13 @@ export function secretReadStatements(refs: readonly SecretRef[], region: string,
     statements.push({ Sid: 'ReadAlertParameters', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameters });
   }
   if (statements.length > 0) {
+    // Keys of the accounts that hold the secrets (this one, or the account of a secret given by ARN).
+    const keyAccounts = [...new Set([account, ...secrets.map((arn) => arn.split(':')[4]!)])].sort();
     statements.push({
       Sid: 'DecryptSecretsViaService',
       Effect: 'Allow',
       Action: 'kms:Decrypt',
-      Resource: '*',
+      Resource: keyAccounts.map((a) => `arn:aws:kms:${region}:${a}:key/*`),
       Condition: {
         StringEquals: { 'kms:ViaService': [`secretsmanager.${region}.amazonaws.com`, `ssm.${region}.amazonaws.com`] },
       },

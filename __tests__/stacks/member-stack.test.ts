@@ -120,7 +120,11 @@ describe('MemberStack', () => {
     const readOnly = roles.find((r) => r.name === 'vigil-readonly')!;
     const remediationPolicy = policyOf(policies.find((p) => p.name === 'catalog-remediations')!);
     const readPolicy = policyOf(policies.find((p) => p.name === 'read-only')!);
-    const actionsOf = (policy: { Statement: any[] }) => policy.Statement.flatMap((st) => [st.Action].flat()).sort();
+    /** Actions a policy allows (its protective Deny statements aside). */
+    const actionsOf = (policy: { Statement: any[] }) =>
+      policy.Statement.filter((st) => st.Effect === 'Allow')
+        .flatMap((st) => [st.Action].flat())
+        .sort();
 
     it('trusts exactly the central remediate-member function role, inside the organization', () => {
       expect(policyOf(remediation, 'assume_role_policy').Statement).toEqual([
@@ -143,9 +147,9 @@ describe('MemberStack', () => {
 
     it('scopes actions to the member account and to vigil rules where AWS allows', () => {
       const resourcesOf = (action: string) =>
-        remediationPolicy.Statement.filter((st) => [st.Action].flat().includes(action)).flatMap((st) =>
-          [st.Resource].flat(),
-        );
+        remediationPolicy.Statement.filter(
+          (st) => st.Effect === 'Allow' && [st.Action].flat().includes(action),
+        ).flatMap((st) => [st.Resource].flat());
       expect(resourcesOf('ec2:RevokeSecurityGroupIngress')).toEqual(['arn:aws:ec2:*:444444444444:security-group/*']);
       expect(resourcesOf('events:PutTargets')).toEqual(['arn:aws:events:*:444444444444:rule/vigil-fwd-*']);
       expect(resourcesOf('iam:SetDefaultPolicyVersion')).toEqual(['arn:aws:iam::444444444444:policy/*']);

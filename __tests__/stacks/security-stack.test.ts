@@ -27,16 +27,19 @@ describe('SecurityStack', () => {
     expect(onlyResource(tf, 'aws_cloudwatch_event_bus').name).toBe('vigil-security');
   });
 
-  it('admits only the organization, only to PutEvents, in one statement', () => {
+  it("admits only the organization's forwarder roles, only to PutEvents, in one statement", () => {
     const policy = policyOf(onlyResource(tf, 'aws_cloudwatch_event_bus_policy'));
     expect(policy.Statement).toEqual([
       {
-        Sid: 'OrganizationPutEventsOnly',
+        Sid: 'OrgForwarderRolesPutEventsOnly',
         Effect: 'Allow',
         Principal: '*',
         Action: 'events:PutEvents',
         Resource: BUS_ARN,
-        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-test123456' } },
+        Condition: {
+          StringEquals: { 'aws:PrincipalOrgID': 'o-test123456' },
+          ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/vigil-forwarder' },
+        },
       },
     ]);
   });
@@ -158,7 +161,6 @@ describe('SecurityStack', () => {
       expect(actions.sort()).toEqual(
         [
           'dynamodb:DeleteItem',
-          'dynamodb:GetItem',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
           'kms:Decrypt',

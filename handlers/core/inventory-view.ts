@@ -39,6 +39,10 @@ export interface HandlerInventory {
   readonly namePrefix: string;
   /** Owner of last resort. */
   readonly defaultOwner: string;
+  /** The management account: SCPs do not apply there, so remediation runs there only on opt-in. */
+  readonly managementAccountId: string;
+  /** `remediateManagementAccount` of the inventory: false unless the org opted in. */
+  readonly remediateManagementAccount: boolean;
   /** Accounts by 12-digit id. */
   readonly accounts: Readonly<Record<string, HandlerAccount>>;
   /** OUs by id. */
@@ -84,6 +88,8 @@ export function toHandlerInventory(inv: OrgInventory): HandlerInventory {
     rootId: inv.rootId,
     namePrefix: inv.namePrefix,
     defaultOwner: inv.defaultOwner,
+    managementAccountId: inv.managementAccountId,
+    remediateManagementAccount: inv.remediateManagementAccount === true,
     accounts,
     organizationalUnits,
   };
@@ -103,6 +109,12 @@ export function parseHandlerInventory(raw: unknown, source = 'inventory.json'): 
   }
   for (const key of ['organizationId', 'rootId', 'namePrefix', 'defaultOwner']) {
     if (typeof raw[key] !== 'string' || raw[key] === '') problems.push(`${key}: expected a non-empty string`);
+  }
+  if (typeof raw['managementAccountId'] !== 'string' || !/^\d{12}$/.test(raw['managementAccountId'])) {
+    problems.push('managementAccountId: expected a 12-digit account id');
+  }
+  if (typeof raw['remediateManagementAccount'] !== 'boolean') {
+    problems.push('remediateManagementAccount: expected true or false');
   }
   const accounts = raw['accounts'];
   if (!isRecord(accounts)) problems.push('accounts: expected an object keyed by account id');

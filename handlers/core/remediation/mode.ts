@@ -13,10 +13,18 @@ export interface AccountFacts {
   /** The account's OU first, then its parent, … up to (not including) the root. Empty under the root. */
   readonly ouChain: readonly string[];
   readonly environment: EnvironmentClass;
+  /**
+   * The management account without the inventory's `remediateManagementAccount` opt-in: vigil deploys
+   * no remediation or undo role there (SCPs cannot protect them), so nothing may be planned. @default false
+   */
+  readonly unremediatedManagement?: boolean;
 }
 
-/** Where a mode came from, most specific first. */
-export type ModeSource = 'account' | 'ou' | 'environment' | 'organization' | 'catalog';
+/**
+ * Where a mode came from, most specific first; `management-account` is the rule that caps the mode in
+ * the management account without the opt-in.
+ */
+export type ModeSource = 'account' | 'ou' | 'environment' | 'organization' | 'catalog' | 'management-account';
 
 export interface ModeDecision {
   readonly mode: RemediationMode;
@@ -36,6 +44,9 @@ export function accountFacts(inventory: HandlerInventory, accountId: string): Ac
     id: accountId,
     ouChain: ouChain(inventory, account.ouId).map((o) => o.id),
     environment: account.environment,
+    ...(accountId === inventory.managementAccountId && !inventory.remediateManagementAccount
+      ? { unremediatedManagement: true }
+      : {}),
   };
 }
 
@@ -58,6 +69,26 @@ interface Level {
  * "would have done" report.
  */
 export function resolveMode(
+  detection: Pick<Detection, 'id' | 'remediation'>,
+  account: AccountFacts,
+  config: Pick<RemediationConfig, 'modes'>,
+): ModeDecision {
+  const decision = configuredMode(detection, account, config);
+  if (account.unremediatedManagement && weakerMode(decision.mode, 'notify') !== decision.mode) {
+    return {
+      mode: 'notify',
+      source: 'management-account',
+      reason:
+        `notify: ${account.id} is the management account, where SCPs cannot protect vigil's roles, so vigil ` +
+        `deploys no remediation role there (set remediateManagementAccount in config/org.json to opt in); ` +
+        `the config would have chosen ${decision.reason}`,
+    };
+  }
+  return decision;
+}
+
+/** The mode `config/remediation.json` and the catalog choose, before the management-account cap. */
+function configuredMode(
   detection: Pick<Detection, 'id' | 'remediation'>,
   account: AccountFacts,
   config: Pick<RemediationConfig, 'modes'>,
