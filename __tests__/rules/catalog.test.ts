@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import org from '../../config/org.json';
+import { makePredicateContext } from '../../handlers/core/own-calls';
 import { CATALOG } from '../../rules/catalog';
 import { compilePattern } from '../../rules/event-pattern';
 import { patternProblems } from '../../rules/pattern-check';
@@ -21,10 +22,11 @@ import type { Detection, RemediationId } from '../../rules/types';
 const FIXTURES = join(__dirname, '..', 'fixtures', 'events');
 const GLOBAL_REGION = 'us-east-1';
 
-const ctx: PredicateContext = {
-  organizationAccountIds: new Set(org.accounts.map((a) => a.id)),
+const ctx: PredicateContext = makePredicateContext({
   organizationId: org.organizationId,
-};
+  namePrefix: org.namePrefix,
+  accountIds: org.accounts.map((a) => a.id),
+});
 
 /**
  * Intended overlaps: the CIS monitoring detections (CIS 4.4, 4.8, 4.10) record every change of their kind at

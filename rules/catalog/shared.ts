@@ -72,6 +72,14 @@ export function cisMonitoring(...controls: number[]): Pick<ComplianceRefs, 'cis'
 export const VIGIL_ROLES = ['vigil-deploy', 'vigil-remediation'] as const;
 
 /**
+ * The member roles that act for vigil's remediation (`remediationRoleName()` and
+ * `remediationUndoRoleName()` in config/naming.ts, default prefix): every call they make is forwarded,
+ * and triage tells their own calls from misuse by exact ARN (rules/vigil-roles.ts).
+ * TODO(catalog): derive from config with VIGIL_ROLES.
+ */
+export const VIGIL_ACTION_ROLES = ['vigil-remediation', 'vigil-remediation-undo'] as const;
+
+/**
  * Prefix of every EventBridge rule vigil owns (`ruleNamePrefix()` in config/naming.ts with the default
  * `namePrefix` 'vigil'): member forwarding rules `vigil-fwd-*` and central rules `vigil-<id>`.
  */
