@@ -590,6 +590,28 @@ describe('flattenParameters', () => {
   it('returns nothing for null parameters', () => {
     expect(flattenParameters(null)).toEqual({});
   });
+
+  it('shows parameters nested thousands of levels deep down to a bounded depth instead of throwing RangeError', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+
+    const flat = flattenParameters({ name: 'trail', policy: deep });
+
+    expect(flat['name']).toBe('trail');
+    expect(flat['policy']).toMatch(/^\[\[\[.*"…"\]+$/);
+  });
+
+  it('alerts on such an event, noting that it was not read in full', () => {
+    const event = loadTriageEvent('stop-logging-prod');
+    let deep: unknown = 'x';
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    event.detail.requestParameters.tags = deep;
+
+    const d = alertOf(triageMessage({ detectionId: 'cloudtrail-logging-stopped', event }, ctx));
+
+    expect(d.unreadable).toMatch(/nests deeper than 64 levels/);
+    expect(d.event.requestParameters['name']).toBe(event.detail.requestParameters.name);
+  });
 });
 
 describe('routeAlert', () => {
