@@ -99,8 +99,8 @@ export const EVENTBRIDGE: readonly Detection[] = [
     severity: 'critical',
     rationale:
       "vigil's forwarding and routing rules are the detection pipeline itself: a deleted or disabled rule " +
-      "silently stops alerts for that account and region. Changes by vigil's own deploy and remediation roles " +
-      'are excluded.',
+      "silently stops alerts for that account and region. Changes by vigil's deploy role and the corrective " +
+      "calls of vigil's remediation role are excluded.",
     compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
     // Rule names start with the default `namePrefix` 'vigil' (config/org.json); see VIGIL_RULE_PREFIX.
     ...apiCall('events', ['DeleteRule', 'DisableRule'], {

@@ -28,6 +28,7 @@ import {
   TRIAGE_VIEW,
   triageContext,
 } from '../../fixtures/triage';
+import { loadEvent } from '../../helpers/remediation';
 
 const ctx = triageContext();
 const detection = (id: string): Detection => CATALOG.find((d) => d.id === id)!;
@@ -243,6 +244,43 @@ describe('triageMessage', () => {
       event.detail.userIdentity = remediationRole('110000000006');
 
       expect(ownRemediationSession(event, ctx.predicateContext)).toBeUndefined();
+    });
+
+    describe("on vigil's own forwarding rules", () => {
+      /** A catalog fixture of the vigil-rule detections, with `identity` as the caller. */
+      const ruleEvent = (detectionId: string, fixture: string, identity: unknown) => {
+        const event = loadEvent(detectionId, fixture) as any;
+        event.detail.userIdentity = identity;
+        return event;
+      };
+
+      it.each([
+        [
+          'a role named like the remediation role under an IAM path',
+          session('arn:aws:iam::110000000006:role/ops/vigil-remediation', 's', '110000000006'),
+        ],
+        ['the exact remediation role (not a call it is for)', remediationRole('110000000006')],
+      ])('alerts when a forwarding rule is deleted by %s', (_case, identity) => {
+        const event = ruleEvent('events-vigil-rule-deleted-or-disabled', 'positive-delete-forwarding-rule', identity);
+
+        expect(decide(event, 'events-vigil-rule-deleted-or-disabled')).toMatchObject({
+          kind: 'alert',
+          detection: { id: 'events-vigil-rule-deleted-or-disabled' },
+        });
+      });
+
+      it("drops the remediation role's corrective PutTargets on a forwarding rule", () => {
+        const event = ruleEvent(
+          'events-vigil-rule-targets-changed',
+          'negative-remediation-role',
+          remediationRole('110000000006'),
+        );
+
+        expect(decide(event, 'events-vigil-rule-targets-changed')).toMatchObject({
+          kind: 'drop',
+          category: 'own-remediation',
+        });
+      });
     });
 
     it("follows the inventory's name prefix", () => {
