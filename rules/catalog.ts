@@ -7,7 +7,7 @@
 import { API } from './catalog/api';
 import { IAM, ROOT_AND_SIGN_IN } from './catalog/identity';
 import { NETWORK } from './catalog/network';
-import { CLOUDTRAIL, EVENTBRIDGE, ORGANIZATIONS, SECURITY_SERVICES } from './catalog/pipeline';
+import { CLOUDTRAIL, EVENTBRIDGE, ORGANIZATIONS, SECURITY_SERVICES, VIGIL } from './catalog/pipeline';
 import { STORAGE } from './catalog/storage';
 import type { Detection } from './types';
 
@@ -21,4 +21,5 @@ export const CATALOG: readonly Detection[] = [
   ...SECURITY_SERVICES,
   ...ORGANIZATIONS,
   ...API,
+  ...VIGIL,
 ];

@@ -53,6 +53,7 @@
  * - A field constrained both outside and inside an `$or` branch is ANDed here; Ruler's compiler, when it allows
  *   overriding, keeps only the branch's constraint. Avoid writing patterns that depend on either.
  */
+import { MAX_EVENT_DEPTH } from './bounded';
 import type { EventPattern } from './types';
 
 /** A compiled pattern: true when the event matches. Never throws, whatever `event` is. */
@@ -800,36 +801,39 @@ function fieldMatcher(segs: readonly string[], test: Test, exists: boolean, abse
   const guarded = segs.map((s) => s in Object.prototype);
   let seen = false;
 
-  const leaf = (v: unknown): boolean => {
+  // Arrays nested in arrays are walked by recursion: an event's own nesting depth must not decide
+  // whether matching overflows the stack, so values nested deeper than MAX_EVENT_DEPTH arrays are not read.
+  const leaf = (v: unknown, depth: number): boolean => {
     const t = typeof v;
     if (t === 'string' || t === 'number' || t === 'boolean' || v === null) {
       seen = true;
       return exists || test(v);
     }
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) if (leaf(v[i])) return true;
+    if (Array.isArray(v) && depth < MAX_EVENT_DEPTH) {
+      for (let i = 0; i < v.length; i++) if (leaf(v[i], depth + 1)) return true;
     }
     return false;
   };
 
-  const walk = (node: unknown, from: number): boolean => {
+  const walk = (node: unknown, from: number, depth: number): boolean => {
     let cur = node;
     for (let i = from; i < n; i++) {
       if (typeof cur !== 'object' || cur === null) return false;
       if (Array.isArray(cur)) {
-        for (let j = 0; j < cur.length; j++) if (walk(cur[j], i)) return true;
+        if (depth >= MAX_EVENT_DEPTH) return false;
+        for (let j = 0; j < cur.length; j++) if (walk(cur[j], i, depth + 1)) return true;
         return false;
       }
       const seg = segs[i]!;
       const obj = cur as Record<string, unknown>;
       cur = guarded[i] && !Object.hasOwn(obj, seg) ? undefined : obj[seg];
     }
-    return leaf(cur);
+    return leaf(cur, depth);
   };
 
   return (root) => {
     seen = false;
-    if (walk(root, 0)) return true;
+    if (walk(root, 0, 0)) return true;
     return absent && !seen;
   };
 }

@@ -9,6 +9,8 @@
  * and answer `false` when the event does not carry what they need.
  */
 
+import { namedLikeVigilRole, type VigilRoles, vigilRoleCall } from './vigil-roles';
+
 /** The parts of a CloudTrail `userIdentity` the predicates read. */
 export interface CloudTrailUserIdentity {
   readonly type?: string;
@@ -17,7 +19,12 @@ export interface CloudTrailUserIdentity {
   readonly userName?: string;
   readonly invokedBy?: string;
   readonly sessionContext?: {
-    readonly sessionIssuer?: { readonly type?: string; readonly arn?: string; readonly userName?: string };
+    readonly sessionIssuer?: {
+      readonly type?: string;
+      readonly arn?: string;
+      readonly accountId?: string;
+      readonly userName?: string;
+    };
   };
   readonly [key: string]: unknown;
 }
@@ -55,6 +62,11 @@ export interface PredicateContext {
   readonly organizationAccountIds: ReadonlySet<string>;
   /** The organization id (`o-...`), to recognise `aws:PrincipalOrgID` conditions. */
   readonly organizationId: string;
+  /**
+   * vigil's member roles and the calls each is for (built by `makePredicateContext` in
+   * handlers/core/own-calls.ts): the loop guard and {@link vigilRoleMisused} read them.
+   */
+  readonly vigilRoles: VigilRoles;
 }
 
 /** A pure decision over one event. */
@@ -383,6 +395,20 @@ export function eventSelectorsDropManagementEvents(event: CloudTrailEventBridgeE
   return false;
 }
 
+/**
+ * A call by vigil's remediation or undo role that the role does not exist to make (anything but the
+ * corrective calls of the remediation actions, resp. their undo calls), failed attempts included; or
+ * a call by a session issuer only named like one of them (an IAM path, an account outside the
+ * inventory or other than the event's). The genuine corrective calls never reach this predicate in
+ * triage (the loop guard drops them first) and are not a finding here either.
+ */
+export function vigilRoleMisused(event: CloudTrailEventBridgeEvent, ctx: PredicateContext): boolean {
+  const roles = [ctx.vigilRoles.remediation, ctx.vigilRoles.undo];
+  const call = vigilRoleCall(event, ctx.organizationAccountIds, roles);
+  if (call) return !call.expected;
+  return namedLikeVigilRole(event, roles);
+}
+
 /** Every predicate the catalog may name, by name. */
 export const PREDICATES: Record<string, Predicate> = {
   bucketPolicyIsPublic,
@@ -392,4 +418,5 @@ export const PREDICATES: Record<string, Predicate> = {
   modifiedRuleOpensAdminPortsToWorld,
   targetsAnotherUser,
   trustPolicyAllowsOutsideOrg,
+  vigilRoleMisused,
 };

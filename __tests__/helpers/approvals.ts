@@ -56,6 +56,27 @@ export function sampleRequest(overrides: Partial<ApprovalRequest> = {}): Approva
   return { ...request, ...overrides };
 }
 
+/** {@link sampleRequest} as the approval table stores it (DynamoDB attribute values); `overrides` replace attributes. */
+export function approvalItem(overrides: Record<string, unknown> = {}) {
+  const r = sampleRequest();
+  return {
+    id: { S: r.id },
+    status: { S: 'pending' },
+    detectionId: { S: r.detectionId },
+    detectionTitle: { S: r.detectionTitle! },
+    eventId: { S: r.eventId },
+    accountId: { S: r.accountId },
+    region: { S: r.region },
+    plan: { S: JSON.stringify(r.plan) },
+    requestedAt: { S: r.requestedAt },
+    expiresAt: { N: String(Date.parse(r.expiresAt)) },
+    timeoutMinutes: { N: '60' },
+    onTimeout: { S: 'escalate' },
+    ttl: { N: '1717240800' },
+    ...overrides,
+  };
+}
+
 /** A `block_actions` payload as Slack sends it for a click on one of our buttons (ids scrubbed). */
 export function blockActionsPayload(
   actionId: string,

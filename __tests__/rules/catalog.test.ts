@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import org from '../../config/org.json';
+import { makePredicateContext } from '../../handlers/core/own-calls';
 import { CATALOG } from '../../rules/catalog';
 import { compilePattern } from '../../rules/event-pattern';
 import { patternProblems } from '../../rules/pattern-check';
@@ -17,14 +18,16 @@ import {
 } from '../../rules/patterns';
 import { type CloudTrailEventBridgeEvent, PREDICATES, type PredicateContext } from '../../rules/predicates';
 import type { Detection, RemediationId } from '../../rules/types';
+import { isOwnCorrectiveCall } from '../../rules/vigil-roles';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'events');
 const GLOBAL_REGION = 'us-east-1';
 
-const ctx: PredicateContext = {
-  organizationAccountIds: new Set(org.accounts.map((a) => a.id)),
+const ctx: PredicateContext = makePredicateContext({
   organizationId: org.organizationId,
-};
+  namePrefix: org.namePrefix,
+  accountIds: org.accounts.map((a) => a.id),
+});
 
 /**
  * Intended overlaps: the CIS monitoring detections (CIS 4.4, 4.8, 4.10) record every change of their kind at
@@ -180,8 +183,12 @@ function fixturesOf(id: string): Fixture[] {
 
 const matchers = new Map(CATALOG.map((d) => [d.id, compilePattern(d.pattern)]));
 
-/** What the central rule of `d` plus its predicate decide for `event` (the alert decision before aggregation). */
+/**
+ * What triage decides for `event` as a message of `d` before aggregation: the loop guard (vigil's own
+ * corrective calls never alert), then the central rule of `d`, then its predicate.
+ */
 function alerts(d: Detection, event: CloudTrailEventBridgeEvent): boolean {
+  if (isOwnCorrectiveCall(event, ctx.organizationAccountIds, ctx.vigilRoles.remediation)) return false;
   if (!matchers.get(d.id)!(event)) return false;
   return d.predicate === undefined || PREDICATES[d.predicate]!(event, ctx);
 }

@@ -1,3 +1,4 @@
+import { MAX_EVENT_DEPTH } from '../../rules/bounded';
 import { checkAndCompile, compilePattern, InvalidPatternError, matchesPattern } from '../../rules/event-pattern';
 import type { EventPattern } from '../../rules/types';
 
@@ -168,6 +169,23 @@ describe('compilePattern', () => {
     it('flattens nested arrays', () => {
       expect(match({ resources: ['b'] }, { resources: [['a'], [['b']]] })).toBe(true);
       expect(match({ resources: ['c'] }, { resources: [['a'], [['b']]] })).toBe(false);
+    });
+
+    it('matches arrays nested thousands deep without overflowing the stack, reading them down to a bounded depth', () => {
+      const nest = (depth: number, leaf: unknown): unknown => {
+        let v = leaf;
+        for (let i = 0; i < depth; i++) v = [v];
+        return v;
+      };
+      const deep = { detail: { requestParameters: { name: nest(50_000, 'vigil-fwd-root') } } };
+      const pattern = { detail: { requestParameters: { name: [{ prefix: 'vigil-' }] } } };
+
+      expect(() => match(pattern, deep)).not.toThrow();
+      expect(match(pattern, deep)).toBe(false);
+      expect(
+        match(pattern, { detail: { requestParameters: { name: nest(MAX_EVENT_DEPTH - 1, 'vigil-fwd-root') } } }),
+      ).toBe(true);
+      expect(match({ a: [{ exists: false }] }, { a: nest(50_000, 1) })).toBe(true);
     });
 
     it('finds no value in an empty array, not even null', () => {

@@ -12,12 +12,18 @@ import {
   policyStatements,
   targetsAnotherUser,
   trustPolicyAllowsOutsideOrg,
+  vigilRoleMisused,
 } from '../../rules/predicates';
+import { makePredicateContext } from '../../handlers/core/own-calls';
 
 const OWN = '110000000006';
 const ORG_ACCOUNT = '110000000003';
 const OUTSIDE = '999988887777';
-const ctx: PredicateContext = { organizationAccountIds: new Set([OWN, ORG_ACCOUNT]), organizationId: 'o-k3m9x2p7qa' };
+const ctx: PredicateContext = makePredicateContext({
+  organizationId: 'o-k3m9x2p7qa',
+  namePrefix: 'vigil',
+  accountIds: [OWN, ORG_ACCOUNT],
+});
 
 const user = (name: string): CloudTrailUserIdentity => ({
   type: 'IAMUser',
@@ -426,5 +432,89 @@ describe('eventSelectorsDropManagementEvents', () => {
     ['no selectors in the request', event('PutEventSelectors', { trailName: 't' })],
   ])('is false for %s', (_case, e) => {
     expect(eventSelectorsDropManagementEvents(e)).toBe(false);
+  });
+});
+
+describe('vigilRoleMisused', () => {
+  /** A session of the role `issuerArn` (issuer account `issuerAccount`) making `eventSource` `eventName` in OWN. */
+  const callBy = (
+    issuerArn: string,
+    eventSource: string,
+    eventName: string,
+    issuerAccount = OWN,
+  ): CloudTrailEventBridgeEvent => ({
+    id: 'e-1',
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: `aws.${eventSource.split('.')[0]}`,
+    account: OWN,
+    time: '2025-06-10T14:12:03Z',
+    region: 'eu-west-1',
+    detail: {
+      eventSource,
+      eventName,
+      recipientAccountId: OWN,
+      userIdentity: {
+        type: 'AssumedRole',
+        arn: `arn:aws:sts::${issuerAccount}:assumed-role/${issuerArn.split('/').pop()}/s-1`,
+        sessionContext: {
+          sessionIssuer: {
+            type: 'Role',
+            arn: issuerArn,
+            accountId: issuerAccount,
+            userName: issuerArn.split('/').pop(),
+          },
+        },
+      },
+    },
+  });
+  const REMEDIATION = `arn:aws:iam::${OWN}:role/vigil-remediation`;
+  const UNDO = `arn:aws:iam::${OWN}:role/vigil-remediation-undo`;
+
+  it.each([
+    ["the remediation role's corrective call", callBy(REMEDIATION, 'ec2.amazonaws.com', 'RevokeSecurityGroupIngress')],
+    [
+      "the remediation role's account-level block restore",
+      callBy(REMEDIATION, 's3.amazonaws.com', 'PutAccountPublicAccessBlock'),
+    ],
+    ["the undo role's undo call", callBy(UNDO, 'ec2.amazonaws.com', 'AuthorizeSecurityGroupIngress')],
+    ['another role', callBy(`arn:aws:iam::${OWN}:role/Admin`, 'kms.amazonaws.com', 'CreateKey')],
+  ])('is false for %s', (_case, event) => {
+    expect(vigilRoleMisused(event, ctx)).toBe(false);
+  });
+
+  it.each([
+    ['the remediation role making a call it is not for', callBy(REMEDIATION, 'kms.amazonaws.com', 'CreateKey')],
+    ['the remediation role passing a role as an API call', callBy(REMEDIATION, 'iam.amazonaws.com', 'PassRole')],
+    ['the undo role making a call it is not for', callBy(UNDO, 'iam.amazonaws.com', 'CreateAccessKey')],
+    [
+      'a role named like it under an IAM path',
+      callBy(`arn:aws:iam::${OWN}:role/ops/vigil-remediation`, 'ec2.amazonaws.com', 'RevokeSecurityGroupIngress'),
+    ],
+    [
+      'the role of that name in an account outside the inventory',
+      callBy(
+        `arn:aws:iam::${OUTSIDE}:role/vigil-remediation`,
+        'ec2.amazonaws.com',
+        'RevokeSecurityGroupIngress',
+        OUTSIDE,
+      ),
+    ],
+    [
+      'the role of that name in another inventory account',
+      callBy(
+        `arn:aws:iam::${ORG_ACCOUNT}:role/vigil-remediation`,
+        'ec2.amazonaws.com',
+        'RevokeSecurityGroupIngress',
+        ORG_ACCOUNT,
+      ),
+    ],
+  ])('is true for %s', (_case, event) => {
+    expect(vigilRoleMisused(event, ctx)).toBe(true);
+  });
+
+  it('is false for a caller without a session issuer', () => {
+    const byUser = event('CreateKey', {}, { type: 'IAMUser', arn: `arn:aws:iam::${OWN}:user/vigil-remediation` });
+
+    expect(vigilRoleMisused(byUser, ctx)).toBe(false);
   });
 });

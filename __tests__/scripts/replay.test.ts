@@ -11,6 +11,7 @@ import {
   wrapCloudTrailRecord,
 } from '../../scripts/replay/core';
 import { listInputs, type ReadItem, readFiles } from '../../scripts/replay/read';
+import { makePredicateContext } from '../../handlers/core/own-calls';
 import { PREDICATES } from '../../rules/predicates';
 import { API_CALL, type Detection } from '../../rules/types';
 
@@ -31,7 +32,11 @@ const MIXED_LOG = logFile('110000000008', 'eu-west-1', '04', '20261104T0815Z_Zp7
 
 /** Org accounts from config/org.json. */
 const PAYMENTS_STAGING = '110000000008';
-const CTX = { organizationId: 'o-k3m9x2p7qa', organizationAccountIds: new Set(['110000000006', PAYMENTS_STAGING]) };
+const CTX = makePredicateContext({
+  organizationId: 'o-k3m9x2p7qa',
+  namePrefix: 'vigil',
+  accountIds: ['110000000006', PAYMENTS_STAGING],
+});
 
 interface Run {
   readonly code: number;
@@ -453,6 +458,37 @@ describe('compileCatalog', () => {
     expect(verdict.matched).toEqual(matched);
     expect(verdict.readOnlySkipped).toEqual(skipped);
     expect(verdict.forwarded).toBe(true);
+  });
+
+  it("applies triage's loop guard: the remediation role's corrective call does not match, a look-alike's does", () => {
+    const revoke = detection('sg-changed', 'ec2.amazonaws.com', ['RevokeSecurityGroupIngress']);
+    const runner = compileCatalog([revoke], CTX, PREDICATES);
+    const by = (issuerArn: string) =>
+      envelope(
+        record({
+          eventSource: 'ec2.amazonaws.com',
+          eventName: 'RevokeSecurityGroupIngress',
+          readOnly: false,
+          userIdentity: {
+            type: 'AssumedRole',
+            arn: `arn:aws:sts::${PAYMENTS_STAGING}:assumed-role/vigil-remediation/s1`,
+            accountId: PAYMENTS_STAGING,
+            sessionContext: {
+              sessionIssuer: {
+                type: 'Role',
+                arn: issuerArn,
+                accountId: PAYMENTS_STAGING,
+                userName: 'vigil-remediation',
+              },
+            },
+          },
+        }),
+      );
+
+    expect(runner.evaluate(by(`arn:aws:iam::${PAYMENTS_STAGING}:role/vigil-remediation`)).matched).toEqual([]);
+    expect(runner.evaluate(by(`arn:aws:iam::${PAYMENTS_STAGING}:role/ops/vigil-remediation`)).matched).toEqual([
+      'sg-changed',
+    ]);
   });
 
   it('forwards global-service events from us-east-1 only', () => {

@@ -88,8 +88,15 @@ export interface ApprovalStore {
     nonce: string,
     write: { readonly requestId: string; readonly expiresAt: Date; readonly now: Date },
   ): Promise<void>;
-  /** Pending requests with `expiresAt <= now`, oldest first, at most `limit`. */
-  listExpiredPending(now: Date, limit?: number): Promise<ApprovalRequest[]>;
+  /**
+   * Pending requests with `expiresAt <= now`, oldest first, at most `limit`. An item that cannot be
+   * read as a request is passed to `onMalformed` and skipped (without `onMalformed`, it throws).
+   */
+  listExpiredPending(
+    now: Date,
+    limit?: number,
+    onMalformed?: (record: MalformedApprovalRecord) => void,
+  ): Promise<ApprovalRequest[]>;
 }
 
 const NONCE_PREFIX = 'nonce#';
@@ -270,7 +277,7 @@ export function makeApprovalStore(options: ApprovalStoreOptions): ApprovalStore 
       }
     },
 
-    async listExpiredPending(now, limit = 100) {
+    async listExpiredPending(now, limit = 100, onMalformed) {
       const found: ApprovalRequest[] = [];
       let start: Record<string, AttributeValue> | undefined;
       do {
@@ -285,12 +292,31 @@ export function makeApprovalStore(options: ApprovalStoreOptions): ApprovalStore 
             ExclusiveStartKey: start,
           }),
         );
-        for (const item of out.Items ?? []) found.push(fromItem(item));
+        for (const item of out.Items ?? []) {
+          // One unreadable item must not hide every other expired request: skip it and say so.
+          try {
+            found.push(fromItem(item));
+          } catch (err) {
+            if (!onMalformed) throw err;
+            onMalformed({
+              id: item['id']?.S?.slice(0, 128) ?? '(no id)',
+              reason: (err as Error).message.slice(0, 500),
+            });
+          }
+        }
         start = out.LastEvaluatedKey;
       } while (start && found.length < limit);
       return found;
     },
   };
+}
+
+/** An approval item that cannot be read as a request (a hand edit, a bug, a schema change). */
+export interface MalformedApprovalRecord {
+  /** The item's `id`, or `(no id)`. */
+  readonly id: string;
+  /** Why it cannot be read. */
+  readonly reason: string;
 }
 
 function assertId(id: string): void {

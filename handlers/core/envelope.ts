@@ -10,6 +10,7 @@
  * genuine service event; the account must be one of the organization's, and CloudTrail's own
  * `recipientAccountId` must agree with the EventBridge `account`. Pure.
  */
+import { boundedJson } from '../../rules/bounded';
 import type { CloudTrailEventBridgeEvent } from '../../rules/predicates';
 import { API_CALL, CONSOLE_SIGNIN } from '../../rules/types';
 import { findAccount, type HandlerInventory } from './inventory-view';
@@ -151,7 +152,8 @@ const isTimestamp = (v: unknown): v is string =>
 /** A value for a log line: JSON, shortened; never the whole of an attacker-controlled input. */
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
+  // Bounded: the value is attacker-controlled and may nest deeper than JSON.stringify can recurse.
+  const text = boundedJson(value, { maxChars: 60 }) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

@@ -7,13 +7,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { EnvironmentClass } from '../../config/inventory';
-import { remediationRoleName } from '../../config/naming';
+import { boundedJson, exceedsBounds, MAX_EVENT_DEPTH, MAX_WALK_NODES } from '../../rules/bounded';
 import { compilePattern, type CompiledPattern } from '../../rules/event-pattern';
 import type { CloudTrailEventBridgeEvent, Predicate, PredicateContext } from '../../rules/predicates';
 import { type Detection, SEVERITIES, type Severity } from '../../rules/types';
+import { isOwnCorrectiveCall } from '../../rules/vigil-roles';
 import { type Alert, type AlertEvent, type AlertRouting, cloudTrailEventUrl, truncateText } from './alert';
 import type { TriageMessage } from './envelope';
 import { findAccount, type HandlerAccount, type HandlerInventory } from './inventory-view';
+import { makePredicateContext } from './own-calls';
 import type { OwnerResolution } from './owner';
 
 // ---------------------------------------------------------------------------------------------
@@ -82,10 +84,11 @@ export function makeTriageContext(
     inventory,
     detections,
     supersededBy,
-    predicateContext: {
-      organizationAccountIds: new Set(Object.keys(inventory.accounts)),
+    predicateContext: makePredicateContext({
       organizationId: inventory.organizationId,
-    },
+      namePrefix: inventory.namePrefix,
+      accountIds: Object.keys(inventory.accounts),
+    }),
     repeatWindowSeconds: options.repeatWindowSeconds,
   };
 }
@@ -96,7 +99,7 @@ export function makeTriageContext(
 /**
  * Why an event does not alert: `invalid` (unknown detection, or the event does not match the
  * detection's pattern: spoofed, or the catalog changed under a queued message), `own-remediation`
- * (made by vigil's remediation role), `failed-call` (the call failed and the detection is not about
+ * (a corrective call made by vigil's remediation role, see rules/vigil-roles.ts), `failed-call` (the call failed and the detection is not about
  * failures), `no-finding` (the predicate found nothing, e.g. an inline policy without `*`).
  */
 export type DropCategory = 'invalid' | 'own-remediation' | 'failed-call' | 'no-finding' | 'superseded';
@@ -158,6 +161,12 @@ export interface AlertDecision {
     readonly resource?: string;
   };
   readonly repeatWindowSeconds: number;
+  /**
+   * Why the event could not be read in full (nested deeper or larger than {@link exceedsBounds}
+   * allows): it still alerts with what could be read, but no remediation is requested on it.
+   * @default - the event was read in full
+   */
+  readonly unreadable?: string;
   /** @default - the detection alerts on every event */
   readonly burst?: BurstPlan;
   /** @default - no taggable resource: the owner comes from the account */
@@ -187,8 +196,13 @@ export function triageMessage(message: TriageMessage, ctx: TriageContext): Triag
 
   const account = findAccount(ctx.inventory, event.account);
   if (!account) return drop('invalid', `account ${event.account} is not in the organization inventory`);
-  const own = ownRemediationSession(event, ctx.inventory.namePrefix);
-  if (own) return drop('own-remediation', `made by vigil's remediation role (${own}); never alerted as an incident`);
+  const own = ownRemediationSession(event, ctx.predicateContext);
+  if (own) {
+    return drop(
+      'own-remediation',
+      `a corrective call by vigil's remediation role (${own}); never alerted as an incident`,
+    );
+  }
   if (isFailedCall(event) && !detection.aboutFailures) {
     return drop('failed-call', `the call failed (${clip(String(event.detail.errorCode), 80)}); not a change`);
   }
@@ -232,6 +246,11 @@ export function triageMessage(message: TriageMessage, ctx: TriageContext): Triag
         : {}),
     },
     repeatWindowSeconds: ctx.repeatWindowSeconds ?? DEFAULT_REPEAT_WINDOW_SECONDS,
+    ...(exceedsBounds(event)
+      ? {
+          unreadable: `the event nests deeper than ${MAX_EVENT_DEPTH} levels or holds more than ${MAX_WALK_NODES} values; deeper parts are shown as …`,
+        }
+      : {}),
     ...(detection.aggregate ? { burst: burstPlan(detection, event, eventTimeMs) } : {}),
     ...(lookupArns.length > 0
       ? {
@@ -249,22 +268,19 @@ export function triageMessage(message: TriageMessage, ctx: TriageContext): Triag
 // Loop guard, failed calls, severity
 
 /**
- * The remediation role's name when the call was made by vigil's own remediation role
- * (`<prefix>-remediation`, with or without an IAM path), else undefined. Its changes must never be
- * reported as incidents: they are the fix, and alerting on them invites a remediation loop. The
- * SCP of the governance stack keeps member principals from creating or assuming a role of that name.
+ * The issuer ARN when the call is a corrective call of vigil's own remediation role (exact ARN in an
+ * inventory account, and one of the calls the remediation actions make), else undefined. Those calls
+ * are the fix: alerting on them invites a remediation loop. Any other call of that role, and any call
+ * of a look-alike (session name, IAM path, SSO session, another account), is not vigil's fix and is
+ * triaged like anyone else's (`vigil-remediation-role-misused` reports the former).
  */
-export function ownRemediationSession(event: CloudTrailEventBridgeEvent, namePrefix: string): string | undefined {
-  const role = remediationRoleName({ namePrefix });
-  const who = event.detail.userIdentity;
-  if (!who || typeof who !== 'object') return undefined;
-  const issuer = who.sessionContext?.sessionIssuer;
-  if (issuer?.userName === role) return role;
-  const roleArn = new RegExp(`^arn:aws[\\w-]*:(?:iam|sts)::\\d{12}:(?:role|assumed-role)/(?:[^/]+/)*?${role}(?:/|$)`);
-  for (const arn of [issuer?.arn, who.arn]) {
-    if (typeof arn === 'string' && roleArn.test(arn)) return role;
-  }
-  return undefined;
+export function ownRemediationSession(
+  event: CloudTrailEventBridgeEvent,
+  ctx: Pick<PredicateContext, 'organizationAccountIds' | 'vigilRoles'>,
+): string | undefined {
+  const remediation = ctx.vigilRoles.remediation;
+  if (!isOwnCorrectiveCall(event, ctx.organizationAccountIds, remediation)) return undefined;
+  return `arn:aws:iam::${event.account}:role/${remediation.name}`;
 }
 
 /** CloudTrail sets `errorCode` only on calls that failed. */
@@ -384,7 +400,7 @@ export function valueAt(event: unknown, path: string): string {
     cur = cur[key];
   }
   if (cur === undefined || cur === null) return '';
-  return typeof cur === 'string' ? cur : JSON.stringify(cur);
+  return typeof cur === 'string' ? cur : (boundedJson(cur, { maxChars: VALUE_JSON_CHARS }) ?? '');
 }
 
 /**
@@ -492,13 +508,15 @@ export function buildAlert(
     event: decision.event,
     owner: owner.caveat ? `${owner.owner} (${owner.caveat})` : owner.owner,
     routing,
-    remediation: detection.remediation
-      ? {
-          mode: detection.remediation.defaultMode,
-          state: 'in-progress',
-          detail: `${detection.remediation.action} requested; the mode for this account (catalog default ${detection.remediation.defaultMode}) is decided by the remediation function, which reports back here`,
-        }
-      : { mode: 'notify', state: 'none' },
+    remediation: decision.unreadable
+      ? { mode: 'notify', state: 'none', detail: `not requested: ${decision.unreadable}` }
+      : detection.remediation
+        ? {
+            mode: detection.remediation.defaultMode,
+            state: 'in-progress',
+            detail: `${detection.remediation.action} requested; the mode for this account (catalog default ${detection.remediation.defaultMode}) is decided by the remediation function, which reports back here`,
+          }
+        : { mode: 'notify', state: 'none' },
     links: { cloudTrailEvent: cloudTrailEventUrl(decision.event.awsRegion, decision.event.eventId) },
   };
 }
@@ -539,9 +557,14 @@ function alertFacts(
   };
 }
 
+/** A group-by value is hashed, never shown whole: enough of it to tell groups apart. */
+const VALUE_JSON_CHARS = 4096;
+
 /**
  * Request parameters as strings: scalars as they are, objects as JSON, each cut to
  * `ALERT_LIMITS.value`; at most `ALERT_LIMITS.parameters` of them, with a note of how many were left out.
+ * Serialisation is bounded ({@link boundedJson}): parameters nested thousands of levels deep are
+ * shown down to {@link MAX_EVENT_DEPTH} levels instead of throwing `RangeError`.
  */
 export function flattenParameters(params: unknown): Record<string, string> {
   if (!isRecord(params)) return {};
@@ -549,7 +572,7 @@ export function flattenParameters(params: unknown): Record<string, string> {
   const keys = Object.keys(params);
   for (const key of keys.slice(0, ALERT_LIMITS.parameters)) {
     const v = params[key];
-    const text = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
+    const text = typeof v === 'string' ? v : (boundedJson(v, { maxChars: ALERT_LIMITS.value }) ?? String(v));
     out[clip(key, 128)] = clip(text, ALERT_LIMITS.value);
   }
   if (keys.length > ALERT_LIMITS.parameters) {

@@ -9,12 +9,14 @@
  * (`pending` and expired), so overlapping runs settle a request once; a page is repeated only when
  * the write after it failed, and PagerDuty folds the repeat into the same incident (same dedup key).
  * A request whose settlement fails stays `pending` and is retried by the next run; the run then ends
- * with an error so the function's error metric (and its alarm) shows it.
+ * with an error so the function's error metric (and its alarm) shows it. An approval item that cannot
+ * be read as a request is skipped and reported (an error log line naming it and the EMF metric
+ * `MalformedApprovalRecords`), and the sweep goes on with the others: a human must repair or delete it.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { makeWorkQueue } from '../adapters/approval-channel';
-import { makeApprovalStore, type ApprovalStore } from '../adapters/approval-store';
+import { type ApprovalStore, type MalformedApprovalRecord, makeApprovalStore } from '../adapters/approval-store';
 import { makeAuditLog } from '../adapters/remediation/audit';
 import { publishPagerDutyEvent } from '../adapters/pagerduty';
 import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
@@ -26,6 +28,7 @@ import {
   TIMEOUT_POLICY,
   toRemediationAuditRecord,
 } from '../core/approval/request';
+import { METRIC_NAMESPACE } from '../core/metrics';
 import { ApprovalConflictError, ApprovalSweepError, ConfigurationError } from '../errors';
 
 /** What the sweeper needs; `handler` builds them from the environment, tests pass their own. */
@@ -51,6 +54,8 @@ export interface SweepReport {
   /** Settled meanwhile by someone else (an overlapping run). */
   readonly skipped: readonly string[];
   readonly failed: readonly string[];
+  /** Items that could not be read as requests (ids), skipped. */
+  readonly malformed: readonly string[];
 }
 
 /** Builds the sweep; it resolves with the report, or throws `ApprovalSweepError` when some requests failed. */
@@ -104,13 +109,22 @@ export function createTimeoutSweeper(deps: SweeperDeps): () => Promise<SweepRepo
 
   return async () => {
     const now = deps.now();
-    const expired = await deps.store.listExpiredPending(now, deps.batchSize ?? 100);
+    const malformed: MalformedApprovalRecord[] = [];
+    const expired = await deps.store.listExpiredPending(now, deps.batchSize ?? 100, (m) => malformed.push(m));
     const report = {
       escalated: [] as string[],
       acted: [] as string[],
       skipped: [] as string[],
       failed: [] as string[],
+      malformed: malformed.map((m) => m.id),
     };
+    for (const m of malformed) {
+      log('error', 'skipped an approval record that cannot be read: repair or delete it', {
+        requestId: m.id,
+        reason: m.reason,
+      });
+    }
+    if (malformed.length > 0) write(JSON.stringify(malformedMetric(malformed.length, now)));
     // One at a time: runs are small, and a burst of pages or executions is what the circuit breaker
     // downstream is there to stop, not something to speed up.
     for (const request of expired) {
@@ -152,6 +166,24 @@ function counts(report: SweepReport): Record<string, number> {
     acted: report.acted.length,
     skipped: report.skipped.length,
     failed: report.failed.length,
+    malformed: report.malformed.length,
+  };
+}
+
+/** EMF object for `MalformedApprovalRecords` (namespace `Vigil`, no dimensions), for an alarm. */
+function malformedMetric(count: number, now: Date): Record<string, unknown> {
+  return {
+    _aws: {
+      Timestamp: now.getTime(),
+      CloudWatchMetrics: [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [[]],
+          Metrics: [{ Name: 'MalformedApprovalRecords', Unit: 'Count' }],
+        },
+      ],
+    },
+    MalformedApprovalRecords: count,
   };
 }
 

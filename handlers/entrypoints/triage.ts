@@ -9,8 +9,11 @@
  * per message. Idempotency: keyed on detection + CloudTrail eventID with a two-phase record (claimed,
  * then sent), so a redelivered or doubly forwarded event alerts once, while a message whose
  * notification failed is reported as a batch item failure, retried by SQS (then moved to the DLQ)
- * and, when retried, is not mistaken for a duplicate. Invalid messages are logged and acknowledged,
- * never retried and never acted on.
+ * and, when retried, is not mistaken for a duplicate. The remediation hand-off after the alert is
+ * retried in place; if it still fails, the event is recorded `failed` with every channel marked
+ * delivered and the message is returned to the queue, so the redelivery requests remediation again
+ * without sending the alert again. Invalid messages are logged and acknowledged, never retried and
+ * never acted on.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -32,6 +35,15 @@ import { parseTriageMessage } from '../core/envelope';
 import { parseHandlerInventory } from '../core/inventory-view';
 import { detectionLatencyMs, type MetricInput, metricsRecord, type TriageMetric, UNKNOWN } from '../core/metrics';
 import { resolveOwner } from '../core/owner';
+import {
+  type AttemptResult,
+  classifySdkError,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  type RetryRuntime,
+  runWithRetry,
+  type SdkErrorShape,
+} from '../core/retry';
 import {
   type AlertDecision,
   type BurstFacts,
@@ -89,6 +101,12 @@ export interface TriageHandlerDeps {
    * @default - remediation is not requested
    */
   readonly requestRemediation?: (request: RemediationWork) => Promise<void>;
+  /**
+   * How the remediation hand-off is retried before the message is given back to SQS: the policy, and
+   * the clock, sleep and randomness (tests pass their own, so no test waits).
+   * @default - DEFAULT_RETRY_POLICY (4 attempts, at most 1.75 s of back-off), real time
+   */
+  readonly handOffRetry?: { readonly policy?: RetryPolicy; readonly runtime?: RetryRuntime };
 }
 
 /** What triage puts on the remediation work queue (handlers/entrypoints/remediate.ts reads it). */
@@ -112,9 +130,21 @@ const DROP_METRIC: Readonly<Record<DropCategory, TriageMetric>> = {
   superseded: 'Deduplicated',
 };
 
+/**
+ * Every channel: what an event whose alert went out completely is recorded as having reached when only
+ * its remediation hand-off failed, so the redelivery skips them all and sends nothing again.
+ */
+const ALL_CHANNELS: readonly ChannelName[] = [...CHANNELS];
+
 /** Builds the SQS batch handler. */
 export function createHandler(deps: TriageHandlerDeps): (event: SqsEvent) => Promise<SqsBatchResponse> {
   const write = deps.write ?? ((line: string) => console.log(line));
+  const retryPolicy = deps.handOffRetry?.policy ?? DEFAULT_RETRY_POLICY;
+  const retryRuntime: RetryRuntime = deps.handOffRetry?.runtime ?? {
+    now: () => deps.now().getTime(),
+    sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+    random: Math.random,
+  };
   const eventTtl = deps.eventDedupeSeconds ?? 86_400;
   const lease = deps.leaseSeconds ?? 300;
   const ctx = deps.context;
@@ -207,6 +237,17 @@ export function createHandler(deps: TriageHandlerDeps): (event: SqsEvent) => Pro
 
     let burst: BurstFacts | undefined;
     let resourceClaimed = false;
+    /** After the alert went out: repeats on its resource are suppressed for the window from now. */
+    const startRepeatWindow = async () => {
+      if (!resourceClaimed || !decision.keys.resource) return;
+      await deps.store
+        .confirmResource(decision.keys.resource, {
+          owner: eventId,
+          now: seconds(),
+          windowSeconds: decision.repeatWindowSeconds,
+        })
+        .catch((err: unknown) => log('error', 'could not start the repeat window', { error: describe(err), ...facts }));
+    };
     let delivered: readonly string[] = claim.delivered;
     try {
       if (decision.burst) {
@@ -235,38 +276,71 @@ export function createHandler(deps: TriageHandlerDeps): (event: SqsEvent) => Pro
       const routing = routeAlert(owner.owner, decision.severity, deps.routing);
       const alert = buildAlert(decision, owner, routing, burst);
       const skip = CHANNELS.filter((c: ChannelName) => delivered.includes(c));
+      // An earlier attempt sent the alert everywhere and only failed to hand it to remediation.
+      const alreadySent = skip.length === ALL_CHANNELS.length;
       const outcomes = await deps.notifier.notify(alert, { skip });
       const slack = slackMessageOf(outcomes);
 
       const sentAt = deps.now().getTime();
-      if (decision.detection.remediation && deps.requestRemediation) {
-        // The alert is out; a failure here must not send it again, so it is logged and counted
-        // (metric RemediationRequestFailed, alarmed) instead of failing the message.
-        await deps
-          .requestRemediation({
-            detectionId: decision.detection.id,
-            event,
-            alertRef: { sentAt: new Date(sentAt).toISOString(), alert, ...(slack ? { slack } : {}) },
-          })
-          .catch((err: unknown) => {
-            log('error', 'could not request remediation', { error: describe(err), ...facts });
-            metric({ ...dims, values: { RemediationRequestFailed: 1 }, properties: props });
+      if (decision.detection.remediation && deps.requestRemediation && decision.unreadable) {
+        // Fail open on detection, closed on action: the alert says what could be read, nothing acts on it.
+        log('warn', 'remediation not requested: the event could not be read in full', {
+          reason: decision.unreadable,
+          ...facts,
+        });
+      } else if (decision.detection.remediation && deps.requestRemediation) {
+        const handOff = await requestWithRetry(deps.requestRemediation, {
+          detectionId: decision.detection.id,
+          event,
+          alertRef: { sentAt: new Date(sentAt).toISOString(), alert, ...(slack ? { slack } : {}) },
+        });
+        if (!handOff.ok) {
+          // The alert is out and must not go out again: the event is recorded `failed` with every channel
+          // delivered, so SQS's redelivery skips them all and only asks for remediation again.
+          // If this write fails too, the claim stays `pending` and its lease runs out: the redelivery would
+          // then alert again, which beats losing the remediation.
+          const recordedFailure = await deps.store
+            .failEvent(eventKey, { owner: messageId, delivered: ALL_CHANNELS, now: seconds(), ttlSeconds: eventTtl })
+            .catch((err: unknown) => describe(err));
+          // The alert on this resource is out: its repeat window starts (the redelivery, same owner, re-claims it).
+          await startRepeatWindow();
+          log('error', 'could not request remediation; the message returns to the queue (the alert is not re-sent)', {
+            outcome: 'retry',
+            error: handOff.error,
+            permanent: handOff.permanent,
+            attempts: handOff.attempts,
+            ...(recordedFailure === true
+              ? {}
+              : { bookkeeping: recordedFailure === false ? 'claim lost to another attempt' : recordedFailure }),
+            ...facts,
           });
+          // The alert went out in this attempt: it counts here (the redelivery sends and counts nothing).
+          metric({
+            ...dims,
+            values: {
+              AlertsSent: 1,
+              DetectionLatencyMs: detectionLatencyMs(sentAt, decision.eventTimeMs),
+              RemediationRequestFailed: 1,
+            },
+            properties: props,
+          });
+          return false;
+        }
       }
       // The alert is out: a failed bookkeeping write must not make SQS send it again.
       const recorded = await deps.store
         .finishEvent(eventKey, { owner: messageId, status: 'sent', now: seconds(), ttlSeconds: eventTtl })
         .catch((err: unknown) => describe(err));
-      if (resourceClaimed && decision.keys.resource) {
-        await deps.store
-          .confirmResource(decision.keys.resource, {
-            owner: eventId,
-            now: seconds(),
-            windowSeconds: decision.repeatWindowSeconds,
-          })
-          .catch((err: unknown) =>
-            log('error', 'could not start the repeat window', { error: describe(err), ...facts }),
-          );
+      await startRepeatWindow();
+      if (alreadySent) {
+        log(recorded === true ? 'info' : 'warn', 'remediation requested for an alert sent by an earlier attempt', {
+          outcome: 'sent',
+          ...(recorded === true
+            ? {}
+            : { bookkeeping: recorded === false ? 'claim lost to another attempt' : recorded }),
+          ...facts,
+        });
+        return true;
       }
       log(recorded === true ? 'info' : 'warn', 'alert sent', {
         outcome: 'sent',
@@ -309,6 +383,34 @@ export function createHandler(deps: TriageHandlerDeps): (event: SqsEvent) => Pro
       if (err instanceof NotificationError) metric({ ...dims, values: { NotificationFailed: 1 }, properties: props });
       return false;
     }
+  };
+
+  /**
+   * Sends remediation work, retrying failures an AWS SDK call can recover from (throttling, server
+   * faults, no response) with back-off; the SDK's own retries have already run inside each attempt.
+   */
+  const requestWithRetry = async (
+    send: (work: RemediationWork) => Promise<void>,
+    work: RemediationWork,
+  ): Promise<{ ok: true } | { ok: false; error: string; permanent: boolean; attempts: number }> => {
+    let lastError = '';
+    const outcome = await runWithRetry(
+      async (): Promise<AttemptResult<void>> => {
+        try {
+          await send(work);
+          return { ok: true, value: undefined };
+        } catch (err) {
+          lastError = describe(err);
+          const permanent = classifySdkError((err ?? {}) as SdkErrorShape) === 'permanent';
+          return { ok: false, failure: { kind: 'rejected', permanent, detail: lastError } };
+        }
+      },
+      retryPolicy,
+      retryRuntime,
+    );
+    return outcome.ok
+      ? { ok: true }
+      : { ok: false, error: lastError, permanent: outcome.permanent, attempts: outcome.attempts };
   };
 
   return async (event) => {

@@ -3,8 +3,8 @@
  * EventBridge rules and bus policy, GuardDuty, Security Hub, AWS Config, KMS keys, and AWS
  * Organizations (membership, SCPs).
  */
-import type { Detection } from '../types';
-import { apiCall, cisMonitoring, NOT_BY_VIGIL, VIGIL_RULE_PREFIX } from './shared';
+import { API_CALL, type Detection, type EventPattern } from '../types';
+import { apiCall, cisMonitoring, NOT_BY_VIGIL, VIGIL_ACTION_ROLES, VIGIL_RULE_PREFIX } from './shared';
 
 /** The 18 Organizations events of CIS 4.15 (management account; recorded in us-east-1). */
 const CIS_ORGANIZATIONS_EVENTS = [
@@ -99,8 +99,8 @@ export const EVENTBRIDGE: readonly Detection[] = [
     severity: 'critical',
     rationale:
       "vigil's forwarding and routing rules are the detection pipeline itself: a deleted or disabled rule " +
-      "silently stops alerts for that account and region. Changes by vigil's own deploy and remediation roles " +
-      'are excluded.',
+      "silently stops alerts for that account and region. Changes by vigil's deploy role and the corrective " +
+      "calls of vigil's remediation role are excluded.",
     compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
     // Rule names start with the default `namePrefix` 'vigil' (config/org.json); see VIGIL_RULE_PREFIX.
     ...apiCall('events', ['DeleteRule', 'DisableRule'], {
@@ -331,5 +331,31 @@ export const ORGANIZATIONS: readonly Detection[] = [
       'organizations',
       CIS_ORGANIZATIONS_EVENTS.filter((name) => !SPECIFIC_ORGANIZATIONS_EVENTS.includes(name)),
     ),
+  },
+];
+
+/** API calls whose session issuer is named like one of vigil's action roles (exact identity is checked in triage). */
+const BY_VIGIL_ACTION_ROLE: EventPattern = {
+  'detail-type': [API_CALL],
+  detail: { userIdentity: { sessionContext: { sessionIssuer: { userName: [...VIGIL_ACTION_ROLES] } } } },
+};
+
+export const VIGIL: readonly Detection[] = [
+  {
+    id: 'vigil-remediation-role-misused',
+    title: "vigil's remediation role misused or impersonated",
+    severity: 'critical',
+    rationale:
+      "vigil's remediation role may only make the corrective calls of its remediation actions (the undo role only " +
+      'their undo calls), and those are the only calls triage never alerts on. Any other call by it, failed ' +
+      'attempts included, or any call by a role merely named like it (an IAM path, another account), means ' +
+      "someone holds or imitates vigil's privileges.",
+    compliance: { pciDss: ['7.2.1', '10.2.1.2'], soc2: ['CC6.1', 'CC7.2'], mitre: ['T1078.004', 'T1548'] },
+    // Every call of those roles, corrective ones included: triage drops the genuine corrective calls
+    // (loop guard, metric LoopGuarded) and reports the rest.
+    forward: { kind: 'pattern', key: 'vigil-action-roles', pattern: BY_VIGIL_ACTION_ROLE },
+    pattern: BY_VIGIL_ACTION_ROLE,
+    predicate: 'vigilRoleMisused',
+    aboutFailures: true,
   },
 ];

@@ -64,12 +64,22 @@ export function cisMonitoring(...controls: number[]): Pick<ComplianceRefs, 'cis'
 }
 
 /**
- * Roles vigil acts through in member accounts: the deploy role (`deployRoleName` in config/org.json)
- * and the remediation role (`<namePrefix>-remediation`), with the default prefix `vigil`. Their own
- * changes to vigil's rules are expected and must not trigger a "restore" of what they just did.
+ * The role vigil deploys through in member accounts (`deployRoleName` in config/org.json, default
+ * `vigil-deploy`): its changes to vigil's rules are expected and must not trigger a "restore" of what
+ * it just deployed. The remediation role is not excluded here: a pattern can only match it by name,
+ * which a look-alike shares (an IAM path); triage drops its genuine corrective calls by exact ARN
+ * (rules/vigil-roles.ts) and reports the rest.
  * TODO(catalog): derive from config if an organization changes `namePrefix` or `deployRoleName`.
  */
-export const VIGIL_ROLES = ['vigil-deploy', 'vigil-remediation'] as const;
+export const VIGIL_ROLES = ['vigil-deploy'] as const;
+
+/**
+ * The member roles that act for vigil's remediation (`remediationRoleName()` and
+ * `remediationUndoRoleName()` in config/naming.ts, default prefix): every call they make is forwarded,
+ * and triage tells their own calls from misuse by exact ARN (rules/vigil-roles.ts).
+ * TODO(catalog): derive from config with VIGIL_ROLES.
+ */
+export const VIGIL_ACTION_ROLES = ['vigil-remediation', 'vigil-remediation-undo'] as const;
 
 /**
  * Prefix of every EventBridge rule vigil owns (`ruleNamePrefix()` in config/naming.ts with the default
@@ -77,7 +87,7 @@ export const VIGIL_ROLES = ['vigil-deploy', 'vigil-remediation'] as const;
  */
 export const VIGIL_RULE_PREFIX = 'vigil-';
 
-/** Calls not made by a vigil role (callers that are not assumed roles never are). */
+/** Calls not made by vigil's deploy role (callers that are not assumed roles never are). */
 export const NOT_BY_VIGIL: EventPattern = {
   $or: [
     { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },

@@ -16,10 +16,12 @@
  *   no member rule forwards is a catalog bug (the `forward` block does not cover the `pattern`).
  */
 import { GLOBAL_EVENTS_REGION } from '../../config/regions';
+import { makePredicateContext } from '../../handlers/core/own-calls';
 import { type CompiledPattern, compilePattern } from '../../rules/event-pattern';
 import { forwardingPatterns, STATE_ALL_MANAGEMENT, withoutSuperseded } from '../../rules/patterns';
 import type { CloudTrailEventBridgeEvent, Predicate, PredicateContext } from '../../rules/predicates';
 import { API_CALL, type Aggregation, CONSOLE_SIGNIN, type Detection } from '../../rules/types';
+import { isOwnCorrectiveCall } from '../../rules/vigil-roles';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Events
@@ -225,6 +227,9 @@ function plainStrings(leaf: unknown): string[] | undefined {
 
 const NONE: readonly string[] = [];
 
+/** The verdict on an event nothing alerts on. */
+const NOTHING: Verdict = { matched: NONE, readOnlySkipped: NONE, forwarded: true, predicateErrors: [] };
+
 /**
  * Compiles every central pattern and every forwarding pattern once. Detections are indexed by the plain
  * `detail.eventSource` / `detail.eventName` values of their pattern (a pattern field that lists plain strings is a
@@ -316,6 +321,8 @@ export function compileCatalog(
 
   const byId = new Map(catalog.map((d) => [d.id, d]));
   const evaluate = (event: ReplayEvent): Verdict => {
+    // The loop guard, as triage applies it: vigil's own corrective calls are never alerted.
+    if (isOwnCorrectiveCall(event, ctx.organizationAccountIds, ctx.vigilRoles.remediation)) return NOTHING;
     // Most events match nothing: the result arrays are only allocated when something matches.
     let matched: string[] | undefined;
     let readOnlySkipped: string[] | undefined;
@@ -352,23 +359,28 @@ export function compileCatalog(
   return { detections: catalog, evaluate, forwards };
 }
 
-/** The predicate context from the org inventory: every account id and the organization id. */
+/**
+ * The predicate context from the org inventory: every account id, the organization id and vigil's
+ * roles (built by the handlers' own builder, so replay's loop guard is the deployed one).
+ */
 export function predicateContext(inventory: {
   readonly organizationId: string;
+  readonly namePrefix: string;
   readonly managementAccountId: string;
   readonly logArchiveAccountId: string;
   readonly securityAccountId: string;
   readonly accounts: readonly { readonly id: string }[];
 }): PredicateContext {
-  return {
+  return makePredicateContext({
     organizationId: inventory.organizationId,
-    organizationAccountIds: new Set([
+    namePrefix: inventory.namePrefix,
+    accountIds: [
       inventory.managementAccountId,
       inventory.logArchiveAccountId,
       inventory.securityAccountId,
       ...inventory.accounts.map((a) => a.id),
-    ]),
-  };
+    ],
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeApprovalStore } from '../../../handlers/adapters/approval-store';
 import { ApprovalConflictError } from '../../../handlers/errors';
-import { AFTER_EXPIRY, LATER, REQUEST_ID, sampleRequest } from '../../helpers/approvals';
+import { AFTER_EXPIRY, approvalItem, LATER, REQUEST_ID, sampleRequest } from '../../helpers/approvals';
 
 const ddb = mockClient(DynamoDBClient);
 const TABLE = 'vigil-approvals';
@@ -18,26 +18,6 @@ const store = makeApprovalStore({ tableName: TABLE, client: new DynamoDBClient({
 beforeEach(() => ddb.reset());
 
 /** The item the store writes for the sample request, as DynamoDB would return it. */
-function storedItem(overrides: Record<string, unknown> = {}) {
-  const r = sampleRequest();
-  return {
-    id: { S: r.id },
-    status: { S: 'pending' },
-    detectionId: { S: r.detectionId },
-    detectionTitle: { S: r.detectionTitle! },
-    eventId: { S: r.eventId },
-    accountId: { S: r.accountId },
-    region: { S: r.region },
-    plan: { S: JSON.stringify(r.plan) },
-    requestedAt: { S: r.requestedAt },
-    expiresAt: { N: String(Date.parse(r.expiresAt)) },
-    timeoutMinutes: { N: '60' },
-    onTimeout: { S: 'escalate' },
-    ttl: { N: '1717240800' },
-    ...overrides,
-  };
-}
-
 function conditionalFailure(item?: Record<string, unknown>) {
   return new ConditionalCheckFailedException({
     message: 'The conditional request failed',
@@ -90,7 +70,7 @@ describe('makeApprovalStore', () => {
 
   it('decides with one conditional write: still pending and not yet expired', async () => {
     ddb.on(UpdateItemCommand).resolves({
-      Attributes: storedItem({
+      Attributes: approvalItem({
         status: { S: 'approved' },
         decidedBy: { S: 'slack:U04SECLEAD1' },
         decidedAt: { S: LATER.toISOString() },
@@ -126,7 +106,7 @@ describe('makeApprovalStore', () => {
   it('maps a failed condition on a decided request to "already decided", naming who decided', async () => {
     ddb
       .on(UpdateItemCommand)
-      .rejects(conditionalFailure(storedItem({ status: { S: 'approved' }, decidedBy: { S: 'slack:U04SECONCALL' } })));
+      .rejects(conditionalFailure(approvalItem({ status: { S: 'approved' }, decidedBy: { S: 'slack:U04SECONCALL' } })));
 
     const error = await store
       .decide(REQUEST_ID, { to: 'approved', decidedBy: 'slack:U04SECLEAD1', now: LATER })
@@ -142,7 +122,7 @@ describe('makeApprovalStore', () => {
   });
 
   it('maps a failed condition on a pending request to "expired"', async () => {
-    ddb.on(UpdateItemCommand).rejects(conditionalFailure(storedItem()));
+    ddb.on(UpdateItemCommand).rejects(conditionalFailure(approvalItem()));
 
     await expect(
       store.decide(REQUEST_ID, { to: 'rejected', decidedBy: 'slack:U04SECLEAD1', now: AFTER_EXPIRY }),
@@ -166,7 +146,7 @@ describe('makeApprovalStore', () => {
   });
 
   it('settles a timeout only once the request has expired, as approved by the timeout policy', async () => {
-    ddb.on(UpdateItemCommand).resolves({ Attributes: storedItem({ status: { S: 'approved' } }) });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: approvalItem({ status: { S: 'approved' } }) });
 
     await store.settleTimeout(REQUEST_ID, { to: 'approved', now: AFTER_EXPIRY });
 
@@ -181,7 +161,7 @@ describe('makeApprovalStore', () => {
   });
 
   it('marks an expired request without naming a decider', async () => {
-    ddb.on(UpdateItemCommand).resolves({ Attributes: storedItem({ status: { S: 'expired' } }) });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: approvalItem({ status: { S: 'expired' } }) });
 
     await store.settleTimeout(REQUEST_ID, { to: 'expired', now: AFTER_EXPIRY });
 
@@ -191,14 +171,14 @@ describe('makeApprovalStore', () => {
   });
 
   it('maps a timeout write on a request that is not yet expired to "not-expired"', async () => {
-    ddb.on(UpdateItemCommand).rejects(conditionalFailure(storedItem()));
+    ddb.on(UpdateItemCommand).rejects(conditionalFailure(approvalItem()));
     await expect(store.settleTimeout(REQUEST_ID, { to: 'expired', now: LATER })).rejects.toMatchObject({
       conflict: 'not-expired',
     });
   });
 
   it("reverts only the decider's own approval, back to pending", async () => {
-    ddb.on(UpdateItemCommand).resolves({ Attributes: storedItem() });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: approvalItem() });
 
     await store.revert(REQUEST_ID, { from: 'approved', decidedBy: 'slack:U04SECLEAD1' });
 
@@ -214,7 +194,7 @@ describe('makeApprovalStore', () => {
   });
 
   it('marks executed and undone from the states that allow it', async () => {
-    ddb.on(UpdateItemCommand).resolves({ Attributes: storedItem({ status: { S: 'executed' } }) });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: approvalItem({ status: { S: 'executed' } }) });
 
     await store.markExecuted(REQUEST_ID, { outcome: 'fixed', now: AFTER_EXPIRY });
     await store.markUndone(REQUEST_ID, { undoneBy: 'slack:U04SECLEAD1', now: AFTER_EXPIRY });
@@ -249,8 +229,8 @@ describe('makeApprovalStore', () => {
   it('lists expired pending requests from the status index, page by page, up to the limit', async () => {
     ddb
       .on(QueryCommand)
-      .resolvesOnce({ Items: [storedItem()], LastEvaluatedKey: { id: { S: REQUEST_ID } } })
-      .resolvesOnce({ Items: [storedItem({ id: { S: 'second-request-0001' } })] });
+      .resolvesOnce({ Items: [approvalItem()], LastEvaluatedKey: { id: { S: REQUEST_ID } } })
+      .resolvesOnce({ Items: [approvalItem({ id: { S: 'second-request-0001' } })] });
 
     const found = await store.listExpiredPending(AFTER_EXPIRY, 10);
 
@@ -266,5 +246,26 @@ describe('makeApprovalStore', () => {
       ExclusiveStartKey: { id: { S: REQUEST_ID } },
       Limit: 9,
     });
+  });
+
+  it('skips an item that cannot be read as a request, reports it, and lists the others', async () => {
+    ddb.on(QueryCommand).resolvesOnce({
+      Items: [
+        approvalItem({ id: { S: 'broken-request-000001' }, plan: { S: '{not json' } }),
+        approvalItem({ id: { S: 'second-request-0001' } }),
+      ],
+    });
+    const malformed: unknown[] = [];
+
+    const found = await store.listExpiredPending(AFTER_EXPIRY, 10, (m) => malformed.push(m));
+
+    expect(found.map((r) => r.id)).toEqual(['second-request-0001']);
+    expect(malformed).toEqual([{ id: 'broken-request-000001', reason: expect.stringMatching(/JSON/) }]);
+  });
+
+  it('fails on such an item when no one takes the report', async () => {
+    ddb.on(QueryCommand).resolvesOnce({ Items: [approvalItem({ plan: undefined })] });
+
+    await expect(store.listExpiredPending(AFTER_EXPIRY, 10)).rejects.toThrow(/has no string 'plan'/);
   });
 });

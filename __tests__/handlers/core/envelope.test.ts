@@ -144,4 +144,27 @@ describe('parseTriageMessage', () => {
 
     expect(result.ok).toBe(true);
   });
+
+  it.each([
+    [
+      'an event that is an array nested thousands deep',
+      (deep: string) => `{"detectionId":"${DETECTION}","event":${deep}}`,
+      'bad-envelope',
+    ],
+    [
+      'a recipientAccountId nested thousands deep',
+      (deep: string) =>
+        messageBody(
+          DETECTION,
+          edited((e) => (e.detail.recipientAccountId = '__DEEP__')),
+        ).replace('"__DEEP__"', deep),
+      'account-mismatch',
+    ],
+  ])('rejects %s with a short reason instead of throwing RangeError', (_case, body, code) => {
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+
+    const result = parseTriageMessage(body(deep), TRIAGE_VIEW);
+
+    expect(result).toMatchObject({ ok: false, code, reason: expect.stringMatching(/\[\[\[.*\.\.\./) });
+  });
 });

@@ -28,6 +28,7 @@ import {
   TRIAGE_VIEW,
   triageContext,
 } from '../../fixtures/triage';
+import { loadEvent } from '../../helpers/remediation';
 
 const ctx = triageContext();
 const detection = (id: string): Detection => CATALOG.find((d) => d.id === id)!;
@@ -122,13 +123,55 @@ describe('triageMessage', () => {
   });
 
   describe('loop guard', () => {
-    it("drops the remediation role's own change, which a detection would otherwise report", () => {
+    /** The remediation role's exact issuer, as CloudTrail records it in `account`. */
+    const remediationRole = (account: string) => ({
+      type: 'AssumedRole',
+      principalId: 'AROAYQ4KX2VIGILREMED:vigil-remediate-4b6d8f0a',
+      arn: `arn:aws:sts::${account}:assumed-role/vigil-remediation/vigil-remediate-4b6d8f0a`,
+      accountId: account,
+      sessionContext: {
+        sessionIssuer: {
+          type: 'Role',
+          principalId: 'AROAYQ4KX2VIGILREMED',
+          arn: `arn:aws:iam::${account}:role/vigil-remediation`,
+          accountId: account,
+          userName: 'vigil-remediation',
+        },
+      },
+    });
+    /** An admin's session whose issuer is `issuerArn` and whose session is named `sessionName`. */
+    const session = (issuerArn: string, sessionName: string, account = '110000000007') => ({
+      type: 'AssumedRole',
+      principalId: `AROAEXAMPLEADMIN0001:${sessionName}`,
+      arn: `arn:aws:sts::${account}:assumed-role/${issuerArn.split('/').pop()}/${sessionName}`,
+      accountId: account,
+      sessionContext: {
+        sessionIssuer: {
+          type: 'Role',
+          principalId: 'AROAEXAMPLEADMIN0001',
+          arn: issuerArn,
+          accountId: account,
+          userName: issuerArn.split('/').pop(),
+        },
+      },
+    });
+
+    it("drops the remediation role's own corrective call, which a detection would otherwise report", () => {
       const d = decideFixture('revoke-ingress-by-remediation');
 
       expect(d).toMatchObject({
         kind: 'drop',
         category: 'own-remediation',
-        reason: expect.stringContaining('vigil-remediation'),
+        reason: expect.stringContaining('arn:aws:iam::110000000007:role/vigil-remediation'),
+      });
+    });
+
+    it('drops it also when it arrives as a message of the misuse detection (every call of the role is forwarded)', () => {
+      const event = loadTriageEvent('revoke-ingress-by-remediation');
+
+      expect(decide(event, 'vigil-remediation-role-misused')).toMatchObject({
+        kind: 'drop',
+        category: 'own-remediation',
       });
     });
 
@@ -141,34 +184,111 @@ describe('triageMessage', () => {
     });
 
     it.each([
-      ['the session issuer name', { sessionContext: { sessionIssuer: { userName: 'vigil-remediation' } } }],
+      ['a session named like the role', session('arn:aws:iam::110000000007:role/Admin', 'vigil-remediation')],
       [
-        'the issuer ARN with an IAM path',
-        { sessionContext: { sessionIssuer: { arn: 'arn:aws:iam::110000000007:role/ops/vigil-remediation' } } },
+        'a role with the IAM path /vigil-remediation/',
+        session('arn:aws:iam::110000000007:role/vigil-remediation/Admin', 'ops'),
       ],
-      ['the assumed-role ARN', { arn: 'arn:aws:sts::110000000007:assumed-role/vigil-remediation/s-1' }],
-    ])('recognises the remediation role by %s', (_case, identity) => {
-      const event = loadTriageEvent('revoke-ingress-by-remediation');
-      event.detail.userIdentity = { type: 'AssumedRole', ...identity };
+      ['a role named like it under an IAM path', session('arn:aws:iam::110000000007:role/ops/vigil-remediation', 'x')],
+      [
+        'an SSO session named like the role',
+        session(
+          'arn:aws:iam::110000000007:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6a7b',
+          'vigil-remediation',
+        ),
+      ],
+      [
+        'the role of the same name in an account outside the inventory',
+        { ...remediationRole('999988887777'), arn: 'arn:aws:sts::999988887777:assumed-role/vigil-remediation/s' },
+      ],
+      [
+        'the role of the same name in another inventory account',
+        { ...remediationRole('110000000006'), arn: 'arn:aws:sts::110000000006:assumed-role/vigil-remediation/s' },
+      ],
+    ])('alerts when SSH is opened to the world by %s', (_case, identity) => {
+      const d = decideFixture('sg-ingress-ssh-world', (e) => (e.detail.userIdentity = identity));
 
-      expect(ownRemediationSession(event, 'vigil')).toBe('vigil-remediation');
+      expect(d).toMatchObject({ kind: 'alert', detection: { id: 'ec2-security-group-world-open-ingress' } });
     });
 
-    it.each([
-      ['a look-alike role name', 'arn:aws:sts::110000000007:assumed-role/vigil-remediation-test/s-1'],
-      ['another prefix', 'arn:aws:sts::110000000007:assumed-role/acme-remediation/s-1'],
-      ['a user named after the role', 'arn:aws:iam::110000000007:user/vigil-remediation'],
-    ])('does not mistake %s for the remediation role', (_case, arn) => {
-      const event = loadTriageEvent('revoke-ingress-by-remediation');
-      event.detail.userIdentity = { type: 'AssumedRole', arn, sessionContext: { sessionIssuer: { userName: 'x' } } };
+    it('alerts when the exact remediation role makes a call it is not for (opening SSH to the world)', () => {
+      const d = decideFixture('sg-ingress-ssh-world', (e) => (e.detail.userIdentity = remediationRole(e.account)));
 
-      expect(ownRemediationSession(event, 'vigil')).toBeUndefined();
+      expect(d).toMatchObject({ kind: 'alert', detection: { id: 'ec2-security-group-world-open-ingress' } });
+    });
+
+    it('alerts "remediation role misused" at critical severity for a call of the exact role it is not for', () => {
+      const event = loadTriageEvent('sg-ingress-ssh-world');
+      event.detail.userIdentity = remediationRole(event.account);
+
+      expect(decide(event, 'vigil-remediation-role-misused')).toMatchObject({
+        kind: 'alert',
+        severity: 'critical',
+        detection: { id: 'vigil-remediation-role-misused' },
+      });
+    });
+
+    it('alerts "remediation role misused" for a failed attempt of the exact role', () => {
+      const event = loadTriageEvent('sg-ingress-ssh-world');
+      event.detail.userIdentity = remediationRole(event.account);
+      event.detail.errorCode = 'Client.UnauthorizedOperation';
+
+      expect(decide(event, 'vigil-remediation-role-misused')).toMatchObject({
+        kind: 'alert',
+        detection: { id: 'vigil-remediation-role-misused' },
+      });
+    });
+
+    it('does not drop a corrective call of the exact role when the issuer account differs from the event account', () => {
+      const event = loadTriageEvent('revoke-ingress-by-remediation');
+      event.detail.userIdentity = remediationRole('110000000006');
+
+      expect(ownRemediationSession(event, ctx.predicateContext)).toBeUndefined();
+    });
+
+    describe("on vigil's own forwarding rules", () => {
+      /** A catalog fixture of the vigil-rule detections, with `identity` as the caller. */
+      const ruleEvent = (detectionId: string, fixture: string, identity: unknown) => {
+        const event = loadEvent(detectionId, fixture) as any;
+        event.detail.userIdentity = identity;
+        return event;
+      };
+
+      it.each([
+        [
+          'a role named like the remediation role under an IAM path',
+          session('arn:aws:iam::110000000006:role/ops/vigil-remediation', 's', '110000000006'),
+        ],
+        ['the exact remediation role (not a call it is for)', remediationRole('110000000006')],
+      ])('alerts when a forwarding rule is deleted by %s', (_case, identity) => {
+        const event = ruleEvent('events-vigil-rule-deleted-or-disabled', 'positive-delete-forwarding-rule', identity);
+
+        expect(decide(event, 'events-vigil-rule-deleted-or-disabled')).toMatchObject({
+          kind: 'alert',
+          detection: { id: 'events-vigil-rule-deleted-or-disabled' },
+        });
+      });
+
+      it("drops the remediation role's corrective PutTargets on a forwarding rule", () => {
+        const event = ruleEvent(
+          'events-vigil-rule-targets-changed',
+          'negative-remediation-role',
+          remediationRole('110000000006'),
+        );
+
+        expect(decide(event, 'events-vigil-rule-targets-changed')).toMatchObject({
+          kind: 'drop',
+          category: 'own-remediation',
+        });
+      });
     });
 
     it("follows the inventory's name prefix", () => {
-      const event = loadTriageEvent('revoke-ingress-by-remediation');
+      const acme = makeTriageContext({ ...TRIAGE_VIEW, namePrefix: 'acme' }, CATALOG, PREDICATES);
 
-      expect(ownRemediationSession(event, 'acme')).toBeUndefined();
+      expect(
+        ownRemediationSession(loadTriageEvent('revoke-ingress-by-remediation'), acme.predicateContext),
+      ).toBeUndefined();
     });
   });
 
@@ -474,7 +594,7 @@ describe('triageMessage without the envelope check', () => {
     const event = loadTriageEvent('revoke-ingress-by-remediation');
     delete event.detail.userIdentity;
 
-    expect(ownRemediationSession(event, 'vigil')).toBeUndefined();
+    expect(ownRemediationSession(event, ctx.predicateContext)).toBeUndefined();
   });
 });
 
@@ -507,6 +627,28 @@ describe('flattenParameters', () => {
 
   it('returns nothing for null parameters', () => {
     expect(flattenParameters(null)).toEqual({});
+  });
+
+  it('shows parameters nested thousands of levels deep down to a bounded depth instead of throwing RangeError', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+
+    const flat = flattenParameters({ name: 'trail', policy: deep });
+
+    expect(flat['name']).toBe('trail');
+    expect(flat['policy']).toMatch(/^\[\[\[.*"…"\]+$/);
+  });
+
+  it('alerts on such an event, noting that it was not read in full', () => {
+    const event = loadTriageEvent('stop-logging-prod');
+    let deep: unknown = 'x';
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    event.detail.requestParameters.tags = deep;
+
+    const d = alertOf(triageMessage({ detectionId: 'cloudtrail-logging-stopped', event }, ctx));
+
+    expect(d.unreadable).toMatch(/nests deeper than 64 levels/);
+    expect(d.event.requestParameters['name']).toBe(event.detail.requestParameters.name);
   });
 });
 

@@ -1,3 +1,6 @@
+import { DynamoDBClient, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { makeApprovalStore } from '../../../handlers/adapters/approval-store';
 import type { ApprovalAuditRecord, ApprovalRequest } from '../../../handlers/core/approval/request';
 import {
   createTimeoutSweeper,
@@ -5,7 +8,7 @@ import {
   type SweeperDeps,
 } from '../../../handlers/entrypoints/approval-timeouts';
 import { ApprovalSweepError } from '../../../handlers/errors';
-import { AFTER_EXPIRY, LATER, memoryStore, REQUEST_ID, sampleRequest } from '../../helpers/approvals';
+import { AFTER_EXPIRY, approvalItem, LATER, memoryStore, REQUEST_ID, sampleRequest } from '../../helpers/approvals';
 
 const ESCALATE_ID = REQUEST_ID;
 const ACT_ID = 'act-request-000000000001';
@@ -94,7 +97,7 @@ describe('approval timeout sweeper', () => {
 
   it('does nothing before any request expires', async () => {
     const { sweep, paged, executed } = setup({ now: () => LATER });
-    expect(await sweep()).toEqual({ escalated: [], acted: [], skipped: [], failed: [] });
+    expect(await sweep()).toEqual({ escalated: [], acted: [], skipped: [], failed: [], malformed: [] });
     expect([paged, executed]).toEqual([[], []]);
   });
 
@@ -191,5 +194,41 @@ describe('readSweeperSettings', () => {
     ).toThrow(
       /4 problem\(s\)[\s\S]*APPROVAL_TABLE[\s\S]*REMEDIATION_AUDIT_TABLE[\s\S]*APPROVAL_WORK_QUEUE_URL[\s\S]*not a secret reference/,
     );
+  });
+
+  describe('with the DynamoDB store', () => {
+    const ddb = mockClient(DynamoDBClient);
+    afterEach(() => ddb.reset());
+
+    it('skips and reports a malformed approval record, and settles the others', async () => {
+      ddb.on(QueryCommand).resolves({
+        Items: [
+          approvalItem({ id: { S: 'broken-request-000001' }, plan: { S: '{not json' } }),
+          approvalItem({ id: { S: ESCALATE_ID } }),
+        ],
+      });
+      ddb
+        .on(UpdateItemCommand)
+        .resolves({ Attributes: approvalItem({ id: { S: ESCALATE_ID }, status: { S: 'expired' } }) });
+      const lines: string[] = [];
+      const { sweep, paged } = setup({
+        store: makeApprovalStore({ tableName: 'vigil-approvals', client: new DynamoDBClient({ region: 'eu-west-1' }) }),
+        write: (line) => void lines.push(line),
+      });
+
+      const report = await sweep();
+
+      expect(report).toMatchObject({ escalated: [ESCALATE_ID], failed: [], malformed: ['broken-request-000001'] });
+      expect(paged).toEqual([ESCALATE_ID]);
+      const parsed = lines.map((l) => JSON.parse(l));
+      expect(parsed).toContainEqual(
+        expect.objectContaining({
+          level: 'error',
+          requestId: 'broken-request-000001',
+          reason: expect.stringMatching(/JSON/),
+        }),
+      );
+      expect(parsed).toContainEqual(expect.objectContaining({ MalformedApprovalRecords: 1, _aws: expect.any(Object) }));
+    });
   });
 });

@@ -315,12 +315,11 @@ describe('remediate handler: a detection from triage', () => {
     expect(h.escalations).toEqual([expect.objectContaining({ kind: 'kill-switch-unreadable' })]);
   });
 
-  it("never acts on an event caused by vigil's own remediation role", async () => {
+  it("never acts on a corrective call of vigil's own remediation role", async () => {
     const h = harness();
-    const decision = (await createHandler(h.deps)({
-      detectionId: DETECTION,
-      event: byRemediationRole(sandboxEvent()),
-    })) as Decision;
+    const corrective = byRemediationRole(sandboxEvent()) as any;
+    corrective.detail.eventName = 'RevokeSecurityGroupIngress';
+    const decision = (await createHandler(h.deps)({ detectionId: DETECTION, event: corrective })) as Decision;
     expect(decision.outcome).toBe('refused');
     expect(ec2.calls()).toHaveLength(0);
     expect(dynamo.calls()).toHaveLength(0);

@@ -1,7 +1,14 @@
 import { createHandler, type SqsEvent, type TriageHandlerDeps } from '../../../handlers/entrypoints/triage';
 import type { RoutingConfig } from '../../../handlers/core/triage';
 import { CATALOG } from '../../../rules/catalog';
-import { anotherCall, fixtureRecord, loadTriageEvent, sqsRecord, triageContext } from '../../fixtures/triage';
+import {
+  anotherCall,
+  fixtureRecord,
+  loadTriageEvent,
+  messageBody,
+  sqsRecord,
+  triageContext,
+} from '../../fixtures/triage';
 import { FakeClock, FakeDedupeStore, FakeNotifier, FakeTags, LogCapture } from '../../helpers/triage-fakes';
 
 const ROUTING: RoutingConfig = {
@@ -553,18 +560,107 @@ describe('triage handler', () => {
       expect(requests).toEqual([]);
     });
 
-    it('keeps the alert when the request fails: logged, counted, not re-sent', async () => {
-      const { handler, notifier, log } = setup({
-        requestRemediation: async () => {
-          throw new Error('AWS.SimpleQueueService.NonExistentQueue');
-        },
-      });
+    /** A hand-off that fails `failures` times (with `error`), then succeeds; and the waits it was made to sleep. */
+    function flakyHandOff(
+      failures: number,
+      error: unknown = Object.assign(new Error('Service unavailable'), { $fault: 'server' }),
+    ) {
+      const requests: unknown[] = [];
+      const waits: number[] = [];
+      let left = failures;
+      return {
+        requests,
+        waits,
+        deps: {
+          requestRemediation: async (w: unknown) => {
+            requests.push(w);
+            if (left-- > 0) throw error;
+          },
+          handOffRetry: {
+            runtime: { now: () => 0, sleep: async (ms: number) => void waits.push(ms), random: () => 0.5 },
+          },
+        } satisfies Partial<TriageHandlerDeps>,
+      };
+    }
+
+    it('retries a failed hand-off with back-off, without real waits, and then succeeds', async () => {
+      const flaky = flakyHandOff(2);
+      const { handler, notifier } = setup(flaky.deps);
 
       const out = await handler(batch(fixtureRecord('stop-logging-prod')));
 
       expect(out).toEqual({ batchItemFailures: [] });
+      expect(flaky.requests).toHaveLength(3);
+      expect(flaky.waits).toEqual([125, 250]);
+      expect(notifier.sent).toHaveLength(1);
+    });
+
+    it('returns the message to the queue when the hand-off still fails, and the redelivery hands off without re-sending the alert', async () => {
+      const flaky = flakyHandOff(4);
+      const { handler, notifier, log, store } = setup(flaky.deps);
+      const record = fixtureRecord('stop-logging-prod');
+
+      const first = await handler(batch(record));
+
+      expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+      expect(flaky.requests).toHaveLength(4);
       expect(notifier.sent).toHaveLength(1);
       expect(log.metrics).toEqual(expect.arrayContaining([expect.objectContaining({ RemediationRequestFailed: 1 })]));
+      expect(log.logs.filter((l) => l.message === 'alert sent')).toHaveLength(0);
+
+      const second = await handler(batch(record));
+
+      expect(second).toEqual({ batchItemFailures: [] });
+      expect(flaky.requests).toHaveLength(5);
+      expect(notifier.sent).toHaveLength(2);
+      expect(notifier.sent[1]!.skip.sort()).toEqual(['email', 'pagerduty', 'slack']);
+      expect(log.metrics.filter((m) => m.AlertsSent === 1)).toHaveLength(1);
+      expect([...store.items].find(([key]) => key.startsWith('event#'))?.[1]).toMatchObject({ status: 'sent' });
+    });
+
+    it('does not retry in place a hand-off refused for good, but still returns the message', async () => {
+      const denied = Object.assign(new Error('not authorized to perform sqs:SendMessage'), {
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+      });
+      const flaky = flakyHandOff(10, denied);
+      const { handler, log } = setup(flaky.deps);
+      const record = fixtureRecord('stop-logging-prod');
+
+      const out = await handler(batch(record));
+
+      expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+      expect(flaky.requests).toHaveLength(1);
+      expect(log.logs).toEqual(
+        expect.arrayContaining([expect.objectContaining({ outcome: 'retry', permanent: true, attempts: 1 })]),
+      );
+    });
+
+    it('alerts on an event nested thousands of levels deep with what it could read, and requests no remediation', async () => {
+      const requests: unknown[] = [];
+      const { handler, notifier, log } = setup({ requestRemediation: async (w) => void requests.push(w) });
+      const event = loadTriageEvent('stop-logging-prod');
+      event.detail.requestParameters.tagsList = '__DEEP__';
+      // Written as text: JSON.stringify itself cannot serialise a value this deep.
+      const deep = `${'{"a":'.repeat(20_000)}"x"${'}'.repeat(20_000)}`;
+      const body = messageBody('cloudtrail-logging-stopped', event).replace('"__DEEP__"', deep);
+
+      const out = await handler(batch({ messageId: 'msg-deep', body }));
+
+      expect(out).toEqual({ batchItemFailures: [] });
+      expect(notifier.sent).toHaveLength(1);
+      expect(notifier.sent[0]!.alert.event.requestParameters['tagsList']).toMatch(/^\{"a":\{"a":.*…/);
+      expect(notifier.sent[0]!.alert.remediation).toMatchObject({
+        state: 'none',
+        detail: expect.stringMatching(/^not requested: the event nests deeper than 64 levels/),
+      });
+      expect(requests).toEqual([]);
+      expect(log.logs).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ message: 'remediation not requested: the event could not be read in full' }),
+        ]),
+      );
     });
   });
 

@@ -6,6 +6,12 @@
  * overwritten, and this code has no UpdateItem or DeleteItem for the table (the function's IAM policy
  * should not grant them either). No TTL: retention is the table's business (PITR, backups).
  *
+ * A refused write is a success when the record in the table is exactly the one being written: that is
+ * this very write repeated (an SDK retry after a lost response, a Lambda retry of the same step), and
+ * retries must stay idempotent. A different record under the same key is a conflict and is never
+ * replaced. The stored record comes back with the refusal (`ReturnValuesOnConditionCheckFailure`), so
+ * no read permission is needed.
+ *
  * The whole record is stored as JSON in `record`; `phase`, `at`, `actor`, `outcome`, `accountId`,
  * `detectionId` and `eventId` are copied to top-level attributes for the console and PartiQL.
  */
@@ -37,6 +43,7 @@ export function makeAuditLog(options: AuditLogOptions): AuditPort {
   const { client, tableName } = options;
   return {
     async append(record) {
+      const text = JSON.stringify(record);
       try {
         await client.send(
           new PutItemCommand({
@@ -51,19 +58,21 @@ export function makeAuditLog(options: AuditLogOptions): AuditPort {
               accountId: { S: record.accountId },
               detectionId: { S: record.detectionId },
               eventId: { S: record.eventId },
-              record: { S: JSON.stringify(record) },
+              record: { S: text },
             },
             // With a sort key this tests the item with this exact pk and sk: append, never replace.
             ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
       } catch (err) {
-        if (isConditionFailure(err)) {
-          throw new AuditConflictError(`audit record ${record.actionId} ${auditSortKey(record)} exists already`, {
-            cause: err,
-          });
-        }
-        throw err;
+        if (!isConditionFailure(err)) throw err;
+        const stored = (err as { Item?: Record<string, AttributeValue> }).Item?.['record']?.S;
+        if (stored === text) return; // this same record, written by an earlier attempt
+        throw new AuditConflictError(
+          `audit record ${record.actionId} ${auditSortKey(record)} exists already with ${stored === undefined ? 'unknown' : 'different'} content; it is never replaced`,
+          { cause: err },
+        );
       }
     },
 

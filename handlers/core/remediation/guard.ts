@@ -4,7 +4,11 @@
  * idempotency key. Pure decisions over facts the adapters fetched; no SDK, no environment, no clock.
  */
 import type { CircuitBreakerSettings } from '../../../config/remediation';
+import type { CloudTrailUserIdentity } from '../../../rules/predicates';
 import type { RemediationId } from '../../../rules/types';
+import { isOwnCorrectiveCall, type VigilRole } from '../../../rules/vigil-roles';
+import { cloudTrailCallsOf } from '../own-calls';
+import { remediationIamActions } from './registry';
 
 /** The parts of an EventBridge CloudTrail event the guards read. */
 export interface GuardedEvent {
@@ -12,12 +16,10 @@ export interface GuardedEvent {
   readonly account: string;
   readonly detail?: {
     readonly eventID?: string;
+    readonly eventSource?: string;
+    readonly eventName?: string;
     readonly recipientAccountId?: string;
-    readonly userIdentity?: {
-      readonly type?: string;
-      readonly arn?: string;
-      readonly sessionContext?: { readonly sessionIssuer?: { readonly arn?: string; readonly userName?: string } };
-    };
+    readonly userIdentity?: CloudTrailUserIdentity;
   };
 }
 
@@ -30,23 +32,21 @@ export interface GuardContext {
 
 export type GuardResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
+/** The corrective calls of the remediation role (the loop guard's, see rules/vigil-roles.ts). */
+const CORRECTIVE_CALLS = cloudTrailCallsOf(remediationIamActions());
+
 /**
- * Refuses events vigil must not act on: those caused by its own remediation role (acting on them
- * would answer a fix with a fix, for ever) and those from accounts outside the inventory (vigil
- * holds no mandate there; the role would not exist or, worse, would belong to someone else).
+ * Refuses events vigil must not act on: corrective calls of its own remediation role (acting on them
+ * would answer a fix with a fix, for ever; recognised by exact ARN by the one loop guard, so a
+ * look-alike or another call of that role is acted on) and events from accounts outside the inventory
+ * (vigil holds no mandate there; the role would not exist or, worse, would belong to someone else).
  */
 export function checkEventGuards(event: GuardedEvent, ctx: GuardContext): GuardResult {
-  const identity = event.detail?.userIdentity;
-  const role = ctx.remediationRoleName;
-  const issuer = identity?.sessionContext?.sessionIssuer;
-  const byRole =
-    issuer?.userName === role ||
-    endsWithRole(issuer?.arn, role) ||
-    (identity?.arn !== undefined && new RegExp(`:assumed-role/${escapeRegExp(role)}/`).test(identity.arn));
-  if (byRole) {
+  const role: VigilRole = { name: ctx.remediationRoleName, purpose: 'remediation', calls: CORRECTIVE_CALLS };
+  if (isOwnCorrectiveCall(event, ctx.accountIds, role)) {
     return {
       ok: false,
-      reason: `event was caused by vigil's own remediation role ${role} (${identity?.arn ?? issuer?.arn}); never acting on it prevents loops`,
+      reason: `event was caused by vigil's own remediation role ${role.name} (${event.detail?.userIdentity?.sessionContext?.sessionIssuer?.arn}); never acting on it prevents loops`,
     };
   }
   for (const [field, id] of [
@@ -173,12 +173,4 @@ export function killSwitchDecision(parameter: string, reading: KillSwitchReading
         reason: `kill switch ${parameter} could not be read (${reading.error}); failing safe (treated as on)`,
       };
   }
-}
-
-function endsWithRole(arn: string | undefined, role: string): boolean {
-  return arn !== undefined && new RegExp(`:role/(.*/)?${escapeRegExp(role)}$`).test(arn);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -35,6 +35,7 @@ import type { Detection, RemediationId, RemediationMode } from '../../../rules/t
 import type { Alert } from '../alert';
 import type { ApprovalRequest } from '../approval/request';
 import type { HandlerInventory } from '../inventory-view';
+import { makePredicateContext } from '../own-calls';
 import { type ExemptionDecision, type TagLookup, checkExemptions } from './exemptions';
 import {
   type BreakerCounts,
@@ -114,10 +115,10 @@ export interface OrchestratorContextInput {
 /** Compiles the catalog's patterns once and assembles the context. Throws on an invalid pattern or unknown predicate. */
 export function makeOrchestratorContext(input: OrchestratorContextInput): OrchestratorContext {
   const matchers = new Map<string, (event: RemediationEvent) => boolean>();
-  const predicateContext = {
-    organizationAccountIds: new Set(Object.keys(input.inventory.accounts)),
-    organizationId: input.inventory.organizationId,
-  };
+  const predicateContext = makePredicateContext({
+    ...input.inventory,
+    accountIds: Object.keys(input.inventory.accounts),
+  });
   for (const d of input.catalog) {
     const pattern = compilePattern(d.pattern);
     const predicate = d.predicate === undefined ? undefined : input.predicates[d.predicate];

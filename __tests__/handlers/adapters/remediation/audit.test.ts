@@ -59,6 +59,40 @@ describe('makeAuditLog', () => {
     await expect(log().append(snapshot)).rejects.toThrow(AuditConflictError);
   });
 
+  it('fails when a different record exists under the same key, and never replaces it', async () => {
+    const other = { ...snapshot, reason: 'something else' };
+    dynamo.on(PutItemCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'exists',
+        $metadata: {},
+        Item: { record: { S: JSON.stringify(other) } },
+      }),
+    );
+
+    await expect(log().append(snapshot)).rejects.toThrow(/exists already with different content; it is never replaced/);
+    expect(dynamo).toHaveReceivedCommandTimes(PutItemCommand, 1);
+    expect(dynamo).toHaveReceivedCommandWith(PutItemCommand, { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
+  });
+
+  it('succeeds when the identical record is already there (a retried write stays idempotent)', async () => {
+    dynamo
+      .on(PutItemCommand)
+      .resolvesOnce({})
+      .rejects(
+        new ConditionalCheckFailedException({
+          message: 'exists',
+          $metadata: {},
+          Item: { record: { S: JSON.stringify(snapshot) } },
+        }),
+      );
+    const audit = log();
+
+    await audit.append(snapshot);
+    await expect(audit.append(structuredClone(snapshot))).resolves.toBeUndefined();
+    expect(dynamo).toHaveReceivedCommandTimes(PutItemCommand, 2);
+    expect(dynamo).not.toHaveReceivedCommand(UpdateItemCommand);
+  });
+
   it('orders records of the same millisecond by phase', () => {
     const keys = (['result', 'snapshot', 'decision'] as const).map((phase) => auditSortKey({ at: snapshot.at, phase }));
     expect([...keys].sort()).toEqual([keys[2], keys[1], keys[0]]);

@@ -17,29 +17,47 @@ describe('checkEventGuards', () => {
     expect(checkEventGuards(stopLogging(), ctx)).toEqual({ ok: true });
   });
 
-  it("refuses an event caused by vigil's own remediation role (loop prevention)", () => {
-    expect(checkEventGuards(byRemediationRole(stopLogging()), ctx)).toEqual({
+  /** The fixture as the remediation role's own corrective call (restart-trail-logging's StartLogging). */
+  const correctiveStartLogging = () => {
+    const event = byRemediationRole(stopLogging()) as any;
+    event.detail.eventName = 'StartLogging';
+    return event;
+  };
+
+  it("refuses a corrective call of vigil's own remediation role (loop prevention)", () => {
+    expect(checkEventGuards(correctiveStartLogging(), ctx)).toEqual({
       ok: false,
       reason: expect.stringMatching(/vigil's own remediation role vigil-remediation.*prevents loops/),
     });
   });
 
+  it('acts on a call of the remediation role that is not one of its corrective calls (StopLogging)', () => {
+    expect(checkEventGuards(byRemediationRole(stopLogging()), ctx)).toEqual({ ok: true });
+  });
+
   it.each([
     [
-      'only the assumed-role ARN',
+      'only the assumed-role ARN (a session of another role)',
       { type: 'AssumedRole', arn: 'arn:aws:sts::110000000001:assumed-role/vigil-remediation/s' },
     ],
     [
-      'only the session issuer ARN, with a path',
+      'a session issuer ARN with an IAM path',
       {
         type: 'AssumedRole',
-        sessionContext: { sessionIssuer: { arn: 'arn:aws:iam::110000000001:role/vigil/vigil-remediation' } },
+        sessionContext: {
+          sessionIssuer: {
+            type: 'Role',
+            accountId: '110000000001',
+            arn: 'arn:aws:iam::110000000001:role/vigil/vigil-remediation',
+            userName: 'vigil-remediation',
+          },
+        },
       },
     ],
-  ])('recognises the remediation role from %s', (_case, userIdentity) => {
-    const event = stopLogging() as any;
+  ])('does not take a look-alike for the remediation role: %s', (_case, userIdentity) => {
+    const event = correctiveStartLogging();
     event.detail.userIdentity = userIdentity;
-    expect(checkEventGuards(event, ctx).ok).toBe(false);
+    expect(checkEventGuards(event, ctx)).toEqual({ ok: true });
   });
 
   it('does not mistake a role whose name merely contains the remediation role name', () => {

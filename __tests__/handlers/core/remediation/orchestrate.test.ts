@@ -134,9 +134,11 @@ describe('remediateEvent: idempotency', () => {
 });
 
 describe('remediateEvent: guards', () => {
-  it("refuses an event caused by vigil's remediation role, before any call", async () => {
+  it("refuses a corrective call of vigil's remediation role, before any call", async () => {
     const ports = new FakePorts({ states: [OPEN] });
-    const decision = await remediateEvent(request(byRemediationRole(sandboxEvent())), contextWith(), ports);
+    const corrective = byRemediationRole(sandboxEvent()) as any;
+    corrective.detail.eventName = 'RevokeSecurityGroupIngress';
+    const decision = await remediateEvent(request(corrective), contextWith(), ports);
     expect(decision).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/prevents loops/) });
     expect(ports.trace).toEqual([]);
   });
