@@ -34,6 +34,7 @@ import { makeBreakerCounter } from '../adapters/remediation/breaker';
 import { makeIdempotencyStore } from '../adapters/remediation/idempotency';
 import { makeKillSwitchReader } from '../adapters/remediation/kill-switch';
 import { makeMemberClient } from '../adapters/remediation/member-client';
+import { makeRequestSigner } from '../adapters/remediation/request-mac';
 import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
 import type { Alert } from '../core/alert';
 import {
@@ -44,7 +45,6 @@ import {
 } from '../core/approval/request';
 import { asReplacement, formatApprovalMessage } from '../core/approval/slack-message';
 import { parseHandlerInventory } from '../core/inventory-view';
-import { actionIdFor } from '../core/remediation/guard';
 import type { MemberIo } from '../core/remediation/member-contract';
 import {
   type Decision,
@@ -57,7 +57,7 @@ import {
   type RemediationRequest,
   remediateEvent,
   type UndoResult,
-  undoAction,
+  undoApprovedRequest,
 } from '../core/remediation/orchestrate';
 import { REMEDIATIONS } from '../core/remediation/registry';
 import { alertRemediationFor, formatRemediationPage, remediationMetrics } from '../core/remediation/report';
@@ -159,18 +159,22 @@ export async function executeApproved(work: ApprovedWork, deps: RemediateDeps): 
   return decision;
 }
 
-/** Undoes the remediation of an approval request that was executed (the approval flow's Undo button). */
+/**
+ * Undoes the remediation of an approval request that was executed (the approval flow's Undo button).
+ * The message grants nothing: the request's status, its undoer and the audit trail are re-read and checked
+ * (orchestrate.ts undoApprovedRequest).
+ */
 export async function undoApproved(work: ApprovedWork, deps: RemediateDeps): Promise<UndoResult> {
-  const request = await deps.ports.approvals.get(work.requestId);
-  if (!request) {
-    return { outcome: 'refused', reason: `approval request ${work.requestId} does not exist`, calls: [] };
-  }
-  const actionId = actionIdFor(request.eventId, request.plan.action);
   const ports = deps.undoExecute ? { ...deps.ports, execute: deps.undoExecute } : deps.ports;
-  const result = await undoAction(actionId, work.approver, ports, deps.context.actions);
-  logLine(deps, result.outcome === 'failed' ? 'error' : 'info', 'undo', {
+  const { actionId, ...result } = await undoApprovedRequest(
+    work,
+    deps.context.config.approvers,
+    ports,
+    deps.context.actions,
+  );
+  logLine(deps, result.outcome === 'failed' ? 'error' : result.outcome === 'refused' ? 'warn' : 'info', 'undo', {
     actionId,
-    requestId: request.id,
+    requestId: work.requestId,
     actor: work.approver,
     outcome: result.outcome,
     reason: result.reason,
@@ -365,6 +369,8 @@ export interface RemediateSettings {
   readonly escalationRoutingKeyRef?: string;
   /** The remediate-member function, which makes every member-account read and change. */
   readonly memberFunctionName?: string;
+  /** ARN of the KMS HMAC key execute requests to remediate-member are signed with. */
+  readonly memberRequestKeyArn?: string;
   /** HMAC key of signed approval links (the approve function's `APPROVAL_LINK_KEY_REF`). */
   readonly approvalLinkKeyRef?: string;
   /** Sender of the approval link emails: an SES identity verified in this region. */
@@ -433,6 +439,7 @@ export function readRemediateSettings(
     ...optional('approvalSlackWebhookRef', secretRef('APPROVAL_SLACK_WEBHOOK_REF')),
     ...optional('escalationRoutingKeyRef', secretRef('ESCALATION_PAGERDUTY_ROUTING_KEY_REF')),
     ...optional('memberFunctionName', text('MEMBER_FUNCTION_NAME')),
+    ...optional('memberRequestKeyArn', text('MEMBER_REQUEST_KEY_ARN')),
     ...optional('approvalLinkKeyRef', secretRef('APPROVAL_LINK_KEY_REF')),
     ...optional('approvalEmailFrom', emailAddress('APPROVAL_EMAIL_FROM')),
     ...optional('approvalBaseUrl', httpsUrl('APPROVAL_BASE_URL')),
@@ -473,15 +480,20 @@ export function handlerFromEnvironment(
     dryRun: validated.dryRun || settings.forceDryRun,
     killSwitchParameter: settings.killSwitchParameter ?? validated.killSwitchParameter,
   };
-  const io =
-    member ??
-    (settings.memberFunctionName ? makeMemberClient({ functionName: settings.memberFunctionName }) : undefined);
-  if (!io) {
+  const { memberFunctionName, memberRequestKeyArn } = settings;
+  if (!member && (!memberFunctionName || !memberRequestKeyArn)) {
     throw new ConfigurationError(
-      'remediate handler configuration: MEMBER_FUNCTION_NAME: required ' +
-        '(the remediate-member function, which makes every member-account read and change)',
+      'remediate handler configuration: MEMBER_FUNCTION_NAME and MEMBER_REQUEST_KEY_ARN: required ' +
+        '(the remediate-member function, which makes every member-account read and change, and the KMS ' +
+        'HMAC key its execute requests are signed with)',
     );
   }
+  const io =
+    member ??
+    makeMemberClient({
+      functionName: memberFunctionName!,
+      sign: makeRequestSigner({ keyId: memberRequestKeyArn! }),
+    });
   const write = (line: string) => console.log(line);
   const log = (level: LogLevel, message: string, fields: Record<string, unknown> = {}) =>
     write(JSON.stringify({ level, message, service: 'vigil-remediate', ...fields }));
@@ -510,7 +522,14 @@ export function handlerFromEnvironment(
       return { kind: 'not-taggable' };
     },
     readState: (target) => io.readState(target),
-    execute: (target, calls) => io.execute({ accountId: target.accountId, calls, role: 'remediation' }),
+    execute: (target, calls, { actionId }) =>
+      io.execute({
+        accountId: target.accountId,
+        action: target.action,
+        requestId: actionId,
+        calls,
+        role: 'remediation',
+      }),
     idempotency: makeIdempotencyStore({ client: dynamo, tableName: settings.stateTable }),
     takeBreakerSlot: makeBreakerCounter({
       client: dynamo,
@@ -566,7 +585,8 @@ export function handlerFromEnvironment(
     }),
     ports,
     // Undo runs through the member accounts' separate, approval-only undo role.
-    undoExecute: (target, calls) => io.execute({ accountId: target.accountId, calls, role: 'undo' }),
+    undoExecute: (target, calls, { actionId }) =>
+      io.execute({ accountId: target.accountId, action: target.action, requestId: actionId, calls, role: 'undo' }),
     reportOutcome: makeOutcomeReporter(makeNotifier({ secrets, publishEmail: makeEmailPublisher(), now }), log),
     respondToApprover: async (responseUrl, requestId) => {
       const request = await approvals.get(requestId);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -10,7 +10,12 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DescribeSecurityGroupRulesCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeSecurityGroupRulesCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeNotifier } from '../../../handlers/adapters/notify';
@@ -134,6 +139,11 @@ function fakeMember() {
     ruleOpen = false;
     return { Return: true };
   });
+  ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake(() => {
+    order.push('ec2:AuthorizeSecurityGroupIngress');
+    ruleOpen = true;
+    return { Return: true };
+  });
 }
 
 interface Harness {
@@ -203,6 +213,7 @@ function harness(config: Partial<RemediationConfig> = {}): Harness {
 }
 
 const mutating = () => ec2.commandCalls(RevokeSecurityGroupIngressCommand).length;
+const reopened = () => ec2.commandCalls(AuthorizeSecurityGroupIngressCommand).length;
 
 beforeEach(() => {
   dynamo.reset();
@@ -359,7 +370,7 @@ describe('remediate handler: a detection from triage', () => {
 });
 
 describe('remediate handler: approved work', () => {
-  async function pendingRequest(h: Harness) {
+  async function pendingRequest(h: Harness, decidedBy = 'slack:U04SECLEAD1') {
     const handle = createHandler(h.deps);
     const decision = (await handle({
       detectionId: DETECTION,
@@ -369,7 +380,7 @@ describe('remediate handler: approved work', () => {
     expect(decision.outcome).toBe('pending-approval');
     expect(mutating()).toBe(0);
     const id = decision.approvalRequestId!;
-    h.requests.set(id, { ...h.requests.get(id)!, status: 'approved', decidedBy: 'slack:U04SECLEAD1' });
+    h.requests.set(id, { ...h.requests.get(id)!, status: 'approved', decidedBy });
     return { handle, id };
   }
 
@@ -394,7 +405,7 @@ describe('remediate handler: approved work', () => {
 
   it('accepts the {approvedRequestId, approver} form of a direct invoke', async () => {
     const h = harness();
-    const { handle, id } = await pendingRequest(h);
+    const { handle, id } = await pendingRequest(h, 'email:security-oncall@example.com');
     const decision = (await handle({
       approvedRequestId: id,
       approver: 'email:security-oncall@example.com',
@@ -409,11 +420,151 @@ describe('remediate handler: approved work', () => {
     const response = await handle({
       Records: [
         { messageId: 'bad', body: 'not json' },
-        { messageId: 'm-1', body: JSON.stringify({ kind: 'execute', requestId: id, approver: 'slack:U1' }) },
+        { messageId: 'm-1', body: JSON.stringify({ kind: 'execute', requestId: id, approver: 'slack:U04SECLEAD1' }) },
       ],
     });
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
     expect(mutating()).toBe(0);
+  });
+});
+
+describe('remediate handler: nothing from the queue is trusted', () => {
+  const APPROVER = 'slack:U04SECLEAD1';
+
+  /** A request approved by `decidedBy` in the store, and the handler. */
+  async function approvedRequest(h: Harness, decidedBy = APPROVER) {
+    const handle = createHandler(h.deps);
+    const decision = (await handle({ detectionId: DETECTION, event: prodEvent() })) as Decision;
+    const id = decision.approvalRequestId!;
+    h.requests.set(id, { ...h.requests.get(id)!, status: 'approved', decidedBy });
+    return { handle, id };
+  }
+
+  /** A request approved, executed (the rule revoked) and then, in the store, `changes`. */
+  async function executedRequest(h: Harness, changes: Partial<ApprovalRequest> = {}) {
+    const { handle, id } = await approvedRequest(h);
+    const executed = (await handle({ kind: 'execute', requestId: id, approver: APPROVER })) as Decision;
+    expect(executed.outcome).toBe('fixed');
+    h.requests.set(id, { ...h.requests.get(id)!, executedAt: NOW.toISOString(), ...changes });
+    return { handle, id };
+  }
+
+  it("refuses an execute hand-over whose approver is not the store's, and leaves the request for its own", async () => {
+    const h = harness();
+    const { handle, id } = await approvedRequest(h);
+
+    const decision = (await handle({ kind: 'execute', requestId: id, approver: 'slack:U0ATTACKER' })) as Decision;
+
+    expect(decision).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringMatching(/names slack:U0ATTACKER but approval request .* was approved by slack:U04SECLEAD1/),
+    });
+    expect(mutating()).toBe(0);
+    expect(h.requests.get(id)!.status).toBe('approved');
+  });
+
+  it('refuses, and closes, a request the store says was approved by someone who is not a configured approver', async () => {
+    const h = harness();
+    const { handle, id } = await approvedRequest(h, 'slack:U0ATTACKER');
+
+    const decision = (await handle({ kind: 'execute', requestId: id, approver: 'slack:U0ATTACKER' })) as Decision;
+
+    expect(decision).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringMatching(/slack:U0ATTACKER is not a configured approver/),
+    });
+    expect(mutating()).toBe(0);
+    expect(h.requests.get(id)).toMatchObject({ status: 'executed', outcome: expect.stringMatching(/^refused/) });
+  });
+
+  it('refuses an approval by the timeout policy when the request escalates on timeout', async () => {
+    const h = harness();
+    const { handle, id } = await approvedRequest(h, 'timeout-policy');
+
+    const decision = (await handle({ kind: 'execute', requestId: id, approver: 'timeout-policy' })) as Decision;
+
+    expect(decision).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringMatching(/approved by the timeout policy, but its timeout behaviour is escalate/),
+    });
+    expect(mutating()).toBe(0);
+  });
+
+  it('refuses an undo hand-over for a request nobody asked to undo (still executed)', async () => {
+    const h = harness();
+    const { handle, id } = await executedRequest(h);
+
+    const result = await handle({ kind: 'undo', requestId: id, approver: APPROVER });
+
+    expect(result).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringMatching(/is executed: an undo runs only once an approver pressed Undo/),
+    });
+    expect(reopened()).toBe(0);
+  });
+
+  it("refuses an undo hand-over whose approver is not the store's undoer", async () => {
+    const h = harness();
+    const { handle, id } = await executedRequest(h, { status: 'undone', undoneBy: APPROVER });
+
+    const result = await handle({ kind: 'undo', requestId: id, approver: 'slack:U04SECONCALL' });
+
+    expect(result).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringMatching(/names slack:U04SECONCALL but approval request .* was undone by slack:U04SECLEAD1/),
+    });
+    expect(reopened()).toBe(0);
+  });
+
+  it('refuses an undo the store says was asked for by someone who is not a configured approver', async () => {
+    const h = harness();
+    const { handle, id } = await executedRequest(h, { status: 'undone', undoneBy: 'email:intruder@example.com' });
+
+    const result = await handle({ kind: 'undo', requestId: id, approver: 'email:intruder@example.com' });
+
+    expect(result).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringMatching(/email:intruder@example.com is not a configured approver/),
+    });
+    expect(reopened()).toBe(0);
+  });
+
+  it('refuses an undo of a request that was never executed', async () => {
+    const h = harness();
+    const { handle, id } = await executedRequest(h, { status: 'undone', undoneBy: APPROVER, executedAt: undefined });
+
+    const result = await handle({ kind: 'undo', requestId: id, approver: APPROVER });
+
+    expect(result).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/was never executed/) });
+    expect(reopened()).toBe(0);
+  });
+
+  it('undoes an executed request its configured undoer asked to undo, as that approver', async () => {
+    const h = harness();
+    const { handle, id } = await executedRequest(h, { status: 'undone', undoneBy: 'slack:U04SECONCALL' });
+
+    const result = await handle({ kind: 'undo', requestId: id, approver: 'slack:U04SECONCALL' });
+
+    expect(result).toMatchObject({ outcome: 'fixed', reason: expect.stringMatching(/^undone by slack:U04SECONCALL/) });
+    expect(reopened()).toBe(1);
+  });
+
+  it('refuses, alert only, an event whose account and detail.recipientAccountId disagree', async () => {
+    const h = harness();
+    const event = sandboxEvent();
+    const forged = { ...event, account: ACCOUNTS.paymentsProd };
+
+    const decision = (await createHandler(h.deps)({ detectionId: DETECTION, event: forged })) as Decision;
+
+    expect(decision).toMatchObject({
+      outcome: 'refused',
+      mode: 'notify',
+      reason: expect.stringMatching(
+        new RegExp(`account ${ACCOUNTS.paymentsProd} and detail.recipientAccountId ${ACCOUNTS.sandboxAlice} disagree`),
+      ),
+    });
+    expect(mutating()).toBe(0);
+    expect(ec2.calls()).toHaveLength(0);
   });
 });
 
@@ -564,6 +715,22 @@ describe('makeOutcomeReporter', () => {
 });
 
 describe('readRemediateSettings', () => {
+  const dirs: string[] = [];
+  /** A bundle folder with the inventory and `config`, removed after the tests. */
+  const bundleDir = (config: unknown = BUNDLED_CONFIG): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
+    writeFileSync(join(dir, 'remediation.json'), JSON.stringify(config));
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  const MEMBER_ENV = {
+    MEMBER_FUNCTION_NAME: 'vigil-remediate-member',
+    MEMBER_REQUEST_KEY_ARN: 'arn:aws:kms:eu-west-1:110000000003:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  };
   const ENV = {
     REMEDIATION_STATE_TABLE: 'vigil-remediation-state',
     REMEDIATION_AUDIT_TABLE: 'vigil-remediation-audit',
@@ -617,10 +784,8 @@ describe('readRemediateSettings', () => {
 
   it('builds the handler from the environment and the bundled files', async () => {
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
-    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
-    writeFileSync(join(dir, 'remediation.json'), JSON.stringify(BUNDLED_CONFIG));
-    const handle = handlerFromEnvironment({ ...ENV, MEMBER_FUNCTION_NAME: 'vigil-remediate-member' }, dir);
+    const dir = bundleDir();
+    const handle = handlerFromEnvironment({ ...ENV, ...MEMBER_ENV }, dir);
     expect(await handle({ nothing: true })).toMatchObject({ outcome: 'invalid' });
     expect(log).toHaveBeenCalledWith(expect.stringMatching(/APPROVAL_SLACK_WEBHOOK_REF is not set/));
     log.mockRestore();
@@ -628,31 +793,26 @@ describe('readRemediateSettings', () => {
 
   it('warns and sends no link emails when the link settings are only partly set', () => {
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
-    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
-    writeFileSync(join(dir, 'remediation.json'), JSON.stringify(BUNDLED_CONFIG));
-    handlerFromEnvironment(
-      { ...ENV, MEMBER_FUNCTION_NAME: 'vigil-remediate-member', APPROVAL_EMAIL_FROM: 'vigil@example.com' },
-      dir,
-    );
+    const dir = bundleDir();
+    handlerFromEnvironment({ ...ENV, ...MEMBER_ENV, APPROVAL_EMAIL_FROM: 'vigil@example.com' }, dir);
     expect(log).toHaveBeenCalledWith(expect.stringMatching(/"level":"warn".*approval link emails are off/));
     log.mockRestore();
   });
 
-  it('fails without a way to reach member accounts (MEMBER_FUNCTION_NAME or in-process adapters)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
-    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
-    writeFileSync(join(dir, 'remediation.json'), JSON.stringify(BUNDLED_CONFIG));
-    expect(() => handlerFromEnvironment(ENV, dir)).toThrow(/MEMBER_FUNCTION_NAME: required/);
+  it('fails without a way to reach member accounts (MEMBER_FUNCTION_NAME and its key, or in-process adapters)', () => {
+    const dir = bundleDir();
+    expect(() => handlerFromEnvironment(ENV, dir)).toThrow(/MEMBER_FUNCTION_NAME and MEMBER_REQUEST_KEY_ARN: required/);
+    // Without the key nothing could be executed: remediate-member refuses unsigned requests.
+    expect(() => handlerFromEnvironment({ ...ENV, MEMBER_FUNCTION_NAME: 'vigil-remediate-member' }, dir)).toThrow(
+      /MEMBER_REQUEST_KEY_ARN: required/,
+    );
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     expect(typeof handlerFromEnvironment(ENV, dir, makeLocalMemberIo({ namePrefix: 'vigil' }))).toBe('function');
     log.mockRestore();
   });
 
   it('fails when the bundled remediation config does not validate', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
-    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
-    writeFileSync(join(dir, 'remediation.json'), JSON.stringify({ ...BUNDLED_CONFIG, modes: [{ mode: 'always' }] }));
+    const dir = bundleDir({ ...BUNDLED_CONFIG, modes: [{ mode: 'always' }] });
     expect(() => handlerFromEnvironment(ENV, dir)).toThrow(/modes\[0\]\.mode/);
   });
 });

@@ -426,6 +426,8 @@ describe('remediateEvent: failures', () => {
 });
 
 describe('executeApprovedRequest', () => {
+  /** The configured approver (config/remediation.json) who approved the request in the store. */
+  const APPROVER = 'slack:U04SECLEAD1';
   /** Runs the prod event to a pending request, then marks it approved. */
   async function approved(ports: FakePorts) {
     const ctx = contextWith();
@@ -439,7 +441,7 @@ describe('executeApprovedRequest', () => {
       timeout: opening.timeout,
       now: NOW,
     });
-    return { ctx, request: { ...pending, status: 'approved' as const, decidedBy: 'slack:U04SECLEAD1' } };
+    return { ctx, request: { ...pending, status: 'approved' as const, decidedBy: APPROVER } };
   }
 
   it('executes the approved calls after re-reading the state, as the approver, and closes the request', async () => {
@@ -483,7 +485,7 @@ describe('executeApprovedRequest', () => {
     const ports = new FakePorts({ states: [OPEN] });
     const { ctx, request: r } = await approved(ports);
     ports.options.approvals = { 'request-1': { ...r, status } };
-    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: 'slack:U1' }, ctx, ports);
+    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: APPROVER }, ctx, ports);
     expect(decision.outcome).toBe(outcome);
     expect(ports.executed).toEqual([]);
   });
@@ -499,7 +501,7 @@ describe('executeApprovedRequest', () => {
         plan: { ...r.plan, calls: [{ ...REVOKE, input: { GroupId: GROUP, SecurityGroupRuleIds: ['sgr-old'] } }] },
       },
     };
-    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: 'slack:U1' }, ctx, ports);
+    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: APPROVER }, ctx, ports);
     expect(decision).toMatchObject({
       outcome: 'pending-approval',
       approvalRequestId: 'request-2',
@@ -510,11 +512,7 @@ describe('executeApprovedRequest', () => {
 
   it('refuses a request that does not exist', async () => {
     const ports = new FakePorts();
-    const decision = await executeApprovedRequest(
-      { requestId: 'request-9', approver: 'slack:U1' },
-      contextWith(),
-      ports,
-    );
+    const decision = await executeApprovedRequest({ requestId: 'request-9', approver: APPROVER }, contextWith(), ports);
     expect(decision).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/does not exist/) });
   });
 
@@ -523,7 +521,7 @@ describe('executeApprovedRequest', () => {
     const { ctx, request: r } = await approved(ports);
     ports.audited.length = 0;
     ports.options.approvals = { 'request-1': r };
-    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: 'slack:U1' }, ctx, ports);
+    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: APPROVER }, ctx, ports);
     expect(decision).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/no decision record/) });
     expect(ports.executedRequests).toEqual([{ id: 'request-1', outcome: expect.stringMatching(/^refused/) }]);
   });
@@ -533,7 +531,7 @@ describe('executeApprovedRequest', () => {
     const { request: r } = await approved(ports);
     ports.options.approvals = { 'request-1': r };
     const lowered = contextWith({ modes: [{ environment: 'prod', mode: 'notify' }] });
-    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: 'slack:U1' }, lowered, ports);
+    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: APPROVER }, lowered, ports);
     expect(decision).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/mode is notify now/) });
     expect(ports.executed).toEqual([]);
   });
@@ -542,7 +540,7 @@ describe('executeApprovedRequest', () => {
     const ports = new FakePorts({ states: [OPEN, CLOSED] });
     const { ctx, request: r } = await approved(ports);
     ports.options.approvals = { 'request-1': r };
-    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: 'slack:U1' }, ctx, ports);
+    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: APPROVER }, ctx, ports);
     expect(decision.outcome).toBe('already-compliant');
     expect(ports.executed).toEqual([]);
   });
@@ -552,7 +550,7 @@ describe('executeApprovedRequest', () => {
     const { request: r } = await approved(ports);
     ports.options.approvals = { 'request-1': r };
     const decision = await executeApprovedRequest(
-      { requestId: 'request-1', approver: 'slack:U1' },
+      { requestId: 'request-1', approver: APPROVER },
       contextWith({ dryRun: true }),
       ports,
     );
@@ -565,7 +563,7 @@ describe('executeApprovedRequest', () => {
     const { ctx, request: r } = await approved(ports);
     ports.options.approvals = { 'request-1': r };
     (ports.options as { killSwitch?: unknown }).killSwitch = { kind: 'value', value: 'true' };
-    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: 'slack:U1' }, ctx, ports);
+    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: APPROVER }, ctx, ports);
     expect(decision).toMatchObject({
       outcome: 'notify-only',
       reason: expect.stringMatching(/approved, but kill switch/),
