@@ -28,6 +28,8 @@ import {
   centralBusArn,
   centralBusName,
   functionNames,
+  functionRoleArn,
+  memberRequestKeyAlias,
   readOnlyRoleName,
   remediationRoleName,
   remediationUndoRoleName,
@@ -481,6 +483,81 @@ export class SecurityStack extends VigilStack {
       Resource: workQueueArn,
     };
 
+    // --- member request key: remediate signs execute requests, remediate-member verifies them ----
+    // An HMAC key whose policy lets only remediate's role generate MACs and only remediate-member's
+    // verify them (named by exact ARN; explicit denies so neither IAM policies nor grants can add
+    // anyone), so an execute request reaching remediate-member by any other path is refused. HMAC keys
+    // cannot rotate automatically (KMS EnableKeyRotation); the key material never leaves KMS.
+    const signerArn = functionRoleArn(inv, 'remediate');
+    const verifierArn = functionRoleArn(inv, 'remediateMember');
+    const requestKey = new KmsKey(this, 'member-request-key', {
+      provider,
+      description: `Signs ${p} remediate's execute requests to remediate-member`,
+      customerMasterKeySpec: 'HMAC_256',
+      keyUsage: 'GENERATE_VERIFY_MAC',
+      deletionWindowInDays: 30,
+      policy: policyDocument([
+        {
+          Sid: 'KeyAdministrationByAccount',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${account}:root` },
+          // The KMS default key administrators' actions: administer, never generate or verify a MAC.
+          Action: [
+            'kms:CancelKeyDeletion',
+            'kms:Create*',
+            'kms:Delete*',
+            'kms:Describe*',
+            'kms:Disable*',
+            'kms:Enable*',
+            'kms:Get*',
+            'kms:List*',
+            'kms:Put*',
+            'kms:Revoke*',
+            'kms:ScheduleKeyDeletion',
+            'kms:TagResource',
+            'kms:UntagResource',
+            'kms:Update*',
+          ],
+          Resource: '*',
+        },
+        ...(
+          [
+            ['SignByRemediateOnly', 'kms:GenerateMac', signerArn],
+            ['VerifyByRemediateMemberOnly', 'kms:VerifyMac', verifierArn],
+          ] as const
+        ).flatMap(([sid, action, roleArn]): Statement[] => [
+          {
+            Sid: sid,
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${account}:root` },
+            Action: action,
+            Resource: '*',
+            Condition: { ArnEquals: { 'aws:PrincipalArn': roleArn } },
+          },
+          {
+            Sid: `${sid}Deny`,
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: action,
+            Resource: '*',
+            Condition: { ArnNotEquals: { 'aws:PrincipalArn': roleArn } },
+          },
+        ]),
+      ]),
+    });
+    new KmsAlias(this, 'member-request-key-alias', {
+      provider,
+      name: memberRequestKeyAlias(inv),
+      targetKeyId: requestKey.keyId,
+    });
+    const requestKeyEnv = { MEMBER_REQUEST_KEY_ARN: requestKey.arn };
+    const useRequestKey = (Sid: string, Action: string): Statement => ({
+      Sid,
+      Effect: 'Allow',
+      Action,
+      Resource: requestKey.arn,
+    });
+
     // Member-account I/O in its own small function: it alone holds member credentials (and the member
     // services' SDK clients, which kept remediate over the 500 KB bundle budget). It decides nothing.
     this.remediateMember = new NodeFunction(this, 'remediate-member', {
@@ -493,8 +570,10 @@ export class SecurityStack extends VigilStack {
       logRetentionDays: alerting.logRetentionDays ?? 365,
       // Twice remediate's: each remediate invocation makes its member invokes one at a time.
       reservedConcurrency: 10,
-      environment: { NAME_PREFIX: p },
+      files: { 'inventory.json': inventoryFile },
+      environment: { NAME_PREFIX: p, ...requestKeyEnv },
       statements: [
+        useRequestKey('VerifyMemberRequests', 'kms:VerifyMac'),
         {
           Sid: 'AssumeMemberRoles',
           Effect: 'Allow',
@@ -589,6 +668,7 @@ export class SecurityStack extends VigilStack {
         CENTRAL_BUS_ARN: this.busArn,
         DEPLOY_ROLE_NAME: inv.deployRoleName,
         MEMBER_FUNCTION_NAME: names.remediateMember,
+        ...requestKeyEnv,
         ...(approvalsConfig.slackWebhookRef ? { APPROVAL_SLACK_WEBHOOK_REF: approvalsConfig.slackWebhookRef } : {}),
         ...(approvalsConfig.escalationRoutingKeyRef
           ? { ESCALATION_PAGERDUTY_ROUTING_KEY_REF: approvalsConfig.escalationRoutingKeyRef }
@@ -613,6 +693,7 @@ export class SecurityStack extends VigilStack {
           Action: 'lambda:InvokeFunction',
           Resource: memberFunctionArn,
         },
+        useRequestKey('SignMemberRequests', 'kms:GenerateMac'),
         {
           Sid: 'IdempotencyAndBreaker',
           Effect: 'Allow',
