@@ -660,7 +660,23 @@ export class SecurityStack extends VigilStack {
       logRetentionDays: alerting.logRetentionDays ?? 365,
       // One remediation at a time per batch keeps the circuit breaker's counting exact.
       reservedConcurrency: 5,
-      files: { 'inventory.json': inventoryFile, 'remediation.json': remediationFile },
+      files: {
+        'inventory.json': inventoryFile,
+        'remediation.json': remediationFile,
+        // Outcomes go only where config/alerting.json sends alerts, whatever the request names.
+        'alert-routing.json': `${JSON.stringify({
+          routes: [alerting.default, ...Object.values(alerting.owners ?? {})].map(
+            ({ slackChannel, slackWebhookRef, slackBotTokenRef, slackChannelId, pagerdutyRoutingKeyRef }) => ({
+              slackChannel,
+              slackWebhookRef,
+              slackBotTokenRef,
+              slackChannelId,
+              pagerdutyRoutingKeyRef,
+            }),
+          ),
+          emailTopicArn: alertTopicArn,
+        })}\n`,
+      },
       environment: {
         REMEDIATION_STATE_TABLE: stateTableName,
         REMEDIATION_AUDIT_TABLE: auditTableName,

@@ -349,7 +349,7 @@ describe('SecurityStack', () => {
         expect(decision).toBe('Allowed');
       });
 
-      it('tells both functions the key, and bundles the inventory remediate-member checks accounts against', () => {
+      it('tells both functions the key, and bundles what each checks its input against', () => {
         const keyArn = expect.stringMatching(/^\$\{aws_kms_key\..+\.arn\}$/);
         expect(fnNamed('vigil-remediate').environment.variables['MEMBER_REQUEST_KEY_ARN']).toEqual(keyArn);
         expect(fnNamed('vigil-remediate-member').environment.variables['MEMBER_REQUEST_KEY_ARN']).toEqual(keyArn);
@@ -364,6 +364,8 @@ describe('SecurityStack', () => {
         });
         // File names are stored uncompressed in a zip's headers.
         expect(stack.remediateMember.bundle.zip.includes('inventory.json')).toBe(true);
+        // And remediate reports outcomes only to the alerting config's destinations.
+        expect(stack.remediate.bundle.zip.includes('alert-routing.json')).toBe(true);
       });
     });
 

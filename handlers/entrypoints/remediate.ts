@@ -36,7 +36,7 @@ import { makeKillSwitchReader } from '../adapters/remediation/kill-switch';
 import { makeMemberClient } from '../adapters/remediation/member-client';
 import { makeRequestSigner } from '../adapters/remediation/request-mac';
 import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
-import type { Alert } from '../core/alert';
+import type { Alert, AlertRouting } from '../core/alert';
 import {
   type ApprovalRequest,
   type ApprovedWork,
@@ -243,12 +243,25 @@ async function tellApprover(work: ApprovedWork, deps: RemediateDeps): Promise<vo
 export function makeOutcomeReporter(
   notifier: Pick<Notifier, 'notify' | 'resolve'> & Partial<Pick<Notifier, 'update'>>,
   log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void = () => undefined,
+  destinations?: AlertDestinations,
 ): OutcomeReporter {
   return async (decision) => {
-    const alert = decision.alertRef?.alert;
-    if (!alert) {
+    const received = decision.alertRef?.alert;
+    if (!received) {
       log('debug', 'no alert to update', { actionId: decision.actionId });
       return;
+    }
+    let alert = received;
+    if (destinations) {
+      // The alert crossed a queue: it may only name destinations of the alerting config.
+      const checked = configuredRouting(received.routing, destinations);
+      if (checked.dropped.length > 0) {
+        log('warn', 'alert routing names destinations outside config/alerting.json; they are not used', {
+          actionId: decision.actionId,
+          dropped: checked.dropped,
+        });
+      }
+      alert = { ...received, routing: checked.routing };
     }
     const updated: Alert = { ...alert, remediation: alertRemediationFor(decision) };
     const { slackChannel, slackWebhookRef, slackBotTokenRef, slackChannelId } = alert.routing;
@@ -284,6 +297,75 @@ export function makeOutcomeReporter(
     if (!edited && (slackWebhookRef || slackBotTokenRef)) await notifier.notify(slackOnly);
     if (decision.outcome === 'fixed' || decision.outcome === 'already-compliant') await notifier.resolve(alert);
   };
+}
+
+/**
+ * Where alerts may go: every channel of config/alerting.json (the default and each owner's) and the
+ * alert topic. The security stack bundles it as `alert-routing.json`.
+ */
+export interface AlertDestinations {
+  readonly routes: readonly AlertRouting[];
+  readonly emailTopicArn: string;
+}
+
+const ROUTING_FIELDS = [
+  'slackChannel',
+  'slackWebhookRef',
+  'slackBotTokenRef',
+  'slackChannelId',
+  'pagerdutyRoutingKeyRef',
+] as const;
+
+/**
+ * The routing of an alert from the remediation request, field by field kept only when the alerting
+ * config has that value for that field (triage merges an owner's routing over the default, so any mix
+ * of configured values is legitimate); the email topic only when it is the alert topic. Whatever else
+ * the request names (another secret remediate can read, another Slack channel) is dropped and listed.
+ */
+export function configuredRouting(
+  routing: unknown,
+  destinations: AlertDestinations,
+): { readonly routing: AlertRouting; readonly dropped: string[] } {
+  const given = (typeof routing === 'object' && routing !== null ? routing : {}) as Record<string, unknown>;
+  const kept: Record<string, string> = {};
+  const dropped: string[] = [];
+  for (const field of ROUTING_FIELDS) {
+    const value = given[field];
+    if (value === undefined) continue;
+    if (typeof value === 'string' && destinations.routes.some((r) => r[field] === value)) kept[field] = value;
+    else dropped.push(field);
+  }
+  const topic = given['emailTopicArn'];
+  if (topic !== undefined) {
+    if (topic === destinations.emailTopicArn) kept['emailTopicArn'] = topic;
+    else dropped.push('emailTopicArn');
+  }
+  return { routing: kept as AlertRouting, dropped };
+}
+
+/**
+ * Checks a parsed `alert-routing.json`.
+ * @throws ConfigurationError naming the file and the problem
+ */
+export function parseAlertDestinations(raw: unknown, source: string): AlertDestinations {
+  const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const routes = o['routes'];
+  const valid =
+    Array.isArray(routes) &&
+    routes.every(
+      (r) =>
+        typeof r === 'object' &&
+        r !== null &&
+        Object.values(r as Record<string, unknown>).every((v) => typeof v === 'string'),
+    ) &&
+    typeof o['emailTopicArn'] === 'string';
+  if (!valid) {
+    throw new ConfigurationError(
+      `${source}: expected {"routes": [{"slackWebhookRef": "...", ...}], "emailTopicArn": "arn:aws:sns:..."} ` +
+        '(the security stack writes it from config/alerting.json)',
+    );
+  }
+  return { routes: routes as AlertRouting[], emailTopicArn: o['emailTopicArn'] as string };
 }
 
 /** `{channel, ts}` from the remediation request, which crossed a queue: checked, not trusted. */
@@ -359,6 +441,8 @@ export interface RemediateSettings {
   readonly deployRoleName: string;
   readonly configFile: string;
   readonly inventoryFile: string;
+  /** Where alerts may go (bundled `alert-routing.json`): outcomes are reported only there. */
+  readonly alertRoutingFile: string;
   /** @default - the config's `killSwitchParameter` */
   readonly killSwitchParameter?: string;
   /** `DRY_RUN=true` forces dry-run on top of the config (it can never switch it off). */
@@ -434,6 +518,7 @@ export function readRemediateSettings(
     deployRoleName: required('DEPLOY_ROLE_NAME', "the inventory's deployRoleName"),
     configFile: text('REMEDIATION_CONFIG_FILE') ?? `${dir}/remediation.json`,
     inventoryFile: text('INVENTORY_FILE') ?? `${dir}/inventory.json`,
+    alertRoutingFile: text('ALERT_ROUTING_FILE') ?? `${dir}/alert-routing.json`,
     ...(text('KILL_SWITCH_PARAMETER') ? { killSwitchParameter: text('KILL_SWITCH_PARAMETER')! } : {}),
     forceDryRun: dryRun === 'true',
     ...optional('approvalSlackWebhookRef', secretRef('APPROVAL_SLACK_WEBHOOK_REF')),
@@ -467,6 +552,7 @@ export function handlerFromEnvironment(
 ) {
   const settings = readRemediateSettings(env, dir);
   const inventory = parseHandlerInventory(readJson(settings.inventoryFile), settings.inventoryFile);
+  const destinations = parseAlertDestinations(readJson(settings.alertRoutingFile), settings.alertRoutingFile);
   const validated = assertValidRemediationConfig(
     readJson(settings.configFile),
     {
@@ -587,7 +673,11 @@ export function handlerFromEnvironment(
     // Undo runs through the member accounts' separate, approval-only undo role.
     undoExecute: (target, calls, { actionId }) =>
       io.execute({ accountId: target.accountId, action: target.action, requestId: actionId, calls, role: 'undo' }),
-    reportOutcome: makeOutcomeReporter(makeNotifier({ secrets, publishEmail: makeEmailPublisher(), now }), log),
+    reportOutcome: makeOutcomeReporter(
+      makeNotifier({ secrets, publishEmail: makeEmailPublisher(), now }),
+      log,
+      destinations,
+    ),
     respondToApprover: async (responseUrl, requestId) => {
       const request = await approvals.get(requestId);
       if (request) {

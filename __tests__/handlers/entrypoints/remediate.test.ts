@@ -33,11 +33,15 @@ import {
   createHandler,
   emailApprovalLinks,
   handlerFromEnvironment,
+  type AlertDestinations,
+  configuredRouting,
   makeOutcomeReporter,
+  parseAlertDestinations,
   type RemediateDeps,
   readRemediateSettings,
 } from '../../../handlers/entrypoints/remediate';
 import { ConfigurationError } from '../../../handlers/errors';
+import type { Alert } from '../../../handlers/core/alert';
 import { sampleAlert } from '../../helpers/alerts';
 import { type ScriptedResponse, type ScriptedServer, startScriptedServer } from '../../helpers/http-server';
 import { sampleRequest } from '../../helpers/approvals';
@@ -622,6 +626,58 @@ describe('makeOutcomeReporter', () => {
     expect(n.notify).not.toHaveBeenCalled();
   });
 
+  describe('with the alerting config (the request crossed a queue)', () => {
+    const { emailTopicArn, ...paymentsRoute } = alert.routing;
+    const DESTINATIONS: AlertDestinations = {
+      routes: [{ slackChannel: '#sec-alerts', slackWebhookRef: 'secretsmanager:vigil/slack/default' }, paymentsRoute],
+      emailTopicArn: emailTopicArn!,
+    };
+
+    it('reports to configured destinations as they are', async () => {
+      const n = notifier();
+      await makeOutcomeReporter(n, undefined, DESTINATIONS)(decision('failed'));
+      expect(n.notify).toHaveBeenCalledWith(expect.objectContaining({ routing: alert.routing }));
+    });
+
+    it('drops, and logs, destinations the alerting config does not name (another secret, channel or topic)', async () => {
+      const n = notifier();
+      const logs: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
+      const forged: Alert = {
+        ...alert,
+        routing: {
+          slackChannel: '#sec-payments',
+          slackWebhookRef: 'secretsmanager:vigil/approvals/slack-signing-secret',
+          pagerdutyRoutingKeyRef: 'secretsmanager:vigil/pagerduty/escalation',
+          emailTopicArn: 'arn:aws:sns:eu-west-1:333333333333:somebody-elses-topic',
+        },
+      };
+
+      await makeOutcomeReporter(
+        n,
+        (level, message, fields) => void logs.push({ level, message, ...(fields ? { fields } : {}) }),
+        DESTINATIONS,
+      )({ ...decision('failed'), alertRef: { alert: forged } });
+
+      expect(n.notify).toHaveBeenCalledWith(expect.objectContaining({ routing: { slackChannel: '#sec-payments' } }));
+      expect(logs).toContainEqual({
+        level: 'warn',
+        message: expect.stringMatching(/outside config\/alerting\.json/),
+        fields: expect.objectContaining({ dropped: ['slackWebhookRef', 'pagerdutyRoutingKeyRef', 'emailTopicArn'] }),
+      });
+    });
+  });
+
+  describe('configuredRouting', () => {
+    it('drops a routing that is not an object or holds non-string values', () => {
+      const destinations = { routes: [{ slackChannel: '#a' }], emailTopicArn: 'arn:aws:sns:eu-west-1:1:t' };
+      expect(configuredRouting('#a', destinations)).toEqual({ routing: {}, dropped: [] });
+      expect(configuredRouting({ slackChannel: ['#a'] }, destinations)).toEqual({
+        routing: {},
+        dropped: ['slackChannel'],
+      });
+    });
+  });
+
   describe('with a Slack bot token (real notifier, local Slack Web API)', () => {
     const TS = '1405894322.002768';
     const botAlert = sampleAlert({
@@ -722,7 +778,12 @@ describe('readRemediateSettings', () => {
     dirs.push(dir);
     writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
     writeFileSync(join(dir, 'remediation.json'), JSON.stringify(config));
+    writeFileSync(join(dir, 'alert-routing.json'), JSON.stringify(ALERT_ROUTING));
     return dir;
+  };
+  const ALERT_ROUTING = {
+    routes: [{ slackChannel: '#sec-alerts', slackWebhookRef: 'secretsmanager:vigil/slack/default' }],
+    emailTopicArn: 'arn:aws:sns:eu-west-1:110000000003:vigil-alerts',
   };
   afterAll(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -748,6 +809,7 @@ describe('readRemediateSettings', () => {
       deployRoleName: 'vigil-deploy',
       configFile: '/var/task/remediation.json',
       inventoryFile: '/var/task/inventory.json',
+      alertRoutingFile: '/var/task/alert-routing.json',
       forceDryRun: true,
     });
   });
@@ -809,6 +871,16 @@ describe('readRemediateSettings', () => {
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     expect(typeof handlerFromEnvironment(ENV, dir, makeLocalMemberIo({ namePrefix: 'vigil' }))).toBe('function');
     log.mockRestore();
+  });
+
+  it('fails when the bundled alert routing is missing or malformed, naming the file', () => {
+    const dir = bundleDir();
+    expect(() =>
+      handlerFromEnvironment({ ...ENV, ...MEMBER_ENV, ALERT_ROUTING_FILE: join(dir, 'missing.json') }, dir),
+    ).toThrow(/cannot read .*missing\.json/);
+    expect(() => parseAlertDestinations({ routes: [{ slackChannel: 1 }] }, 'alert-routing.json')).toThrow(
+      /alert-routing\.json: expected \{"routes"/,
+    );
   });
 
   it('fails when the bundled remediation config does not validate', () => {
