@@ -4,8 +4,10 @@ import {
   executeApprovedRequest,
   exemptionTagArns,
   planUndo,
+  preflight,
   remediateEvent,
   undoAction,
+  undoApprovedRequest,
 } from '../../../../handlers/core/remediation/orchestrate';
 import { REMEDIATIONS } from '../../../../handlers/core/remediation/registry';
 import type { PlannedCall } from '../../../../handlers/core/remediation/types';
@@ -628,6 +630,69 @@ describe('undo', () => {
     expect(result.calls).toHaveLength(1);
     expect(ports.executed).toHaveLength(1); // the original revoke only
     expect(ports.audited).toHaveLength(records);
+  });
+});
+
+describe('trusting nothing from the queue', () => {
+  const APPROVER = 'slack:U04SECLEAD1';
+
+  it('refuses, alert only, an event whose account is not its recipientAccountId (the account vigil acts in)', () => {
+    const event = sandboxEvent();
+    const checked = preflight(request({ ...event, account: ACCOUNTS.paymentsProd }), contextWith());
+
+    expect(checked).toEqual({
+      done: expect.objectContaining({
+        outcome: 'refused',
+        mode: 'notify',
+        reason: expect.stringMatching(/account 110000000006 and detail\.recipientAccountId 110000000011 disagree/),
+      }),
+    });
+  });
+
+  it('names the action the calls were planned for to the executor (remediate signs it into the request)', async () => {
+    const ports = new FakePorts({ states: [OPEN, CLOSED] });
+    const execute = jest.spyOn(ports, 'execute');
+
+    await remediateEvent(request(), contextWith(), ports);
+    await undoAction(ACTION_ID, 'operator:alice', ports, REMEDIATIONS);
+
+    expect((execute.mock.calls as unknown[][]).map((c) => c[2])).toEqual([
+      { actionId: ACTION_ID },
+      { actionId: ACTION_ID },
+    ]);
+  });
+
+  it('refuses to undo, through a request, a change that request did not make (an automatic fix of the event)', async () => {
+    const ports = new FakePorts({ states: [OPEN, CLOSED] });
+    const fixed = await remediateEvent(request(), contextWith(), ports);
+    expect(fixed.outcome).toBe('fixed');
+    const plan = fixed.plan!;
+    if (plan.kind !== 'act') throw new Error('expected a plan that acts');
+    const pending = createApprovalRequest({
+      id: 'request-1',
+      detectionId: DETECTION,
+      eventId: fixed.eventId,
+      plan,
+      timeout: { timeoutMinutes: 60, onTimeout: 'escalate' },
+      now: NOW,
+    });
+    ports.options.approvals = {
+      'request-1': { ...pending, status: 'undone', undoneBy: APPROVER, executedAt: NOW.toISOString() },
+    };
+
+    const result = await undoApprovedRequest(
+      { requestId: 'request-1', approver: APPROVER },
+      contextWith().config.approvers,
+      ports,
+      REMEDIATIONS,
+    );
+
+    expect(result).toMatchObject({
+      outcome: 'refused',
+      actionId: ACTION_ID,
+      reason: expect.stringMatching(/was not made by approval request request-1 \(its snapshot names no request\)/),
+    });
+    expect(ports.executed).toHaveLength(1); // the automatic fix only
   });
 });
 
