@@ -278,7 +278,8 @@ export function makeOutcomeReporter(
       await notifier.notify(updated);
       return;
     }
-    const message = slackMessageRefOf(decision.alertRef?.slack);
+    // Only a message in the alert's own bot channel: the reference crossed a queue too.
+    const message = slackMessageRefOf(decision.alertRef?.slack, slackChannelId);
     let edited = false;
     if (message && slackBotTokenRef && notifier.update) {
       try {
@@ -368,11 +369,14 @@ export function parseAlertDestinations(raw: unknown, source: string): AlertDesti
   return { routes: routes as AlertRouting[], emailTopicArn: o['emailTopicArn'] as string };
 }
 
-/** `{channel, ts}` from the remediation request, which crossed a queue: checked, not trusted. */
-function slackMessageRefOf(value: unknown): { channel: string; ts: string } | undefined {
+/**
+ * `{channel, ts}` from the remediation request, which crossed a queue: checked, not trusted. Only a
+ * message in `channelId` (the alert's bot channel) is edited, never one elsewhere the bot can reach.
+ */
+function slackMessageRefOf(value: unknown, channelId: string | undefined): { channel: string; ts: string } | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const { channel, ts } = value as Record<string, unknown>;
-  return typeof channel === 'string' && channel !== '' && typeof ts === 'string' && ts !== ''
+  return typeof channel === 'string' && channel !== '' && channel === channelId && typeof ts === 'string' && ts !== ''
     ? { channel, ts }
     : undefined;
 }

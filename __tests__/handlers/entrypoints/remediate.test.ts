@@ -723,6 +723,15 @@ describe('makeOutcomeReporter', () => {
       expect(logs).toEqual([]);
     });
 
+    it("never edits a message outside the alert's bot channel: it posts a follow-up there instead", async () => {
+      const { report, slack } = await reporter([{ status: 200, body: { ok: true, channel: 'C0123ABCD', ts: '2.0' } }]);
+
+      await report(withSlackRef('fixed', { channel: 'C0OTHERCHAN', ts: TS }));
+
+      expect(slack.requests.map((r) => r.path)).toEqual(['/api/chat.postMessage']);
+      expect(slack.json(0)).toMatchObject({ channel: 'C0123ABCD' });
+    });
+
     it('posts a follow-up (chat.postMessage) when the alert has no message reference', async () => {
       const { report, slack } = await reporter([{ status: 200, body: { ok: true, channel: 'C0123ABCD', ts: '2.0' } }]);
 
