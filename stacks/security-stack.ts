@@ -551,6 +551,19 @@ export class SecurityStack extends VigilStack {
       targetKeyId: requestKey.keyId,
     });
     const requestKeyEnv = { MEMBER_REQUEST_KEY_ARN: requestKey.arn };
+    // remediate reports outcomes only where config/alerting.json sends alerts, whatever a request names.
+    const alertRouting = `${JSON.stringify({
+      routes: [alerting.default, ...Object.values(alerting.owners ?? {})].map(
+        ({ slackChannel, slackWebhookRef, slackBotTokenRef, slackChannelId, pagerdutyRoutingKeyRef }) => ({
+          slackChannel,
+          slackWebhookRef,
+          slackBotTokenRef,
+          slackChannelId,
+          pagerdutyRoutingKeyRef,
+        }),
+      ),
+      emailTopicArn: alertTopicArn,
+    })}\n`;
     const useRequestKey = (Sid: string, Action: string): Statement => ({
       Sid,
       Effect: 'Allow',
@@ -663,19 +676,7 @@ export class SecurityStack extends VigilStack {
       files: {
         'inventory.json': inventoryFile,
         'remediation.json': remediationFile,
-        // Outcomes go only where config/alerting.json sends alerts, whatever the request names.
-        'alert-routing.json': `${JSON.stringify({
-          routes: [alerting.default, ...Object.values(alerting.owners ?? {})].map(
-            ({ slackChannel, slackWebhookRef, slackBotTokenRef, slackChannelId, pagerdutyRoutingKeyRef }) => ({
-              slackChannel,
-              slackWebhookRef,
-              slackBotTokenRef,
-              slackChannelId,
-              pagerdutyRoutingKeyRef,
-            }),
-          ),
-          emailTopicArn: alertTopicArn,
-        })}\n`,
+        'alert-routing.json': alertRouting,
       },
       environment: {
         REMEDIATION_STATE_TABLE: stateTableName,
