@@ -110,6 +110,12 @@ export const vigilRoleNames = (inv: Naming): string[] => [
   ...Object.values(functionNames(inv)),
 ];
 
+/**
+ * Alias of the KMS HMAC key remediate signs remediate-member's execute requests with (security account,
+ * home region): only the remediate role may generate MACs with it, only remediate-member's may verify.
+ */
+export const memberRequestKeyAlias = (inv: Naming): string => `alias/${inv.namePrefix}-member-requests`;
+
 /** Role of a central function, by exact ARN (member roles trust these and nothing else). */
 export const functionRoleArn = (inv: OrgInventory, fn: keyof ReturnType<typeof functionNames>): string =>
   roleArn(inv.securityAccountId, functionNames(inv)[fn]);

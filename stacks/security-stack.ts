@@ -29,6 +29,8 @@ import {
   centralBusName,
   forwarderRoleName,
   functionNames,
+  functionRoleArn,
+  memberRequestKeyAlias,
   readOnlyRoleName,
   remediationRoleName,
   remediationUndoRoleName,
@@ -503,6 +505,94 @@ export class SecurityStack extends VigilStack {
       Resource: workQueueArn,
     };
 
+    // --- member request key: remediate signs execute requests, remediate-member verifies them ----
+    // An HMAC key whose policy lets only remediate's role generate MACs and only remediate-member's
+    // verify them (named by exact ARN; explicit denies so neither IAM policies nor grants can add
+    // anyone), so an execute request reaching remediate-member by any other path is refused. HMAC keys
+    // cannot rotate automatically (KMS EnableKeyRotation); the key material never leaves KMS.
+    const signerArn = functionRoleArn(inv, 'remediate');
+    const verifierArn = functionRoleArn(inv, 'remediateMember');
+    const requestKey = new KmsKey(this, 'member-request-key', {
+      provider,
+      description: `Signs ${p} remediate's execute requests to remediate-member`,
+      customerMasterKeySpec: 'HMAC_256',
+      keyUsage: 'GENERATE_VERIFY_MAC',
+      deletionWindowInDays: 30,
+      policy: policyDocument([
+        {
+          Sid: 'KeyAdministrationByAccount',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${account}:root` },
+          // The KMS default key administrators' actions: administer, never generate or verify a MAC.
+          Action: [
+            'kms:CancelKeyDeletion',
+            'kms:Create*',
+            'kms:Delete*',
+            'kms:Describe*',
+            'kms:Disable*',
+            'kms:Enable*',
+            'kms:Get*',
+            'kms:List*',
+            'kms:Put*',
+            'kms:Revoke*',
+            'kms:ScheduleKeyDeletion',
+            'kms:TagResource',
+            'kms:UntagResource',
+            'kms:Update*',
+          ],
+          Resource: '*',
+        },
+        ...(
+          [
+            ['SignByRemediateOnly', 'kms:GenerateMac', signerArn],
+            ['VerifyByRemediateMemberOnly', 'kms:VerifyMac', verifierArn],
+          ] as const
+        ).flatMap(([sid, action, roleArn]): Statement[] => [
+          {
+            Sid: sid,
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${account}:root` },
+            Action: action,
+            Resource: '*',
+            Condition: { ArnEquals: { 'aws:PrincipalArn': roleArn } },
+          },
+          {
+            Sid: `${sid}Deny`,
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: action,
+            Resource: '*',
+            Condition: { ArnNotEquals: { 'aws:PrincipalArn': roleArn } },
+          },
+        ]),
+      ]),
+    });
+    new KmsAlias(this, 'member-request-key-alias', {
+      provider,
+      name: memberRequestKeyAlias(inv),
+      targetKeyId: requestKey.keyId,
+    });
+    const requestKeyEnv = { MEMBER_REQUEST_KEY_ARN: requestKey.arn };
+    // remediate reports outcomes only where config/alerting.json sends alerts, whatever a request names.
+    const alertRouting = `${JSON.stringify({
+      routes: [alerting.default, ...Object.values(alerting.owners ?? {})].map(
+        ({ slackChannel, slackWebhookRef, slackBotTokenRef, slackChannelId, pagerdutyRoutingKeyRef }) => ({
+          slackChannel,
+          slackWebhookRef,
+          slackBotTokenRef,
+          slackChannelId,
+          pagerdutyRoutingKeyRef,
+        }),
+      ),
+      emailTopicArn: alertTopicArn,
+    })}\n`;
+    const useRequestKey = (Sid: string, Action: string): Statement => ({
+      Sid,
+      Effect: 'Allow',
+      Action,
+      Resource: requestKey.arn,
+    });
+
     // Member-account I/O in its own small function: it alone holds member credentials (and the member
     // services' SDK clients, which kept remediate over the 500 KB bundle budget). It decides nothing.
     this.remediateMember = new NodeFunction(this, 'remediate-member', {
@@ -515,8 +605,10 @@ export class SecurityStack extends VigilStack {
       logRetentionDays: alerting.logRetentionDays ?? 365,
       // Twice remediate's: each remediate invocation makes its member invokes one at a time.
       reservedConcurrency: 10,
-      environment: { NAME_PREFIX: p },
+      files: { 'inventory.json': inventoryFile },
+      environment: { NAME_PREFIX: p, ...requestKeyEnv },
       statements: [
+        useRequestKey('VerifyMemberRequests', 'kms:VerifyMac'),
         {
           Sid: 'AssumeMemberRoles',
           Effect: 'Allow',
@@ -617,7 +709,11 @@ export class SecurityStack extends VigilStack {
       logRetentionDays: alerting.logRetentionDays ?? 365,
       // One remediation at a time per batch keeps the circuit breaker's counting exact.
       reservedConcurrency: 5,
-      files: { 'inventory.json': inventoryFile, 'remediation.json': remediationFile },
+      files: {
+        'inventory.json': inventoryFile,
+        'remediation.json': remediationFile,
+        'alert-routing.json': alertRouting,
+      },
       environment: {
         REMEDIATION_STATE_TABLE: stateTableName,
         REMEDIATION_AUDIT_TABLE: auditTableName,
@@ -625,6 +721,7 @@ export class SecurityStack extends VigilStack {
         CENTRAL_BUS_ARN: this.busArn,
         DEPLOY_ROLE_NAME: inv.deployRoleName,
         MEMBER_FUNCTION_NAME: names.remediateMember,
+        ...requestKeyEnv,
         ...(approvalsConfig.slackWebhookRef ? { APPROVAL_SLACK_WEBHOOK_REF: approvalsConfig.slackWebhookRef } : {}),
         ...(approvalsConfig.escalationRoutingKeyRef
           ? { ESCALATION_PAGERDUTY_ROUTING_KEY_REF: approvalsConfig.escalationRoutingKeyRef }
@@ -649,6 +746,7 @@ export class SecurityStack extends VigilStack {
           Action: 'lambda:InvokeFunction',
           Resource: memberFunctionArn,
         },
+        useRequestKey('SignMemberRequests', 'kms:GenerateMac'),
         {
           Sid: 'IdempotencyAndBreaker',
           Effect: 'Allow',

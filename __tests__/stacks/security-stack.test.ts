@@ -3,6 +3,7 @@ import { centralRules } from '../../rules/patterns';
 import { CATALOG } from '../../rules/catalog';
 import { MEMBER_INVOKES_PER_PASS, REMEDIATE_MEMBER_TIMEOUT_SECONDS, SecurityStack } from '../../stacks/security-stack';
 import { TEST_ALERTING, TEST_INVENTORY, TEST_REMEDIATION } from '../fixtures/inventory';
+import { ADMIN_POLICY, simulate } from '../helpers/iam-simulate';
 import { onlyResource, policyOf, resourcesOfType, statement, synthJson } from '../helpers/synth';
 
 const tf = synthJson(
@@ -95,7 +96,8 @@ describe('SecurityStack', () => {
       'vigil-triage-dlq',
     ]);
     for (const q of queues) expect(q.kms_master_key_id).toMatch(/^\$\{aws_kms_key\..+\.arn\}$/);
-    expect(onlyResource(tf, 'aws_kms_key').enable_key_rotation).toBe(true);
+    const queueKey = resourcesOfType(tf, 'aws_kms_key').find((k) => k.description.includes('queues'))!;
+    expect(queueKey.enable_key_rotation).toBe(true);
     const triage = queues.find((q) => q.name === 'vigil-triage')!;
     expect(JSON.parse(triage.redrive_policy)).toEqual({
       deadLetterTargetArn: 'arn:aws:sqs:eu-west-1:333333333333:vigil-triage-dlq',
@@ -278,9 +280,9 @@ describe('SecurityStack', () => {
         ],
         Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-test123456' } },
       });
-      // Nothing else: no tables, queues, secrets or keys, only the member roles.
+      // Nothing else: no tables, queues or secrets, only the member roles (and checking remediate's MACs).
       const actions = member.Statement.flatMap((st) => [st['Action']].flat()).sort();
-      expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sts:AssumeRole']);
+      expect(actions).toEqual(['kms:VerifyMac', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sts:AssumeRole']);
     });
 
     it('lets remediate reach member accounts only by invoking the member function', () => {
@@ -297,11 +299,86 @@ describe('SecurityStack', () => {
       expect(fnNamed('vigil-remediate').environment.variables['MEMBER_FUNCTION_NAME']).toBe('vigil-remediate-member');
     });
 
+    describe('member request key', () => {
+      const key = resourcesOfType(tf, 'aws_kms_key').find((k) => k.description.includes('remediate-member'))!;
+      const KEY_ARN = 'arn:aws:kms:eu-west-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      /** A role policy with the key's token resolved to {@link KEY_ARN}, as Terraform would apply it. */
+      const resolved = (policy: object): Record<string, unknown> =>
+        JSON.parse(JSON.stringify(policy).replace(/\$\{aws_kms_key\.[^}]+\.arn\}/g, KEY_ARN));
+      const role = (name: string) => `arn:aws:iam::333333333333:role/${name}`;
+      const policies: Record<string, Array<Record<string, unknown>>> = {
+        'vigil-remediate': [resolved(remediate)],
+        'vigil-remediate-member': [resolved(member)],
+        'vigil-triage': [resolved(policyOfRole('triage'))],
+        // An administrator of the security account: IAM allows everything.
+        Admin: [ADMIN_POLICY],
+      };
+
+      it('is an HMAC key (no automatic rotation exists for HMAC keys) with an alias from config/naming.ts', () => {
+        expect(key).toMatchObject({ customer_master_key_spec: 'HMAC_256', key_usage: 'GENERATE_VERIFY_MAC' });
+        expect(resourcesOfType(tf, 'aws_kms_alias').map((a) => a.name)).toContain('alias/vigil-member-requests');
+      });
+
+      it.each([
+        ['vigil-remediate', 'kms:GenerateMac', 'Allowed'],
+        ['vigil-remediate', 'kms:VerifyMac', 'ExplicitlyDenied'],
+        ['vigil-remediate-member', 'kms:VerifyMac', 'Allowed'],
+        ['vigil-remediate-member', 'kms:GenerateMac', 'ExplicitlyDenied'],
+        ['vigil-triage', 'kms:GenerateMac', 'ExplicitlyDenied'],
+        ['Admin', 'kms:GenerateMac', 'ExplicitlyDenied'],
+        ['Admin', 'kms:VerifyMac', 'ExplicitlyDenied'],
+      ])('%s: %s is %s', async (name, action, expected) => {
+        const decision = await simulate({
+          principal: role(name),
+          action,
+          resource: KEY_ARN,
+          identityPolicies: policies[name]!,
+          resourcePolicy: key.policy,
+        });
+
+        expect(decision).toBe(expected);
+      });
+
+      it('lets the account administer the key', async () => {
+        const decision = await simulate({
+          principal: role('Admin'),
+          action: 'kms:DescribeKey',
+          resource: KEY_ARN,
+          identityPolicies: [ADMIN_POLICY],
+          resourcePolicy: key.policy,
+        });
+
+        expect(decision).toBe('Allowed');
+      });
+
+      it('tells both functions the key, and bundles what each checks its input against', () => {
+        const keyArn = expect.stringMatching(/^\$\{aws_kms_key\..+\.arn\}$/);
+        expect(fnNamed('vigil-remediate').environment.variables['MEMBER_REQUEST_KEY_ARN']).toEqual(keyArn);
+        expect(fnNamed('vigil-remediate-member').environment.variables['MEMBER_REQUEST_KEY_ARN']).toEqual(keyArn);
+        expect(fnNamed('vigil-remediate-member').environment.variables['MEMBER_REQUEST_KEY_ARN']).toBe(
+          fnNamed('vigil-remediate').environment.variables['MEMBER_REQUEST_KEY_ARN'],
+        );
+        const stack = new SecurityStack(Testing.app(), 'security', {
+          inventory: TEST_INVENTORY,
+          catalog: CATALOG,
+          alerting: TEST_ALERTING,
+          remediation: TEST_REMEDIATION,
+        });
+        // File names are stored uncompressed in a zip's headers.
+        expect(stack.remediateMember.bundle.zip.includes('inventory.json')).toBe(true);
+        // And remediate reports outcomes only to the alerting config's destinations.
+        expect(stack.remediate.bundle.zip.includes('alert-routing.json')).toBe(true);
+      });
+    });
+
     it('runs remediate-member small and bounded, and outlasts its invokes in remediate', () => {
       const memberFn = fnNamed('vigil-remediate-member');
       expect(memberFn.reserved_concurrent_executions).toBe(10);
       expect(memberFn.timeout).toBe(REMEDIATE_MEMBER_TIMEOUT_SECONDS);
-      expect(memberFn.environment.variables).toEqual({ NAME_PREFIX: 'vigil' });
+      expect(memberFn.environment.variables).toEqual({
+        NAME_PREFIX: 'vigil',
+        MEMBER_REQUEST_KEY_ARN: '${aws_kms_key.member-request-key.arn}',
+      });
       expect(fnNamed('vigil-remediate').timeout).toBeGreaterThan(MEMBER_INVOKES_PER_PASS * memberFn.timeout);
       expect(resourcesOfType(tf, 'aws_cloudwatch_metric_alarm').map((a) => a.alarm_name)).toContain(
         'vigil-remediate-member-errors',

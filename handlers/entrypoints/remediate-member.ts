@@ -2,8 +2,11 @@
  * Remediate-member Lambda. Trigger: a synchronous invoke (`RequestResponse`) from the remediate
  * function only (IAM: remediate's `lambda:InvokeFunction` on this function), with one request of
  * handlers/core/remediation/member-contract.ts: `{op: 'read-state', target}`, `{op: 'execute',
- * accountId, calls, role: 'remediation' | 'undo', dryRun?}` or `{op: 'read-tags', lookup}`. Effect:
- * checks the request strictly (anything else is refused, nothing is sent), then makes exactly that read
+ * accountId, action, calls, role: 'remediation' | 'undo', dryRun?, requestId, expiresAt, mac}` or
+ * `{op: 'read-tags', lookup}`. Effect: checks the request strictly (anything else is refused, nothing is
+ * sent): its account must be in the bundled inventory, and an execute request must carry a valid,
+ * unexpired MAC of the request key (only remediate's role may generate one: KMS key policy) and only
+ * calls the registry declares for its action and role. Then makes exactly that read
  * or those calls in the member account and returns `{ok: true, result}`; a typed failure
  * (RemediationCallError, RemediationStateError, a refused request) is returned as `{ok: false, error}`
  * so remediate can re-create it. Side effects: AssumeRole into `<prefix>-readonly` (state, tags),
@@ -12,10 +15,15 @@
  * comes from remediate's pure core. Idempotency: reads are safe to repeat and every remediation call is
  * (already-done answers count as success), so a retried invoke changes nothing more.
  */
+import { readFileSync } from 'node:fs';
 import { isSupported } from '../adapters/remediation/execute';
 import { makeLocalMemberIo } from '../adapters/remediation/member-io';
+import { makeRequestVerifier } from '../adapters/remediation/request-mac';
+import { parseHandlerInventory } from '../core/inventory-view';
 import {
+  authorizeMemberRequest,
   type MemberIo,
+  type MemberRequestAuthority,
   type MemberRequest,
   type MemberResponse,
   parseMemberRequest,
@@ -23,14 +31,22 @@ import {
 } from '../core/remediation/member-contract';
 import { ConfigurationError } from '../errors';
 
+/** What the handler checks requests with (the clock is a function: one reading per request). */
+export type MemberAuthority = Omit<MemberRequestAuthority, 'now'> & { readonly now: () => Date };
+
 /** Builds the handler over member I/O (real adapters in Lambda, fakes or mocked clients in tests). */
-export function createMemberHandler(io: MemberIo, write: (line: string) => void = console.log) {
+export function createMemberHandler(
+  io: MemberIo,
+  authority: MemberAuthority,
+  write: (line: string) => void = console.log,
+) {
   const log = (level: string, message: string, fields: Record<string, unknown>) =>
     write(JSON.stringify({ level, message, service: 'vigil-remediate-member', ...fields }));
   return async (input: unknown): Promise<MemberResponse> => {
     let request: MemberRequest;
     try {
       request = parseMemberRequest(input, isSupported);
+      await authorizeMemberRequest(request, { ...authority, now: authority.now() });
     } catch (err) {
       const error = serializeMemberError(err);
       if (!error) throw err;
@@ -83,6 +99,8 @@ function describeRequest(request: MemberRequest): Record<string, unknown> {
     case 'execute':
       return {
         accountId: request.accountId,
+        action: request.action,
+        requestId: request.requestId,
         role: request.role,
         dryRun: request.dryRun ?? false,
         calls: request.calls.map((c) => `${c.service}:${c.operation}@${c.region}`),
@@ -94,24 +112,48 @@ function describeRequest(request: MemberRequest): Record<string, unknown> {
 
 /**
  * Builds the handler from the environment: `NAME_PREFIX` (the inventory's `namePrefix`), from which
- * every member role name derives (config/naming.ts).
+ * every member role name derives (config/naming.ts); `MEMBER_REQUEST_KEY_ARN`, the KMS HMAC key execute
+ * requests are signed with; `INVENTORY_FILE` (default `<dir>/inventory.json`, bundled by the security
+ * stack), the accounts requests may name. Every problem is reported at once.
  * @throws ConfigurationError
  */
-export function handlerFromEnvironment(env: Readonly<Record<string, string | undefined>>) {
+export function handlerFromEnvironment(env: Readonly<Record<string, string | undefined>>, dir: string) {
+  const problems: string[] = [];
   const namePrefix = env['NAME_PREFIX']?.trim();
   if (!namePrefix || !/^[a-z][a-z0-9-]*$/.test(namePrefix)) {
-    throw new ConfigurationError(
-      'remediate-member handler configuration: NAME_PREFIX: required ' +
-        `(the inventory's namePrefix, e.g. vigil), got '${(namePrefix ?? '').slice(0, 20)}'`,
+    problems.push(
+      `NAME_PREFIX: required (the inventory's namePrefix, e.g. vigil), got '${(namePrefix ?? '').slice(0, 20)}'`,
     );
   }
-  return createMemberHandler(makeLocalMemberIo({ namePrefix }));
+  const keyArn = env['MEMBER_REQUEST_KEY_ARN']?.trim();
+  if (!keyArn || !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(keyArn)) {
+    problems.push(
+      'MEMBER_REQUEST_KEY_ARN: required (ARN of the KMS HMAC key remediate signs execute requests with), ' +
+        `got '${(keyArn ?? '').slice(0, 80)}'`,
+    );
+  }
+  if (problems.length > 0) {
+    throw new ConfigurationError(`remediate-member handler configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  const inventoryFile = env['INVENTORY_FILE']?.trim() || `${dir}/inventory.json`;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(inventoryFile, 'utf8'));
+  } catch (err) {
+    throw new ConfigurationError(`cannot read ${inventoryFile}: ${(err as Error).message}`);
+  }
+  const inventory = parseHandlerInventory(raw, inventoryFile);
+  return createMemberHandler(makeLocalMemberIo({ namePrefix: namePrefix! }), {
+    accountIds: new Set(Object.keys(inventory.accounts)),
+    verifyMac: makeRequestVerifier({ keyId: keyArn! }),
+    now: () => new Date(),
+  });
 }
 
 let built: ReturnType<typeof createMemberHandler> | undefined;
 
 /** The Lambda handler, built on first invocation (so tests can import this module without an environment). */
 export const handler = async (input: unknown): Promise<MemberResponse> => {
-  built ??= handlerFromEnvironment(process.env);
+  built ??= handlerFromEnvironment(process.env, __dirname);
   return built(input);
 };

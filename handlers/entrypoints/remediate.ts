@@ -34,8 +34,9 @@ import { makeBreakerCounter } from '../adapters/remediation/breaker';
 import { makeIdempotencyStore } from '../adapters/remediation/idempotency';
 import { makeKillSwitchReader } from '../adapters/remediation/kill-switch';
 import { makeMemberClient } from '../adapters/remediation/member-client';
+import { makeRequestSigner } from '../adapters/remediation/request-mac';
 import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
-import type { Alert } from '../core/alert';
+import type { Alert, AlertRouting } from '../core/alert';
 import {
   type ApprovalRequest,
   type ApprovedWork,
@@ -44,7 +45,6 @@ import {
 } from '../core/approval/request';
 import { asReplacement, formatApprovalMessage } from '../core/approval/slack-message';
 import { parseHandlerInventory } from '../core/inventory-view';
-import { actionIdFor } from '../core/remediation/guard';
 import type { MemberIo } from '../core/remediation/member-contract';
 import {
   type Decision,
@@ -57,7 +57,7 @@ import {
   type RemediationRequest,
   remediateEvent,
   type UndoResult,
-  undoAction,
+  undoApprovedRequest,
 } from '../core/remediation/orchestrate';
 import { REMEDIATIONS } from '../core/remediation/registry';
 import { alertRemediationFor, formatRemediationPage, remediationMetrics } from '../core/remediation/report';
@@ -159,18 +159,22 @@ export async function executeApproved(work: ApprovedWork, deps: RemediateDeps): 
   return decision;
 }
 
-/** Undoes the remediation of an approval request that was executed (the approval flow's Undo button). */
+/**
+ * Undoes the remediation of an approval request that was executed (the approval flow's Undo button).
+ * The message grants nothing: the request's status, its undoer and the audit trail are re-read and checked
+ * (orchestrate.ts undoApprovedRequest).
+ */
 export async function undoApproved(work: ApprovedWork, deps: RemediateDeps): Promise<UndoResult> {
-  const request = await deps.ports.approvals.get(work.requestId);
-  if (!request) {
-    return { outcome: 'refused', reason: `approval request ${work.requestId} does not exist`, calls: [] };
-  }
-  const actionId = actionIdFor(request.eventId, request.plan.action);
   const ports = deps.undoExecute ? { ...deps.ports, execute: deps.undoExecute } : deps.ports;
-  const result = await undoAction(actionId, work.approver, ports, deps.context.actions);
-  logLine(deps, result.outcome === 'failed' ? 'error' : 'info', 'undo', {
+  const { actionId, ...result } = await undoApprovedRequest(
+    work,
+    deps.context.config.approvers,
+    ports,
+    deps.context.actions,
+  );
+  logLine(deps, result.outcome === 'failed' ? 'error' : result.outcome === 'refused' ? 'warn' : 'info', 'undo', {
     actionId,
-    requestId: request.id,
+    requestId: work.requestId,
     actor: work.approver,
     outcome: result.outcome,
     reason: result.reason,
@@ -239,12 +243,25 @@ async function tellApprover(work: ApprovedWork, deps: RemediateDeps): Promise<vo
 export function makeOutcomeReporter(
   notifier: Pick<Notifier, 'notify' | 'resolve'> & Partial<Pick<Notifier, 'update'>>,
   log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void = () => undefined,
+  destinations?: AlertDestinations,
 ): OutcomeReporter {
   return async (decision) => {
-    const alert = decision.alertRef?.alert;
-    if (!alert) {
+    const received = decision.alertRef?.alert;
+    if (!received) {
       log('debug', 'no alert to update', { actionId: decision.actionId });
       return;
+    }
+    let alert = received;
+    if (destinations) {
+      // The alert crossed a queue: it may only name destinations of the alerting config.
+      const checked = configuredRouting(received.routing, destinations);
+      if (checked.dropped.length > 0) {
+        log('warn', 'alert routing names destinations outside config/alerting.json; they are not used', {
+          actionId: decision.actionId,
+          dropped: checked.dropped,
+        });
+      }
+      alert = { ...received, routing: checked.routing };
     }
     const updated: Alert = { ...alert, remediation: alertRemediationFor(decision) };
     const { slackChannel, slackWebhookRef, slackBotTokenRef, slackChannelId } = alert.routing;
@@ -261,7 +278,8 @@ export function makeOutcomeReporter(
       await notifier.notify(updated);
       return;
     }
-    const message = slackMessageRefOf(decision.alertRef?.slack);
+    // Only a message in the alert's own bot channel: the reference crossed a queue too.
+    const message = slackMessageRefOf(decision.alertRef?.slack, slackChannelId);
     let edited = false;
     if (message && slackBotTokenRef && notifier.update) {
       try {
@@ -282,11 +300,83 @@ export function makeOutcomeReporter(
   };
 }
 
-/** `{channel, ts}` from the remediation request, which crossed a queue: checked, not trusted. */
-function slackMessageRefOf(value: unknown): { channel: string; ts: string } | undefined {
+/**
+ * Where alerts may go: every channel of config/alerting.json (the default and each owner's) and the
+ * alert topic. The security stack bundles it as `alert-routing.json`.
+ */
+export interface AlertDestinations {
+  readonly routes: readonly AlertRouting[];
+  readonly emailTopicArn: string;
+}
+
+const ROUTING_FIELDS = [
+  'slackChannel',
+  'slackWebhookRef',
+  'slackBotTokenRef',
+  'slackChannelId',
+  'pagerdutyRoutingKeyRef',
+] as const;
+
+/**
+ * The routing of an alert from the remediation request, field by field kept only when the alerting
+ * config has that value for that field (triage merges an owner's routing over the default, so any mix
+ * of configured values is legitimate); the email topic only when it is the alert topic. Whatever else
+ * the request names (another secret remediate can read, another Slack channel) is dropped and listed.
+ */
+export function configuredRouting(
+  routing: unknown,
+  destinations: AlertDestinations,
+): { readonly routing: AlertRouting; readonly dropped: string[] } {
+  const given = (typeof routing === 'object' && routing !== null ? routing : {}) as Record<string, unknown>;
+  const kept: Record<string, string> = {};
+  const dropped: string[] = [];
+  for (const field of ROUTING_FIELDS) {
+    const value = given[field];
+    if (value === undefined) continue;
+    if (typeof value === 'string' && destinations.routes.some((r) => r[field] === value)) kept[field] = value;
+    else dropped.push(field);
+  }
+  const topic = given['emailTopicArn'];
+  if (topic !== undefined) {
+    if (topic === destinations.emailTopicArn) kept['emailTopicArn'] = topic;
+    else dropped.push('emailTopicArn');
+  }
+  return { routing: kept as AlertRouting, dropped };
+}
+
+/**
+ * Checks a parsed `alert-routing.json`.
+ * @throws ConfigurationError naming the file and the problem
+ */
+export function parseAlertDestinations(raw: unknown, source: string): AlertDestinations {
+  const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const routes = o['routes'];
+  const valid =
+    Array.isArray(routes) &&
+    routes.every(
+      (r) =>
+        typeof r === 'object' &&
+        r !== null &&
+        Object.values(r as Record<string, unknown>).every((v) => typeof v === 'string'),
+    ) &&
+    typeof o['emailTopicArn'] === 'string';
+  if (!valid) {
+    throw new ConfigurationError(
+      `${source}: expected {"routes": [{"slackWebhookRef": "...", ...}], "emailTopicArn": "arn:aws:sns:..."} ` +
+        '(the security stack writes it from config/alerting.json)',
+    );
+  }
+  return { routes: routes as AlertRouting[], emailTopicArn: o['emailTopicArn'] as string };
+}
+
+/**
+ * `{channel, ts}` from the remediation request, which crossed a queue: checked, not trusted. Only a
+ * message in `channelId` (the alert's bot channel) is edited, never one elsewhere the bot can reach.
+ */
+function slackMessageRefOf(value: unknown, channelId: string | undefined): { channel: string; ts: string } | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const { channel, ts } = value as Record<string, unknown>;
-  return typeof channel === 'string' && channel !== '' && typeof ts === 'string' && ts !== ''
+  return typeof channel === 'string' && channel !== '' && channel === channelId && typeof ts === 'string' && ts !== ''
     ? { channel, ts }
     : undefined;
 }
@@ -355,6 +445,8 @@ export interface RemediateSettings {
   readonly deployRoleName: string;
   readonly configFile: string;
   readonly inventoryFile: string;
+  /** Where alerts may go (bundled `alert-routing.json`): outcomes are reported only there. */
+  readonly alertRoutingFile: string;
   /** @default - the config's `killSwitchParameter` */
   readonly killSwitchParameter?: string;
   /** `DRY_RUN=true` forces dry-run on top of the config (it can never switch it off). */
@@ -365,6 +457,8 @@ export interface RemediateSettings {
   readonly escalationRoutingKeyRef?: string;
   /** The remediate-member function, which makes every member-account read and change. */
   readonly memberFunctionName?: string;
+  /** ARN of the KMS HMAC key execute requests to remediate-member are signed with. */
+  readonly memberRequestKeyArn?: string;
   /** HMAC key of signed approval links (the approve function's `APPROVAL_LINK_KEY_REF`). */
   readonly approvalLinkKeyRef?: string;
   /** Sender of the approval link emails: an SES identity verified in this region. */
@@ -428,11 +522,13 @@ export function readRemediateSettings(
     deployRoleName: required('DEPLOY_ROLE_NAME', "the inventory's deployRoleName"),
     configFile: text('REMEDIATION_CONFIG_FILE') ?? `${dir}/remediation.json`,
     inventoryFile: text('INVENTORY_FILE') ?? `${dir}/inventory.json`,
+    alertRoutingFile: text('ALERT_ROUTING_FILE') ?? `${dir}/alert-routing.json`,
     ...(text('KILL_SWITCH_PARAMETER') ? { killSwitchParameter: text('KILL_SWITCH_PARAMETER')! } : {}),
     forceDryRun: dryRun === 'true',
     ...optional('approvalSlackWebhookRef', secretRef('APPROVAL_SLACK_WEBHOOK_REF')),
     ...optional('escalationRoutingKeyRef', secretRef('ESCALATION_PAGERDUTY_ROUTING_KEY_REF')),
     ...optional('memberFunctionName', text('MEMBER_FUNCTION_NAME')),
+    ...optional('memberRequestKeyArn', text('MEMBER_REQUEST_KEY_ARN')),
     ...optional('approvalLinkKeyRef', secretRef('APPROVAL_LINK_KEY_REF')),
     ...optional('approvalEmailFrom', emailAddress('APPROVAL_EMAIL_FROM')),
     ...optional('approvalBaseUrl', httpsUrl('APPROVAL_BASE_URL')),
@@ -460,6 +556,7 @@ export function handlerFromEnvironment(
 ) {
   const settings = readRemediateSettings(env, dir);
   const inventory = parseHandlerInventory(readJson(settings.inventoryFile), settings.inventoryFile);
+  const destinations = parseAlertDestinations(readJson(settings.alertRoutingFile), settings.alertRoutingFile);
   const validated = assertValidRemediationConfig(
     readJson(settings.configFile),
     {
@@ -473,15 +570,20 @@ export function handlerFromEnvironment(
     dryRun: validated.dryRun || settings.forceDryRun,
     killSwitchParameter: settings.killSwitchParameter ?? validated.killSwitchParameter,
   };
-  const io =
-    member ??
-    (settings.memberFunctionName ? makeMemberClient({ functionName: settings.memberFunctionName }) : undefined);
-  if (!io) {
+  const { memberFunctionName, memberRequestKeyArn } = settings;
+  if (!member && (!memberFunctionName || !memberRequestKeyArn)) {
     throw new ConfigurationError(
-      'remediate handler configuration: MEMBER_FUNCTION_NAME: required ' +
-        '(the remediate-member function, which makes every member-account read and change)',
+      'remediate handler configuration: MEMBER_FUNCTION_NAME and MEMBER_REQUEST_KEY_ARN: required ' +
+        '(the remediate-member function, which makes every member-account read and change, and the KMS ' +
+        'HMAC key its execute requests are signed with)',
     );
   }
+  const io =
+    member ??
+    makeMemberClient({
+      functionName: memberFunctionName!,
+      sign: makeRequestSigner({ keyId: memberRequestKeyArn! }),
+    });
   const write = (line: string) => console.log(line);
   const log = (level: LogLevel, message: string, fields: Record<string, unknown> = {}) =>
     write(JSON.stringify({ level, message, service: 'vigil-remediate', ...fields }));
@@ -510,7 +612,14 @@ export function handlerFromEnvironment(
       return { kind: 'not-taggable' };
     },
     readState: (target) => io.readState(target),
-    execute: (target, calls) => io.execute({ accountId: target.accountId, calls, role: 'remediation' }),
+    execute: (target, calls, { actionId }) =>
+      io.execute({
+        accountId: target.accountId,
+        action: target.action,
+        requestId: actionId,
+        calls,
+        role: 'remediation',
+      }),
     idempotency: makeIdempotencyStore({ client: dynamo, tableName: settings.stateTable }),
     takeBreakerSlot: makeBreakerCounter({
       client: dynamo,
@@ -566,8 +675,13 @@ export function handlerFromEnvironment(
     }),
     ports,
     // Undo runs through the member accounts' separate, approval-only undo role.
-    undoExecute: (target, calls) => io.execute({ accountId: target.accountId, calls, role: 'undo' }),
-    reportOutcome: makeOutcomeReporter(makeNotifier({ secrets, publishEmail: makeEmailPublisher(), now }), log),
+    undoExecute: (target, calls, { actionId }) =>
+      io.execute({ accountId: target.accountId, action: target.action, requestId: actionId, calls, role: 'undo' }),
+    reportOutcome: makeOutcomeReporter(
+      makeNotifier({ secrets, publishEmail: makeEmailPublisher(), now }),
+      log,
+      destinations,
+    ),
     respondToApprover: async (responseUrl, requestId) => {
       const request = await approvals.get(requestId);
       if (request) {

@@ -4,18 +4,24 @@ import {
   EC2ServiceException,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
-import { ListPolicyVersionsCommand } from '@aws-sdk/client-iam';
+import { AttachRolePolicyCommand, ListPolicyVersionsCommand } from '@aws-sdk/client-iam';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as execute from '../../../handlers/adapters/remediation/execute';
 import { makeLocalMemberIo } from '../../../handlers/adapters/remediation/member-io';
 import {
   deserializeMemberError,
   MAX_MEMBER_TAG_ARNS,
+  MEMBER_REQUEST_TTL_MS,
   type MemberIo,
   type MemberResponse,
+  memberRequestMessage,
   parseMemberResponse,
+  type UnsignedExecuteRequest,
 } from '../../../handlers/core/remediation/member-contract';
 import { remediationFor } from '../../../handlers/core/remediation/registry';
 import type { PlannedCall, RemediationTarget } from '../../../handlers/core/remediation/types';
@@ -24,14 +30,25 @@ import { createMemberHandler, handlerFromEnvironment } from '../../../handlers/e
 import { ConfigurationError, RemediationCallError, RemediationStateError } from '../../../handlers/errors';
 import type { RemediationId } from '../../../rules/types';
 import { CTX, loadRemediationEvent, MEMBER } from '../../fixtures/remediation/load';
+import { fakeMacKey } from '../../helpers/member-mac';
+import { VIEW } from '../../helpers/remediation';
 import { mockAll } from '../adapters/remediation/sdk-scenarios';
 
 const mocks = mockAll();
 const sts = mockClient(STSClient);
 const tagging = mockClient(ResourceGroupsTaggingAPIClient);
 const lines: string[] = [];
-const handle = createMemberHandler(makeLocalMemberIo({ namePrefix: 'vigil', sts: new STSClient({}) }), (l) =>
-  lines.push(l),
+const KEY = fakeMacKey();
+const NOW = new Date('2026-03-01T10:00:00.000Z');
+/** An account id with the member roles' shape that is not in the inventory (a former member, anyone's). */
+const OUTSIDER = '999999999999';
+/** A second inventory account (the tampering test moves a signed request there). */
+const OTHER_MEMBER = '555555555555';
+const authority = { accountIds: new Set([MEMBER, OTHER_MEMBER]), verifyMac: KEY.verify, now: () => NOW };
+const handle = createMemberHandler(
+  makeLocalMemberIo({ namePrefix: 'vigil', sts: new STSClient({}) }),
+  authority,
+  (l: string) => lines.push(l),
 );
 /** What crosses the wire: the response as remediate reads it. */
 const wire = (r: MemberResponse): MemberResponse => parseMemberResponse(JSON.stringify(r), 'test');
@@ -47,7 +64,35 @@ const REVOKE: PlannedCall = {
   input: { GroupId: 'sg-0123', SecurityGroupRuleIds: ['sgr-1'] },
   region: 'eu-west-1',
 };
+/** An undo call of detach-admin-policy: re-opening, so never a remediation call. */
+const ATTACH: PlannedCall = {
+  service: 'iam',
+  operation: 'AttachRolePolicy',
+  input: { RoleName: 'ci', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+  region: 'us-east-1',
+};
 const meta = { $metadata: { httpStatusCode: 403 } };
+const ACTION_ID = 'e-1:revoke-world-open-ingress';
+
+/** An execute request as remediate builds it, before signing. */
+const unsigned = (changes: Partial<UnsignedExecuteRequest> = {}): UnsignedExecuteRequest => ({
+  op: 'execute',
+  accountId: MEMBER,
+  action: 'revoke-world-open-ingress',
+  calls: [REVOKE],
+  role: 'remediation',
+  requestId: ACTION_ID,
+  expiresAt: new Date(NOW.getTime() + MEMBER_REQUEST_TTL_MS).toISOString(),
+  ...changes,
+});
+/** The request signed with `key` (the test stand-in of the KMS request key by default). */
+const signed = async (request: UnsignedExecuteRequest, key = KEY) => ({
+  ...request,
+  mac: await key.sign(memberRequestMessage(request)),
+});
+const noAwsCall = () => {
+  for (const m of [...Object.values(mocks), sts, tagging]) expect(m.calls()).toHaveLength(0);
+};
 
 beforeEach(() => {
   for (const m of [...Object.values(mocks), sts, tagging]) m.reset();
@@ -68,27 +113,24 @@ describe('request validation', () => {
     ],
     ['a bad region', { op: 'read-state', target: { ...target, region: 'mars' } }, /target\.region/],
     ['an extra field', { op: 'read-state', target, roleArn: 'arn:aws:iam::1:role/x' }, /unexpected field\(s\) roleArn/],
-    [
-      'a bad execute account',
-      { op: 'execute', accountId: 'x', calls: [REVOKE], role: 'remediation' },
-      /execute\.accountId/,
-    ],
-    ['an unknown role', { op: 'execute', accountId: MEMBER, calls: [REVOKE], role: 'admin' }, /execute\.role/],
-    ['no calls', { op: 'execute', accountId: MEMBER, calls: [], role: 'remediation' }, /calls: expected 1 to 50/],
+    ['a bad execute account', { ...unsigned(), accountId: 'x', mac: 'A'.repeat(44) }, /execute\.accountId/],
+    ['an unknown role', { ...unsigned(), role: 'admin', mac: 'A'.repeat(44) }, /execute\.role/],
+    ['no calls', { ...unsigned(), calls: [], mac: 'A'.repeat(44) }, /calls: expected 1 to 50/],
     [
       'a call outside the executor table',
-      { op: 'execute', accountId: MEMBER, calls: [{ ...REVOKE, operation: 'TerminateInstances' }], role: 'undo' },
+      { ...unsigned(), calls: [{ ...REVOKE, operation: 'TerminateInstances' }], role: 'undo', mac: 'A'.repeat(44) },
       /calls\[0\]: ec2:TerminateInstances is not in the executor's table/,
     ],
     [
       'an unknown service',
-      { op: 'execute', accountId: MEMBER, calls: [{ ...REVOKE, service: 'lambda' }], role: 'remediation' },
+      { ...unsigned(), calls: [{ ...REVOKE, service: 'lambda' }], mac: 'A'.repeat(44) },
       /calls\[0\]: expected a remediation service/,
     ],
+    ['a non-boolean dryRun', { ...unsigned(), dryRun: 'yes', mac: 'A'.repeat(44) }, /dryRun/],
     [
-      'a non-boolean dryRun',
-      { op: 'execute', accountId: MEMBER, calls: [REVOKE], role: 'remediation', dryRun: 'yes' },
-      /dryRun/,
+      'an unknown execute action',
+      { ...unsigned(), action: 'delete-everything', mac: 'A'.repeat(44) },
+      /execute\.action: expected a known remediation/,
     ],
     [
       'too many ARNs',
@@ -107,12 +149,126 @@ describe('request validation', () => {
       ok: false,
       error: { name: 'MemberRequestError', message: expect.stringMatching(message) },
     });
-    for (const m of [...Object.values(mocks), sts, tagging]) expect(m.calls()).toHaveLength(0);
+    noAwsCall();
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'error', message: 'request refused' });
   });
 
   it('caps tag lookups like triage does', () => {
     expect(MAX_MEMBER_TAG_ARNS).toBe(MAX_TAG_LOOKUP_ARNS);
+  });
+});
+
+describe('authorization: only what remediate planned, only in inventory accounts', () => {
+  const refused = (message: RegExp) => ({
+    ok: false,
+    error: { name: 'MemberRequestError', message: expect.stringMatching(message) },
+  });
+
+  it('refuses an execute request without a MAC (anyone who can invoke the function), sending nothing', async () => {
+    mocks.ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
+
+    const response = await handle({ op: 'execute', accountId: MEMBER, calls: [REVOKE], role: 'remediation' });
+
+    expect(response).toEqual(refused(/execute\.mac: expected remediate's base64 MAC of the request/));
+    noAwsCall();
+  });
+
+  it('refuses an execute request signed with another key, sending nothing', async () => {
+    const response = await handle(await signed(unsigned(), fakeMacKey('somebody-elses-key')));
+
+    expect(response).toEqual(refused(/the MAC of request e-1:revoke-world-open-ingress is not valid/));
+    noAwsCall();
+  });
+
+  it.each([
+    [
+      'the calls',
+      () => ({
+        calls: [{ ...REVOKE, input: { GroupId: 'sg-other', SecurityGroupRuleIds: ['sgr-9'] } }],
+      }),
+    ],
+    ['the account', () => ({ accountId: OTHER_MEMBER })],
+    [
+      'the role',
+      () => ({
+        role: 'undo' as const,
+        action: 'revoke-world-open-ingress' as const,
+        calls: [{ ...REVOKE, operation: 'AuthorizeSecurityGroupIngress' }],
+      }),
+    ],
+    [
+      'the expiry',
+      (r: UnsignedExecuteRequest) => ({ expiresAt: new Date(Date.parse(r.expiresAt) - 1000).toISOString() }),
+    ],
+    ['the request id', () => ({ requestId: 'e-2:revoke-world-open-ingress' })],
+    ['dry-run', () => ({ dryRun: true })],
+  ])('refuses a signed request whose %s changed on the way', async (_what, change) => {
+    const original = await signed(unsigned());
+    const tampered = { ...original, ...change(original) };
+
+    const response = await handle(tampered);
+
+    expect(response).toEqual(refused(/is not valid/));
+    noAwsCall();
+  });
+
+  it('refuses a validly signed execute in an account outside the inventory', async () => {
+    const response = await handle(await signed(unsigned({ accountId: OUTSIDER })));
+
+    expect(response).toEqual(refused(/execute: account 999999999999 is not in the inventory/));
+    noAwsCall();
+  });
+
+  it('refuses reads of state and tags in an account outside the inventory', async () => {
+    const target = { ...targetOf('revoke-world-open-ingress', 'ec2-authorize-ingress'), accountId: OUTSIDER };
+
+    expect(await handle({ op: 'read-state', target })).toEqual(refused(/read-state: account 999999999999 is not/));
+    expect(
+      await handle({ op: 'read-tags', lookup: { accountId: OUTSIDER, region: 'eu-west-1', arns: ['arn:aws:s3:::b'] } }),
+    ).toEqual(refused(/read-tags: account 999999999999 is not in the inventory/));
+    noAwsCall();
+  });
+
+  it('refuses an undo call asked for with the remediation role, even signed', async () => {
+    const response = await handle(await signed(unsigned({ action: 'detach-admin-policy', calls: [ATTACH] })));
+
+    expect(response).toEqual(
+      refused(
+        /calls\[0\]: iam:AttachRolePolicy \(iam:AttachRolePolicy\) is not a remediation call of detach-admin-policy/,
+      ),
+    );
+    noAwsCall();
+  });
+
+  it("refuses a call of another action than the request's, even signed", async () => {
+    const response = await handle(await signed(unsigned({ action: 'detach-admin-policy', calls: [REVOKE] })));
+
+    expect(response).toEqual(
+      refused(/calls\[0\]: ec2:RevokeSecurityGroupIngress .* is not a remediation call of detach-admin-policy/),
+    );
+    noAwsCall();
+  });
+
+  it('refuses an expired request and one that claims to live longer than a request may', async () => {
+    const expired = await signed(unsigned({ expiresAt: NOW.toISOString() }));
+    const tooLong = await signed(unsigned({ expiresAt: new Date(NOW.getTime() + 3_600_000).toISOString() }));
+
+    expect(await handle(expired)).toEqual(
+      refused(/request e-1:revoke-world-open-ingress expired at 2026-03-01T10:00:00\.000Z/),
+    );
+    expect(await handle(tooLong)).toEqual(refused(/beyond the 5-minute lifetime/));
+    noAwsCall();
+  });
+
+  it('runs an undo call with the undo role when the request is signed and declared for undo', async () => {
+    mocks.iam.on(AttachRolePolicyCommand).resolves({});
+
+    const response = await handle(
+      await signed(unsigned({ action: 'detach-admin-policy', calls: [ATTACH], role: 'undo' })),
+    );
+
+    expect(response).toEqual({ ok: true, result: { dryRun: false, calls: [{ call: ATTACH, outcome: 'done' }] } });
+    expect(mocks.iam.commandCalls(AttachRolePolicyCommand)).toHaveLength(1);
   });
 });
 
@@ -181,7 +337,7 @@ describe('execute', () => {
   it('sends the calls with the executor and returns what it did', async () => {
     mocks.ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
 
-    expect(wire(await handle({ op: 'execute', accountId: MEMBER, calls: [REVOKE], role: 'remediation' }))).toEqual({
+    expect(wire(await handle(await signed(unsigned())))).toEqual({
       ok: true,
       result: { dryRun: false, calls: [{ call: REVOKE, outcome: 'done' }] },
     });
@@ -189,10 +345,12 @@ describe('execute', () => {
   });
 
   it('sends nothing in dry-run', async () => {
-    const response = await handle({ op: 'execute', accountId: MEMBER, calls: [REVOKE], role: 'undo', dryRun: true });
+    const response = await handle(
+      await signed(unsigned({ action: 'detach-admin-policy', calls: [ATTACH], role: 'undo', dryRun: true })),
+    );
 
-    expect(response).toEqual({ ok: true, result: { dryRun: true, calls: [{ call: REVOKE, outcome: 'would-call' }] } });
-    expect(mocks.ec2.calls()).toHaveLength(0);
+    expect(response).toEqual({ ok: true, result: { dryRun: true, calls: [{ call: ATTACH, outcome: 'would-call' }] } });
+    noAwsCall();
   });
 
   it('returns a RemediationCallError as data: permanent, index and the calls completed before it', async () => {
@@ -204,9 +362,7 @@ describe('execute', () => {
         new EC2ServiceException({ name: 'UnauthorizedOperation', $fault: 'client', message: 'no', ...meta }),
       );
 
-    const response = wire(
-      await handle({ op: 'execute', accountId: MEMBER, calls: [REVOKE, second], role: 'remediation' }),
-    );
+    const response = wire(await handle(await signed(unsigned({ calls: [REVOKE, second] }))));
 
     if (response.ok) throw new Error('expected an error');
     const err = deserializeMemberError(response.error);
@@ -240,8 +396,9 @@ describe('execute', () => {
       execute: jest.fn(async () => ({ dryRun: false, calls: [] })),
       readTags: jest.fn(),
     };
-    await createMemberHandler(io, () => undefined)({ op: 'execute', accountId: MEMBER, calls: [REVOKE], role: 'undo' });
-    expect(io.execute).toHaveBeenCalledWith({ op: 'execute', accountId: MEMBER, calls: [REVOKE], role: 'undo' });
+    const request = await signed(unsigned({ action: 'detach-admin-policy', calls: [ATTACH], role: 'undo' }));
+    await createMemberHandler(io, authority, () => undefined)(request);
+    expect(io.execute).toHaveBeenCalledWith(request);
   });
 });
 
@@ -288,14 +445,49 @@ describe('untyped failures', () => {
     };
     const target = targetOf('revoke-world-open-ingress', 'ec2-authorize-ingress');
 
-    await expect(createMemberHandler(io, () => undefined)({ op: 'read-state', target })).rejects.toThrow('boom');
+    await expect(createMemberHandler(io, authority, () => undefined)({ op: 'read-state', target })).rejects.toThrow(
+      'boom',
+    );
   });
 });
 
 describe('handlerFromEnvironment', () => {
-  it('needs NAME_PREFIX', () => {
-    expect(() => handlerFromEnvironment({})).toThrow(ConfigurationError);
-    expect(() => handlerFromEnvironment({ NAME_PREFIX: 'Bad Prefix' })).toThrow(/NAME_PREFIX: required/);
-    expect(typeof handlerFromEnvironment({ NAME_PREFIX: 'vigil' })).toBe('function');
+  const KEY_ARN = 'arn:aws:kms:eu-west-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-member-'));
+  writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('needs NAME_PREFIX and the request key', () => {
+    expect(() => handlerFromEnvironment({}, dir)).toThrow(ConfigurationError);
+    expect(() => handlerFromEnvironment({ NAME_PREFIX: 'Bad Prefix', MEMBER_REQUEST_KEY_ARN: KEY_ARN }, dir)).toThrow(
+      /NAME_PREFIX: required/,
+    );
+    expect(() => handlerFromEnvironment({ NAME_PREFIX: 'vigil' }, dir)).toThrow(/MEMBER_REQUEST_KEY_ARN: required/);
+    expect(typeof handlerFromEnvironment({ NAME_PREFIX: 'vigil', MEMBER_REQUEST_KEY_ARN: KEY_ARN }, dir)).toBe(
+      'function',
+    );
+  });
+
+  it('fails when the bundled inventory is missing, naming the file', () => {
+    expect(() =>
+      handlerFromEnvironment(
+        { NAME_PREFIX: 'vigil', MEMBER_REQUEST_KEY_ARN: KEY_ARN, INVENTORY_FILE: join(dir, 'missing.json') },
+        dir,
+      ),
+    ).toThrow(/cannot read .*missing\.json/);
+  });
+
+  it('refuses accounts outside the bundled inventory before any AWS call', async () => {
+    const fromEnv = handlerFromEnvironment({ NAME_PREFIX: 'vigil', MEMBER_REQUEST_KEY_ARN: KEY_ARN }, dir);
+    const target = { ...targetOf('revoke-world-open-ingress', 'ec2-authorize-ingress'), accountId: OUTSIDER };
+
+    expect(await fromEnv({ op: 'read-state', target })).toEqual({
+      ok: false,
+      error: {
+        name: 'MemberRequestError',
+        message: expect.stringMatching(/account 999999999999 is not in the inventory/),
+      },
+    });
+    noAwsCall();
   });
 });

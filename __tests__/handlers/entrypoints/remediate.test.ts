@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -10,7 +10,12 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DescribeSecurityGroupRulesCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeSecurityGroupRulesCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeNotifier } from '../../../handlers/adapters/notify';
@@ -28,11 +33,15 @@ import {
   createHandler,
   emailApprovalLinks,
   handlerFromEnvironment,
+  type AlertDestinations,
+  configuredRouting,
   makeOutcomeReporter,
+  parseAlertDestinations,
   type RemediateDeps,
   readRemediateSettings,
 } from '../../../handlers/entrypoints/remediate';
 import { ConfigurationError } from '../../../handlers/errors';
+import type { Alert } from '../../../handlers/core/alert';
 import { sampleAlert } from '../../helpers/alerts';
 import { type ScriptedResponse, type ScriptedServer, startScriptedServer } from '../../helpers/http-server';
 import { sampleRequest } from '../../helpers/approvals';
@@ -134,6 +143,11 @@ function fakeMember() {
     ruleOpen = false;
     return { Return: true };
   });
+  ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake(() => {
+    order.push('ec2:AuthorizeSecurityGroupIngress');
+    ruleOpen = true;
+    return { Return: true };
+  });
 }
 
 interface Harness {
@@ -203,6 +217,7 @@ function harness(config: Partial<RemediationConfig> = {}): Harness {
 }
 
 const mutating = () => ec2.commandCalls(RevokeSecurityGroupIngressCommand).length;
+const reopened = () => ec2.commandCalls(AuthorizeSecurityGroupIngressCommand).length;
 
 beforeEach(() => {
   dynamo.reset();
@@ -358,7 +373,7 @@ describe('remediate handler: a detection from triage', () => {
 });
 
 describe('remediate handler: approved work', () => {
-  async function pendingRequest(h: Harness) {
+  async function pendingRequest(h: Harness, decidedBy = 'slack:U04SECLEAD1') {
     const handle = createHandler(h.deps);
     const decision = (await handle({
       detectionId: DETECTION,
@@ -368,7 +383,7 @@ describe('remediate handler: approved work', () => {
     expect(decision.outcome).toBe('pending-approval');
     expect(mutating()).toBe(0);
     const id = decision.approvalRequestId!;
-    h.requests.set(id, { ...h.requests.get(id)!, status: 'approved', decidedBy: 'slack:U04SECLEAD1' });
+    h.requests.set(id, { ...h.requests.get(id)!, status: 'approved', decidedBy });
     return { handle, id };
   }
 
@@ -393,7 +408,7 @@ describe('remediate handler: approved work', () => {
 
   it('accepts the {approvedRequestId, approver} form of a direct invoke', async () => {
     const h = harness();
-    const { handle, id } = await pendingRequest(h);
+    const { handle, id } = await pendingRequest(h, 'email:security-oncall@example.com');
     const decision = (await handle({
       approvedRequestId: id,
       approver: 'email:security-oncall@example.com',
@@ -408,11 +423,151 @@ describe('remediate handler: approved work', () => {
     const response = await handle({
       Records: [
         { messageId: 'bad', body: 'not json' },
-        { messageId: 'm-1', body: JSON.stringify({ kind: 'execute', requestId: id, approver: 'slack:U1' }) },
+        { messageId: 'm-1', body: JSON.stringify({ kind: 'execute', requestId: id, approver: 'slack:U04SECLEAD1' }) },
       ],
     });
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
     expect(mutating()).toBe(0);
+  });
+});
+
+describe('remediate handler: nothing from the queue is trusted', () => {
+  const APPROVER = 'slack:U04SECLEAD1';
+
+  /** A request approved by `decidedBy` in the store, and the handler. */
+  async function approvedRequest(h: Harness, decidedBy = APPROVER) {
+    const handle = createHandler(h.deps);
+    const decision = (await handle({ detectionId: DETECTION, event: prodEvent() })) as Decision;
+    const id = decision.approvalRequestId!;
+    h.requests.set(id, { ...h.requests.get(id)!, status: 'approved', decidedBy });
+    return { handle, id };
+  }
+
+  /** A request approved, executed (the rule revoked) and then, in the store, `changes`. */
+  async function executedRequest(h: Harness, changes: Partial<ApprovalRequest> = {}) {
+    const { handle, id } = await approvedRequest(h);
+    const executed = (await handle({ kind: 'execute', requestId: id, approver: APPROVER })) as Decision;
+    expect(executed.outcome).toBe('fixed');
+    h.requests.set(id, { ...h.requests.get(id)!, executedAt: NOW.toISOString(), ...changes });
+    return { handle, id };
+  }
+
+  it("refuses an execute hand-over whose approver is not the store's, and leaves the request for its own", async () => {
+    const h = harness();
+    const { handle, id } = await approvedRequest(h);
+
+    const decision = (await handle({ kind: 'execute', requestId: id, approver: 'slack:U0ATTACKER' })) as Decision;
+
+    expect(decision).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringMatching(/names slack:U0ATTACKER but approval request .* was approved by slack:U04SECLEAD1/),
+    });
+    expect(mutating()).toBe(0);
+    expect(h.requests.get(id)!.status).toBe('approved');
+  });
+
+  it('refuses, and closes, a request the store says was approved by someone who is not a configured approver', async () => {
+    const h = harness();
+    const { handle, id } = await approvedRequest(h, 'slack:U0ATTACKER');
+
+    const decision = (await handle({ kind: 'execute', requestId: id, approver: 'slack:U0ATTACKER' })) as Decision;
+
+    expect(decision).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringMatching(/slack:U0ATTACKER is not a configured approver/),
+    });
+    expect(mutating()).toBe(0);
+    expect(h.requests.get(id)).toMatchObject({ status: 'executed', outcome: expect.stringMatching(/^refused/) });
+  });
+
+  it('refuses an approval by the timeout policy when the request escalates on timeout', async () => {
+    const h = harness();
+    const { handle, id } = await approvedRequest(h, 'timeout-policy');
+
+    const decision = (await handle({ kind: 'execute', requestId: id, approver: 'timeout-policy' })) as Decision;
+
+    expect(decision).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringMatching(/approved by the timeout policy, but its timeout behaviour is escalate/),
+    });
+    expect(mutating()).toBe(0);
+  });
+
+  it('refuses an undo hand-over for a request nobody asked to undo (still executed)', async () => {
+    const h = harness();
+    const { handle, id } = await executedRequest(h);
+
+    const result = await handle({ kind: 'undo', requestId: id, approver: APPROVER });
+
+    expect(result).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringMatching(/is executed: an undo runs only once an approver pressed Undo/),
+    });
+    expect(reopened()).toBe(0);
+  });
+
+  it("refuses an undo hand-over whose approver is not the store's undoer", async () => {
+    const h = harness();
+    const { handle, id } = await executedRequest(h, { status: 'undone', undoneBy: APPROVER });
+
+    const result = await handle({ kind: 'undo', requestId: id, approver: 'slack:U04SECONCALL' });
+
+    expect(result).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringMatching(/names slack:U04SECONCALL but approval request .* was undone by slack:U04SECLEAD1/),
+    });
+    expect(reopened()).toBe(0);
+  });
+
+  it('refuses an undo the store says was asked for by someone who is not a configured approver', async () => {
+    const h = harness();
+    const { handle, id } = await executedRequest(h, { status: 'undone', undoneBy: 'email:intruder@example.com' });
+
+    const result = await handle({ kind: 'undo', requestId: id, approver: 'email:intruder@example.com' });
+
+    expect(result).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringMatching(/email:intruder@example.com is not a configured approver/),
+    });
+    expect(reopened()).toBe(0);
+  });
+
+  it('refuses an undo of a request that was never executed', async () => {
+    const h = harness();
+    const { handle, id } = await executedRequest(h, { status: 'undone', undoneBy: APPROVER, executedAt: undefined });
+
+    const result = await handle({ kind: 'undo', requestId: id, approver: APPROVER });
+
+    expect(result).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/was never executed/) });
+    expect(reopened()).toBe(0);
+  });
+
+  it('undoes an executed request its configured undoer asked to undo, as that approver', async () => {
+    const h = harness();
+    const { handle, id } = await executedRequest(h, { status: 'undone', undoneBy: 'slack:U04SECONCALL' });
+
+    const result = await handle({ kind: 'undo', requestId: id, approver: 'slack:U04SECONCALL' });
+
+    expect(result).toMatchObject({ outcome: 'fixed', reason: expect.stringMatching(/^undone by slack:U04SECONCALL/) });
+    expect(reopened()).toBe(1);
+  });
+
+  it('refuses, alert only, an event whose account and detail.recipientAccountId disagree', async () => {
+    const h = harness();
+    const event = sandboxEvent();
+    const forged = { ...event, account: ACCOUNTS.paymentsProd };
+
+    const decision = (await createHandler(h.deps)({ detectionId: DETECTION, event: forged })) as Decision;
+
+    expect(decision).toMatchObject({
+      outcome: 'refused',
+      mode: 'notify',
+      reason: expect.stringMatching(
+        new RegExp(`account ${ACCOUNTS.paymentsProd} and detail.recipientAccountId ${ACCOUNTS.sandboxAlice} disagree`),
+      ),
+    });
+    expect(mutating()).toBe(0);
+    expect(ec2.calls()).toHaveLength(0);
   });
 });
 
@@ -470,6 +625,58 @@ describe('makeOutcomeReporter', () => {
     expect(n.notify).not.toHaveBeenCalled();
   });
 
+  describe('with the alerting config (the request crossed a queue)', () => {
+    const { emailTopicArn, ...paymentsRoute } = alert.routing;
+    const DESTINATIONS: AlertDestinations = {
+      routes: [{ slackChannel: '#sec-alerts', slackWebhookRef: 'secretsmanager:vigil/slack/default' }, paymentsRoute],
+      emailTopicArn: emailTopicArn!,
+    };
+
+    it('reports to configured destinations as they are', async () => {
+      const n = notifier();
+      await makeOutcomeReporter(n, undefined, DESTINATIONS)(decision('failed'));
+      expect(n.notify).toHaveBeenCalledWith(expect.objectContaining({ routing: alert.routing }));
+    });
+
+    it('drops, and logs, destinations the alerting config does not name (another secret, channel or topic)', async () => {
+      const n = notifier();
+      const logs: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
+      const forged: Alert = {
+        ...alert,
+        routing: {
+          slackChannel: '#sec-payments',
+          slackWebhookRef: 'secretsmanager:vigil/approvals/slack-signing-secret',
+          pagerdutyRoutingKeyRef: 'secretsmanager:vigil/pagerduty/escalation',
+          emailTopicArn: 'arn:aws:sns:eu-west-1:333333333333:somebody-elses-topic',
+        },
+      };
+
+      await makeOutcomeReporter(
+        n,
+        (level, message, fields) => void logs.push({ level, message, ...(fields ? { fields } : {}) }),
+        DESTINATIONS,
+      )({ ...decision('failed'), alertRef: { alert: forged } });
+
+      expect(n.notify).toHaveBeenCalledWith(expect.objectContaining({ routing: { slackChannel: '#sec-payments' } }));
+      expect(logs).toContainEqual({
+        level: 'warn',
+        message: expect.stringMatching(/outside config\/alerting\.json/),
+        fields: expect.objectContaining({ dropped: ['slackWebhookRef', 'pagerdutyRoutingKeyRef', 'emailTopicArn'] }),
+      });
+    });
+  });
+
+  describe('configuredRouting', () => {
+    it('drops a routing that is not an object or holds non-string values', () => {
+      const destinations = { routes: [{ slackChannel: '#a' }], emailTopicArn: 'arn:aws:sns:eu-west-1:1:t' };
+      expect(configuredRouting('#a', destinations)).toEqual({ routing: {}, dropped: [] });
+      expect(configuredRouting({ slackChannel: ['#a'] }, destinations)).toEqual({
+        routing: {},
+        dropped: ['slackChannel'],
+      });
+    });
+  });
+
   describe('with a Slack bot token (real notifier, local Slack Web API)', () => {
     const TS = '1405894322.002768';
     const botAlert = sampleAlert({
@@ -513,6 +720,15 @@ describe('makeOutcomeReporter', () => {
       expect(slack.json(0)).toMatchObject({ channel: 'C0123ABCD', ts: TS });
       expect(JSON.stringify(slack.json(0).blocks)).toContain('the fixed reason');
       expect(logs).toEqual([]);
+    });
+
+    it("never edits a message outside the alert's bot channel: it posts a follow-up there instead", async () => {
+      const { report, slack } = await reporter([{ status: 200, body: { ok: true, channel: 'C0123ABCD', ts: '2.0' } }]);
+
+      await report(withSlackRef('fixed', { channel: 'C0OTHERCHAN', ts: TS }));
+
+      expect(slack.requests.map((r) => r.path)).toEqual(['/api/chat.postMessage']);
+      expect(slack.json(0)).toMatchObject({ channel: 'C0123ABCD' });
     });
 
     it('posts a follow-up (chat.postMessage) when the alert has no message reference', async () => {
@@ -563,6 +779,27 @@ describe('makeOutcomeReporter', () => {
 });
 
 describe('readRemediateSettings', () => {
+  const dirs: string[] = [];
+  /** A bundle folder with the inventory and `config`, removed after the tests. */
+  const bundleDir = (config: unknown = BUNDLED_CONFIG): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
+    writeFileSync(join(dir, 'remediation.json'), JSON.stringify(config));
+    writeFileSync(join(dir, 'alert-routing.json'), JSON.stringify(ALERT_ROUTING));
+    return dir;
+  };
+  const ALERT_ROUTING = {
+    routes: [{ slackChannel: '#sec-alerts', slackWebhookRef: 'secretsmanager:vigil/slack/default' }],
+    emailTopicArn: 'arn:aws:sns:eu-west-1:110000000003:vigil-alerts',
+  };
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  const MEMBER_ENV = {
+    MEMBER_FUNCTION_NAME: 'vigil-remediate-member',
+    MEMBER_REQUEST_KEY_ARN: 'arn:aws:kms:eu-west-1:110000000003:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  };
   const ENV = {
     REMEDIATION_STATE_TABLE: 'vigil-remediation-state',
     REMEDIATION_AUDIT_TABLE: 'vigil-remediation-audit',
@@ -580,6 +817,7 @@ describe('readRemediateSettings', () => {
       deployRoleName: 'vigil-deploy',
       configFile: '/var/task/remediation.json',
       inventoryFile: '/var/task/inventory.json',
+      alertRoutingFile: '/var/task/alert-routing.json',
       forceDryRun: true,
     });
   });
@@ -616,10 +854,8 @@ describe('readRemediateSettings', () => {
 
   it('builds the handler from the environment and the bundled files', async () => {
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
-    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
-    writeFileSync(join(dir, 'remediation.json'), JSON.stringify(BUNDLED_CONFIG));
-    const handle = handlerFromEnvironment({ ...ENV, MEMBER_FUNCTION_NAME: 'vigil-remediate-member' }, dir);
+    const dir = bundleDir();
+    const handle = handlerFromEnvironment({ ...ENV, ...MEMBER_ENV }, dir);
     expect(await handle({ nothing: true })).toMatchObject({ outcome: 'invalid' });
     expect(log).toHaveBeenCalledWith(expect.stringMatching(/APPROVAL_SLACK_WEBHOOK_REF is not set/));
     log.mockRestore();
@@ -627,31 +863,36 @@ describe('readRemediateSettings', () => {
 
   it('warns and sends no link emails when the link settings are only partly set', () => {
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
-    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
-    writeFileSync(join(dir, 'remediation.json'), JSON.stringify(BUNDLED_CONFIG));
-    handlerFromEnvironment(
-      { ...ENV, MEMBER_FUNCTION_NAME: 'vigil-remediate-member', APPROVAL_EMAIL_FROM: 'vigil@example.com' },
-      dir,
-    );
+    const dir = bundleDir();
+    handlerFromEnvironment({ ...ENV, ...MEMBER_ENV, APPROVAL_EMAIL_FROM: 'vigil@example.com' }, dir);
     expect(log).toHaveBeenCalledWith(expect.stringMatching(/"level":"warn".*approval link emails are off/));
     log.mockRestore();
   });
 
-  it('fails without a way to reach member accounts (MEMBER_FUNCTION_NAME or in-process adapters)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
-    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
-    writeFileSync(join(dir, 'remediation.json'), JSON.stringify(BUNDLED_CONFIG));
-    expect(() => handlerFromEnvironment(ENV, dir)).toThrow(/MEMBER_FUNCTION_NAME: required/);
+  it('fails without a way to reach member accounts (MEMBER_FUNCTION_NAME and its key, or in-process adapters)', () => {
+    const dir = bundleDir();
+    expect(() => handlerFromEnvironment(ENV, dir)).toThrow(/MEMBER_FUNCTION_NAME and MEMBER_REQUEST_KEY_ARN: required/);
+    // Without the key nothing could be executed: remediate-member refuses unsigned requests.
+    expect(() => handlerFromEnvironment({ ...ENV, MEMBER_FUNCTION_NAME: 'vigil-remediate-member' }, dir)).toThrow(
+      /MEMBER_REQUEST_KEY_ARN: required/,
+    );
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     expect(typeof handlerFromEnvironment(ENV, dir, makeLocalMemberIo({ namePrefix: 'vigil' }))).toBe('function');
     log.mockRestore();
   });
 
+  it('fails when the bundled alert routing is missing or malformed, naming the file', () => {
+    const dir = bundleDir();
+    expect(() =>
+      handlerFromEnvironment({ ...ENV, ...MEMBER_ENV, ALERT_ROUTING_FILE: join(dir, 'missing.json') }, dir),
+    ).toThrow(/cannot read .*missing\.json/);
+    expect(() => parseAlertDestinations({ routes: [{ slackChannel: 1 }] }, 'alert-routing.json')).toThrow(
+      /alert-routing\.json: expected \{"routes"/,
+    );
+  });
+
   it('fails when the bundled remediation config does not validate', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
-    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
-    writeFileSync(join(dir, 'remediation.json'), JSON.stringify({ ...BUNDLED_CONFIG, modes: [{ mode: 'always' }] }));
+    const dir = bundleDir({ ...BUNDLED_CONFIG, modes: [{ mode: 'always' }] });
     expect(() => handlerFromEnvironment(ENV, dir)).toThrow(/modes\[0\]\.mode/);
   });
 });

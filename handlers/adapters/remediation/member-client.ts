@@ -19,7 +19,10 @@ import {
   type MemberExecution,
   type MemberIo,
   type MemberRequest,
+  MEMBER_REQUEST_TTL_MS,
+  memberRequestMessage,
   parseMemberResponse,
+  type UnsignedExecuteRequest,
 } from '../../core/remediation/member-contract';
 import type { ResourceTagsOutcome } from '../../core/owner';
 import { classifySdkError } from '../../core/retry';
@@ -32,8 +35,15 @@ export const MEMBER_CLIENT_CONFIG = { maxAttempts: 4, retryMode: 'adaptive' } as
 export interface MemberClientOptions {
   /** Name (or ARN) of the remediate-member function. */
   readonly functionName: string;
+  /**
+   * Signs an execute request's message (handlers/adapters/remediation/request-mac.ts makeRequestSigner):
+   * remediate-member executes nothing without a valid MAC.
+   */
+  readonly sign: (message: string) => Promise<string>;
   /** @default - `new LambdaClient(MEMBER_CLIENT_CONFIG)` in the Lambda's region */
   readonly client?: LambdaClient;
+  /** Clock of the requests' expiry. @default - the system clock */
+  readonly now?: () => Date;
 }
 
 const describe = (err: unknown): string => {
@@ -55,6 +65,7 @@ function unhandledSummary(text: string): string {
 /** Builds the Lambda-invoke {@link MemberIo}. */
 export function makeMemberClient(options: MemberClientOptions): MemberIo {
   const client = options.client ?? new LambdaClient(MEMBER_CLIENT_CONFIG);
+  const now = options.now ?? (() => new Date());
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
 
@@ -90,14 +101,30 @@ export function makeMemberClient(options: MemberClientOptions): MemberIo {
 
   return {
     readState: (target) => invoke({ op: 'read-state', target }),
-    execute: async ({ accountId, calls, role, dryRun }) =>
-      (await invoke({
+    execute: async ({ accountId, action, calls, role, dryRun, requestId }) => {
+      const unsigned: UnsignedExecuteRequest = {
         op: 'execute',
         accountId,
+        action,
         calls,
         role,
         ...(dryRun === undefined ? {} : { dryRun }),
-      })) as MemberExecution,
+        requestId,
+        expiresAt: new Date(now().getTime() + MEMBER_REQUEST_TTL_MS).toISOString(),
+      };
+      let mac: string;
+      try {
+        mac = await options.sign(memberRequestMessage(unsigned));
+      } catch (err) {
+        // Nothing was sent: the failure is the signing key's (KMS throttling, a changed key policy).
+        throw new MemberInvokeError(
+          `signing the execute request for ${options.functionName} failed: ${describe(err)}`,
+          { op: 'execute', permanent: classifySdkError(err as object) === 'permanent' },
+          { cause: err },
+        );
+      }
+      return (await invoke({ ...unsigned, mac })) as MemberExecution;
+    },
     readTags: async (lookup) => {
       try {
         return (await invoke({ op: 'read-tags', lookup })) as ResourceTagsOutcome;

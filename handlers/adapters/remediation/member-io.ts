@@ -51,6 +51,7 @@ export function makeLocalMemberIo(options: LocalMemberIoOptions): MemberIo {
   });
   return {
     readState: (target) => reader.read(target),
+    // The request's action and id matter to remediate-member's checks, not to the executor.
     execute: ({ accountId, calls, role, dryRun }) =>
       executors[role].execute({ accountId, calls, ...(dryRun === undefined ? {} : { dryRun }) }),
     readTags: (lookup) => tags.read(lookup),

@@ -104,3 +104,15 @@ export function isApprover(decider: Decider, approvers: Approvers): boolean {
   const email = decider.email.toLowerCase();
   return email !== '' && approvers.emails.some((e) => e.toLowerCase() === email);
 }
+
+/**
+ * True when a stored decider id (`slack:<id>` or `email:<address>`, {@link deciderId}) names one of
+ * `approvers`. The executor uses it on what the approval store says, so a record written by anything
+ * but the approve function (or an approver since removed from the config) does not run.
+ */
+export function isConfiguredApprover(id: string, approvers: Approvers): boolean {
+  const slack = /^slack:(.+)$/.exec(id);
+  if (slack) return isApprover({ channel: 'slack', userId: slack[1]! }, approvers);
+  const email = /^email:(.+)$/.exec(id);
+  return email ? isApprover({ channel: 'link', email: email[1]! }, approvers) : false;
+}

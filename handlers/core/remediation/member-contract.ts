@@ -8,6 +8,7 @@
  * the orchestrator sees the same `RemediationCallError` / `RemediationStateError` (permanent or not,
  * with the calls already completed) as when the adapters ran in its own process.
  */
+import { createHash } from 'node:crypto';
 import type { RemediationId } from '../../../rules/types';
 import {
   MemberInvokeError,
@@ -17,7 +18,7 @@ import {
   RemediationStateError,
 } from '../../errors';
 import type { ResourceTagsOutcome } from '../owner';
-import { REMEDIATIONS } from './registry';
+import { iamActionFor, REMEDIATIONS } from './registry';
 import type { PlannedCall, RemediationService, RemediationTarget } from './types';
 
 /** Which member role an `execute` request runs with: `<prefix>-remediation` or `<prefix>-remediation-undo`. */
@@ -33,14 +34,36 @@ export interface MemberTagLookup {
 /** What remediate asks remediate-member to do. */
 export type MemberRequest =
   | { readonly op: 'read-state'; readonly target: RemediationTarget }
-  | {
-      readonly op: 'execute';
-      readonly accountId: string;
-      readonly calls: readonly PlannedCall[];
-      readonly role: MemberRole;
-      readonly dryRun?: boolean;
-    }
+  | SignedExecuteRequest
   | { readonly op: 'read-tags'; readonly lookup: MemberTagLookup };
+
+/**
+ * What remediate asks to execute, before it is signed: the calls the planner produced (or undo derived
+ * from the audit snapshot) for one action, and which member role runs them.
+ */
+export interface MemberExecuteInput {
+  readonly accountId: string;
+  /** The remediation the calls belong to: each call must be one its registry entry declares for `role`. */
+  readonly action: RemediationId;
+  readonly calls: readonly PlannedCall[];
+  readonly role: MemberRole;
+  readonly dryRun?: boolean;
+  /** The audit action id (`<eventId>:<action>`) the calls were planned for: in the MAC and the logs. */
+  readonly requestId: string;
+}
+
+/** An execute request as it crosses the hop: bound to a short lifetime and signed by remediate. */
+export interface UnsignedExecuteRequest extends MemberExecuteInput {
+  readonly op: 'execute';
+  /** ISO 8601. remediate-member refuses the request at or after this instant. */
+  readonly expiresAt: string;
+}
+
+/** {@link UnsignedExecuteRequest} with its MAC. */
+export interface SignedExecuteRequest extends UnsignedExecuteRequest {
+  /** Base64 HMAC-SHA-256 (the KMS request key) of {@link memberRequestMessage}. */
+  readonly mac: string;
+}
 
 /** What an `execute` request returns (handlers/adapters/remediation/execute.ts ExecutionResult, as JSON). */
 export interface MemberExecution {
@@ -87,12 +110,7 @@ export interface MemberIo {
   /** The target's current state (the action's state type). Throws `RemediationStateError`. */
   readState(target: RemediationTarget): Promise<unknown>;
   /** Sends the calls in order with the role. Throws `RemediationCallError` at the first failure. */
-  execute(request: {
-    readonly accountId: string;
-    readonly calls: readonly PlannedCall[];
-    readonly role: MemberRole;
-    readonly dryRun?: boolean;
-  }): Promise<MemberExecution>;
+  execute(request: MemberExecuteInput): Promise<MemberExecution>;
   /** Tags of the resources; never throws (`unavailable` is an answer). */
   readTags(lookup: MemberTagLookup): Promise<ResourceTagsOutcome>;
 }
@@ -210,7 +228,22 @@ export function parseMemberRequest(
       onlyKeys(input, ['op', 'target'], 'read-state');
       return { op: 'read-state', target: target(input['target']) };
     case 'execute': {
-      onlyKeys(input, ['op', 'accountId', 'calls', 'role', 'dryRun'], 'execute');
+      onlyKeys(
+        input,
+        ['op', 'accountId', 'action', 'calls', 'role', 'dryRun', 'requestId', 'expiresAt', 'mac'],
+        'execute',
+      );
+      const text = (key: string, pattern: RegExp, what: string): string => {
+        const v = input[key];
+        if (typeof v !== 'string' || !pattern.test(v)) throw new MemberRequestError(`execute.${key}: expected ${what}`);
+        return v;
+      };
+      // First: an unsigned request was not built by remediate, whatever else it holds.
+      const mac = text(
+        'mac',
+        /^[A-Za-z0-9+/]{40,100}={0,2}$/,
+        "remediate's base64 MAC of the request (execute requests are signed with the member request key)",
+      );
       const role = input['role'];
       if (role !== 'remediation' && role !== 'undo') {
         throw new MemberRequestError("execute.role: expected 'remediation' or 'undo'");
@@ -219,12 +252,22 @@ export function parseMemberRequest(
       if (dryRun !== undefined && typeof dryRun !== 'boolean') {
         throw new MemberRequestError('execute.dryRun: expected a boolean');
       }
+      const action = input['action'];
+      if (typeof action !== 'string' || !Object.hasOwn(REMEDIATIONS, action)) {
+        throw new MemberRequestError(
+          `execute.action: expected a known remediation, got '${String(action).slice(0, 60)}'`,
+        );
+      }
       return {
         op: 'execute',
         accountId: accountId(input['accountId'], 'execute.accountId'),
+        action: action as RemediationId,
         calls: calls(input['calls'], isSupported),
         role,
         ...(dryRun === undefined ? {} : { dryRun }),
+        requestId: text('requestId', /^[\x21-\x7e]{1,300}$/, 'the action id the calls were planned for'),
+        expiresAt: text('expiresAt', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, 'an ISO 8601 UTC instant'),
+        mac,
       };
     }
     case 'read-tags':
@@ -234,6 +277,119 @@ export function parseMemberRequest(
       throw new MemberRequestError(
         `op: expected 'read-state', 'execute' or 'read-tags', got '${String(input['op']).slice(0, 40)}'`,
       );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authorization: what remediate-member checks before it acts
+
+/**
+ * Lifetime of a signed execute request. remediate signs just before the invoke; the SDK's retries of a
+ * throttled invoke (MEMBER_CLIENT_CONFIG) and one member timeout fit well inside it, and a captured
+ * request is useless soon after.
+ */
+export const MEMBER_REQUEST_TTL_MS = 5 * 60_000;
+
+/** Allowed difference between the two functions' clocks when checking an expiry. */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * JSON with object keys sorted at every level: the same value always gives the same text, whatever
+ * order its keys were built in (MAC input; the approver saw exactly these calls).
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
+        )
+      : v,
+  );
+}
+
+/**
+ * The message remediate signs and remediate-member verifies for an execute request: a versioned SHA-256
+ * of every field that says what runs where (account, action, role, calls, dry-run, request id, expiry).
+ * A digest because KMS MAC messages are limited to 4,096 bytes (GenerateMac API reference) and fifty
+ * calls with their inputs can exceed that.
+ */
+export function memberRequestMessage(request: UnsignedExecuteRequest): string {
+  const fields = {
+    accountId: request.accountId,
+    action: request.action,
+    calls: request.calls,
+    dryRun: request.dryRun ?? false,
+    expiresAt: request.expiresAt,
+    op: 'execute',
+    requestId: request.requestId,
+    role: request.role,
+  };
+  return `vigil-remediate-member-request:v1:${createHash('sha256').update(canonicalJson(fields)).digest('hex')}`;
+}
+
+/** The IAM actions a member role may use for an action: the registry's `iamActions` or `undoIamActions`. */
+export function allowedMemberActions(action: RemediationId, role: MemberRole): readonly string[] {
+  const def = REMEDIATIONS[action];
+  return role === 'remediation' ? def.iamActions : def.undoIamActions;
+}
+
+/** What remediate-member decides a request with. */
+export interface MemberRequestAuthority {
+  /** Every account id of the inventory (the bundled `inventory.json`). */
+  readonly accountIds: ReadonlySet<string>;
+  readonly now: Date;
+  /** Whether `mac` is the request key's MAC of `message` (KMS VerifyMac). Throws only when it cannot tell. */
+  readonly verifyMac: (message: string, mac: string) => Promise<boolean>;
+}
+
+/**
+ * Refuses a request remediate-member must not act on. Every op: the account is in the inventory (the
+ * member roles exist in other accounts too, e.g. a former member's). Execute also: every call is one the
+ * registry declares for the action and role (a fix never re-opens, an undo never does more than undo),
+ * the request has not expired, and its MAC is valid: only the remediate function's role may generate
+ * MACs with the request key, so a request built by anyone else, or changed on the way, is refused.
+ * @throws MemberRequestError naming the first problem; nothing has been sent then
+ */
+export async function authorizeMemberRequest(request: MemberRequest, authority: MemberRequestAuthority): Promise<void> {
+  const account =
+    request.op === 'read-state'
+      ? request.target.accountId
+      : request.op === 'read-tags'
+        ? request.lookup.accountId
+        : request.accountId;
+  if (!authority.accountIds.has(account)) {
+    throw new MemberRequestError(
+      `${request.op}: account ${account} is not in the inventory (inventory.json of this function); ` +
+        'onboard the account (config/org.json) and redeploy the security stack',
+    );
+  }
+  if (request.op !== 'execute') return;
+  const allowed = allowedMemberActions(request.action, request.role);
+  request.calls.forEach((c, i) => {
+    const needs = iamActionFor(c);
+    if (!allowed.includes(needs)) {
+      throw new MemberRequestError(
+        `calls[${i}]: ${c.service}:${c.operation} (${needs}) is not a ${request.role === 'undo' ? 'undo' : 'remediation'} ` +
+          `call of ${request.action} (rules/ registry allows ${allowed.join(', ') || 'none'})`,
+      );
+    }
+  });
+  const expires = Date.parse(request.expiresAt);
+  const now = authority.now.getTime();
+  if (!(expires > now)) {
+    throw new MemberRequestError(`execute: request ${request.requestId} expired at ${request.expiresAt}`);
+  }
+  if (expires > now + MEMBER_REQUEST_TTL_MS + CLOCK_SKEW_MS) {
+    throw new MemberRequestError(
+      `execute: request ${request.requestId} expires at ${request.expiresAt}, beyond the ${MEMBER_REQUEST_TTL_MS / 60_000}-minute lifetime`,
+    );
+  }
+  const { mac, ...unsigned } = request;
+  if (!(await authority.verifyMac(memberRequestMessage(unsigned), mac))) {
+    throw new MemberRequestError(
+      `execute: the MAC of request ${request.requestId} is not valid: only the remediate function may sign ` +
+        'execute requests (kms:GenerateMac on the member request key)',
+    );
   }
 }
 

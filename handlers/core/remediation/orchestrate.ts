@@ -33,7 +33,8 @@ import { forwardingPatterns, withoutSuperseded } from '../../../rules/patterns';
 import type { Predicate } from '../../../rules/predicates';
 import type { Detection, RemediationId, RemediationMode } from '../../../rules/types';
 import type { Alert } from '../alert';
-import type { ApprovalRequest } from '../approval/request';
+import { isConfiguredApprover } from '../approval/decide';
+import { type ApprovalRequest, TIMEOUT_POLICY } from '../approval/request';
 import type { HandlerInventory } from '../inventory-view';
 import { makePredicateContext } from '../own-calls';
 import { type ExemptionDecision, type TagLookup, checkExemptions } from './exemptions';
@@ -47,6 +48,7 @@ import {
   eventIdOf,
   killSwitchDecision,
 } from './guard';
+import { canonicalJson } from './member-contract';
 import { type ModeDecision, accountFacts, resolveMode, weakerMode } from './mode';
 import type {
   PlannedCall,
@@ -253,8 +255,15 @@ export interface OrchestratorPorts {
   readonly readTags: (lookup: { accountId: string; region: string; arns: readonly string[] }) => Promise<TagLookup>;
   /** Re-reads the target's state in the member account (read-only). Throws when it cannot. */
   readonly readState: (target: RemediationTarget) => Promise<unknown>;
-  /** Sends the calls, in order, in the target's account. Throws on the first that fails. */
-  readonly execute: (target: RemediationTarget, calls: readonly PlannedCall[]) => Promise<unknown>;
+  /**
+   * Sends the calls, in order, in the target's account. Throws on the first that fails. `ref.actionId`
+   * names the action the calls were planned for (remediate signs it into the member request).
+   */
+  readonly execute: (
+    target: RemediationTarget,
+    calls: readonly PlannedCall[],
+    ref: { readonly actionId: string },
+  ) => Promise<unknown>;
   readonly idempotency: IdempotencyPort;
   /** Counts one more action for the account and the organization in the current window; returns the new counts. */
   readonly takeBreakerSlot: (accountId: string, now: Date) => Promise<BreakerCounts>;
@@ -347,6 +356,20 @@ export function preflight(request: RemediationRequest, ctx: OrchestratorContext)
   };
   const guard = checkEventGuards(event, guards);
   if (!guard.ok) return { done: decision(base, { mode: 'off', outcome: 'refused', reason: guard.reason }) };
+  const recipient = event.detail?.recipientAccountId;
+  if (recipient !== undefined && recipient !== event.account) {
+    // Remediation acts in recipientAccountId; an envelope naming another account is forged or broken,
+    // and either way vigil cannot tell which account the change belongs to. Alert only.
+    return {
+      done: decision(base, {
+        mode: 'notify',
+        outcome: 'refused',
+        reason:
+          `the event's account ${event.account} and detail.recipientAccountId ${recipient} disagree; ` +
+          'vigil acts only when both name the same account (alert only)',
+      }),
+    };
+  }
   if (!ctx.confirms(detection, event)) {
     return {
       done: decision(base, {
@@ -756,7 +779,7 @@ async function act(
 
   let result: ActResult;
   try {
-    await ports.execute(target, plan.calls);
+    await ports.execute(target, plan.calls, { actionId });
     const after = await ports.readState(target);
     const verdict = def.verify(target, after);
     result = verdict.fixed
@@ -845,6 +868,17 @@ export async function executeApprovedRequest(
       reason: `approval request ${request.id} is ${request.status}, not approved`,
     });
   }
+  if (request.decidedBy !== work.approver) {
+    // The hand-over crossed a queue: the store says who approved, and a message that disagrees is not
+    // the store's hand-over. The request is left as it is for its real one.
+    return decision(base, {
+      mode: 'approve',
+      outcome: 'refused',
+      reason:
+        `the hand-over names ${work.approver} but approval request ${request.id} was approved by ` +
+        `${request.decidedBy ?? 'nobody'}; only the approval store's decision is executed`,
+    });
+  }
 
   // From here the request is approved: every outcome but a duplicate closes it (approved → executed),
   // so the approval message shows what became of it and nobody waits for a run that will not come.
@@ -857,6 +891,8 @@ export async function executeApprovedRequest(
     }
     return d;
   };
+  const decider = approvalDecider(request, ctx.config.approvers);
+  if (!decider.ok) return close(decision(base, { mode: 'approve', outcome: 'refused', reason: decider.reason }));
 
   const records = await ports.audit.read(actionId);
   const opened = [...records].reverse().find((r) => r.phase === 'decision' && r.event !== undefined);
@@ -1024,6 +1060,9 @@ export function planUndo(
 /** Ports undo needs: the audit log, the executor and the clock. */
 export type UndoPorts = Pick<OrchestratorPorts, 'audit' | 'execute' | 'now' | 'log'>;
 
+/** Ports an approved undo needs: those of undo, and the approval store to re-read the request. */
+export type ApprovedUndoPorts = UndoPorts & { readonly approvals: Pick<ApprovalPort, 'get'> };
+
 /** What an undo did. */
 export interface UndoResult {
   readonly outcome: 'fixed' | 'failed' | 'refused' | 'dry-run';
@@ -1046,6 +1085,96 @@ export async function undoAction(
   const plan = planUndo(actionId, await ports.audit.read(actionId), actions);
   if (plan.kind === 'refuse') return { outcome: 'refused', reason: plan.reason, calls: [] };
   if (options.dryRun) return { outcome: 'dry-run', reason: 'dry run: no call was made', calls: plan.calls };
+  return runUndo(plan, actor, ports);
+}
+
+/**
+ * Undoes the remediation of an approval request (the approval flow's Undo button). The hand-over grants
+ * nothing: the request is re-read and must be `undone` (an approver pressed Undo on an executed request)
+ * by a configured approver, the same one the hand-over names; and the change to revert must be the one
+ * this request executed (its audit snapshot carries the request id).
+ */
+export async function undoApprovedRequest(
+  work: ApprovedExecution,
+  approvers: RemediationConfig['approvers'],
+  ports: ApprovedUndoPorts,
+  actions: Readonly<Record<RemediationId, RemediationActionDef>>,
+): Promise<UndoResult & { readonly actionId?: string }> {
+  const refuse = (reason: string, actionId?: string) => ({
+    outcome: 'refused' as const,
+    reason,
+    calls: [],
+    ...(actionId ? { actionId } : {}),
+  });
+  const request = await ports.approvals.get(work.requestId);
+  if (!request) return refuse(`approval request ${work.requestId} does not exist`);
+  const actionId = actionIdFor(request.eventId, request.plan.action);
+  if (request.status !== 'undone') {
+    return refuse(
+      `approval request ${request.id} is ${request.status}: an undo runs only once an approver pressed Undo ` +
+        'on an executed request (status undone)',
+      actionId,
+    );
+  }
+  if (!request.executedAt) return refuse(`approval request ${request.id} was never executed`, actionId);
+  if (request.undoneBy !== work.approver) {
+    return refuse(
+      `the hand-over names ${work.approver} but approval request ${request.id} was undone by ` +
+        `${request.undoneBy ?? 'nobody'}; only the approval store's decision is executed`,
+      actionId,
+    );
+  }
+  if (!isConfiguredApprover(request.undoneBy, approvers)) {
+    return refuse(
+      `${request.undoneBy} is not a configured approver (config/remediation.json approvers); the undo of ` +
+        `approval request ${request.id} is refused`,
+      actionId,
+    );
+  }
+  const plan = planUndo(actionId, await ports.audit.read(actionId), actions);
+  if (plan.kind === 'refuse') return refuse(plan.reason, actionId);
+  if (plan.snapshotRecord.approvalRequestId !== request.id) {
+    return refuse(
+      `the last change of ${actionId} was not made by approval request ${request.id} ` +
+        `(its snapshot names ${plan.snapshotRecord.approvalRequestId ?? 'no request'}); there is nothing of it to undo`,
+      actionId,
+    );
+  }
+  return { ...(await runUndo(plan, request.undoneBy, ports)), actionId };
+}
+
+/**
+ * Whether the approval store's decider of an approved request may have decided it: a configured
+ * approver, or the timeout policy when the request's timeout behaviour is `act`.
+ */
+function approvalDecider(
+  request: ApprovalRequest,
+  approvers: RemediationConfig['approvers'],
+): { readonly ok: true } | { readonly ok: false; readonly reason: string } {
+  const by = request.decidedBy;
+  if (by === TIMEOUT_POLICY) {
+    return request.timeout.onTimeout === 'act'
+      ? { ok: true }
+      : {
+          ok: false,
+          reason: `approval request ${request.id} was approved by the timeout policy, but its timeout behaviour is ${request.timeout.onTimeout}`,
+        };
+  }
+  return by !== undefined && isConfiguredApprover(by, approvers)
+    ? { ok: true }
+    : {
+        ok: false,
+        reason: `${by ?? 'nobody'} is not a configured approver (config/remediation.json approvers); approval request ${request.id} is not executed`,
+      };
+}
+
+/** Records the undo (before), runs its calls, records the result. */
+async function runUndo(
+  plan: Extract<UndoPlan, { kind: 'undo' }>,
+  actor: string,
+  ports: UndoPorts,
+): Promise<UndoResult> {
+  const { actionId } = plan;
   const s = plan.snapshotRecord;
   const common = {
     actionId,
@@ -1071,7 +1200,7 @@ export async function undoAction(
   });
   let result: UndoResult;
   try {
-    await ports.execute(plan.target, plan.calls);
+    await ports.execute(plan.target, plan.calls, { actionId });
     result = {
       outcome: 'fixed',
       reason: `undone by ${actor}: ${plan.calls.length} call(s) succeeded`,
@@ -1144,17 +1273,7 @@ function decision(base: DecisionBase, end: DecisionEnd): Decision {
 
 /** Deep equality of two call lists as JSON with sorted keys (the approver saw exactly these). */
 export function sameCalls(a: readonly PlannedCall[], b: readonly PlannedCall[]): boolean {
-  return canonical(a) === canonical(b);
-}
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
-        )
-      : v,
-  );
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 async function escalateQuietly(ports: OrchestratorPorts, escalation: Escalation): Promise<boolean> {

@@ -5,7 +5,11 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { MEMBER_CLIENT_CONFIG, makeMemberClient } from '../../../../handlers/adapters/remediation/member-client';
 import { makeLocalMemberIo } from '../../../../handlers/adapters/remediation/member-io';
-import type { MemberResponse } from '../../../../handlers/core/remediation/member-contract';
+import {
+  MEMBER_REQUEST_TTL_MS,
+  type MemberResponse,
+  memberRequestMessage,
+} from '../../../../handlers/core/remediation/member-contract';
 import type { PlannedCall, RemediationTarget } from '../../../../handlers/core/remediation/types';
 import { createMemberHandler } from '../../../../handlers/entrypoints/remediate-member';
 import {
@@ -14,11 +18,19 @@ import {
   RemediationCallError,
   RemediationStateError,
 } from '../../../../handlers/errors';
+import { fakeMacKey } from '../../../helpers/member-mac';
 import { mockAll } from './sdk-scenarios';
 
 const lambda = mockClient(LambdaClient);
 const mocks = mockAll();
-const client = makeMemberClient({ functionName: 'vigil-remediate-member', client: new LambdaClient({}) });
+const KEY = fakeMacKey();
+const NOW = new Date('2026-03-01T10:00:00.000Z');
+const client = makeMemberClient({
+  functionName: 'vigil-remediate-member',
+  client: new LambdaClient({}),
+  sign: KEY.sign,
+  now: () => NOW,
+});
 const encode = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 const answer = (r: MemberResponse) =>
   lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: encode(r) as never });
@@ -47,6 +59,13 @@ const REVOKE: PlannedCall = {
   input: { GroupId: 'sg-0123', SecurityGroupRuleIds: ['sgr-1'] },
   region: 'eu-west-1',
 };
+const ACTION_ID = 'e-1:revoke-world-open-ingress';
+const EXECUTE = {
+  accountId: '444444444444',
+  action: 'revoke-world-open-ingress' as const,
+  requestId: ACTION_ID,
+  calls: [REVOKE],
+};
 const DETAILS = {
   accountId: '444444444444',
   region: 'eu-west-1',
@@ -73,12 +92,37 @@ describe('makeMemberClient', () => {
     expect(sentRequest()).toEqual({ op: 'read-state', target: TARGET });
   });
 
-  it('sends execute requests with their role', async () => {
+  it('sends execute requests with their role, action and id, expiring and signed', async () => {
     answer({ ok: true, result: { dryRun: false, calls: [{ call: REVOKE, outcome: 'done' }] } });
 
-    await client.execute({ accountId: '444444444444', calls: [REVOKE], role: 'undo' });
+    await client.execute({ ...EXECUTE, role: 'undo' });
 
-    expect(sentRequest()).toEqual({ op: 'execute', accountId: '444444444444', calls: [REVOKE], role: 'undo' });
+    const { mac, ...unsigned } = sentRequest();
+    expect(unsigned).toEqual({
+      op: 'execute',
+      ...EXECUTE,
+      role: 'undo',
+      expiresAt: new Date(NOW.getTime() + MEMBER_REQUEST_TTL_MS).toISOString(),
+    });
+    expect(await KEY.verify(memberRequestMessage(unsigned), mac)).toBe(true);
+    // The MAC covers the role: the same request as a remediation is another message.
+    expect(await KEY.verify(memberRequestMessage({ ...unsigned, role: 'remediation' }), mac)).toBe(false);
+  });
+
+  it('sends nothing when the request cannot be signed', async () => {
+    const unsigned = makeMemberClient({
+      functionName: 'vigil-remediate-member',
+      client: new LambdaClient({}),
+      sign: async () => {
+        throw Object.assign(new Error('not authorized to kms:GenerateMac'), { name: 'AccessDeniedException' });
+      },
+    });
+
+    const err = await failureOf(unsigned.execute({ ...EXECUTE, role: 'remediation' }));
+
+    expect(err).toBeInstanceOf(MemberInvokeError);
+    expect(err.message).toMatch(/signing the execute request .* AccessDeniedException/);
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
   });
 
   it('re-creates a serialized RemediationCallError with every field', async () => {
@@ -92,7 +136,7 @@ describe('makeMemberClient', () => {
       },
     });
 
-    const err = await failureOf(client.execute({ accountId: '444444444444', calls: [REVOKE], role: 'remediation' }));
+    const err = await failureOf(client.execute({ ...EXECUTE, role: 'remediation' }));
 
     expect(err).toBeInstanceOf(RemediationCallError);
     expect(err).toMatchObject({ ...DETAILS, index: 1, completed: ['RevokeSecurityGroupIngress'] });
@@ -162,6 +206,7 @@ describe('makeMemberClient', () => {
   it('behaves like the in-process adapters across a real member handler (errors included)', async () => {
     const member = createMemberHandler(
       makeLocalMemberIo({ namePrefix: 'vigil', sts: new STSClient({}) }),
+      { accountIds: new Set(['444444444444']), verifyMac: KEY.verify, now: () => NOW },
       () => undefined,
     );
     lambda.on(InvokeCommand).callsFake(async (input: { Payload: Uint8Array }) => ({
@@ -172,7 +217,7 @@ describe('makeMemberClient', () => {
       .on(RevokeSecurityGroupIngressCommand)
       .rejects({ name: 'UnauthorizedOperation', $fault: 'client', message: 'no', $metadata: { httpStatusCode: 403 } });
     const local = makeLocalMemberIo({ namePrefix: 'vigil', sts: new STSClient({}) });
-    const request = { accountId: '444444444444', calls: [REVOKE], role: 'remediation' as const };
+    const request = { ...EXECUTE, role: 'remediation' as const };
 
     const remote = await failureOf(client.execute(request));
     const direct = await failureOf(local.execute(request));
@@ -212,6 +257,7 @@ describe('throttling', () => {
     };
     const real = makeMemberClient({
       functionName: 'vigil-remediate-member',
+      sign: KEY.sign,
       client: new LambdaClient({
         ...MEMBER_CLIENT_CONFIG,
         region: 'eu-west-1',

@@ -1,4 +1,10 @@
-import { type Decider, decideApproval, deciderId, isApprover } from '../../../../handlers/core/approval/decide';
+import {
+  type Decider,
+  decideApproval,
+  deciderId,
+  isApprover,
+  isConfiguredApprover,
+} from '../../../../handlers/core/approval/decide';
 import { AFTER_EXPIRY, APPROVER, APPROVERS, LATER, OUTSIDER, sampleRequest } from '../../../helpers/approvals';
 
 const slack = (userId: string): Decider => ({ channel: 'slack', userId });
@@ -145,5 +151,21 @@ describe('deciderId / isApprover', () => {
     expect(isApprover(link(APPROVER), APPROVERS)).toBe(false);
     expect(isApprover(slack('security-oncall@example.com'), APPROVERS)).toBe(false);
     expect(isApprover(link(''), { slackUserIds: [], emails: [''] })).toBe(false);
+  });
+});
+
+describe('isConfiguredApprover', () => {
+  const approvers = { slackUserIds: ['U04SECLEAD1'], emails: ['Security-Oncall@example.com'] };
+
+  it.each([
+    ['slack:U04SECLEAD1', true],
+    ['email:security-oncall@example.com', true],
+    ['slack:U0ATTACKER', false],
+    ['email:intruder@example.com', false],
+    ['timeout-policy', false],
+    ['U04SECLEAD1', false],
+    ['slack:', false],
+  ])('%s → %s', (id, expected) => {
+    expect(isConfiguredApprover(id, approvers)).toBe(expected);
   });
 });

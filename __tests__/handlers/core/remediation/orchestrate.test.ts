@@ -4,8 +4,10 @@ import {
   executeApprovedRequest,
   exemptionTagArns,
   planUndo,
+  preflight,
   remediateEvent,
   undoAction,
+  undoApprovedRequest,
 } from '../../../../handlers/core/remediation/orchestrate';
 import { REMEDIATIONS } from '../../../../handlers/core/remediation/registry';
 import type { PlannedCall } from '../../../../handlers/core/remediation/types';
@@ -428,6 +430,8 @@ describe('remediateEvent: failures', () => {
 });
 
 describe('executeApprovedRequest', () => {
+  /** The configured approver (config/remediation.json) who approved the request in the store. */
+  const APPROVER = 'slack:U04SECLEAD1';
   /** Runs the prod event to a pending request, then marks it approved. */
   async function approved(ports: FakePorts) {
     const ctx = contextWith();
@@ -441,7 +445,7 @@ describe('executeApprovedRequest', () => {
       timeout: opening.timeout,
       now: NOW,
     });
-    return { ctx, request: { ...pending, status: 'approved' as const, decidedBy: 'slack:U04SECLEAD1' } };
+    return { ctx, request: { ...pending, status: 'approved' as const, decidedBy: APPROVER } };
   }
 
   it('executes the approved calls after re-reading the state, as the approver, and closes the request', async () => {
@@ -485,7 +489,7 @@ describe('executeApprovedRequest', () => {
     const ports = new FakePorts({ states: [OPEN] });
     const { ctx, request: r } = await approved(ports);
     ports.options.approvals = { 'request-1': { ...r, status } };
-    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: 'slack:U1' }, ctx, ports);
+    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: APPROVER }, ctx, ports);
     expect(decision.outcome).toBe(outcome);
     expect(ports.executed).toEqual([]);
   });
@@ -501,7 +505,7 @@ describe('executeApprovedRequest', () => {
         plan: { ...r.plan, calls: [{ ...REVOKE, input: { GroupId: GROUP, SecurityGroupRuleIds: ['sgr-old'] } }] },
       },
     };
-    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: 'slack:U1' }, ctx, ports);
+    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: APPROVER }, ctx, ports);
     expect(decision).toMatchObject({
       outcome: 'pending-approval',
       approvalRequestId: 'request-2',
@@ -512,11 +516,7 @@ describe('executeApprovedRequest', () => {
 
   it('refuses a request that does not exist', async () => {
     const ports = new FakePorts();
-    const decision = await executeApprovedRequest(
-      { requestId: 'request-9', approver: 'slack:U1' },
-      contextWith(),
-      ports,
-    );
+    const decision = await executeApprovedRequest({ requestId: 'request-9', approver: APPROVER }, contextWith(), ports);
     expect(decision).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/does not exist/) });
   });
 
@@ -525,7 +525,7 @@ describe('executeApprovedRequest', () => {
     const { ctx, request: r } = await approved(ports);
     ports.audited.length = 0;
     ports.options.approvals = { 'request-1': r };
-    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: 'slack:U1' }, ctx, ports);
+    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: APPROVER }, ctx, ports);
     expect(decision).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/no decision record/) });
     expect(ports.executedRequests).toEqual([{ id: 'request-1', outcome: expect.stringMatching(/^refused/) }]);
   });
@@ -535,7 +535,7 @@ describe('executeApprovedRequest', () => {
     const { request: r } = await approved(ports);
     ports.options.approvals = { 'request-1': r };
     const lowered = contextWith({ modes: [{ environment: 'prod', mode: 'notify' }] });
-    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: 'slack:U1' }, lowered, ports);
+    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: APPROVER }, lowered, ports);
     expect(decision).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/mode is notify now/) });
     expect(ports.executed).toEqual([]);
   });
@@ -544,7 +544,7 @@ describe('executeApprovedRequest', () => {
     const ports = new FakePorts({ states: [OPEN, CLOSED] });
     const { ctx, request: r } = await approved(ports);
     ports.options.approvals = { 'request-1': r };
-    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: 'slack:U1' }, ctx, ports);
+    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: APPROVER }, ctx, ports);
     expect(decision.outcome).toBe('already-compliant');
     expect(ports.executed).toEqual([]);
   });
@@ -554,7 +554,7 @@ describe('executeApprovedRequest', () => {
     const { request: r } = await approved(ports);
     ports.options.approvals = { 'request-1': r };
     const decision = await executeApprovedRequest(
-      { requestId: 'request-1', approver: 'slack:U1' },
+      { requestId: 'request-1', approver: APPROVER },
       contextWith({ dryRun: true }),
       ports,
     );
@@ -567,7 +567,7 @@ describe('executeApprovedRequest', () => {
     const { ctx, request: r } = await approved(ports);
     ports.options.approvals = { 'request-1': r };
     (ports.options as { killSwitch?: unknown }).killSwitch = { kind: 'value', value: 'true' };
-    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: 'slack:U1' }, ctx, ports);
+    const decision = await executeApprovedRequest({ requestId: 'request-1', approver: APPROVER }, ctx, ports);
     expect(decision).toMatchObject({
       outcome: 'notify-only',
       reason: expect.stringMatching(/approved, but kill switch/),
@@ -632,6 +632,69 @@ describe('undo', () => {
     expect(result.calls).toHaveLength(1);
     expect(ports.executed).toHaveLength(1); // the original revoke only
     expect(ports.audited).toHaveLength(records);
+  });
+});
+
+describe('trusting nothing from the queue', () => {
+  const APPROVER = 'slack:U04SECLEAD1';
+
+  it('refuses, alert only, an event whose account is not its recipientAccountId (the account vigil acts in)', () => {
+    const event = sandboxEvent();
+    const checked = preflight(request({ ...event, account: ACCOUNTS.paymentsProd }), contextWith());
+
+    expect(checked).toEqual({
+      done: expect.objectContaining({
+        outcome: 'refused',
+        mode: 'notify',
+        reason: expect.stringMatching(/account 110000000006 and detail\.recipientAccountId 110000000011 disagree/),
+      }),
+    });
+  });
+
+  it('names the action the calls were planned for to the executor (remediate signs it into the request)', async () => {
+    const ports = new FakePorts({ states: [OPEN, CLOSED] });
+    const execute = jest.spyOn(ports, 'execute');
+
+    await remediateEvent(request(), contextWith(), ports);
+    await undoAction(ACTION_ID, 'operator:alice', ports, REMEDIATIONS);
+
+    expect((execute.mock.calls as unknown[][]).map((c) => c[2])).toEqual([
+      { actionId: ACTION_ID },
+      { actionId: ACTION_ID },
+    ]);
+  });
+
+  it('refuses to undo, through a request, a change that request did not make (an automatic fix of the event)', async () => {
+    const ports = new FakePorts({ states: [OPEN, CLOSED] });
+    const fixed = await remediateEvent(request(), contextWith(), ports);
+    expect(fixed.outcome).toBe('fixed');
+    const plan = fixed.plan!;
+    if (plan.kind !== 'act') throw new Error('expected a plan that acts');
+    const pending = createApprovalRequest({
+      id: 'request-1',
+      detectionId: DETECTION,
+      eventId: fixed.eventId,
+      plan,
+      timeout: { timeoutMinutes: 60, onTimeout: 'escalate' },
+      now: NOW,
+    });
+    ports.options.approvals = {
+      'request-1': { ...pending, status: 'undone', undoneBy: APPROVER, executedAt: NOW.toISOString() },
+    };
+
+    const result = await undoApprovedRequest(
+      { requestId: 'request-1', approver: APPROVER },
+      contextWith().config.approvers,
+      ports,
+      REMEDIATIONS,
+    );
+
+    expect(result).toMatchObject({
+      outcome: 'refused',
+      actionId: ACTION_ID,
+      reason: expect.stringMatching(/was not made by approval request request-1 \(its snapshot names no request\)/),
+    });
+    expect(ports.executed).toHaveLength(1); // the automatic fix only
   });
 });
 
