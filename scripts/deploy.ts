@@ -45,6 +45,7 @@ export interface DeployOptions {
   readonly yes: boolean;
 }
 
+/** A command-line mistake: printed with the usage, exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }

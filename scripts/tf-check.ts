@@ -22,6 +22,7 @@ import { findToolchain, type Toolchain, toolchainProblems } from './terraform/to
 
 const USAGE = 'usage: npm run tf:check -- [--org example|generated] [--validate-only] [--parallelism N]';
 
+/** Parsed command line of `npm run tf:check`. */
 export interface Options {
   readonly orgs: ReadonlyArray<() => CheckedOrg>;
   readonly validateOnly: boolean;

@@ -29,6 +29,8 @@ export interface ChangeSummary {
   readonly change: number;
   readonly remove: number;
   readonly import: number;
+  /** `plan`, or `apply` / `destroy` for the summaries of those commands. */
+  readonly operation?: string;
 }
 
 /** Runs `terraform <args>` in `cwd`; never rejects for a non-zero exit (the caller reads `code`). */
