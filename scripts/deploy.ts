@@ -190,7 +190,7 @@ export async function main(argv: readonly string[], io: DeployIo = defaultIo): P
     return 1;
   }
 
-  const work = mkdtempSync(join(tmpdir(), 'vigil-deploy-'));
+  const work = mkdtempSync(join(io.env['TMPDIR'] || tmpdir(), 'vigil-deploy-'));
   const cleanUp = () => rmSync(work, { recursive: true, force: true });
   const onSignal = (signal: NodeJS.Signals) => {
     cleanUp();

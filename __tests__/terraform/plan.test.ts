@@ -389,16 +389,18 @@ function terraformSuites(tc: Toolchain): void {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-tf-deploy-'));
     const lines: string[] = [];
     let code: number;
-    const leftovers = () => readdirSync(tmpdir()).filter((f) => f.startsWith('vigil-deploy-'));
-    let before: string[];
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    /** deploy's own temporary folder goes here (TMPDIR), so the test sees exactly what it leaves. */
+    const scratch = mkdtempSync(join(tmpdir(), 'vigil-tf-deploy-scratch-'));
+    afterAll(() => {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(scratch, { recursive: true, force: true });
+    });
 
     beforeAll(async () => {
       synthOrg(org, dir);
-      before = leftovers();
       code = await deploy(['--plan', '--offline-check', '--dir', dir], {
         out: (l) => lines.push(l),
-        env: process.env,
+        env: { ...process.env, TMPDIR: scratch },
         ask: () => Promise.reject(new Error('--plan never asks')),
       });
     }, SLOW);
@@ -427,7 +429,7 @@ function terraformSuites(tc: Toolchain): void {
     });
 
     it('removes its temporary copies', () => {
-      expect(leftovers()).toEqual(before);
+      expect(readdirSync(scratch)).toEqual([]);
     });
   });
 }
