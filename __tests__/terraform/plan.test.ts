@@ -14,6 +14,7 @@ import { accountRegions, type OrgInventory } from '../../config/inventory';
 import {
   centralBusArn,
   centralBusName,
+  deployRoleArn,
   forwarderRoleName,
   functionNames,
   readOnlyRoleName,
@@ -191,6 +192,53 @@ function terraformSuites(tc: Toolchain): void {
       }
       expect(mismatches).toEqual([]);
       expect(sorted(compared)).toEqual(sorted(Object.keys(SECURITY_ATTRIBUTES)));
+    });
+  });
+
+  describe('what the offline edits remove, checked on the synthesized JSON', () => {
+    /** The account each stack deploys into, from the inventory. */
+    const accountOf = (inv: OrgInventory, id: string): string =>
+      id === stackIds.logArchive
+        ? inv.logArchiveAccountId
+        : id === stackIds.orgTrail
+          ? inv.managementAccountId
+          : id === stackIds.security
+            ? inv.securityAccountId
+            : id.slice(stackIds.member('').length);
+
+    it('pins every provider to its account and has it assume the deploy role there', () => {
+      const providers = run.checks.map((c) => ({
+        stack: `${c.source.org}/${c.source.id}`,
+        providers: c.synthesized['provider']['aws'].map((p: Record<string, any>) => ({
+          allowed: p['allowed_account_ids'],
+          role: p['assume_role']?.[0]?.['role_arn'],
+        })),
+      }));
+      expect(providers).toEqual(
+        run.checks.map((c) => {
+          const inv = orgs.find((o) => o.label === c.source.org)!.config.inventory;
+          const account = accountOf(inv, c.source.id);
+          return {
+            stack: `${c.source.org}/${c.source.id}`,
+            providers: [{ allowed: [account], role: deployRoleArn(inv, account) }],
+          };
+        }),
+      );
+    });
+
+    it('places every member rule and target in one of the account regions (the region the 5.x plan cannot see)', () => {
+      for (const [, org, id] of memberCases) {
+        const stack = checkOf(org, stackIds.member(id)).synthesized;
+        const regions = accountRegions(org.config.inventory, org.config.inventory.accounts.find((a) => a.id === id)!);
+        for (const type of ['aws_cloudwatch_event_rule', 'aws_cloudwatch_event_target']) {
+          for (const block of Object.values<Record<string, any>>(stack['resource'][type])) {
+            expect(block['region']).toBe('${each.value.region}');
+          }
+        }
+        const rule = Object.values<Record<string, any>>(stack['resource']['aws_cloudwatch_event_rule'])[0]!;
+        const placed = Object.values<Record<string, any>>(rule['for_each']).map((p) => p['region']);
+        expect(sorted(new Set(placed))).toEqual(sorted(regions));
+      }
     });
   });
 

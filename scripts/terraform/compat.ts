@@ -102,7 +102,7 @@ export function compatEdits(choice: ProviderChoice): CompatEdit[] {
     {
       id: 'allowed-account-ids',
       description:
-        'drop the provider `allowed_account_ids` (the account id is unknown without credentials; checked on the JSON instead)',
+        'drop the provider `allowed_account_ids` (the account id is unknown without credentials; the test suite checks it on the synthesized JSON)',
     },
     {
       id: 'credentials',
