@@ -47,8 +47,8 @@ export function syntheticOrg(accounts: number): OrgInventory {
   };
 }
 
-/** Remediation config that names no account or OU, so it fits every synthetic org. */
-const SYNTHETIC_REMEDIATION = {
+/** Remediation config that names no account or OU, so it fits every synthetic org (also used by `npm run tf:check`). */
+export const SYNTHETIC_REMEDIATION = {
   dryRun: false,
   killSwitchParameter: '/vigil/remediation/kill-switch',
   circuitBreaker: { perAccount: 5, orgWide: 20, windowMinutes: 60 },

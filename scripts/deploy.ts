@@ -1,0 +1,280 @@
+/**
+ * `npm run deploy -- --plan [--dir cdktf.out] [--stacks id,id] [--parallelism 2] [--bin terraform|tofu] [--offline-check]`
+ * `npm run deploy -- --apply [--yes] [same options]`
+ *
+ * Deploys without the cdktf CLI: plain `terraform` (or `tofu`) over `cdktf.out/stacks/*`, in dependency
+ * order (scripts/terraform/order.ts: log-archive → org-trail → security → member-*; the stacks of one
+ * wave run in parallel, `--parallelism` at a time). Each stack: `init`, `plan -out`, and a summary of
+ * its planned changes (add / change / destroy). A failed stack stops the later waves (they depend on
+ * it); the other stacks of its wave still finish.
+ *
+ * `--plan` plans only. `--apply` plans every stack of a wave, then applies those plans after a
+ * confirmation (typed `apply`, or `--yes`), wave by wave. Apply needs real credentials for the deploy
+ * role and cannot be tested here: it is kept deliberately small (saved plan, no retries, stop on the
+ * first failed wave).
+ *
+ * `--offline-check` plans a temporary copy of each stack with the compatibility edits of `npm run
+ * tf:check` (mirrored provider, no backend, fake credentials): what the test suite runs against the
+ * real binary. The copies are removed afterwards.
+ *
+ * Exit code: 0 when every stack planned (and applied), 1 when one failed, 2 for usage errors.
+ */
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { runCli } from './run-cli';
+import { prepareStack, readStack, STACK_FILE } from './terraform/check';
+import { deployWaves } from './terraform/order';
+import { type ChangeSummary, formatDiagnostic, mapLimit, planMessages, runTerraform } from './terraform/run';
+import { findToolchain, onPath, terraformEnv, toolchainProblems, writeCliConfig } from './terraform/toolchain';
+
+const USAGE =
+  'usage: npm run deploy -- (--plan | --apply [--yes]) [--dir cdktf.out] [--stacks id,id] [--parallelism 2] [--bin terraform|tofu] [--offline-check]';
+
+/** Parsed command line. */
+export interface DeployOptions {
+  readonly mode: 'plan' | 'apply';
+  readonly dir: string;
+  /** @default - every stack in `<dir>/stacks` */
+  readonly stacks?: readonly string[];
+  readonly parallelism: number;
+  /** @default - `terraform` on PATH, else `tofu` */
+  readonly bin?: string;
+  readonly offlineCheck: boolean;
+  readonly yes: boolean;
+}
+
+/** A command-line mistake: printed with the usage, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Parses argv; throws a UsageError naming the problem. */
+export function parseDeployArgs(argv: readonly string[]): DeployOptions {
+  let mode: DeployOptions['mode'] | undefined;
+  let dir = 'cdktf.out';
+  let stacks: string[] | undefined;
+  let parallelism = 2;
+  let bin: string | undefined;
+  let offlineCheck = false;
+  let yes = false;
+  const value = (i: number, flag: string): string => {
+    const v = argv[i];
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value\n${USAGE}`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--plan' || arg === '--apply') {
+      const m = arg === '--plan' ? 'plan' : 'apply';
+      if (mode && mode !== m) throw new UsageError(`choose one of --plan and --apply\n${USAGE}`);
+      mode = m;
+    } else if (arg === '--dir') dir = value(++i, arg);
+    else if (arg === '--stacks') stacks = value(++i, arg).split(',').filter(Boolean);
+    else if (arg === '--parallelism') {
+      parallelism = Number(value(++i, arg));
+      if (!Number.isInteger(parallelism) || parallelism < 1) {
+        throw new UsageError(`--parallelism expects a whole number ≥ 1, got '${argv[i]}'`);
+      }
+    } else if (arg === '--bin') bin = value(++i, arg);
+    else if (arg === '--offline-check') offlineCheck = true;
+    else if (arg === '--yes') yes = true;
+    else if (arg === '--help' || arg === '-h') throw new UsageError(USAGE);
+    else throw new UsageError(`unknown argument '${arg}'\n${USAGE}`);
+  }
+  if (!mode) throw new UsageError(`say what to do: --plan or --apply\n${USAGE}`);
+  if (mode === 'apply' && offlineCheck) {
+    throw new UsageError('--offline-check plans edited copies with fake credentials; they cannot be applied');
+  }
+  return { mode, dir, ...(stacks ? { stacks } : {}), parallelism, ...(bin ? { bin } : {}), offlineCheck, yes };
+}
+
+/** Result of one stack. */
+export interface StackResult {
+  readonly id: string;
+  readonly result: 'planned' | 'applied' | 'failed' | 'skipped';
+  readonly summary?: ChangeSummary;
+  readonly seconds: number;
+  /** Why it failed or was skipped. */
+  readonly reason?: string;
+}
+
+/** The summary table: stack, result, planned changes, time. */
+export function formatSummary(results: readonly StackResult[]): string[] {
+  const width = Math.max(5, ...results.map((r) => r.id.length));
+  return [
+    `${'stack'.padEnd(width)}  result   add  change  destroy  time`,
+    ...results.map((r) => {
+      const s = r.summary;
+      const n = (v: number | undefined) => String(v ?? '-');
+      return (
+        `${r.id.padEnd(width)}  ${r.result.padEnd(7)}  ${n(s?.add).padStart(3)}  ${n(s?.change).padStart(6)}  ` +
+        `${n(s?.remove).padStart(7)}  ${r.seconds.toFixed(1)} s${r.reason ? `  ${r.reason}` : ''}`
+      );
+    }),
+  ];
+}
+
+/** What `main` needs from outside; tests replace parts. */
+export interface DeployIo {
+  readonly out: (line: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  /** Asks for the apply confirmation; resolves to what was typed. */
+  readonly ask: (question: string) => Promise<string>;
+}
+
+const defaultIo: DeployIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  env: process.env,
+  ask: async (question) => {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    try {
+      return await rl.question(question);
+    } finally {
+      rl.close();
+    }
+  },
+};
+
+/** Stack ids found in `<dir>/stacks` (folders with a synthesized stack file). */
+export function synthesizedStacks(dir: string): string[] {
+  const stacksDir = join(dir, 'stacks');
+  try {
+    return readdirSync(stacksDir)
+      .filter((id) => statSync(join(stacksDir, id, STACK_FILE), { throwIfNoEntry: false })?.isFile())
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Runs the deploy; returns the exit code. */
+export async function main(argv: readonly string[], io: DeployIo = defaultIo): Promise<number> {
+  let options: DeployOptions;
+  try {
+    options = parseDeployArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.out(err.message);
+    return 2;
+  }
+  const outdir = resolve(options.dir);
+  const found = synthesizedStacks(outdir);
+  if (found.length === 0) {
+    io.out(`no synthesized stacks in ${join(outdir, 'stacks')}: run \`npm run synth\` first (or pass --dir)`);
+    return 2;
+  }
+  const unknown = (options.stacks ?? []).filter((s) => !found.includes(s));
+  if (unknown.length > 0) {
+    io.out(`--stacks names stacks that were not synthesized: ${unknown.join(', ')} (found: ${found.join(', ')})`);
+    return 2;
+  }
+  let waves: string[][];
+  try {
+    waves = deployWaves(options.stacks ?? found);
+  } catch (err) {
+    io.out((err as Error).message);
+    return 2;
+  }
+
+  const toolchain = options.offlineCheck ? findToolchain(io.env) : undefined;
+  if (options.offlineCheck && !toolchain) {
+    io.out('--offline-check needs terraform and the provider mirror:');
+    for (const p of toolchainProblems(io.env)) io.out(`  - ${p}`);
+    return 1;
+  }
+  const bin = toolchain?.terraform ?? options.bin ?? onPath('terraform', io.env) ?? onPath('tofu', io.env);
+  if (!bin) {
+    io.out('neither `terraform` nor `tofu` is on PATH: install one, or pass --bin <path>');
+    return 1;
+  }
+
+  const work = mkdtempSync(join(io.env['TMPDIR'] || tmpdir(), 'vigil-deploy-'));
+  const cleanUp = () => rmSync(work, { recursive: true, force: true });
+  const onSignal = (signal: NodeJS.Signals) => {
+    cleanUp();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const env = toolchain ? terraformEnv(writeCliConfig(work, toolchain.pluginDir), io.env) : io.env;
+    const tf = (args: string[], cwd: string) => runTerraform(bin, args, cwd, env);
+    io.out(
+      `${options.mode === 'plan' ? 'planning' : 'deploying'} ${waves.flat().length} stacks with ${bin}` +
+        `${options.offlineCheck ? ' (offline check: edited temporary copies, mirrored provider, fake credentials)' : ''}`,
+    );
+    io.out(`order: ${waves.map((w) => w.join(', ')).join(' → ')} (${options.parallelism} at a time within a step)`);
+
+    const results: StackResult[] = [];
+    // `init` of parallel stacks races on a shared plugin cache: one at a time.
+    let initQueue: Promise<unknown> = Promise.resolve();
+    let stopped: string | undefined;
+    for (const [w, wave] of waves.entries()) {
+      if (stopped) {
+        results.push(...wave.map((id) => ({ id, result: 'skipped' as const, seconds: 0, reason: stopped })));
+        continue;
+      }
+      io.out(`step ${w + 1}/${waves.length}: ${wave.join(', ')}`);
+      const planned = await mapLimit(wave, options.parallelism, async (id): Promise<StackResult & { cwd: string }> => {
+        const started = Date.now();
+        const source = join(outdir, 'stacks', id);
+        let cwd = source;
+        if (toolchain) {
+          cwd = join(work, id);
+          prepareStack(readStack(source), source, cwd, toolchain.mirrored);
+        }
+        const seconds = () => (Date.now() - started) / 1000;
+        const initRun = initQueue.then(() => tf(['init', '-input=false', '-no-color'], cwd));
+        initQueue = initRun.catch(() => undefined);
+        const init = await initRun;
+        if (init.code !== 0) {
+          const reason = `init failed: ${(init.stderr || init.stdout).trim().split('\n').slice(-3).join(' ')}`;
+          io.out(`  ${id}: ${reason}`);
+          return { id, cwd, result: 'failed', seconds: seconds(), reason };
+        }
+        const plan = planMessages(await tf(['plan', '-input=false', '-json', '-out=tfplan'], cwd));
+        for (const d of plan.diagnostics) io.out(`  ${id}: ${formatDiagnostic(d)}`);
+        const errors = plan.diagnostics.filter((d) => d.severity === 'error');
+        if (errors.length > 0 || !plan.summary) {
+          return { id, cwd, result: 'failed', seconds: seconds(), reason: `plan failed (${errors.length} error(s))` };
+        }
+        const s = plan.summary;
+        io.out(`  ${id}: ${s.add} to add, ${s.change} to change, ${s.remove} to destroy`);
+        return { id, cwd, result: 'planned', summary: s, seconds: seconds() };
+      });
+
+      let waveResults: StackResult[] = planned.map(({ cwd: _cwd, ...r }) => r);
+      if (options.mode === 'apply' && planned.every((p) => p.result === 'planned')) {
+        const answer = options.yes ? 'apply' : await io.ask(`apply ${wave.join(', ')}? type 'apply' to continue: `);
+        if (answer.trim() !== 'apply') {
+          stopped = 'not confirmed';
+          waveResults = waveResults.map((r) => ({ ...r, result: 'skipped', reason: 'not confirmed' }));
+        } else {
+          waveResults = await mapLimit(planned, options.parallelism, async ({ cwd, ...r }) => {
+            const started = Date.now();
+            const applied = await tf(['apply', '-input=false', '-no-color', 'tfplan'], cwd);
+            const seconds = r.seconds + (Date.now() - started) / 1000;
+            if (applied.code === 0) return { ...r, result: 'applied' as const, seconds };
+            io.out(`  ${r.id}: apply failed:\n${(applied.stderr || applied.stdout).trim()}`);
+            return { ...r, result: 'failed' as const, seconds, reason: 'apply failed' };
+          });
+        }
+      }
+      results.push(...waveResults);
+      const failed = waveResults.filter((r) => r.result === 'failed').map((r) => r.id);
+      if (failed.length > 0) stopped = `${failed.join(', ')} failed`;
+    }
+
+    io.out('');
+    for (const line of formatSummary(results)) io.out(line);
+    return results.every((r) => r.result === 'planned' || r.result === 'applied') ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    cleanUp();
+  }
+}
+
+if (require.main === module) runCli('deploy', (argv) => main(argv), 1);
