@@ -1,6 +1,6 @@
 /**
  * Rewrites the table of guardrail protections in README.md (between the `guardrail-scps` markers of its
- * Security section) from stacks/guardrail-scp.ts. Run `npx tsx scripts/gen-guardrail-docs.ts` after
+ * Security section) from stacks/guardrail-scp.ts. Run `npm run docs:guardrails` after
  * changing a protection; __tests__/docs/readme-security.test.ts fails while the README differs.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -21,6 +21,7 @@ import {
   remediationUndoRoleName,
   ruleNamePrefix,
   scheduleRuleNames,
+  memberRequestKeyAlias,
   securityKeyAlias,
   tableNames,
   trailBucketName,
@@ -100,7 +101,7 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
   const queues = Object.values(queueNames(inv));
   const queueArn = (name: string) => `arn:aws:sqs:*:*:${name}`;
   const bucket = `arn:aws:s3:::${trailBucketName(inv)}`;
-  const keyAliases = [trailKeyAlias(inv), securityKeyAlias(inv)];
+  const keyAliases = [trailKeyAlias(inv), securityKeyAlias(inv), memberRequestKeyAlias(inv)];
   const memberFunction = fns.remediateMember;
 
   return [
@@ -337,7 +338,7 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
     {
       // A key ARN is random; kms:ResourceAliases names the key by its alias, which KeyAliases protects.
       sid: 'Keys',
-      what: 'the trail key and the security key: key policy, disabling, deletion, key material',
+      what: 'the trail key, the security key and the member request key: key policy, disabling, deletion, key material',
       actions: [
         'kms:PutKeyPolicy',
         'kms:Disable*',

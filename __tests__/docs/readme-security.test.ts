@@ -7,7 +7,7 @@ const readme = readFileSync(join(__dirname, '..', '..', README_PATH), 'utf8');
 const section = readme.slice(readme.indexOf('\n## Security\n'), readme.indexOf('\n## Design notes\n'));
 
 describe("README's Security section", () => {
-  it('lists what the SCPs protect as they are (fails when stale: run `npx tsx scripts/gen-guardrail-docs.ts`)', () => {
+  it('lists what the SCPs protect as they are (fails when stale: run `npm run docs:guardrails`)', () => {
     expect(readme).toBe(withGuardrailTable(readme));
   });
 
