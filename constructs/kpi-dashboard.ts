@@ -1,9 +1,10 @@
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
 import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
+import { METRIC_NAMESPACE } from '../handlers/core/metrics';
 
-/** CloudWatch namespace of vigil's embedded-metric-format metrics (handlers/core/metrics.ts). */
-export const METRIC_NAMESPACE = 'Vigil';
+/** CloudWatch namespace of vigil's embedded-metric-format metrics (defined in handlers/core/metrics.ts). */
+export { METRIC_NAMESPACE };
 
 export interface KpiDashboardProps {
   readonly dashboardName: string;

@@ -44,6 +44,7 @@ import {
   tableNames,
 } from '../config/naming';
 import { toHandlerInventory } from '../handlers/core/inventory-view';
+import { MALFORMED_APPROVAL_RECORDS_METRIC, METRIC_NAMESPACE } from '../handlers/core/metrics';
 import { KpiDashboard } from '../constructs/kpi-dashboard';
 import { NodeFunction } from '../constructs/node-function';
 import { policyDocument, type Statement } from '../constructs/policy-document';
@@ -866,6 +867,17 @@ export class SecurityStack extends VigilStack {
       'Remediation work failed repeatedly and waits in the dead-letter queue.',
     );
     for (const fn of [names.remediate, names.approve, names.approvalTimeouts]) alarmOnErrors(fn, 'see its logs.');
+    alarmAboveZero(
+      'malformed-approval-records-alarm',
+      `${p}-malformed-approval-records`,
+      `The approval timeout sweep skipped approval records it could not read (their ids are in the ${names.approvalTimeouts} logs); they never time out by themselves: repair or delete them in ${tableNames(inv).approvals}.`,
+      {
+        namespace: METRIC_NAMESPACE,
+        metricName: MALFORMED_APPROVAL_RECORDS_METRIC,
+        statistic: 'Sum',
+        period: 300,
+      },
+    );
     alarmOnErrors(
       names.remediateMember,
       'member-account reads or changes failed unhandled (timeouts, untyped errors); remediate reported them failed.',

@@ -116,6 +116,22 @@ describe('SecurityStack', () => {
     }
   });
 
+  it('alarms when the approval timeout sweep skips a malformed approval record (the metric it emits)', () => {
+    const alarm = resourcesOfType(tf, 'aws_cloudwatch_metric_alarm').find(
+      (a) => a.alarm_name === 'vigil-malformed-approval-records',
+    );
+    expect(alarm).toMatchObject({
+      namespace: 'Vigil',
+      metric_name: 'MalformedApprovalRecords',
+      statistic: 'Sum',
+      threshold: 0,
+      comparison_operator: 'GreaterThanThreshold',
+    });
+    expect(alarm.dimensions).toBeUndefined();
+    expect(alarm.alarm_description).toContain('vigil-approvals');
+    expect(alarm.alarm_actions[0]).toMatch(/^\$\{aws_sns_topic\..+\.arn\}$/);
+  });
+
   it('alarms as soon as anything lands in the DLQ', () => {
     const alarm = resourcesOfType(tf, 'aws_cloudwatch_metric_alarm').find(
       (a) => a.alarm_name === 'vigil-triage-dlq-not-empty',

@@ -11,6 +11,12 @@ import type { Severity } from '../../rules/types';
 export const METRIC_NAMESPACE = 'Vigil';
 
 /**
+ * Dimensionless count of approval records the timeout sweep could not read (it skips them and goes on);
+ * the security stack alarms on it, since such a record never times out by itself.
+ */
+export const MALFORMED_APPROVAL_RECORDS_METRIC = 'MalformedApprovalRecords';
+
+/**
  * The triage metrics. `DetectionLatencyMs` is MTTD: alert sent − CloudTrail eventTime.
  * `Deduplicated`: a redelivered or repeated event; `Aggregated`: folded into a burst; `DroppedInvalid`:
  * malformed, foreign or spoofed; `Ignored`: valid but not a finding (failed call, predicate); `LoopGuarded`:

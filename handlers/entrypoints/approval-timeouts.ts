@@ -28,7 +28,7 @@ import {
   TIMEOUT_POLICY,
   toRemediationAuditRecord,
 } from '../core/approval/request';
-import { METRIC_NAMESPACE } from '../core/metrics';
+import { MALFORMED_APPROVAL_RECORDS_METRIC, METRIC_NAMESPACE } from '../core/metrics';
 import { ApprovalConflictError, ApprovalSweepError, ConfigurationError } from '../errors';
 
 /** What the sweeper needs; `handler` builds them from the environment, tests pass their own. */
@@ -179,11 +179,11 @@ function malformedMetric(count: number, now: Date): Record<string, unknown> {
         {
           Namespace: METRIC_NAMESPACE,
           Dimensions: [[]],
-          Metrics: [{ Name: 'MalformedApprovalRecords', Unit: 'Count' }],
+          Metrics: [{ Name: MALFORMED_APPROVAL_RECORDS_METRIC, Unit: 'Count' }],
         },
       ],
     },
-    MalformedApprovalRecords: count,
+    [MALFORMED_APPROVAL_RECORDS_METRIC]: count,
   };
 }
 

@@ -145,6 +145,7 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
   const inventory = parseHandlerInventory(raw, inventoryFile);
   return createMemberHandler(makeLocalMemberIo({ namePrefix: namePrefix! }), {
     accountIds: new Set(Object.keys(inventory.accounts)),
+    readOnlyAccountIds: new Set(inventory.remediateManagementAccount ? [] : [inventory.managementAccountId]),
     verifyMac: makeRequestVerifier({ keyId: keyArn! }),
     now: () => new Date(),
   });

@@ -87,11 +87,21 @@ export const VIGIL_ACTION_ROLES = ['vigil-remediation', 'vigil-remediation-undo'
  */
 export const VIGIL_RULE_PREFIX = 'vigil-';
 
-/** Calls not made by vigil's deploy role (callers that are not assumed roles never are). */
+/**
+ * Calls not made by vigil's deploy role (callers that are not assumed roles never are). The deploy role is
+ * recognised by its issuer ARN with no path (`arn:aws:iam::<any account>:role/vigil-deploy`), never by
+ * name alone: a role `role/ops/vigil-deploy` shares the name, not the ARN, and still alerts.
+ */
 export const NOT_BY_VIGIL: EventPattern = {
   $or: [
     { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
-    { userIdentity: { sessionContext: { sessionIssuer: { userName: [{ 'anything-but': [...VIGIL_ROLES] }] } } } },
+    {
+      userIdentity: {
+        sessionContext: {
+          sessionIssuer: { arn: [{ 'anything-but': { wildcard: VIGIL_ROLES.map((r) => `arn:aws:iam::*:role/${r}`) } }] },
+        },
+      },
+    },
   ],
 };
 

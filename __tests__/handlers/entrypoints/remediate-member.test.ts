@@ -44,7 +44,14 @@ const NOW = new Date('2026-03-01T10:00:00.000Z');
 const OUTSIDER = '999999999999';
 /** A second inventory account (the tampering test moves a signed request there). */
 const OTHER_MEMBER = '555555555555';
-const authority = { accountIds: new Set([MEMBER, OTHER_MEMBER]), verifyMac: KEY.verify, now: () => NOW };
+/** The management account of the fixture inventory (no opt-in: vigil only reads there). */
+const MANAGEMENT = VIEW.managementAccountId;
+const authority = {
+  accountIds: new Set([MEMBER, OTHER_MEMBER, MANAGEMENT]),
+  readOnlyAccountIds: new Set([MANAGEMENT]),
+  verifyMac: KEY.verify,
+  now: () => NOW,
+};
 const handle = createMemberHandler(
   makeLocalMemberIo({ namePrefix: 'vigil', sts: new STSClient({}) }),
   authority,
@@ -217,6 +224,22 @@ describe('authorization: only what remediate planned, only in inventory accounts
 
     expect(response).toEqual(refused(/execute: account 999999999999 is not in the inventory/));
     noAwsCall();
+  });
+
+  it('refuses a validly signed execute in the management account without the opt-in, naming the setting', async () => {
+    const response = await handle(await signed(unsigned({ accountId: MANAGEMENT })));
+
+    expect(response).toEqual(
+      refused(new RegExp(`execute: account ${MANAGEMENT} is the management account.*remediateManagementAccount`)),
+    );
+    noAwsCall();
+  });
+
+  it('reads state in the management account (plans and notifications need it)', async () => {
+    mocks.ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [] });
+    const target = { ...targetOf('revoke-world-open-ingress', 'ec2-authorize-ingress'), accountId: MANAGEMENT };
+
+    expect(wire(await handle({ op: 'read-state', target }))).toEqual({ ok: true, result: { rules: [] } });
   });
 
   it('refuses reads of state and tags in an account outside the inventory', async () => {
@@ -475,6 +498,30 @@ describe('handlerFromEnvironment', () => {
         dir,
       ),
     ).toThrow(/cannot read .*missing\.json/);
+  });
+
+  it("refuses execute in the bundled inventory's management account unless it opts in", async () => {
+    const fromEnv = handlerFromEnvironment({ NAME_PREFIX: 'vigil', MEMBER_REQUEST_KEY_ARN: KEY_ARN }, dir);
+    const optedIn = mkdtempSync(join(tmpdir(), 'vigil-remediate-member-'));
+    writeFileSync(join(optedIn, 'inventory.json'), JSON.stringify({ ...VIEW, remediateManagementAccount: true }));
+    const request = await signed(unsigned({ accountId: MANAGEMENT }));
+
+    expect(await fromEnv(request)).toEqual({
+      ok: false,
+      error: { name: 'MemberRequestError', message: expect.stringMatching(/is the management account/) },
+    });
+    noAwsCall();
+    // Opted in, the account passes and the next check decides (this handler's real clock: expired).
+    const opted = await handlerFromEnvironment(
+      { NAME_PREFIX: 'vigil', MEMBER_REQUEST_KEY_ARN: KEY_ARN },
+      optedIn,
+    )(request);
+    expect(opted).toEqual({
+      ok: false,
+      error: { name: 'MemberRequestError', message: expect.stringMatching(/^execute: request .* expired at /) },
+    });
+    noAwsCall();
+    rmSync(optedIn, { recursive: true, force: true });
   });
 
   it('refuses accounts outside the bundled inventory before any AWS call', async () => {

@@ -337,6 +337,11 @@ export function allowedMemberActions(action: RemediationId, role: MemberRole): r
 export interface MemberRequestAuthority {
   /** Every account id of the inventory (the bundled `inventory.json`). */
   readonly accountIds: ReadonlySet<string>;
+  /**
+   * Accounts where vigil reads but never changes: the management account unless the inventory sets
+   * `remediateManagementAccount` (no SCP protects it; remediation there is `notify`).
+   */
+  readonly readOnlyAccountIds: ReadonlySet<string>;
   readonly now: Date;
   /** Whether `mac` is the request key's MAC of `message` (KMS VerifyMac). Throws only when it cannot tell. */
   readonly verifyMac: (message: string, mac: string) => Promise<boolean>;
@@ -344,7 +349,8 @@ export interface MemberRequestAuthority {
 
 /**
  * Refuses a request remediate-member must not act on. Every op: the account is in the inventory (the
- * member roles exist in other accounts too, e.g. a former member's). Execute also: every call is one the
+ * member roles exist in other accounts too, e.g. a former member's). Execute also: the account is not
+ * read-only (the management account without the opt-in), every call is one the
  * registry declares for the action and role (a fix never re-opens, an undo never does more than undo),
  * the request has not expired, and its MAC is valid: only the remediate function's role may generate
  * MACs with the request key, so a request built by anyone else, or changed on the way, is refused.
@@ -364,6 +370,12 @@ export async function authorizeMemberRequest(request: MemberRequest, authority: 
     );
   }
   if (request.op !== 'execute') return;
+  if (authority.readOnlyAccountIds.has(account)) {
+    throw new MemberRequestError(
+      `execute: account ${account} is the management account, where vigil only reads and notifies; set ` +
+        '"remediateManagementAccount": true in the inventory and redeploy to let it change anything there',
+    );
+  }
   const allowed = allowedMemberActions(request.action, request.role);
   request.calls.forEach((c, i) => {
     const needs = iamActionFor(c);
