@@ -99,20 +99,24 @@ export async function runCheck(
       out(`synthesized ${org.label}: ${ids.length} stacks`);
       for (const id of ids) sources.push({ org: org.label, id, dir: join(outdir, 'stacks', id) });
     }
-    let printedHeader = false;
+    // Stacks may pin different provider versions (the security stack needs a newer one): the versions
+    // and edits are printed once per distinct pin, before the first stack that has it.
+    const printedPins = new Set<string>();
     const checks = await checkStacks(sources, {
       toolchain,
       parallelism: options.parallelism,
       validateOnly: options.validateOnly,
       tmpRoot: root,
       onStack: (check) => {
-        if (!printedHeader) {
-          printedHeader = true;
+        if (!printedPins.has(check.provider.pinned)) {
+          const first = printedPins.size === 0;
+          printedPins.add(check.provider.pinned);
           out(
-            `terraform ${tfVersion} (${toolchain.terraform}); AWS provider pinned ${check.provider.pinned}, ` +
+            `${first ? `terraform ${tfVersion} (${toolchain.terraform}); ` : ''}AWS provider pinned ${check.provider.pinned}` +
+              `${first ? '' : ` (${check.source.id} and any later stack pinning it)`}, ` +
               `mirrored ${toolchain.mirrored.join(', ')} (${toolchain.pluginDir}), used ${check.provider.used}`,
           );
-          out('edits applied to a temporary copy of every stack:');
+          out(`edits applied to a temporary copy of ${first ? 'every stack' : 'these stacks'}:`);
           for (const e of check.edits) out(`  - ${e.description}`);
         }
         out(formatStackLine(check));

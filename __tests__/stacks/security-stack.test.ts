@@ -119,7 +119,7 @@ describe('SecurityStack', () => {
   it('alarms when the approval timeout sweep skips a malformed approval record (the metric it emits)', () => {
     const alarm = resourcesOfType(tf, 'aws_cloudwatch_metric_alarm').find(
       (a) => a.alarm_name === 'vigil-malformed-approval-records',
-    );
+    )!;
     expect(alarm).toMatchObject({
       namespace: 'Vigil',
       metric_name: 'MalformedApprovalRecords',

@@ -65,11 +65,21 @@ describe('compatEdits', () => {
     expect(compatEdits({ pinned: '6.25.0', used: '5.100.0' }).map((e) => e.id)).toEqual([
       'pin',
       'region',
+      'newer-arguments',
       'backend',
       'assume-role',
       'allowed-account-ids',
       'credentials',
     ]);
+  });
+
+  it('drops an argument only where the mirrored provider predates it (invoked_via_function_url: 6.29.0)', () => {
+    const ids = (used: string) => compatEdits({ pinned: '6.29.0', used }).map((e) => e.id);
+    expect(ids('6.28.0')).toContain('newer-arguments');
+    expect(ids('6.29.0')).not.toContain('newer-arguments');
+    expect(
+      compatEdits({ pinned: '6.29.0', used: '5.100.0' }).find((e) => e.id === 'newer-arguments')?.description,
+    ).toMatch(/`invoked_via_function_url` of aws_lambda_permission \(since 6\.29\.0/);
   });
 
   it('with a 6.x mirror: keeps the region argument (validated as written)', () => {
@@ -83,7 +93,7 @@ describe('compatEdits', () => {
   });
 
   it('with the pinned version mirrored: only the offline edits', () => {
-    expect(compatEdits({ pinned: '6.25.0', used: '6.25.0' }).map((e) => e.id)).toEqual([
+    expect(compatEdits({ pinned: '6.29.0', used: '6.29.0' }).map((e) => e.id)).toEqual([
       'backend',
       'assume-role',
       'allowed-account-ids',
@@ -119,6 +129,22 @@ describe('applyEdits', () => {
     const original = stack();
     applyEdits(original, compatEdits(choice), choice);
     expect(original).toEqual(stack());
+  });
+
+  it('drops invoked_via_function_url from lambda permissions for a provider before 6.29.0, and only there', () => {
+    const withUrl = (): Record<string, any> => ({
+      ...stack(),
+      resource: { aws_lambda_permission: { url: { action: 'lambda:InvokeFunction', invoked_via_function_url: true } } },
+    });
+    const old = { pinned: '6.29.0', used: '5.100.0' };
+    const current = { pinned: '6.29.0', used: '6.29.0' };
+    expect(applyEdits(withUrl(), compatEdits(old), old)['resource'].aws_lambda_permission.url).toEqual({
+      action: 'lambda:InvokeFunction',
+    });
+    expect(
+      applyEdits(withUrl(), compatEdits(current), current)['resource'].aws_lambda_permission.url
+        .invoked_via_function_url,
+    ).toBe(true);
   });
 
   it('keeps the region argument with a 6.x provider', () => {

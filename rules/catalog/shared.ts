@@ -98,7 +98,9 @@ export const NOT_BY_VIGIL: EventPattern = {
     {
       userIdentity: {
         sessionContext: {
-          sessionIssuer: { arn: [{ 'anything-but': { wildcard: VIGIL_ROLES.map((r) => `arn:aws:iam::*:role/${r}`) } }] },
+          sessionIssuer: {
+            arn: [{ 'anything-but': { wildcard: VIGIL_ROLES.map((r) => `arn:aws:iam::*:role/${r}`) } }],
+          },
         },
       },
     },

@@ -11,7 +11,7 @@ export type StackJson = Record<string, any>;
 
 /** One edit applied to a copy of a stack before `terraform init`. */
 export interface CompatEdit {
-  readonly id: 'pin' | 'region' | 'backend' | 'assume-role' | 'allowed-account-ids' | 'credentials';
+  readonly id: 'pin' | 'region' | 'newer-arguments' | 'backend' | 'assume-role' | 'allowed-account-ids' | 'credentials';
   /** What the edit does and why, for the check's output and the README. */
   readonly description: string;
 }
@@ -49,6 +49,23 @@ export const GLOBAL_RESOURCE_TYPE_PREFIXES: readonly string[] = [
 export const isRegionalType = (type: string): boolean =>
   !GLOBAL_RESOURCE_TYPE_PREFIXES.some((prefix) => type.startsWith(prefix));
 
+/**
+ * Resource arguments the stacks use that are newer than some provider versions: validating with an
+ * older mirrored provider means dropping them (the synthesized JSON keeps them and the test suite
+ * asserts them there).
+ */
+export const NEWER_ARGUMENTS: readonly { resourceType: string; argument: string; since: string; why: string }[] = [
+  {
+    resourceType: 'aws_lambda_permission',
+    argument: 'invoked_via_function_url',
+    since: '6.29.0',
+    why: "the approval URL's lambda:InvokeFunction permission, asserted by __tests__/security/central-resource-policies.test.ts",
+  },
+];
+
+/** The newer arguments a provider version lacks. */
+const argumentsMissingIn = (version: string) => NEWER_ARGUMENTS.filter((a) => compareVersions(version, a.since) < 0);
+
 /** The AWS provider version a stack pins; fails with the fix when it pins none. */
 export function pinnedVersion(stack: StackJson): string {
   const version = stack['terraform']?.['required_providers']?.['aws']?.['version'];
@@ -78,7 +95,8 @@ export function chooseProvider(pinned: string, mirrored: readonly string[]): Pro
  * no `allowed_account_ids` (with fake credentials the account id cannot be known, and 5.x then
  * rejects every id) and fake static credentials with the skip flags (no credential or account
  * lookup, no metadata endpoint; `max_retries = 1` so a plan-time AWS call fails at once instead of
- * retrying). Only when the mirror differs: the version pin, and below 6.x the per-resource `region`.
+ * retrying). Only when the mirror differs: the version pin, below 6.x the per-resource `region`, and
+ * arguments newer than the mirrored provider (NEWER_ARGUMENTS).
  */
 export function compatEdits(choice: ProviderChoice): CompatEdit[] {
   const edits: CompatEdit[] = [];
@@ -94,6 +112,15 @@ export function compatEdits(choice: ProviderChoice): CompatEdit[] {
       description:
         `drop the per-resource \`region\` argument (provider ${choice.used} has none; every regional resource ` +
         "is asserted to carry one first); the plan then places every placement in the provider's region",
+    });
+  }
+  const missing = argumentsMissingIn(choice.used);
+  if (missing.length > 0) {
+    edits.push({
+      id: 'newer-arguments',
+      description: `drop arguments provider ${choice.used} predates: ${missing
+        .map((a) => `\`${a.argument}\` of ${a.resourceType} (since ${a.since}; ${a.why})`)
+        .join(', ')}`,
     });
   }
   edits.push(
@@ -176,6 +203,11 @@ export function applyEdits(stack: StackJson, edits: readonly CompatEdit[], choic
     delete out['terraform']?.['cloud'];
   }
   if (ids.has('region')) for (const b of blocks(out)) delete b.body['region'];
+  if (ids.has('newer-arguments')) {
+    for (const a of argumentsMissingIn(choice.used)) {
+      for (const b of blocks(out)) if (b.type === a.resourceType) delete b.body[a.argument];
+    }
+  }
   for (const provider of ([] as Array<Record<string, any>>).concat(out['provider']?.['aws'] ?? [])) {
     if (ids.has('assume-role')) delete provider['assume_role'];
     if (ids.has('allowed-account-ids')) delete provider['allowed_account_ids'];

@@ -206,7 +206,12 @@ describe('makeMemberClient', () => {
   it('behaves like the in-process adapters across a real member handler (errors included)', async () => {
     const member = createMemberHandler(
       makeLocalMemberIo({ namePrefix: 'vigil', sts: new STSClient({}) }),
-      { accountIds: new Set(['444444444444']), readOnlyAccountIds: new Set<string>(), verifyMac: KEY.verify, now: () => NOW },
+      {
+        accountIds: new Set(['444444444444']),
+        readOnlyAccountIds: new Set<string>(),
+        verifyMac: KEY.verify,
+        now: () => NOW,
+      },
       () => undefined,
     );
     lambda.on(InvokeCommand).callsFake(async (input: { Payload: Uint8Array }) => ({
