@@ -281,15 +281,15 @@ function terraformSuites(tc: Toolchain): void {
     });
 
     it.each(memberCases)(
-      '%s: the forwarder, remediation, undo and read-only roles, each with one policy',
+      '%s: the forwarder and read-only roles, plus remediation and undo outside the management account, each with one policy',
       (_l, org, id) => {
         const inv = org.config.inventory;
         const check = checkOf(org, stackIds.member(id));
+        const changeRoles = id !== inv.managementAccountId || inv.remediateManagementAccount === true;
         const names = [
           forwarderRoleName(inv),
-          remediationRoleName(inv),
-          remediationUndoRoleName(inv),
           readOnlyRoleName(inv),
+          ...(changeRoles ? [remediationRoleName(inv), remediationUndoRoleName(inv)] : []),
         ];
         expect(sorted(plannedOfType(check, 'aws_iam_role').map((r) => valuesOf(r)['name']))).toEqual(sorted(names));
         expect(plannedOfType(check, 'aws_iam_role_policy')).toHaveLength(names.length);
@@ -343,7 +343,7 @@ function terraformSuites(tc: Toolchain): void {
   describe.each(orgs.map((o) => [o.label, o] as const))('the %s governance stacks', (_label, org) => {
     const inv = org.config.inventory;
 
-    it('plans the organization trail and one SCP attachment per configured target', () => {
+    it('plans the organization trail and one attachment per guardrail SCP part and configured target', () => {
       const check = checkOf(org, stackIds.orgTrail);
       expect(plannedOfType(check, 'aws_cloudtrail').map((t) => valuesOf(t))).toEqual([
         expect.objectContaining({
@@ -353,9 +353,11 @@ function terraformSuites(tc: Toolchain): void {
           is_multi_region_trail: true,
         }),
       ]);
+      const parts = plannedOfType(check, 'aws_organizations_policy');
+      expect(parts.length).toBeGreaterThanOrEqual(1);
       expect(
         sorted(plannedOfType(check, 'aws_organizations_policy_attachment').map((a) => valuesOf(a)['target_id'])),
-      ).toEqual(sorted(inv.scpTargets));
+      ).toEqual(sorted(parts.flatMap(() => inv.scpTargets)));
     });
 
     it('plans the trail bucket in the log-archive stack', () => {
