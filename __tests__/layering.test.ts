@@ -29,7 +29,13 @@ function lint(files: Readonly<Record<string, string>>): Diagnostic[] {
   }
   const run = spawnSync(
     process.execPath,
-    [require.resolve('@biomejs/biome/bin/biome'), 'lint', '--reporter=json', '--max-diagnostics=200', ...Object.keys(files)],
+    [
+      require.resolve('@biomejs/biome/bin/biome'),
+      'lint',
+      '--reporter=json',
+      '--max-diagnostics=200',
+      ...Object.keys(files),
+    ],
     { cwd: dir, encoding: 'utf8' },
   );
   if (run.stdout.trim() === '') throw new Error(`biome printed no report: ${run.stderr}`);

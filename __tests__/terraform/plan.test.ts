@@ -320,13 +320,19 @@ function terraformSuites(tc: Toolchain): void {
       expect(sorted(plannedOfType(check(), 'aws_iam_role').map((r) => valuesOf(r)['name']))).toEqual(sorted(fns));
     });
 
-    it('plans an error alarm per function and a not-empty alarm per dead-letter queue (one per work queue)', () => {
+    it('plans an error alarm per function, a not-empty alarm per dead-letter queue (one per work queue) and the malformed-approval-records alarm', () => {
       const queues = plannedOfType(check(), 'aws_sqs_queue').map((q) => String(valuesOf(q)['name']));
       const dlqs = queues.filter((q) => q.endsWith('-dlq'));
       expect(sorted(dlqs)).toEqual(sorted(queues.filter((q) => !q.endsWith('-dlq')).map((q) => `${q}-dlq`)));
       expect(
         sorted(plannedOfType(check(), 'aws_cloudwatch_metric_alarm').map((a) => valuesOf(a)['alarm_name'])),
-      ).toEqual(sorted([...fns.map((f) => `${f}-errors`), ...dlqs.map((q) => `${q}-not-empty`)]));
+      ).toEqual(
+        sorted([
+          ...fns.map((f) => `${f}-errors`),
+          ...dlqs.map((q) => `${q}-not-empty`),
+          `${inv.namePrefix}-malformed-approval-records`,
+        ]),
+      );
     });
 
     it('plans exactly the tables the functions are granted', () => {
