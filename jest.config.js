@@ -11,7 +11,7 @@ module.exports = {
   // the writer). To see them while debugging: `npx jest --silent=false <file>`.
   silent: true,
   collectCoverageFrom: [
-    '{handlers,rules,config,stacks,constructs,scripts}/**/*.ts',
+    '{handlers,rules,config,stacks,constructs,scripts,build,derive}/**/*.ts',
     'main.ts',
     '!**/*.d.ts',
   ],

@@ -19,13 +19,14 @@
  *
  * Exit code: 0 when every stack planned (and applied), 1 when one failed, 2 for usage errors.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { runCli } from './run-cli';
 import { prepareStack, readStack, STACK_FILE } from './terraform/check';
 import { deployWaves } from './terraform/order';
+import { withScratchDir } from './terraform/scratch';
 import { type ChangeSummary, formatDiagnostic, mapLimit, planMessages, runTerraform } from './terraform/run';
 import { findToolchain, onPath, terraformEnv, toolchainProblems, writeCliConfig } from './terraform/toolchain';
 
@@ -190,15 +191,7 @@ export async function main(argv: readonly string[], io: DeployIo = defaultIo): P
     return 1;
   }
 
-  const work = mkdtempSync(join(io.env['TMPDIR'] || tmpdir(), 'vigil-deploy-'));
-  const cleanUp = () => rmSync(work, { recursive: true, force: true });
-  const onSignal = (signal: NodeJS.Signals) => {
-    cleanUp();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
+  return withScratchDir(io.env['TMPDIR'] || tmpdir(), 'vigil-deploy-', async (work) => {
     const env = toolchain ? terraformEnv(writeCliConfig(work, toolchain.pluginDir), io.env) : io.env;
     const tf = (args: string[], cwd: string) => runTerraform(bin, args, cwd, env);
     io.out(
@@ -270,11 +263,7 @@ export async function main(argv: readonly string[], io: DeployIo = defaultIo): P
     io.out('');
     for (const line of formatSummary(results)) io.out(line);
     return results.every((r) => r.result === 'planned' || r.result === 'applied') ? 0 : 1;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    cleanUp();
-  }
+  });
 }
 
 if (require.main === module) runCli('deploy', (argv) => main(argv), 1);

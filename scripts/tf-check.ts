@@ -12,12 +12,13 @@
  * a message, exit 0); 2 for usage errors.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './run-cli';
 import { checkStacks, type StackCheck, type StackSource } from './terraform/check';
 import { type CheckedOrg, exampleOrg, generatedOrg, synthOrg } from './terraform/orgs';
+import { withScratchDir } from './terraform/scratch';
 import { findToolchain, type Toolchain, toolchainProblems } from './terraform/toolchain';
 
 const USAGE = 'usage: npm run tf:check -- [--org example|generated] [--validate-only] [--parallelism N]';
@@ -79,15 +80,7 @@ export async function runCheck(
   const version = spawnSync(toolchain.terraform, ['version', '-json'], { encoding: 'utf8' });
   const tfVersion = (JSON.parse(version.stdout || '{}') as { terraform_version?: string }).terraform_version ?? '?';
   const started = Date.now();
-  const root = mkdtempSync(join(tmpdir(), 'vigil-tf-'));
-  const cleanUp = () => rmSync(root, { recursive: true, force: true });
-  const onSignal = (signal: NodeJS.Signals) => {
-    cleanUp();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
+  return withScratchDir(tmpdir(), 'vigil-tf-', async (root) => {
     const orgs: CheckedOrg[] = [];
     const sources: StackSource[] = [];
     for (const make of options.orgs) {
@@ -131,11 +124,7 @@ export async function runCheck(
     );
     out(notValidated(checks));
     return { orgs, checks };
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    cleanUp();
-  }
+  });
 }
 
 /** The version caveat: which provider judged the stacks and what the edits kept from it. */
