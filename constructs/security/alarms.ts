@@ -1,0 +1,74 @@
+/**
+ * The platform team's alarms: every alarm pages the ops topic as soon as its metric goes above zero
+ * (a function error, a message in a dead-letter queue, a record the approval sweep could not read).
+ */
+import {
+  CloudwatchMetricAlarm,
+  type CloudwatchMetricAlarmConfig,
+} from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import type { SecurityContext } from './context';
+
+type AlarmMetric = Pick<
+  CloudwatchMetricAlarmConfig,
+  'namespace' | 'metricName' | 'dimensions' | 'statistic' | 'period'
+>;
+
+export class OpsAlarms {
+  readonly topic: SnsTopic;
+
+  constructor(
+    private readonly ctx: SecurityContext,
+    key: KmsKey,
+  ) {
+    this.topic = new SnsTopic(ctx.scope, 'ops-topic', {
+      provider: ctx.provider,
+      name: `${ctx.prefix}-ops-alarms`,
+      kmsMasterKeyId: key.arn,
+    });
+  }
+
+  /** Pages the platform team (ops topic) as soon as a metric goes above zero. */
+  aboveZero(id: string, alarmName: string, description: string, metric: AlarmMetric): CloudwatchMetricAlarm {
+    return new CloudwatchMetricAlarm(this.ctx.scope, id, {
+      provider: this.ctx.provider,
+      alarmName,
+      alarmDescription: description,
+      ...metric,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+      alarmActions: [this.topic.arn],
+      okActions: [this.topic.arn],
+    });
+  }
+
+  /** A dead-letter queue that holds a message. */
+  onDlq(id: string, queueName: string, what: string): CloudwatchMetricAlarm {
+    return this.aboveZero(id, `${queueName}-not-empty`, `${what} Inspect, fix and redrive.`, {
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: { QueueName: queueName },
+      statistic: 'Maximum',
+      period: 60,
+    });
+  }
+
+  /** A function that failed invocations. */
+  onErrors(fn: string, consequence: string): CloudwatchMetricAlarm {
+    return this.aboveZero(
+      `${fn}-errors-alarm`,
+      `${fn}-errors`,
+      `The ${fn} function failed invocations; ${consequence}`,
+      {
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        dimensions: { FunctionName: fn },
+        statistic: 'Sum',
+        period: 300,
+      },
+    );
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Remediation: remediate (work queue → decide, approve or act, report) and remediate-member, the only
+ * function that holds member-account credentials and the member services' clients; it decides nothing.
+ */
+import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
+import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { join } from 'node:path';
+import { type SecretRef, secretRefs } from '../../config/alerting';
+import {
+  centralBusArn,
+  functionNames,
+  readOnlyRoleName,
+  remediationRoleName,
+  remediationUndoRoleName,
+  tableNames,
+} from '../../config/naming';
+import { NodeFunction } from '../node-function';
+import type { Statement } from '../policy-document';
+import { type SecurityContext, tableArn, useKey } from './context';
+import { REMEDIATE_MEMBER_TIMEOUT_SECONDS, REMEDIATE_TIMEOUT_SECONDS } from './limits';
+import { useRequestKey } from './member-request-key';
+import { auditAppendOnly, workQueueArn } from './remediation-store';
+import { secretReadStatements } from './secret-access';
+
+/** The member-facing function: verifies each signed request, assumes the member role, makes the calls. */
+export function remediateMemberFunction(ctx: SecurityContext, requestKey: KmsKey, inventoryFile: string): NodeFunction {
+  const { provider, inv, region, account } = ctx;
+  return new NodeFunction(ctx.scope, 'remediate-member', {
+    provider,
+    functionName: functionNames(inv).remediateMember,
+    entry: join(ctx.entrypoints, 'remediate-member.ts'),
+    accountId: account,
+    region,
+    timeoutSeconds: REMEDIATE_MEMBER_TIMEOUT_SECONDS,
+    logRetentionDays: ctx.alerting.logRetentionDays ?? 365,
+    // Twice remediate's: each remediate invocation makes its member invokes one at a time.
+    reservedConcurrency: 10,
+    files: { 'inventory.json': inventoryFile },
+    environment: { NAME_PREFIX: ctx.prefix, MEMBER_REQUEST_KEY_ARN: requestKey.arn },
+    statements: [
+      useRequestKey(requestKey, 'VerifyMemberRequests', 'kms:VerifyMac'),
+      {
+        Sid: 'AssumeMemberRoles',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: [remediationRoleName(inv), remediationUndoRoleName(inv), readOnlyRoleName(inv)].map(
+          (n) => `arn:aws:iam::*:role/${n}`,
+        ),
+        Condition: { StringEquals: { 'aws:ResourceOrgID': inv.organizationId } },
+      },
+    ],
+  });
+}
+
+export interface RemediateProps {
+  readonly key: KmsKey;
+  readonly requestKey: KmsKey;
+  readonly workQueue: SqsQueue;
+  readonly alertTopicArn: string;
+  /** The approve function's URL: signed links by email point there. */
+  readonly approveUrl: string;
+  readonly files: Readonly<Record<string, string>>;
+}
+
+/** The remediate function and its work-queue source. */
+export function remediateFunction(ctx: SecurityContext, props: RemediateProps): NodeFunction {
+  const { provider, inv, region, account, alerting, remediation } = ctx;
+  const names = functionNames(inv);
+  const tables = tableNames(inv);
+  const approvalsConfig = alerting.approvals ?? {};
+  const memberFunctionArn = `arn:aws:lambda:${region}:${account}:function:${names.remediateMember}`;
+  const remediate = new NodeFunction(ctx.scope, 'remediate', {
+    provider,
+    functionName: names.remediate,
+    entry: join(ctx.entrypoints, 'remediate.ts'),
+    accountId: account,
+    region,
+    timeoutSeconds: REMEDIATE_TIMEOUT_SECONDS,
+    logRetentionDays: alerting.logRetentionDays ?? 365,
+    // One remediation at a time per batch keeps the circuit breaker's counting exact.
+    reservedConcurrency: 5,
+    files: props.files,
+    environment: {
+      REMEDIATION_STATE_TABLE: tables.remediationState,
+      REMEDIATION_AUDIT_TABLE: tables.remediationAudit,
+      APPROVAL_TABLE: tables.approvals,
+      CENTRAL_BUS_ARN: centralBusArn(inv),
+      DEPLOY_ROLE_NAME: inv.deployRoleName,
+      MEMBER_FUNCTION_NAME: names.remediateMember,
+      MEMBER_REQUEST_KEY_ARN: props.requestKey.arn,
+      ...(approvalsConfig.slackWebhookRef ? { APPROVAL_SLACK_WEBHOOK_REF: approvalsConfig.slackWebhookRef } : {}),
+      ...(approvalsConfig.escalationRoutingKeyRef
+        ? { ESCALATION_PAGERDUTY_ROUTING_KEY_REF: approvalsConfig.escalationRoutingKeyRef }
+        : {}),
+      // Signed links by email: the handler sends them only when all three are set.
+      ...(approvalsConfig.linkKeyRef
+        ? { APPROVAL_LINK_KEY_REF: approvalsConfig.linkKeyRef, APPROVAL_BASE_URL: props.approveUrl }
+        : {}),
+      ...(approvalsConfig.emailFrom ? { APPROVAL_EMAIL_FROM: approvalsConfig.emailFrom } : {}),
+    },
+    statements: [
+      {
+        Sid: 'ConsumeRemediationWork',
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+        Resource: workQueueArn(ctx),
+      },
+      {
+        // Member accounts only through remediate-member: remediate holds no member credentials.
+        Sid: 'InvokeMemberFunction',
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: memberFunctionArn,
+      },
+      useRequestKey(props.requestKey, 'SignMemberRequests', 'kms:GenerateMac'),
+      {
+        Sid: 'IdempotencyAndBreaker',
+        Effect: 'Allow',
+        // adapters/remediation/idempotency.ts and breaker.ts never read an item back (no GetItem).
+        Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: tableArn(ctx, tables.remediationState),
+      },
+      ...auditAppendOnly(ctx),
+      {
+        Sid: 'ApprovalRequests',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: tableArn(ctx, tables.approvals),
+      },
+      {
+        Sid: 'ReadKillSwitch',
+        Effect: 'Allow',
+        Action: 'ssm:GetParameter',
+        Resource: `arn:aws:ssm:${region}:${account}:parameter${remediation.killSwitchParameter}`,
+      },
+      { Sid: 'PublishAlertEmail', Effect: 'Allow', Action: 'sns:Publish', Resource: props.alertTopicArn },
+      ...(approvalsConfig.emailFrom
+        ? [
+            {
+              // Only as the configured sender: the role cannot mail as anyone else it may have verified.
+              Sid: 'SendApprovalLinkEmail',
+              Effect: 'Allow',
+              Action: 'ses:SendEmail',
+              Resource: `arn:aws:ses:${region}:${account}:identity/*`,
+              Condition: { StringEquals: { 'ses:FromAddress': approvalsConfig.emailFrom } },
+            } satisfies Statement,
+          ]
+        : []),
+      useKey(props.key),
+      // Not the Slack signing secret: only approve verifies Slack's signatures.
+      ...secretReadStatements(
+        [
+          ...new Set(
+            [
+              ...secretRefs(alerting),
+              approvalsConfig.slackWebhookRef,
+              approvalsConfig.linkKeyRef,
+              approvalsConfig.escalationRoutingKeyRef,
+            ].filter((r): r is SecretRef => !!r),
+          ),
+        ].sort(),
+        region,
+        account,
+      ),
+    ],
+  });
+  new LambdaEventSourceMapping(ctx.scope, 'remediation-source', {
+    provider,
+    eventSourceArn: props.workQueue.arn,
+    functionName: remediate.function.arn,
+    batchSize: 1,
+    functionResponseTypes: ['ReportBatchItemFailures'],
+    scalingConfig: { maximumConcurrency: 5 },
+  });
+  return remediate;
+}
+
+/** remediate reports outcomes only where config/alerting.json sends alerts, whatever a request names. */
+export function alertRoutingFile(ctx: SecurityContext, alertTopicArn: string): string {
+  const alerting = ctx.alerting;
+  return `${JSON.stringify({
+    routes: [alerting.default, ...Object.values(alerting.owners ?? {})].map(
+      ({ slackChannel, slackWebhookRef, slackBotTokenRef, slackChannelId, pagerdutyRoutingKeyRef }) => ({
+        slackChannel,
+        slackWebhookRef,
+        slackBotTokenRef,
+        slackChannelId,
+        pagerdutyRoutingKeyRef,
+      }),
+    ),
+    emailTopicArn: alertTopicArn,
+  })}\n`;
+}

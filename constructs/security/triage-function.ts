@@ -1,0 +1,120 @@
+/**
+ * Triage: the detection queue feeds the triage function, which dedupes, enriches and alerts (Slack,
+ * PagerDuty, email through the alert topic) and hands remediation work to the remediation queue.
+ */
+import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { join } from 'node:path';
+import { secretRefs } from '../../config/alerting';
+import { functionNames, readOnlyRoleName, tableNames } from '../../config/naming';
+import { toHandlerInventory } from '../../handlers/core/inventory-view';
+import { NodeFunction } from '../node-function';
+import { type SecurityContext, secureTable, useKey } from './context';
+import { TRIAGE_TIMEOUT_SECONDS } from './limits';
+import { secretReadStatements } from './secret-access';
+
+export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueue) {
+  const { provider, inv, alerting, region, account, prefix: p } = ctx;
+  const stateTable = secureTable(ctx, key, 'triage-state', {
+    name: tableNames(inv).triageState,
+    hashKey: 'pk',
+    attribute: [{ name: 'pk', type: 'S' }],
+    ttl: { attributeName: 'expiresAt', enabled: true },
+  });
+  const alertTopic = new SnsTopic(ctx.scope, 'alert-topic', { provider, name: `${p}-alerts`, kmsMasterKeyId: key.arn });
+  for (const email of [...(alerting.default.emails ?? [])].sort()) {
+    new SnsTopicSubscription(ctx.scope, `alert-email-${email}`, {
+      provider,
+      topicArn: alertTopic.arn,
+      protocol: 'email',
+      endpoint: email,
+    });
+  }
+  const alertTopicArn = `arn:aws:sns:${region}:${account}:${p}-alerts`;
+
+  const triage = new NodeFunction(ctx.scope, 'triage', {
+    provider,
+    functionName: functionNames(inv).triage,
+    entry: join(ctx.entrypoints, 'triage.ts'),
+    accountId: account,
+    region,
+    timeoutSeconds: TRIAGE_TIMEOUT_SECONDS,
+    logRetentionDays: alerting.logRetentionDays ?? 365,
+    files: {
+      'inventory.json': `${JSON.stringify(toHandlerInventory(inv))}\n`,
+      'owner-routing.json': `${JSON.stringify(alerting.owners ?? {})}\n`,
+    },
+    environment: {
+      DEDUPE_TABLE: `${p}-triage-state`,
+      EMAIL_TOPIC_ARN: alertTopicArn,
+      OWNER_ROUTING_FILE: 'owner-routing.json',
+      REMEDIATION_QUEUE_URL: `https://sqs.${region}.amazonaws.com/${account}/${p}-remediation`,
+      PAGERDUTY_MIN_SEVERITY: alerting.pagerdutyMinSeverity ?? 'high',
+      REPEAT_WINDOW_SECONDS: String(alerting.repeatWindowSeconds ?? 900),
+      ...(alerting.default.slackChannel ? { SLACK_CHANNEL: alerting.default.slackChannel } : {}),
+      ...(alerting.default.slackWebhookRef ? { SLACK_WEBHOOK_REF: alerting.default.slackWebhookRef } : {}),
+      // A Slack app bot token posts with chat.postMessage, so the outcome can edit the alert in place.
+      ...(alerting.default.slackBotTokenRef
+        ? {
+            SLACK_BOT_TOKEN_REF: alerting.default.slackBotTokenRef,
+            ...(alerting.default.slackChannelId ? { SLACK_CHANNEL_ID: alerting.default.slackChannelId } : {}),
+          }
+        : {}),
+      ...(alerting.default.pagerdutyRoutingKeyRef
+        ? { PAGERDUTY_ROUTING_KEY_REF: alerting.default.pagerdutyRoutingKeyRef }
+        : {}),
+    },
+    statements: [
+      {
+        Sid: 'ConsumeTriageQueue',
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+        Resource: `arn:aws:sqs:${region}:${account}:${p}-triage`,
+      },
+      {
+        Sid: 'DedupeState',
+        Effect: 'Allow',
+        // The dedupe store (adapters/dedupe-store.ts) sends conditional puts, updates and deletes only.
+        Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Resource: `arn:aws:dynamodb:${region}:${account}:table/${p}-triage-state`,
+      },
+      {
+        Sid: 'PublishAlertEmail',
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        Resource: alertTopicArn,
+      },
+      {
+        Sid: 'RequestRemediation',
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: `arn:aws:sqs:${region}:${account}:${p}-remediation`,
+      },
+      // Queue messages, table items and the topic are encrypted with the security key.
+      useKey(key),
+      {
+        Sid: 'ReadOwnerTagsInMembers',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: `arn:aws:iam::*:role/${readOnlyRoleName(inv)}`,
+        Condition: { StringEquals: { 'aws:ResourceOrgID': inv.organizationId } },
+      },
+      ...secretReadStatements(secretRefs(alerting), region, account),
+    ],
+  });
+  new LambdaEventSourceMapping(ctx.scope, 'triage-source', {
+    provider,
+    eventSourceArn: queue.arn,
+    functionName: triage.function.arn,
+    batchSize: 10,
+    maximumBatchingWindowInSeconds: 1,
+    // Failed records are retried alone; the rest of the batch is acknowledged.
+    functionResponseTypes: ['ReportBatchItemFailures'],
+    scalingConfig: { maximumConcurrency: 10 },
+    dependsOn: [stateTable],
+  });
+  return { triage, alertTopicArn };
+}
