@@ -10,9 +10,9 @@ import { CATALOG } from './rules/catalog';
 import { LogArchiveStack } from './stacks/log-archive-stack';
 import { MemberStack } from './stacks/member-stack';
 import { OrgTrailStack } from './stacks/org-trail-stack';
-import { remediationPermissions } from './stacks/remediation-permissions';
+import { remediationPermissions } from './derive/remediation-permissions';
 import { SecurityStack } from './stacks/security-stack';
-import { disableTokenStackTraces } from './stacks/synth-performance';
+import { disableTokenStackTraces } from './build/synth-performance';
 
 /** Builds every stack of the organization into `app`. Exported for tests and the benchmark. */
 export function buildApp(app: App, config: VigilConfig): App {

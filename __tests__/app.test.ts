@@ -67,7 +67,7 @@ describe('the app', () => {
 
 describe('synth performance', () => {
   it('skips the per-token stack trace cdktf would capture, unless asked to keep it', () => {
-    const { disableTokenStackTraces } = require('../stacks/synth-performance');
+    const { disableTokenStackTraces } = require('../build/synth-performance');
     const stackTrace = require('cdktf/lib/tokens/private/stack-trace');
     expect(disableTokenStackTraces({ VIGIL_TOKEN_STACK_TRACES: '1' })).toBe(false);
     expect(disableTokenStackTraces({})).toBe(true);

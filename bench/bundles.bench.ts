@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleCode, bundleComposition } from '../constructs/bundle';
+import { bundleCode, bundleComposition } from '../build/bundle';
 
 const BUDGET = 500 * 1024;
 const RUNS = 5;

@@ -4,7 +4,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { AssetType, type TerraformProvider, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import { type Bundle, bundleFunction } from './bundle';
+import { type Bundle, bundleFunction } from '../build/bundle';
 import { policyDocument, type Statement } from './policy-document';
 
 export interface NodeFunctionProps {

@@ -14,7 +14,7 @@ import { GLOBAL_EVENTS_REGION } from '../config/regions';
 import { ForwardingRules } from '../constructs/forwarding-rules';
 import { RemediationRoles } from '../constructs/remediation-roles';
 import type { ForwardedPattern } from '../rules/patterns';
-import type { RemediationPermissions } from './remediation-permissions';
+import type { RemediationPermissions } from '../derive/remediation-permissions';
 import { VigilStack } from './vigil-stack';
 
 export interface MemberStackProps {

@@ -3,7 +3,7 @@ import { CATALOG } from '../../rules/catalog';
 import { SecurityStack } from '../../stacks/security-stack';
 import { MemberStack } from '../../stacks/member-stack';
 import { forwardingPatterns } from '../../rules/patterns';
-import { remediationPermissions } from '../../stacks/remediation-permissions';
+import { remediationPermissions } from '../../derive/remediation-permissions';
 import { TEST_ALERTING, TEST_INVENTORY, TEST_REMEDIATION } from '../fixtures/inventory';
 import { ADMIN_POLICY, simulate } from '../helpers/iam-simulate';
 import { onlyResource, policyOf, synthJson } from '../helpers/synth';

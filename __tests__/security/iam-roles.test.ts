@@ -4,7 +4,7 @@ import { CATALOG } from '../../rules/catalog';
 import { forwardingPatterns } from '../../rules/patterns';
 import { functionNames } from '../../config/naming';
 import { MemberStack } from '../../stacks/member-stack';
-import { remediationPermissions } from '../../stacks/remediation-permissions';
+import { remediationPermissions } from '../../derive/remediation-permissions';
 import { SecurityStack } from '../../stacks/security-stack';
 import { inventoryWith, TEST_ALERTING, TEST_INVENTORY, TEST_REMEDIATION } from '../fixtures/inventory';
 import { ADMIN_POLICY, type Decision, simulate } from '../helpers/iam-simulate';

@@ -9,7 +9,7 @@ import { CATALOG } from '../../rules/catalog';
 import { forwardingPatterns } from '../../rules/patterns';
 import { main } from '../../scripts/plan';
 import { MemberStack } from '../../stacks/member-stack';
-import { remediationPermissions } from '../../stacks/remediation-permissions';
+import { remediationPermissions } from '../../derive/remediation-permissions';
 import { inventoryWith, TEST_INVENTORY, TEST_REMEDIATION } from '../fixtures/inventory';
 import { simulate } from '../helpers/iam-simulate';
 import { synthJson } from '../helpers/synth';

@@ -4,7 +4,7 @@ import { forwardingPatterns } from '../../rules/patterns';
 import { LogArchiveStack } from '../../stacks/log-archive-stack';
 import { MemberStack } from '../../stacks/member-stack';
 import { OrgTrailStack } from '../../stacks/org-trail-stack';
-import { remediationPermissions } from '../../stacks/remediation-permissions';
+import { remediationPermissions } from '../../derive/remediation-permissions';
 import { SecurityStack } from '../../stacks/security-stack';
 import { inventoryWith, TEST_ALERTING, TEST_INVENTORY, TEST_REMEDIATION } from '../fixtures/inventory';
 import { ADMIN_POLICY, type Decision, type PolicyInput, simulate } from '../helpers/iam-simulate';

@@ -1,7 +1,7 @@
 import { Testing } from 'cdktf';
 import type { BackendConfig } from '../../config/inventory';
 import { MemberStack } from '../../stacks/member-stack';
-import { remediationPermissions } from '../../stacks/remediation-permissions';
+import { remediationPermissions } from '../../derive/remediation-permissions';
 import { SecurityStack } from '../../stacks/security-stack';
 import { CATALOG } from '../../rules/catalog';
 import { forwardingPatterns } from '../../rules/patterns';

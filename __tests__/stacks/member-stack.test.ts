@@ -2,7 +2,7 @@ import { Testing } from 'cdktf';
 import { forwardingPatterns, GLOBAL_EVENT_SOURCES } from '../../rules/patterns';
 import { CATALOG } from '../../rules/catalog';
 import { MemberStack } from '../../stacks/member-stack';
-import { remediationPermissions } from '../../stacks/remediation-permissions';
+import { remediationPermissions } from '../../derive/remediation-permissions';
 import { TEST_INVENTORY } from '../fixtures/inventory';
 import { onlyResource, policyOf, resourcesOfType, synthJson } from '../helpers/synth';
 import { REMEDIATIONS } from '../../handlers/core/remediation/registry';

@@ -30,7 +30,7 @@ export const defaultProvider = (init: EnvInit = {}): Provider => {
       throw Object.assign(
         new Error(
           'no AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY): vigil Lambda ' +
-            'bundles read credentials from the environment only (constructs/bundle-env-credentials.ts)',
+            'bundles read credentials from the environment only (handlers/runtime/env-credentials.ts)',
           { cause: err },
         ),
         // What the SDK's credential chains expect of a provider error: this one ends the search.

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The esbuild run behind constructs/bundle.ts. Synth is synchronous, but esbuild plugins only work with
+ * The esbuild run behind build/bundle.ts. Synth is synchronous, but esbuild plugins only work with
  * its asynchronous `build` API, so bundle.ts runs this file in a child process (`spawnSync`):
  *
  *   stdin:  JSON `{ "root": "<repo>", "entry": "<path relative to root>", "target": "node20" }`, and
@@ -16,7 +16,7 @@
  *    `$fault` and retry behaviour and no bundled code refers to its class.
  * 2. `@aws-sdk/<pkg>/package.json` shrinks to `{ name, version }`: the SDK reads only `version`.
  * 3. `@aws-sdk/credential-provider-node` (the default credential chain) becomes the environment-only
- *    provider of bundle-env-credentials.ts: in Lambda, credentials are in the environment.
+ *    provider of handlers/runtime/env-credentials.ts: in Lambda, credentials are in the environment.
  *
  * Output is deterministic: same sources → same bytes (esbuild is deterministic, every transformation
  * is a pure function of file contents, and paths are relative to `root`, which the output never names).
@@ -33,7 +33,13 @@ import { build } from 'esbuild';
 /** SDK package → the names bundled project code imports from it, or `'all'` when that is unknown. */
 /** @typedef {Map<string, Set<string> | 'all'>} SdkImports */
 
-const ENV_CREDENTIALS = join(dirname(fileURLToPath(import.meta.url)), 'bundle-env-credentials.ts');
+const ENV_CREDENTIALS = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'handlers',
+  'runtime',
+  'env-credentials.ts',
+);
 
 /**
  * The settings of the real bundle and of the import scan; `treeShaking` is implied by `bundle` but
@@ -277,7 +283,7 @@ function retryableErrors(errorsJs) {
 /**
  * The SDK imports each client's package.json for one field, `version` (its user agent), which makes
  * esbuild embed the whole manifest (2–3 KB per package). Only `name` and `version` are kept;
- * __tests__/constructs/bundle.test.ts checks that the SDK still reads nothing else.
+ * __tests__/build/bundle.test.ts checks that the SDK still reads nothing else.
  * @type {Plugin}
  */
 const sdkPackageJson = {
@@ -292,7 +298,7 @@ const sdkPackageJson = {
 
 /**
  * The default credential chain (env, SSO, ini files, process, web identity, container, IMDS; 60–90 KB
- * with the nested SSO/OIDC/sign-in clients) → environment only. See bundle-env-credentials.ts.
+ * with the nested SSO/OIDC/sign-in clients) → environment only. See handlers/runtime/env-credentials.ts.
  * @type {Plugin}
  */
 const envCredentials = {

@@ -2,7 +2,7 @@
  * Bundles one Lambda entrypoint with esbuild into a deterministic zip. One bundle per function,
  * tree-shaken, so each carries only the SDK clients it imports.
  *
- * The esbuild run itself is constructs/bundle-build.mjs: it needs esbuild plugins (to make the SDK's
+ * The esbuild run itself is build/bundle-build.mjs: it needs esbuild plugins (to make the SDK's
  * schemas tree-shakable, among others; see that file), which only the asynchronous API supports, while
  * synth is synchronous. So it runs in a child process, once per entrypoint and process (memoized).
  */

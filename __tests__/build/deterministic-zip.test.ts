@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { zipSync } from '../../constructs/deterministic-zip';
+import { zipSync } from '../../build/deterministic-zip';
 
 const entries = [
   { name: 'inventory.json', data: Buffer.from('{"accounts":[]}') },
