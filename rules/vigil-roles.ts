@@ -9,6 +9,7 @@
  * vigil: those calls are reported like anyone else's. Pure: no SDK, no environment, no clock.
  */
 import { roleArn } from '../config/naming';
+import { isRecord } from '../rules/json';
 
 /** One of vigil's member roles and the calls it is for. */
 export interface VigilRole {
@@ -110,8 +111,4 @@ export function namedLikeVigilRole(event: CallerEvent, roles: readonly VigilRole
   if (!isRecord(issuer)) return false;
   const names = [issuer['userName'], typeof issuer['arn'] === 'string' ? issuer['arn'].split('/').pop() : undefined];
   return roles.some((r) => names.includes(r.name));
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -17,6 +17,7 @@ import type { TriageMessage } from './envelope';
 import { findAccount, type HandlerAccount, type HandlerInventory } from './inventory-view';
 import { makePredicateContext } from './own-calls';
 import type { OwnerResolution } from './owner';
+import { isRecord } from '../../rules/json';
 
 // ---------------------------------------------------------------------------------------------
 // Context, built once per Lambda container
@@ -602,8 +603,4 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 
 function definedOnly<T extends object>(obj: T): Partial<T> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -29,6 +29,7 @@ import {
   parseMemberRequest,
   serializeMemberError,
 } from '../core/remediation/member-contract';
+import { describeError as describe, makeJsonLog } from '../core/lambda-io';
 import { ConfigurationError } from '../errors';
 
 /** What the handler checks requests with (the clock is a function: one reading per request). */
@@ -40,8 +41,7 @@ export function createMemberHandler(
   authority: MemberAuthority,
   write: (line: string) => void = console.log,
 ) {
-  const log = (level: string, message: string, fields: Record<string, unknown>) =>
-    write(JSON.stringify({ level, message, service: 'vigil-remediate-member', ...fields }));
+  const log = makeJsonLog('vigil-remediate-member', write);
   return async (input: unknown): Promise<MemberResponse> => {
     let request: MemberRequest;
     try {
@@ -68,12 +68,8 @@ export function createMemberHandler(
   };
 }
 
-/** `Name: message`, short (orchestrate.ts describeError, not imported: it would bundle the orchestrator). */
-function describeError(err: unknown): string {
-  const e = err as { name?: string; message?: string } | null;
-  const text = e && typeof e === 'object' ? `${e.name ?? 'Error'}: ${e.message ?? ''}` : String(err);
-  return text.length > 500 ? `${text.slice(0, 499)}…` : text;
-}
+/** `Name: message`, short. */
+const describeError = (err: unknown) => describe(err, 500);
 
 function perform(io: MemberIo, request: MemberRequest): Promise<unknown> {
   switch (request.op) {

@@ -61,22 +61,10 @@ import {
 } from '../core/remediation/orchestrate';
 import { REMEDIATIONS } from '../core/remediation/registry';
 import { alertRemediationFor, formatRemediationPage, remediationMetrics } from '../core/remediation/report';
+import { isSqsEvent, makeJsonLog, type SqsBatchResponse } from '../core/lambda-io';
 import { ConfigurationError, NotificationError } from '../errors';
 
-/** The parts of an SQS record the handler reads. */
-export interface SqsRecord {
-  readonly messageId: string;
-  readonly body: string;
-}
-
-export interface SqsEvent {
-  readonly Records: readonly SqsRecord[];
-}
-
-/** Partial batch response: only the listed messages are retried by SQS. */
-export interface SqsBatchResponse {
-  readonly batchItemFailures: Array<{ readonly itemIdentifier: string }>;
-}
+export type { SqsBatchResponse, SqsEvent, SqsRecord } from '../core/lambda-io';
 
 /** Reports a decision to the alert's channels; must not throw for a delivery failure it can log. */
 export type OutcomeReporter = (decision: Decision) => Promise<void>;
@@ -384,13 +372,6 @@ function slackMessageRefOf(value: unknown, channelId: string | undefined): { cha
 // ---------------------------------------------------------------------------------------------
 // Input shapes
 
-function isSqsEvent(input: unknown): input is SqsEvent {
-  const records = (input as { Records?: unknown } | null)?.Records;
-  return (
-    Array.isArray(records) && records.every((r) => typeof r?.body === 'string' && typeof r?.messageId === 'string')
-  );
-}
-
 /** `ApprovedWork`, or the `{approvedRequestId, approver}` form of a direct invoke. */
 function approvedWorkOf(input: unknown): ApprovedWork | undefined {
   if (typeof input !== 'object' || input === null) return undefined;
@@ -585,8 +566,7 @@ export function handlerFromEnvironment(
       sign: makeRequestSigner({ keyId: memberRequestKeyArn! }),
     });
   const write = (line: string) => console.log(line);
-  const log = (level: LogLevel, message: string, fields: Record<string, unknown> = {}) =>
-    write(JSON.stringify({ level, message, service: 'vigil-remediate', ...fields }));
+  const log = makeJsonLog('vigil-remediate', write);
   const now = () => new Date();
   const dynamo = new DynamoDBClient({});
   const secrets = makeSecretReader();

@@ -32,6 +32,14 @@ import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
 import type { SlackMessageRef } from '../adapters/slack';
 import type { Alert, AlertRouting, SecretRef } from '../core/alert';
 import { parseTriageMessage } from '../core/envelope';
+import {
+  describeError as describe,
+  makeJsonLog,
+  processBatch,
+  type SqsBatchResponse,
+  type SqsEvent,
+  type SqsRecord,
+} from '../core/lambda-io';
 import { parseHandlerInventory } from '../core/inventory-view';
 import { detectionLatencyMs, type MetricInput, metricsRecord, type TriageMetric, UNKNOWN } from '../core/metrics';
 import { resolveOwner } from '../core/owner';
@@ -58,20 +66,7 @@ import {
 } from '../core/triage';
 import { ConfigurationError, NotificationError } from '../errors';
 
-/** The parts of an SQS record the handler reads (the `aws-lambda` types are not a dependency). */
-export interface SqsRecord {
-  readonly messageId: string;
-  readonly body: string;
-}
-
-export interface SqsEvent {
-  readonly Records: readonly SqsRecord[];
-}
-
-/** Partial batch response: only the listed messages are retried by SQS. */
-export interface SqsBatchResponse {
-  readonly batchItemFailures: Array<{ readonly itemIdentifier: string }>;
-}
+export type { SqsBatchResponse, SqsEvent, SqsRecord } from '../core/lambda-io';
 
 /** What the handler needs; `handler` builds them from the environment, tests pass their own. */
 export interface TriageHandlerDeps {
@@ -150,8 +145,7 @@ export function createHandler(deps: TriageHandlerDeps): (event: SqsEvent) => Pro
   const ctx = deps.context;
   const seconds = () => Math.floor(deps.now().getTime() / 1000);
 
-  const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) =>
-    write(JSON.stringify({ level, message, service: 'vigil-triage', ...fields }));
+  const log = makeJsonLog('vigil-triage', write);
   const metric = (input: Omit<MetricInput, 'timestamp'>) => {
     const record = metricsRecord({ ...input, timestamp: deps.now().getTime() });
     if (record) write(JSON.stringify(record));
@@ -413,39 +407,15 @@ export function createHandler(deps: TriageHandlerDeps): (event: SqsEvent) => Pro
       : { ok: false, error: lastError, permanent: outcome.permanent, attempts: outcome.attempts };
   };
 
-  return async (event) => {
-    const records = Array.isArray(event?.Records) ? event.Records : [];
-    const failures: Array<{ itemIdentifier: string }> = [];
-    await inBatches(records, deps.concurrency ?? 10, async (record) => {
-      let ok = false;
-      try {
-        ok = await processRecord(record);
-      } catch (err) {
-        // A dedupe-store outage or a bug: retry the message; after maxReceiveCount it waits in the DLQ.
-        log('error', 'triage failed; will retry', {
-          outcome: 'retry',
-          error: describe(err),
-          messageId: record.messageId,
-        });
-      }
-      if (!ok) failures.push({ itemIdentifier: record.messageId });
-    });
-    return { batchItemFailures: failures };
-  };
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time. */
-async function inBatches<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-}
-
-function describe(err: unknown): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
+  return (event) =>
+    processBatch(event, deps.concurrency ?? 10, processRecord, (record, err) =>
+      // A dedupe-store outage or a bug: retry the message; after maxReceiveCount it waits in the DLQ.
+      log('error', 'triage failed; will retry', {
+        outcome: 'retry',
+        error: describe(err),
+        messageId: record.messageId,
+      }),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

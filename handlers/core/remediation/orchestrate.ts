@@ -49,6 +49,7 @@ import {
   killSwitchDecision,
 } from './guard';
 import { canonicalJson } from './member-contract';
+import { describeError as describe, type LogLevel } from '../lambda-io';
 import { type ModeDecision, accountFacts, resolveMode, weakerMode } from './mode';
 import type {
   PlannedCall,
@@ -246,7 +247,7 @@ export interface Escalation {
   readonly breakerScope?: 'account' | 'organization';
 }
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type { LogLevel };
 
 export interface OrchestratorPorts {
   readonly now: () => Date;
@@ -1311,9 +1312,5 @@ async function releaseQuietly(ports: OrchestratorPorts, key: string): Promise<vo
   }
 }
 
-/** `Name: message`, bounded, for reasons and logs. */
-export function describeError(err: unknown): string {
-  const e = err as { name?: string; message?: string } | null;
-  const text = e && typeof e === 'object' ? `${e.name ?? 'Error'}: ${e.message ?? ''}` : String(err);
-  return text.length > 500 ? `${text.slice(0, 499)}…` : text;
-}
+/** `Name: message`, bounded to 500 characters, for reasons and logs. */
+export const describeError = (err: unknown): string => describe(err, 500);
