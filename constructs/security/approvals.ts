@@ -12,17 +12,20 @@ import { TerraformOutput } from 'cdktf';
 import { join } from 'node:path';
 import type { SecretRef } from '../../config/alerting';
 import { functionNames, scheduleRuleNames, tableNames } from '../../config/naming';
+import { approvalTimeoutsEnvironment } from '../../handlers/functions/approval-timeouts/spec';
+import { approveEnvironment } from '../../handlers/functions/approve/spec';
+import { optional } from '../../handlers/functions/settings';
 import { NodeFunction } from '../node-function';
 import { type SecurityContext, tableArn, useKey } from './context';
 import { INVOKED_VIA_URL_PROVIDER_VERSION } from './limits';
 import { auditAppendOnly, sendWork, workQueueUrl } from './remediation-store';
 import { secretReadStatements } from './secret-access';
 
-/** The environment approve and the timeout sweep share. */
-const approvalEnvironment = (ctx: SecurityContext) => ({
-  APPROVAL_TABLE: tableNames(ctx.inv).approvals,
-  REMEDIATION_AUDIT_TABLE: tableNames(ctx.inv).remediationAudit,
-  APPROVAL_WORK_QUEUE_URL: workQueueUrl(ctx),
+/** The tables and queue approve and the timeout sweep share. */
+const approvalStores = (ctx: SecurityContext) => ({
+  tableName: tableNames(ctx.inv).approvals,
+  auditTable: tableNames(ctx.inv).remediationAudit,
+  workQueueUrl: workQueueUrl(ctx),
 });
 
 /** The approve function and its URL; the URL is an output (Slack's Interactivity Request URL). */
@@ -41,13 +44,11 @@ export function approvalEndpoint(ctx: SecurityContext, key: KmsKey, remediationF
     reservedConcurrency: 5,
     logRetentionDays: alerting.logRetentionDays ?? 365,
     files: { 'remediation.json': remediationFile },
-    environment: {
-      ...approvalEnvironment(ctx),
-      ...(approvalsConfig.slackSigningSecretRef
-        ? { SLACK_SIGNING_SECRET_REF: approvalsConfig.slackSigningSecretRef }
-        : {}),
-      ...(approvalsConfig.linkKeyRef ? { APPROVAL_LINK_KEY_REF: approvalsConfig.linkKeyRef } : {}),
-    },
+    environment: approveEnvironment({
+      ...approvalStores(ctx),
+      ...optional('slackSigningSecretRef', approvalsConfig.slackSigningSecretRef),
+      ...optional('linkKeyRef', approvalsConfig.linkKeyRef),
+    }),
     statements: [
       {
         Sid: 'DecideApprovals',
@@ -115,12 +116,10 @@ export function approvalTimeouts(ctx: SecurityContext, key: KmsKey, remediationF
     timeoutSeconds: 60,
     logRetentionDays: alerting.logRetentionDays ?? 365,
     files: { 'remediation.json': remediationFile },
-    environment: {
-      ...approvalEnvironment(ctx),
-      ...(approvalsConfig.escalationRoutingKeyRef
-        ? { ESCALATION_PAGERDUTY_ROUTING_KEY_REF: approvalsConfig.escalationRoutingKeyRef }
-        : {}),
-    },
+    environment: approvalTimeoutsEnvironment({
+      ...approvalStores(ctx),
+      ...optional('escalationRoutingKeyRef', approvalsConfig.escalationRoutingKeyRef),
+    }),
     statements: [
       {
         Sid: 'SweepExpiredApprovals',

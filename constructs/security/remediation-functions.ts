@@ -15,6 +15,9 @@ import {
   remediationUndoRoleName,
   tableNames,
 } from '../../config/naming';
+import { remediateEnvironment } from '../../handlers/functions/remediate/spec';
+import { remediateMemberEnvironment } from '../../handlers/functions/remediate-member/spec';
+import { optional } from '../../handlers/functions/settings';
 import { NodeFunction } from '../node-function';
 import type { Statement } from '../policy-document';
 import { type SecurityContext, tableArn, useKey } from './context';
@@ -37,7 +40,7 @@ export function remediateMemberFunction(ctx: SecurityContext, requestKey: KmsKey
     // Twice remediate's: each remediate invocation makes its member invokes one at a time.
     reservedConcurrency: 10,
     files: { 'inventory.json': inventoryFile },
-    environment: { NAME_PREFIX: ctx.prefix, MEMBER_REQUEST_KEY_ARN: requestKey.arn },
+    environment: remediateMemberEnvironment({ namePrefix: ctx.prefix, memberRequestKeyArn: requestKey.arn }),
     statements: [
       useRequestKey(requestKey, 'VerifyMemberRequests', 'kms:VerifyMac'),
       {
@@ -81,24 +84,22 @@ export function remediateFunction(ctx: SecurityContext, props: RemediateProps): 
     // One remediation at a time per batch keeps the circuit breaker's counting exact.
     reservedConcurrency: 5,
     files: props.files,
-    environment: {
-      REMEDIATION_STATE_TABLE: tables.remediationState,
-      REMEDIATION_AUDIT_TABLE: tables.remediationAudit,
-      APPROVAL_TABLE: tables.approvals,
-      CENTRAL_BUS_ARN: centralBusArn(inv),
-      DEPLOY_ROLE_NAME: inv.deployRoleName,
-      MEMBER_FUNCTION_NAME: names.remediateMember,
-      MEMBER_REQUEST_KEY_ARN: props.requestKey.arn,
-      ...(approvalsConfig.slackWebhookRef ? { APPROVAL_SLACK_WEBHOOK_REF: approvalsConfig.slackWebhookRef } : {}),
-      ...(approvalsConfig.escalationRoutingKeyRef
-        ? { ESCALATION_PAGERDUTY_ROUTING_KEY_REF: approvalsConfig.escalationRoutingKeyRef }
-        : {}),
-      // Signed links by email: the handler sends them only when all three are set.
+    environment: remediateEnvironment({
+      stateTable: tables.remediationState,
+      auditTable: tables.remediationAudit,
+      approvalTable: tables.approvals,
+      centralBusArn: centralBusArn(inv),
+      deployRoleName: inv.deployRoleName,
+      memberFunctionName: names.remediateMember,
+      memberRequestKeyArn: props.requestKey.arn,
+      ...optional('approvalSlackWebhookRef', approvalsConfig.slackWebhookRef),
+      ...optional('escalationRoutingKeyRef', approvalsConfig.escalationRoutingKeyRef),
+      // Signed links by email: the handler sends them only when key, base URL and sender are all set.
       ...(approvalsConfig.linkKeyRef
-        ? { APPROVAL_LINK_KEY_REF: approvalsConfig.linkKeyRef, APPROVAL_BASE_URL: props.approveUrl }
+        ? { approvalLinkKeyRef: approvalsConfig.linkKeyRef, approvalBaseUrl: props.approveUrl }
         : {}),
-      ...(approvalsConfig.emailFrom ? { APPROVAL_EMAIL_FROM: approvalsConfig.emailFrom } : {}),
-    },
+      ...optional('approvalEmailFrom', approvalsConfig.emailFrom),
+    }),
     statements: [
       {
         Sid: 'ConsumeRemediationWork',

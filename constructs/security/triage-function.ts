@@ -9,7 +9,9 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { join } from 'node:path';
 import { secretRefs } from '../../config/alerting';
-import { functionNames, readOnlyRoleName, tableNames } from '../../config/naming';
+import { functionNames, queueNames, readOnlyRoleName, tableNames } from '../../config/naming';
+import { optional } from '../../handlers/functions/settings';
+import { triageEnvironment } from '../../handlers/functions/triage/spec';
 import { toHandlerInventory } from '../../handlers/core/inventory-view';
 import { NodeFunction } from '../node-function';
 import { type SecurityContext, secureTable, useKey } from './context';
@@ -47,26 +49,21 @@ export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueu
       'inventory.json': `${JSON.stringify(toHandlerInventory(inv))}\n`,
       'owner-routing.json': `${JSON.stringify(alerting.owners ?? {})}\n`,
     },
-    environment: {
-      DEDUPE_TABLE: `${p}-triage-state`,
-      EMAIL_TOPIC_ARN: alertTopicArn,
-      OWNER_ROUTING_FILE: 'owner-routing.json',
-      REMEDIATION_QUEUE_URL: `https://sqs.${region}.amazonaws.com/${account}/${p}-remediation`,
-      PAGERDUTY_MIN_SEVERITY: alerting.pagerdutyMinSeverity ?? 'high',
-      REPEAT_WINDOW_SECONDS: String(alerting.repeatWindowSeconds ?? 900),
-      ...(alerting.default.slackChannel ? { SLACK_CHANNEL: alerting.default.slackChannel } : {}),
-      ...(alerting.default.slackWebhookRef ? { SLACK_WEBHOOK_REF: alerting.default.slackWebhookRef } : {}),
-      // A Slack app bot token posts with chat.postMessage, so the outcome can edit the alert in place.
-      ...(alerting.default.slackBotTokenRef
-        ? {
-            SLACK_BOT_TOKEN_REF: alerting.default.slackBotTokenRef,
-            ...(alerting.default.slackChannelId ? { SLACK_CHANNEL_ID: alerting.default.slackChannelId } : {}),
-          }
-        : {}),
-      ...(alerting.default.pagerdutyRoutingKeyRef
-        ? { PAGERDUTY_ROUTING_KEY_REF: alerting.default.pagerdutyRoutingKeyRef }
-        : {}),
-    },
+    environment: triageEnvironment({
+      tableName: tableNames(inv).triageState,
+      defaultRouting: {
+        emailTopicArn: alertTopicArn,
+        ...optional('slackChannel', alerting.default.slackChannel),
+        ...optional('slackWebhookRef', alerting.default.slackWebhookRef),
+        ...optional('slackBotTokenRef', alerting.default.slackBotTokenRef),
+        ...optional('slackChannelId', alerting.default.slackChannelId),
+        ...optional('pagerdutyRoutingKeyRef', alerting.default.pagerdutyRoutingKeyRef),
+      },
+      ownerRoutingFile: 'owner-routing.json',
+      remediationQueueUrl: `https://sqs.${region}.amazonaws.com/${account}/${queueNames(inv).remediation}`,
+      pagerDutyMinSeverity: alerting.pagerdutyMinSeverity ?? 'high',
+      repeatWindowSeconds: alerting.repeatWindowSeconds ?? 900,
+    }),
     statements: [
       {
         Sid: 'ConsumeTriageQueue',

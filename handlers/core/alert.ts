@@ -60,6 +60,15 @@ export interface AlertEvent {
   readonly resources: readonly string[];
 }
 
+/** The channel fields of an {@link AlertRouting} (without the email topic, which is not per route). */
+export const CHANNEL_ROUTING_FIELDS = [
+  'slackChannel',
+  'slackWebhookRef',
+  'slackBotTokenRef',
+  'slackChannelId',
+  'pagerdutyRoutingKeyRef',
+] as const;
+
 /** Where the alert goes. Each channel is used when its field is set. */
 export interface AlertRouting {
   /** Slack channel name, shown in outcomes and logs (e.g. `#sec-payments`). @default - none */

@@ -25,7 +25,7 @@ import type { Approvers } from '../../config/remediation';
 import { makeApprovalStore, type ApprovalStore } from '../adapters/approval-store';
 import { makeAuditLog } from '../adapters/remediation/audit';
 import { makeWorkQueue, respondToSlack } from '../adapters/approval-channel';
-import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
+import { makeSecretReader } from '../adapters/secrets';
 import { type Decider, type DecisionKind, decideApproval, deciderId, type Refusal } from '../core/approval/decide';
 import {
   type ApprovalAuditRecord,
@@ -45,6 +45,9 @@ import {
 import { parseSlackInteraction, verifySlackSignature } from '../core/approval/slack-signature';
 import { describeError as describe, makeJsonLog } from '../core/lambda-io';
 import { ApprovalConflictError, ConfigurationError } from '../errors';
+import { readApproveSettings } from '../functions/approve/spec';
+
+export { type ApproveSettings, readApproveSettings } from '../functions/approve/spec';
 
 /** The parts of a function URL request (payload format 2.0) the handler reads. */
 export interface FunctionUrlEvent {
@@ -76,7 +79,8 @@ export interface ApproveDeps {
   readonly store: Pick<ApprovalStore, 'get' | 'decide' | 'markUndone' | 'revert' | 'useNonce'>;
   readonly approvers: Approvers;
   /** The Slack app's signing secret (read through a secret reference; cached by the reader). */
-  readonly slackSigningSecret: () => Promise<string>;
+  /** @default - Slack interactivity is not configured: `/slack/interactions` answers 404 */
+  readonly slackSigningSecret?: () => Promise<string>;
   /** HMAC key of signed links. @default - signed links are not served (404) */
   readonly linkKey?: () => Promise<string>;
   /**
@@ -272,12 +276,15 @@ export function createApproveHandler(deps: ApproveDeps): (event: FunctionUrlEven
     }
   };
 
-  const slackInteraction = async (event: FunctionUrlEvent): Promise<FunctionUrlResult> => {
+  const slackInteraction = async (
+    event: FunctionUrlEvent,
+    signingSecret: () => Promise<string>,
+  ): Promise<FunctionUrlResult> => {
     const body = readBody(event);
     if (body === undefined) return plain(413, 'request body too large');
     const now = deps.now();
     const check = verifySlackSignature({
-      signingSecret: await deps.slackSigningSecret(),
+      signingSecret: await signingSecret(),
       timestamp: event.headers?.['x-slack-request-timestamp'],
       signature: event.headers?.['x-slack-signature'],
       rawBody: body,
@@ -383,7 +390,9 @@ export function createApproveHandler(deps: ApproveDeps): (event: FunctionUrlEven
     const method = event.requestContext?.http?.method ?? '';
     const path = event.rawPath ?? '';
     if (path === '/slack/interactions') {
-      return method === 'POST' ? slackInteraction(event) : notAllowed('POST');
+      const secret = deps.slackSigningSecret;
+      if (!secret) return plain(404, 'not found');
+      return method === 'POST' ? slackInteraction(event, secret) : notAllowed('POST');
     }
     if (path === '/approve') {
       const key = deps.linkKey;
@@ -492,62 +501,6 @@ function html(text: string): string {
 // ---------------------------------------------------------------------------------------------
 // Wiring from the environment (the only place that reads it)
 
-/** Settings read from the environment. */
-export interface ApproveSettings {
-  readonly tableName: string;
-  /** The remediation audit log (append only), shared with the remediate function. */
-  readonly auditTable: string;
-  readonly slackSigningSecretRef: string;
-  readonly linkKeyRef?: string;
-  readonly workQueueUrl: string;
-  readonly remediationConfigFile: string;
-}
-
-/**
- * Reads and checks the environment; every problem is reported at once. Secrets are references
- * (`secretsmanager:…` / `ssm:…`), never values.
- * @throws ConfigurationError
- */
-export function readApproveSettings(env: Readonly<Record<string, string | undefined>>, dir: string): ApproveSettings {
-  const problems: string[] = [];
-  const text = (name: string): string | undefined => env[name]?.trim() || undefined;
-  const secretRef = (name: string): string | undefined => {
-    const v = text(name);
-    if (v === undefined) return undefined;
-    try {
-      parseSecretRef(v);
-      return v;
-    } catch (err) {
-      problems.push(`${name}: ${(err as Error).message}`);
-      return undefined;
-    }
-  };
-  const tableName = text('APPROVAL_TABLE');
-  if (!tableName) problems.push('APPROVAL_TABLE: required (name of the approval table)');
-  const auditTable = text('REMEDIATION_AUDIT_TABLE');
-  if (!auditTable) problems.push('REMEDIATION_AUDIT_TABLE: required (the append-only audit log)');
-  const slackSigningSecretRef = secretRef('SLACK_SIGNING_SECRET_REF');
-  if (!slackSigningSecretRef && !text('SLACK_SIGNING_SECRET_REF')) {
-    problems.push('SLACK_SIGNING_SECRET_REF: required (secret reference of the Slack app signing secret)');
-  }
-  const linkKeyRef = secretRef('APPROVAL_LINK_KEY_REF');
-  const workQueueUrl = text('APPROVAL_WORK_QUEUE_URL');
-  if (!workQueueUrl) problems.push('APPROVAL_WORK_QUEUE_URL: required (queue the executor reads approved plans from)');
-  if (problems.length > 0) {
-    throw new ConfigurationError(
-      `approve handler configuration has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
-    );
-  }
-  return {
-    tableName: tableName!,
-    auditTable: auditTable!,
-    slackSigningSecretRef: slackSigningSecretRef!,
-    ...(linkKeyRef === undefined ? {} : { linkKeyRef }),
-    workQueueUrl: workQueueUrl!,
-    remediationConfigFile: text('REMEDIATION_CONFIG_FILE') ?? `${dir}/remediation.json`,
-  };
-}
-
 /**
  * The approvers of the bundled `remediation.json`. The file was validated in full at synth
  * (config/remediation.ts); here only the part this function uses is checked again.
@@ -577,13 +530,13 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
   const handOver =
     (kind: ApprovedWork['kind']) => (request: ApprovalRequest, approver: string, options: HandOverOptions) =>
       enqueue({ kind, requestId: request.id, approver, ...options });
-  const { linkKeyRef } = settings;
+  const { linkKeyRef, slackSigningSecretRef } = settings;
   const dynamo = new DynamoDBClient({});
   const auditLog = makeAuditLog({ client: dynamo, tableName: settings.auditTable });
   return createApproveHandler({
     store: makeApprovalStore({ tableName: settings.tableName, client: dynamo }),
     approvers,
-    slackSigningSecret: () => secrets.read(settings.slackSigningSecretRef),
+    ...(slackSigningSecretRef === undefined ? {} : { slackSigningSecret: () => secrets.read(slackSigningSecretRef) }),
     ...(linkKeyRef === undefined ? {} : { linkKey: () => secrets.read(linkKeyRef) }),
     execute: handOver('execute'),
     undo: handOver('undo'),

@@ -35,8 +35,8 @@ import { makeIdempotencyStore } from '../adapters/remediation/idempotency';
 import { makeKillSwitchReader } from '../adapters/remediation/kill-switch';
 import { makeMemberClient } from '../adapters/remediation/member-client';
 import { makeRequestSigner } from '../adapters/remediation/request-mac';
-import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
-import type { Alert, AlertRouting } from '../core/alert';
+import { makeSecretReader } from '../adapters/secrets';
+import { type Alert, type AlertRouting, CHANNEL_ROUTING_FIELDS } from '../core/alert';
 import {
   type ApprovalRequest,
   type ApprovedWork,
@@ -63,6 +63,9 @@ import { REMEDIATIONS } from '../core/remediation/registry';
 import { alertRemediationFor, formatRemediationPage, remediationMetrics } from '../core/remediation/report';
 import { isSqsEvent, makeJsonLog, type SqsBatchResponse } from '../core/lambda-io';
 import { ConfigurationError, NotificationError } from '../errors';
+import { type RemediateSettings, readRemediateSettings } from '../functions/remediate/spec';
+
+export { type RemediateSettings, readRemediateSettings } from '../functions/remediate/spec';
 
 export type { SqsBatchResponse, SqsEvent, SqsRecord } from '../core/lambda-io';
 
@@ -297,13 +300,7 @@ export interface AlertDestinations {
   readonly emailTopicArn: string;
 }
 
-const ROUTING_FIELDS = [
-  'slackChannel',
-  'slackWebhookRef',
-  'slackBotTokenRef',
-  'slackChannelId',
-  'pagerdutyRoutingKeyRef',
-] as const;
+const ROUTING_FIELDS = CHANNEL_ROUTING_FIELDS;
 
 /**
  * The routing of an alert from the remediation request, field by field kept only when the alerting
@@ -413,114 +410,6 @@ function logLine(deps: RemediateDeps, level: LogLevel, message: string, fields: 
 
 // ---------------------------------------------------------------------------------------------
 // Wiring from the environment (the only place that reads it)
-
-/** Settings read from the environment. */
-export interface RemediateSettings {
-  /** Idempotency claims and circuit-breaker counters (pk S, TTL `expiresAt`). */
-  readonly stateTable: string;
-  /** Append-only audit log (pk S, sk S). */
-  readonly auditTable: string;
-  /** The approval flow's table (makeApprovalStore). */
-  readonly approvalTable: string;
-  readonly centralBusArn: string;
-  readonly deployRoleName: string;
-  readonly configFile: string;
-  readonly inventoryFile: string;
-  /** Where alerts may go (bundled `alert-routing.json`): outcomes are reported only there. */
-  readonly alertRoutingFile: string;
-  /** @default - the config's `killSwitchParameter` */
-  readonly killSwitchParameter?: string;
-  /** `DRY_RUN=true` forces dry-run on top of the config (it can never switch it off). */
-  readonly forceDryRun: boolean;
-  /** Incoming webhook of the approval channel (the Slack app whose buttons reach the approve function). */
-  readonly approvalSlackWebhookRef?: string;
-  /** PagerDuty routing key for breaker trips, failures and kill-switch outages. */
-  readonly escalationRoutingKeyRef?: string;
-  /** The remediate-member function, which makes every member-account read and change. */
-  readonly memberFunctionName?: string;
-  /** ARN of the KMS HMAC key execute requests to remediate-member are signed with. */
-  readonly memberRequestKeyArn?: string;
-  /** HMAC key of signed approval links (the approve function's `APPROVAL_LINK_KEY_REF`). */
-  readonly approvalLinkKeyRef?: string;
-  /** Sender of the approval link emails: an SES identity verified in this region. */
-  readonly approvalEmailFrom?: string;
-  /** The approve function URL, base of the signed links (https). */
-  readonly approvalBaseUrl?: string;
-}
-
-/**
- * Reads and checks the environment; every problem is reported at once.
- * @throws ConfigurationError
- */
-export function readRemediateSettings(
-  env: Readonly<Record<string, string | undefined>>,
-  dir: string,
-): RemediateSettings {
-  const problems: string[] = [];
-  const text = (name: string): string | undefined => env[name]?.trim() || undefined;
-  const required = (name: string, what: string): string => {
-    const v = text(name);
-    if (!v) problems.push(`${name}: required (${what})`);
-    return v ?? '';
-  };
-  const secretRef = (name: string): string | undefined => {
-    const v = text(name);
-    if (v === undefined) return undefined;
-    try {
-      parseSecretRef(v);
-      return v;
-    } catch (err) {
-      problems.push(`${name}: ${(err as Error).message}`);
-      return undefined;
-    }
-  };
-  const emailAddress = (name: string): string | undefined => {
-    const v = text(name);
-    if (v !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) {
-      problems.push(`${name}: not an email address`);
-      return undefined;
-    }
-    return v;
-  };
-  const httpsUrl = (name: string): string | undefined => {
-    const v = text(name);
-    // Links are bearer credentials: never let one travel over plain http.
-    if (v !== undefined && !/^https:\/\/[^\s/?#]+/.test(v)) {
-      problems.push(`${name}: expected an https URL (the approve function URL)`);
-      return undefined;
-    }
-    return v;
-  };
-  const dryRun = text('DRY_RUN');
-  if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') {
-    problems.push(`DRY_RUN: expected true or false, got '${dryRun.slice(0, 20)}'`);
-  }
-  const settings: RemediateSettings = {
-    stateTable: required('REMEDIATION_STATE_TABLE', 'idempotency claims and circuit-breaker counters'),
-    auditTable: required('REMEDIATION_AUDIT_TABLE', 'the append-only audit log'),
-    approvalTable: required('APPROVAL_TABLE', 'the approval requests'),
-    centralBusArn: required('CENTRAL_BUS_ARN', 'centralBusArn(inventory), for restore-forwarding-rule'),
-    deployRoleName: required('DEPLOY_ROLE_NAME', "the inventory's deployRoleName"),
-    configFile: text('REMEDIATION_CONFIG_FILE') ?? `${dir}/remediation.json`,
-    inventoryFile: text('INVENTORY_FILE') ?? `${dir}/inventory.json`,
-    alertRoutingFile: text('ALERT_ROUTING_FILE') ?? `${dir}/alert-routing.json`,
-    ...(text('KILL_SWITCH_PARAMETER') ? { killSwitchParameter: text('KILL_SWITCH_PARAMETER')! } : {}),
-    forceDryRun: dryRun === 'true',
-    ...optional('approvalSlackWebhookRef', secretRef('APPROVAL_SLACK_WEBHOOK_REF')),
-    ...optional('escalationRoutingKeyRef', secretRef('ESCALATION_PAGERDUTY_ROUTING_KEY_REF')),
-    ...optional('memberFunctionName', text('MEMBER_FUNCTION_NAME')),
-    ...optional('memberRequestKeyArn', text('MEMBER_REQUEST_KEY_ARN')),
-    ...optional('approvalLinkKeyRef', secretRef('APPROVAL_LINK_KEY_REF')),
-    ...optional('approvalEmailFrom', emailAddress('APPROVAL_EMAIL_FROM')),
-    ...optional('approvalBaseUrl', httpsUrl('APPROVAL_BASE_URL')),
-  };
-  if (problems.length > 0) {
-    throw new ConfigurationError(
-      `remediate handler configuration has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
-    );
-  }
-  return settings;
-}
 
 /**
  * Builds the handler with real clients from the environment and the bundled config files. Member-account
@@ -743,8 +632,4 @@ function readJson(file: string): unknown {
   } catch (err) {
     throw new ConfigurationError(`cannot read ${file}: ${(err as Error).message}`);
   }
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

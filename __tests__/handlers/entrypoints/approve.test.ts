@@ -354,6 +354,13 @@ describe('approve handler: routes', () => {
     expect((await handle(urlEvent(method, path))).statusCode).toBe(status);
   });
 
+  it('takes no Slack interactions when no signing secret is configured (signed links still work)', async () => {
+    const { handle } = setup({ deps: { slackSigningSecret: undefined } });
+    const body = formBody(blockActionsPayload('vigil_approve'));
+    expect((await handle(urlEvent('POST', '/slack/interactions', { body }))).statusCode).toBe(404);
+    expect((await handle(urlEvent('PUT', '/approve'))).statusCode).toBe(405);
+  });
+
   it('serves no signed links when no link key is configured', async () => {
     const { handle } = setup({ deps: { linkKey: undefined } });
     expect((await handle(urlEvent('GET', '/approve', { query: { token: 'x.y' } }))).statusCode).toBe(404);

@@ -848,7 +848,7 @@ describe('readRemediateSettings', () => {
       readRemediateSettings({ DRY_RUN: 'maybe', ESCALATION_PAGERDUTY_ROUTING_KEY_REF: 'https://x' }, '/var/task');
     expect(read).toThrow(ConfigurationError);
     expect(read).toThrow(
-      /7 problem\(s\)[\s\S]*DRY_RUN[\s\S]*REMEDIATION_STATE_TABLE[\s\S]*DEPLOY_ROLE_NAME[\s\S]*ESCALATION_PAGERDUTY_ROUTING_KEY_REF/,
+      /7 problem\(s\)[\s\S]*REMEDIATION_STATE_TABLE[\s\S]*DEPLOY_ROLE_NAME[\s\S]*DRY_RUN[\s\S]*ESCALATION_PAGERDUTY_ROUTING_KEY_REF/,
     );
   });
 

@@ -1,0 +1,52 @@
+/**
+ * remediate-member (invoked by remediate only): verifies each signed request and makes the member-account
+ * reads and changes. Its environment, written by the security stack from `remediateMemberEnvironment`,
+ * read with `readRemediateMemberSettings`.
+ */
+import { type Env, SettingsReader } from '../settings';
+
+export const REMEDIATE_MEMBER_ENV = {
+  namePrefix: 'NAME_PREFIX',
+  memberRequestKeyArn: 'MEMBER_REQUEST_KEY_ARN',
+  inventoryFile: 'INVENTORY_FILE',
+} as const;
+
+export interface RemediateMemberSettings {
+  /** The inventory's namePrefix (names of the member roles). */
+  readonly namePrefix: string;
+  /** ARN of the KMS HMAC key remediate signs execute requests with. */
+  readonly memberRequestKeyArn: string;
+  /** @default `<dir>/inventory.json` (bundled by the security stack) */
+  readonly inventoryFile: string;
+}
+
+const E = REMEDIATE_MEMBER_ENV;
+const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+export function remediateMemberEnvironment(s: Omit<RemediateMemberSettings, 'inventoryFile'>): Record<string, string> {
+  return { [E.namePrefix]: s.namePrefix, [E.memberRequestKeyArn]: s.memberRequestKeyArn };
+}
+
+/** @throws ConfigurationError listing every problem */
+export function readRemediateMemberSettings(env: Env, dir: string): RemediateMemberSettings {
+  const r = new SettingsReader(env, 'remediate-member');
+  const namePrefix = r.text(E.namePrefix);
+  if (!namePrefix || !/^[a-z][a-z0-9-]*$/.test(namePrefix)) {
+    r.problem(
+      `${E.namePrefix}: required (the inventory's namePrefix, e.g. vigil), got '${(namePrefix ?? '').slice(0, 20)}'`,
+    );
+  }
+  // Reported in full when wrong (an ARN is not a secret), so the fix is obvious.
+  const keyArn = r.text(E.memberRequestKeyArn);
+  if (!keyArn || !KEY_ARN.test(keyArn)) {
+    r.problem(
+      `${E.memberRequestKeyArn}: required (ARN of the KMS HMAC key remediate signs execute requests with), ` +
+        `got '${(keyArn ?? '').slice(0, 80)}'`,
+    );
+  }
+  return r.done({
+    namePrefix: namePrefix ?? '',
+    memberRequestKeyArn: keyArn ?? '',
+    inventoryFile: r.text(E.inventoryFile) ?? `${dir}/inventory.json`,
+  });
+}
