@@ -62,6 +62,14 @@ describe('layering rules', () => {
     ['rules/handler.ts', IMPORTS_ONLY('../handlers/core/triage'), 'lint/style/noRestrictedImports'],
     ['config/sdk.ts', IMPORTS_ONLY('@aws-sdk/client-organizations'), 'lint/style/noRestrictedImports'],
     ['config/script.ts', IMPORTS_ONLY('../scripts/replay'), 'lint/style/noRestrictedImports'],
+    ['stacks/core.ts', IMPORTS_ONLY('../handlers/core/metrics'), 'lint/style/noRestrictedImports'],
+    [
+      'constructs/security/adapter.ts',
+      IMPORTS_ONLY('../../handlers/adapters/secrets'),
+      'lint/style/noRestrictedImports',
+    ],
+    ['main.ts', IMPORTS_ONLY('./handlers/entrypoints/triage'), 'lint/style/noRestrictedImports'],
+    ['derive/entry.ts', IMPORTS_ONLY('../handlers/entrypoints/remediate'), 'lint/style/noRestrictedImports'],
   ];
   const allowed: Readonly<Record<string, string>> = {
     'handlers/core/pure.ts':
@@ -71,6 +79,10 @@ describe('layering rules', () => {
       "import * as s3 from '@aws-sdk/client-s3';\nimport * as core from '../core/triage';\n" +
       'export const region = process.env.AWS_REGION;\nexport const used = [s3, core, Date.now()];\n',
     'stacks/any.ts': "import * as cdktf from 'cdktf';\nexport const used = cdktf;\n",
+    'constructs/spec.ts':
+      "import * as spec from '../handlers/functions/triage/spec';\nimport * as rules from '../rules/catalog';\n" +
+      'export const used = [spec, rules];\n',
+    'derive/registry.ts': "import * as r from '../handlers/core/remediation/registry';\nexport const used = r;\n",
   };
 
   let diagnostics: Diagnostic[];

@@ -1,7 +1,7 @@
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
 import type { TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { METRIC_NAMESPACE } from '../handlers/core/metrics';
+import { METRIC_NAMESPACE } from '../handlers/functions/published';
 
 /** CloudWatch namespace of vigil's embedded-metric-format metrics (defined in handlers/core/metrics.ts). */
 export { METRIC_NAMESPACE };

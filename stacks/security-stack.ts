@@ -4,8 +4,6 @@ import type { AlertingConfig } from '../config/alerting';
 import type { OrgInventory } from '../config/inventory';
 import { centralBusArn, functionNames, queueNames, tableNames } from '../config/naming';
 import type { RemediationConfig } from '../config/remediation';
-import { toHandlerInventory } from '../handlers/core/inventory-view';
-import { MALFORMED_APPROVAL_RECORDS_METRIC, METRIC_NAMESPACE } from '../handlers/core/metrics';
 import { KpiDashboard } from '../constructs/kpi-dashboard';
 import type { NodeFunction } from '../constructs/node-function';
 import { OpsAlarms } from '../constructs/security/alarms';
@@ -22,6 +20,11 @@ import {
 import { remediationStore } from '../constructs/security/remediation-store';
 import { securityKey } from '../constructs/security/security-key';
 import { triageFunction } from '../constructs/security/triage-function';
+import {
+  inventoryFile as handlerInventoryFile,
+  MALFORMED_APPROVAL_RECORDS_METRIC,
+  METRIC_NAMESPACE,
+} from '../handlers/functions/published';
 import type { CentralRule } from '../rules/patterns';
 import type { Detection } from '../rules/types';
 import { VigilStack } from './vigil-stack';
@@ -93,7 +96,7 @@ export class SecurityStack extends VigilStack {
     this.triage = triage;
     alarms.onErrors(names.triage, 'alerts are being retried and may reach the DLQ.');
 
-    const inventoryFile = `${JSON.stringify(toHandlerInventory(inv))}\n`;
+    const inventoryFile = handlerInventoryFile(inv);
     const remediationFile = `${JSON.stringify(props.remediation)}\n`;
     const { workQueue } = remediationStore(ctx, key);
     const requestKey = memberRequestKey(ctx);

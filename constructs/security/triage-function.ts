@@ -10,9 +10,9 @@ import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { join } from 'node:path';
 import { secretRefs } from '../../config/alerting';
 import { functionNames, queueNames, readOnlyRoleName, tableNames } from '../../config/naming';
+import { inventoryFile } from '../../handlers/functions/published';
 import { optional } from '../../handlers/functions/settings';
 import { triageEnvironment } from '../../handlers/functions/triage/spec';
-import { toHandlerInventory } from '../../handlers/core/inventory-view';
 import { NodeFunction } from '../node-function';
 import { type SecurityContext, secureTable, useKey } from './context';
 import { TRIAGE_TIMEOUT_SECONDS } from './limits';
@@ -46,7 +46,7 @@ export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueu
     timeoutSeconds: TRIAGE_TIMEOUT_SECONDS,
     logRetentionDays: alerting.logRetentionDays ?? 365,
     files: {
-      'inventory.json': `${JSON.stringify(toHandlerInventory(inv))}\n`,
+      'inventory.json': inventoryFile(inv),
       'owner-routing.json': `${JSON.stringify(alerting.owners ?? {})}\n`,
     },
     environment: triageEnvironment({
