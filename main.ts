@@ -2,7 +2,8 @@
  * Composition root: validate the org inventory, derive data from the catalog, create one stack per
  * Terraform state, synth. Wiring only; all decisions live in config/, rules/ and stacks/.
  */
-import { App } from 'cdktf';
+import { relative } from 'node:path';
+import { App, TerraformStack } from 'cdktf';
 import { loadConfig, type VigilConfig } from './config/load';
 import { stackIds } from './config/naming';
 import { forwardingPatterns } from './rules/patterns';
@@ -13,6 +14,8 @@ import { OrgTrailStack } from './stacks/org-trail-stack';
 import { remediationPermissions } from './derive/remediation-permissions';
 import { SecurityStack } from './stacks/security-stack';
 import { disableTokenStackTraces } from './build/synth-performance';
+import { formatSynthSummary, removeStaleStacks, snapshotStacks } from './build/synth-summary';
+import { stackDependencies } from './scripts/terraform/order';
 
 /** Builds every stack of the organization into `app`. Exported for tests and the benchmark. */
 export function buildApp(app: App, config: VigilConfig): App {
@@ -26,16 +29,52 @@ export function buildApp(app: App, config: VigilConfig): App {
   for (const account of [...inventory.accounts].sort((a, b) => a.id.localeCompare(b.id))) {
     new MemberStack(app, stackIds.member(account.id), { inventory, account, patterns, permissions });
   }
+  // Stacks never reference each other (names cross accounts by convention, config/naming.ts); their
+  // deploy order is recorded in the manifest so `cdktf deploy` and any reader of it follow it.
+  const stacks = new Map(
+    app.node.children.filter((c): c is TerraformStack => c instanceof TerraformStack).map((s) => [s.node.id, s]),
+  );
+  for (const [id, stack] of stacks) {
+    for (const dependency of stackDependencies(id)) stack.addDependency(stacks.get(dependency)!);
+  }
   return app;
 }
 
+const USAGE = `usage: npm run synth   (no arguments)
+
+Validates config/org.json, config/alerting.json and config/remediation.json (every problem listed),
+then writes one Terraform JSON folder per stack to cdktf.out/stacks/<stack>, removes the folders of
+stacks that no longer exist, and prints what changed since the last synth. Needs no AWS credentials.
+Environment: VIGIL_INVENTORY, VIGIL_ALERTING, VIGIL_REMEDIATION name other config files.`;
+
 if (require.main === module) {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (args.length > 0) {
+    console.error(`unknown argument '${args[0]}'\n${USAGE}`);
+    process.exit(2);
+  }
   try {
     // Validate before the App exists: constructing it creates the output directory, and a config
     // mistake must leave no partial output behind.
     const config = loadConfig();
     // Stack traces in construct metadata only bloat the output (and make it machine-specific).
-    buildApp(new App({ stackTraces: false }), config).synth();
+    const app = new App({ stackTraces: false });
+    const before = snapshotStacks(app.outdir);
+    buildApp(app, config).synth();
+    const ids = app.node.children.map((c) => c.node.id);
+    const removed = removeStaleStacks(app.outdir, ids);
+    for (const line of formatSynthSummary(
+      relative(process.cwd(), app.outdir) || '.',
+      before,
+      snapshotStacks(app.outdir),
+      removed,
+    )) {
+      console.log(line);
+    }
   } catch (err) {
     // A config mistake stops synth before anything is written, with every problem listed.
     console.error(err instanceof Error ? err.message : err);
