@@ -14,6 +14,7 @@ import { boundedJson } from '../../rules/bounded';
 import type { CloudTrailEventBridgeEvent } from '../../rules/predicates';
 import { API_CALL, CONSOLE_SIGNIN } from '../../rules/types';
 import { findAccount, type HandlerInventory } from './inventory-view';
+import { isRecord } from './lambda-io';
 
 /** A validated message. */
 export interface TriageMessage {
@@ -155,8 +156,4 @@ function show(value: unknown): string {
   // Bounded: the value is attacker-controlled and may nest deeper than JSON.stringify can recurse.
   const text = boundedJson(value, { maxChars: 60 }) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -7,6 +7,7 @@
  */
 import { accountEnvironment, type EnvironmentClass, type OrgInventory } from '../../config/inventory';
 import { ConfigurationError } from '../errors';
+import { isRecord } from './lambda-io';
 
 /** One account as the handlers see it. */
 export interface HandlerAccount {
@@ -184,7 +185,3 @@ function sortedRecord(record: Readonly<Record<string, string>>): Record<string, 
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

@@ -28,6 +28,7 @@ import {
   TIMEOUT_POLICY,
   toRemediationAuditRecord,
 } from '../core/approval/request';
+import { describeError as describe, makeJsonLogger } from '../core/lambda-io';
 import { MALFORMED_APPROVAL_RECORDS_METRIC, METRIC_NAMESPACE } from '../core/metrics';
 import { ApprovalConflictError, ApprovalSweepError, ConfigurationError } from '../errors';
 
@@ -60,9 +61,7 @@ export interface SweepReport {
 
 /** Builds the sweep; it resolves with the report, or throws `ApprovalSweepError` when some requests failed. */
 export function createTimeoutSweeper(deps: SweeperDeps): () => Promise<SweepReport> {
-  const write = deps.write ?? ((line: string) => console.log(line));
-  const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) =>
-    write(JSON.stringify({ level, message, service: 'vigil-approval-timeouts', ...fields }));
+  const { log, emit } = makeJsonLogger('vigil-approval-timeouts', deps.write);
 
   type Result = 'escalated' | 'acted' | 'skipped' | 'failed';
 
@@ -124,7 +123,7 @@ export function createTimeoutSweeper(deps: SweeperDeps): () => Promise<SweepRepo
         reason: m.reason,
       });
     }
-    if (malformed.length > 0) write(JSON.stringify(malformedMetric(malformed.length, now)));
+    if (malformed.length > 0) emit(malformedMetric(malformed.length, now));
     // One at a time: runs are small, and a burst of pages or executions is what the circuit breaker
     // downstream is there to stop, not something to speed up.
     for (const request of expired) {
@@ -185,11 +184,6 @@ function malformedMetric(count: number, now: Date): Record<string, unknown> {
     },
     [MALFORMED_APPROVAL_RECORDS_METRIC]: count,
   };
-}
-
-function describe(err: unknown): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ import {
   type SlackNotice,
 } from '../core/approval/slack-message';
 import { parseSlackInteraction, verifySlackSignature } from '../core/approval/slack-signature';
+import { describeError as describe, makeJsonLogger } from '../core/lambda-io';
 import { ApprovalConflictError, ConfigurationError } from '../errors';
 
 /** The parts of a function URL request (payload format 2.0) the handler reads. */
@@ -124,9 +125,7 @@ type Outcome =
 
 /** Builds the function URL handler. */
 export function createApproveHandler(deps: ApproveDeps): (event: FunctionUrlEvent) => Promise<FunctionUrlResult> {
-  const write = deps.write ?? ((line: string) => console.log(line));
-  const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}) =>
-    write(JSON.stringify({ level, message, service: 'vigil-approve', ...fields }));
+  const { log } = makeJsonLogger('vigil-approve', deps.write);
   const respond = deps.respond ?? ((url, message) => respondToSlack(url, message));
 
   /** Audit records of refusals are best effort: the refusal changed nothing, so it must not turn into a 500. */
@@ -487,11 +486,6 @@ function html(text: string): string {
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
-}
-
-function describe(err: unknown): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import { isSupported } from '../adapters/remediation/execute';
 import { makeLocalMemberIo } from '../adapters/remediation/member-io';
 import { makeRequestVerifier } from '../adapters/remediation/request-mac';
 import { parseHandlerInventory } from '../core/inventory-view';
+import { consoleWrite, makeJsonLogger, type WriteLine } from '../core/lambda-io';
 import {
   authorizeMemberRequest,
   type MemberIo,
@@ -35,13 +36,8 @@ import { ConfigurationError } from '../errors';
 export type MemberAuthority = Omit<MemberRequestAuthority, 'now'> & { readonly now: () => Date };
 
 /** Builds the handler over member I/O (real adapters in Lambda, fakes or mocked clients in tests). */
-export function createMemberHandler(
-  io: MemberIo,
-  authority: MemberAuthority,
-  write: (line: string) => void = console.log,
-) {
-  const log = (level: string, message: string, fields: Record<string, unknown>) =>
-    write(JSON.stringify({ level, message, service: 'vigil-remediate-member', ...fields }));
+export function createMemberHandler(io: MemberIo, authority: MemberAuthority, write: WriteLine = consoleWrite) {
+  const { log } = makeJsonLogger('vigil-remediate-member', write);
   return async (input: unknown): Promise<MemberResponse> => {
     let request: MemberRequest;
     try {

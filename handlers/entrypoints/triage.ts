@@ -33,6 +33,14 @@ import type { SlackMessageRef } from '../adapters/slack';
 import type { Alert, AlertRouting, SecretRef } from '../core/alert';
 import { parseTriageMessage } from '../core/envelope';
 import { parseHandlerInventory } from '../core/inventory-view';
+import {
+  describeError as describe,
+  inBatches,
+  makeJsonLogger,
+  type SqsBatchResponse,
+  type SqsEvent,
+  type SqsRecord,
+} from '../core/lambda-io';
 import { detectionLatencyMs, type MetricInput, metricsRecord, type TriageMetric, UNKNOWN } from '../core/metrics';
 import { resolveOwner } from '../core/owner';
 import {
@@ -58,20 +66,7 @@ import {
 } from '../core/triage';
 import { ConfigurationError, NotificationError } from '../errors';
 
-/** The parts of an SQS record the handler reads (the `aws-lambda` types are not a dependency). */
-export interface SqsRecord {
-  readonly messageId: string;
-  readonly body: string;
-}
-
-export interface SqsEvent {
-  readonly Records: readonly SqsRecord[];
-}
-
-/** Partial batch response: only the listed messages are retried by SQS. */
-export interface SqsBatchResponse {
-  readonly batchItemFailures: Array<{ readonly itemIdentifier: string }>;
-}
+export type { SqsBatchResponse, SqsEvent, SqsRecord } from '../core/lambda-io';
 
 /** What the handler needs; `handler` builds them from the environment, tests pass their own. */
 export interface TriageHandlerDeps {
@@ -138,7 +133,7 @@ const ALL_CHANNELS: readonly ChannelName[] = [...CHANNELS];
 
 /** Builds the SQS batch handler. */
 export function createHandler(deps: TriageHandlerDeps): (event: SqsEvent) => Promise<SqsBatchResponse> {
-  const write = deps.write ?? ((line: string) => console.log(line));
+  const logger = makeJsonLogger('vigil-triage', deps.write);
   const retryPolicy = deps.handOffRetry?.policy ?? DEFAULT_RETRY_POLICY;
   const retryRuntime: RetryRuntime = deps.handOffRetry?.runtime ?? {
     now: () => deps.now().getTime(),
@@ -150,11 +145,10 @@ export function createHandler(deps: TriageHandlerDeps): (event: SqsEvent) => Pro
   const ctx = deps.context;
   const seconds = () => Math.floor(deps.now().getTime() / 1000);
 
-  const log = (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) =>
-    write(JSON.stringify({ level, message, service: 'vigil-triage', ...fields }));
+  const log = logger.log;
   const metric = (input: Omit<MetricInput, 'timestamp'>) => {
     const record = metricsRecord({ ...input, timestamp: deps.now().getTime() });
-    if (record) write(JSON.stringify(record));
+    if (record) logger.emit(record);
   };
 
   /** Processes one message; false asks SQS to redeliver it. */
@@ -432,20 +426,6 @@ export function createHandler(deps: TriageHandlerDeps): (event: SqsEvent) => Pro
     });
     return { batchItemFailures: failures };
   };
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time. */
-async function inBatches<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-}
-
-function describe(err: unknown): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
 }
 
 // ---------------------------------------------------------------------------------------------
