@@ -19,7 +19,7 @@ import { makeWorkQueue } from '../adapters/approval-channel';
 import { type ApprovalStore, type MalformedApprovalRecord, makeApprovalStore } from '../adapters/approval-store';
 import { makeAuditLog } from '../adapters/remediation/audit';
 import { publishPagerDutyEvent } from '../adapters/pagerduty';
-import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
+import { makeSecretReader } from '../adapters/secrets';
 import { formatEscalationPage } from '../core/approval/escalation';
 import {
   type ApprovalAuditRecord,
@@ -30,7 +30,10 @@ import {
 } from '../core/approval/request';
 import { describeError as describe, makeJsonLogger } from '../core/lambda-io';
 import { MALFORMED_APPROVAL_RECORDS_METRIC, METRIC_NAMESPACE } from '../core/metrics';
-import { ApprovalConflictError, ApprovalSweepError, ConfigurationError } from '../errors';
+import { ApprovalConflictError, ApprovalSweepError } from '../errors';
+import { readSweeperSettings } from '../functions/approval-timeouts/spec';
+
+export { readSweeperSettings, type SweeperSettings } from '../functions/approval-timeouts/spec';
 
 /** What the sweeper needs; `handler` builds them from the environment, tests pass their own. */
 export interface SweeperDeps {
@@ -188,51 +191,6 @@ function malformedMetric(count: number, now: Date): Record<string, unknown> {
 
 // ---------------------------------------------------------------------------------------------
 // Wiring from the environment (the only place that reads it)
-
-/** Settings read from the environment. */
-export interface SweeperSettings {
-  readonly tableName: string;
-  /** The remediation audit log (append only), shared with the remediate function. */
-  readonly auditTable: string;
-  readonly workQueueUrl: string;
-  readonly escalationRoutingKeyRef: string;
-}
-
-/**
- * Reads and checks the environment; every problem is reported at once.
- * @throws ConfigurationError
- */
-export function readSweeperSettings(env: Readonly<Record<string, string | undefined>>): SweeperSettings {
-  const problems: string[] = [];
-  const text = (name: string): string | undefined => env[name]?.trim() || undefined;
-  const tableName = text('APPROVAL_TABLE');
-  if (!tableName) problems.push('APPROVAL_TABLE: required (name of the approval table)');
-  const auditTable = text('REMEDIATION_AUDIT_TABLE');
-  if (!auditTable) problems.push('REMEDIATION_AUDIT_TABLE: required (the append-only audit log)');
-  const workQueueUrl = text('APPROVAL_WORK_QUEUE_URL');
-  if (!workQueueUrl) problems.push('APPROVAL_WORK_QUEUE_URL: required (queue the executor reads approved plans from)');
-  const escalationRoutingKeyRef = text('ESCALATION_PAGERDUTY_ROUTING_KEY_REF');
-  if (!escalationRoutingKeyRef) {
-    problems.push('ESCALATION_PAGERDUTY_ROUTING_KEY_REF: required (secret reference of the PagerDuty routing key)');
-  } else {
-    try {
-      parseSecretRef(escalationRoutingKeyRef);
-    } catch (err) {
-      problems.push(`ESCALATION_PAGERDUTY_ROUTING_KEY_REF: ${(err as Error).message}`);
-    }
-  }
-  if (problems.length > 0) {
-    throw new ConfigurationError(
-      `approval timeout sweeper configuration has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
-    );
-  }
-  return {
-    tableName: tableName!,
-    auditTable: auditTable!,
-    workQueueUrl: workQueueUrl!,
-    escalationRoutingKeyRef: escalationRoutingKeyRef!,
-  };
-}
 
 /** Builds the sweep with real clients from the environment. */
 export function sweeperFromEnvironment(env: Readonly<Record<string, string | undefined>>): () => Promise<SweepReport> {

@@ -18,14 +18,13 @@
  * Slack gives an interaction 3 seconds before it shows an error ("Handling user interaction"), so
  * nothing slow runs here: `execute` must hand the plan over (e.g. enqueue it) rather than run it.
  */
-import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Approvers } from '../../config/remediation';
 import { makeApprovalStore, type ApprovalStore } from '../adapters/approval-store';
 import { makeAuditLog } from '../adapters/remediation/audit';
 import { makeWorkQueue, respondToSlack } from '../adapters/approval-channel';
-import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
+import { makeSecretReader } from '../adapters/secrets';
 import { type Decider, type DecisionKind, decideApproval, deciderId, type Refusal } from '../core/approval/decide';
 import {
   type ApprovalAuditRecord,
@@ -44,7 +43,10 @@ import {
 } from '../core/approval/slack-message';
 import { parseSlackInteraction, verifySlackSignature } from '../core/approval/slack-signature';
 import { describeError as describe, makeJsonLogger } from '../core/lambda-io';
-import { ApprovalConflictError, ConfigurationError } from '../errors';
+import { ApprovalConflictError } from '../errors';
+import { readApproveSettings, readApprovers } from '../functions/approve/spec';
+
+export { type ApproveSettings, readApproveSettings, readApprovers } from '../functions/approve/spec';
 
 /** The parts of a function URL request (payload format 2.0) the handler reads. */
 export interface FunctionUrlEvent {
@@ -490,82 +492,6 @@ function html(text: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // Wiring from the environment (the only place that reads it)
-
-/** Settings read from the environment. */
-export interface ApproveSettings {
-  readonly tableName: string;
-  /** The remediation audit log (append only), shared with the remediate function. */
-  readonly auditTable: string;
-  readonly slackSigningSecretRef: string;
-  readonly linkKeyRef?: string;
-  readonly workQueueUrl: string;
-  readonly remediationConfigFile: string;
-}
-
-/**
- * Reads and checks the environment; every problem is reported at once. Secrets are references
- * (`secretsmanager:…` / `ssm:…`), never values.
- * @throws ConfigurationError
- */
-export function readApproveSettings(env: Readonly<Record<string, string | undefined>>, dir: string): ApproveSettings {
-  const problems: string[] = [];
-  const text = (name: string): string | undefined => env[name]?.trim() || undefined;
-  const secretRef = (name: string): string | undefined => {
-    const v = text(name);
-    if (v === undefined) return undefined;
-    try {
-      parseSecretRef(v);
-      return v;
-    } catch (err) {
-      problems.push(`${name}: ${(err as Error).message}`);
-      return undefined;
-    }
-  };
-  const tableName = text('APPROVAL_TABLE');
-  if (!tableName) problems.push('APPROVAL_TABLE: required (name of the approval table)');
-  const auditTable = text('REMEDIATION_AUDIT_TABLE');
-  if (!auditTable) problems.push('REMEDIATION_AUDIT_TABLE: required (the append-only audit log)');
-  const slackSigningSecretRef = secretRef('SLACK_SIGNING_SECRET_REF');
-  if (!slackSigningSecretRef && !text('SLACK_SIGNING_SECRET_REF')) {
-    problems.push('SLACK_SIGNING_SECRET_REF: required (secret reference of the Slack app signing secret)');
-  }
-  const linkKeyRef = secretRef('APPROVAL_LINK_KEY_REF');
-  const workQueueUrl = text('APPROVAL_WORK_QUEUE_URL');
-  if (!workQueueUrl) problems.push('APPROVAL_WORK_QUEUE_URL: required (queue the executor reads approved plans from)');
-  if (problems.length > 0) {
-    throw new ConfigurationError(
-      `approve handler configuration has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
-    );
-  }
-  return {
-    tableName: tableName!,
-    auditTable: auditTable!,
-    slackSigningSecretRef: slackSigningSecretRef!,
-    ...(linkKeyRef === undefined ? {} : { linkKeyRef }),
-    workQueueUrl: workQueueUrl!,
-    remediationConfigFile: text('REMEDIATION_CONFIG_FILE') ?? `${dir}/remediation.json`,
-  };
-}
-
-/**
- * The approvers of the bundled `remediation.json`. The file was validated in full at synth
- * (config/remediation.ts); here only the part this function uses is checked again.
- * @throws ConfigurationError
- */
-export function readApprovers(file: string): Approvers {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigurationError(`cannot read the remediation config ${file}: ${(err as Error).message}`);
-  }
-  const a = (raw as { approvers?: unknown } | null)?.approvers as Record<string, unknown> | undefined;
-  const list = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
-  if (!a || !list(a.slackUserIds) || !list(a.emails)) {
-    throw new ConfigurationError(`${file}: approvers must be {"slackUserIds": [...], "emails": [...]}`);
-  }
-  return { slackUserIds: a.slackUserIds as string[], emails: a.emails as string[] };
-}
 
 /** Builds the handler with real clients from the environment and the bundled remediation config. */
 export function handlerFromEnvironment(env: Readonly<Record<string, string | undefined>>, dir: string) {

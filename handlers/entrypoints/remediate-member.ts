@@ -31,6 +31,7 @@ import {
   serializeMemberError,
 } from '../core/remediation/member-contract';
 import { ConfigurationError } from '../errors';
+import { readRemediateMemberSettings } from '../functions/remediate-member/spec';
 
 /** What the handler checks requests with (the clock is a function: one reading per request). */
 export type MemberAuthority = Omit<MemberRequestAuthority, 'now'> & { readonly now: () => Date };
@@ -114,24 +115,8 @@ function describeRequest(request: MemberRequest): Record<string, unknown> {
  * @throws ConfigurationError
  */
 export function handlerFromEnvironment(env: Readonly<Record<string, string | undefined>>, dir: string) {
-  const problems: string[] = [];
-  const namePrefix = env['NAME_PREFIX']?.trim();
-  if (!namePrefix || !/^[a-z][a-z0-9-]*$/.test(namePrefix)) {
-    problems.push(
-      `NAME_PREFIX: required (the inventory's namePrefix, e.g. vigil), got '${(namePrefix ?? '').slice(0, 20)}'`,
-    );
-  }
-  const keyArn = env['MEMBER_REQUEST_KEY_ARN']?.trim();
-  if (!keyArn || !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(keyArn)) {
-    problems.push(
-      'MEMBER_REQUEST_KEY_ARN: required (ARN of the KMS HMAC key remediate signs execute requests with), ' +
-        `got '${(keyArn ?? '').slice(0, 80)}'`,
-    );
-  }
-  if (problems.length > 0) {
-    throw new ConfigurationError(`remediate-member handler configuration:\n  - ${problems.join('\n  - ')}`);
-  }
-  const inventoryFile = env['INVENTORY_FILE']?.trim() || `${dir}/inventory.json`;
+  const settings = readRemediateMemberSettings(env, dir);
+  const inventoryFile = settings.inventoryFile;
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(inventoryFile, 'utf8'));
@@ -139,10 +124,10 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
     throw new ConfigurationError(`cannot read ${inventoryFile}: ${(err as Error).message}`);
   }
   const inventory = parseHandlerInventory(raw, inventoryFile);
-  return createMemberHandler(makeLocalMemberIo({ namePrefix: namePrefix! }), {
+  return createMemberHandler(makeLocalMemberIo({ namePrefix: settings.namePrefix }), {
     accountIds: new Set(Object.keys(inventory.accounts)),
     readOnlyAccountIds: new Set(inventory.remediateManagementAccount ? [] : [inventory.managementAccountId]),
-    verifyMac: makeRequestVerifier({ keyId: keyArn! }),
+    verifyMac: makeRequestVerifier({ keyId: settings.memberRequestKeyArn }),
     now: () => new Date(),
   });
 }

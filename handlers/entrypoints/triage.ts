@@ -16,21 +16,19 @@
  * never acted on.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { readOnlyRoleName } from '../../config/naming';
 import { CATALOG } from '../../rules/catalog';
 import { PREDICATES } from '../../rules/predicates';
-import { SEVERITIES, type Severity } from '../../rules/types';
 import { makeDedupeStore, type DedupeStore } from '../adapters/dedupe-store';
 import { makeEmailPublisher } from '../adapters/email';
 import { CHANNELS, type ChannelName, type ChannelOutcome, makeNotifier, type Notifier } from '../adapters/notify';
 import { makeResourceTagsReader, type ResourceTagsReader } from '../adapters/resource-tags';
-import { makeSecretReader, parseSecretRef } from '../adapters/secrets';
+import { makeSecretReader } from '../adapters/secrets';
 import type { SlackMessageRef } from '../adapters/slack';
-import type { Alert, AlertRouting, SecretRef } from '../core/alert';
+import type { Alert } from '../core/alert';
 import { parseTriageMessage } from '../core/envelope';
 import { parseHandlerInventory } from '../core/inventory-view';
 import {
@@ -56,7 +54,6 @@ import {
   type AlertDecision,
   type BurstFacts,
   buildAlert,
-  DEFAULT_REPEAT_WINDOW_SECONDS,
   type DropCategory,
   makeTriageContext,
   type RoutingConfig,
@@ -65,6 +62,9 @@ import {
   triageMessage,
 } from '../core/triage';
 import { ConfigurationError, NotificationError } from '../errors';
+import { readTriageSettings } from '../functions/triage/spec';
+
+export { readTriageSettings, type TriageSettings } from '../functions/triage/spec';
 
 export type { SqsBatchResponse, SqsEvent, SqsRecord } from '../core/lambda-io';
 
@@ -431,178 +431,11 @@ export function createHandler(deps: TriageHandlerDeps): (event: SqsEvent) => Pro
 // ---------------------------------------------------------------------------------------------
 // Wiring from the environment (the only place that reads it)
 
-/** Settings read from the environment. */
-export interface TriageSettings {
-  readonly tableName: string;
-  readonly inventoryFile: string;
-  readonly routing: RoutingConfig;
-  readonly repeatWindowSeconds: number;
-  readonly eventDedupeSeconds: number;
-  readonly leaseSeconds: number;
-  /** Remediation work queue; unset disables remediation requests. @default - none */
-  readonly remediationQueueUrl?: string;
-}
-
-/**
- * Reads and checks the environment; every problem is reported at once.
- * @throws ConfigurationError
- */
-/** Fields of a routing entry in OWNER_ROUTING. */
-const ROUTING_FIELDS = [
-  'slackChannel',
-  'slackWebhookRef',
-  'slackBotTokenRef',
-  'slackChannelId',
-  'pagerdutyRoutingKeyRef',
-  'emailTopicArn',
-];
-
-/** A public (`C`) or private (`G`, older workspaces) channel id, as config/alerting.ts accepts it. */
-const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{8,}$/;
-
 /** The Slack message a Web API post returned, if Slack went out that way in this attempt. */
 function slackMessageOf(outcomes: readonly ChannelOutcome[] | undefined): SlackMessageRef | undefined {
   if (!Array.isArray(outcomes)) return undefined;
   for (const o of outcomes) if (o.channel === 'slack' && o.status === 'sent' && o.slack) return o.slack;
   return undefined;
-}
-
-export function readTriageSettings(env: Readonly<Record<string, string | undefined>>, dir: string): TriageSettings {
-  const problems: string[] = [];
-  const text = (name: string): string | undefined => {
-    const v = env[name]?.trim();
-    return v ? v : undefined;
-  };
-  const secretRef = (name: string): SecretRef | undefined => {
-    const v = text(name);
-    if (v === undefined) return undefined;
-    try {
-      parseSecretRef(v);
-      return v as SecretRef;
-    } catch (err) {
-      problems.push(`${name}: ${(err as Error).message}`);
-      return undefined;
-    }
-  };
-  const whole = (name: string, fallback: number, min: number): number => {
-    const v = text(name);
-    if (v === undefined) return fallback;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) {
-      problems.push(`${name}: expected a whole number ≥ ${min}, got '${v.slice(0, 20)}'`);
-      return fallback;
-    }
-    return n;
-  };
-  const routingOf = (where: string, raw: Record<string, unknown>): AlertRouting => {
-    const out: Record<string, string> = {};
-    for (const [key, value] of Object.entries(raw)) {
-      if (!ROUTING_FIELDS.includes(key)) {
-        problems.push(`${where}.${key}: unknown field`);
-      } else if (typeof value !== 'string' || value === '') {
-        problems.push(`${where}.${key}: expected a non-empty string`);
-      } else if (key.endsWith('Ref')) {
-        try {
-          parseSecretRef(value);
-          out[key] = value;
-        } catch (err) {
-          problems.push(`${where}.${key}: ${(err as Error).message}`);
-        }
-      } else if (key === 'slackChannelId' && !SLACK_CHANNEL_ID.test(value)) {
-        problems.push(`${where}.slackChannelId: expected a channel id like C0123ABCD`);
-      } else out[key] = value;
-    }
-    if (out['slackBotTokenRef'] && !out['slackChannelId']) {
-      problems.push(`${where}.slackChannelId: required with slackBotTokenRef (the channel the bot posts to)`);
-    }
-    return out as AlertRouting;
-  };
-
-  const tableName = text('DEDUPE_TABLE');
-  if (!tableName) problems.push('DEDUPE_TABLE: required (name of the dedupe table)');
-  const defaults: AlertRouting = {
-    ...optionalField('slackChannel', text('SLACK_CHANNEL')),
-    ...optionalField('slackWebhookRef', secretRef('SLACK_WEBHOOK_REF')),
-    ...optionalField('pagerdutyRoutingKeyRef', secretRef('PAGERDUTY_ROUTING_KEY_REF')),
-    ...optionalField('emailTopicArn', text('EMAIL_TOPIC_ARN')),
-    ...optionalField('slackBotTokenRef', secretRef('SLACK_BOT_TOKEN_REF')),
-    ...optionalField('slackChannelId', text('SLACK_CHANNEL_ID')),
-  };
-  if (defaults.slackChannel && !defaults.slackWebhookRef && !defaults.slackBotTokenRef) {
-    problems.push('SLACK_CHANNEL is set without SLACK_WEBHOOK_REF: an incoming webhook is what posts to the channel');
-  }
-  if (defaults.slackBotTokenRef && !defaults.slackChannelId) {
-    problems.push(
-      'SLACK_BOT_TOKEN_REF is set without SLACK_CHANNEL_ID: the bot needs the id of the channel to post to',
-    );
-  }
-  if (defaults.slackChannelId && !SLACK_CHANNEL_ID.test(defaults.slackChannelId)) {
-    problems.push(
-      `SLACK_CHANNEL_ID: expected a channel id like C0123ABCD, got '${defaults.slackChannelId.slice(0, 20)}'`,
-    );
-  }
-  if (
-    !defaults.slackWebhookRef &&
-    !defaults.slackBotTokenRef &&
-    !defaults.pagerdutyRoutingKeyRef &&
-    !defaults.emailTopicArn
-  ) {
-    problems.push(
-      'no default channel: set SLACK_WEBHOOK_REF, PAGERDUTY_ROUTING_KEY_REF or EMAIL_TOPIC_ARN (alerts would reach nobody)',
-    );
-  }
-  const minSeverity = text('PAGERDUTY_MIN_SEVERITY') ?? 'high';
-  if (!SEVERITIES.includes(minSeverity as Severity)) {
-    problems.push(
-      `PAGERDUTY_MIN_SEVERITY: expected one of ${SEVERITIES.join(' | ')}, got '${minSeverity.slice(0, 20)}'`,
-    );
-  }
-  const byOwner: Record<string, AlertRouting> = {};
-  // Per-owner routing grows with the org, past Lambda's 4 KB environment limit: the security
-  // stack ships it as a file next to index.js (OWNER_ROUTING_FILE); OWNER_ROUTING inline still works.
-  let ownerRouting = text('OWNER_ROUTING');
-  const routingFile = text('OWNER_ROUTING_FILE');
-  if (ownerRouting === undefined && routingFile !== undefined) {
-    try {
-      ownerRouting = readFileSync(resolve(dir, routingFile), 'utf8');
-    } catch (err) {
-      problems.push(`OWNER_ROUTING_FILE: cannot read ${routingFile} (${(err as Error).message})`);
-    }
-  }
-  if (ownerRouting !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(ownerRouting);
-    } catch {
-      problems.push('OWNER_ROUTING: not JSON; expected {"<owner>": {"slackChannel", "slackWebhookRef", ...}}');
-    }
-    if (parsed !== undefined) {
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        problems.push('OWNER_ROUTING: expected an object keyed by owner');
-      } else {
-        for (const [owner, routing] of Object.entries(parsed)) {
-          if (typeof routing !== 'object' || routing === null || Array.isArray(routing)) {
-            problems.push(`OWNER_ROUTING.${owner}: expected an object`);
-          } else byOwner[owner] = routingOf(`OWNER_ROUTING.${owner}`, routing as Record<string, unknown>);
-        }
-      }
-    }
-  }
-  const settings: TriageSettings = {
-    tableName: tableName ?? '',
-    inventoryFile: text('INVENTORY_FILE') ?? `${dir}/inventory.json`,
-    routing: { default: defaults, byOwner, pagerDutyMinSeverity: minSeverity as Severity },
-    repeatWindowSeconds: whole('REPEAT_WINDOW_SECONDS', DEFAULT_REPEAT_WINDOW_SECONDS, 0),
-    eventDedupeSeconds: whole('EVENT_DEDUPE_SECONDS', 86_400, 60),
-    leaseSeconds: whole('DEDUPE_LEASE_SECONDS', 300, 1),
-    ...(text('REMEDIATION_QUEUE_URL') ? { remediationQueueUrl: text('REMEDIATION_QUEUE_URL')! } : {}),
-  };
-  if (problems.length > 0) {
-    throw new ConfigurationError(
-      `triage handler configuration has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
-    );
-  }
-  return settings;
 }
 
 /** Builds the handler with real clients from the environment and the bundled inventory. */
@@ -648,10 +481,3 @@ export const handler = async (event: SqsEvent): Promise<SqsBatchResponse> => {
   built ??= handlerFromEnvironment(process.env, __dirname);
   return built(event);
 };
-
-function optionalField<K extends keyof AlertRouting>(
-  key: K,
-  value: AlertRouting[K] | undefined,
-): Partial<AlertRouting> {
-  return value === undefined ? {} : { [key]: value };
-}
