@@ -1,6 +1,6 @@
 /**
- * What every Lambda of vigil shares about its input and output, as pure code: the SQS event shapes (the
- * `aws-lambda` types are not a dependency), the one `isRecord` guard, the structured JSON logger (one
+ * What every Lambda of vigil shares about its input and output, as pure code: the SQS event and function
+ * URL shapes (the `aws-lambda` types are not a dependency), the one `isRecord` guard, the structured JSON logger (one
  * line per record, written through an injectable function so tests capture it), the error text that
  * goes into a log line, and the bounded-concurrency loop over a batch. No SDK, no environment, no clock.
  */
@@ -18,6 +18,33 @@ export interface SqsEvent {
 /** Partial batch response: only the listed messages are retried by SQS. */
 export interface SqsBatchResponse {
   readonly batchItemFailures: Array<{ readonly itemIdentifier: string }>;
+}
+
+/** The parts of a function URL request (payload format 2.0) the handler reads. */
+export interface FunctionUrlEvent {
+  readonly rawPath: string;
+  /** Header names are lower-cased by Lambda. */
+  readonly headers?: Readonly<Record<string, string | undefined>>;
+  readonly queryStringParameters?: Readonly<Record<string, string | undefined>>;
+  readonly body?: string;
+  /** True when Lambda base64-encoded the body (binary or unrecognised content types). */
+  readonly isBase64Encoded?: boolean;
+  readonly requestContext: { readonly http: { readonly method: string; readonly sourceIp?: string } };
+}
+
+/** A function URL response. */
+export interface FunctionUrlResult {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** The body of a function URL request as text (decoded when Lambda base64-encoded it); undefined when over `maxBytes`. */
+export function functionUrlBody(event: FunctionUrlEvent, maxBytes: number): string | undefined {
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (bytes.length > maxBytes) return undefined;
+  return bytes.toString('utf8');
 }
 
 /** A plain object (not null, not an array): what JSON objects parse to. */
