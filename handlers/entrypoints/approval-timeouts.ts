@@ -17,6 +17,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { makeWorkQueue } from '../adapters/approval-channel';
 import { makeApprovalStore } from '../adapters/approval-store';
+import { builtOnFirstCall } from '../adapters/lambda-io';
 import { publishPagerDutyEvent } from '../adapters/pagerduty';
 import { makeAuditLog } from '../adapters/remediation/audit';
 import { makeSecretReader } from '../adapters/secrets';
@@ -51,10 +52,7 @@ export function sweeperFromEnvironment(env: Readonly<Record<string, string | und
   });
 }
 
-let built: (() => Promise<SweepReport>) | undefined;
+const sweepOnce = builtOnFirstCall<void, SweepReport>(() => sweeperFromEnvironment(process.env));
 
-/** The Lambda handler (scheduled). Built on first invocation, so tests can import the module. */
-export const handler = async (): Promise<SweepReport> => {
-  built ??= sweeperFromEnvironment(process.env);
-  return built();
-};
+/** The Lambda handler (scheduled; the event is ignored). Built on first invocation, so tests can import the module. */
+export const handler = (): Promise<SweepReport> => sweepOnce();

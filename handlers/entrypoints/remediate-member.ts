@@ -15,7 +15,7 @@
  * comes from remediate's pure core. Idempotency: reads are safe to repeat and every remediation call is
  * (already-done answers count as success), so a retried invoke changes nothing more.
  */
-import { readFileSync } from 'node:fs';
+import { builtOnFirstCall, readJsonFile } from '../adapters/lambda-io';
 import { isSupported } from '../adapters/remediation/execute';
 import { makeLocalMemberIo } from '../adapters/remediation/member-io';
 import { makeRequestVerifier } from '../adapters/remediation/request-mac';
@@ -23,7 +23,6 @@ import { createMemberFlow, type MemberAuthority } from '../core/flows/remediate-
 import { parseHandlerInventory } from '../core/inventory-view';
 import type { WriteLine } from '../core/lambda-io';
 import type { MemberIo, MemberResponse } from '../core/remediation/member-contract';
-import { ConfigurationError } from '../errors';
 import { readRemediateMemberSettings } from '../functions/remediate-member/spec';
 
 export type { MemberAuthority } from '../core/flows/remediate-member-flow';
@@ -42,14 +41,8 @@ export function createMemberHandler(io: MemberIo, authority: MemberAuthority, wr
  */
 export function handlerFromEnvironment(env: Readonly<Record<string, string | undefined>>, dir: string) {
   const settings = readRemediateMemberSettings(env, dir);
-  const inventoryFile = settings.inventoryFile;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(inventoryFile, 'utf8'));
-  } catch (err) {
-    throw new ConfigurationError(`cannot read ${inventoryFile}: ${(err as Error).message}`);
-  }
-  const inventory = parseHandlerInventory(raw, inventoryFile);
+  const { inventoryFile } = settings;
+  const inventory = parseHandlerInventory(readJsonFile(inventoryFile, 'the inventory view'), inventoryFile);
   return createMemberHandler(makeLocalMemberIo({ namePrefix: settings.namePrefix }), {
     accountIds: new Set(Object.keys(inventory.accounts)),
     readOnlyAccountIds: new Set(inventory.remediateManagementAccount ? [] : [inventory.managementAccountId]),
@@ -58,10 +51,7 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
   });
 }
 
-let built: ReturnType<typeof createMemberHandler> | undefined;
-
 /** The Lambda handler, built on first invocation (so tests can import this module without an environment). */
-export const handler = async (input: unknown): Promise<MemberResponse> => {
-  built ??= handlerFromEnvironment(process.env, __dirname);
-  return built(input);
-};
+export const handler: (input: unknown) => Promise<MemberResponse> = builtOnFirstCall(() =>
+  handlerFromEnvironment(process.env, __dirname),
+);

@@ -15,7 +15,6 @@
  * without sending the alert again. Invalid messages are logged and acknowledged, never retried and
  * never acted on.
  */
-import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -24,6 +23,7 @@ import { CATALOG } from '../../rules/catalog';
 import { PREDICATES } from '../../rules/predicates';
 import { makeDedupeStore } from '../adapters/dedupe-store';
 import { makeEmailPublisher } from '../adapters/email';
+import { builtOnFirstCall, readJsonFile } from '../adapters/lambda-io';
 import { makeNotifier } from '../adapters/notify';
 import { makeResourceTagsReader } from '../adapters/resource-tags';
 import { makeSecretReader } from '../adapters/secrets';
@@ -31,7 +31,6 @@ import { createTriageFlow, type RemediationWork, type TriageFlowDeps } from '../
 import { parseHandlerInventory } from '../core/inventory-view';
 import type { SqsBatchResponse, SqsEvent } from '../core/lambda-io';
 import { makeTriageContext } from '../core/triage';
-import { ConfigurationError } from '../errors';
 import { readTriageSettings } from '../functions/triage/spec';
 
 export { readTriageSettings, type TriageSettings } from '../functions/triage/spec';
@@ -47,13 +46,10 @@ export const createHandler = createTriageFlow;
 /** Builds the handler with real clients from the environment and the bundled inventory. */
 export function handlerFromEnvironment(env: Readonly<Record<string, string | undefined>>, dir: string) {
   const settings = readTriageSettings(env, dir);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(settings.inventoryFile, 'utf8'));
-  } catch (err) {
-    throw new ConfigurationError(`cannot read the inventory view ${settings.inventoryFile}: ${(err as Error).message}`);
-  }
-  const inventory = parseHandlerInventory(raw, settings.inventoryFile);
+  const inventory = parseHandlerInventory(
+    readJsonFile(settings.inventoryFile, 'the inventory view'),
+    settings.inventoryFile,
+  );
   const now = () => new Date();
   return createHandler({
     context: makeTriageContext(inventory, CATALOG, PREDICATES, { repeatWindowSeconds: settings.repeatWindowSeconds }),
@@ -77,13 +73,10 @@ export function makeRemediationRequester(queueUrl: string, client: SQSClient = n
   };
 }
 
-let built: ((event: SqsEvent) => Promise<SqsBatchResponse>) | undefined;
-
 /**
  * The Lambda handler. Built on first invocation (not at import, so tests can import this module
  * without an environment); a configuration error fails the invocation, and SQS keeps the messages.
  */
-export const handler = async (event: SqsEvent): Promise<SqsBatchResponse> => {
-  built ??= handlerFromEnvironment(process.env, __dirname);
-  return built(event);
-};
+export const handler: (event: SqsEvent) => Promise<SqsBatchResponse> = builtOnFirstCall(() =>
+  handlerFromEnvironment(process.env, __dirname),
+);

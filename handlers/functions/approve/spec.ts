@@ -3,8 +3,8 @@
  * form, the reader that checks them all at once, {@link environmentOf}, which writes them, and the reader
  * of the approvers in the bundled remediation config.
  */
-import { readFileSync } from 'node:fs';
 import type { Approvers } from '../../../config/remediation';
+import { readJsonFile } from '../../adapters/lambda-io';
 import { ConfigurationError } from '../../errors';
 import { type Environment, environmentFrom, optionalField, readSettings } from '../settings';
 
@@ -92,12 +92,7 @@ export function environmentOf(e: ApproveEnvironment): Record<string, string> {
  * @throws ConfigurationError
  */
 export function readApprovers(file: string): Approvers {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigurationError(`cannot read the remediation config ${file}: ${(err as Error).message}`);
-  }
+  const raw = readJsonFile(file, 'the remediation config');
   const a = (raw as { approvers?: unknown } | null)?.approvers as Record<string, unknown> | undefined;
   const list = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
   if (!a || !list(a.slackUserIds) || !list(a.emails)) {
