@@ -16,7 +16,7 @@ import { describeError as describe, makeJsonLogger, type WriteLine } from '../la
 import { MALFORMED_APPROVAL_RECORDS_METRIC, METRIC_NAMESPACE } from '../metrics';
 import type { ApprovalStore, MalformedApprovalRecord } from './approval-ports';
 
-/** What the sweeper needs; `handler` builds them from the environment, tests pass their own. */
+/** The sweep's ports: the entrypoint builds them from the environment, tests pass fakes. */
 export interface SweeperDeps {
   readonly store: Pick<ApprovalStore, 'listExpiredPending' | 'settleTimeout' | 'revert'>;
   /** Hands a timed-out request with behaviour `act` to the executor (approver `timeout-policy`). */

@@ -6,15 +6,6 @@
  * See that entrypoint's header for the delivery, idempotency and failure semantics.
  */
 import { parseTriageMessage } from '../envelope';
-import {
-  type AlertNotifier,
-  CHANNELS,
-  type ChannelName,
-  type ChannelOutcome,
-  type DedupeStore,
-  type ResourceTagsReader,
-  type SlackMessageRef,
-} from './triage-ports';
 import type { Alert } from '../alert';
 import {
   describeError as describe,
@@ -47,8 +38,17 @@ import {
   triageMessage,
 } from '../triage';
 import { NotificationError } from '../../errors';
+import {
+  type AlertNotifier,
+  CHANNELS,
+  type ChannelName,
+  type ChannelOutcome,
+  type DedupeStore,
+  type ResourceTagsReader,
+  type SlackMessageRef,
+} from './triage-ports';
 
-/** What the handler needs; `handler` builds them from the environment, tests pass their own. */
+/** The workflow's ports and settings: the entrypoint builds them from the environment, tests pass fakes. */
 export interface TriageFlowDeps {
   readonly context: TriageContext;
   readonly store: DedupeStore;
