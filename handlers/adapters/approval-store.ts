@@ -31,6 +31,10 @@ import {
   type TimeoutBehaviour,
 } from '../core/approval/request';
 import { type ApprovalConflict, ApprovalConflictError } from '../errors';
+import type { ApprovalStore as ApprovalFlowStore } from '../core/flows/approval-ports';
+
+// The writes and the malformed-record report are the approval flows' port types: declared once, there.
+export type { DecisionWrite, MalformedApprovalRecord, TimeoutWrite } from '../core/flows/approval-ports';
 
 /** Options of {@link makeApprovalStore}. */
 export interface ApprovalStoreOptions {
@@ -43,60 +47,12 @@ export interface ApprovalStoreOptions {
   readonly retentionDays?: number;
 }
 
-/** A human decision on a pending request. */
-export interface DecisionWrite {
-  readonly to: 'approved' | 'rejected';
-  /** `slack:<id>` or `email:<address>`. */
-  readonly decidedBy: string;
-  readonly now: Date;
-}
-
-/** What the sweeper does with a pending request past its expiry. */
-export interface TimeoutWrite {
-  /** `expired` (escalate) or `approved` by {@link TIMEOUT_POLICY} (act). */
-  readonly to: 'expired' | 'approved';
-  readonly now: Date;
-}
-
-export interface ApprovalStore {
+/** The approval flows' store port, plus what remediate needs: creating requests and marking them executed. */
+export interface ApprovalStore extends ApprovalFlowStore {
   /** Stores a new request; fails if the id exists (ids are random: a clash is a bug, not a retry). */
   put(request: ApprovalRequest): Promise<void>;
-  /** The request, read strongly consistent; undefined when there is none (never existed, or deleted by TTL). */
-  get(id: string): Promise<ApprovalRequest | undefined>;
-  /** pending → approved/rejected, only while `expiresAt > now`. */
-  decide(id: string, write: DecisionWrite): Promise<ApprovalRequest>;
-  /** pending → expired/approved(timeout-policy), only once `expiresAt <= now`. */
-  settleTimeout(id: string, write: TimeoutWrite): Promise<ApprovalRequest>;
-  /**
-   * Puts a decision back (approved/rejected → pending, undone → executed) when what had to follow it
-   * (the audit record, the hand-over to the executor) failed, so that the request can be decided
-   * again rather than stuck approved with nothing running. Only the decider's own write is reverted.
-   */
-  revert(
-    id: string,
-    write: { readonly from: 'approved' | 'rejected' | 'undone'; readonly decidedBy: string },
-  ): Promise<void>;
   /** approved → executed, with the executor's one-line outcome. */
   markExecuted(id: string, write: { readonly outcome: string; readonly now: Date }): Promise<ApprovalRequest>;
-  /** executed → undone. */
-  markUndone(id: string, write: { readonly undoneBy: string; readonly now: Date }): Promise<ApprovalRequest>;
-  /**
-   * Records a signed link's nonce as used; throws `ApprovalConflictError` (`token-used`) if it was.
-   * `expiresAt` is the link's expiry: the record outlives it, after which the link is refused anyway.
-   */
-  useNonce(
-    nonce: string,
-    write: { readonly requestId: string; readonly expiresAt: Date; readonly now: Date },
-  ): Promise<void>;
-  /**
-   * Pending requests with `expiresAt <= now`, oldest first, at most `limit`. An item that cannot be
-   * read as a request is passed to `onMalformed` and skipped (without `onMalformed`, it throws).
-   */
-  listExpiredPending(
-    now: Date,
-    limit?: number,
-    onMalformed?: (record: MalformedApprovalRecord) => void,
-  ): Promise<ApprovalRequest[]>;
 }
 
 const NONCE_PREFIX = 'nonce#';
@@ -309,14 +265,6 @@ export function makeApprovalStore(options: ApprovalStoreOptions): ApprovalStore 
       return found;
     },
   };
-}
-
-/** An approval item that cannot be read as a request (a hand edit, a bug, a schema change). */
-export interface MalformedApprovalRecord {
-  /** The item's `id`, or `(no id)`. */
-  readonly id: string;
-  /** Why it cannot be read. */
-  readonly reason: string;
 }
 
 function assertId(id: string): void {

@@ -24,53 +24,10 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 
-/** State of an event item. */
-export type EventStatus = 'pending' | 'sent' | 'suppressed' | 'folded' | 'failed';
+// The store's contract is the triage flow's port: one declaration, implemented here.
+import type { DedupeStore, EventStatus } from '../core/flows/triage-ports';
 
-export type EventClaim =
-  | {
-      readonly claimed: true;
-      /** Channels that accepted this alert in an earlier, failed attempt; skip them to avoid duplicate posts. */
-      readonly delivered: readonly string[];
-    }
-  /** Another copy is done (`sent`, `suppressed`, `folded`) or in flight (`pending`). */
-  | { readonly claimed: false; readonly status: EventStatus | 'unknown' };
-
-/** What counting an event into its burst decided. */
-export type BurstCount =
-  /** Fewer events than the threshold so far in this window: fold, no alert yet. */
-  | { readonly status: 'below'; readonly count: number }
-  /** This event completed the threshold: it raises the burst's one alert. */
-  | { readonly status: 'alert'; readonly count: number }
-  /** The burst's alert belongs to another event: fold this one into it. */
-  | { readonly status: 'folded' };
-
-/** Times are epoch seconds, passed in by the caller (the adapter has no clock of its own). */
-export interface DedupeStore {
-  /** Claims an event for processing; `owner` is the SQS message id. */
-  claimEvent(key: string, o: { owner: string; now: number; leaseSeconds: number }): Promise<EventClaim>;
-  /** Records a final outcome; false when the claim was lost (its lease ran out and another took it). */
-  finishEvent(
-    key: string,
-    o: { owner: string; status: 'sent' | 'suppressed' | 'folded'; now: number; ttlSeconds: number },
-  ): Promise<boolean>;
-  /** Marks the event `failed` so a retry may claim it again, keeping the channels that did accept it. */
-  failEvent(
-    key: string,
-    o: { owner: string; delivered: readonly string[]; now: number; ttlSeconds: number },
-  ): Promise<boolean>;
-  /** Claims the right to alert on a resource; false while another alert on it is recent or in flight. */
-  claimResource(key: string, o: { owner: string; now: number; leaseSeconds: number }): Promise<boolean>;
-  /** Starts the suppression window after a successful notification. */
-  confirmResource(key: string, o: { owner: string; now: number; windowSeconds: number }): Promise<boolean>;
-  /** Gives the resource up after a failed notification, so the next event may alert. */
-  releaseResource(key: string, o: { owner: string }): Promise<boolean>;
-  /** Counts `member` (the event id) into a burst; idempotent for the same member. */
-  countBurst(
-    plan: { readonly key: string; readonly threshold: number; readonly expiresAt: number },
-    member: string,
-  ): Promise<BurstCount>;
-}
+export type { BurstCount, DedupeStore, EventClaim, EventStatus } from '../core/flows/triage-ports';
 
 const NAMES = { '#status': 'status', '#owner': 'owner' } as const;
 const S = (value: string): AttributeValue => ({ S: value });

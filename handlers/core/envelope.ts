@@ -14,7 +14,7 @@ import { boundedJson } from '../../rules/bounded';
 import type { CloudTrailEventBridgeEvent } from '../../rules/predicates';
 import { API_CALL, CONSOLE_SIGNIN } from '../../rules/types';
 import { findAccount, type HandlerInventory } from './inventory-view';
-import { isRecord } from '../../rules/json';
+import { isRecord } from './lambda-io';
 
 /** A validated message. */
 export interface TriageMessage {

@@ -7,7 +7,7 @@
  */
 import { accountEnvironment, type EnvironmentClass, type OrgInventory } from '../../config/inventory';
 import { ConfigurationError } from '../errors';
-import { isRecord } from '../../rules/json';
+import { isRecord } from './lambda-io';
 
 /** One account as the handlers see it. */
 export interface HandlerAccount {

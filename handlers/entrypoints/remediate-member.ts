@@ -15,96 +15,21 @@
  * comes from remediate's pure core. Idempotency: reads are safe to repeat and every remediation call is
  * (already-done answers count as success), so a retried invoke changes nothing more.
  */
-import { readFileSync } from 'node:fs';
+import { builtOnFirstCall, readJsonFile } from '../adapters/lambda-io';
 import { isSupported } from '../adapters/remediation/execute';
 import { makeLocalMemberIo } from '../adapters/remediation/member-io';
 import { makeRequestVerifier } from '../adapters/remediation/request-mac';
+import { createMemberFlow, type MemberAuthority } from '../core/flows/remediate-member-flow';
 import { parseHandlerInventory } from '../core/inventory-view';
-import {
-  authorizeMemberRequest,
-  type MemberIo,
-  type MemberRequestAuthority,
-  type MemberRequest,
-  type MemberResponse,
-  parseMemberRequest,
-  serializeMemberError,
-} from '../core/remediation/member-contract';
-import { describeError as describe, makeJsonLog } from '../core/lambda-io';
-import { ConfigurationError } from '../errors';
+import type { WriteLine } from '../core/lambda-io';
+import type { MemberIo, MemberResponse } from '../core/remediation/member-contract';
 import { readRemediateMemberSettings } from '../functions/remediate-member/spec';
 
-/** What the handler checks requests with (the clock is a function: one reading per request). */
-export type MemberAuthority = Omit<MemberRequestAuthority, 'now'> & { readonly now: () => Date };
+export type { MemberAuthority } from '../core/flows/remediate-member-flow';
 
-/** Builds the handler over member I/O (real adapters in Lambda, fakes or mocked clients in tests). */
-export function createMemberHandler(
-  io: MemberIo,
-  authority: MemberAuthority,
-  write: (line: string) => void = console.log,
-) {
-  const log = makeJsonLog('vigil-remediate-member', write);
-  return async (input: unknown): Promise<MemberResponse> => {
-    let request: MemberRequest;
-    try {
-      request = parseMemberRequest(input, isSupported);
-      await authorizeMemberRequest(request, { ...authority, now: authority.now() });
-    } catch (err) {
-      const error = serializeMemberError(err);
-      if (!error) throw err;
-      log('error', 'request refused', { reason: error.message });
-      return { ok: false, error };
-    }
-    const where = describeRequest(request);
-    try {
-      const result = await perform(io, request);
-      log('info', `${request.op} done`, where);
-      return { ok: true, result };
-    } catch (err) {
-      const error = serializeMemberError(err);
-      log('error', `${request.op} failed`, { ...where, error: describeError(err) });
-      // Anything untyped stays an unhandled failure: remediate treats it as transient.
-      if (!error) throw err;
-      return { ok: false, error };
-    }
-  };
-}
-
-/** `Name: message`, short. */
-const describeError = (err: unknown) => describe(err, 500);
-
-function perform(io: MemberIo, request: MemberRequest): Promise<unknown> {
-  switch (request.op) {
-    case 'read-state':
-      return io.readState(request.target);
-    case 'execute':
-      return io.execute(request);
-    case 'read-tags':
-      return io.readTags(request.lookup);
-  }
-}
-
-/** Log fields: where the request goes and what it touches, never the call inputs' whole payloads. */
-function describeRequest(request: MemberRequest): Record<string, unknown> {
-  switch (request.op) {
-    case 'read-state':
-      return {
-        action: request.target.action,
-        accountId: request.target.accountId,
-        region: request.target.region,
-        resourceId: request.target.resourceId,
-      };
-    case 'execute':
-      return {
-        accountId: request.accountId,
-        action: request.action,
-        requestId: request.requestId,
-        role: request.role,
-        dryRun: request.dryRun ?? false,
-        calls: request.calls.map((c) => `${c.service}:${c.operation}@${c.region}`),
-      };
-    case 'read-tags':
-      return { accountId: request.lookup.accountId, region: request.lookup.region, arns: request.lookup.arns.length };
-  }
+/** Builds the handler over member I/O (the workflow is handlers/core/flows/remediate-member-flow.ts). */
+export function createMemberHandler(io: MemberIo, authority: MemberAuthority, write?: WriteLine) {
+  return createMemberFlow(io, authority, isSupported, write);
 }
 
 /**
@@ -115,26 +40,18 @@ function describeRequest(request: MemberRequest): Record<string, unknown> {
  * @throws ConfigurationError
  */
 export function handlerFromEnvironment(env: Readonly<Record<string, string | undefined>>, dir: string) {
-  const { namePrefix, memberRequestKeyArn: keyArn, inventoryFile } = readRemediateMemberSettings(env, dir);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(inventoryFile, 'utf8'));
-  } catch (err) {
-    throw new ConfigurationError(`cannot read ${inventoryFile}: ${(err as Error).message}`);
-  }
-  const inventory = parseHandlerInventory(raw, inventoryFile);
-  return createMemberHandler(makeLocalMemberIo({ namePrefix }), {
+  const settings = readRemediateMemberSettings(env, dir);
+  const { inventoryFile } = settings;
+  const inventory = parseHandlerInventory(readJsonFile(inventoryFile, 'the inventory view'), inventoryFile);
+  return createMemberHandler(makeLocalMemberIo({ namePrefix: settings.namePrefix }), {
     accountIds: new Set(Object.keys(inventory.accounts)),
     readOnlyAccountIds: new Set(inventory.remediateManagementAccount ? [] : [inventory.managementAccountId]),
-    verifyMac: makeRequestVerifier({ keyId: keyArn }),
+    verifyMac: makeRequestVerifier({ keyId: settings.memberRequestKeyArn }),
     now: () => new Date(),
   });
 }
 
-let built: ReturnType<typeof createMemberHandler> | undefined;
-
 /** The Lambda handler, built on first invocation (so tests can import this module without an environment). */
-export const handler = async (input: unknown): Promise<MemberResponse> => {
-  built ??= handlerFromEnvironment(process.env, __dirname);
-  return built(input);
-};
+export const handler: (input: unknown) => Promise<MemberResponse> = builtOnFirstCall(() =>
+  handlerFromEnvironment(process.env, __dirname),
+);

@@ -483,8 +483,9 @@ describe('handlerFromEnvironment', () => {
   it('needs NAME_PREFIX and the request key', () => {
     expect(() => handlerFromEnvironment({}, dir)).toThrow(ConfigurationError);
     expect(() => handlerFromEnvironment({ NAME_PREFIX: 'Bad Prefix', MEMBER_REQUEST_KEY_ARN: KEY_ARN }, dir)).toThrow(
-      /NAME_PREFIX: required/,
+      /NAME_PREFIX: expected lower-case letters, digits and '-', starting with a letter, got 'Bad Prefix'/,
     );
+    expect(() => handlerFromEnvironment({}, dir)).toThrow(/2 problem\(s\)[\s\S]*NAME_PREFIX: required/);
     expect(() => handlerFromEnvironment({ NAME_PREFIX: 'vigil' }, dir)).toThrow(/MEMBER_REQUEST_KEY_ARN: required/);
     expect(typeof handlerFromEnvironment({ NAME_PREFIX: 'vigil', MEMBER_REQUEST_KEY_ARN: KEY_ARN }, dir)).toBe(
       'function',

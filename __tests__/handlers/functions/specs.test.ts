@@ -161,7 +161,7 @@ describe('spec readers', () => {
       ),
     ).toBe(
       'remediate-member handler configuration has 2 problem(s):\n' +
-        "  - NAME_PREFIX: required (the inventory's namePrefix, e.g. vigil), got 'Vigil!'\n" +
+        "  - NAME_PREFIX: expected lower-case letters, digits and '-', starting with a letter, got 'Vigil!'\n" +
         '  - MEMBER_REQUEST_KEY_ARN: required (ARN of the KMS HMAC key remediate signs execute requests with), ' +
         "got 'arn:aws:kms:x'",
     );

@@ -4,7 +4,10 @@
  * Both ways in are optional: without a signing secret `/slack/interactions` answers 404, without a link
  * key `/approve` does (an org whose detections never ask for approval configures neither).
  */
+import type { Approvers } from '../../../config/remediation';
+import { readJsonFile } from '../../adapters/lambda-io';
 import type { SecretRef } from '../../core/alert';
+import { ConfigurationError } from '../../errors';
 import { type Env, optional, SettingsReader } from '../settings';
 
 export const APPROVE_ENV = {
@@ -53,4 +56,19 @@ export function readApproveSettings(env: Env, dir: string): ApproveSettings {
     workQueueUrl: r.required(E.workQueueUrl, 'queue the executor reads approved plans from'),
     remediationConfigFile: r.text(E.remediationConfigFile) ?? `${dir}/remediation.json`,
   });
+}
+
+/**
+ * The approvers of the bundled `remediation.json`. The file was validated in full at synth
+ * (config/remediation.ts); here only the part this function uses is checked again.
+ * @throws ConfigurationError
+ */
+export function readApprovers(file: string): Approvers {
+  const raw = readJsonFile(file, 'the remediation config');
+  const a = (raw as { approvers?: unknown } | null)?.approvers as Record<string, unknown> | undefined;
+  const list = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  if (!a || !list(a.slackUserIds) || !list(a.emails)) {
+    throw new ConfigurationError(`${file}: approvers must be {"slackUserIds": [...], "emails": [...]}`);
+  }
+  return { slackUserIds: a.slackUserIds as string[], emails: a.emails as string[] };
 }

@@ -31,9 +31,11 @@ export function remediateMemberEnvironment(s: Omit<RemediateMemberSettings, 'inv
 export function readRemediateMemberSettings(env: Env, dir: string): RemediateMemberSettings {
   const r = new SettingsReader(env, 'remediate-member');
   const namePrefix = r.text(E.namePrefix);
-  if (!namePrefix || !/^[a-z][a-z0-9-]*$/.test(namePrefix)) {
+  if (!namePrefix) {
+    r.problem(`${E.namePrefix}: required (the inventory's namePrefix, e.g. vigil)`);
+  } else if (!/^[a-z][a-z0-9-]*$/.test(namePrefix)) {
     r.problem(
-      `${E.namePrefix}: required (the inventory's namePrefix, e.g. vigil), got '${(namePrefix ?? '').slice(0, 20)}'`,
+      `${E.namePrefix}: expected lower-case letters, digits and '-', starting with a letter, got '${namePrefix.slice(0, 20)}'`,
     );
   }
   // Reported in full when wrong (an ARN is not a secret), so the fix is obvious.

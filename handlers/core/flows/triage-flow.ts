@@ -1,0 +1,416 @@
+/**
+ * The triage workflow: for each SQS message, validate it, decide (handlers/core/triage.ts), deduplicate,
+ * fold bursts, enrich with the owner, notify and hand remediation over, through ports: the dedupe store,
+ * the tag reader, the notifier, the remediation queue, the clock and the log/metrics writer. No SDK, no
+ * environment: handlers/entrypoints/triage.ts builds the adapters and calls {@link createTriageFlow}.
+ * See that entrypoint's header for the delivery, idempotency and failure semantics.
+ */
+import { parseTriageMessage } from '../envelope';
+import type { Alert } from '../alert';
+import {
+  describeError as describe,
+  inBatches,
+  makeJsonLogger,
+  type SqsBatchResponse,
+  type SqsEvent,
+  type SqsRecord,
+  type WriteLine,
+} from '../lambda-io';
+import { detectionLatencyMs, type MetricInput, metricsRecord, type TriageMetric, UNKNOWN } from '../metrics';
+import { resolveOwner } from '../owner';
+import {
+  type AttemptResult,
+  classifySdkError,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  type RetryRuntime,
+  runWithRetry,
+  type SdkErrorShape,
+} from '../retry';
+import {
+  type AlertDecision,
+  type BurstFacts,
+  buildAlert,
+  type DropCategory,
+  type RoutingConfig,
+  routeAlert,
+  type TriageContext,
+  triageMessage,
+} from '../triage';
+import { NotificationError } from '../../errors';
+import {
+  type AlertNotifier,
+  CHANNELS,
+  type ChannelName,
+  type ChannelOutcome,
+  type DedupeStore,
+  type ResourceTagsReader,
+  type SlackMessageRef,
+} from './triage-ports';
+
+/** The workflow's ports and settings: the entrypoint builds them from the environment, tests pass fakes. */
+export interface TriageFlowDeps {
+  readonly context: TriageContext;
+  readonly store: DedupeStore;
+  readonly tags: ResourceTagsReader;
+  readonly notifier: AlertNotifier;
+  readonly routing: RoutingConfig;
+  readonly now: () => Date;
+  /** Where log and EMF lines go. @default console.log */
+  readonly write?: WriteLine;
+  /**
+   * How long an event stays known after its final outcome: covers SQS redelivery and EventBridge's
+   * 24-hour retries of a second forwarding path. @default 86400
+   */
+  readonly eventDedupeSeconds?: number;
+  /**
+   * How long a claim protects an event or resource in flight. Keep it above the function timeout and
+   * below the queue's visibility timeout, so a crashed attempt's message finds the claim expired.
+   * @default 300
+   */
+  readonly leaseSeconds?: number;
+  /** Messages of one batch processed at once. @default 10 */
+  readonly concurrency?: number;
+  /**
+   * Hands an alerted detection that has a remediation to the remediation function (its work queue).
+   * @default - remediation is not requested
+   */
+  readonly requestRemediation?: (request: RemediationWork) => Promise<void>;
+  /**
+   * How the remediation hand-off is retried before the message is given back to SQS: the policy, and
+   * the clock, sleep and randomness (tests pass their own, so no test waits).
+   * @default - DEFAULT_RETRY_POLICY (4 attempts, at most 1.75 s of back-off), real time
+   */
+  readonly handOffRetry?: { readonly policy?: RetryPolicy; readonly runtime?: RetryRuntime };
+}
+
+/** What triage puts on the remediation work queue (handlers/entrypoints/remediate.ts reads it). */
+export interface RemediationWork {
+  readonly detectionId: string;
+  readonly event: unknown;
+  readonly alertRef: {
+    readonly sentAt: string;
+    readonly alert: Alert;
+    /** The Slack message, when posted with a bot token: remediation edits it in place. @default - none */
+    readonly slack?: SlackMessageRef;
+  };
+}
+
+/** Metric for each kind of drop. */
+const DROP_METRIC: Readonly<Record<DropCategory, TriageMetric>> = {
+  invalid: 'DroppedInvalid',
+  'own-remediation': 'LoopGuarded',
+  'failed-call': 'Ignored',
+  'no-finding': 'Ignored',
+  superseded: 'Deduplicated',
+};
+
+/**
+ * Every channel: what an event whose alert went out completely is recorded as having reached when only
+ * its remediation hand-off failed, so the redelivery skips them all and sends nothing again.
+ */
+const ALL_CHANNELS: readonly ChannelName[] = [...CHANNELS];
+
+/** Builds the SQS batch handler. */
+export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Promise<SqsBatchResponse> {
+  const logger = makeJsonLogger('vigil-triage', deps.write);
+  const retryPolicy = deps.handOffRetry?.policy ?? DEFAULT_RETRY_POLICY;
+  const retryRuntime: RetryRuntime = deps.handOffRetry?.runtime ?? {
+    now: () => deps.now().getTime(),
+    sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+    random: Math.random,
+  };
+  const eventTtl = deps.eventDedupeSeconds ?? 86_400;
+  const lease = deps.leaseSeconds ?? 300;
+  const ctx = deps.context;
+  const seconds = () => Math.floor(deps.now().getTime() / 1000);
+
+  const log = logger.log;
+  const metric = (input: Omit<MetricInput, 'timestamp'>) => {
+    const record = metricsRecord({ ...input, timestamp: deps.now().getTime() });
+    if (record) logger.emit(record);
+  };
+
+  /** Processes one message; false asks SQS to redeliver it. */
+  const processRecord = async (record: SqsRecord): Promise<boolean> => {
+    const messageId = record.messageId;
+    const parsed = parseTriageMessage(record.body, ctx.inventory);
+    if (!parsed.ok) {
+      const known = parsed.seen.detectionId ? ctx.detections.get(parsed.seen.detectionId)?.detection : undefined;
+      log('warn', 'dropped invalid message', {
+        outcome: 'invalid',
+        code: parsed.code,
+        reason: parsed.reason,
+        messageId,
+        ...parsed.seen,
+      });
+      metric({
+        detectionId: known?.id ?? UNKNOWN,
+        severity: known?.severity ?? UNKNOWN,
+        values: { DroppedInvalid: 1 },
+        properties: { messageId, reason: parsed.code },
+      });
+      return true;
+    }
+
+    const { event } = parsed.message;
+    const facts = {
+      messageId,
+      detectionId: parsed.message.detectionId,
+      eventId: event.detail.eventID,
+      eventName: event.detail.eventName,
+      account: event.account,
+      region: event.region,
+    };
+    const decision = triageMessage(parsed.message, ctx);
+    if (decision.kind === 'drop') {
+      log(decision.category === 'invalid' ? 'warn' : 'info', `dropped: ${decision.category}`, {
+        outcome: decision.category,
+        reason: decision.reason,
+        ...facts,
+      });
+      metric({
+        detectionId: decision.detection?.id ?? UNKNOWN,
+        severity: decision.detection?.severity ?? UNKNOWN,
+        values: { [DROP_METRIC[decision.category]]: 1 },
+        properties: { messageId, eventId: String(facts.eventId), account: event.account },
+      });
+      return true;
+    }
+    return alertOn(decision, messageId, facts, event);
+  };
+
+  const alertOn = async (
+    decision: AlertDecision,
+    messageId: string,
+    facts: Record<string, unknown>,
+    event: unknown,
+  ) => {
+    const eventKey = decision.keys.event;
+    const eventId = decision.event.eventId;
+    const dims = { detectionId: decision.detection.id, severity: decision.severity };
+    const props = { messageId, eventId, account: decision.accountId };
+
+    const claim = await deps.store.claimEvent(eventKey, { owner: messageId, now: seconds(), leaseSeconds: lease });
+    if (!claim.claimed) {
+      log('info', 'duplicate event', { outcome: 'duplicate', status: claim.status, ...facts });
+      metric({ ...dims, values: { Deduplicated: 1 }, properties: { ...props, reason: `event ${claim.status}` } });
+      return true;
+    }
+    /** Records a final outcome that sends nothing (folded into a burst, or a repeat). */
+    const settle = async (status: 'folded' | 'suppressed', name: TriageMetric, fields: Record<string, unknown>) => {
+      await deps.store.finishEvent(eventKey, { owner: messageId, status, now: seconds(), ttlSeconds: eventTtl });
+      log('info', status === 'folded' ? 'folded into a burst' : 'repeat suppressed', {
+        outcome: status,
+        ...fields,
+        ...facts,
+      });
+      metric({ ...dims, values: { [name]: 1 }, properties: { ...props, reason: status } });
+      return true;
+    };
+
+    let burst: BurstFacts | undefined;
+    let resourceClaimed = false;
+    /** After the alert went out: repeats on its resource are suppressed for the window from now. */
+    const startRepeatWindow = async () => {
+      if (!resourceClaimed || !decision.keys.resource) return;
+      await deps.store
+        .confirmResource(decision.keys.resource, {
+          owner: eventId,
+          now: seconds(),
+          windowSeconds: decision.repeatWindowSeconds,
+        })
+        .catch((err: unknown) => log('error', 'could not start the repeat window', { error: describe(err), ...facts }));
+    };
+    let delivered: readonly string[] = claim.delivered;
+    try {
+      if (decision.burst) {
+        const counted = await deps.store.countBurst(decision.burst, eventId);
+        if (counted.status !== 'alert') {
+          return await settle('folded', 'Aggregated', { burst: decision.burst.group, ...counted });
+        }
+        burst = { count: counted.count };
+      } else if (decision.keys.resource) {
+        // Aggregated detections skip this: their window already is the suppression.
+        resourceClaimed = await deps.store.claimResource(decision.keys.resource, {
+          owner: eventId,
+          now: seconds(),
+          leaseSeconds: lease,
+        });
+        if (!resourceClaimed) {
+          return await settle('suppressed', 'Deduplicated', {
+            windowSeconds: decision.repeatWindowSeconds,
+            resources: decision.event.resources.slice(0, 5),
+          });
+        }
+      }
+
+      const tags = await deps.tags.read(decision.tagLookup);
+      const owner = resolveOwner(ctx.inventory, decision.account, tags);
+      const routing = routeAlert(owner.owner, decision.severity, deps.routing);
+      const alert = buildAlert(decision, owner, routing, burst);
+      const skip = CHANNELS.filter((c: ChannelName) => delivered.includes(c));
+      // An earlier attempt sent the alert everywhere and only failed to hand it to remediation.
+      const alreadySent = skip.length === ALL_CHANNELS.length;
+      const outcomes = await deps.notifier.notify(alert, { skip });
+      const slack = slackMessageOf(outcomes);
+
+      const sentAt = deps.now().getTime();
+      if (decision.detection.remediation && deps.requestRemediation && decision.unreadable) {
+        // Fail open on detection, closed on action: the alert says what could be read, nothing acts on it.
+        log('warn', 'remediation not requested: the event could not be read in full', {
+          reason: decision.unreadable,
+          ...facts,
+        });
+      } else if (decision.detection.remediation && deps.requestRemediation) {
+        const handOff = await requestWithRetry(deps.requestRemediation, {
+          detectionId: decision.detection.id,
+          event,
+          alertRef: { sentAt: new Date(sentAt).toISOString(), alert, ...(slack ? { slack } : {}) },
+        });
+        if (!handOff.ok) {
+          // The alert is out and must not go out again: the event is recorded `failed` with every channel
+          // delivered, so SQS's redelivery skips them all and only asks for remediation again.
+          // If this write fails too, the claim stays `pending` and its lease runs out: the redelivery would
+          // then alert again, which beats losing the remediation.
+          const recordedFailure = await deps.store
+            .failEvent(eventKey, { owner: messageId, delivered: ALL_CHANNELS, now: seconds(), ttlSeconds: eventTtl })
+            .catch((err: unknown) => describe(err));
+          // The alert on this resource is out: its repeat window starts (the redelivery, same owner, re-claims it).
+          await startRepeatWindow();
+          log('error', 'could not request remediation; the message returns to the queue (the alert is not re-sent)', {
+            outcome: 'retry',
+            error: handOff.error,
+            permanent: handOff.permanent,
+            attempts: handOff.attempts,
+            ...(recordedFailure === true
+              ? {}
+              : { bookkeeping: recordedFailure === false ? 'claim lost to another attempt' : recordedFailure }),
+            ...facts,
+          });
+          // The alert went out in this attempt: it counts here (the redelivery sends and counts nothing).
+          metric({
+            ...dims,
+            values: {
+              AlertsSent: 1,
+              DetectionLatencyMs: detectionLatencyMs(sentAt, decision.eventTimeMs),
+              RemediationRequestFailed: 1,
+            },
+            properties: props,
+          });
+          return false;
+        }
+      }
+      // The alert is out: a failed bookkeeping write must not make SQS send it again.
+      const recorded = await deps.store
+        .finishEvent(eventKey, { owner: messageId, status: 'sent', now: seconds(), ttlSeconds: eventTtl })
+        .catch((err: unknown) => describe(err));
+      await startRepeatWindow();
+      if (alreadySent) {
+        log(recorded === true ? 'info' : 'warn', 'remediation requested for an alert sent by an earlier attempt', {
+          outcome: 'sent',
+          ...(recorded === true
+            ? {}
+            : { bookkeeping: recorded === false ? 'claim lost to another attempt' : recorded }),
+          ...facts,
+        });
+        return true;
+      }
+      log(recorded === true ? 'info' : 'warn', 'alert sent', {
+        outcome: 'sent',
+        severity: decision.severity,
+        owner: owner.owner,
+        ownerSource: owner.source,
+        ...(owner.caveat ? { ownerCaveat: owner.caveat } : {}),
+        ...(recorded === true ? {} : { bookkeeping: recorded === false ? 'claim lost to another attempt' : recorded }),
+        skipped: skip,
+        ...facts,
+      });
+      metric({
+        ...dims,
+        values: { AlertsSent: 1, DetectionLatencyMs: detectionLatencyMs(sentAt, decision.eventTimeMs) },
+        properties: props,
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof NotificationError) delivered = [...delivered, ...err.delivered];
+      // Give the claims back so the retry (or another copy) can alert; if these writes fail too, the
+      // leases run out before SQS redelivers the message.
+      await deps.store
+        .failEvent(eventKey, { owner: messageId, delivered, now: seconds(), ttlSeconds: eventTtl })
+        .catch(() => undefined);
+      if (resourceClaimed && decision.keys.resource) {
+        await deps.store.releaseResource(decision.keys.resource, { owner: eventId }).catch(() => undefined);
+      }
+      const permanent = err instanceof NotificationError && err.permanent;
+      log(
+        'error',
+        permanent ? 'notification failed permanently: fix routing or secrets, then redrive the DLQ' : 'will retry',
+        {
+          outcome: 'retry',
+          error: describe(err),
+          permanent,
+          delivered,
+          ...facts,
+        },
+      );
+      if (err instanceof NotificationError) metric({ ...dims, values: { NotificationFailed: 1 }, properties: props });
+      return false;
+    }
+  };
+
+  /**
+   * Sends remediation work, retrying failures an AWS SDK call can recover from (throttling, server
+   * faults, no response) with back-off; the SDK's own retries have already run inside each attempt.
+   */
+  const requestWithRetry = async (
+    send: (work: RemediationWork) => Promise<void>,
+    work: RemediationWork,
+  ): Promise<{ ok: true } | { ok: false; error: string; permanent: boolean; attempts: number }> => {
+    let lastError = '';
+    const outcome = await runWithRetry(
+      async (): Promise<AttemptResult<void>> => {
+        try {
+          await send(work);
+          return { ok: true, value: undefined };
+        } catch (err) {
+          lastError = describe(err);
+          const permanent = classifySdkError((err ?? {}) as SdkErrorShape) === 'permanent';
+          return { ok: false, failure: { kind: 'rejected', permanent, detail: lastError } };
+        }
+      },
+      retryPolicy,
+      retryRuntime,
+    );
+    return outcome.ok
+      ? { ok: true }
+      : { ok: false, error: lastError, permanent: outcome.permanent, attempts: outcome.attempts };
+  };
+
+  return async (event) => {
+    const records = Array.isArray(event?.Records) ? event.Records : [];
+    const failures: Array<{ itemIdentifier: string }> = [];
+    await inBatches(records, deps.concurrency ?? 10, async (record) => {
+      let ok = false;
+      try {
+        ok = await processRecord(record);
+      } catch (err) {
+        // A dedupe-store outage or a bug: retry the message; after maxReceiveCount it waits in the DLQ.
+        log('error', 'triage failed; will retry', {
+          outcome: 'retry',
+          error: describe(err),
+          messageId: record.messageId,
+        });
+      }
+      if (!ok) failures.push({ itemIdentifier: record.messageId });
+    });
+    return { batchItemFailures: failures };
+  };
+}
+
+/** The Slack message a Web API post returned, if Slack went out that way in this attempt. */
+function slackMessageOf(outcomes: readonly ChannelOutcome[] | undefined): SlackMessageRef | undefined {
+  if (!Array.isArray(outcomes)) return undefined;
+  for (const o of outcomes) if (o.channel === 'slack' && o.status === 'sent' && o.slack) return o.slack;
+  return undefined;
+}

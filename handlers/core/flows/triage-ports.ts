@@ -1,0 +1,88 @@
+/**
+ * The ports of the triage workflow (handlers/core/flows/triage-flow.ts): what it needs from the dedupe
+ * store, the tag reader and the notifier. The adapters in handlers/adapters implement them; the types
+ * are structural, so an adapter fits without importing them.
+ */
+import type { Alert } from '../alert';
+import type { ResourceTagsOutcome } from '../owner';
+import type { TagLookup } from '../triage';
+
+/** A notification channel, as the notifier names it (handlers/adapters/notify.ts CHANNELS). */
+export type ChannelName = 'slack' | 'pagerduty' | 'email';
+
+/** Every channel (the same list as the notifier's CHANNELS; a test keeps them equal). */
+export const CHANNELS: readonly ChannelName[] = ['slack', 'pagerduty', 'email'];
+
+/** Where a Slack Web API message lives (handlers/adapters/slack.ts SlackMessageRef). */
+export interface SlackMessageRef {
+  readonly channel: string;
+  readonly ts: string;
+}
+
+/** State of an event item. */
+export type EventStatus = 'pending' | 'sent' | 'suppressed' | 'folded' | 'failed';
+
+export type EventClaim =
+  | {
+      readonly claimed: true;
+      /** Channels that accepted this alert in an earlier, failed attempt; skip them to avoid duplicate posts. */
+      readonly delivered: readonly string[];
+    }
+  /** Another copy is done (`sent`, `suppressed`, `folded`) or in flight (`pending`). */
+  | { readonly claimed: false; readonly status: EventStatus | 'unknown' };
+
+/** What counting an event into its burst decided. */
+export type BurstCount =
+  /** Fewer events than the threshold so far in this window: fold, no alert yet. */
+  | { readonly status: 'below'; readonly count: number }
+  /** This event completed the threshold: it raises the burst's one alert. */
+  | { readonly status: 'alert'; readonly count: number }
+  /** The burst's alert belongs to another event: fold this one into it. */
+  | { readonly status: 'folded' };
+
+/**
+ * The dedupe store (handlers/adapters/dedupe-store.ts). Times are epoch seconds, passed in by the flow.
+ */
+export interface DedupeStore {
+  /** Claims an event for processing; `owner` is the SQS message id. */
+  claimEvent(key: string, o: { owner: string; now: number; leaseSeconds: number }): Promise<EventClaim>;
+  /** Records a final outcome; false when the claim was lost (its lease ran out and another took it). */
+  finishEvent(
+    key: string,
+    o: { owner: string; status: 'sent' | 'suppressed' | 'folded'; now: number; ttlSeconds: number },
+  ): Promise<boolean>;
+  /** Marks the event `failed` so a retry may claim it again, keeping the channels that did accept it. */
+  failEvent(
+    key: string,
+    o: { owner: string; delivered: readonly string[]; now: number; ttlSeconds: number },
+  ): Promise<boolean>;
+  /** Claims the right to alert on a resource; false while another alert on it is recent or in flight. */
+  claimResource(key: string, o: { owner: string; now: number; leaseSeconds: number }): Promise<boolean>;
+  /** Starts the suppression window after a successful notification. */
+  confirmResource(key: string, o: { owner: string; now: number; windowSeconds: number }): Promise<boolean>;
+  /** Gives the resource up after a failed notification, so the next event may alert. */
+  releaseResource(key: string, o: { owner: string }): Promise<boolean>;
+  /** Counts `member` (the event id) into a burst; idempotent for the same member. */
+  countBurst(
+    plan: { readonly key: string; readonly threshold: number; readonly expiresAt: number },
+    member: string,
+  ): Promise<BurstCount>;
+}
+
+/** Reads resource tags (handlers/adapters/resource-tags.ts); never throws. */
+export interface ResourceTagsReader {
+  read(lookup: TagLookup | undefined): Promise<ResourceTagsOutcome>;
+}
+
+/** What the notifier reports for one channel (the part the flow reads). */
+export interface ChannelOutcome {
+  readonly channel: string;
+  readonly status: string;
+  /** The posted Slack message, when it went through the Web API. */
+  readonly slack?: SlackMessageRef;
+}
+
+/** Sends alerts (handlers/adapters/notify.ts); throws `NotificationError` unless every channel took it. */
+export interface AlertNotifier {
+  notify(alert: Alert, options?: { readonly skip?: Iterable<ChannelName> }): Promise<readonly ChannelOutcome[]>;
+}
