@@ -58,7 +58,7 @@ export function formatSynthSummary(
   }
   if (removed.length > 0) {
     lines.push(
-      'a removed member stack still exists in AWS until you destroy it: plan it from its Terraform state ' +
+      'a removed stack still exists in AWS until destroyed: synth the previous inventory and destroy it ' +
         '(README, "Offboarding an account")',
     );
   }
