@@ -10,7 +10,7 @@ import { type Alert, type AlertEvent, type AlertRouting, cloudTrailEventUrl, tru
 import type { HandlerAccount } from './inventory-view';
 import { isRecord } from './lambda-io';
 import type { OwnerResolution } from './owner';
-import type { AffectedResource, AlertDecision } from './triage';
+import type { AffectedResource, AlertDecision } from './triage-decision';
 
 // ---------------------------------------------------------------------------------------------
 // Routing

@@ -12,9 +12,9 @@ import { compilePattern, type CompiledPattern } from '../../rules/event-pattern'
 import type { CloudTrailEventBridgeEvent, Predicate, PredicateContext } from '../../rules/predicates';
 import { type Detection, SEVERITIES, type Severity } from '../../rules/types';
 import { isOwnCorrectiveCall } from '../../rules/vigil-roles';
-import { type AlertEvent, truncateText } from './alert';
+import { truncateText } from './alert';
 import type { TriageMessage } from './envelope';
-import { findAccount, type HandlerAccount, type HandlerInventory } from './inventory-view';
+import { findAccount, type HandlerInventory } from './inventory-view';
 import { isRecord } from './lambda-io';
 import { makePredicateContext } from './own-calls';
 import { alertFacts } from './triage-alert';
@@ -29,6 +29,7 @@ export {
   type RoutingConfig,
   routeAlert,
 } from './triage-alert';
+import type { AffectedResource, AlertDecision, BurstPlan } from './triage-decision';
 
 // ---------------------------------------------------------------------------------------------
 // Context, built once per Lambda container
@@ -124,66 +125,7 @@ export interface DropDecision {
   readonly detection?: Detection;
 }
 
-/** A resource the event is about: its id as shown in alerts, and its ARN when one can be built. */
-export interface AffectedResource {
-  readonly id: string;
-  /** @default - no ARN known, so no tags can be read */
-  readonly arn?: string;
-}
-
-/** The resource tags to read for the owner, in the member account. */
-export interface TagLookup {
-  readonly accountId: string;
-  /** Region of the resources (the Tagging API is regional). */
-  readonly region: string;
-  /** ARNs in priority order, primary resource first (at most {@link MAX_TAG_LOOKUP_ARNS}). */
-  readonly arns: readonly string[];
-}
-
-/** Burst aggregation for a detection with `aggregate`: one counter per group and window. */
-export interface BurstPlan {
-  /** Dedupe-store key of the counter: detection, window start and a hash of the group values. */
-  readonly key: string;
-  readonly threshold: number;
-  readonly windowSeconds: number;
-  /** Window start, epoch seconds (windows are aligned to multiples of `windowSeconds`). */
-  readonly windowStart: number;
-  /** When the counter may be forgotten, epoch seconds. */
-  readonly expiresAt: number;
-  /** The values at the detection's `groupBy` paths, for logs. */
-  readonly group: Readonly<Record<string, string>>;
-}
-
-export interface AlertDecision {
-  readonly kind: 'alert';
-  readonly detection: Detection;
-  /** Effective severity (see {@link effectiveSeverity}). */
-  readonly severity: Severity;
-  readonly accountId: string;
-  readonly account: HandlerAccount;
-  /** The facts of the event, bounded in size for messages. */
-  readonly event: AlertEvent;
-  /** CloudTrail eventTime, epoch ms (for the detection-latency metric). */
-  readonly eventTimeMs: number;
-  readonly resources: readonly AffectedResource[];
-  readonly keys: {
-    /** Same detection + same CloudTrail event: a redelivery or a second forwarding path. */
-    readonly event: string;
-    /** Same detection + same resources: a repeat. @default - no identifiable resource: never suppressed */
-    readonly resource?: string;
-  };
-  readonly repeatWindowSeconds: number;
-  /**
-   * Why the event could not be read in full (nested deeper or larger than {@link exceedsBounds}
-   * allows): it still alerts with what could be read, but no remediation is requested on it.
-   * @default - the event was read in full
-   */
-  readonly unreadable?: string;
-  /** @default - the detection alerts on every event */
-  readonly burst?: BurstPlan;
-  /** @default - no taggable resource: the owner comes from the account */
-  readonly tagLookup?: TagLookup;
-}
+export type { AffectedResource, AlertDecision, BurstPlan, TagLookup } from './triage-decision';
 
 export type TriageDecision = DropDecision | AlertDecision;
 

@@ -60,7 +60,7 @@ async function setup(slackScript: ScriptedResponse[], pagerDutyScript: ScriptedR
     }),
     publishEmail: makeEmailPublisher(new SNSClient({ region: 'eu-west-1' })),
     now: () => NOW,
-    http: { timeoutMs: 200, runtime: { sleep: async (ms) => void waits.push(ms), random: () => 0.5 } },
+    http: { timeoutMs: 5_000, runtime: { sleep: async (ms) => void waits.push(ms), random: () => 0.5 } },
     pagerDutyUrl: `${pagerduty.url}/v2/enqueue`,
     slackApiUrl: slack.url,
   };

@@ -23,12 +23,17 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function send(script: ScriptedResponse[], event = trigger as Parameters<typeof publishPagerDutyEvent>[0]) {
+/** Sends `event` to a scripted server; a generous timeout unless a test is about timing out. */
+async function send(
+  script: ScriptedResponse[],
+  event = trigger as Parameters<typeof publishPagerDutyEvent>[0],
+  timeoutMs = 5_000,
+) {
   server = await startScriptedServer(script);
   const waits: number[] = [];
   const options: PostJsonOptions & { url: string } = {
     url: `${server.url}/v2/enqueue`,
-    timeoutMs: 200,
+    timeoutMs,
     runtime: { sleep: async (ms) => void waits.push(ms), random: () => 0.5 },
   };
   const result = await publishPagerDutyEvent(event, options).then(
@@ -66,7 +71,7 @@ describe('publishPagerDutyEvent', () => {
   });
 
   it('retries after a 502, and after a timeout', async () => {
-    const { receipt, server } = await send([{ status: 502 }, { status: 202, hang: true }, accepted('k')]);
+    const { receipt, server } = await send([{ status: 502 }, { status: 202, hang: true }, accepted('k')], trigger, 200);
 
     expect(receipt?.attempts).toBe(3);
     expect(server.requests).toHaveLength(3);

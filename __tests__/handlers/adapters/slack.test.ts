@@ -24,7 +24,7 @@ async function publish(script: ScriptedResponse[], options: PostJsonOptions = {}
   server = await startScriptedServer(script);
   const waits: number[] = [];
   const opts: PostJsonOptions = {
-    timeoutMs: 200,
+    timeoutMs: 5_000,
     ...options,
     runtime: { sleep: async (ms) => void waits.push(ms), random: () => 0.5 },
   };
@@ -127,7 +127,7 @@ async function webApi<T>(script: ScriptedResponse[], call: (opts: SlackApiOption
   const waits: number[] = [];
   const opts: SlackApiOptions = {
     baseUrl: server.url,
-    timeoutMs: 200,
+    timeoutMs: 5_000,
     runtime: { sleep: async (ms) => void waits.push(ms), random: () => 0.5 },
   };
   const result = await call(opts).then(

@@ -698,7 +698,7 @@ describe('makeOutcomeReporter', () => {
         secrets: { read: async () => 'xoxb-test-token', invalidate: () => undefined },
         publishEmail: async () => ({ attempts: 1 }) as never,
         now: () => NOW,
-        http: { timeoutMs: 200, runtime: { sleep: async () => undefined, random: () => 0.5 } },
+        http: { timeoutMs: 10_000, runtime: { sleep: async () => undefined, random: () => 0.5 } },
         slackApiUrl: slack.url,
       });
       const report = makeOutcomeReporter(n, (level, message) => void logs.push({ level, message }));

@@ -5,7 +5,7 @@
  * refused as already decided).
  */
 import type { Approvers } from '../../../config/remediation';
-import { type ApprovalRequest, type ApprovalStatus, isExpired } from './request';
+import { type ApprovalRequest, type ApprovalStatus, isExpired, TIMEOUT_POLICY } from './request';
 
 /** What a human asks for. `undo` reverts an executed remediation. */
 export type DecisionKind = 'approve' | 'reject' | 'undo';
@@ -115,4 +115,29 @@ export function isConfiguredApprover(id: string, approvers: Approvers): boolean 
   if (slack) return isApprover({ channel: 'slack', userId: slack[1]! }, approvers);
   const email = /^email:(.+)$/.exec(id);
   return email ? isApprover({ channel: 'link', email: email[1]! }, approvers) : false;
+}
+
+/**
+ * Whether the approval store's decider of an approved request may have decided it: a configured
+ * approver, or the timeout policy when the request's timeout behaviour is `act`.
+ */
+export function approvalDecider(
+  request: ApprovalRequest,
+  approvers: Approvers,
+): { readonly ok: true } | { readonly ok: false; readonly reason: string } {
+  const by = request.decidedBy;
+  if (by === TIMEOUT_POLICY) {
+    return request.timeout.onTimeout === 'act'
+      ? { ok: true }
+      : {
+          ok: false,
+          reason: `approval request ${request.id} was approved by the timeout policy, but its timeout behaviour is ${request.timeout.onTimeout}`,
+        };
+  }
+  return by !== undefined && isConfiguredApprover(by, approvers)
+    ? { ok: true }
+    : {
+        ok: false,
+        reason: `${by ?? 'nobody'} is not a configured approver (config/remediation.json approvers); approval request ${request.id} is not executed`,
+      };
 }

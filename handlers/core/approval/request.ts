@@ -15,7 +15,7 @@
 import type { ApprovalTimeout, ApprovalTimeoutAction } from '../../../config/remediation';
 import type { RemediationId } from '../../../rules/types';
 import { actionIdFor } from '../remediation/guard';
-import type { AuditRecord, DecisionOutcome } from '../remediation/orchestrate';
+import type { AuditRecord, DecisionOutcome } from '../remediation/outcome';
 import type { PlannedCall, RemediationPlan } from '../remediation/types';
 
 /** Where a request stands. `pending` is the only state a human decision can leave. */
