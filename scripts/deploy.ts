@@ -201,8 +201,6 @@ export async function main(argv: readonly string[], io: DeployIo = defaultIo): P
     io.out(`order: ${waves.map((w) => w.join(', ')).join(' → ')} (${options.parallelism} at a time within a step)`);
 
     const results: StackResult[] = [];
-    // `init` of parallel stacks races on a shared plugin cache: one at a time.
-    let initQueue: Promise<unknown> = Promise.resolve();
     let stopped: string | undefined;
     for (const [w, wave] of waves.entries()) {
       if (stopped) {
@@ -210,7 +208,11 @@ export async function main(argv: readonly string[], io: DeployIo = defaultIo): P
         continue;
       }
       io.out(`step ${w + 1}/${waves.length}: ${wave.join(', ')}`);
-      const planned = await mapLimit(wave, options.parallelism, async (id): Promise<StackResult & { cwd: string }> => {
+      // The plugin cache is shared and not safe for concurrent use: an init that links the provider while
+      // another stack plans can leave that plan without its provider ("Required plugins are not
+      // installed"). So a wave's inits run one at a time, all before any of its plans.
+      const inited: Array<{ id: string; cwd: string; started: number; failed?: string }> = [];
+      for (const id of wave) {
         const started = Date.now();
         const source = join(outdir, 'stacks', id);
         let cwd = source;
@@ -218,24 +220,32 @@ export async function main(argv: readonly string[], io: DeployIo = defaultIo): P
           cwd = join(work, id);
           prepareStack(readStack(source), source, cwd, toolchain.mirrored);
         }
+        const init = await tf(['init', '-input=false', '-no-color'], cwd);
+        const failed =
+          init.code === 0
+            ? undefined
+            : `init failed: ${(init.stderr || init.stdout).trim().split('\n').slice(-3).join(' ')}`;
+        if (failed) io.out(`  ${id}: ${failed}`);
+        inited.push({ id, cwd, started, ...(failed ? { failed } : {}) });
+      }
+      const planned = await mapLimit(inited, options.parallelism, async ({ id, cwd, started, failed }) => {
         const seconds = () => (Date.now() - started) / 1000;
-        const initRun = initQueue.then(() => tf(['init', '-input=false', '-no-color'], cwd));
-        initQueue = initRun.catch(() => undefined);
-        const init = await initRun;
-        if (init.code !== 0) {
-          const reason = `init failed: ${(init.stderr || init.stdout).trim().split('\n').slice(-3).join(' ')}`;
-          io.out(`  ${id}: ${reason}`);
-          return { id, cwd, result: 'failed', seconds: seconds(), reason };
-        }
+        if (failed) return { id, cwd, result: 'failed' as const, seconds: seconds(), reason: failed };
         const plan = planMessages(await tf(['plan', '-input=false', '-json', '-out=tfplan'], cwd));
         for (const d of plan.diagnostics) io.out(`  ${id}: ${formatDiagnostic(d)}`);
         const errors = plan.diagnostics.filter((d) => d.severity === 'error');
         if (errors.length > 0 || !plan.summary) {
-          return { id, cwd, result: 'failed', seconds: seconds(), reason: `plan failed (${errors.length} error(s))` };
+          return {
+            id,
+            cwd,
+            result: 'failed' as const,
+            seconds: seconds(),
+            reason: `plan failed (${errors.length} error(s))`,
+          };
         }
         const s = plan.summary;
         io.out(`  ${id}: ${s.add} to add, ${s.change} to change, ${s.remove} to destroy`);
-        return { id, cwd, result: 'planned', summary: s, seconds: seconds() };
+        return { id, cwd, result: 'planned' as const, summary: s, seconds: seconds() };
       });
 
       let waveResults: StackResult[] = planned.map(({ cwd: _cwd, ...r }) => r);

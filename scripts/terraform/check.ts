@@ -158,24 +158,27 @@ export async function checkStacks(sources: readonly StackSource[], options: Chec
   try {
     const env = terraformEnv(writeCliConfig(work, options.toolchain.pluginDir));
     const tf = (args: string[], cwd: string) => runTerraform(options.toolchain.terraform, args, cwd, env);
-    // `init` links the provider from the shared plugin cache, and concurrent inits race on it even when
-    // it is warm ("failed to create directory … file exists"): inits run one at a time (~2 s each).
-    let initQueue: Promise<unknown> = Promise.resolve();
-    const init = (dir: string) => {
-      const run = initQueue.then(() => tf(['init', '-input=false', '-no-color'], dir));
-      initQueue = run.catch(() => undefined);
-      return run;
-    };
+    // `init` links the provider from the shared plugin cache, which is not safe for concurrent use:
+    // concurrent inits race on it even when it is warm ("failed to create directory … file exists"), and
+    // an init running while another stack plans can leave that plan without its provider ("Required
+    // plugins are not installed"). So every stack is prepared and initialized first, one at a time
+    // (~2 s each); validate, plan and show then run in parallel.
+    const prepared = [];
+    for (const [i, source] of sources.entries()) {
+      const started = Date.now();
+      const synthesized = readStack(source.dir);
+      const dir = join(work, `${i}-${source.org}-${source.id}`);
+      const { provider, edits } = prepareStack(synthesized, source.dir, dir, options.toolchain.mirrored);
+      const placement = placementProblems(synthesized);
+      const initRun = await tf(['init', '-input=false', '-no-color'], dir);
+      const initSeconds = (Date.now() - started) / 1000;
+      prepared.push({ source, initSeconds, synthesized, dir, provider, edits, placement, initRun });
+    }
     return await mapLimit(
-      sources.map((source, i) => ({ source, i })),
+      prepared,
       options.parallelism ?? 2,
-      async ({ source, i }) => {
+      async ({ source, initSeconds, synthesized, dir, provider, edits, placement, initRun }) => {
         const started = Date.now();
-        const synthesized = readStack(source.dir);
-        const dir = join(work, `${i}-${source.org}-${source.id}`);
-        const { provider, edits } = prepareStack(synthesized, source.dir, dir, options.toolchain.mirrored);
-        const placement = placementProblems(synthesized);
-        const initRun = await init(dir);
         let validate: Diagnostic[] = [];
         let plan: StackCheck['plan'];
         if (initRun.code !== 0) {
@@ -209,7 +212,7 @@ export async function checkStacks(sources: readonly StackSource[], options: Chec
           validate,
           ...(plan ? { plan } : {}),
           problems,
-          seconds: (Date.now() - started) / 1000,
+          seconds: initSeconds + (Date.now() - started) / 1000,
         };
         options.onStack?.(check);
         return check;
