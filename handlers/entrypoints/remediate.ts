@@ -1,20 +1,20 @@
 /**
- * Remediate Lambda. Trigger: an asynchronous invoke from the triage function (`InvocationType: 'Event'`,
- * payload `{"detectionId", "event", "alertRef"}`), approved work from the approval flow
- * (`{"kind": "execute" | "undo", "requestId", "approver", "responseUrl"?}`, also accepted as
- * `{"approvedRequestId", "approver"}`), or an SQS event whose message bodies are either of these.
- * Effect: runs the remediation pipeline of handlers/core/remediation/orchestrate.ts — loop and inventory
- * guards, mode by rollout table, exemptions, kill switch, fresh state, plan, dry-run, circuit breaker —
- * then acts on exactly the offending item in the member account, verifies it, and reports the outcome
- * (alert update, PagerDuty resolve or page, EMF metrics). Side effects: every member-account read and
- * change is a synchronous invoke of `<prefix>-remediate-member` (env `MEMBER_FUNCTION_NAME`), the only
- * function whose role may assume `<prefix>-readonly`, `<prefix>-remediation` and `<prefix>-remediation-undo`;
- * DynamoDB writes to the state table (idempotency claims, breaker counters), the audit table (append
- * only) and the approval table (new requests, `executed`); SSM GetParameter of the kill switch; Slack,
- * PagerDuty and SNS deliveries; SES emails of each approver's signed links (new requests). Idempotency: one claim per CloudTrail eventID and action (and per approved
- * request), taken before the first write, so a retried or duplicated delivery makes no new call to AWS.
- * A decision never throws; only a broken dependency (DynamoDB, the approval store) does, so Lambda
- * retries or SQS redelivers, and the claim is released when nothing was changed yet.
+ * Remediate Lambda. Triggers: the `<prefix>-remediation` SQS queue (ReportBatchItemFailures), whose
+ * messages are either a remediation request from triage (`{"detectionId", "event", "alertRef"}`,
+ * handlers/core/remediation/request-contract.ts) or approved work from the approval flow (`{"kind":
+ * "execute" | "undo", "requestId", "approver", "responseUrl"?}`); a direct invoke with either payload
+ * (or `{"approvedRequestId", "approver"}`) returns the decision, for operators and tests. Anything else
+ * is logged and dropped, never acted on.
+ * Effect: runs the remediation pipeline (handlers/core/remediation/: guards, mode by rollout table,
+ * exemptions, kill switch, fresh state, plan, dry-run, idempotency, circuit breaker), acts on exactly the
+ * offending item in the member account, verifies it, and reports the outcome (alert update, PagerDuty
+ * resolve or page, EMF metrics). Side effects: every member-account read and change is a synchronous
+ * invoke of `<prefix>-remediate-member`, the only function whose role may assume the member roles, with
+ * execute requests signed by a KMS HMAC key; DynamoDB writes to the state table (idempotency claims,
+ * breaker counters), the audit table (append only) and the approval table; SSM GetParameter of the kill
+ * switch; Slack, PagerDuty and SNS deliveries; SES emails of signed approval links. Idempotency: one
+ * claim per CloudTrail eventID and action (and per approved request), taken before the first write.
+ * A decision never throws; only a broken dependency does, so SQS redelivers the message.
  */
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -37,12 +37,7 @@ import { makeMemberClient } from '../adapters/remediation/member-client';
 import { makeRequestSigner } from '../adapters/remediation/request-mac';
 import { makeSecretReader } from '../adapters/secrets';
 import { type Alert, type AlertRouting, CHANNEL_ROUTING_FIELDS } from '../core/alert';
-import {
-  type ApprovalRequest,
-  type ApprovedWork,
-  createApprovalRequest,
-  parseApprovedWork,
-} from '../core/approval/request';
+import { type ApprovalRequest, type ApprovedWork, createApprovalRequest } from '../core/approval/request';
 import { asReplacement, formatApprovalMessage } from '../core/approval/slack-message';
 import { parseHandlerInventory } from '../core/inventory-view';
 import type { MemberIo } from '../core/remediation/member-contract';
@@ -54,11 +49,11 @@ import {
   makeOrchestratorContext,
   type OrchestratorContext,
   type OrchestratorPorts,
-  type RemediationRequest,
   remediateEvent,
   type UndoResult,
   undoApprovedRequest,
 } from '../core/remediation/orchestrate';
+import { parseRemediateInput } from '../core/remediation/request-contract';
 import { REMEDIATIONS } from '../core/remediation/registry';
 import { alertRemediationFor, formatRemediationPage, remediationMetrics } from '../core/remediation/report';
 import { isSqsEvent, makeJsonLog, type SqsBatchResponse } from '../core/lambda-io';
@@ -125,16 +120,16 @@ export function createHandler(deps: RemediateDeps) {
 }
 
 async function dispatch(input: unknown, deps: RemediateDeps): Promise<RemediateResult> {
-  const work = approvedWorkOf(input);
-  if (work) return work.kind === 'undo' ? undoApproved(work, deps) : executeApproved(work, deps);
-  const request = remediationRequestOf(input);
-  if (!request) {
-    // A malformed payload never improves on retry; it is logged and dropped.
-    const reason = 'expected {detectionId, event, alertRef?} or approved work {kind, requestId, approver}';
-    logLine(deps, 'error', 'dropping malformed input', { reason });
-    return { outcome: 'invalid', reason };
+  const parsed = parseRemediateInput(input);
+  if (parsed.kind === 'approved') {
+    return parsed.work.kind === 'undo' ? undoApproved(parsed.work, deps) : executeApproved(parsed.work, deps);
   }
-  const decision = await remediateEvent(request, deps.context, deps.ports);
+  if (parsed.kind === 'invalid') {
+    // A malformed payload never improves on retry; it is logged and dropped, never acted on.
+    logLine(deps, 'error', 'dropping malformed input', { reason: parsed.reason });
+    return { outcome: 'invalid', reason: parsed.reason };
+  }
+  const decision = await remediateEvent(parsed.request, deps.context, deps.ports);
   await finish(decision, deps);
   return decision;
 }
@@ -364,44 +359,6 @@ function slackMessageRefOf(value: unknown, channelId: string | undefined): { cha
   return typeof channel === 'string' && channel !== '' && channel === channelId && typeof ts === 'string' && ts !== ''
     ? { channel, ts }
     : undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Input shapes
-
-/** `ApprovedWork`, or the `{approvedRequestId, approver}` form of a direct invoke. */
-function approvedWorkOf(input: unknown): ApprovedWork | undefined {
-  if (typeof input !== 'object' || input === null) return undefined;
-  const o = input as Record<string, unknown>;
-  if (typeof o['approvedRequestId'] === 'string') {
-    return parseApprovedWork(
-      JSON.stringify({
-        kind: 'execute',
-        requestId: o['approvedRequestId'],
-        approver: o['approver'],
-        ...(o['responseUrl'] === undefined ? {} : { responseUrl: o['responseUrl'] }),
-      }),
-    );
-  }
-  if (o['kind'] === undefined) return undefined;
-  return parseApprovedWork(JSON.stringify(o));
-}
-
-function remediationRequestOf(input: unknown): RemediationRequest | undefined {
-  if (typeof input !== 'object' || input === null) return undefined;
-  const o = input as Record<string, unknown>;
-  const event = o['event'] as Record<string, unknown> | undefined;
-  if (typeof o['detectionId'] !== 'string' || typeof event !== 'object' || event === null) return undefined;
-  if (typeof event['id'] !== 'string' || typeof event['account'] !== 'string') return undefined;
-  if (typeof event['detail'] !== 'object' || event['detail'] === null) return undefined;
-  const alertRef = o['alertRef'];
-  return {
-    detectionId: o['detectionId'],
-    event: event as unknown as RemediationRequest['event'],
-    ...(typeof alertRef === 'object' && alertRef !== null
-      ? { alertRef: alertRef as RemediationRequest['alertRef'] }
-      : {}),
-  };
 }
 
 function logLine(deps: RemediateDeps, level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {

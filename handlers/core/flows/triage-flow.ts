@@ -6,7 +6,6 @@
  * See that entrypoint's header for the delivery, idempotency and failure semantics.
  */
 import { parseTriageMessage } from '../envelope';
-import type { Alert } from '../alert';
 import {
   describeError as describe,
   inBatches,
@@ -47,6 +46,7 @@ import {
   type ResourceTagsReader,
   type SlackMessageRef,
 } from './triage-ports';
+import { type RemediationWork, remediationWork } from '../remediation/request-contract';
 
 /** The workflow's ports and settings: the entrypoint builds them from the environment, tests pass fakes. */
 export interface TriageFlowDeps {
@@ -84,17 +84,7 @@ export interface TriageFlowDeps {
   readonly handOffRetry?: { readonly policy?: RetryPolicy; readonly runtime?: RetryRuntime };
 }
 
-/** What triage puts on the remediation work queue (handlers/entrypoints/remediate.ts reads it). */
-export interface RemediationWork {
-  readonly detectionId: string;
-  readonly event: unknown;
-  readonly alertRef: {
-    readonly sentAt: string;
-    readonly alert: Alert;
-    /** The Slack message, when posted with a bot token: remediation edits it in place. @default - none */
-    readonly slack?: SlackMessageRef;
-  };
-}
+export type { RemediationWork } from '../remediation/request-contract';
 
 /** Metric for each kind of drop. */
 const DROP_METRIC: Readonly<Record<DropCategory, TriageMetric>> = {
@@ -263,11 +253,14 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
           ...facts,
         });
       } else if (decision.detection.remediation && deps.requestRemediation) {
-        const handOff = await requestWithRetry(deps.requestRemediation, {
-          detectionId: decision.detection.id,
-          event,
-          alertRef: { sentAt: new Date(sentAt).toISOString(), alert, ...(slack ? { slack } : {}) },
-        });
+        const handOff = await requestWithRetry(
+          deps.requestRemediation,
+          remediationWork(decision.detection.id, event, {
+            sentAt: new Date(sentAt).toISOString(),
+            alert,
+            ...(slack ? { slack } : {}),
+          }),
+        );
         if (!handOff.ok) {
           // The alert is out and must not go out again: the event is recorded `failed` with every channel
           // delivered, so SQS's redelivery skips them all and only asks for remediation again.
