@@ -27,7 +27,7 @@ import { newApprovalRequestId, publishApprovalMessage, respondToSlack } from '..
 import { type ApprovalLinkMailer, makeApprovalLinkMailer } from '../adapters/approval-email';
 import { makeApprovalStore } from '../adapters/approval-store';
 import { makeEmailPublisher } from '../adapters/email';
-import { makeNotifier, type Notifier } from '../adapters/notify';
+import { makeNotifier } from '../adapters/notify';
 import { publishPagerDutyEvent } from '../adapters/pagerduty';
 import { makeAuditLog } from '../adapters/remediation/audit';
 import { makeBreakerCounter } from '../adapters/remediation/breaker';
@@ -36,334 +36,41 @@ import { makeKillSwitchReader } from '../adapters/remediation/kill-switch';
 import { makeMemberClient } from '../adapters/remediation/member-client';
 import { makeRequestSigner } from '../adapters/remediation/request-mac';
 import { makeSecretReader } from '../adapters/secrets';
-import { type Alert, type AlertRouting, CHANNEL_ROUTING_FIELDS } from '../core/alert';
-import { type ApprovalRequest, type ApprovedWork, createApprovalRequest } from '../core/approval/request';
+import { type ApprovalRequest, createApprovalRequest } from '../core/approval/request';
 import { asReplacement, formatApprovalMessage } from '../core/approval/slack-message';
 import { parseHandlerInventory } from '../core/inventory-view';
 import type { MemberIo } from '../core/remediation/member-contract';
 import {
-  type Decision,
   describeError,
-  executeApprovedRequest,
   type LogLevel,
   makeOrchestratorContext,
-  type OrchestratorContext,
   type OrchestratorPorts,
-  remediateEvent,
-  type UndoResult,
-  undoApprovedRequest,
 } from '../core/remediation/orchestrate';
-import { parseRemediateInput } from '../core/remediation/request-contract';
 import { REMEDIATIONS } from '../core/remediation/registry';
-import { alertRemediationFor, formatRemediationPage, remediationMetrics } from '../core/remediation/report';
-import { isSqsEvent, makeJsonLog, type SqsBatchResponse } from '../core/lambda-io';
-import { ConfigurationError, NotificationError } from '../errors';
+import { formatRemediationPage } from '../core/remediation/report';
+import { makeOutcomeReporter, parseAlertDestinations } from '../adapters/remediation/outcome-reporter';
+import { createHandler, type RemediateResult } from '../core/flows/remediate-flow';
+import { makeJsonLog, type SqsBatchResponse } from '../core/lambda-io';
+import { ConfigurationError } from '../errors';
 import { type RemediateSettings, readRemediateSettings } from '../functions/remediate/spec';
 
 export { type RemediateSettings, readRemediateSettings } from '../functions/remediate/spec';
+export {
+  type AlertDestinations,
+  configuredRouting,
+  makeOutcomeReporter,
+  parseAlertDestinations,
+} from '../adapters/remediation/outcome-reporter';
+export {
+  createHandler,
+  executeApproved,
+  type OutcomeReporter,
+  type RemediateDeps,
+  type RemediateResult,
+  undoApproved,
+} from '../core/flows/remediate-flow';
 
 export type { SqsBatchResponse, SqsEvent, SqsRecord } from '../core/lambda-io';
-
-/** Reports a decision to the alert's channels; must not throw for a delivery failure it can log. */
-export type OutcomeReporter = (decision: Decision) => Promise<void>;
-
-/** What the handler needs; `handler` builds them from the environment, tests pass their own. */
-export interface RemediateDeps {
-  readonly context: OrchestratorContext;
-  readonly ports: OrchestratorPorts;
-  readonly reportOutcome: OutcomeReporter;
-  /**
-   * Replaces the approval message in Slack with the request's new state, through the click's
-   * `response_url`. @default - the message is not updated
-   */
-  readonly respondToApprover?: (responseUrl: string, requestId: string) => Promise<void>;
-  /** Where JSON log and EMF lines go. @default console.log */
-  readonly write?: (line: string) => void;
-  /**
-   * Executes undo calls. Undo re-opens what was fixed (re-attaches a policy, stops a trail), so it
-   * runs through the member accounts' separate, approval-only undo role, never the remediation role.
-   * @default ports.execute
-   */
-  readonly undoExecute?: OrchestratorPorts['execute'];
-}
-
-/** What one direct invocation returns. */
-export type RemediateResult = Decision | UndoResult | { readonly outcome: 'invalid'; readonly reason: string };
-
-/** Builds the handler: direct invocations return the decision, SQS batches report item failures. */
-export function createHandler(deps: RemediateDeps) {
-  return async (input: unknown): Promise<RemediateResult | SqsBatchResponse> => {
-    if (isSqsEvent(input)) {
-      const batchItemFailures: Array<{ itemIdentifier: string }> = [];
-      for (const record of input.Records) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(record.body);
-        } catch {
-          logLine(deps, 'error', 'dropping a message that is not JSON', { messageId: record.messageId });
-          continue;
-        }
-        try {
-          await dispatch(parsed, deps);
-        } catch (err) {
-          logLine(deps, 'error', 'message failed; SQS will redeliver it', {
-            messageId: record.messageId,
-            error: describeError(err),
-          });
-          batchItemFailures.push({ itemIdentifier: record.messageId });
-        }
-      }
-      return { batchItemFailures };
-    }
-    return dispatch(input, deps);
-  };
-}
-
-async function dispatch(input: unknown, deps: RemediateDeps): Promise<RemediateResult> {
-  const parsed = parseRemediateInput(input);
-  if (parsed.kind === 'approved') {
-    return parsed.work.kind === 'undo' ? undoApproved(parsed.work, deps) : executeApproved(parsed.work, deps);
-  }
-  if (parsed.kind === 'invalid') {
-    // A malformed payload never improves on retry; it is logged and dropped, never acted on.
-    logLine(deps, 'error', 'dropping malformed input', { reason: parsed.reason });
-    return { outcome: 'invalid', reason: parsed.reason };
-  }
-  const decision = await remediateEvent(parsed.request, deps.context, deps.ports);
-  await finish(decision, deps);
-  return decision;
-}
-
-/**
- * Executes an approved request (approval flow: Slack click, signed link or the timeout policy). The
- * approval store's status, the current state and the approved calls are all checked again first.
- */
-export async function executeApproved(work: ApprovedWork, deps: RemediateDeps): Promise<Decision> {
-  const decision = await executeApprovedRequest(work, deps.context, deps.ports);
-  await finish(decision, deps);
-  await tellApprover(work, deps);
-  return decision;
-}
-
-/**
- * Undoes the remediation of an approval request that was executed (the approval flow's Undo button).
- * The message grants nothing: the request's status, its undoer and the audit trail are re-read and checked
- * (orchestrate.ts undoApprovedRequest).
- */
-export async function undoApproved(work: ApprovedWork, deps: RemediateDeps): Promise<UndoResult> {
-  const ports = deps.undoExecute ? { ...deps.ports, execute: deps.undoExecute } : deps.ports;
-  const { actionId, ...result } = await undoApprovedRequest(
-    work,
-    deps.context.config.approvers,
-    ports,
-    deps.context.actions,
-  );
-  logLine(deps, result.outcome === 'failed' ? 'error' : result.outcome === 'refused' ? 'warn' : 'info', 'undo', {
-    actionId,
-    requestId: work.requestId,
-    actor: work.approver,
-    outcome: result.outcome,
-    reason: result.reason,
-  });
-  await tellApprover(work, deps);
-  return result;
-}
-
-/** Log line, metrics line, alert update. */
-async function finish(decision: Decision, deps: RemediateDeps): Promise<void> {
-  const level: LogLevel = decision.outcome === 'failed' ? 'error' : decision.outcome === 'refused' ? 'warn' : 'info';
-  logLine(deps, level, `remediation ${decision.outcome}`, {
-    actionId: decision.actionId,
-    detectionId: decision.detectionId,
-    eventId: decision.eventId,
-    accountId: decision.accountId,
-    mode: decision.mode,
-    outcome: decision.outcome,
-    reason: decision.reason,
-    modeReasons: decision.modeReasons,
-    calls: decision.calls,
-    actor: decision.actor,
-    approvalRequestId: decision.approvalRequestId,
-  });
-  const known = deps.context.detections.get(decision.detectionId);
-  const metrics = remediationMetrics(
-    // Dimension values come from the catalog only: a made-up detection id must not create metrics.
-    known ? decision : { ...decision, detectionId: 'unknown' },
-    {
-      severity: decision.alertRef?.alert?.detection.severity ?? known?.severity ?? 'unknown',
-      ...(decision.alertRef?.sentAt ? { alertSentAt: decision.alertRef.sentAt } : {}),
-      now: deps.ports.now(),
-    },
-  );
-  if (metrics) (deps.write ?? console.log)(JSON.stringify(metrics));
-  if (decision.outcome === 'duplicate') return;
-  try {
-    await deps.reportOutcome(decision);
-  } catch (err) {
-    // The outcome is in the audit log and the log line above; the alert update is best effort.
-    logLine(deps, 'error', 'outcome not reported to the alert', {
-      actionId: decision.actionId,
-      error: describeError(err),
-    });
-  }
-}
-
-async function tellApprover(work: ApprovedWork, deps: RemediateDeps): Promise<void> {
-  if (!work.responseUrl || !deps.respondToApprover) return;
-  try {
-    await deps.respondToApprover(work.responseUrl, work.requestId);
-  } catch (err) {
-    logLine(deps, 'warn', 'approval message not updated', { requestId: work.requestId, error: describeError(err) });
-  }
-}
-
-/**
- * Reports outcomes through the notifications layer. With a Slack bot token, the alert triage posted
- * through the Web API is edited in place (`chat.update`, https://api.slack.com/methods/chat.update) to
- * show its new remediation status; incoming webhooks cannot edit a posted message, so without one
- * (or when the edit is refused for good: message deleted, bot removed) the new status is posted as a
- * follow-up: to Slack only, except for failures, which go to every routed channel (PagerDuty's
- * trigger with the alert's dedup key updates the open incident). A verified fix, or a resource found
- * already compliant, resolves the PagerDuty incident.
- */
-export function makeOutcomeReporter(
-  notifier: Pick<Notifier, 'notify' | 'resolve'> & Partial<Pick<Notifier, 'update'>>,
-  log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void = () => undefined,
-  destinations?: AlertDestinations,
-): OutcomeReporter {
-  return async (decision) => {
-    const received = decision.alertRef?.alert;
-    if (!received) {
-      log('debug', 'no alert to update', { actionId: decision.actionId });
-      return;
-    }
-    let alert = received;
-    if (destinations) {
-      // The alert crossed a queue: it may only name destinations of the alerting config.
-      const checked = configuredRouting(received.routing, destinations);
-      if (checked.dropped.length > 0) {
-        log('warn', 'alert routing names destinations outside config/alerting.json; they are not used', {
-          actionId: decision.actionId,
-          dropped: checked.dropped,
-        });
-      }
-      alert = { ...received, routing: checked.routing };
-    }
-    const updated: Alert = { ...alert, remediation: alertRemediationFor(decision) };
-    const { slackChannel, slackWebhookRef, slackBotTokenRef, slackChannelId } = alert.routing;
-    const slackOnly: Alert = {
-      ...updated,
-      routing: {
-        ...(slackChannel ? { slackChannel } : {}),
-        ...(slackWebhookRef ? { slackWebhookRef } : {}),
-        ...(slackBotTokenRef ? { slackBotTokenRef } : {}),
-        ...(slackChannelId ? { slackChannelId } : {}),
-      },
-    };
-    if (decision.outcome === 'failed') {
-      await notifier.notify(updated);
-      return;
-    }
-    // Only a message in the alert's own bot channel: the reference crossed a queue too.
-    const message = slackMessageRefOf(decision.alertRef?.slack, slackChannelId);
-    let edited = false;
-    if (message && slackBotTokenRef && notifier.update) {
-      try {
-        await notifier.update(updated, message);
-        edited = true;
-      } catch (err) {
-        // A transient failure already had its retries: the caller logs it. A permanent one (message
-        // deleted, bot removed from the channel) cannot heal, so the outcome goes out as a new message.
-        if (!(err instanceof NotificationError && err.permanent)) throw err;
-        log('warn', 'alert message not updated in place; posting the outcome as a follow-up', {
-          actionId: decision.actionId,
-          error: err.message,
-        });
-      }
-    }
-    if (!edited && (slackWebhookRef || slackBotTokenRef)) await notifier.notify(slackOnly);
-    if (decision.outcome === 'fixed' || decision.outcome === 'already-compliant') await notifier.resolve(alert);
-  };
-}
-
-/**
- * Where alerts may go: every channel of config/alerting.json (the default and each owner's) and the
- * alert topic. The security stack bundles it as `alert-routing.json`.
- */
-export interface AlertDestinations {
-  readonly routes: readonly AlertRouting[];
-  readonly emailTopicArn: string;
-}
-
-const ROUTING_FIELDS = CHANNEL_ROUTING_FIELDS;
-
-/**
- * The routing of an alert from the remediation request, field by field kept only when the alerting
- * config has that value for that field (triage merges an owner's routing over the default, so any mix
- * of configured values is legitimate); the email topic only when it is the alert topic. Whatever else
- * the request names (another secret remediate can read, another Slack channel) is dropped and listed.
- */
-export function configuredRouting(
-  routing: unknown,
-  destinations: AlertDestinations,
-): { readonly routing: AlertRouting; readonly dropped: string[] } {
-  const given = (typeof routing === 'object' && routing !== null ? routing : {}) as Record<string, unknown>;
-  const kept: Record<string, string> = {};
-  const dropped: string[] = [];
-  for (const field of ROUTING_FIELDS) {
-    const value = given[field];
-    if (value === undefined) continue;
-    if (typeof value === 'string' && destinations.routes.some((r) => r[field] === value)) kept[field] = value;
-    else dropped.push(field);
-  }
-  const topic = given['emailTopicArn'];
-  if (topic !== undefined) {
-    if (topic === destinations.emailTopicArn) kept['emailTopicArn'] = topic;
-    else dropped.push('emailTopicArn');
-  }
-  return { routing: kept as AlertRouting, dropped };
-}
-
-/**
- * Checks a parsed `alert-routing.json`.
- * @throws ConfigurationError naming the file and the problem
- */
-export function parseAlertDestinations(raw: unknown, source: string): AlertDestinations {
-  const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const routes = o['routes'];
-  const valid =
-    Array.isArray(routes) &&
-    routes.every(
-      (r) =>
-        typeof r === 'object' &&
-        r !== null &&
-        Object.values(r as Record<string, unknown>).every((v) => typeof v === 'string'),
-    ) &&
-    typeof o['emailTopicArn'] === 'string';
-  if (!valid) {
-    throw new ConfigurationError(
-      `${source}: expected {"routes": [{"slackWebhookRef": "...", ...}], "emailTopicArn": "arn:aws:sns:..."} ` +
-        '(the security stack writes it from config/alerting.json)',
-    );
-  }
-  return { routes: routes as AlertRouting[], emailTopicArn: o['emailTopicArn'] as string };
-}
-
-/**
- * `{channel, ts}` from the remediation request, which crossed a queue: checked, not trusted. Only a
- * message in `channelId` (the alert's bot channel) is edited, never one elsewhere the bot can reach.
- */
-function slackMessageRefOf(value: unknown, channelId: string | undefined): { channel: string; ts: string } | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { channel, ts } = value as Record<string, unknown>;
-  return typeof channel === 'string' && channel !== '' && channel === channelId && typeof ts === 'string' && ts !== ''
-    ? { channel, ts }
-    : undefined;
-}
-
-function logLine(deps: RemediateDeps, level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
-  (deps.write ?? console.log)(JSON.stringify({ level, message, service: 'vigil-remediate', ...fields }));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Wiring from the environment (the only place that reads it)
