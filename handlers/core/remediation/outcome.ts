@@ -1,6 +1,6 @@
 import type { RemediationId, RemediationMode } from '../../../rules/types';
 import type { PlannedCall, RemediationEvent, RemediationOutcome, RemediationPlan, RemediationTarget } from './types';
-import type { AlertRef } from './request-contract';
+import type { Alert } from '../alert';
 
 // ---------------------------------------------------------------------------------------------
 // Output
@@ -87,4 +87,17 @@ export interface AuditPort {
   append(record: AuditRecord): Promise<void>;
   /** Every record of an action, oldest first. */
   read(actionId: string): Promise<AuditRecord[]>;
+}
+
+/** The alert triage sent for this event, so the outcome can update it and MTTR can be measured. */
+export interface AlertRef {
+  /** When the alert was sent (ISO 8601): the start of TimeToRespondMs. @default - MTTR is not measured */
+  readonly sentAt?: string;
+  /** The alert as sent; the outcome is reported by re-sending it with a new remediation status. @default - none */
+  readonly alert?: Alert;
+  /**
+   * The Slack message of the alert, when it was posted with a bot token (Web API): the outcome edits
+   * it in place with `chat.update`. @default - the outcome is posted as a follow-up message
+   */
+  readonly slack?: { readonly channel: string; readonly ts: string };
 }
