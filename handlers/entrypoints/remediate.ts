@@ -18,13 +18,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { type RemediationConfig, assertValidRemediationConfig } from '../../config/remediation';
 import { CATALOG } from '../../rules/catalog';
 import { PREDICATES } from '../../rules/predicates';
-import { newApprovalRequestId, publishApprovalMessage, respondToSlack } from '../adapters/approval-channel';
-import { type ApprovalLinkMailer, makeApprovalLinkMailer } from '../adapters/approval-email';
+import { respondToSlack } from '../adapters/approval-channel';
 import { makeApprovalStore } from '../adapters/approval-store';
 import { makeEmailPublisher } from '../adapters/email';
 import { makeNotifier } from '../adapters/notify';
@@ -36,24 +34,20 @@ import { makeKillSwitchReader } from '../adapters/remediation/kill-switch';
 import { makeMemberClient } from '../adapters/remediation/member-client';
 import { makeRequestSigner } from '../adapters/remediation/request-mac';
 import { makeSecretReader } from '../adapters/secrets';
-import { type ApprovalRequest, createApprovalRequest } from '../core/approval/request';
 import { asReplacement, formatApprovalMessage } from '../core/approval/slack-message';
 import { parseHandlerInventory } from '../core/inventory-view';
 import type { MemberIo } from '../core/remediation/member-contract';
-import {
-  describeError,
-  type LogLevel,
-  makeOrchestratorContext,
-  type OrchestratorPorts,
-} from '../core/remediation/orchestrate';
+import { makeOrchestratorContext, type OrchestratorPorts } from '../core/remediation/orchestrate';
 import { REMEDIATIONS } from '../core/remediation/registry';
 import { formatRemediationPage } from '../core/remediation/report';
+import { linkMailerFor, makeApprovalPort } from '../adapters/remediation/approval-port';
 import { makeOutcomeReporter, parseAlertDestinations } from '../adapters/remediation/outcome-reporter';
 import { createHandler, type RemediateResult } from '../core/flows/remediate-flow';
 import { makeJsonLog, type SqsBatchResponse } from '../core/lambda-io';
 import { ConfigurationError } from '../errors';
-import { type RemediateSettings, readRemediateSettings } from '../functions/remediate/spec';
+import { readRemediateSettings } from '../functions/remediate/spec';
 
+export { emailApprovalLinks } from '../adapters/remediation/approval-port';
 export { type RemediateSettings, readRemediateSettings } from '../functions/remediate/spec';
 export {
   type AlertDestinations,
@@ -160,32 +154,14 @@ export function handlerFromEnvironment(
       windowMinutes: config.circuitBreaker.windowMinutes,
     }),
     audit: makeAuditLog({ client: dynamo, tableName: settings.auditTable }),
-    approvals: {
-      async open(opening) {
-        const request = createApprovalRequest({
-          id: newApprovalRequestId(),
-          detectionId: opening.detection.id,
-          detectionTitle: opening.detection.title,
-          eventId: opening.eventId,
-          plan: opening.plan,
-          timeout: opening.timeout,
-          now: opening.now,
-        });
-        await approvals.put(request);
-        if (approvalSlackWebhookRef) {
-          try {
-            await publishApprovalMessage(await secrets.read(approvalSlackWebhookRef), formatApprovalMessage(request));
-          } catch (err) {
-            // The request exists; the timeout sweeper escalates it if nobody sees it in time.
-            log('error', 'approval message not posted', { requestId: request.id, error: describeError(err) });
-          }
-        }
-        if (mailLinks) await emailApprovalLinks(mailLinks, request, config.approvers.emails, log);
-        return { requestId: request.id };
-      },
-      get: (id) => approvals.get(id),
-      markExecuted: (id, write) => approvals.markExecuted(id, write),
-    },
+    approvals: makeApprovalPort({
+      approvals,
+      secrets,
+      slackWebhookRef: approvalSlackWebhookRef,
+      mailLinks,
+      approverEmails: config.approvers.emails,
+      log,
+    }),
     escalate: async (escalation) => {
       if (!escalationRoutingKeyRef) {
         log('error', 'ESCALATION (no ESCALATION_PAGERDUTY_ROUTING_KEY_REF set)', { ...escalation });
@@ -226,56 +202,6 @@ export function handlerFromEnvironment(
     },
     write,
   });
-}
-
-/**
- * The link mailer, when signed links are fully configured (key, sender, base URL) and there is
- * somebody to mail; otherwise undefined, with a warning when the configuration is half done.
- */
-function linkMailerFor(
-  settings: RemediateSettings,
-  approverEmails: readonly string[],
-  readSecret: (ref: string) => Promise<string>,
-  log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void,
-): ApprovalLinkMailer | undefined {
-  const { approvalLinkKeyRef: keyRef, approvalEmailFrom: from, approvalBaseUrl: baseUrl } = settings;
-  const set = [keyRef, from, baseUrl].filter((v) => v !== undefined).length;
-  if (set === 0) return undefined;
-  if (set < 3) {
-    log(
-      'warn',
-      'approval link emails are off: APPROVAL_LINK_KEY_REF, APPROVAL_EMAIL_FROM and APPROVAL_BASE_URL are all needed',
-    );
-    return undefined;
-  }
-  if (approverEmails.length === 0) return undefined;
-  return makeApprovalLinkMailer({
-    ses: new SESv2Client({}),
-    from: from!,
-    key: () => readSecret(keyRef!),
-    baseUrl: baseUrl!,
-  });
-}
-
-/**
- * Emails each approver their own links. Never throws: the request is stored and (normally) announced
- * in Slack already, the primary channel; a lost email costs a channel, not the request.
- */
-export async function emailApprovalLinks(
-  mail: ApprovalLinkMailer,
-  request: ApprovalRequest,
-  approverEmails: readonly string[],
-  log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void,
-): Promise<void> {
-  try {
-    const { sent, failed } = await mail(request, approverEmails);
-    for (const { email, error } of failed) {
-      log('error', 'approval link email not sent', { requestId: request.id, approver: email, error });
-    }
-    if (sent.length > 0) log('info', 'approval link emails sent', { requestId: request.id, approvers: sent });
-  } catch (err) {
-    log('error', 'approval link emails not sent', { requestId: request.id, error: describeError(err) });
-  }
 }
 
 let built: ReturnType<typeof createHandler> | undefined;
