@@ -129,6 +129,27 @@ const FIRST_CALLS = [...new Map(SCENARIOS.map((s) => [s.action, s])).values()].m
   return [s.action, plan.calls[0]!.operation, plan.calls[0]!] as const;
 });
 
+/**
+ * Runs `work` with jest's fake clock, advancing it until the work settles: the SDK's adaptive retry
+ * back-off and client-side rate limiter wait on timers and `Date.now()`, which the fake clock drives,
+ * so no test waits in real time. Returns how much fake time passed (the SDK's waits).
+ */
+async function withFakeClock<T>(work: () => Promise<T>): Promise<{ result: T; waitedMs: number }> {
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+  try {
+    const started = Date.now();
+    let settled = false;
+    const running = work().finally(() => {
+      settled = true;
+    });
+    running.catch(() => undefined);
+    while (!settled) await jest.advanceTimersByTimeAsync(100);
+    return { result: await running, waitedMs: Date.now() - started };
+  } finally {
+    jest.useRealTimers();
+  }
+}
+
 describe('executor under throttling', () => {
   it('covers every action', () => {
     expect(FIRST_CALLS).toHaveLength(9);
@@ -137,9 +158,13 @@ describe('executor under throttling', () => {
   it.each(FIRST_CALLS)('%s: retries %s after the service throttles it once', async (_action, _operation, call) => {
     const fake = fakeHandler([THROTTLED[call.service], ok(call)]);
 
-    const result = await executorWith(fake.handler).execute({ accountId: '444444444444', calls: [call] });
+    const { result, waitedMs } = await withFakeClock(() =>
+      executorWith(fake.handler).execute({ accountId: '444444444444', calls: [call] }),
+    );
 
     expect(result.calls).toEqual([{ call, outcome: 'done' }]);
+    // The retry waited (SDK back-off on the fake clock), not for real.
+    expect(waitedMs).toBeGreaterThan(0);
     expect(fake.requests).toHaveLength(2);
     // The same request twice, to the service and region of the call.
     expect(fake.requests[1]?.path).toBe(fake.requests[0]?.path);
@@ -151,9 +176,11 @@ describe('executor under throttling', () => {
     const [, , call] = FIRST_CALLS.find(([action]) => action === 'revoke-world-open-ingress')!;
     const fake = fakeHandler([THROTTLED.ec2]);
 
-    const err = await executorWith(fake.handler, 2)
-      .execute({ accountId: '444444444444', calls: [call] })
-      .catch((e: unknown) => e);
+    const { result: err } = await withFakeClock(() =>
+      executorWith(fake.handler, 2)
+        .execute({ accountId: '444444444444', calls: [call] })
+        .catch((e: unknown) => e),
+    );
 
     expect(err).toBeInstanceOf(RemediationCallError);
     expect(err).toMatchObject({ code: 'RequestLimitExceeded', permanent: false });
