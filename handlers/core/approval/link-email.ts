@@ -8,6 +8,7 @@
  */
 import type { PlannedCall } from '../remediation/types';
 import type { ApprovalRequest } from './request';
+import { escapeHtml } from '../html';
 
 /** One approver's signed links (the shape `mintApprovalLinks` returns). */
 export interface ApproverLinkPair {
@@ -133,13 +134,4 @@ function readableTime(iso: string): string {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }

@@ -6,6 +6,7 @@
 import type { Refusal } from '../approval/decide';
 import type { ApprovalRequest } from '../approval/request';
 import type { FunctionUrlResult } from '../lambda-io';
+import { escapeHtml } from '../html';
 
 /** Why a decision was refused: the decision rules' refusals, an unknown request, or a used link. */
 export type ApprovalRefusal = Refusal | 'not-found' | 'token-used';
@@ -84,11 +85,4 @@ export function notAllowed(allow: string): FunctionUrlResult {
 }
 
 /** Escapes text for HTML content and double-quoted attributes. */
-export function html(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export const html = escapeHtml;
