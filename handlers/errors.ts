@@ -159,44 +159,10 @@ export interface RemediationCallDetails {
 }
 
 /**
- * A planned remediation call failed after the SDK's own retries (throttling and server faults are
- * retried there), or reported a partial failure (`FailedEntryCount`, `Return: false`). Calls before it
- * in the same plan were made; `completed` says which, so the orchestrator can report, verify and, if
- * needed, undo precisely.
+ * Where a remediation call failed: the fields {@link RemediationCallError} and
+ * {@link RemediationStateError} share. Not thrown itself.
  */
-export class RemediationCallError extends Error {
-  override readonly name = 'RemediationCallError';
-  readonly accountId: string;
-  readonly region: string;
-  readonly service: string;
-  readonly operation: string;
-  readonly code: string;
-  readonly permanent: boolean;
-  /** Position of the failed call in the plan (0-based). */
-  readonly index: number;
-  /** The calls of the plan that did succeed before this one (operation names, in order). */
-  readonly completed: readonly string[];
-
-  constructor(
-    message: string,
-    details: RemediationCallDetails & { readonly index: number; readonly completed: readonly string[] },
-    options?: { readonly cause?: unknown },
-  ) {
-    super(message, options);
-    this.accountId = details.accountId;
-    this.region = details.region;
-    this.service = details.service;
-    this.operation = details.operation;
-    this.code = details.code;
-    this.permanent = details.permanent;
-    this.index = details.index;
-    this.completed = details.completed;
-  }
-}
-
-/** Re-reading the state of a remediation target failed (nothing was changed). */
-export class RemediationStateError extends Error {
-  override readonly name = 'RemediationStateError';
+export abstract class RemediationCallFailure extends Error {
   readonly accountId: string;
   readonly region: string;
   readonly service: string;
@@ -213,6 +179,35 @@ export class RemediationStateError extends Error {
     this.code = details.code;
     this.permanent = details.permanent;
   }
+}
+
+/**
+ * A planned remediation call failed after the SDK's own retries (throttling and server faults are
+ * retried there), or reported a partial failure (`FailedEntryCount`, `Return: false`). Calls before it
+ * in the same plan were made; `completed` says which, so the orchestrator can report, verify and, if
+ * needed, undo precisely.
+ */
+export class RemediationCallError extends RemediationCallFailure {
+  override readonly name = 'RemediationCallError';
+  /** Position of the failed call in the plan (0-based). */
+  readonly index: number;
+  /** The calls of the plan that did succeed before this one (operation names, in order). */
+  readonly completed: readonly string[];
+
+  constructor(
+    message: string,
+    details: RemediationCallDetails & { readonly index: number; readonly completed: readonly string[] },
+    options?: { readonly cause?: unknown },
+  ) {
+    super(message, details, options);
+    this.index = details.index;
+    this.completed = details.completed;
+  }
+}
+
+/** Re-reading the state of a remediation target failed (nothing was changed). */
+export class RemediationStateError extends RemediationCallFailure {
+  override readonly name = 'RemediationStateError';
 }
 
 /**

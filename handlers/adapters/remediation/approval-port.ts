@@ -6,11 +6,11 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SecretRef } from '../../core/alert';
 import { type ApprovalRequest, createApprovalRequest } from '../../core/approval/request';
-import { formatApprovalMessage } from '../../core/approval/slack-message';
+import { asReplacement, formatApprovalMessage } from '../../core/approval/slack-message';
 import { describeError, type JsonLog, type LogLevel } from '../../core/lambda-io';
 import type { ApprovalPort } from '../../core/remediation/ports';
 import type { RemediateSettings } from '../../functions/remediate/spec';
-import { newApprovalRequestId, publishApprovalMessage } from '../approval-channel';
+import { newApprovalRequestId, publishApprovalMessage, respondToSlack } from '../approval-channel';
 import { type ApprovalLinkMailer, makeApprovalLinkMailer } from '../approval-email';
 import type { ApprovalStore } from '../approval-store';
 import type { SecretReader } from '../secrets';
@@ -103,4 +103,23 @@ export async function emailApprovalLinks(
   } catch (err) {
     log('error', 'approval link emails not sent', { requestId: request.id, error: describeError(err) });
   }
+}
+
+/**
+ * Replaces an approval message in Slack with the request's current state, through the click's
+ * `response_url` (the button shows "undo" once the request was executed). A request that no longer
+ * exists leaves the message as it is.
+ */
+export function makeApproverResponder(
+  approvals: Pick<ApprovalStore, 'get'>,
+): (responseUrl: string, requestId: string) => Promise<void> {
+  return async (responseUrl, requestId) => {
+    const request = await approvals.get(requestId);
+    if (request) {
+      await respondToSlack(
+        responseUrl,
+        asReplacement(formatApprovalMessage(request, { undoable: request.status === 'executed' })),
+      );
+    }
+  };
 }

@@ -1,10 +1,13 @@
 /** Reporting remediation outcomes to the alert's channels (Slack edit in place or follow-up, PagerDuty). */
-import { type Alert, type AlertRouting, CHANNEL_ROUTING_FIELDS } from '../../core/alert';
+import { type Alert, type AlertRouting, CHANNEL_ROUTING_FIELDS, type SecretRef } from '../../core/alert';
 import type { OutcomeReporter } from '../../core/flows/remediate-flow';
 import type { LogLevel } from '../../core/lambda-io';
-import { alertRemediationFor } from '../../core/remediation/report';
+import type { OrchestratorPorts } from '../../core/remediation/orchestrate';
+import { alertRemediationFor, formatRemediationPage } from '../../core/remediation/report';
 import { ConfigurationError, NotificationError } from '../../errors';
 import type { Notifier } from '../notify';
+import { publishPagerDutyEvent } from '../pagerduty';
+import type { SecretReader } from '../secrets';
 
 /**
  * Reports outcomes through the notifications layer. With a Slack bot token, the alert triage posted
@@ -148,4 +151,24 @@ function slackMessageRefOf(value: unknown, channelId: string | undefined): { cha
   return typeof channel === 'string' && channel !== '' && channel === channelId && typeof ts === 'string' && ts !== ''
     ? { channel, ts }
     : undefined;
+}
+
+/**
+ * The orchestrator's escalation port: pages PagerDuty through the escalation routing key, or logs an
+ * `ESCALATION` error line when no key is configured (the log metric filter's alarm still fires).
+ */
+export function makeEscalator(o: {
+  readonly routingKeyRef?: SecretRef;
+  readonly secrets: Pick<SecretReader, 'read'>;
+  readonly now: () => Date;
+  readonly log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
+}): OrchestratorPorts['escalate'] {
+  return async (escalation) => {
+    if (!o.routingKeyRef) {
+      o.log('error', 'ESCALATION (no ESCALATION_PAGERDUTY_ROUTING_KEY_REF set)', { ...escalation });
+      return;
+    }
+    const key = await o.secrets.read(o.routingKeyRef);
+    await publishPagerDutyEvent(formatRemediationPage(escalation, key, o.now()));
+  };
 }
