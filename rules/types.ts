@@ -64,10 +64,32 @@ export type Forwarding =
       readonly pattern: EventPattern;
     };
 
+/**
+ * What kind of finding a detection reports. The class decides delivery: every class but `change`
+ * alerts in real time; `change` monitors (the CIS 4.x / CloudWatch.x "something changed" metric
+ * filters) are information, always severity `info`, never raised for production accounts, and reach
+ * their owners in the daily digest instead of a page.
+ */
+export type DetectionClass =
+  /** Makes a resource reachable from the internet or from outside the organization. */
+  | 'exposure'
+  /** Grants administrator rights or a new way in (privilege escalation, persistence). */
+  | 'privilege'
+  /** Weakens or blinds a defence: logging, detection, guardrails, encryption, vigil itself. */
+  | 'impairment'
+  /** Suspicious use of credentials: the root user, sign-in without MFA, bursts of denied calls. */
+  | 'access'
+  /** A change monitor: something changed; information for the digest, not a finding. */
+  | 'change';
+
+export const DETECTION_CLASSES: readonly DetectionClass[] = ['exposure', 'privilege', 'impairment', 'access', 'change'];
+
 export interface Detection {
   /** Stable id used in alerts, suppressions, metrics and rule names. Never rename; retire and add. */
   readonly id: string;
   readonly title: string;
+  /** See {@link DetectionClass}. `change` detections have severity `info`, every other class `medium` or above. */
+  readonly class: DetectionClass;
   readonly severity: Severity;
   /** One or two sentences for the alert: why a human should care. */
   readonly rationale: string;

@@ -17,7 +17,7 @@ import {
   withoutSuperseded,
 } from '../../rules/patterns';
 import { type CloudTrailEventBridgeEvent, PREDICATES, type PredicateContext } from '../../rules/predicates';
-import type { Detection, RemediationId } from '../../rules/types';
+import { DETECTION_CLASSES, type Detection, type RemediationId, SEVERITIES } from '../../rules/types';
 import { isOwnCorrectiveCall } from '../../rules/vigil-roles';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'events');
@@ -227,6 +227,17 @@ describe('detection catalog', () => {
       expect(id.length).toBeLessThanOrEqual(50);
     }
   });
+
+  it.each(CATALOG.map((d) => [d.id, d] as const))(
+    '%s: a change monitor is info, a finding is medium or above',
+    (_id, d) => {
+      expect(DETECTION_CLASSES).toContain(d.class);
+      const finding = d.class !== 'change';
+      expect(finding ? SEVERITIES.indexOf(d.severity) >= SEVERITIES.indexOf('medium') : d.severity === 'info').toBe(
+        true,
+      );
+    },
+  );
 
   it.each(CATALOG.map((d) => [d.id, d] as const))('%s: is documented', (_id, d) => {
     expect(d.title.trim()).not.toBe('');

@@ -18,6 +18,7 @@ const api = (
 ): Detection => ({
   id,
   title: id,
+  class: 'impairment',
   severity: 'high',
   rationale: 'test',
   compliance: {},

@@ -104,6 +104,7 @@ function detection(id: string, eventSource: string, eventNames: string[], extra:
   return {
     id,
     title: id,
+    class: 'impairment',
     severity: 'low',
     rationale: 'test',
     compliance: {},

@@ -244,13 +244,14 @@ export function isFailedCall(event: CloudTrailEventBridgeEvent): boolean {
 }
 
 /**
- * The severity an alert carries: the catalog's severity, raised one step (info → low → medium →
- * high → critical) for accounts of environment class `prod`, never above critical. The same change
- * has a larger blast radius in production; non-prod and sandbox keep the catalog severity and are
- * never lowered (a root sign-in in a sandbox is still critical).
+ * The severity an alert carries: the catalog's severity, raised one step (low → medium → high →
+ * critical) for accounts of environment class `prod`, never above critical. The same change has a
+ * larger blast radius in production; non-prod and sandbox keep the catalog severity and are never
+ * lowered (a root sign-in in a sandbox is still critical). `info` (the change monitors) is never
+ * raised: a change is information in every environment, and raising it would page on benign work.
  */
 export function effectiveSeverity(base: Severity, environment: EnvironmentClass): Severity {
-  if (environment !== 'prod') return base;
+  if (environment !== 'prod' || base === 'info') return base;
   const i = SEVERITIES.indexOf(base);
   return SEVERITIES[Math.min(i + 1, SEVERITIES.length - 1)]!;
 }

@@ -12,6 +12,7 @@ export const API: readonly Detection[] = [
   {
     id: 'api-access-denied-burst',
     title: 'Burst of access-denied API calls from one principal',
+    class: 'access',
     severity: 'medium',
     rationale:
       'Many denied calls from one principal in minutes is what enumerating the permissions of stolen credentials ' +

@@ -33,6 +33,7 @@ export const ROOT_AND_SIGN_IN: readonly Detection[] = [
   {
     id: 'root-activity',
     title: 'Root user activity',
+    class: 'access',
     severity: 'critical',
     rationale:
       'The root user bypasses IAM policies and cannot be limited by SCPs in the management account; any call it ' +
@@ -62,6 +63,7 @@ export const ROOT_AND_SIGN_IN: readonly Detection[] = [
   {
     id: 'signin-root-console-login',
     title: 'Root user signed in to the console with MFA',
+    class: 'access',
     severity: 'high',
     rationale:
       'Even with MFA, a root sign-in should only happen in a documented break-glass procedure; confirm who holds ' +
@@ -82,6 +84,7 @@ export const ROOT_AND_SIGN_IN: readonly Detection[] = [
   {
     id: 'signin-root-console-login-no-mfa',
     title: 'Root user signed in to the console without MFA',
+    class: 'access',
     severity: 'critical',
     rationale:
       'The most powerful identity of the account signed in with a password alone: either MFA is not enabled on ' +
@@ -98,6 +101,7 @@ export const ROOT_AND_SIGN_IN: readonly Detection[] = [
   {
     id: 'signin-root-console-login-failed',
     title: 'Failed root console sign-in',
+    class: 'access',
     severity: 'high',
     rationale:
       'Someone knows the root e-mail address and is trying passwords; the sign-in page for root is public, so ' +
@@ -114,6 +118,7 @@ export const ROOT_AND_SIGN_IN: readonly Detection[] = [
   {
     id: 'signin-console-login-no-mfa',
     title: 'IAM user signed in to the console without MFA',
+    class: 'access',
     severity: 'medium',
     rationale:
       'A password alone opened a console session; a phished or reused password is enough to take over this user. ' +
@@ -129,6 +134,7 @@ export const ROOT_AND_SIGN_IN: readonly Detection[] = [
   {
     id: 'signin-console-login-failed',
     title: 'Repeated failed console sign-ins',
+    class: 'access',
     severity: 'medium',
     rationale:
       'Several failed sign-ins from one address in a short time are password guessing or credential stuffing, ' +
@@ -155,6 +161,7 @@ export const IAM: readonly Detection[] = [
     id: 'iam-admin-policy-attached',
     supersedes: ['iam-policy-changed'],
     title: 'Administrator or full-access managed policy attached',
+    class: 'privilege',
     severity: 'high',
     rationale:
       'AdministratorAccess or a *FullAccess policy attached to a user, role or group grants unrestricted access to ' +
@@ -175,6 +182,7 @@ export const IAM: readonly Detection[] = [
     id: 'iam-inline-policy-grants-admin',
     supersedes: ['iam-policy-changed'],
     title: 'Inline policy granting * or iam:* added',
+    class: 'privilege',
     severity: 'high',
     rationale:
       'An inline policy allowing every action, or every IAM action, makes its user, role or group an administrator ' +
@@ -192,6 +200,7 @@ export const IAM: readonly Detection[] = [
     id: 'iam-policy-default-version-changed',
     supersedes: ['iam-policy-changed'],
     title: 'Managed policy default version replaced',
+    class: 'privilege',
     severity: 'high',
     rationale:
       'Setting a new default version rewrites the permissions of every identity the policy is attached to at ' +
@@ -222,6 +231,7 @@ export const IAM: readonly Detection[] = [
   {
     id: 'iam-role-trust-allows-outside-org',
     title: 'Role trust policy opened to everyone or to an account outside the organization',
+    class: 'exposure',
     severity: 'critical',
     rationale:
       'A trust policy with Principal "*" (not confined to the organization) or an AWS account outside the ' +
@@ -233,6 +243,7 @@ export const IAM: readonly Detection[] = [
   {
     id: 'iam-access-key-created-for-other-user',
     title: 'Access key created for another IAM user',
+    class: 'privilege',
     severity: 'high',
     rationale:
       'Creating long-lived access keys for someone else is a classic persistence move: the keys keep working after ' +
@@ -244,6 +255,7 @@ export const IAM: readonly Detection[] = [
   {
     id: 'iam-login-profile-set-for-other-user',
     title: 'Console password set for another IAM user',
+    class: 'privilege',
     severity: 'high',
     rationale:
       "Creating or resetting the console password of another user hands the caller that user's console access; " +
@@ -255,6 +267,7 @@ export const IAM: readonly Detection[] = [
   {
     id: 'iam-user-added-to-admin-group',
     title: 'IAM user added to an admin group',
+    class: 'privilege',
     severity: 'high',
     rationale:
       'Group membership is an indirect privilege grant that policy-attachment alerts miss; a user added to an ' +
@@ -268,7 +281,8 @@ export const IAM: readonly Detection[] = [
   {
     id: 'iam-policy-changed',
     title: 'IAM policy changed',
-    severity: 'low',
+    class: 'change',
+    severity: 'info',
     rationale:
       'Every change to IAM policies (CIS 4.4) is recorded for review: together they are the history of who could ' +
       'do what. High-risk changes also raise their own, more specific alert.',
@@ -278,6 +292,7 @@ export const IAM: readonly Detection[] = [
   {
     id: 'iam-user-created',
     title: 'IAM user created',
+    class: 'privilege',
     severity: 'medium',
     rationale:
       'With IAM Identity Center in place, new IAM users are exceptions: each one is a long-lived identity outside ' +
@@ -288,6 +303,7 @@ export const IAM: readonly Detection[] = [
   {
     id: 'iam-identity-provider-changed',
     title: 'SAML or OIDC identity provider created or changed',
+    class: 'privilege',
     severity: 'high',
     rationale:
       'An identity provider decides who may assume federated roles; adding or re-pointing one lets an outside ' +
@@ -308,6 +324,7 @@ export const IAM: readonly Detection[] = [
   {
     id: 'iam-password-policy-changed',
     title: 'Account password policy changed or deleted',
+    class: 'impairment',
     severity: 'medium',
     rationale:
       'A weaker or deleted password policy lets IAM users set short, reused or never-rotated passwords for every ' +
@@ -318,6 +335,7 @@ export const IAM: readonly Detection[] = [
   {
     id: 'iam-mfa-device-deactivated',
     title: 'MFA device deactivated',
+    class: 'impairment',
     severity: 'medium',
     rationale:
       "Turning off a user's MFA device reduces that identity to a password or keys alone, often the step before " +
@@ -328,6 +346,7 @@ export const IAM: readonly Detection[] = [
   {
     id: 'iam-permissions-boundary-removed',
     title: 'Permissions boundary removed from a user or role',
+    class: 'privilege',
     severity: 'high',
     rationale:
       'A permissions boundary is the ceiling on what delegated admins can grant; removing it lifts that ceiling ' +

@@ -13,6 +13,7 @@ export const NETWORK: readonly Detection[] = [
     id: 'ec2-security-group-world-open-ingress',
     supersedes: ['ec2-security-group-changed'],
     title: 'Security group opened to the internet on SSH, RDP or all ports',
+    class: 'exposure',
     severity: 'critical',
     rationale:
       'An ingress rule from 0.0.0.0/0 or ::/0 to port 22, 3389 or all ports exposes every instance in the group ' +
@@ -40,6 +41,7 @@ export const NETWORK: readonly Detection[] = [
     id: 'ec2-security-group-rule-world-open',
     supersedes: ['ec2-security-group-changed'],
     title: 'Security group rule modified to allow the internet on SSH, RDP or all ports',
+    class: 'exposure',
     severity: 'critical',
     rationale:
       'ModifySecurityGroupRules rewrote an existing rule so that 0.0.0.0/0 or ::/0 reaches port 22, 3389 or all ' +
@@ -73,7 +75,8 @@ export const NETWORK: readonly Detection[] = [
   {
     id: 'ec2-security-group-changed',
     title: 'Security group changed',
-    severity: 'low',
+    class: 'change',
+    severity: 'info',
     rationale:
       'Security groups are the instance-level firewall; every change is recorded for review (CIS 4.10, plus ' +
       'ModifySecurityGroupRules, which the CIS filter misses).',
@@ -91,7 +94,8 @@ export const NETWORK: readonly Detection[] = [
   {
     id: 'ec2-network-acl-changed',
     title: 'Network ACL changed',
-    severity: 'low',
+    class: 'change',
+    severity: 'info',
     rationale: 'Network ACLs are the subnet-level firewall; every change is recorded for review (CIS 4.11).',
     compliance: { ...cisMonitoring(11), pciDss: ['1.2.2', '10.2.1.7'], soc2: ['CC6.6', 'CC8.1'], mitre: ['T1562.007'] },
     ...apiCall('ec2', [
@@ -106,7 +110,8 @@ export const NETWORK: readonly Detection[] = [
   {
     id: 'ec2-network-gateway-changed',
     title: 'Internet or customer gateway changed',
-    severity: 'medium',
+    class: 'change',
+    severity: 'info',
     rationale:
       'Gateways decide which networks a VPC can reach; a new or re-attached internet gateway can open a private ' +
       'network to the internet (CIS 4.12).',
@@ -123,7 +128,8 @@ export const NETWORK: readonly Detection[] = [
   {
     id: 'ec2-route-table-changed',
     title: 'Route table changed',
-    severity: 'low',
+    class: 'change',
+    severity: 'info',
     rationale:
       'Routes decide where traffic goes; a changed route can send private traffic through an attacker-controlled ' +
       'appliance or to the internet (CIS 4.13).',
@@ -141,7 +147,8 @@ export const NETWORK: readonly Detection[] = [
   {
     id: 'ec2-vpc-changed',
     title: 'VPC or VPC peering changed',
-    severity: 'low',
+    class: 'change',
+    severity: 'info',
     rationale:
       'New VPCs, peerings and attribute changes alter the network perimeter; a peering to an unknown account is ' +
       'a path for data to leave (CIS 4.14).',
@@ -163,6 +170,7 @@ export const NETWORK: readonly Detection[] = [
   {
     id: 'ec2-ebs-default-encryption-disabled',
     title: 'EBS encryption by default disabled',
+    class: 'impairment',
     severity: 'medium',
     rationale:
       'New volumes and snapshots in the region will be created unencrypted from now on, which breaks data-at-rest ' +
@@ -173,6 +181,7 @@ export const NETWORK: readonly Detection[] = [
   {
     id: 'ec2-flow-logs-deleted',
     title: 'VPC flow logs deleted',
+    class: 'impairment',
     severity: 'high',
     rationale:
       'Flow logs are the network record responders rely on; deleting them hides later connections, typically ' +

@@ -38,6 +38,7 @@ export const CLOUDTRAIL: readonly Detection[] = [
   {
     id: 'cloudtrail-logging-stopped',
     title: 'CloudTrail logging was stopped',
+    class: 'impairment',
     severity: 'critical',
     rationale: 'A stopped trail hides every later API call in that account from detection and from audit.',
     compliance: { ...cisMonitoring(5), pciDss: ['10.2.1.6', '10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.008'] },
@@ -47,6 +48,7 @@ export const CLOUDTRAIL: readonly Detection[] = [
   {
     id: 'cloudtrail-trail-deleted',
     title: 'CloudTrail trail deleted',
+    class: 'impairment',
     severity: 'critical',
     rationale:
       'A deleted trail stops recording at once and takes its configuration with it; only the organization trail ' +
@@ -62,6 +64,7 @@ export const CLOUDTRAIL: readonly Detection[] = [
   {
     id: 'cloudtrail-trail-updated',
     title: 'CloudTrail trail configuration updated',
+    class: 'impairment',
     severity: 'high',
     rationale:
       'UpdateTrail can re-point logs to another bucket, drop global service events, make the trail single-region ' +
@@ -72,6 +75,7 @@ export const CLOUDTRAIL: readonly Detection[] = [
   {
     id: 'cloudtrail-event-selectors-narrowed',
     title: 'CloudTrail event selectors stop recording all management events',
+    class: 'impairment',
     severity: 'high',
     rationale:
       'New event selectors that exclude management events, record only reads or writes, or exclude event sources ' +
@@ -83,6 +87,7 @@ export const CLOUDTRAIL: readonly Detection[] = [
   {
     id: 'cloudtrail-trail-created-or-started',
     title: 'CloudTrail trail created or logging started',
+    class: 'change',
     severity: 'info',
     rationale:
       'Recorded for the CIS 4.5 audit trail of CloudTrail configuration: a new trail can send copies of the ' +
@@ -96,6 +101,7 @@ export const EVENTBRIDGE: readonly Detection[] = [
   {
     id: 'events-vigil-rule-deleted-or-disabled',
     title: 'vigil EventBridge rule deleted or disabled',
+    class: 'impairment',
     severity: 'critical',
     rationale:
       "vigil's forwarding and routing rules are the detection pipeline itself: a deleted or disabled rule " +
@@ -112,6 +118,7 @@ export const EVENTBRIDGE: readonly Detection[] = [
   {
     id: 'events-vigil-rule-targets-changed',
     title: 'vigil EventBridge rule targets removed or replaced',
+    class: 'impairment',
     severity: 'critical',
     rationale:
       'Removing or re-pointing the targets of a vigil rule keeps the rule "enabled" while events go nowhere, or ' +
@@ -126,6 +133,7 @@ export const EVENTBRIDGE: readonly Detection[] = [
   {
     id: 'events-vigil-rule-modified',
     title: 'vigil EventBridge rule pattern or state changed',
+    class: 'impairment',
     severity: 'high',
     rationale:
       'PutRule on a vigil rule can narrow its event pattern so that chosen events are no longer forwarded, or ' +
@@ -140,6 +148,7 @@ export const EVENTBRIDGE: readonly Detection[] = [
   {
     id: 'events-bus-policy-changed',
     title: 'EventBridge event bus policy changed',
+    class: 'exposure',
     severity: 'high',
     rationale:
       'The central bus admits only the organization; a changed bus policy can let outside accounts inject fake ' +
@@ -153,6 +162,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
   {
     id: 'guardduty-detector-deleted',
     title: 'GuardDuty detector deleted',
+    class: 'impairment',
     severity: 'critical',
     rationale:
       'Deleting the detector switches GuardDuty off in the region and discards its findings; threat detection ' +
@@ -163,6 +173,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
   {
     id: 'guardduty-detector-disabled',
     title: 'GuardDuty detector suspended',
+    class: 'impairment',
     severity: 'critical',
     rationale: 'UpdateDetector with enable=false suspends GuardDuty: no findings are produced until it is re-enabled.',
     compliance: { pciDss: ['10.7.2', '11.5.1'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
@@ -171,6 +182,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
   {
     id: 'guardduty-member-disassociated',
     title: 'GuardDuty account detached from its administrator',
+    class: 'impairment',
     severity: 'high',
     rationale:
       'A member leaving the delegated administrator (or members being removed) stops its findings from reaching ' +
@@ -187,6 +199,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
   {
     id: 'guardduty-trusted-ip-list-changed',
     title: 'GuardDuty trusted IP list created or updated',
+    class: 'impairment',
     severity: 'high',
     rationale:
       "GuardDuty raises no findings for traffic from trusted IP lists; adding an attacker's addresses to one " +
@@ -197,6 +210,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
   {
     id: 'guardduty-findings-auto-archived',
     title: 'GuardDuty suppression rule created or updated',
+    class: 'impairment',
     severity: 'medium',
     rationale:
       'A filter with action ARCHIVE archives matching findings as they arrive, so nobody sees them; broad ' +
@@ -207,6 +221,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
   {
     id: 'securityhub-disabled',
     title: 'Security Hub disabled',
+    class: 'impairment',
     severity: 'critical',
     rationale:
       "Disabling Security Hub removes the account's findings and control checks from the central view; the " +
@@ -217,6 +232,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
   {
     id: 'securityhub-standards-disabled',
     title: 'Security Hub standard disabled',
+    class: 'impairment',
     severity: 'high',
     rationale:
       'Disabling a standard (CIS, AWS Foundational Security Best Practices, PCI DSS) stops its controls from being ' +
@@ -227,6 +243,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
   {
     id: 'config-recorder-stopped',
     title: 'AWS Config recorder stopped',
+    class: 'impairment',
     severity: 'high',
     rationale:
       'A stopped recorder stops the configuration history and every Config rule evaluation in the region, ' +
@@ -238,6 +255,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
   {
     id: 'config-recorder-or-channel-deleted',
     title: 'AWS Config recorder or delivery channel deleted',
+    class: 'impairment',
     severity: 'high',
     rationale:
       'Without a recorder nothing is recorded; without a delivery channel nothing is delivered. Either deletion ' +
@@ -248,6 +266,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
   {
     id: 'config-settings-changed',
     title: 'AWS Config recorder or delivery channel changed',
+    class: 'impairment',
     severity: 'medium',
     rationale:
       'A changed recorder can stop recording chosen resource types; a changed delivery channel can send the ' +
@@ -258,6 +277,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
   {
     id: 'kms-key-disabled',
     title: 'KMS key disabled',
+    class: 'impairment',
     severity: 'high',
     rationale:
       'Data encrypted under a disabled key cannot be decrypted: services depending on it (the trail, buckets, ' +
@@ -268,6 +288,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
   {
     id: 'kms-key-deletion-scheduled',
     title: 'KMS key scheduled for deletion',
+    class: 'impairment',
     severity: 'critical',
     rationale:
       'Once the waiting period ends the key is gone and everything encrypted under it is unrecoverable; the ' +
@@ -282,6 +303,7 @@ export const ORGANIZATIONS: readonly Detection[] = [
   {
     id: 'organizations-account-left',
     title: 'Account left or was removed from the organization',
+    class: 'impairment',
     severity: 'critical',
     rationale:
       'Outside the organization an account is free of SCPs, the organization trail and delegated security ' +
@@ -292,6 +314,7 @@ export const ORGANIZATIONS: readonly Detection[] = [
   {
     id: 'organizations-policy-detached',
     title: 'Organization policy (SCP) detached or deleted',
+    class: 'impairment',
     severity: 'critical',
     rationale:
       'Detaching or deleting a service control policy lifts the organization-wide limits it enforced, including ' +
@@ -307,6 +330,7 @@ export const ORGANIZATIONS: readonly Detection[] = [
   {
     id: 'organizations-policy-type-disabled',
     title: 'Organization policy type disabled',
+    class: 'impairment',
     severity: 'critical',
     rationale:
       'Disabling a policy type on the root (for example SERVICE_CONTROL_POLICY) detaches every policy of that ' +
@@ -322,7 +346,8 @@ export const ORGANIZATIONS: readonly Detection[] = [
   {
     id: 'organizations-changed',
     title: 'AWS Organizations structure or policy changed',
-    severity: 'medium',
+    class: 'change',
+    severity: 'info',
     rationale:
       'Accounts, OUs, invitations and policies define which guardrails apply where; every change is recorded ' +
       'for review (CIS 4.15). Leaving, SCP detachment and policy-type changes alert on their own.',
@@ -344,6 +369,7 @@ export const VIGIL: readonly Detection[] = [
   {
     id: 'vigil-remediation-role-misused',
     title: "vigil's remediation role misused or impersonated",
+    class: 'access',
     severity: 'critical',
     rationale:
       "vigil's remediation role may only make the corrective calls of its remediation actions (the undo role only " +

@@ -34,6 +34,7 @@ export const STORAGE: readonly Detection[] = [
   {
     id: 's3-bucket-public-access-block-deleted',
     title: 'S3 bucket public access block deleted',
+    class: 'exposure',
     severity: 'high',
     rationale:
       'Without its public access block, the next bucket policy or ACL change can expose the data to the internet ' +
@@ -45,6 +46,7 @@ export const STORAGE: readonly Detection[] = [
   {
     id: 's3-bucket-public-access-block-weakened',
     title: 'S3 bucket public access block weakened',
+    class: 'exposure',
     severity: 'high',
     rationale:
       'A Block Public Access flag switched off on a bucket allows public ACLs or public bucket policies to take ' +
@@ -56,6 +58,7 @@ export const STORAGE: readonly Detection[] = [
   {
     id: 's3-account-public-access-block-deleted',
     title: 'S3 account-level public access block deleted',
+    class: 'exposure',
     severity: 'critical',
     rationale:
       'The account-level block is the guardrail behind every bucket in the account; deleting it leaves each ' +
@@ -69,6 +72,7 @@ export const STORAGE: readonly Detection[] = [
   {
     id: 's3-account-public-access-block-weakened',
     title: 'S3 account-level public access block weakened',
+    class: 'exposure',
     severity: 'critical',
     rationale:
       'A Block Public Access flag switched off for the whole account lets any bucket in it be made public by a ' +
@@ -81,6 +85,7 @@ export const STORAGE: readonly Detection[] = [
     id: 's3-bucket-policy-public',
     supersedes: ['s3-bucket-policy-changed'],
     title: 'S3 bucket policy grants access to everyone',
+    class: 'exposure',
     severity: 'critical',
     rationale:
       'A bucket policy statement allowing Principal "*" without a condition that pins accounts, networks or ' +
@@ -93,6 +98,7 @@ export const STORAGE: readonly Detection[] = [
     id: 's3-bucket-acl-public',
     supersedes: ['s3-bucket-policy-changed'],
     title: 'S3 bucket ACL grants access to all users',
+    class: 'exposure',
     severity: 'critical',
     rationale:
       'A grant to AllUsers (anyone) or AuthenticatedUsers (any AWS account in the world) exposes the bucket, ' +
@@ -112,7 +118,8 @@ export const STORAGE: readonly Detection[] = [
   {
     id: 's3-bucket-policy-changed',
     title: 'S3 bucket policy, ACL, CORS, lifecycle or replication changed',
-    severity: 'low',
+    class: 'change',
+    severity: 'info',
     rationale:
       'Bucket access and data-movement settings changed (CIS 4.8); replication and lifecycle changes can copy ' +
       'data out or expire it, policy and ACL changes change who can read it.',

@@ -456,7 +456,7 @@ describe('triageMessage', () => {
 
 describe('effectiveSeverity', () => {
   it.each([
-    ['info', 'prod', 'low'],
+    ['info', 'prod', 'info'],
     ['low', 'prod', 'medium'],
     ['medium', 'prod', 'high'],
     ['high', 'prod', 'critical'],
