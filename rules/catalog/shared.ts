@@ -5,8 +5,12 @@
  */
 import { API_CALL, type ComplianceRefs, type Detection, type EventPattern } from '../types';
 
-/** Failed calls (`errorCode` present) do not alert unless a detection is about failures. */
-export const SUCCEEDED = { errorCode: [{ exists: false }] } as const;
+/**
+ * Failed calls (`errorCode` present) do not alert unless a detection is about failures. A successful
+ * call may also carry `"errorCode": null` or `""` (seen in re-serialised and hand-forwarded records):
+ * in EventBridge `null` is a value that `exists: false` does not match, so both are listed.
+ */
+export const SUCCEEDED = { errorCode: [null, '', { exists: false }] } as const;
 
 /**
  * The `forward` and `pattern` of a detection about API calls of one service. `service` is the
