@@ -3,7 +3,8 @@
  * DynamoDB conditions in handlers/adapters/dedupe-store.ts (whose own tests pin the requests), so the
  * handler tests can run whole sequences: a failed notification, its retry, a duplicate, a burst.
  */
-import type { BurstCount, DedupeStore, EventClaim, EventStatus } from '../../handlers/adapters/dedupe-store';
+import type { DedupeStore } from '../../handlers/adapters/dedupe-store';
+import { type MemoryItem, MemoryDedupeStore } from '../../handlers/core/flows/memory-dedupe-store';
 import type { ChannelOutcome, Notifier, NotifyOptions } from '../../handlers/adapters/notify';
 import type { ResourceTagsReader } from '../../handlers/adapters/resource-tags';
 import type { Alert } from '../../handlers/core/alert';
@@ -11,115 +12,46 @@ import type { ResourceTagsOutcome } from '../../handlers/core/owner';
 import type { TagLookup } from '../../handlers/core/triage';
 import { DeliveryError, NotificationError } from '../../handlers/errors';
 
-export interface FakeItem {
-  status: EventStatus;
-  owner: string;
-  expiresAt: number;
-  delivered?: string[];
-}
+export type FakeItem = MemoryItem;
 
-/** A dedupe store in a Map; `failWith` makes the next call of a method throw. */
-export class FakeDedupeStore implements DedupeStore {
-  readonly items = new Map<string, FakeItem>();
-  readonly bursts = new Map<string, { members: Set<string>; alertedBy?: string; expiresAt: number }>();
+/**
+ * The production in-memory store (handlers/core/flows/memory-dedupe-store.ts) with a call log;
+ * `failWith` makes the next call of a method throw.
+ */
+export class FakeDedupeStore extends MemoryDedupeStore {
   readonly calls: string[] = [];
   private readonly failures = new Map<string, Error>();
+
+  constructor() {
+    super();
+    for (const method of DEDUPE_METHODS) {
+      const real = (this[method] as (...args: unknown[]) => Promise<unknown>).bind(this);
+      (this as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+        this.calls.push(method);
+        const error = this.failures.get(method);
+        if (error) {
+          this.failures.delete(method);
+          throw error;
+        }
+        return real(...args);
+      };
+    }
+  }
 
   failWith(method: keyof DedupeStore, error: Error): void {
     this.failures.set(method, error);
   }
-
-  private enter(method: keyof DedupeStore): void {
-    this.calls.push(method);
-    const error = this.failures.get(method);
-    if (error) {
-      this.failures.delete(method);
-      throw error;
-    }
-  }
-
-  async claimEvent(key: string, o: { owner: string; now: number; leaseSeconds: number }): Promise<EventClaim> {
-    this.enter('claimEvent');
-    const old = this.items.get(key);
-    const free =
-      !old || old.expiresAt < o.now || old.status === 'failed' || (old.status === 'pending' && old.owner === o.owner);
-    if (!free) return { claimed: false, status: old.status };
-    this.items.set(key, { status: 'pending', owner: o.owner, expiresAt: o.now + o.leaseSeconds });
-    const wasFailed = old?.status === 'failed' && old.expiresAt >= o.now;
-    return { claimed: true, delivered: wasFailed ? (old.delivered ?? []) : [] };
-  }
-
-  async finishEvent(
-    key: string,
-    o: { owner: string; status: 'sent' | 'suppressed' | 'folded'; now: number; ttlSeconds: number },
-  ): Promise<boolean> {
-    this.enter('finishEvent');
-    const item = this.items.get(key);
-    if (item?.owner !== o.owner) return false;
-    this.items.set(key, { status: o.status, owner: o.owner, expiresAt: o.now + o.ttlSeconds });
-    return true;
-  }
-
-  async failEvent(
-    key: string,
-    o: { owner: string; delivered: readonly string[]; now: number; ttlSeconds: number },
-  ): Promise<boolean> {
-    this.enter('failEvent');
-    const item = this.items.get(key);
-    if (item?.owner !== o.owner) return false;
-    this.items.set(key, {
-      status: 'failed',
-      owner: o.owner,
-      expiresAt: o.now + o.ttlSeconds,
-      delivered: [...new Set(o.delivered)].sort(),
-    });
-    return true;
-  }
-
-  async claimResource(key: string, o: { owner: string; now: number; leaseSeconds: number }): Promise<boolean> {
-    this.enter('claimResource');
-    const old = this.items.get(key);
-    if (old && old.expiresAt >= o.now && old.owner !== o.owner) return false;
-    this.items.set(key, { status: 'pending', owner: o.owner, expiresAt: o.now + o.leaseSeconds });
-    return true;
-  }
-
-  async confirmResource(key: string, o: { owner: string; now: number; windowSeconds: number }): Promise<boolean> {
-    this.enter('confirmResource');
-    const item = this.items.get(key);
-    if (item?.owner !== o.owner) return false;
-    this.items.set(key, { status: 'sent', owner: o.owner, expiresAt: o.now + o.windowSeconds });
-    return true;
-  }
-
-  async releaseResource(key: string, o: { owner: string }): Promise<boolean> {
-    this.enter('releaseResource');
-    if (this.items.get(key)?.owner !== o.owner) return false;
-    this.items.delete(key);
-    return true;
-  }
-
-  async countBurst(
-    plan: { readonly key: string; readonly threshold: number; readonly expiresAt: number },
-    member: string,
-  ): Promise<BurstCount> {
-    this.enter('countBurst');
-    const burst = this.bursts.get(plan.key) ?? { members: new Set<string>(), expiresAt: plan.expiresAt };
-    if (burst.members.size >= plan.threshold && !burst.members.has(member)) return { status: 'folded' };
-    burst.members.add(member);
-    this.bursts.set(plan.key, burst);
-    const count = burst.members.size;
-    if (count < plan.threshold) return { status: 'below', count };
-    if (burst.alertedBy !== undefined && burst.alertedBy !== member) return { status: 'folded' };
-    burst.alertedBy = member;
-    return { status: 'alert', count };
-  }
-
-  /** Items whose key starts with `prefix`. */
-  withPrefix(prefix: string): Array<[string, FakeItem]> {
-    return [...this.items.entries()].filter(([k]) => k.startsWith(prefix));
-  }
 }
+
+const DEDUPE_METHODS = [
+  'claimEvent',
+  'finishEvent',
+  'failEvent',
+  'claimResource',
+  'confirmResource',
+  'releaseResource',
+  'countBurst',
+] as const satisfies ReadonlyArray<keyof DedupeStore>;
 
 /** Records notifications; `failNext` makes the next call throw a NotificationError. */
 export class FakeNotifier implements Pick<Notifier, 'notify'> {
