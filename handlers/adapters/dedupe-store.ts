@@ -211,7 +211,7 @@ function isConditionFailure(err: unknown): boolean {
   return (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
 }
 
-const STATUSES: readonly string[] = ['pending', 'sent', 'suppressed', 'folded', 'failed'];
+const STATUSES: readonly string[] = ['pending', 'sent', 'suppressed', 'folded', 'digest', 'failed'];
 
 function statusOf(item: Record<string, AttributeValue> | undefined): EventStatus | 'unknown' {
   const s = item?.['status']?.S;

@@ -25,6 +25,7 @@ export const MALFORMED_APPROVAL_RECORDS_METRIC = 'MalformedApprovalRecords';
 export type TriageMetric =
   | 'DetectionLatencyMs'
   | 'AlertsSent'
+  | 'Digested'
   | 'Deduplicated'
   | 'Aggregated'
   | 'DroppedInvalid'
@@ -36,6 +37,7 @@ export type TriageMetric =
 const UNITS: Readonly<Record<TriageMetric, 'Milliseconds' | 'Count'>> = {
   DetectionLatencyMs: 'Milliseconds',
   AlertsSent: 'Count',
+  Digested: 'Count',
   Deduplicated: 'Count',
   Aggregated: 'Count',
   DroppedInvalid: 'Count',

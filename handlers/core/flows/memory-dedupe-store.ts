@@ -5,7 +5,7 @@
  * on it, so a backtest suppresses, folds and deduplicates exactly as production does; the handler tests
  * use it to run whole sequences (a failed notification, its retry, a duplicate, a burst).
  */
-import type { BurstCount, DedupeStore, EventClaim, EventStatus } from './triage-ports';
+import type { BurstCount, DedupeStore, EventClaim, EventStatus, FinalStatus } from './triage-ports';
 
 export interface MemoryItem {
   status: EventStatus;
@@ -30,7 +30,7 @@ export class MemoryDedupeStore implements DedupeStore {
 
   async finishEvent(
     key: string,
-    o: { owner: string; status: 'sent' | 'suppressed' | 'folded'; now: number; ttlSeconds: number },
+    o: { owner: string; status: FinalStatus; now: number; ttlSeconds: number },
   ): Promise<boolean> {
     const item = this.items.get(key);
     if (item?.owner !== o.owner) return false;

@@ -43,8 +43,11 @@ import {
   type ChannelName,
   type ChannelOutcome,
   type DedupeStore,
+  type DigestEntry,
+  type DigestLog,
   type ResourceTagsReader,
   type SlackMessageRef,
+  type TriageOutcome,
 } from './triage-ports';
 import { type RemediationWork, remediationWork } from '../remediation/request-contract';
 
@@ -82,6 +85,13 @@ export interface TriageFlowDeps {
    * @default - DEFAULT_RETRY_POLICY (4 attempts, at most 1.75 s of back-off), real time
    */
   readonly handOffRetry?: { readonly policy?: RetryPolicy; readonly runtime?: RetryRuntime };
+  /**
+   * Where change monitors (severity `info`) go instead of a real-time alert: the owner's daily digest.
+   * @default - no digest: they are alerted like any other detection
+   */
+  readonly digest?: DigestLog;
+  /** Told what happened to each message (replay, plan and the agreement test read it). @default - nobody */
+  readonly observe?: (outcome: TriageOutcome) => void;
 }
 
 export type { RemediationWork } from '../remediation/request-contract';
@@ -116,6 +126,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
   const seconds = () => Math.floor(deps.now().getTime() / 1000);
 
   const log = logger.log;
+  const observe = deps.observe ?? (() => undefined);
   const metric = (input: Omit<MetricInput, 'timestamp'>) => {
     const record = metricsRecord({ ...input, timestamp: deps.now().getTime() });
     if (record) logger.emit(record);
@@ -140,6 +151,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
         values: { DroppedInvalid: 1 },
         properties: { messageId, reason: parsed.code },
       });
+      observe({ messageId, ...optionalIds(parsed.seen), outcome: 'invalid', reason: parsed.reason });
       return true;
     }
 
@@ -165,6 +177,13 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
         values: { [DROP_METRIC[decision.category]]: 1 },
         properties: { messageId, eventId: String(facts.eventId), account: event.account },
       });
+      observe({
+        messageId,
+        detectionId: facts.detectionId,
+        eventId: String(facts.eventId),
+        outcome: decision.category,
+        reason: decision.reason,
+      });
       return true;
     }
     return alertOn(decision, messageId, facts, event);
@@ -180,11 +199,21 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
     const eventId = decision.event.eventId;
     const dims = { detectionId: decision.detection.id, severity: decision.severity };
     const props = { messageId, eventId, account: decision.accountId };
+    const seen = (outcome: TriageOutcome['outcome'], more: Partial<TriageOutcome> = {}) =>
+      observe({
+        messageId,
+        detectionId: decision.detection.id,
+        eventId,
+        outcome,
+        severity: decision.severity,
+        ...more,
+      });
 
     const claim = await deps.store.claimEvent(eventKey, { owner: messageId, now: seconds(), leaseSeconds: lease });
     if (!claim.claimed) {
       log('info', 'duplicate event', { outcome: 'duplicate', status: claim.status, ...facts });
       metric({ ...dims, values: { Deduplicated: 1 }, properties: { ...props, reason: `event ${claim.status}` } });
+      seen('duplicate', { reason: `event ${claim.status}` });
       return true;
     }
     /** Records a final outcome that sends nothing (folded into a burst, or a repeat). */
@@ -196,6 +225,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
         ...facts,
       });
       metric({ ...dims, values: { [name]: 1 }, properties: { ...props, reason: status } });
+      seen(status);
       return true;
     };
 
@@ -237,6 +267,19 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
 
       const tags = await deps.tags.read(decision.tagLookup);
       const owner = resolveOwner(ctx.inventory, decision.account, tags);
+      if (deps.digest && decision.severity === 'info') {
+        // A change monitor: information for the owner's daily digest, never a real-time alert.
+        await deps.digest.record(digestEntry(decision, owner.owner));
+        await deps.store
+          .finishEvent(eventKey, { owner: messageId, status: 'digest', now: seconds(), ttlSeconds: eventTtl })
+          .catch((err: unknown) =>
+            log('warn', 'could not record the digest outcome', { error: describe(err), ...facts }),
+          );
+        log('info', 'added to the daily digest', { outcome: 'digest', owner: owner.owner, ...facts });
+        metric({ ...dims, values: { Digested: 1 }, properties: props });
+        seen('digest', { owner: owner.owner });
+        return true;
+      }
       const routing = routeAlert(owner.owner, decision.severity, deps.routing);
       const alert = buildAlert(decision, owner, routing, burst);
       const skip = CHANNELS.filter((c: ChannelName) => delivered.includes(c));
@@ -246,13 +289,16 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
       const slack = slackMessageOf(outcomes);
 
       const sentAt = deps.now().getTime();
+      let remediation: 'requested' | 'withheld' | undefined;
       if (decision.detection.remediation && deps.requestRemediation && decision.unreadable) {
         // Fail open on detection, closed on action: the alert says what could be read, nothing acts on it.
         log('warn', 'remediation not requested: the event could not be read in full', {
           reason: decision.unreadable,
           ...facts,
         });
+        remediation = 'withheld';
       } else if (decision.detection.remediation && deps.requestRemediation) {
+        remediation = 'requested';
         const handOff = await requestWithRetry(
           deps.requestRemediation,
           remediationWork(decision.detection.id, event, {
@@ -291,6 +337,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
             },
             properties: props,
           });
+          seen('retry', { owner: owner.owner, remediation: 'requested', reason: handOff.error });
           return false;
         }
       }
@@ -307,6 +354,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
             : { bookkeeping: recorded === false ? 'claim lost to another attempt' : recorded }),
           ...facts,
         });
+        seen('alerted', { owner: owner.owner, ...(remediation ? { remediation } : {}) });
         return true;
       }
       log(recorded === true ? 'info' : 'warn', 'alert sent', {
@@ -324,6 +372,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
         values: { AlertsSent: 1, DetectionLatencyMs: detectionLatencyMs(sentAt, decision.eventTimeMs) },
         properties: props,
       });
+      seen('alerted', { owner: owner.owner, ...(remediation ? { remediation } : {}) });
       return true;
     } catch (err) {
       if (err instanceof NotificationError) delivered = [...delivered, ...err.delivered];
@@ -348,6 +397,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
         },
       );
       if (err instanceof NotificationError) metric({ ...dims, values: { NotificationFailed: 1 }, properties: props });
+      seen('retry', { reason: describe(err) });
       return false;
     }
   };
@@ -407,3 +457,33 @@ function slackMessageOf(outcomes: readonly ChannelOutcome[] | undefined): SlackM
   for (const o of outcomes) if (o.channel === 'slack' && o.status === 'sent' && o.slack) return o.slack;
   return undefined;
 }
+
+/** The ids a rejected message showed, for its outcome. */
+function optionalIds(seen: { readonly detectionId?: string; readonly eventId?: string }) {
+  return {
+    ...(seen.detectionId === undefined ? {} : { detectionId: seen.detectionId }),
+    ...(seen.eventId === undefined ? {} : { eventId: seen.eventId }),
+  };
+}
+
+/** The digest entry of a change-monitor decision. */
+function digestEntry(decision: AlertDecision, owner: string): DigestEntry {
+  const e = decision.event;
+  return {
+    day: new Date(decision.eventTimeMs).toISOString().slice(0, 10),
+    owner,
+    detectionId: decision.detection.id,
+    title: decision.detection.title,
+    accountId: decision.accountId,
+    accountName: decision.account.name,
+    region: e.awsRegion,
+    eventId: e.eventId,
+    eventName: e.eventName,
+    eventTime: e.eventTime,
+    principal: e.actor.arn ?? e.actor.type,
+    resources: e.resources.slice(0, DIGEST_RESOURCES),
+  };
+}
+
+/** Resources kept per digest entry. */
+const DIGEST_RESOURCES = 5;

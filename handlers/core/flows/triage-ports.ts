@@ -20,7 +20,7 @@ export interface SlackMessageRef {
 }
 
 /** State of an event item. */
-export type EventStatus = 'pending' | 'sent' | 'suppressed' | 'folded' | 'failed';
+export type EventStatus = 'pending' | 'sent' | 'suppressed' | 'folded' | 'digest' | 'failed';
 
 export type EventClaim =
   | {
@@ -43,13 +43,16 @@ export type BurstCount =
 /**
  * The dedupe store (handlers/adapters/dedupe-store.ts). Times are epoch seconds, passed in by the flow.
  */
+/** The final outcomes an event is recorded with. */
+export type FinalStatus = 'sent' | 'suppressed' | 'folded' | 'digest';
+
 export interface DedupeStore {
   /** Claims an event for processing; `owner` is the SQS message id. */
   claimEvent(key: string, o: { owner: string; now: number; leaseSeconds: number }): Promise<EventClaim>;
   /** Records a final outcome; false when the claim was lost (its lease ran out and another took it). */
   finishEvent(
     key: string,
-    o: { owner: string; status: 'sent' | 'suppressed' | 'folded'; now: number; ttlSeconds: number },
+    o: { owner: string; status: FinalStatus; now: number; ttlSeconds: number },
   ): Promise<boolean>;
   /** Marks the event `failed` so a retry may claim it again, keeping the channels that did accept it. */
   failEvent(
@@ -85,4 +88,55 @@ export interface ChannelOutcome {
 /** Sends alerts (handlers/adapters/notify.ts); throws `NotificationError` unless every channel took it. */
 export interface AlertNotifier {
   notify(alert: Alert, options?: { readonly skip?: Iterable<ChannelName> }): Promise<readonly ChannelOutcome[]>;
+}
+
+/**
+ * One change-monitor event (class `change`, severity `info`) for its owner's daily digest, instead of a
+ * real-time alert. The digest function reads a day's entries back and sends one message per owner.
+ */
+export interface DigestEntry {
+  /** UTC day of the CloudTrail eventTime, `YYYY-MM-DD`. */
+  readonly day: string;
+  readonly owner: string;
+  readonly detectionId: string;
+  readonly title: string;
+  readonly accountId: string;
+  readonly accountName: string;
+  readonly region: string;
+  readonly eventId: string;
+  readonly eventName: string;
+  readonly eventTime: string;
+  readonly principal: string;
+  /** Resource ids, at most a few. */
+  readonly resources: readonly string[];
+}
+
+export interface DigestLog {
+  /** Adds the entry to its day and owner; idempotent per event id (a redelivery counts once). */
+  record(entry: DigestEntry): Promise<void>;
+}
+
+/** What the flow did with one message: what replay, plan and the agreement test read. */
+export interface TriageOutcome {
+  readonly messageId: string;
+  readonly detectionId?: string;
+  readonly eventId?: string;
+  readonly outcome:
+    | 'invalid'
+    | 'own-remediation'
+    | 'failed-call'
+    | 'no-finding'
+    | 'superseded'
+    | 'duplicate'
+    | 'suppressed'
+    | 'folded'
+    | 'alerted'
+    | 'digest'
+    | 'retry';
+  /** The alert's severity (alerted, digest, suppressed, folded). */
+  readonly severity?: string;
+  readonly owner?: string;
+  /** Whether remediation was handed over for an alert whose detection has one. */
+  readonly remediation?: 'requested' | 'withheld';
+  readonly reason?: string;
 }
