@@ -1,20 +1,23 @@
 /**
  * `npm run replay -- [--json] [--inventory <file>] [--progress] <files or folders...>`: the sandbox for tuning
  * detections before deploying them. Reads CloudTrail log files (as delivered to S3, `.json` or `.json.gz`) and
- * EventBridge event files (one event, an array, or JSON Lines), runs every detection of the catalog over each event
- * the way the deployed rules would (central pattern + predicate; read-only management events only for detections
- * whose member rule receives them; member forwarding rules of the event's region), and reports matches, alerts per
- * day, samples, events the member rules would not forward (catalog bugs) and files or records it had to skip.
+ * EventBridge event files (one event, an array, or JSON Lines), runs the central rules over each event the way the
+ * deployed rules would (read-only management events only for detections whose member rule receives them; member
+ * forwarding rules of the event's region) and hands what they queue to the deployed triage workflow itself
+ * (scripts/replay/engine.ts), so the alerts, digest entries and drops it reports are production's. It reports
+ * matches, alerts and alerts per day of the corpus span, digest entries, what triage held back or dropped and why,
+ * samples, events the member rules would not forward (catalog bugs) and files or records it had to skip.
  * Read-only: it never calls AWS and writes nothing but its report.
  *
  * Exit codes: 0 replayed (even when some files or records were skipped; they are reported); 1 the catalog cannot
  * be compiled (an invalid pattern or an unknown predicate); 2 bad arguments or an unusable inventory file.
  */
 import { resolve } from 'node:path';
-import { InventoryError } from '../config/inventory';
+import { InventoryError, type OrgInventory } from '../config/inventory';
+import { toHandlerInventory } from '../handlers/core/inventory-view';
 import { loadInventory } from '../config/load';
 import { CATALOG } from '../rules/catalog';
-import { PREDICATES, type Predicate, type PredicateContext } from '../rules/predicates';
+import { PREDICATES, type Predicate } from '../rules/predicates';
 import type { Detection } from '../rules/types';
 import {
   CatalogError,
@@ -22,12 +25,12 @@ import {
   compileCatalog,
   formatSummary,
   matchLine,
-  predicateContext,
   ReplayTally,
   summaryLine,
   toEvent,
   wrapCloudTrailRecord,
 } from './replay/core';
+import { makeReplayEngine } from './replay/engine';
 import { listInputs, readFiles } from './replay/read';
 import { runCli } from './run-cli';
 
@@ -143,10 +146,10 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
     return 2;
   }
 
-  let ctx: PredicateContext;
+  let inventory: OrgInventory;
   const inventoryFile = resolve(d.cwd, options.inventory ?? DEFAULT_INVENTORY);
   try {
-    ctx = predicateContext(loadInventory(inventoryFile));
+    inventory = loadInventory(inventoryFile);
   } catch (error) {
     if (!(error instanceof InventoryError)) throw error;
     d.stderr(`replay: ${error.message}`);
@@ -156,12 +159,18 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
 
   let runner: CatalogRunner;
   try {
-    runner = compileCatalog(d.catalog, ctx, d.predicates);
+    runner = compileCatalog(d.catalog, d.predicates);
   } catch (error) {
     if (!(error instanceof CatalogError)) throw error;
     d.stderr(`replay: ${error.message}`);
     return 1;
   }
+  // Triage as deployed: the same workflow, on an in-memory dedupe store, with the clock at each event's time.
+  const engine = makeReplayEngine({
+    inventory: toHandlerInventory(inventory),
+    catalog: d.catalog,
+    predicates: d.predicates,
+  });
 
   const tally = new ReplayTally(d.catalog);
   const totalBytes = listing.files.reduce((sum, f) => sum + f.size, 0);
@@ -227,8 +236,11 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
           }
           const verdict = runner.evaluate(result.event);
           tally.addVerdict(result.event, verdict, item.file);
-          if (options.json && verdict.matched.length > 0) {
-            jsonLines.push(matchLine(result.event, verdict, item.file));
+          if (verdict.matched.length === 0 || !verdict.forwarded) continue;
+          const triaged = await engine.triage(result.event, verdict.matched);
+          tally.addOutcomes(result.event, triaged, item.file);
+          if (options.json) {
+            jsonLines.push(matchLine(result.event, verdict, item.file, triaged));
             if (jsonLines.length >= JSON_LINES_PER_WRITE) flushJson();
           }
         }

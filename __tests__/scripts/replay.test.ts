@@ -3,15 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { main, type ReplayIo } from '../../scripts/replay';
-import {
-  compileCatalog,
-  countAlerts,
-  type ReplayEvent,
-  ReplayTally,
-  wrapCloudTrailRecord,
-} from '../../scripts/replay/core';
+import { compileCatalog, type ReplayEvent, ReplayTally, wrapCloudTrailRecord } from '../../scripts/replay/core';
 import { listInputs, type ReadItem, readFiles } from '../../scripts/replay/read';
-import { makePredicateContext } from '../../handlers/core/own-calls';
 import { PREDICATES } from '../../rules/predicates';
 import { API_CALL, type Detection } from '../../rules/types';
 
@@ -32,11 +25,6 @@ const MIXED_LOG = logFile('110000000008', 'eu-west-1', '04', '20261104T0815Z_Zp7
 
 /** Org accounts from config/org.json. */
 const PAYMENTS_STAGING = '110000000008';
-const CTX = makePredicateContext({
-  organizationId: 'o-k3m9x2p7qa',
-  namePrefix: 'vigil',
-  accountIds: ['110000000006', PAYMENTS_STAGING],
-});
 
 interface Run {
   readonly code: number;
@@ -70,6 +58,7 @@ interface Summary {
   readonly matchedEvents: number;
   readonly perDetection: Record<string, number>;
   readonly alertsPerDay: Record<string, number>;
+  readonly alerts: Record<string, number>;
   readonly readOnlySkipped: Record<string, number>;
   readonly notForwarded: Record<string, { count: number; eventIds: string[] }>;
   readonly skipped: {
@@ -180,7 +169,8 @@ describe('replay CLI', () => {
       'cloudtrail-logging-stopped',
       's3-bucket-public-access-block-deleted',
     ]) {
-      expect(report).toMatch(new RegExp(`^  ${id} +1 +1 +1\\.00$`, 'm'));
+      // matches, alerts, alerts/day over the corpus span (1.93 days), digest, held back, dropped
+      expect(report).toMatch(new RegExp(`^  ${id} +1 +1 +0\\.52 +0 +0 +0$`, 'm'));
     }
     // Samples name time, account, region, event, principal and file.
     expect(report).toContain(
@@ -217,7 +207,16 @@ describe('replay CLI', () => {
     expect(out.every((line) => line.startsWith('{'))).toBe(true);
     expect(matches.length).toBeGreaterThanOrEqual(9);
     for (const m of matches) {
-      expect(Object.keys(m)).toEqual(['file', 'eventId', 'eventName', 'account', 'region', 'time', 'detections']);
+      expect(Object.keys(m)).toEqual([
+        'file',
+        'eventId',
+        'eventName',
+        'account',
+        'region',
+        'time',
+        'detections',
+        'decisions',
+      ]);
       expect(m.detections.length).toBeGreaterThan(0);
     }
     expect(matches.find((m) => m.eventName === 'ListBuckets')).toEqual({
@@ -228,6 +227,7 @@ describe('replay CLI', () => {
       region: 'us-east-1',
       time: '2026-11-02T10:01:40Z',
       detections: expect.arrayContaining(['root-activity']),
+      decisions: expect.arrayContaining([{ detection: 'root-activity', outcome: 'alerted', severity: 'critical' }]),
     });
     expect(Object.keys(summary)).toEqual(
       expect.arrayContaining(['perDetection', 'alertsPerDay', 'recordsRead', 'filesRead', 'skipped', 'throughput']),
@@ -357,8 +357,9 @@ describe('replay CLI', () => {
     const orgJson = await runJson([join(dir, 'trust.json')]);
     const overridden = await runJson(['--inventory', withOutsider, join(dir, 'trust.json')]);
 
-    expect(orgJson.summary.perDetection['iam-role-trust-allows-outside-org']).toBe(1);
-    expect(overridden.summary.perDetection['iam-role-trust-allows-outside-org']).toBeUndefined();
+    // The central rule queues the event either way; triage's predicate decides with the inventory given.
+    expect(orgJson.summary.alerts['iam-role-trust-allows-outside-org']).toBe(1);
+    expect(overridden.summary.alerts['iam-role-trust-allows-outside-org']).toBe(0);
   });
 
   it('shows progress on stderr only with --progress or a terminal, and clears it at the end', async () => {
@@ -452,7 +453,7 @@ describe('compileCatalog', () => {
     ['a read-only data event', { eventCategory: 'Data' }, ['secrets-read', 'secrets-read-all'], []],
     ['a write event', { readOnly: false }, ['secrets-read', 'secrets-read-all'], []],
   ])('delivers %s to the detections whose rule state receives it', (_case, overrides, matched, skipped) => {
-    const runner = compileCatalog([secrets, secretsAll], CTX, PREDICATES);
+    const runner = compileCatalog([secrets, secretsAll], PREDICATES);
 
     const verdict = runner.evaluate(envelope(record(overrides)));
 
@@ -461,39 +462,8 @@ describe('compileCatalog', () => {
     expect(verdict.forwarded).toBe(true);
   });
 
-  it("applies triage's loop guard: the remediation role's corrective call does not match, a look-alike's does", () => {
-    const revoke = detection('sg-changed', 'ec2.amazonaws.com', ['RevokeSecurityGroupIngress']);
-    const runner = compileCatalog([revoke], CTX, PREDICATES);
-    const by = (issuerArn: string) =>
-      envelope(
-        record({
-          eventSource: 'ec2.amazonaws.com',
-          eventName: 'RevokeSecurityGroupIngress',
-          readOnly: false,
-          userIdentity: {
-            type: 'AssumedRole',
-            arn: `arn:aws:sts::${PAYMENTS_STAGING}:assumed-role/vigil-remediation/s1`,
-            accountId: PAYMENTS_STAGING,
-            sessionContext: {
-              sessionIssuer: {
-                type: 'Role',
-                arn: issuerArn,
-                accountId: PAYMENTS_STAGING,
-                userName: 'vigil-remediation',
-              },
-            },
-          },
-        }),
-      );
-
-    expect(runner.evaluate(by(`arn:aws:iam::${PAYMENTS_STAGING}:role/vigil-remediation`)).matched).toEqual([]);
-    expect(runner.evaluate(by(`arn:aws:iam::${PAYMENTS_STAGING}:role/ops/vigil-remediation`)).matched).toEqual([
-      'sg-changed',
-    ]);
-  });
-
   it('forwards global-service events from us-east-1 only', () => {
-    const runner = compileCatalog([iamDetection], CTX, PREDICATES);
+    const runner = compileCatalog([iamDetection], PREDICATES);
     const create = { eventSource: 'iam.amazonaws.com', eventName: 'CreateRole', readOnly: false };
 
     expect(runner.evaluate(envelope(record({ ...create, awsRegion: 'us-east-1' })))).toMatchObject({
@@ -512,78 +482,67 @@ describe('compileCatalog', () => {
       forward: { kind: 'pattern', key: 'root', pattern: { detail: { userIdentity: { type: ['Root'] } } } },
       pattern: { detail: { userIdentity: { type: ['Root'] } } },
     };
-    const runner = compileCatalog([secrets, anyRoot], CTX, PREDICATES);
+    const runner = compileCatalog([secrets, anyRoot], PREDICATES);
 
     const verdict = runner.evaluate(envelope(record({ readOnly: false, userIdentity: { type: 'Root' } })));
 
     expect(verdict.matched).toEqual(['secrets-read', 'any-root']);
   });
 
-  it('applies the predicate after the pattern', () => {
+  it("queues on the pattern alone, as the central rules do: predicates are triage's", () => {
     const named = { ...secrets, predicate: 'onlyProd' };
-    const runner = compileCatalog([named], CTX, {
-      onlyProd: (e) => e.detail.requestParameters?.['secretId'] === 'prod',
-    });
+    const runner = compileCatalog([named], { onlyProd: () => false });
 
-    expect(runner.evaluate(envelope(record({ readOnly: false }))).matched).toEqual([]);
-    expect(
-      runner.evaluate(envelope(record({ readOnly: false, requestParameters: { secretId: 'prod' } }))).matched,
-    ).toEqual(['secrets-read']);
+    expect(runner.evaluate(envelope(record({ readOnly: false }))).matched).toEqual(['secrets-read']);
   });
 
   it('fails when a detection names an unknown predicate or has an invalid pattern', () => {
     const unknown = { ...secrets, predicate: 'noSuchPredicate' };
     const invalid = { ...iamDetection, pattern: { detail: { eventName: [] } } };
 
-    expect(() => compileCatalog([unknown, invalid], CTX, PREDICATES)).toThrow(
+    expect(() => compileCatalog([unknown, invalid], PREDICATES)).toThrow(
       /noSuchPredicate[\s\S]*detection 'iam-changed'/,
     );
   });
 });
 
 describe('alerts per day', () => {
-  const t = (minutes: number) => Date.parse('2026-11-01T00:00:00Z') + minutes * 60_000;
-
-  it.each([
-    ['4 failures in 15 minutes (threshold 5)', [0, 1, 2, 3], 0],
-    ['5 failures in 15 minutes', [0, 1, 2, 3, 4], 1],
-    ['12 failures in 15 minutes: later ones join the alert', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 1],
-    ['5 failures spread over an hour', [0, 15, 30, 45, 60], 0],
-    ['two bursts an hour apart', [0, 1, 2, 3, 4, 60, 61, 62, 63, 64], 2],
-  ])('folds %s into the right number of alerts', (_case, minutes, alerts) => {
-    const times = minutes.map(t);
-
-    expect(
-      countAlerts(
-        times,
-        times.map(() => 'g'),
-        { windowSeconds: 900, threshold: 5, groupBy: ['account'] },
-      ),
-    ).toBe(alerts);
-  });
-
-  it('counts groups separately', () => {
-    const times = [t(0), t(1), t(2)];
-
-    expect(countAlerts(times, ['a', 'b', 'a'], { windowSeconds: 3600, threshold: 1, groupBy: ['account'] })).toBe(2);
-  });
-
-  it('divides by the days the matches span, at least one', () => {
+  it('divides the alerts by the days the whole corpus spans, at least one', () => {
     const stop = detection('stop', 'cloudtrail.amazonaws.com', ['StopLogging']);
-    const runner = compileCatalog([stop], CTX, PREDICATES);
-    const tally = new ReplayTally([stop]);
+    const quiet = { eventSource: 'cloudtrail.amazonaws.com', eventName: 'DescribeTrails', readOnly: false };
     const stopLogging = { eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging', readOnly: false };
-    for (const eventTime of ['2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z', '2026-11-03T00:00:00Z']) {
-      const event = envelope(record({ ...stopLogging, eventTime }));
-      tally.addVerdict(event, runner.evaluate(event), 'f.json');
+    const runner = compileCatalog([stop], PREDICATES);
+    const tally = new ReplayTally([stop]);
+    const events = [
+      envelope(record({ ...quiet, eventID: 'q1', eventTime: '2026-11-01T00:00:00Z' })),
+      envelope(record({ ...stopLogging, eventID: 's1', eventTime: '2026-11-02T00:00:00Z' })),
+      envelope(record({ ...quiet, eventID: 'q2', eventTime: '2026-11-05T00:00:00Z' })),
+    ];
+    const alerted = { outcomes: [{ messageId: 'm', detectionId: 'stop', outcome: 'alerted' as const }] };
+    for (const event of events) {
+      const verdict = runner.evaluate(event);
+      tally.addVerdict(event, verdict, 'f.json');
+      if (verdict.matched.length > 0)
+        tally.addOutcomes(event, { ...alerted, alerts: [], digest: [], remediation: [] }, 'f.json');
     }
-    const single = new ReplayTally([stop]);
-    const one = envelope(record(stopLogging));
-    single.addVerdict(one, runner.evaluate(one), 'f.json');
 
-    const m = { elapsedMs: 1, bytesRead: 0, bytesDecompressed: 0 };
-    expect(tally.summarize(m).alertsPerDay).toEqual({ stop: 1.5 });
-    expect(single.summarize(m).alertsPerDay).toEqual({ stop: 1 });
+    const summary = tally.summarize({ elapsedMs: 1, bytesRead: 0, bytesDecompressed: 0 });
+    expect(summary.span).toEqual({ from: '2026-11-01T00:00:00.000Z', to: '2026-11-05T00:00:00.000Z', days: 4 });
+    expect(summary.alertsPerDay).toEqual({ stop: 0.25 });
+  });
+
+  it('counts an eventID seen before as a repeat', () => {
+    const stop = detection('stop', 'cloudtrail.amazonaws.com', ['StopLogging']);
+    const runner = compileCatalog([stop], PREDICATES);
+    const tally = new ReplayTally([stop]);
+    const event = envelope(
+      record({ eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging', readOnly: false }),
+    );
+    tally.addVerdict(event, runner.evaluate(event), 'a.json');
+    tally.addVerdict(event, runner.evaluate(event), 'b.json');
+
+    const summary = tally.summarize({ elapsedMs: 1, bytesRead: 0, bytesDecompressed: 0 });
+    expect(summary).toMatchObject({ eventsEvaluated: 2, duplicateEvents: 1, span: { days: 1 } });
   });
 });
 

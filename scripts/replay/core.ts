@@ -5,7 +5,9 @@
  * (scripts/replay.ts) reads the files and measures time.
  *
  * How "the way the deployed rules would" is modelled:
- * - Central rule: the detection's `pattern` (rules/event-pattern.ts), then its `predicate` (rules/predicates.ts).
+ * - Central rule: the detection's `pattern` (rules/event-pattern.ts) queues a message for triage. What triage
+ *   makes of it (loop guard, failed calls, predicate, supersession, severity, dedupe, repeat window, bursts,
+ *   digest) is decided by the deployed triage workflow itself, run in process by scripts/replay/engine.ts.
  * - Read-only management events: EventBridge only delivers them to rules in state
  *   ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS (EventBridge user guide, eb-service-event-cloudtrail-management).
  *   A detection without `readOnlyEvents` has its member forwarding rule in state ENABLED, so a read-only record it
@@ -16,12 +18,13 @@
  *   no member rule forwards is a catalog bug (the `forward` block does not cover the `pattern`).
  */
 import { GLOBAL_EVENTS_REGION } from '../../config/regions';
+import type { TriageOutcome } from '../../handlers/core/flows/triage-ports';
 import { makePredicateContext } from '../../handlers/core/own-calls';
 import { type CompiledPattern, compilePattern } from '../../rules/event-pattern';
-import { forwardingPatterns, STATE_ALL_MANAGEMENT, withoutSuperseded } from '../../rules/patterns';
-import type { CloudTrailEventBridgeEvent, Predicate, PredicateContext } from '../../rules/predicates';
-import { API_CALL, type Aggregation, CONSOLE_SIGNIN, type Detection } from '../../rules/types';
-import { isOwnCorrectiveCall } from '../../rules/vigil-roles';
+import { forwardingPatterns, STATE_ALL_MANAGEMENT } from '../../rules/patterns';
+import type { Predicate, PredicateContext } from '../../rules/predicates';
+import { API_CALL, CONSOLE_SIGNIN, type Detection } from '../../rules/types';
+import type { EngineResult } from './engine';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Events
@@ -177,9 +180,9 @@ export class CatalogError extends Error {
   }
 }
 
-/** What running the catalog over one event found. */
+/** What the central rules do with one event: which detections' rules queue a message for triage. */
 export interface Verdict {
-  /** Detections whose central pattern and predicate match and that the event reaches, in catalog order. */
+  /** Detections whose central pattern matches and whose member rule receives the event, in catalog order. */
   readonly matched: readonly string[];
   /** Detections that match, but whose ENABLED member rule never sees this read-only management event. */
   readonly readOnlySkipped: readonly string[];
@@ -188,15 +191,13 @@ export interface Verdict {
    * empty (it is `true` otherwise), since only then does a `false` mean something.
    */
   readonly forwarded: boolean;
-  /** Predicates that threw (they should not): the detection counts as not matching. */
-  readonly predicateErrors: readonly { readonly detectionId: string; readonly message: string }[];
 }
 
 /** The catalog compiled for replay: compile once, evaluate many events. */
 export interface CatalogRunner {
   /** The detections, in catalog order. */
   readonly detections: readonly Detection[];
-  /** Runs every detection that could match `event` (see {@link compileCatalog} for the pre-filter). */
+  /** Runs every central pattern that could match `event` (see {@link compileCatalog} for the pre-filter). */
   evaluate(event: ReplayEvent): Verdict;
   /** Whether the member forwarding rules of `event.region` forward the event (ignoring whether anything matches). */
   forwards(event: ReplayEvent): boolean;
@@ -206,7 +207,6 @@ interface CompiledDetection {
   readonly order: number;
   readonly id: string;
   readonly match: CompiledPattern;
-  readonly predicate: Predicate | undefined;
   readonly seesReadOnly: boolean;
 }
 
@@ -228,7 +228,6 @@ function plainStrings(leaf: unknown): string[] | undefined {
 const NONE: readonly string[] = [];
 
 /** The verdict on an event nothing alerts on. */
-const NOTHING: Verdict = { matched: NONE, readOnlySkipped: NONE, forwarded: true, predicateErrors: [] };
 
 /**
  * Compiles every central pattern and every forwarding pattern once. Detections are indexed by the plain
@@ -239,7 +238,6 @@ const NOTHING: Verdict = { matched: NONE, readOnlySkipped: NONE, forwarded: true
  */
 export function compileCatalog(
   catalog: readonly Detection[],
-  ctx: PredicateContext,
   predicates: Readonly<Record<string, Predicate>>,
 ): CatalogRunner {
   const problems: string[] = [];
@@ -253,15 +251,13 @@ export function compileCatalog(
   };
 
   const compiled = catalog.map((d, order): CompiledDetection => {
-    const predicate = d.predicate === undefined ? undefined : predicates[d.predicate];
-    if (d.predicate !== undefined && predicate === undefined) {
+    if (d.predicate !== undefined && !Object.hasOwn(predicates, d.predicate)) {
       problems.push(`detection '${d.id}': predicate '${d.predicate}' is not in PREDICATES (rules/predicates.ts)`);
     }
     return {
       order,
       id: d.id,
       match: compile(d.pattern, `detection '${d.id}'`),
-      predicate,
       seesReadOnly: d.readOnlyEvents === true,
     };
   });
@@ -319,40 +315,19 @@ export function compileCatalog(
     return forwarding.some((f) => (!f.global || inGlobalRegion) && (!readOnly || f.seesReadOnly) && f.match(event));
   };
 
-  const byId = new Map(catalog.map((d) => [d.id, d]));
   const evaluate = (event: ReplayEvent): Verdict => {
-    // The loop guard, as triage applies it: vigil's own corrective calls are never alerted.
-    if (isOwnCorrectiveCall(event, ctx.organizationAccountIds, ctx.vigilRoles.remediation)) return NOTHING;
     // Most events match nothing: the result arrays are only allocated when something matches.
     let matched: string[] | undefined;
     let readOnlySkipped: string[] | undefined;
-    let predicateErrors: { detectionId: string; message: string }[] | undefined;
     for (const c of candidates(event)) {
       if (!c.match(event)) continue;
-      if (c.predicate) {
-        let ok: boolean;
-        try {
-          ok = c.predicate(event as unknown as CloudTrailEventBridgeEvent, ctx);
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          predicateErrors = [...(predicateErrors ?? []), { detectionId: c.id, message }];
-          continue;
-        }
-        if (!ok) continue;
-      }
       if (!c.seesReadOnly && isReadOnlyManagementEvent(event)) readOnlySkipped = [...(readOnlySkipped ?? []), c.id];
       else matched = [...(matched ?? []), c.id];
-    }
-    // One change, one alert: drop detections superseded by another detection that matched too.
-    if (matched !== undefined && matched.length > 1) {
-      const all = matched;
-      matched = withoutSuperseded(all.map((id) => byId.get(id)!)).map((d) => d.id);
     }
     return {
       matched: matched ?? NONE,
       readOnlySkipped: readOnlySkipped ?? NONE,
       forwarded: matched === undefined || forwards(event),
-      predicateErrors: predicateErrors ?? [],
     };
   };
 
@@ -408,21 +383,27 @@ export interface Skip {
 /** Per-detection results of a replay. */
 export interface DetectionResult {
   readonly id: string;
-  /** Events the detection matched (and would receive). */
+  /** Messages its central rule queued for triage (pattern matched, member rule receives the event). */
   readonly matches: number;
-  /** Alerts after folding by `aggregate` (equal to `matches` without it). */
+  /** Real-time alerts triage sent (after dedupe, the repeat window and burst folding). */
   readonly alerts: number;
-  /** `alerts` / days spanned by the detection's matched events (at least one day). */
+  /** `alerts` / days the whole corpus spans (at least one day). */
   readonly alertsPerDay: number;
+  /** Change-monitor events triage put in the daily digest. */
+  readonly digest: number;
+  /** Alerts held back: a redelivered event, a repeat on the same resource, or an event folded into a burst. */
+  readonly suppressed: number;
+  /** Messages triage dropped, by reason (`no-finding`, `superseded`, `failed-call`, `own-remediation`, `invalid`). */
+  readonly dropped: Readonly<Record<string, number>>;
+  /** Alerts for which remediation would be requested. */
+  readonly remediationRequested: number;
   /** Matching read-only management events its ENABLED member rule would never receive. */
   readonly readOnlySkipped: number;
   /** Matched events that no member forwarding rule of their region forwards (catalog bug). */
   readonly notForwarded: number;
-  /** Events whose predicate threw. */
-  readonly predicateErrors: number;
   readonly firstSeen?: string;
   readonly lastSeen?: string;
-  /** Up to {@link SAMPLES_PER_DETECTION} matched events, in input order. */
+  /** Up to {@link SAMPLES_PER_DETECTION} alerted (or digested) events, in input order. */
   readonly samples: readonly Sample[];
   /** Up to {@link SAMPLES_PER_DETECTION} events that were matched but not forwarded. */
   readonly notForwardedSamples: readonly Sample[];
@@ -447,21 +428,28 @@ export interface ReplaySummary {
   readonly recordsRead: number;
   readonly recordsSkipped: number;
   readonly eventsEvaluated: number;
-  /** Events at least one detection matched. */
+  /** Events with the same CloudTrail eventID as an earlier one (redeliveries): triage deduplicates them. */
+  readonly duplicateEvents: number;
+  /** The corpus: first and last event time, and the days between them used for alerts/day (at least 1). */
+  readonly span: { readonly from?: string; readonly to?: string; readonly days: number };
+  /** Events at least one central rule queued for triage. */
   readonly matchedEvents: number;
   /** Sum of the per-detection match counts. */
   readonly matches: number;
+  /** Real-time alerts triage sent, over all detections. */
+  readonly alertCount: number;
+  /** Digest entries, over all detections. */
+  readonly digestCount: number;
   /** Match count per detection that matched anything, highest first. */
   readonly perDetection: Readonly<Record<string, number>>;
   /** Alerts per day per detection that matched anything, same order as `perDetection`. */
   readonly alertsPerDay: Readonly<Record<string, number>>;
-  /** Alerts (after `aggregate` folding) per detection that matched anything. */
+  /** Real-time alerts per detection that matched anything. */
   readonly alerts: Readonly<Record<string, number>>;
   /** Per detection: read-only management events it matched but would not receive (rule state ENABLED). */
   readonly readOnlySkipped: Readonly<Record<string, number>>;
   /** Per detection: matched events the member rules would not forward, with the first few event ids. */
   readonly notForwarded: Readonly<Record<string, { readonly count: number; readonly eventIds: readonly string[] }>>;
-  readonly predicateErrors: Readonly<Record<string, number>>;
   readonly detectionsInCatalog: number;
   readonly skipped: {
     readonly files: readonly Skip[];
@@ -491,17 +479,19 @@ const DAY_MS = 86_400_000;
 
 interface DetectionTally {
   matches: number;
+  alerts: number;
+  digest: number;
+  suppressed: number;
+  remediationRequested: number;
+  readonly dropped: Record<string, number>;
   readOnlySkipped: number;
   notForwarded: number;
-  predicateErrors: number;
   firstMs: number;
   lastMs: number;
   first?: string;
   last?: string;
   readonly samples: Sample[];
   readonly notForwardedSamples: Sample[];
-  /** Match times and group keys, kept only for detections with `aggregate`. */
-  readonly folded?: { readonly aggregate: Aggregation; readonly times: number[]; readonly groups: string[] };
 }
 
 /** The principal shown for an event. */
@@ -532,118 +522,100 @@ export function eventNameOf(event: ReplayEvent): string {
   return nonEmpty(name) ? name : event['detail-type'];
 }
 
-/** The value at a dotted path of the event (`account`, `detail.sourceIPAddress`), as a group-key part. */
-function valueAt(event: ReplayEvent, path: string): string {
-  let value: unknown = event;
-  for (const key of path.split('.')) value = isObject(value) ? value[key] : undefined;
-  if (value === undefined || value === null) return '';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/**
- * How many alerts `aggregate` turns these matches into, per group: once `threshold` matches fall within
- * `windowSeconds` an alert opens, and matches until `windowSeconds` after the first of them join it. This mirrors
- * the documented behaviour of `Detection.aggregate`; the triage handler is the reference if the two ever differ.
- */
-export function countAlerts(times: readonly number[], groups: readonly string[], aggregate: Aggregation): number {
-  const byGroup = new Map<string, number[]>();
-  times.forEach((t, i) => {
-    const g = groups[i]!;
-    const list = byGroup.get(g);
-    if (list) list.push(t);
-    else byGroup.set(g, [t]);
-  });
-  const windowMs = aggregate.windowSeconds * 1000;
-  const threshold = Math.max(1, aggregate.threshold);
-  let alerts = 0;
-  for (const list of byGroup.values()) {
-    list.sort((a, b) => a - b);
-    let openUntil = Number.NEGATIVE_INFINITY;
-    let start = 0; // oldest match inside the window that belongs to no alert yet
-    for (let i = 0; i < list.length; i++) {
-      const t = list[i]!;
-      if (t < openUntil) {
-        start = i + 1;
-        continue;
-      }
-      while (start < i && t - list[start]! >= windowMs) start++;
-      if (i - start + 1 >= threshold) {
-        alerts++;
-        openUntil = list[start]! + windowMs;
-        start = i + 1;
-      }
-    }
-  }
-  return alerts;
-}
-
 const round = (n: number, digits: number): number => {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 };
 
+/** Triage outcomes that hold an alert back without dropping the finding. */
+const HELD_BACK: ReadonlySet<TriageOutcome['outcome']> = new Set(['duplicate', 'suppressed', 'folded']);
+
 /**
- * Accumulates verdicts and skips into a {@link ReplaySummary}. Memory stays bounded by the number of detections,
- * except for detections with `aggregate`, which keep the time and group key of each match.
+ * Accumulates central-rule verdicts, triage outcomes and skips into a {@link ReplaySummary}. Memory stays
+ * bounded by the number of detections, plus one entry per distinct CloudTrail eventID (to count redeliveries).
  */
 export class ReplayTally {
   private readonly detections: readonly Detection[];
   private readonly byId = new Map<string, DetectionTally>();
   private readonly fileSkips: Skip[] = [];
   private readonly recordSkips: Skip[] = [];
+  private readonly eventIds = new Set<string>();
+  private duplicateEvents = 0;
   private recordsSkipped = 0;
   private eventsEvaluated = 0;
   private matchedEvents = 0;
   private filesRead = 0;
   private filesIgnored = 0;
+  private spanFromMs = Number.POSITIVE_INFINITY;
+  private spanToMs = Number.NEGATIVE_INFINITY;
 
   constructor(detections: readonly Detection[]) {
     this.detections = detections;
     for (const d of detections) {
       this.byId.set(d.id, {
         matches: 0,
+        alerts: 0,
+        digest: 0,
+        suppressed: 0,
+        remediationRequested: 0,
+        dropped: {},
         readOnlySkipped: 0,
         notForwarded: 0,
-        predicateErrors: 0,
         firstMs: Number.POSITIVE_INFINITY,
         lastMs: Number.NEGATIVE_INFINITY,
         samples: [],
         notForwardedSamples: [],
-        ...(d.aggregate ? { folded: { aggregate: d.aggregate, times: [], groups: [] } } : {}),
       });
     }
   }
 
-  /** Counts one evaluated event. */
+  /** Counts one event and what the central rules do with it. */
   addVerdict(event: ReplayEvent, verdict: Verdict, file: string): void {
     this.eventsEvaluated++;
-    for (const id of verdict.readOnlySkipped) this.byId.get(id)!.readOnlySkipped++;
-    for (const e of verdict.predicateErrors) this.byId.get(e.detectionId)!.predicateErrors++;
+    const ms = Date.parse(event.time);
+    if (ms < this.spanFromMs) this.spanFromMs = ms;
+    if (ms > this.spanToMs) this.spanToMs = ms;
+    const id = eventIdOf(event);
+    if (id !== '') {
+      if (this.eventIds.has(id)) this.duplicateEvents++;
+      else this.eventIds.add(id);
+    }
+    for (const d of verdict.readOnlySkipped) this.byId.get(d)!.readOnlySkipped++;
     if (verdict.matched.length === 0) return;
     this.matchedEvents++;
-    const ms = Date.parse(event.time);
-    const sample = sampleOf(event, file);
-    for (const id of verdict.matched) {
-      const t = this.byId.get(id)!;
+    for (const d of verdict.matched) {
+      const t = this.byId.get(d)!;
       t.matches++;
-      if (ms < t.firstMs) {
-        t.firstMs = ms;
-        t.first = event.time;
-      }
-      if (ms > t.lastMs) {
-        t.lastMs = ms;
-        t.last = event.time;
-      }
-      if (t.samples.length < SAMPLES_PER_DETECTION) t.samples.push(sample);
       if (!verdict.forwarded) {
         t.notForwarded++;
-        if (t.notForwardedSamples.length < SAMPLES_PER_DETECTION) {
-          t.notForwardedSamples.push(sample);
-        }
+        if (t.notForwardedSamples.length < SAMPLES_PER_DETECTION) t.notForwardedSamples.push(sampleOf(event, file));
       }
-      if (t.folded) {
-        t.folded.times.push(ms);
-        t.folded.groups.push(JSON.stringify(t.folded.aggregate.groupBy.map((p) => valueAt(event, p))));
+    }
+  }
+
+  /** Counts what triage made of the messages the central rules queued for `event`. */
+  addOutcomes(event: ReplayEvent, result: EngineResult, file: string): void {
+    const ms = Date.parse(event.time);
+    for (const o of result.outcomes) {
+      const t = o.detectionId === undefined ? undefined : this.byId.get(o.detectionId);
+      if (!t) continue;
+      if (o.outcome === 'alerted' || o.outcome === 'digest') {
+        if (o.outcome === 'alerted') t.alerts++;
+        else t.digest++;
+        if (o.remediation === 'requested') t.remediationRequested++;
+        if (ms < t.firstMs) {
+          t.firstMs = ms;
+          t.first = event.time;
+        }
+        if (ms > t.lastMs) {
+          t.lastMs = ms;
+          t.last = event.time;
+        }
+        if (t.samples.length < SAMPLES_PER_DETECTION) t.samples.push(sampleOf(event, file));
+      } else if (HELD_BACK.has(o.outcome)) {
+        t.suppressed++;
+      } else if (o.outcome !== 'retry') {
+        t.dropped[o.outcome] = (t.dropped[o.outcome] ?? 0) + 1;
       }
     }
   }
@@ -671,18 +643,21 @@ export class ReplayTally {
 
   /** The summary so far. */
   summarize(m: Measurements): ReplaySummary {
+    const hasSpan = this.spanToMs >= this.spanFromMs;
+    const days = hasSpan ? Math.max(1, (this.spanToMs - this.spanFromMs) / DAY_MS) : 1;
     const results = this.detections.map((d): DetectionResult => {
       const t = this.byId.get(d.id)!;
-      const alerts = t.folded ? countAlerts(t.folded.times, t.folded.groups, t.folded.aggregate) : t.matches;
-      const days = t.matches === 0 ? 1 : Math.max(1, (t.lastMs - t.firstMs) / DAY_MS);
       return {
         id: d.id,
         matches: t.matches,
-        alerts,
-        alertsPerDay: round(alerts / days, 2),
+        alerts: t.alerts,
+        alertsPerDay: round(t.alerts / days, 2),
+        digest: t.digest,
+        suppressed: t.suppressed,
+        dropped: { ...t.dropped },
+        remediationRequested: t.remediationRequested,
         readOnlySkipped: t.readOnlySkipped,
         notForwarded: t.notForwarded,
-        predicateErrors: t.predicateErrors,
         ...(t.first === undefined ? {} : { firstSeen: t.first, lastSeen: t.last }),
         samples: [...t.samples],
         notForwardedSamples: [...t.notForwardedSamples],
@@ -703,8 +678,17 @@ export class ReplayTally {
       recordsRead,
       recordsSkipped: this.recordsSkipped,
       eventsEvaluated: this.eventsEvaluated,
+      duplicateEvents: this.duplicateEvents,
+      span: {
+        ...(hasSpan
+          ? { from: new Date(this.spanFromMs).toISOString(), to: new Date(this.spanToMs).toISOString() }
+          : {}),
+        days: round(days, 3),
+      },
       matchedEvents: this.matchedEvents,
       matches: ranked.reduce((sum, r) => sum + r.matches, 0),
+      alertCount: results.reduce((sum, r) => sum + r.alerts, 0),
+      digestCount: results.reduce((sum, r) => sum + r.digest, 0),
       perDetection: pick(ranked, (r) => r.matches),
       alertsPerDay: pick(ranked, (r) => r.alertsPerDay),
       alerts: pick(ranked, (r) => r.alerts),
@@ -715,10 +699,6 @@ export class ReplayTally {
       notForwarded: pick(
         results.filter((r) => r.notForwarded > 0),
         (r) => ({ count: r.notForwarded, eventIds: r.notForwardedSamples.map((s) => s.eventId) }),
-      ),
-      predicateErrors: pick(
-        results.filter((r) => r.predicateErrors > 0),
-        (r) => r.predicateErrors,
       ),
       detectionsInCatalog: this.detections.length,
       skipped: { files: [...this.fileSkips], records: [...this.recordSkips] },
@@ -750,8 +730,8 @@ function sampleOf(event: ReplayEvent, file: string): Sample {
 // ---------------------------------------------------------------------------------------------------------------
 // Output
 
-/** The `--json` line for one matched event. */
-export function matchLine(event: ReplayEvent, verdict: Verdict, file: string): string {
+/** The `--json` line for one event a central rule matched: what triage decided for each detection. */
+export function matchLine(event: ReplayEvent, verdict: Verdict, file: string, result?: EngineResult): string {
   return JSON.stringify({
     file,
     eventId: eventIdOf(event),
@@ -760,6 +740,17 @@ export function matchLine(event: ReplayEvent, verdict: Verdict, file: string): s
     region: event.region,
     time: event.time,
     detections: verdict.matched,
+    ...(result
+      ? {
+          decisions: result.outcomes.map((o) => ({
+            detection: o.detectionId,
+            outcome: o.outcome,
+            ...(o.severity ? { severity: o.severity } : {}),
+            ...(o.remediation ? { remediation: o.remediation } : {}),
+            ...(o.reason && o.outcome !== 'alerted' && o.outcome !== 'digest' ? { reason: o.reason } : {}),
+          })),
+        }
+      : {}),
   });
 }
 
@@ -799,25 +790,51 @@ export function formatSummary(summary: ReplaySummary): string[] {
   if (skippedParts.length > 0) lines.push(`Skipped ${skippedParts.join(', ')} (listed below).`);
 
   const matched = s.detections.filter((d) => d.matches > 0).sort((a, b) => b.matches - a.matches);
+  const span = s.span.from === undefined ? '' : ` from ${s.span.from} to ${s.span.to} (${s.span.days} day(s))`;
   lines.push('');
   lines.push(
-    `${matched.length} of ${s.detectionsInCatalog} detection(s) matched ${int(s.matchedEvents)} of ` +
-      `${int(s.eventsEvaluated)} event(s):`,
+    `${int(s.eventsEvaluated)} event(s)${span}; ${int(s.duplicateEvents)} repeated an earlier eventID ` +
+      '(triage deduplicates them).',
+  );
+  lines.push(
+    `${matched.length} of ${s.detectionsInCatalog} detection(s) matched ${int(s.matchedEvents)} event(s); triage, ` +
+      `run as deployed, sends ${int(s.alertCount)} real-time alert(s) and puts ${int(s.digestCount)} change(s) ` +
+      'in the daily digest:',
   );
   if (matched.length > 0) {
     const idWidth = Math.max(...matched.map((d) => d.id.length), 'detection'.length);
-    lines.push(`  ${'detection'.padEnd(idWidth)}  ${'matches'.padStart(9)}  ${'alerts'.padStart(9)}  alerts/day`);
+    const head = ['matches', 'alerts', 'alerts/day', 'digest', 'held back', 'dropped'];
+    lines.push(`  ${'detection'.padEnd(idWidth)}  ${head.map((h) => h.padStart(10)).join('  ')}`);
     for (const d of matched) {
-      lines.push(
-        `  ${d.id.padEnd(idWidth)}  ${int(d.matches).padStart(9)}  ${int(d.alerts).padStart(9)}  ` +
-          `${d.alertsPerDay.toFixed(2).padStart(10)}`,
-      );
+      const dropped = Object.values(d.dropped).reduce((a, b) => a + b, 0);
+      const cells = [
+        int(d.matches),
+        int(d.alerts),
+        d.alertsPerDay.toFixed(2),
+        int(d.digest),
+        int(d.suppressed),
+        int(dropped),
+      ];
+      lines.push(`  ${d.id.padEnd(idWidth)}  ${cells.map((c) => c.padStart(10)).join('  ')}`);
     }
-    lines.push('');
-    lines.push('Samples (time, account, region, event, principal, file):');
-    for (const d of matched) {
-      lines.push(`  ${d.id}`);
-      for (const x of d.samples) lines.push(`    ${formatSample(x)}`);
+    const reasons = matched.filter((d) => Object.keys(d.dropped).length > 0);
+    if (reasons.length > 0) {
+      lines.push('');
+      lines.push('Dropped by triage (no-finding: the predicate found nothing; superseded: a more precise detection');
+      lines.push("alerted instead; failed-call; own-remediation: vigil's own fix; invalid: not an event of the org):");
+      for (const d of reasons) {
+        const parts = Object.entries(d.dropped).map(([k, n]) => `${k} ${int(n)}`);
+        lines.push(`  ${d.id}: ${parts.join(', ')}`);
+      }
+    }
+    const sampled = matched.filter((d) => d.samples.length > 0);
+    if (sampled.length > 0) {
+      lines.push('');
+      lines.push('Alerted samples (time, account, region, event, principal, file):');
+      for (const d of sampled) {
+        lines.push(`  ${d.id}`);
+        for (const x of d.samples) lines.push(`    ${formatSample(x)}`);
+      }
     }
   }
 
@@ -842,13 +859,6 @@ export function formatSummary(summary: ReplaySummary): string[] {
       lines.push(`  ${d.id}: ${int(d.notForwarded)} event(s), e.g.`);
       for (const x of d.notForwardedSamples) lines.push(`    ${formatSample(x)}`);
     }
-  }
-
-  const failing = s.detections.filter((d) => d.predicateErrors > 0);
-  if (failing.length > 0) {
-    lines.push('');
-    lines.push('Predicates that threw (counted as no match):');
-    for (const d of failing) lines.push(`  ${d.id}: ${int(d.predicateErrors)} event(s)`);
   }
 
   if (s.skipped.files.length > 0 || s.skipped.records.length > 0) {
