@@ -7,13 +7,15 @@
  * Why each check: the central bus accepts PutEvents from every principal of the organization, so a
  * member could put a hand-made event that looks like CloudTrail. EventBridge refuses PutEvents with a
  * `source` starting with `aws.`, so an `aws.` source plus a CloudTrail detail-type is the mark of a
- * genuine service event; the account must be one of the organization's, and CloudTrail's own
- * `recipientAccountId` must agree with the EventBridge `account`. Pure.
+ * genuine service event, and CloudTrail's own `recipientAccountId` must agree with the EventBridge
+ * `account`. The account need not be in the inventory: the bus policy admits only the organization's
+ * forwarder roles, so an unknown account is a member that was onboarded after the inventory was
+ * shipped, and triage alerts on it (`not onboarded`). Fields triage can do without (who made the
+ * call) are not required: a finding with a broken `userIdentity` still alerts, with a note. Pure.
  */
 import { boundedJson } from '../../rules/bounded';
 import type { CloudTrailEventBridgeEvent } from '../../rules/predicates';
 import { API_CALL, CONSOLE_SIGNIN } from '../../rules/types';
-import { findAccount, type HandlerInventory } from './inventory-view';
 import { isRecord } from './lambda-io';
 
 /** A validated message. */
@@ -30,7 +32,6 @@ export type RejectCode =
   | 'bad-envelope'
   | 'spoofed-source'
   | 'not-cloudtrail'
-  | 'foreign-account'
   | 'account-mismatch'
   | 'missing-field';
 
@@ -71,7 +72,7 @@ const EVENT_ID = /^[\w-]{1,128}$/;
 const DETECTION_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 /** Parses and validates one SQS message body. */
-export function parseTriageMessage(body: string, inventory: HandlerInventory): EnvelopeResult {
+export function parseTriageMessage(body: string): EnvelopeResult {
   const seen: { detectionId?: string; eventId?: string; account?: string } = {};
   const reject = (code: RejectCode, reason: string): EnvelopeResult => ({ ok: false, code, reason, seen });
 
@@ -111,9 +112,6 @@ export function parseTriageMessage(body: string, inventory: HandlerInventory): E
   if (typeof account !== 'string' || !ACCOUNT_ID.test(account)) {
     return reject('missing-field', `account must be a 12-digit account id, got ${show(account)}`);
   }
-  if (!findAccount(inventory, account)) {
-    return reject('foreign-account', `account ${account} is not in the organization inventory`);
-  }
 
   const missing: string[] = [];
   const need = (ok: boolean, field: string) => {
@@ -129,7 +127,6 @@ export function parseTriageMessage(body: string, inventory: HandlerInventory): E
     need(isName(detail['eventSource']), 'detail.eventSource');
     need(isTimestamp(detail['eventTime']), 'detail.eventTime');
     need(typeof detail['eventID'] === 'string' && EVENT_ID.test(detail['eventID']), 'detail.eventID');
-    need(isRecord(detail['userIdentity']), 'detail.userIdentity');
   }
   if (missing.length > 0) {
     return reject('missing-field', `missing or mistyped: ${missing.join(', ')} (truncated or hand-made event?)`);

@@ -85,9 +85,11 @@ export function buildAlert(
       id: detection.id,
       title,
       severity: decision.severity,
-      rationale: raised
-        ? `${detection.rationale} Severity raised from ${detection.severity}: the account is production.`
-        : detection.rationale,
+      rationale: [
+        detection.rationale,
+        ...(raised ? [`Severity raised from ${detection.severity}: the account is production.`] : []),
+        ...(decision.notes ?? []),
+      ].join(' '),
       compliance: detection.compliance,
     },
     event: decision.event,

@@ -56,11 +56,14 @@ export interface AlertDecision {
   };
   readonly repeatWindowSeconds: number;
   /**
-   * Why the event could not be read in full (nested deeper or larger than {@link exceedsBounds}
-   * allows): it still alerts with what could be read, but no remediation is requested on it.
-   * @default - the event was read in full
+   * Why no remediation is requested on this alert although its detection has one: the event could not
+   * be read in full (nested too deep or too large, no `userIdentity`, a predicate that could not read
+   * it) or its account is not onboarded. Fail open on detection, closed on action.
+   * @default - nothing is withheld
    */
   readonly unreadable?: string;
+  /** Sentences for the responder about what could not be read or is unknown, shown after the rationale. @default - none */
+  readonly notes?: readonly string[];
   /** @default - the detection alerts on every event */
   readonly burst?: BurstPlan;
   /** @default - no taggable resource: the owner comes from the account */

@@ -14,7 +14,7 @@ import { type Detection, SEVERITIES, type Severity } from '../../rules/types';
 import { isOwnCorrectiveCall } from '../../rules/vigil-roles';
 import { truncateText } from './alert';
 import type { TriageMessage } from './envelope';
-import { findAccount, type HandlerInventory } from './inventory-view';
+import { findAccount, type HandlerAccount, type HandlerInventory } from './inventory-view';
 import { isRecord } from './lambda-io';
 import { makePredicateContext } from './own-calls';
 import { alertFacts } from './triage-alert';
@@ -148,8 +148,23 @@ export function triageMessage(message: TriageMessage, ctx: TriageContext): Triag
     detection,
   });
 
-  const account = findAccount(ctx.inventory, event.account);
-  if (!account) return drop('invalid', `account ${event.account} is not in the organization inventory`);
+  // Fail open on detection: what cannot be read is noted on the alert, and withholds remediation.
+  const notes: string[] = [];
+  const withheld: string[] = [];
+  const known = findAccount(ctx.inventory, event.account);
+  const account = known ?? notOnboarded(event.account);
+  if (!known) {
+    notes.push(
+      `Account ${event.account} is not in vigil's inventory: it joined the organization (only its forwarder ` +
+        'can reach the central bus) but was not onboarded. The owner is the organization default; onboard the ' +
+        'account (README, Onboarding) so its owner, environment and remediation apply.',
+    );
+    withheld.push('the account is not onboarded');
+  }
+  if (!isRecord(event.detail.userIdentity)) {
+    notes.push('Malformed event: detail.userIdentity is missing or not an object, so who made the call is unknown.');
+    withheld.push('the event is malformed (no userIdentity)');
+  }
   const own = ownRemediationSession(event, ctx.predicateContext);
   if (own) {
     return drop(
@@ -166,16 +181,28 @@ export function triageMessage(message: TriageMessage, ctx: TriageContext): Triag
       `event does not match the pattern of ${detection.id} (spoofed, or the catalog changed after it was queued)`,
     );
   }
-  if (compiled.predicate && !compiled.predicate(event, ctx.predicateContext)) {
-    return drop('no-finding', `predicate ${detection.predicate} found nothing to report`);
+  if (compiled.predicate) {
+    const found = runPredicate(compiled, event, ctx.predicateContext);
+    if (found === false) return drop('no-finding', `predicate ${detection.predicate} found nothing to report`);
+    if (found !== true) {
+      // A predicate that cannot read the event must not lose a matched finding: alert with what was read.
+      notes.push(`Malformed event: predicate ${detection.predicate} could not read it (${clip(found.error, 200)}).`);
+      withheld.push(`predicate ${detection.predicate} could not read the event`);
+    }
   }
-  // One change, one alert: a more specific detection that also fires for this event reports it.
+  // One change, one alert: a more specific detection that also fires for this event reports it. One
+  // whose predicate cannot read the event does not fire, so this broader one still reports it.
   for (const specific of ctx.supersededBy?.get(detection.id) ?? []) {
     const fires =
       (!isFailedCall(event) || specific.detection.aboutFailures) &&
       specific.matches(event) &&
-      (!specific.predicate || specific.predicate(event, ctx.predicateContext));
+      (!specific.predicate || runPredicate(specific, event, ctx.predicateContext) === true);
     if (fires) return drop('superseded', `${specific.detection.id} reports this event (it supersedes ${detection.id})`);
+  }
+  if (exceedsBounds(event)) {
+    const why = `the event nests deeper than ${MAX_EVENT_DEPTH} levels or holds more than ${MAX_WALK_NODES} values; deeper parts are shown as …`;
+    notes.push(`Malformed event: ${why}.`);
+    withheld.push(why);
   }
 
   const resources = affectedResources(event);
@@ -200,11 +227,8 @@ export function triageMessage(message: TriageMessage, ctx: TriageContext): Triag
         : {}),
     },
     repeatWindowSeconds: ctx.repeatWindowSeconds ?? DEFAULT_REPEAT_WINDOW_SECONDS,
-    ...(exceedsBounds(event)
-      ? {
-          unreadable: `the event nests deeper than ${MAX_EVENT_DEPTH} levels or holds more than ${MAX_WALK_NODES} values; deeper parts are shown as …`,
-        }
-      : {}),
+    ...(withheld.length > 0 ? { unreadable: withheld.join('; ') } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
     ...(detection.aggregate ? { burst: burstPlan(detection, event, eventTimeMs) } : {}),
     ...(lookupArns.length > 0
       ? {
@@ -235,6 +259,27 @@ export function ownRemediationSession(
   const remediation = ctx.vigilRoles.remediation;
   if (!isOwnCorrectiveCall(event, ctx.organizationAccountIds, remediation)) return undefined;
   return `arn:aws:iam::${event.account}:role/${remediation.name}`;
+}
+
+/** A predicate's answer, or the error it threw (predicates read hostile input; a throw is a bug, not a verdict). */
+function runPredicate(
+  compiled: CompiledDetection,
+  event: CloudTrailEventBridgeEvent,
+  ctx: PredicateContext,
+): boolean | { readonly error: string } {
+  try {
+    return compiled.predicate!(event, ctx);
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/**
+ * The account facts of an account the inventory does not list: the organization default owner (no OU,
+ * no tags), and environment `non-prod`, so the catalog severity is kept rather than guessed upwards.
+ */
+function notOnboarded(accountId: string): HandlerAccount {
+  return { name: `${accountId} (not onboarded)`, ouId: '', ouPath: '', environment: 'non-prod', tags: {} };
 }
 
 /** CloudTrail sets `errorCode` only on calls that failed. */

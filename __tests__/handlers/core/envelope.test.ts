@@ -1,9 +1,9 @@
 import { MAX_BODY_CHARS, parseTriageMessage } from '../../../handlers/core/envelope';
-import { loadTriageEvent, messageBody, TRIAGE_VIEW } from '../../fixtures/triage';
+import { loadTriageEvent, messageBody } from '../../fixtures/triage';
 
 const DETECTION = 'cloudtrail-logging-stopped';
 const parse = (event: unknown, detectionId: unknown = DETECTION) =>
-  parseTriageMessage(JSON.stringify({ detectionId, event }), TRIAGE_VIEW);
+  parseTriageMessage(JSON.stringify({ detectionId, event }));
 
 /** The fixture event with `edit` applied. */
 const edited = (edit: (e: any) => void) => {
@@ -16,7 +16,7 @@ describe('parseTriageMessage', () => {
   it('accepts the message a central rule writes', () => {
     const event = loadTriageEvent('stop-logging-prod');
 
-    const result = parseTriageMessage(messageBody(DETECTION, event), TRIAGE_VIEW);
+    const result = parseTriageMessage(messageBody(DETECTION, event));
 
     expect(result).toEqual({ ok: true, message: { detectionId: DETECTION, event } });
   });
@@ -46,13 +46,13 @@ describe('parseTriageMessage', () => {
       'bad-envelope',
     ],
   ])('rejects %s', (_case, body, code) => {
-    expect(parseTriageMessage(body, TRIAGE_VIEW)).toMatchObject({ ok: false, code });
+    expect(parseTriageMessage(body)).toMatchObject({ ok: false, code });
   });
 
   it('rejects a body larger than any EventBridge event', () => {
     const body = messageBody(DETECTION, { padding: 'x'.repeat(MAX_BODY_CHARS) });
 
-    expect(parseTriageMessage(body, TRIAGE_VIEW)).toMatchObject({ ok: false, code: 'too-large' });
+    expect(parseTriageMessage(body)).toMatchObject({ ok: false, code: 'too-large' });
   });
 
   it.each([
@@ -71,7 +71,7 @@ describe('parseTriageMessage', () => {
     expect(result).toMatchObject({ ok: false, code: 'not-cloudtrail' });
   });
 
-  it('rejects an account outside the organization', () => {
+  it('accepts an account the inventory does not list: the bus admits only the org, so it is a new member', () => {
     const result = parse(
       edited((e) => {
         e.account = '999999999999';
@@ -79,12 +79,7 @@ describe('parseTriageMessage', () => {
       }),
     );
 
-    expect(result).toMatchObject({
-      ok: false,
-      code: 'foreign-account',
-      reason: 'account 999999999999 is not in the organization inventory',
-      seen: { account: '999999999999', detectionId: DETECTION, eventId: '0d3b9c2a-6f41-4e8b-b7a5-1c9e2d4f6a01' },
-    });
+    expect(result).toMatchObject({ ok: true, message: { event: { account: '999999999999' } } });
   });
 
   it('rejects an account that is not a 12-digit id', () => {
@@ -110,11 +105,20 @@ describe('parseTriageMessage', () => {
     ['detail.eventSource', (e: any) => (e.detail.eventSource = 42)],
     ['detail.eventTime', (e: any) => delete e.detail.eventTime],
     ['detail.eventID', (e: any) => delete e.detail.eventID],
-    ['detail.userIdentity', (e: any) => (e.detail.userIdentity = 'root')],
   ])('rejects a truncated event without a valid %s', (field, edit) => {
     const result = parse(edited(edit));
 
     expect(result).toMatchObject({ ok: false, code: 'missing-field', reason: expect.stringContaining(field) });
+  });
+
+  it.each([
+    ['null', null],
+    ['a string', 'root'],
+    ['missing', undefined],
+  ])('accepts a userIdentity that is %s: who called is unknown, the finding still alerts', (_case, value) => {
+    const result = parse(edited((e) => (e.detail.userIdentity = value)));
+
+    expect(result).toMatchObject({ ok: true });
   });
 
   it('names every missing field at once', () => {
@@ -126,7 +130,7 @@ describe('parseTriageMessage', () => {
 
     expect(result).toMatchObject({
       ok: false,
-      reason: expect.stringContaining('detail.eventSource, detail.eventTime, detail.eventID, detail.userIdentity'),
+      reason: expect.stringContaining('detail.eventSource, detail.eventTime, detail.eventID ('),
     });
   });
 
@@ -140,7 +144,7 @@ describe('parseTriageMessage', () => {
   it('accepts a 200 KB event', () => {
     const event = edited((e) => (e.detail.requestParameters.padding = 'p'.repeat(200_000)));
 
-    const result = parseTriageMessage(messageBody(DETECTION, event), TRIAGE_VIEW);
+    const result = parseTriageMessage(messageBody(DETECTION, event));
 
     expect(result.ok).toBe(true);
   });
@@ -163,7 +167,7 @@ describe('parseTriageMessage', () => {
   ])('rejects %s with a short reason instead of throwing RangeError', (_case, body, code) => {
     const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
 
-    const result = parseTriageMessage(body(deep), TRIAGE_VIEW);
+    const result = parseTriageMessage(body(deep));
 
     expect(result).toMatchObject({ ok: false, code, reason: expect.stringMatching(/\[\[\[.*\.\.\./) });
   });

@@ -32,7 +32,7 @@ function triage(detectionId: string, file: string) {
     detectionId,
     event: JSON.parse(readFileSync(join(FIXTURES, detectionId, file), 'utf8')),
   });
-  const parsed = parseTriageMessage(body, inventory);
+  const parsed = parseTriageMessage(body);
   return parsed.ok ? triageMessage(parsed.message, ctx) : { kind: 'rejected' as const, reason: parsed.reason };
 }
 

@@ -35,7 +35,7 @@ const detection = (id: string): Detection => CATALOG.find((d) => d.id === id)!;
 
 /** Validates and triages `event` as a message for `detectionId`. */
 function decide(event: unknown, detectionId: string, context = ctx): TriageDecision {
-  const parsed = parseTriageMessage(messageBody(detectionId, event), TRIAGE_VIEW);
+  const parsed = parseTriageMessage(messageBody(detectionId, event));
   if (!parsed.ok) throw new Error(`fixture rejected: ${parsed.reason}`);
   return triageMessage(parsed.message, context);
 }
@@ -564,15 +564,49 @@ describe('affectedResources by service', () => {
 });
 
 describe('triageMessage without the envelope check', () => {
-  it('drops an account the inventory does not know', () => {
+  it('alerts on an account the inventory does not list: default owner, catalog severity, no remediation', () => {
     const event = loadTriageEvent('stop-logging-prod');
     event.account = '999999999999';
 
-    expect(triageMessage({ detectionId: 'cloudtrail-logging-stopped', event }, ctx)).toMatchObject({
-      kind: 'drop',
-      category: 'invalid',
-      reason: 'account 999999999999 is not in the organization inventory',
+    const d = triageMessage({ detectionId: 'cloudtrail-logging-stopped', event }, ctx);
+
+    expect(d).toMatchObject({
+      kind: 'alert',
+      severity: 'critical',
+      account: { name: '999999999999 (not onboarded)', environment: 'non-prod', ouId: '' },
+      unreadable: 'the account is not onboarded',
+      notes: [expect.stringMatching(/^Account 999999999999 is not in vigil's inventory/)],
     });
+  });
+
+  it('alerts on a matched event without userIdentity, with a note, and withholds remediation', () => {
+    const event = loadTriageEvent('stop-logging-prod');
+    (event.detail as any).userIdentity = null;
+
+    expect(triageMessage({ detectionId: 'cloudtrail-logging-stopped', event }, ctx)).toMatchObject({
+      kind: 'alert',
+      unreadable: 'the event is malformed (no userIdentity)',
+      notes: [expect.stringMatching(/^Malformed event: detail.userIdentity/)],
+    });
+  });
+
+  it('alerts when a predicate throws on the event, and a superseding detection whose predicate throws does not fire', () => {
+    const throwing = makeTriageContext(TRIAGE_VIEW, CATALOG, {
+      ...PREDICATES,
+      inlinePolicyGrantsAdmin: () => {
+        throw new Error('cannot read policyDocument');
+      },
+    });
+    const event = loadTriageEvent('attach-admin-policy-nonprod');
+    event.detail.eventName = 'PutRolePolicy';
+    event.detail.requestParameters = { roleName: 'r', policyName: 'p', policyDocument: '{' };
+
+    expect(triageMessage({ detectionId: 'iam-inline-policy-grants-admin', event }, throwing)).toMatchObject({
+      kind: 'alert',
+      unreadable: 'predicate inlinePolicyGrantsAdmin could not read the event',
+      notes: [expect.stringContaining('cannot read policyDocument')],
+    });
+    expect(triageMessage({ detectionId: 'iam-policy-changed', event }, throwing)).toMatchObject({ kind: 'alert' });
   });
 
   it('describes an event with few facts without failing', () => {

@@ -254,15 +254,14 @@ describe('triage handler', () => {
       return s;
     };
 
-    it('drops an event from an account outside the organization', async () => {
+    it('drops an event whose recipientAccountId disagrees with its account', async () => {
       const event = loadTriageEvent('stop-logging-prod');
-      event.account = '999999999999';
       event.detail.recipientAccountId = '999999999999';
 
       const { log } = await dropped(sqsRecord('m-1', 'cloudtrail-logging-stopped', event));
 
       expect(log.logs).toContainEqual(
-        expect.objectContaining({ level: 'warn', outcome: 'invalid', code: 'foreign-account', messageId: 'm-1' }),
+        expect.objectContaining({ level: 'warn', outcome: 'invalid', code: 'account-mismatch', messageId: 'm-1' }),
       );
       expect(log.metrics).toEqual([
         expect.objectContaining({ DetectionId: 'cloudtrail-logging-stopped', Severity: 'critical', DroppedInvalid: 1 }),
@@ -658,7 +657,10 @@ describe('triage handler', () => {
       expect(requests).toEqual([]);
       expect(log.logs).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ message: 'remediation not requested: the event could not be read in full' }),
+          expect.objectContaining({
+            message: 'remediation not requested',
+            reason: expect.stringMatching(/nests deeper than 64 levels/),
+          }),
         ]),
       );
     });

@@ -135,7 +135,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
   /** Processes one message; false asks SQS to redeliver it. */
   const processRecord = async (record: SqsRecord): Promise<boolean> => {
     const messageId = record.messageId;
-    const parsed = parseTriageMessage(record.body, ctx.inventory);
+    const parsed = parseTriageMessage(record.body);
     if (!parsed.ok) {
       const known = parsed.seen.detectionId ? ctx.detections.get(parsed.seen.detectionId)?.detection : undefined;
       log('warn', 'dropped invalid message', {
@@ -292,7 +292,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
       let remediation: 'requested' | 'withheld' | undefined;
       if (decision.detection.remediation && deps.requestRemediation && decision.unreadable) {
         // Fail open on detection, closed on action: the alert says what could be read, nothing acts on it.
-        log('warn', 'remediation not requested: the event could not be read in full', {
+        log('warn', 'remediation not requested', {
           reason: decision.unreadable,
           ...facts,
         });
