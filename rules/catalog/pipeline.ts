@@ -34,6 +34,29 @@ const POLICY_DETACHED = ['DeletePolicy', 'DetachPolicy'] as const;
 const POLICY_TYPE_DISABLED = ['DisablePolicyType'] as const;
 const SPECIFIC_ORGANIZATIONS_EVENTS: readonly string[] = [...ACCOUNT_LEFT, ...POLICY_DETACHED, ...POLICY_TYPE_DISABLED];
 
+/**
+ * Service principals of the AWS security services whose organization-wide integration (trusted access,
+ * delegated administrator) vigil's coverage depends on: logging (CloudTrail, Config, Security Lake),
+ * detection and posture (GuardDuty and its malware protection, Security Hub, Inspector, Macie, Detective,
+ * IAM Access Analyzer) and guardrails (Firewall Manager, Config's multi-account setup for conformance
+ * packs and org rules). IAM Identity Center (`sso.amazonaws.com`) is left out: disabling it cuts access
+ * rather than blinding detection, and its changes are reviewed as identity changes.
+ */
+export const SECURITY_SERVICE_PRINCIPALS = [
+  'access-analyzer.amazonaws.com',
+  'cloudtrail.amazonaws.com',
+  'config-multiaccountsetup.amazonaws.com',
+  'config.amazonaws.com',
+  'detective.amazonaws.com',
+  'fms.amazonaws.com',
+  'guardduty.amazonaws.com',
+  'inspector2.amazonaws.com',
+  'macie.amazonaws.com',
+  'malware-protection.guardduty.amazonaws.com',
+  'securityhub.amazonaws.com',
+  'securitylake.amazonaws.com',
+] as const;
+const FOR_SECURITY_SERVICE = { requestParameters: { servicePrincipal: [...SECURITY_SERVICE_PRINCIPALS] } };
 
 export const CLOUDTRAIL: readonly Detection[] = [
   {
@@ -356,6 +379,30 @@ export const ORGANIZATIONS: readonly Detection[] = [
       mitre: ['T1484', 'T1562.001'],
     },
     ...apiCall('organizations', POLICY_TYPE_DISABLED),
+  },
+  {
+    id: 'organizations-security-service-access-disabled',
+    title: 'Trusted access of a security service disabled in the organization',
+    class: 'impairment',
+    severity: 'critical',
+    rationale:
+      'DisableAWSServiceAccess for CloudTrail, Config, GuardDuty, Security Hub, Access Analyzer or another ' +
+      'security service removes its organization-wide integration: the organization trail, aggregated findings ' +
+      'and auto-enrolment of new accounts stop, for every account at once.',
+    compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001', 'T1562.008'] },
+    ...apiCall('organizations', ['DisableAWSServiceAccess'], FOR_SECURITY_SERVICE),
+  },
+  {
+    id: 'organizations-security-admin-deregistered',
+    title: 'Delegated administrator of a security service deregistered',
+    class: 'impairment',
+    severity: 'high',
+    rationale:
+      'DeregisterDelegatedAdministrator for a security service takes the security account out of its role: it no ' +
+      'longer sees the findings, detectors and settings of the member accounts, and member settings can drift ' +
+      'unseen until another administrator is registered.',
+    compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
+    ...apiCall('organizations', ['DeregisterDelegatedAdministrator'], FOR_SECURITY_SERVICE),
   },
   {
     id: 'organizations-changed',
