@@ -56,7 +56,18 @@ export const SECURITY_SERVICE_PRINCIPALS = [
   'securityhub.amazonaws.com',
   'securitylake.amazonaws.com',
 ] as const;
-const FOR_SECURITY_SERVICE = { requestParameters: { servicePrincipal: [...SECURITY_SERVICE_PRINCIPALS] } };
+/**
+ * The call names a security service, in any letter case, or its request cannot be read (no
+ * `servicePrincipal`, e.g. truncated parameters): detection fails open.
+ */
+const FOR_SECURITY_SERVICE = {
+  requestParameters: {
+    servicePrincipal: [
+      ...SECURITY_SERVICE_PRINCIPALS.map((principal) => ({ 'equals-ignore-case': principal })),
+      { exists: false },
+    ],
+  },
+};
 
 export const CLOUDTRAIL: readonly Detection[] = [
   {
