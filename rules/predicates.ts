@@ -10,6 +10,14 @@
  */
 
 import { namedLikeVigilRole, type VigilRoles, vigilRoleCall } from './vigil-roles';
+import {
+  configSettingsWeaken,
+  eventSelectorsDropManagementEvents,
+  guardDutyDetectorWeakened,
+  guardDutyFilterArchives,
+  passwordPolicyWeakened,
+  trailUpdateWeakens,
+} from './weakening';
 
 /** The parts of a CloudTrail `userIdentity` the predicates read. */
 export interface CloudTrailUserIdentity {
@@ -366,36 +374,6 @@ export function bucketPolicyIsPublic(event: CloudTrailEventBridgeEvent): boolean
 }
 
 /**
- * `PutEventSelectors` leaving the trail without full management-event logging: no selector with
- * management events on `All` read/write, management event sources excluded, or advanced selectors
- * without an unrestricted `eventCategory = Management` selector. Only the new configuration is in
- * the event, so narrowing data-event selectors is not detected.
- */
-export function eventSelectorsDropManagementEvents(event: CloudTrailEventBridgeEvent): boolean {
-  const p = params(event);
-  const basic = asArray(p['eventSelectors']).filter(isObject);
-  if (basic.length > 0) {
-    const full = basic.some(
-      (s) => s['includeManagementEvents'] !== false && String(s['readWriteType'] ?? 'All') === 'All',
-    );
-    const excluded = basic.some((s) => asArray(s['excludeManagementEventSources']).length > 0);
-    return !full || excluded;
-  }
-  const advanced = asArray(p['advancedEventSelectors']).filter(isObject);
-  if (advanced.length > 0) {
-    const fullManagement = advanced.some((s) => {
-      const fields = asArray(s['fieldSelectors']).filter(isObject);
-      const management = fields.some(
-        (f) => f['field'] === 'eventCategory' && asStrings(f['equals']).includes('Management'),
-      );
-      return management && fields.every((f) => f['field'] === 'eventCategory');
-    });
-    return !fullManagement;
-  }
-  return false;
-}
-
-/**
  * A call by vigil's remediation or undo role that the role does not exist to make (anything but the
  * corrective calls of the remediation actions, resp. their undo calls), failed attempts included; or
  * a call by a session issuer only named like one of them (an IAM path, an account outside the
@@ -412,7 +390,13 @@ export function vigilRoleMisused(event: CloudTrailEventBridgeEvent, ctx: Predica
 /** Every predicate the catalog may name, by name. */
 export const PREDICATES: Record<string, Predicate> = {
   bucketPolicyIsPublic,
+  // Weakening-only predicates (rules/weakening.ts): alert when a settings call turns something off.
+  configSettingsWeaken,
   eventSelectorsDropManagementEvents,
+  guardDutyDetectorWeakened,
+  guardDutyFilterArchives,
+  passwordPolicyWeakened,
+  trailUpdateWeakens,
   ingressOpensAdminPortsToWorld,
   inlinePolicyGrantsAdmin,
   modifiedRuleOpensAdminPortsToWorld,

@@ -3,7 +3,6 @@ import {
   type CloudTrailEventBridgeEvent,
   type CloudTrailUserIdentity,
   coversAdminPort,
-  eventSelectorsDropManagementEvents,
   ingressOpensAdminPortsToWorld,
   inlinePolicyGrantsAdmin,
   modifiedRuleOpensAdminPortsToWorld,
@@ -385,53 +384,6 @@ describe('bucketPolicyIsPublic', () => {
 
   it('is false without a policy', () => {
     expect(bucketPolicyIsPublic(event('PutBucketPolicy', { bucketName: 'b' }))).toBe(false);
-  });
-});
-
-describe('eventSelectorsDropManagementEvents', () => {
-  const basic = (eventSelectors: unknown[]) => event('PutEventSelectors', { trailName: 't', eventSelectors });
-  const advanced = (advancedEventSelectors: unknown[]) =>
-    event('PutEventSelectors', { trailName: 't', advancedEventSelectors });
-  const management = { name: 'm', fieldSelectors: [{ field: 'eventCategory', equals: ['Management'] }] };
-
-  it.each([
-    ['management events off', basic([{ readWriteType: 'All', includeManagementEvents: false }])],
-    ['write-only', basic([{ readWriteType: 'WriteOnly', includeManagementEvents: true }])],
-    [
-      'an excluded event source',
-      basic([
-        { readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: ['kms.amazonaws.com'] },
-      ]),
-    ],
-    [
-      'advanced selectors for data events only',
-      advanced([{ fieldSelectors: [{ field: 'eventCategory', equals: ['Data'] }] }]),
-    ],
-    [
-      'advanced management selector limited to reads',
-      advanced([{ fieldSelectors: [...management.fieldSelectors, { field: 'readOnly', equals: ['true'] }] }]),
-    ],
-  ])('is true for %s', (_case, e) => {
-    expect(eventSelectorsDropManagementEvents(e)).toBe(true);
-  });
-
-  it.each([
-    [
-      'all management events',
-      basic([{ readWriteType: 'All', includeManagementEvents: true, excludeManagementEventSources: [] }]),
-    ],
-    ['defaults (fields omitted)', basic([{ dataResources: [] }])],
-    [
-      'management plus data events',
-      basic([{ readWriteType: 'All' }, { readWriteType: 'ReadOnly', includeManagementEvents: false }]),
-    ],
-    [
-      'advanced management selector',
-      advanced([management, { fieldSelectors: [{ field: 'eventCategory', equals: ['Data'] }] }]),
-    ],
-    ['no selectors in the request', event('PutEventSelectors', { trailName: 't' })],
-  ])('is false for %s', (_case, e) => {
-    expect(eventSelectorsDropManagementEvents(e)).toBe(false);
   });
 });
 

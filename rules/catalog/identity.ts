@@ -323,14 +323,16 @@ export const IAM: readonly Detection[] = [
   },
   {
     id: 'iam-password-policy-changed',
-    title: 'Account password policy changed or deleted',
+    title: 'Account password policy weakened below CIS or deleted',
     class: 'impairment',
     severity: 'medium',
     rationale:
-      'A weaker or deleted password policy lets IAM users set short, reused or never-rotated passwords for every ' +
-      'later change, silently.',
+      'A deleted password policy, or one below CIS 1.8 / 1.9 (minimum length under 14, fewer than 24 previous ' +
+      'passwords remembered; omitted parameters revert to weaker defaults), lets IAM users set short or reused ' +
+      'passwords, silently. A policy that meets both thresholds does not alert.',
     compliance: { cis: ['1.8 (v1.4)', '1.9 (v1.4)'], pciDss: ['8.3.6'], soc2: ['CC6.1'], mitre: ['T1556'] },
     ...apiCall('iam', ['DeleteAccountPasswordPolicy', 'UpdateAccountPasswordPolicy']),
+    predicate: 'passwordPolicyWeakened',
   },
   {
     id: 'iam-mfa-device-deactivated',

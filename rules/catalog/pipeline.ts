@@ -34,6 +34,41 @@ const POLICY_DETACHED = ['DeletePolicy', 'DetachPolicy'] as const;
 const POLICY_TYPE_DISABLED = ['DisablePolicyType'] as const;
 const SPECIFIC_ORGANIZATIONS_EVENTS: readonly string[] = [...ACCOUNT_LEFT, ...POLICY_DETACHED, ...POLICY_TYPE_DISABLED];
 
+/**
+ * Service principals of the AWS security services whose organization-wide integration (trusted access,
+ * delegated administrator) vigil's coverage depends on: logging (CloudTrail, Config, Security Lake),
+ * detection and posture (GuardDuty and its malware protection, Security Hub, Inspector, Macie, Detective,
+ * IAM Access Analyzer) and guardrails (Firewall Manager, Config's multi-account setup for conformance
+ * packs and org rules). IAM Identity Center (`sso.amazonaws.com`) is left out: disabling it cuts access
+ * rather than blinding detection, and its changes are reviewed as identity changes.
+ */
+export const SECURITY_SERVICE_PRINCIPALS = [
+  'access-analyzer.amazonaws.com',
+  'cloudtrail.amazonaws.com',
+  'config-multiaccountsetup.amazonaws.com',
+  'config.amazonaws.com',
+  'detective.amazonaws.com',
+  'fms.amazonaws.com',
+  'guardduty.amazonaws.com',
+  'inspector2.amazonaws.com',
+  'macie.amazonaws.com',
+  'malware-protection.guardduty.amazonaws.com',
+  'securityhub.amazonaws.com',
+  'securitylake.amazonaws.com',
+] as const;
+/**
+ * The call names a security service, in any letter case, or its request cannot be read (no
+ * `servicePrincipal`, e.g. truncated parameters): detection fails open.
+ */
+const FOR_SECURITY_SERVICE = {
+  requestParameters: {
+    servicePrincipal: [
+      ...SECURITY_SERVICE_PRINCIPALS.map((principal) => ({ 'equals-ignore-case': principal })),
+      { exists: false },
+    ],
+  },
+};
+
 export const CLOUDTRAIL: readonly Detection[] = [
   {
     id: 'cloudtrail-logging-stopped',
@@ -63,14 +98,17 @@ export const CLOUDTRAIL: readonly Detection[] = [
   },
   {
     id: 'cloudtrail-trail-updated',
-    title: 'CloudTrail trail configuration updated',
+    title: 'CloudTrail trail weakened or re-pointed',
     class: 'impairment',
     severity: 'high',
     rationale:
-      'UpdateTrail can re-point logs to another bucket, drop global service events, make the trail single-region ' +
-      'or switch off log-file validation and encryption, each of which weakens the audit record.',
+      'UpdateTrail re-pointed the log files (a new bucket or key prefix), made the trail single-region or ' +
+      'single-account, dropped global service events, or switched off log-file validation, encryption, CloudWatch ' +
+      'Logs delivery or notifications; each weakens the audit record. Updates that only turn protections on, or ' +
+      'change the KMS key to one of the organization, do not alert; an unreadable request does.',
     compliance: { ...cisMonitoring(5), pciDss: ['10.2.1.6', '10.3.2'], soc2: ['CC7.2', 'CC8.1'], mitre: ['T1562.008'] },
     ...apiCall('cloudtrail', ['UpdateTrail']),
+    predicate: 'trailUpdateWeakens',
   },
   {
     id: 'cloudtrail-event-selectors-narrowed',
@@ -79,7 +117,8 @@ export const CLOUDTRAIL: readonly Detection[] = [
     severity: 'high',
     rationale:
       'New event selectors that exclude management events, record only reads or writes, or exclude event sources ' +
-      'leave the trail running but blind to the calls attackers make.',
+      'leave the trail running but blind to the calls attackers make. Selectors are OR-ed: the alert is raised only ' +
+      'when all of them together (basic or advanced) no longer record every read and write management event.',
     compliance: { pciDss: ['10.2.1.6', '10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.008'] },
     ...apiCall('cloudtrail', ['PutEventSelectors']),
     predicate: 'eventSelectorsDropManagementEvents',
@@ -172,12 +211,16 @@ export const SECURITY_SERVICES: readonly Detection[] = [
   },
   {
     id: 'guardduty-detector-disabled',
-    title: 'GuardDuty detector suspended',
+    title: 'GuardDuty detector suspended or a protection plan turned off',
     class: 'impairment',
     severity: 'critical',
-    rationale: 'UpdateDetector with enable=false suspends GuardDuty: no findings are produced until it is re-enabled.',
+    rationale:
+      'UpdateDetector with enable=false suspends GuardDuty: no findings are produced until it is re-enabled. ' +
+      'Turning off a feature or data source (S3, EKS, runtime, malware or RDS protection) blinds it to that ' +
+      'kind of attack. Changes of the publishing frequency or features turned on do not alert.',
     compliance: { pciDss: ['10.7.2', '11.5.1'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
-    ...apiCall('guardduty', ['UpdateDetector'], { requestParameters: { enable: [false] } }),
+    ...apiCall('guardduty', ['UpdateDetector']),
+    predicate: 'guardDutyDetectorWeakened',
   },
   {
     id: 'guardduty-member-disassociated',
@@ -214,9 +257,11 @@ export const SECURITY_SERVICES: readonly Detection[] = [
     severity: 'medium',
     rationale:
       'A filter with action ARCHIVE archives matching findings as they arrive, so nobody sees them; broad ' +
-      'suppression rules hide real attacks.',
+      'suppression rules hide real attacks. NOOP filters (saved views) do not alert; an UpdateFilter that changes ' +
+      'the criteria without naming the action does, since the filter may already archive.',
     compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
-    ...apiCall('guardduty', ['CreateFilter', 'UpdateFilter'], { requestParameters: { action: ['ARCHIVE'] } }),
+    ...apiCall('guardduty', ['CreateFilter', 'UpdateFilter']),
+    predicate: 'guardDutyFilterArchives',
   },
   {
     id: 'securityhub-disabled',
@@ -265,14 +310,17 @@ export const SECURITY_SERVICES: readonly Detection[] = [
   },
   {
     id: 'config-settings-changed',
-    title: 'AWS Config recorder or delivery channel changed',
+    title: 'AWS Config recorder narrowed or delivery channel re-pointed',
     class: 'impairment',
     severity: 'medium',
     rationale:
-      'A changed recorder can stop recording chosen resource types; a changed delivery channel can send the ' +
-      'configuration history to another bucket (CIS 4.9).',
+      'The recorder no longer records every supported resource type continuously (types excluded or listed, ' +
+      'global IAM types dropped in us-east-1, daily instead of continuous recording), or the delivery channel ' +
+      "sends the configuration history to a bucket, topic or key not recognisably the organization's (CIS 4.9). " +
+      'A recorder that records everything, and a channel to a bucket named after an organization account, do not alert.',
     compliance: { ...cisMonitoring(9), pciDss: ['10.7.2'], soc2: ['CC7.2', 'CC8.1'], mitre: ['T1562.001'] },
     ...apiCall('config', ['PutConfigurationRecorder', 'PutDeliveryChannel']),
+    predicate: 'configSettingsWeaken',
   },
   {
     id: 'kms-key-disabled',
@@ -342,6 +390,30 @@ export const ORGANIZATIONS: readonly Detection[] = [
       mitre: ['T1484', 'T1562.001'],
     },
     ...apiCall('organizations', POLICY_TYPE_DISABLED),
+  },
+  {
+    id: 'organizations-security-service-access-disabled',
+    title: 'Trusted access of a security service disabled in the organization',
+    class: 'impairment',
+    severity: 'critical',
+    rationale:
+      'DisableAWSServiceAccess for CloudTrail, Config, GuardDuty, Security Hub, Access Analyzer or another ' +
+      'security service removes its organization-wide integration: the organization trail, aggregated findings ' +
+      'and auto-enrolment of new accounts stop, for every account at once.',
+    compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001', 'T1562.008'] },
+    ...apiCall('organizations', ['DisableAWSServiceAccess'], FOR_SECURITY_SERVICE),
+  },
+  {
+    id: 'organizations-security-admin-deregistered',
+    title: 'Delegated administrator of a security service deregistered',
+    class: 'impairment',
+    severity: 'high',
+    rationale:
+      'DeregisterDelegatedAdministrator for a security service takes the security account out of its role: it no ' +
+      'longer sees the findings, detectors and settings of the member accounts, and member settings can drift ' +
+      'unseen until another administrator is registered.',
+    compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
+    ...apiCall('organizations', ['DeregisterDelegatedAdministrator'], FOR_SECURITY_SERVICE),
   },
   {
     id: 'organizations-changed',
