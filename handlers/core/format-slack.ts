@@ -6,6 +6,7 @@
  * attacker-controlled: it is escaped so it cannot ping `@channel` or forge a link, and truncated so
  * the message stays inside Slack's limits whatever the event carries.
  */
+import { VERDICT_ACTIONS, VERDICT_BLOCK_ID, VERDICT_LABELS, VERDICTS, verdictValue } from './verdict';
 import type { Severity } from '../../rules/types';
 import {
   type Alert,
@@ -29,7 +30,16 @@ export interface SlackText {
 export type SlackBlock =
   | { readonly type: 'header'; readonly text: SlackText }
   | { readonly type: 'section'; readonly text?: SlackText; readonly fields?: readonly SlackText[] }
-  | { readonly type: 'context'; readonly elements: readonly SlackText[] };
+  | { readonly type: 'context'; readonly elements: readonly SlackText[] }
+  | { readonly type: 'actions'; readonly block_id: string; readonly elements: readonly SlackButton[] };
+
+/** A Block Kit button. */
+export interface SlackButton {
+  readonly type: 'button';
+  readonly action_id: string;
+  readonly text: SlackText;
+  readonly value: string;
+}
 
 /** Body of an incoming-webhook POST. `text` is the notification fallback for the blocks. */
 export interface SlackMessage {
@@ -116,6 +126,19 @@ export function formatSlackMessage(alert: Alert, options: SlackFormatOptions): S
 
   const links = linksText(alert);
   if (links) blocks.push(section(links));
+
+  // Responders' verdicts: per-detection precision on the KPI dashboard (handlers/core/verdict.ts).
+  const subject = verdictValue({ detectionId: detection.id, accountId: event.account.id, eventId: event.eventId });
+  blocks.push({
+    type: 'actions',
+    block_id: VERDICT_BLOCK_ID,
+    elements: VERDICTS.map((v) => ({
+      type: 'button',
+      action_id: VERDICT_ACTIONS[v],
+      text: { type: 'plain_text', text: VERDICT_LABELS[v] },
+      value: subject,
+    })),
+  });
 
   const compliance = complianceLabels(detection);
   blocks.push({

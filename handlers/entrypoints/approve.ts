@@ -18,6 +18,7 @@
  * Slack gives an interaction 3 seconds before it shows an error ("Handling user interaction"), so
  * nothing slow runs here: `execute` must hand the plan over (e.g. enqueue it) rather than run it.
  */
+import { makeVerdictStore } from '../adapters/verdict-store';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { makeWorkQueue, respondToSlack } from '../adapters/approval-channel';
@@ -67,6 +68,7 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
     execute: handOver('execute'),
     undo: handOver('undo'),
     audit: (record) => auditLog.append(toRemediationAuditRecord(record)),
+    recordVerdict: makeVerdictStore({ client: dynamo, tableName: settings.auditTable }),
     now: () => new Date(),
   });
 }

@@ -14,6 +14,7 @@ function texts(blocks: readonly SlackBlock[]): Array<{ kind: string; text: strin
   return blocks.flatMap((b) => {
     if (b.type === 'header') return [{ kind: 'header', text: b.text.text }];
     if (b.type === 'context') return b.elements.map((e) => ({ kind: 'context', text: e.text }));
+    if (b.type === 'actions') return b.elements.map((e) => ({ kind: 'button', text: e.text.text }));
     return [
       ...(b.text ? [{ kind: 'section', text: b.text.text }] : []),
       ...(b.fields ?? []).map((f) => ({ kind: 'field', text: f.text })),

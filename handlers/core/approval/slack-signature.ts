@@ -12,6 +12,7 @@
  *
  * Pure apart from node:crypto's HMAC (deterministic); the clock is passed in.
  */
+import { parseVerdictValue, type Verdict, type VerdictSubject, verdictOfAction } from '../verdict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { REQUEST_ID_PATTERN } from './request';
 
@@ -82,8 +83,17 @@ export interface ApprovalClick {
   readonly teamId?: string;
 }
 
+/** A click on one of an alert's verdict buttons (handlers/core/verdict.ts). */
+export interface VerdictClick extends VerdictSubject {
+  readonly kind: 'verdict';
+  readonly verdict: Verdict;
+  readonly userId: string;
+  readonly responseUrl: string;
+  readonly teamId?: string;
+}
+
 export type ParsedInteraction =
-  | { readonly ok: true; readonly click: ApprovalClick }
+  | { readonly ok: true; readonly click: ApprovalClick | VerdictClick }
   | { readonly ok: false; readonly reason: string };
 
 /**
@@ -109,28 +119,26 @@ export function parseSlackInteraction(rawBody: string): ParsedInteraction {
   }
   const actions = Array.isArray(p.actions) ? p.actions : [];
   const action = record(actions[0]);
-  const kind = (Object.keys(APPROVAL_ACTIONS) as Array<keyof typeof APPROVAL_ACTIONS>).find(
-    (k) => APPROVAL_ACTIONS[k] === action.action_id,
-  );
-  if (!kind) return { ok: false, reason: 'not an approval button' };
-  if (typeof action.value !== 'string' || !REQUEST_ID_PATTERN.test(action.value)) {
-    return { ok: false, reason: 'button value is not a request id' };
-  }
   const responseUrl = p.response_url;
   if (typeof responseUrl !== 'string' || !isPostableUrl(responseUrl)) {
     return { ok: false, reason: 'no https response_url' };
   }
   const teamId = record(p.team).id;
-  return {
-    ok: true,
-    click: {
-      kind,
-      requestId: action.value,
-      userId,
-      responseUrl,
-      ...(typeof teamId === 'string' ? { teamId } : {}),
-    },
-  };
+  const team = typeof teamId === 'string' ? { teamId } : {};
+  const verdict = verdictOfAction(action.action_id);
+  if (verdict) {
+    const subject = parseVerdictValue(action.value);
+    if (!subject) return { ok: false, reason: 'verdict button value is not detection, account and event ids' };
+    return { ok: true, click: { kind: 'verdict', verdict, ...subject, userId, responseUrl, ...team } };
+  }
+  const kind = (Object.keys(APPROVAL_ACTIONS) as Array<keyof typeof APPROVAL_ACTIONS>).find(
+    (k) => APPROVAL_ACTIONS[k] === action.action_id,
+  );
+  if (!kind) return { ok: false, reason: 'not a vigil button' };
+  if (typeof action.value !== 'string' || !REQUEST_ID_PATTERN.test(action.value)) {
+    return { ok: false, reason: 'button value is not a request id' };
+  }
+  return { ok: true, click: { kind, requestId: action.value, userId, responseUrl, ...team } };
 }
 
 /** https, or http to a loopback address (local test servers): the rule of the webhook adapters. */

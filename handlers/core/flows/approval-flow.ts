@@ -18,7 +18,8 @@ import {
   formatNotice,
   type SlackNotice,
 } from '../approval/slack-message';
-import { parseSlackInteraction, verifySlackSignature } from '../approval/slack-signature';
+import { parseSlackInteraction, type VerdictClick, verifySlackSignature } from '../approval/slack-signature';
+import { VERDICT_LABELS, type VerdictRecord, verdictMetric } from '../verdict';
 import {
   describeError as describe,
   type FunctionUrlEvent,
@@ -65,6 +66,11 @@ export interface ApprovalFlowDeps {
   readonly now: () => Date;
   /** Where JSON log lines go. @default console.log */
   readonly write?: WriteLine;
+  /**
+   * Records a responder's verdict on an alert (its Slack buttons). Throwing answers the click with
+   * "not recorded, try again". @default - verdict clicks are answered "not recorded here"
+   */
+  readonly recordVerdict?: (record: VerdictRecord) => Promise<void>;
 }
 
 /** Bodies larger than this are refused unread: a Slack interaction payload is a few tens of KB. */
@@ -84,7 +90,7 @@ type Outcome =
 
 /** Builds the function URL handler. */
 export function createApprovalFlow(deps: ApprovalFlowDeps): (event: FunctionUrlEvent) => Promise<FunctionUrlResult> {
-  const { log } = makeJsonLogger('vigil-approve', deps.write);
+  const { log, emit } = makeJsonLogger('vigil-approve', deps.write);
   const { respond } = deps;
 
   /** Audit records of refusals are best effort: the refusal changed nothing, so it must not turn into a 500. */
@@ -258,6 +264,7 @@ export function createApprovalFlow(deps: ApprovalFlowDeps): (event: FunctionUrlE
       return plain(400, 'unsupported interaction');
     }
     const { click } = parsed;
+    if (click.kind === 'verdict') return verdictClick(click, now);
     const outcome = await applyDecision({
       requestId: click.requestId,
       kind: click.kind,
@@ -268,6 +275,40 @@ export function createApprovalFlow(deps: ApprovalFlowDeps): (event: FunctionUrlE
     if (outcome.kind === 'done') return plain(200, '');
     if (outcome.kind === 'failed') return plain(503, 'decision not recorded; try again');
     return plain(REFUSAL_STATUS[outcome.refusal], outcome.refusal);
+  };
+
+  /** Records a verdict click and thanks the responder (only they see the answer). */
+  const verdictClick = async (click: VerdictClick, now: Date): Promise<FunctionUrlResult> => {
+    const label = VERDICT_LABELS[click.verdict].toLowerCase();
+    if (!deps.recordVerdict) {
+      await tellSlack(click.responseUrl, formatNotice('Verdicts are not recorded by this vigil deployment.'));
+      return plain(404, 'verdicts are not recorded');
+    }
+    const record: VerdictRecord = {
+      detectionId: click.detectionId,
+      accountId: click.accountId,
+      eventId: click.eventId,
+      verdict: click.verdict,
+      actor: `slack:${click.userId}`,
+      at: now.toISOString(),
+    };
+    try {
+      await deps.recordVerdict(record);
+    } catch (err) {
+      log('error', 'verdict not recorded', { ...record, error: describe(err) });
+      await tellSlack(click.responseUrl, formatNotice('Your verdict was not recorded. Please try again.'));
+      return plain(503, 'verdict not recorded; try again');
+    }
+    log('info', 'verdict recorded', { ...record });
+    emit(verdictMetric(record, now.getTime()));
+    await tellSlack(
+      click.responseUrl,
+      formatNotice(
+        `Recorded: ${label} for ${click.detectionId} (event ${click.eventId}). Verdicts feed the precision per ` +
+          'detection on the KPI dashboard; a later click replaces yours in the count of that alert.',
+      ),
+    );
+    return plain(200, '');
   };
 
   /** Verifies a link token; an error page when it is missing, forged or expired. */

@@ -142,13 +142,13 @@ describe('parseSlackInteraction', () => {
     [
       'a foreign button',
       formBody({ ...base(), actions: [{ action_id: 'other_app', value: REQUEST_ID }] }),
-      /approval button/,
+      /not a vigil button/,
     ],
-    ['no actions', formBody({ ...base(), actions: [] }), /approval button/],
+    ['no actions', formBody({ ...base(), actions: [] }), /not a vigil button/],
     [
       'actions that are not a list',
       formBody({ ...base(), actions: { action_id: 'vigil_approve' } }),
-      /approval button/,
+      /not a vigil button/,
     ],
     ['a payload that is a list', formBody([base()]), /unsupported interaction type/],
     [
