@@ -66,7 +66,7 @@ const asArray = (v: unknown): unknown[] => (v === undefined || v === null ? [] :
 
 /** A member by name, ignoring case (`cidrIp` / `CidrIp`, `SecurityGroupRule` / `securityGroupRule`). */
 function field(obj: Json, name: string): unknown {
-  if (name in obj) return obj[name];
+  if (Object.hasOwn(obj, name)) return obj[name];
   const lower = name.toLowerCase();
   for (const key of Object.keys(obj)) if (key.toLowerCase() === lower) return obj[key];
   return undefined;
@@ -391,11 +391,13 @@ export function cidrRange(cidr: string, family: Family): AddressRange | undefine
 
 /** The union of the valid CIDRs of `family`, as sorted, disjoint, non-adjacent ranges. */
 export function mergedRanges(cidrs: readonly string[], family: Family): AddressRange[] {
-  const ranges = defined(cidrs.map((c) => cidrRange(c, family))).sort((a, b) =>
-    a.start < b.start ? -1 : a.start > b.start ? 1 : 0,
-  );
+  return merge(defined(cidrs.map((c) => cidrRange(c, family))));
+}
+
+function merge(ranges: readonly AddressRange[]): AddressRange[] {
+  const sorted = [...ranges].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   const merged: { start: bigint; end: bigint }[] = [];
-  for (const r of ranges) {
+  for (const r of sorted) {
     const last = merged[merged.length - 1];
     if (last && r.start <= last.end + 1n) {
       if (r.end > last.end) last.end = r.end;
@@ -406,9 +408,12 @@ export function mergedRanges(cidrs: readonly string[], family: Family): AddressR
   return merged;
 }
 
+const countOf = (merged: readonly AddressRange[]): bigint =>
+  merged.reduce((sum, r) => sum + (r.end - r.start + 1n), 0n);
+
 /** How many addresses of `family` the union of the CIDRs holds (exact). */
 export function addressCount(cidrs: readonly string[], family: Family): bigint {
-  return mergedRanges(cidrs, family).reduce((sum, r) => sum + (r.end - r.start + 1n), 0n);
+  return countOf(mergedRanges(cidrs, family));
 }
 
 /** Options of the world-access decision. */
@@ -496,14 +501,21 @@ export function worldOpenAdminPorts(
   perms: readonly Permission[],
   options: ExposureOptions = DEFAULT_EXPOSURE_OPTIONS,
 ): WorldOpening[] {
-  const inbound = perms.filter((p) => p.direction !== 'egress');
+  // Each CIDR is parsed once, however many admin ports its permission reaches.
+  const inbound = perms
+    .filter((p) => p.direction !== 'egress')
+    .map((p) => ({
+      permission: p,
+      v4: defined(p.cidrs.v4.map((c) => cidrRange(c, 'v4'))),
+      v6: defined(p.cidrs.v6.map((c) => cidrRange(c, 'v6'))),
+    }));
   const out: WorldOpening[] = [];
   for (const port of ADMIN_PORTS) {
-    const reaching = inbound.filter((p) => reachesPort(p, port.protocol, port.port));
+    const reaching = inbound.filter((p) => reachesPort(p.permission, port.protocol, port.port));
     if (reaching.length === 0) continue;
     for (const family of ['v4', 'v6'] as const) {
-      const cidrs = reaching.flatMap((p) => p.cidrs[family]);
-      if (coversAddressSpace(cidrs, family, options)) out.push({ port, family });
+      const covered = countOf(merge(reaching.flatMap((p) => p[family])));
+      if (covered >= addressThreshold(family, options.minShare)) out.push({ port, family });
     }
   }
   return out;
