@@ -13,8 +13,8 @@ export const NETWORK: readonly Detection[] = [
     class: 'exposure',
     severity: 'critical',
     rationale:
-      'An ingress rule from 0.0.0.0/0 or ::/0 to port 22, 3389 or all ports exposes every instance in the group ' +
-      'to internet-wide scanning and brute force within minutes.',
+      'Ingress from the whole internet (0.0.0.0/0, ::/0, or blocks that add up to it) to port 22, 3389 or all ' +
+      'ports exposes every instance in the group to internet-wide scanning and brute force within minutes.',
     compliance: {
       ...cisMonitoring(10),
       cis: ['4.10', '3.10 (v1.2)', '5.2 (v1.4)', '5.3 (v1.4)'],
@@ -36,8 +36,8 @@ export const NETWORK: readonly Detection[] = [
     class: 'exposure',
     severity: 'critical',
     rationale:
-      'ModifySecurityGroupRules rewrote an existing rule so that 0.0.0.0/0 or ::/0 reaches port 22, 3389 or all ' +
-      'ports; CIS 4.10 filters miss this API entirely.',
+      'ModifySecurityGroupRules rewrote existing rules so that the whole internet (0.0.0.0/0, ::/0, or blocks that ' +
+      'add up to it) reaches port 22, 3389 or all ports; CIS 4.10 filters miss this API entirely.',
     compliance: {
       ...cisMonitoring(10),
       cis: ['4.10', '3.10 (v1.2)', '5.2 (v1.4)', '5.3 (v1.4)'],
