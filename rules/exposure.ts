@@ -45,6 +45,8 @@ export interface Permission {
   readonly cidrs: { readonly v4: readonly string[]; readonly v6: readonly string[] };
   /** Read from `requestParameters`, or from `responseElements` when the request did not carry it. */
   readonly source: 'request' | 'response';
+  /** The security group rule id, when the event names it (response rules, ModifySecurityGroupRules). */
+  readonly ruleId?: string;
 }
 
 /** The parts of a CloudTrail record the normaliser reads. */
@@ -135,11 +137,13 @@ function permission(
   v4: readonly unknown[],
   v6: readonly unknown[],
   source: Permission['source'],
+  ruleId?: unknown,
 ): Permission | undefined {
   const cidrs = { v4: cidrStrings(v4), v6: cidrStrings(v6) };
   if (cidrs.v4.length === 0 && cidrs.v6.length === 0) return undefined;
   const protocol = normaliseProtocol(protocolRaw);
-  return { direction, protocol, ...portRangeOf(protocol, from, to), cidrs, source };
+  const id = typeof ruleId === 'string' && ruleId !== '' ? { ruleId } : {};
+  return { direction, protocol, ...portRangeOf(protocol, from, to), cidrs, source, ...id };
 }
 
 const defined = <T>(values: readonly (T | undefined)[]): T[] => values.filter((v): v is T => v !== undefined);
@@ -202,6 +206,7 @@ export function securityGroupResponsePermissions(response: unknown): Permission[
         [field(r, 'cidrIpv4'), field(r, 'cidrIp')],
         [field(r, 'cidrIpv6')],
         'response',
+        field(r, 'securityGroupRuleId'),
       );
     }),
   );
@@ -243,6 +248,7 @@ export function modifiedRulePermissions(record: ExposureRecord): Permission[] {
           [field(rule, 'CidrIpv4')],
           [field(rule, 'CidrIpv6')],
           'request',
+          field(entry, 'SecurityGroupRuleId'),
         );
       }),
   );
@@ -519,6 +525,26 @@ export function worldOpenAdminPorts(
     }
   }
   return out;
+}
+
+/**
+ * The permissions that make up the world openings of {@link worldOpenAdminPorts}: each inbound permission
+ * reaching an opened admin port with a valid CIDR of the opened family. Removing all of them (e.g.
+ * revoking their `ruleId`s) closes every opening; a remediation that only looks for `/0` misses the
+ * rules of a union.
+ */
+export function worldOpeningPermissions(
+  perms: readonly Permission[],
+  options: ExposureOptions = DEFAULT_EXPOSURE_OPTIONS,
+): Permission[] {
+  const openings = worldOpenAdminPorts(perms, options);
+  return perms.filter(
+    (p) =>
+      p.direction !== 'egress' &&
+      openings.some(
+        (o) => reachesPort(p, o.port.protocol, o.port.port) && p.cidrs[o.family].some((c) => cidrRange(c, o.family)),
+      ),
+  );
 }
 
 /** Whether the permissions open SSH, RDP or all ports to the world (see {@link worldOpenAdminPorts}). */

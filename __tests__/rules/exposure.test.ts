@@ -24,6 +24,7 @@ import {
   opensAdminPortsToWorld,
   type Permission,
   permissionsOf,
+  worldOpeningPermissions,
   securityGroupPermissions,
   securityGroupRequestPermissions,
   securityGroupResponsePermissions,
@@ -413,6 +414,62 @@ describe('the permission normaliser', () => {
       }),
       RUNS,
     );
+  });
+});
+
+describe('worldOpeningPermissions', () => {
+  it('names every permission of a world opening: without them, no admin port is open to the world', () => {
+    fc.assert(
+      fc.property(grants, (gs) => {
+        const perms = securityGroupResponsePermissions(responseOf(gs, PLAIN));
+        const opening = worldOpeningPermissions(perms);
+        expect(opening.length > 0).toBe(opensAdminPortsToWorld(perms));
+        expect(opensAdminPortsToWorld(perms.filter((p) => !opening.includes(p)))).toBe(false);
+      }),
+      RUNS,
+    );
+  });
+
+  it('gives the rule ids of a union, and leaves the rules on other ports alone', () => {
+    const perms = securityGroupResponsePermissions({
+      securityGroupRuleSet: {
+        items: [
+          {
+            securityGroupRuleId: 'sgr-a',
+            isEgress: false,
+            ipProtocol: 'tcp',
+            fromPort: 22,
+            toPort: 22,
+            cidrIpv4: '0.0.0.0/1',
+          },
+          {
+            securityGroupRuleId: 'sgr-b',
+            isEgress: false,
+            ipProtocol: '6',
+            fromPort: '0',
+            toPort: '1024',
+            cidrIpv4: '128.0.0.0/1',
+          },
+          {
+            securityGroupRuleId: 'sgr-c',
+            isEgress: false,
+            ipProtocol: 'tcp',
+            fromPort: 443,
+            toPort: 443,
+            cidrIpv4: '0.0.0.0/0',
+          },
+          {
+            securityGroupRuleId: 'sgr-d',
+            isEgress: false,
+            ipProtocol: 'tcp',
+            fromPort: 22,
+            toPort: 22,
+            cidrIpv6: '2001:db8::/32',
+          },
+        ],
+      },
+    });
+    expect(worldOpeningPermissions(perms).map((p) => p.ruleId)).toEqual(['sgr-a', 'sgr-b']);
   });
 });
 
