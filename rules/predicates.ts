@@ -9,6 +9,15 @@
  * and answer `false` when the event does not carry what they need.
  */
 
+import {
+  modifiedRulePermissions,
+  networkAclEntryPermissions,
+  normaliseProtocol,
+  opensAdminPortsToWorld,
+  portRangeOf,
+  reachesAdminPort,
+  securityGroupPermissions,
+} from './exposure';
 import { namedLikeVigilRole, type VigilRoles, vigilRoleCall } from './vigil-roles';
 import {
   configSettingsWeaken,
@@ -94,12 +103,6 @@ const asStrings = (v: unknown): string[] => asArray(v).filter((s): s is string =
 
 const params = (event: CloudTrailEventBridgeEvent): Json =>
   isObject(event.detail.requestParameters) ? event.detail.requestParameters : {};
-
-/** Port numbers arrive as numbers or numeric strings; anything else is "not given". */
-const portNumber = (v: unknown): number | undefined => {
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Policy documents
@@ -290,75 +293,50 @@ export function targetsAnotherUser(event: CloudTrailEventBridgeEvent): boolean {
   return self !== target;
 }
 
-/** Ports that must never be open to the world, per protocol. */
-const ADMIN_PORTS: Readonly<Record<string, readonly number[]>> = {
-  tcp: [22, 3389], // SSH, RDP
-  udp: [3389], // RDP over UDP
-};
-const PROTOCOL_NAMES: Readonly<Record<string, string>> = { '6': 'tcp', '17': 'udp' };
-
 /**
  * Whether a permission covers SSH or RDP: protocol `-1` (all traffic, ports ignored) or a TCP/UDP
- * port range containing 22 or 3389. A missing or `-1` range means all ports.
+ * port range containing 22 or 3389. A missing or `-1` range means all ports. (The reader of
+ * rules/exposure.ts, for callers that hold the three fields of one rule.)
  */
 export function coversAdminPort(protocol: unknown, fromPort: unknown, toPort: unknown): boolean {
-  const raw = String(protocol ?? '')
-    .trim()
-    .toLowerCase();
-  if (raw === '-1' || raw === 'all') return true;
-  const ports = ADMIN_PORTS[PROTOCOL_NAMES[raw] ?? raw];
-  if (!ports) return false;
-  const from = portNumber(fromPort);
-  const to = portNumber(toPort);
-  const lo = from === undefined || from < 0 ? 0 : from;
-  const hi = to === undefined || to < 0 ? 65535 : to;
-  return ports.some((port) => lo <= port && port <= hi);
-}
-
-/**
- * `AuthorizeSecurityGroupIngress` adding a rule that opens SSH, RDP or all ports to `0.0.0.0/0` or
- * `::/0`, with the CIDR and the ports taken from the same permission. Reads both request shapes:
- * `ipPermissions.items[]` (console, CLI, SDKs) and the legacy flat `cidrIp`/`fromPort`/`toPort`/
- * `ipProtocol`.
- */
-export function ingressOpensAdminPortsToWorld(event: CloudTrailEventBridgeEvent): boolean {
-  const p = params(event);
-  const items = isObject(p['ipPermissions']) ? asArray(p['ipPermissions']['items']).filter(isObject) : [];
-  const permissions = [...items];
-  if (typeof p['cidrIp'] === 'string') {
-    permissions.push({
-      ipProtocol: p['ipProtocol'],
-      fromPort: p['fromPort'],
-      toPort: p['toPort'],
-      ipRanges: { items: [{ cidrIp: p['cidrIp'] }] },
-    });
-  }
-  return permissions.some((perm) => {
-    const v4 = isObject(perm['ipRanges']) ? asArray(perm['ipRanges']['items']).filter(isObject) : [];
-    const v6 = isObject(perm['ipv6Ranges']) ? asArray(perm['ipv6Ranges']['items']).filter(isObject) : [];
-    const world =
-      v4.some((r) => typeof r['cidrIp'] === 'string' && isWorldCidr(r['cidrIp'])) ||
-      v6.some((r) => typeof r['cidrIpv6'] === 'string' && isWorldCidr(r['cidrIpv6']));
-    return world && coversAdminPort(perm['ipProtocol'], perm['fromPort'], perm['toPort']);
+  const protocolName = normaliseProtocol(protocol);
+  return reachesAdminPort({
+    direction: 'ingress',
+    protocol: protocolName,
+    ...portRangeOf(protocolName, fromPort, toPort),
+    cidrs: { v4: [], v6: [] },
+    source: 'request',
   });
 }
 
 /**
- * `ModifySecurityGroupRules` changing a rule so that it opens SSH, RDP or all ports to the world.
+ * `AuthorizeSecurityGroupIngress` adding rules that open SSH, RDP or all ports to the internet: the
+ * CIDRs reaching one admin port (each with the ports of its own permission) cover the whole IPv4 or
+ * IPv6 space, `0.0.0.0/0` alone or blocks adding up to it. Reads every shape rules/exposure.ts
+ * normalises: `ipPermissions.items[]` (console, CLI, SDKs), the legacy flat request, one-element lists
+ * as objects, ports as strings, and the response's rule set when the request was truncated.
+ */
+export function ingressOpensAdminPortsToWorld(event: CloudTrailEventBridgeEvent): boolean {
+  return opensAdminPortsToWorld(securityGroupPermissions(event.detail, 'ingress'));
+}
+
+/**
+ * `ModifySecurityGroupRules` changing rules so that they open SSH, RDP or all ports to the internet
+ * (the union of the request's rules per admin port, as for {@link ingressOpensAdminPortsToWorld}).
  * CloudTrail records the request in PascalCase under `ModifySecurityGroupRulesRequest`, with one
  * `SecurityGroupRule` entry (object, or array when several) per modified rule.
  */
 export function modifiedRuleOpensAdminPortsToWorld(event: CloudTrailEventBridgeEvent): boolean {
-  const request = params(event)['ModifySecurityGroupRulesRequest'];
-  if (!isObject(request)) return false;
-  return asArray(request['SecurityGroupRule'])
-    .filter(isObject)
-    .some((entry) => {
-      const rule = entry['SecurityGroupRule'];
-      if (!isObject(rule)) return false;
-      const world = [rule['CidrIpv4'], rule['CidrIpv6']].some((c) => typeof c === 'string' && isWorldCidr(c));
-      return world && coversAdminPort(rule['IpProtocol'], rule['FromPort'], rule['ToPort']);
-    });
+  return opensAdminPortsToWorld(modifiedRulePermissions(event.detail));
+}
+
+/**
+ * `CreateNetworkAclEntry` / `ReplaceNetworkAclEntry` adding an ingress `allow` entry from the internet
+ * (`0.0.0.0/0`, `::/0`) to SSH, RDP or all ports (protocol `-1`). Deny and egress entries allow
+ * nothing in.
+ */
+export function networkAclEntryOpensAdminPortsToWorld(event: CloudTrailEventBridgeEvent): boolean {
+  return opensAdminPortsToWorld(networkAclEntryPermissions(event.detail));
 }
 
 /**
@@ -400,6 +378,7 @@ export const PREDICATES: Record<string, Predicate> = {
   ingressOpensAdminPortsToWorld,
   inlinePolicyGrantsAdmin,
   modifiedRuleOpensAdminPortsToWorld,
+  networkAclEntryOpensAdminPortsToWorld,
   targetsAnotherUser,
   trustPolicyAllowsOutsideOrg,
   vigilRoleMisused,

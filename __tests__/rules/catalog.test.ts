@@ -43,6 +43,7 @@ const OVERLAPS: Readonly<Record<string, readonly string[]>> = {
   's3-bucket-acl-public': ['s3-bucket-policy-changed'],
   'ec2-security-group-world-open-ingress': ['ec2-security-group-changed'],
   'ec2-security-group-rule-world-open': ['ec2-security-group-changed'],
+  'ec2-network-acl-world-open-ingress': ['ec2-network-acl-changed'],
 };
 
 /** Every CIS v1.4+ monitoring control and the Security Hub controls that cite them. */

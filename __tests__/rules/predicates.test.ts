@@ -6,6 +6,7 @@ import {
   ingressOpensAdminPortsToWorld,
   inlinePolicyGrantsAdmin,
   modifiedRuleOpensAdminPortsToWorld,
+  networkAclEntryOpensAdminPortsToWorld,
   type PredicateContext,
   parsePolicyDocument,
   policyStatements,
@@ -254,6 +255,13 @@ describe('ingressOpensAdminPortsToWorld', () => {
     ['a range covering 22', [perm('6', 1, 1024, ['0.0.0.0/0'])]],
     ['the world in the second permission', [perm('tcp', 443, 443, ['10.0.0.0/8']), perm('tcp', 22, 22, ['0.0.0.0/0'])]],
     ['an IPv6 world range written long-hand', [perm('tcp', 22, 22, [], ['0:0:0:0:0:0:0:0/0'])]],
+    ['two /1 blocks in one permission', [perm('tcp', 22, 22, ['0.0.0.0/1', '128.0.0.0/1'])]],
+    [
+      'two /1 blocks in two permissions reaching 22',
+      [perm('tcp', 22, 22, ['0.0.0.0/1']), perm('tcp', 1, 1024, ['128.0.0.0/1'])],
+    ],
+    ['two IPv6 /1 blocks', [perm('tcp', 3389, 3389, [], ['::/1', '8000::/1'])]],
+    ['a /0 with host bits set', [perm('tcp', 22, 22, ['10.1.2.3/0'])]],
   ])('is true for %s', (_case, items) => {
     expect(ingressOpensAdminPortsToWorld(ingress(items))).toBe(true);
   });
@@ -271,8 +279,66 @@ describe('ingressOpensAdminPortsToWorld', () => {
       [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, groups: { items: [{ groupId: 'sg-2' }] } }],
     ],
     ['no permissions', []],
+    ['a union that misses one block', [perm('tcp', 22, 22, ['0.0.0.0/1', '128.0.0.0/2', '224.0.0.0/3'])]],
+    ['halves on different ports', [perm('tcp', 443, 443, ['0.0.0.0/1']), perm('tcp', 22, 22, ['128.0.0.0/1'])]],
+    ['an IPv4 half and an IPv6 half', [perm('tcp', 22, 22, ['0.0.0.0/1'], ['8000::/1'])]],
+    ['invalid CIDRs', [perm('tcp', 22, 22, ['0.0.0.0/33', 'world/0', '256.0.0.0/1', '128.0.0.0/1'])]],
   ])('is false for %s', (_case, items) => {
     expect(ingressOpensAdminPortsToWorld(ingress(items))).toBe(false);
+  });
+
+  it('reads ports given as strings and one-element lists given as objects', () => {
+    const single = { ipProtocol: '6', fromPort: '22', toPort: '22', ipRanges: { items: { cidrIp: '0.0.0.0/0' } } };
+    expect(
+      ingressOpensAdminPortsToWorld(event('AuthorizeSecurityGroupIngress', { ipPermissions: { items: single } })),
+    ).toBe(true);
+  });
+
+  describe('with a truncated request', () => {
+    const rule = (ipProtocol: string, fromPort: number, toPort: number, cidr: Record<string, string>) => ({
+      securityGroupRuleId: 'sgr-1',
+      isEgress: false,
+      ipProtocol,
+      fromPort,
+      toPort,
+      ...cidr,
+    });
+    const truncated = (
+      requestParameters: Record<string, unknown> | null,
+      rules: unknown,
+    ): CloudTrailEventBridgeEvent => {
+      const e = event('AuthorizeSecurityGroupIngress', requestParameters);
+      return {
+        ...e,
+        detail: { ...e.detail, responseElements: { _return: true, securityGroupRuleSet: { items: rules } } },
+      };
+    };
+
+    it.each([
+      ['omitted: true', { omitted: true }],
+      ['no request parameters', null],
+      ['a request without permissions', { groupId: 'sg-1' }],
+    ])('reads the response rules when the request has %s', (_case, request) => {
+      expect(ingressOpensAdminPortsToWorld(truncated(request, [rule('tcp', 22, 22, { cidrIpv4: '0.0.0.0/0' })]))).toBe(
+        true,
+      );
+      expect(
+        ingressOpensAdminPortsToWorld(
+          truncated(request, [
+            rule('tcp', 22, 22, { cidrIpv4: '0.0.0.0/1' }),
+            rule('6', 0, 100, { cidrIpv4: '128.0.0.0/1' }),
+          ]),
+        ),
+      ).toBe(true);
+      expect(ingressOpensAdminPortsToWorld(truncated(request, rule('tcp', 22, 22, { cidrIpv4: '10.0.0.0/8' })))).toBe(
+        false,
+      );
+    });
+
+    it('ignores egress rules in the response', () => {
+      const egress = { ...rule('-1', -1, -1, { cidrIpv4: '0.0.0.0/0' }), isEgress: true };
+      expect(ingressOpensAdminPortsToWorld(truncated({ omitted: true }, [egress]))).toBe(false);
+    });
   });
 
   it('reads the legacy flat request form', () => {
@@ -326,8 +392,66 @@ describe('modifiedRuleOpensAdminPortsToWorld', () => {
     expect(modifiedRuleOpensAdminPortsToWorld(modify(rules))).toBe(false);
   });
 
+  it('unites the CIDRs of the request rules reaching one admin port', () => {
+    const halves = [
+      entry({ CidrIpv4: '0.0.0.0/1', FromPort: '22', ToPort: '22', IpProtocol: 'tcp' }),
+      entry({ CidrIpv4: '128.0.0.0/1', FromPort: 22, ToPort: 22, IpProtocol: '6' }),
+    ];
+    expect(modifiedRuleOpensAdminPortsToWorld(modify(halves))).toBe(true);
+    const apart = [halves[0], entry({ CidrIpv4: '128.0.0.0/1', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' })];
+    expect(modifiedRuleOpensAdminPortsToWorld(modify(apart))).toBe(false);
+  });
+
   it('is false when the request is not wrapped as CloudTrail records it', () => {
     expect(modifiedRuleOpensAdminPortsToWorld(event('ModifySecurityGroupRules', { GroupId: 'sg-1' }))).toBe(false);
+  });
+});
+
+describe('networkAclEntryOpensAdminPortsToWorld', () => {
+  const entry = (fields: Record<string, unknown>, eventName = 'ReplaceNetworkAclEntry') =>
+    event(eventName, {
+      networkAclId: 'acl-1',
+      ruleNumber: 100,
+      egress: false,
+      ruleAction: 'allow',
+      icmpTypeCode: {},
+      ...fields,
+    });
+
+  it.each([
+    ['SSH from 0.0.0.0/0', { aclProtocol: '6', portRange: { from: 22, to: 22 }, cidrBlock: '0.0.0.0/0' }],
+    ['all protocols from the world', { aclProtocol: '-1', portRange: {}, cidrBlock: '0.0.0.0/0' }],
+    [
+      'RDP from ::/0 with ports as strings',
+      { aclProtocol: '6', portRange: { from: '3389', to: '3389' }, ipv6CidrBlock: '::/0' },
+    ],
+    ['RDP over UDP', { aclProtocol: '17', portRange: { from: 3000, to: 4000 }, cidrBlock: '0.0.0.0/0' }],
+    [
+      'a protocol name and upper-case action',
+      { aclProtocol: 'tcp', ruleAction: 'ALLOW', portRange: { from: 0, to: 65535 }, cidrBlock: '0.0.0.0/0' },
+    ],
+    ['TCP without a port range', { aclProtocol: '6', cidrBlock: '0.0.0.0/0' }],
+  ])('is true for %s', (_case, fields) => {
+    expect(networkAclEntryOpensAdminPortsToWorld(entry(fields))).toBe(true);
+    expect(networkAclEntryOpensAdminPortsToWorld(entry(fields, 'CreateNetworkAclEntry'))).toBe(true);
+  });
+
+  it.each([
+    ['a deny entry', { ruleAction: 'deny', aclProtocol: '-1', cidrBlock: '0.0.0.0/0' }],
+    ['an egress entry', { egress: true, aclProtocol: '-1', cidrBlock: '0.0.0.0/0' }],
+    ['an egress entry with egress as a string', { egress: 'true', aclProtocol: '-1', cidrBlock: '0.0.0.0/0' }],
+    ['HTTPS only', { aclProtocol: '6', portRange: { from: 443, to: 443 }, cidrBlock: '0.0.0.0/0' }],
+    ['SSH from a private range', { aclProtocol: '6', portRange: { from: 22, to: 22 }, cidrBlock: '10.0.0.0/8' }],
+    ['ICMP from the world', { aclProtocol: '1', icmpTypeCode: { code: -1, type: -1 }, cidrBlock: '0.0.0.0/0' }],
+    ['half of the world', { aclProtocol: '-1', cidrBlock: '0.0.0.0/1' }],
+    ['no rule action', { ruleAction: undefined, aclProtocol: '-1', cidrBlock: '0.0.0.0/0' }],
+  ])('is false for %s', (_case, fields) => {
+    expect(networkAclEntryOpensAdminPortsToWorld(entry(fields))).toBe(false);
+  });
+
+  it('is false without request parameters', () => {
+    expect(networkAclEntryOpensAdminPortsToWorld(event('ReplaceNetworkAclEntry', null))).toBe(false);
+    expect(networkAclEntryOpensAdminPortsToWorld(event('ReplaceNetworkAclEntry', { omitted: true }))).toBe(false);
   });
 });
 

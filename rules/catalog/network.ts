@@ -1,12 +1,9 @@
 /**
- * Network detections: security groups opened to the world on SSH/RDP/all ports, and the CIS
+ * Network detections: security groups and network ACLs opened to the world on SSH/RDP/all ports, and the CIS
  * 4.10–4.14 records of security group, NACL, gateway, route table and VPC changes.
  */
 import type { Detection } from '../types';
 import { apiCall, cisMonitoring } from './shared';
-
-const WORLD_V4 = ['0.0.0.0/0'];
-const WORLD_V6 = ['::/0'];
 
 export const NETWORK: readonly Detection[] = [
   {
@@ -16,8 +13,8 @@ export const NETWORK: readonly Detection[] = [
     class: 'exposure',
     severity: 'critical',
     rationale:
-      'An ingress rule from 0.0.0.0/0 or ::/0 to port 22, 3389 or all ports exposes every instance in the group ' +
-      'to internet-wide scanning and brute force within minutes.',
+      'Ingress from the whole internet (0.0.0.0/0, ::/0, or blocks that add up to it) to port 22, 3389 or all ' +
+      'ports exposes every instance in the group to internet-wide scanning and brute force within minutes.',
     compliance: {
       ...cisMonitoring(10),
       cis: ['4.10', '3.10 (v1.2)', '5.2 (v1.4)', '5.3 (v1.4)'],
@@ -25,15 +22,10 @@ export const NETWORK: readonly Detection[] = [
       soc2: ['CC6.6'],
       mitre: ['T1562.007', 'T1133'],
     },
-    // The pattern pre-filters on a world CIDR anywhere in the request; the predicate checks that CIDR and
-    // an admin port sit in the same permission item (and reads the legacy flat request form).
-    ...apiCall('ec2', ['AuthorizeSecurityGroupIngress'], {
-      $or: [
-        { requestParameters: { ipPermissions: { items: { ipRanges: { items: { cidrIp: WORLD_V4 } } } } } },
-        { requestParameters: { ipPermissions: { items: { ipv6Ranges: { items: { cidrIpv6: WORLD_V6 } } } } } },
-        { requestParameters: { cidrIp: WORLD_V4 } },
-      ],
-    }),
+    // No content pre-filter: world access may be a union of CIDRs (`0.0.0.0/1` + `128.0.0.0/1`), or the
+    // request may be truncated (`omitted: true`) with the rules in `responseElements`. The predicate reads
+    // every shape (rules/exposure.ts); the events are forwarded for the CIS 4.10 monitor anyway.
+    ...apiCall('ec2', ['AuthorizeSecurityGroupIngress']),
     predicate: 'ingressOpensAdminPortsToWorld',
     remediation: { action: 'revoke-world-open-ingress', defaultMode: 'auto' },
   },
@@ -44,8 +36,8 @@ export const NETWORK: readonly Detection[] = [
     class: 'exposure',
     severity: 'critical',
     rationale:
-      'ModifySecurityGroupRules rewrote an existing rule so that 0.0.0.0/0 or ::/0 reaches port 22, 3389 or all ' +
-      'ports; CIS 4.10 filters miss this API entirely.',
+      'ModifySecurityGroupRules rewrote existing rules so that the whole internet (0.0.0.0/0, ::/0, or blocks that ' +
+      'add up to it) reaches port 22, 3389 or all ports; CIS 4.10 filters miss this API entirely.',
     compliance: {
       ...cisMonitoring(10),
       cis: ['4.10', '3.10 (v1.2)', '5.2 (v1.4)', '5.3 (v1.4)'],
@@ -53,20 +45,8 @@ export const NETWORK: readonly Detection[] = [
       soc2: ['CC6.6'],
       mitre: ['T1562.007', 'T1133'],
     },
-    ...apiCall('ec2', ['ModifySecurityGroupRules'], {
-      $or: [
-        {
-          requestParameters: {
-            ModifySecurityGroupRulesRequest: { SecurityGroupRule: { SecurityGroupRule: { CidrIpv4: WORLD_V4 } } },
-          },
-        },
-        {
-          requestParameters: {
-            ModifySecurityGroupRulesRequest: { SecurityGroupRule: { SecurityGroupRule: { CidrIpv6: WORLD_V6 } } },
-          },
-        },
-      ],
-    }),
+    // As above: the rules of one request may add up to the world; the predicate decides.
+    ...apiCall('ec2', ['ModifySecurityGroupRules']),
     predicate: 'modifiedRuleOpensAdminPortsToWorld',
     // The request does not say whether the rule is ingress or egress, and the rule existed before: a human
     // confirms before the remediation (which re-reads the rule) revokes it.
@@ -90,6 +70,27 @@ export const NETWORK: readonly Detection[] = [
       'RevokeSecurityGroupEgress',
       'RevokeSecurityGroupIngress',
     ]),
+  },
+  {
+    id: 'ec2-network-acl-world-open-ingress',
+    supersedes: ['ec2-network-acl-changed'],
+    title: 'Network ACL opened to the internet on SSH, RDP or all ports',
+    class: 'exposure',
+    severity: 'high',
+    rationale:
+      'A network ACL entry now allows inbound traffic from 0.0.0.0/0 or ::/0 to port 22, 3389 or all ports: the ' +
+      'subnet-level firewall no longer stops internet-wide scanning of every instance in its subnets.',
+    compliance: {
+      ...cisMonitoring(11),
+      cis: ['4.11', '3.11 (v1.2)', '5.1 (v1.4)'],
+      pciDss: ['1.3.1', '1.2.2'],
+      soc2: ['CC6.6'],
+      mitre: ['T1133', 'T1562.007'],
+    },
+    // No content pre-filter: the predicate reads allow/deny, direction, protocol and ports (numbers,
+    // names or strings) and the CIDRs of the entry (rules/exposure.ts).
+    ...apiCall('ec2', ['CreateNetworkAclEntry', 'ReplaceNetworkAclEntry']),
+    predicate: 'networkAclEntryOpensAdminPortsToWorld',
   },
   {
     id: 'ec2-network-acl-changed',
