@@ -10,6 +10,7 @@
  */
 
 import {
+  coversAddressSpace,
   modifiedRulePermissions,
   networkAclEntryPermissions,
   normaliseProtocol,
@@ -215,7 +216,9 @@ function conditionPins(condition: unknown): ConditionPin[] {
   return pins;
 }
 
-const isWorldCidr = (value: string): boolean => /\/0$/.test(value.trim());
+/** Network conditions that together admit the whole internet (one `/0`, or a union such as two `/1`s). */
+const admitsWorld = (values: readonly string[]): boolean =>
+  values.some((v) => /\/0$/.test(v.trim())) || coversAddressSpace(values, 'v4') || coversAddressSpace(values, 'v6');
 
 /**
  * Whether a condition confines a `*` grant to the organization (trust policies): a pin to the org
@@ -243,7 +246,7 @@ function confinedToOrganization(condition: unknown, ctx: PredicateContext): bool
 function confinedForS3(condition: unknown): boolean {
   return conditionPins(condition).some(({ key, values }) => {
     if (values.length === 0 || values.some((v) => v.includes('*'))) return false;
-    if (NETWORK_KEYS.has(key)) return !values.some(isWorldCidr);
+    if (NETWORK_KEYS.has(key)) return !admitsWorld(values);
     return ORG_KEYS.has(key) || ACCOUNT_KEYS.has(key) || ARN_KEYS.has(key) || OTHER_PINNING_KEYS.has(key);
   });
 }
