@@ -142,6 +142,48 @@ export function kpiDashboardBody(region: string): string {
       { view: 'bar', period: 86400 },
       24,
     ),
+    metricWidget(
+      'Responder verdicts per detection (Slack buttons on each alert)',
+      [
+        [
+          {
+            expression: `SEARCH('{${METRIC_NAMESPACE},DetectionId,Verdict} MetricName="Verdicts"', 'Sum', 86400)`,
+            id: 'verdicts',
+          },
+        ],
+      ],
+      region,
+      0,
+      18,
+      { view: 'bar', period: 86400 },
+      12,
+    ),
+    metricWidget(
+      'Precision from verdicts: true positives / (true + false positives), all detections',
+      [
+        [
+          {
+            expression: `SUM(SEARCH('{${METRIC_NAMESPACE},DetectionId,Verdict} Verdict="true-positive" MetricName="Verdicts"', 'Sum', 86400))`,
+            id: 'tp',
+            visible: false,
+          },
+        ],
+        [
+          {
+            expression: `SUM(SEARCH('{${METRIC_NAMESPACE},DetectionId,Verdict} Verdict="false-positive" MetricName="Verdicts"', 'Sum', 86400))`,
+            id: 'fp',
+            visible: false,
+          },
+        ],
+        [{ expression: 'IF(tp + fp > 0, 100 * tp / (tp + fp), 100)', id: 'precision', label: 'precision (%)' }],
+        search('Digested', 'Sum', 'digest', 'change monitors sent to the daily digest', 86400),
+      ],
+      region,
+      12,
+      18,
+      { period: 86400 },
+      12,
+    ),
   ];
   return JSON.stringify({ widgets });
 }
