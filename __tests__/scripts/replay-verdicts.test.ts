@@ -1,6 +1,7 @@
+import type { VerdictRecord } from '../../handlers/core/verdict';
 import { parseVerdictExport, summarizeVerdicts } from '../../scripts/replay/verdicts';
 
-const record = (over: Record<string, unknown> = {}) => ({
+const record = (over: Partial<VerdictRecord> = {}): VerdictRecord => ({
   detectionId: 'iam-user-created',
   accountId: '110000000006',
   eventId: 'e1',
@@ -18,7 +19,7 @@ describe('parseVerdictExport', () => {
   });
 
   it('reads JSON Lines of records and names each bad line', () => {
-    const text = [JSON.stringify(record()), '{not json', JSON.stringify(record({ verdict: 'maybe' }))].join('\n');
+    const text = [JSON.stringify(record()), '{not json', JSON.stringify({ ...record(), verdict: 'maybe' })].join('\n');
 
     const parsed = parseVerdictExport(text, 'v.jsonl');
 

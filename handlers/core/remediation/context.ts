@@ -1,11 +1,10 @@
 /** The static facts the remediation pipeline decides with, built once per container. */
 import type { RemediationConfig } from '../../../config/remediation';
-import { compilePattern } from '../../../rules/event-pattern';
-import { forwardingPatterns, withoutSuperseded } from '../../../rules/patterns';
-import type { Predicate } from '../../../rules/predicates';
+import { forwardingPatterns } from '../../../rules/patterns';
+import type { CloudTrailEventBridgeEvent, Predicate } from '../../../rules/predicates';
 import type { Detection, RemediationId } from '../../../rules/types';
 import type { HandlerInventory } from '../inventory-view';
-import { makePredicateContext } from '../own-calls';
+import { makeTriageContext, type TriageContext, triageMessage } from '../triage';
 import type { RemediationActionDef, RemediationContext, RemediationEvent } from './types';
 
 /** The static facts the pipeline decides with: built once per container by {@link makeOrchestratorContext}. */
@@ -15,10 +14,14 @@ export interface OrchestratorContext {
   /** The catalog, by detection id. */
   readonly detections: ReadonlyMap<string, Detection>;
   /**
-   * Whether an event really is a finding of a detection (its central pattern, then its predicate):
-   * the request names the detection, and vigil acts only when the event agrees.
+   * Whether an event really is a finding of a detection that may be acted on: triage's own decision
+   * (handlers/core/triage.ts: loop guard, failed calls, pattern, predicate, supersession) alerts on it,
+   * and nothing in it was withheld (an event that could not be read in full, an account not onboarded).
+   * The request names the detection; vigil acts only when the event agrees.
    */
   readonly confirms: (detection: Detection, event: RemediationEvent) => boolean;
+  /** The triage decision core the confirmation runs on (shared with triage, replay and plan). */
+  readonly triage: TriageContext;
   readonly actions: Readonly<Record<RemediationId, RemediationActionDef>>;
   /** Config facts the actions' `target()` needs (approved admin principals, central bus, …). */
   readonly remediationContext: RemediationContext;
@@ -35,24 +38,21 @@ export interface OrchestratorContextInput {
   readonly naming: { readonly centralBusArn: string; readonly deployRoleName: string };
 }
 
-/** Compiles the catalog's patterns once and assembles the context. Throws on an invalid pattern or unknown predicate. */
+/** Compiles the catalog once (triage's context) and assembles the context. Throws on an invalid pattern or unknown predicate. */
 export function makeOrchestratorContext(input: OrchestratorContextInput): OrchestratorContext {
-  const matchers = new Map<string, (event: RemediationEvent) => boolean>();
-  const predicateContext = makePredicateContext({
-    ...input.inventory,
-    accountIds: Object.keys(input.inventory.accounts),
-  });
-  for (const d of input.catalog) {
-    const pattern = compilePattern(d.pattern);
-    const predicate = d.predicate === undefined ? undefined : input.predicates[d.predicate];
-    if (d.predicate !== undefined && !predicate) throw new Error(`detection ${d.id}: unknown predicate ${d.predicate}`);
-    matchers.set(d.id, (event) => pattern(event) && (!predicate || predicate(event, predicateContext)));
-  }
+  const triage = makeTriageContext(input.inventory, input.catalog, input.predicates);
   return {
     config: input.config,
     inventory: input.inventory,
     detections: new Map(input.catalog.map((d) => [d.id, d])),
-    confirms: (detection, event) => matchers.get(detection.id)?.(event) ?? false,
+    triage,
+    confirms: (detection, event) => {
+      const decision = triageMessage(
+        { detectionId: detection.id, event: event as unknown as CloudTrailEventBridgeEvent },
+        triage,
+      );
+      return decision.kind === 'alert' && decision.unreadable === undefined;
+    },
     actions: input.actions,
     remediationContext: {
       namePrefix: input.inventory.namePrefix,
@@ -64,8 +64,19 @@ export function makeOrchestratorContext(input: OrchestratorContextInput): Orches
   };
 }
 
-/** The detections an event is a finding of (catalog order), for `npm run plan`. */
+/**
+ * The detections an event is a finding of (catalog order), for `npm run plan`: each detection whose
+ * central rule would queue the event and that triage then alerts on (superseded ones drop there).
+ */
 export function detectionsFor(event: RemediationEvent, ctx: OrchestratorContext): Detection[] {
-  const matched = [...ctx.detections.values()].filter((d) => ctx.confirms(d, event));
-  return withoutSuperseded(matched);
+  const alerting: Detection[] = [];
+  for (const [id, compiled] of ctx.triage.detections) {
+    if (!compiled.matches(event)) continue;
+    const decision = triageMessage(
+      { detectionId: id, event: event as unknown as CloudTrailEventBridgeEvent },
+      ctx.triage,
+    );
+    if (decision.kind === 'alert') alerting.push(compiled.detection);
+  }
+  return alerting;
 }
