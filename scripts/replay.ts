@@ -28,23 +28,52 @@ import {
   toEvent,
   wrapCloudTrailRecord,
 } from './replay/core';
-import { listInputs, readFiles } from './replay/read';
+import {
+  type CommandSpec,
+  formatHelp,
+  formatIgnored,
+  nothingReadMessage,
+  parseCommandLine,
+  reportUsageError,
+  UsageError,
+} from './cli/command';
+import { INPUTS_HELP, listInputs, locate, missingInputHint, readFiles, type ReadOptions } from './cli/inputs';
 import { runCli } from './run-cli';
 
 const DEFAULT_INVENTORY = 'config/org.json';
 
-const USAGE = `Usage: npm run replay -- [options] <file or folder>...
+/** The command line and `--help` of replay. */
+export const SPEC: CommandSpec = {
+  name: 'replay',
+  synopsis: '[options] <file, folder or ->...',
+  description:
+    'Replays CloudTrail logs and EventBridge events through the detection catalog the way the deployed rules would\n' +
+    '(member forwarding, rule state, central patterns, predicates) and reports, per detection, matches, alerts and\n' +
+    'alerts/day, samples, catalog bugs, and every file or record it skipped or ignored. Read-only: never calls AWS.',
+  inputs: INPUTS_HELP,
+  options: [
+    { flag: '--json', help: 'one JSON line per matched event, then one {"summary": ...} line; nothing else on stdout' },
+    {
+      flag: '--inventory',
+      value: '<file>',
+      help: `org inventory whose account ids the predicates use (default: ${DEFAULT_INVENTORY})`,
+    },
+    { flag: '--progress', help: 'show progress on stderr even when it is not a terminal' },
+  ],
+  exitCodes: [
+    [0, 'replayed (skipped and ignored files and records are listed in the summary, and do not change the code)'],
+    [1, 'the catalog cannot be compiled (an invalid pattern or an unknown predicate)'],
+    [2, 'usage error, missing input, unusable inventory, or no event could be read from the inputs'],
+  ],
+  examples: [
+    'npm run replay -- ~/cloudtrail/AWSLogs/o-abc123/110000000006/CloudTrail/eu-west-1/2026/11',
+    'npm run replay -- --json ./logs > matches.jsonl',
+    'aws s3 cp s3://<trail bucket>/<key>.json.gz - | npm run replay -- -',
+  ],
+};
 
-Replays CloudTrail log files (.json, .json.gz as CloudTrail writes them to S3) and EventBridge event files
-(one event, a JSON array of events, or JSON Lines) through the detection catalog. Folders are read recursively.
-
-Options:
-  --json              one JSON line per matched event, then one {"summary": ...} line; nothing else on stdout
-  --inventory <file>  org inventory whose account ids the predicates use (default: ${DEFAULT_INVENTORY})
-  --progress          show progress on stderr even when it is not a terminal
-  -h, --help          show this help
-
-Example: npm run replay -- ~/cloudtrail/AWSLogs/o-abc123/110000000006/CloudTrail/eu-west-1/2026/11`;
+/** The `--help` text. */
+export const USAGE = formatHelp(SPEC);
 
 /** What main() needs from the outside world; tests replace parts of it. */
 export interface ReplayIo {
@@ -64,12 +93,11 @@ export interface ReplayIo {
   readonly catalog: readonly Detection[];
   /** Predicates by name. @default PREDICATES */
   readonly predicates: Readonly<Record<string, Predicate>>;
+  /** What `-` reads. @default process.stdin */
+  readonly stdin?: ReadOptions['stdin'];
 }
 
-/** Bad command-line arguments. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError } from './cli/command';
 
 /** Parsed command line. */
 export interface ReplayOptions {
@@ -83,32 +111,18 @@ export interface ReplayOptions {
 
 /** Parses the command line; throws UsageError for unknown flags, a flag without its value, or no inputs. */
 export function parseArgs(argv: readonly string[]): ReplayOptions {
-  const inputs: string[] = [];
-  let json = false;
-  let progress = false;
-  let help = false;
-  let inventory: string | undefined;
-  let optionsEnded = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (optionsEnded || !arg.startsWith('-') || arg === '-') inputs.push(arg);
-    else if (arg === '--') optionsEnded = true;
-    else if (arg === '--json') json = true;
-    else if (arg === '--progress') progress = true;
-    else if (arg === '--help' || arg === '-h') help = true;
-    else if (arg === '--inventory') {
-      const value = argv[++i];
-      if (value === undefined || value.startsWith('-')) {
-        throw new UsageError('--inventory needs a file, e.g. --inventory config/org.json');
-      }
-      inventory = value;
-    } else if (arg.startsWith('--inventory=')) {
-      inventory = arg.slice('--inventory='.length);
-      if (inventory === '') throw new UsageError('--inventory needs a file, e.g. --inventory=config/org.json');
-    } else throw new UsageError(`unknown option '${arg}'`);
+  const line = parseCommandLine(SPEC, argv);
+  const inventory = line.options.get('--inventory');
+  if (line.positionals.length === 0 && !line.help) {
+    throw new UsageError('name at least one CloudTrail log or event file, folder, or - for stdin');
   }
-  if (inputs.length === 0 && !help) throw new UsageError('name at least one CloudTrail log or event file or folder');
-  return { inputs, json, progress, help, ...(inventory === undefined ? {} : { inventory }) };
+  return {
+    inputs: line.positionals,
+    json: line.options.has('--json'),
+    progress: line.options.has('--progress'),
+    help: line.help,
+    ...(typeof inventory === 'string' ? { inventory } : {}),
+  };
 }
 
 /** Skipped records echoed to stderr as they happen; the summary counts all of them. */
@@ -127,9 +141,7 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
     options = parseArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    d.stderr(`replay: ${error.message}`);
-    d.stderr(USAGE);
-    return 2;
+    return reportUsageError(SPEC, d.stderr, error.message);
   }
   if (options.help) {
     (options.json ? d.stderr : d.stdout)(USAGE);
@@ -138,9 +150,7 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
 
   const listing = await listInputs(options.inputs, d.cwd);
   if (listing.missing.length > 0) {
-    for (const m of listing.missing) d.stderr(`replay: no such file or folder: ${m}`);
-    d.stderr(USAGE);
-    return 2;
+    return reportUsageError(SPEC, d.stderr, listing.missing.map(missingInputHint).join('\nreplay: '));
   }
 
   let ctx: PredicateContext;
@@ -169,6 +179,8 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
   let bytesDecompressed = 0;
   let filesDone = 0;
   let records = 0;
+  /** Records that became events: none means nothing could be read (exit code 2). */
+  let evaluated = 0;
   let recordSkipsLogged = 0;
   const jsonLines: string[] = [];
   const started = d.now();
@@ -201,7 +213,7 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
     if (jsonLines.length > 0) d.stdout(jsonLines.splice(0).join('\n'));
   };
 
-  tally.addIgnoredFiles(listing.ignored);
+  tally.addIgnoredFiles(listing.ignored.length);
   for (const u of listing.unreadable) {
     tally.addFileSkip(u);
     log(`replay: skipped ${u.file}: ${u.reason}`);
@@ -211,7 +223,7 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
     bytesRead += n;
     progress();
   };
-  for await (const item of readFiles(listing.files, { onBytes })) {
+  for await (const item of readFiles(listing.files, { onBytes, ...(d.stdin ? { stdin: d.stdin } : {}) })) {
     switch (item.kind) {
       case 'records': {
         const wrap = item.format === 'cloudtrail' ? wrapCloudTrailRecord : toEvent;
@@ -222,9 +234,10 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
             const skip = { file: item.file, where: item.where(i), reason: result.problem };
             tally.addRecordSkip(skip);
             if (recordSkipsLogged++ < RECORD_SKIPS_LOGGED)
-              log(`replay: skipped ${skip.file} ${skip.where}: ${skip.reason}`);
+              log(`replay: skipped ${locate(skip.file, skip.where)}: ${skip.reason}`);
             continue;
           }
+          evaluated++;
           const verdict = runner.evaluate(result.event);
           tally.addVerdict(result.event, verdict, item.file);
           if (options.json && verdict.matched.length > 0) {
@@ -240,7 +253,7 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
         tally.addRecordSkip({ file: item.file, where: item.where, reason: item.reason });
         records++;
         if (recordSkipsLogged++ < RECORD_SKIPS_LOGGED)
-          log(`replay: skipped ${item.file} ${item.where}: ${item.reason}`);
+          log(`replay: skipped ${locate(item.file, item.where)}: ${item.reason}`);
         break;
       case 'file-skipped':
         filesDone++;
@@ -261,8 +274,34 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
   flushJson();
   const summary = tally.summarize({ elapsedMs: d.now() - started, bytesRead, bytesDecompressed });
   if (progressShown) d.progress('');
-  if (options.json) d.stdout(summaryLine(summary));
-  else d.stdout(formatSummary(summary).join('\n'));
+  // Every ignored file is listed, not a sample: a file a user expected to be read must be findable.
+  const ignoredFiles = listing.ignored.map((f) => ({ file: f.file, reason: f.reason }));
+  if (options.json) {
+    const line = JSON.parse(summaryLine(summary)) as { summary: Record<string, unknown> };
+    d.stdout(JSON.stringify({ summary: { ...line.summary, ignoredFiles } }));
+  } else {
+    const lines = formatSummary(summary);
+    if (ignoredFiles.length > 0) {
+      lines.push(
+        '',
+        `Ignored ${ignoredFiles.length} file(s) in the input folders (not read):`,
+        ...formatIgnored(ignoredFiles),
+      );
+    }
+    d.stdout(lines.join('\n'));
+  }
+  if (evaluated === 0) {
+    d.stderr(
+      nothingReadMessage('replay', {
+        items: 0,
+        filesRead: summary.filesRead,
+        filesSkipped: summary.skipped.files,
+        recordsSkipped: [],
+        ignored: ignoredFiles,
+      }),
+    );
+    return 2;
+  }
   return 0;
 }
 
