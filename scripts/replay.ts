@@ -150,7 +150,7 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
 
   const listing = await listInputs(options.inputs, d.cwd);
   if (listing.missing.length > 0) {
-    return reportUsageError(SPEC, d.stderr, listing.missing.map(missingInputHint).join('\nreplay: '));
+    return reportUsageError(SPEC, d.stderr, listing.missing.map((m) => missingInputHint(m, d.cwd)).join('\nreplay: '));
   }
 
   let ctx: PredicateContext;

@@ -65,8 +65,8 @@ export const INPUTS_HELP = `Inputs (files, folders, or - for standard input; the
                             inside them are read, every other file is listed as ignored in the summary`;
 
 /** The fix to suggest for an argument that does not exist. */
-export function missingInputHint(arg: string): string {
-  return `no such file or folder: ${arg} (check the path; relative paths start from ${process.cwd()})`;
+export function missingInputHint(arg: string, cwd: string): string {
+  return `no such file or folder: ${arg} (check the path; relative paths start from ${cwd})`;
 }
 
 /**
