@@ -322,6 +322,7 @@ export async function main(argv: readonly string[], io: Partial<PlanIo> = {}): P
     const at = { file: item.file, ...(item.where === undefined ? {} : { where: item.where }) };
     if (item.kind === 'skipped') {
       failed++;
+      stderr(`plan: skipped ${locate(item.file, item.where)}: ${item.reason}`);
       emit({ ...at, detections: [], error: item.reason });
       continue;
     }

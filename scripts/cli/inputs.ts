@@ -445,8 +445,9 @@ class FileParser {
   }
 
   /**
-   * A document that does not parse may be JSON Lines with a broken first line. It is read as such only when some
-   * line holds an object or array, so that a truncated pretty-printed file is not reported line by line.
+   * A document that does not parse may be JSON Lines with a broken first line. It is read as such only when at least
+   * as many lines hold an object or array as are broken, so that a broken pretty-printed file is reported once, at
+   * the line and column of its first error, rather than line by line.
    */
   private linesFallback(text: string): boolean {
     const lines = text.split('\n');
@@ -458,7 +459,10 @@ class FileParser {
         return { error: lineProblem(l) };
       }
     });
-    if (!parsed.some((p) => p && 'value' in p && typeof p.value === 'object' && p.value !== null)) return false;
+    // As many lines holding an object or array as broken lines: a pretty-printed file is mostly fragments.
+    const values = parsed.filter((p) => p && 'value' in p && typeof p.value === 'object' && p.value !== null).length;
+    const broken = parsed.filter((p) => p && 'error' in p).length;
+    if (values === 0 || values < broken) return false;
     this.mode = 'lines';
     parsed.forEach((p, i) => {
       if (p === undefined) return;
