@@ -251,9 +251,20 @@ export async function main(argv: readonly string[], deps: Partial<UndoDeps> = {}
     }
     return await undoEvents(options, full);
   } catch (err) {
-    if (!isCredentialsError(err)) throw err;
-    for (const line of credentialsAdvice(err, options, cwd)) stderr(line);
-    return 2;
+    if (isCredentialsError(err)) {
+      for (const line of credentialsAdvice(err, options, cwd)) stderr(line);
+      return 2;
+    }
+    // AWS answered, but no: a missing table, a wrong region, a role without access. Expected; no stack trace.
+    if (typeof err === 'object' && err !== null && '$metadata' in err) {
+      stderr(`undo: AWS refused the request: ${describeError(err)}`);
+      stderr(
+        `Check --table (default: <namePrefix>-remediation-audit), the region (AWS_REGION, default: the inventory's ` +
+          'homeRegion), and that your credentials may read the audit table (the deploy role of the security account).',
+      );
+      return 2;
+    }
+    throw err;
   }
 }
 

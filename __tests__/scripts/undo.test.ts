@@ -227,6 +227,19 @@ describe('npm run undo', () => {
     expect(err).not.toMatch(/^\s+at /m);
   });
 
+  it('reports an AWS refusal (here: no such table) without a stack trace (exit 2)', async () => {
+    const f = fakes([]);
+    const notFound = Object.assign(new Error('Requested resource not found'), {
+      name: 'ResourceNotFoundException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    const audit = { ...f.deps.audit, read: async () => Promise.reject(notFound) };
+
+    expect(await main([ACTION_ID], { ...f.deps, audit, cwd: ROOT })).toBe(2);
+    expect(f.err[0]).toMatch(/^undo: AWS refused the request: ResourceNotFoundException/);
+    expect(f.err[1]).toMatch(/Check --table/);
+  });
+
   describe('with the real AWS SDK and no credentials anywhere', () => {
     const saved = { ...process.env };
     beforeEach(() => {
