@@ -83,6 +83,8 @@ export interface UndoOptions {
   readonly inventory: string;
   /** Remediation config, to tell which detections fire on event inputs. */
   readonly config: string;
+  /** Undo every action found for event inputs (without it, more than one is refused). */
+  readonly all: boolean;
   readonly help: boolean;
 }
 
@@ -99,6 +101,7 @@ export const SPEC: CommandSpec = {
   inputs: `Action id: <CloudTrail eventID>:<action>, e.g. 21f0ec88-…:revoke-world-open-ingress (one at a time), or\n${INPUTS_HELP}`,
   options: [
     { flag: '--dry-run', help: 'print the undo calls, make none, record nothing (still reads the audit table)' },
+    { flag: '--all', help: 'with event inputs: undo every action found (without it, more than one is refused)' },
     {
       flag: '--role',
       value: '<role name>',
@@ -115,7 +118,7 @@ export const SPEC: CommandSpec = {
   exitCodes: [
     [0, 'undone (or printed with --dry-run); with event inputs, also when vigil had changed nothing'],
     [1, 'refused (nothing was changed, or it was undone already) or the undo failed'],
-    [2, 'usage error, missing input, no credentials, or no event could be read from the inputs'],
+    [2, 'usage error (e.g. several actions without --all), missing input, no credentials, or nothing read'],
   ],
   examples: [
     'npm run undo -- 21f0ec88-de27-4093-ab8e-93e5e993e10c:revoke-world-open-ingress --dry-run',
@@ -159,6 +162,7 @@ export function parseArgs(argv: readonly string[]): UndoOptions {
     ...(ids[0] === undefined ? {} : { actionId: ids[0] }),
     inputs,
     dryRun: line.options.has('--dry-run'),
+    all: line.options.has('--all'),
     inventory: get('--inventory') ?? 'config/org.json',
     config: get('--config') ?? 'config/remediation.json',
     help: line.help,
@@ -348,7 +352,19 @@ async function undoEvents(options: UndoOptions, full: UndoDeps): Promise<number>
     }
   }
   const outcomes: Outcome[] = [];
-  for (const id of actionIds) outcomes.push(await undoOne(id, options, full, true));
+  const recorded: string[] = [];
+  for (const id of actionIds) {
+    if ((await full.audit.read(id)).length > 0) recorded.push(id);
+    else outcomes.push(await undoOne(id, options, full, true));
+  }
+  // An undo re-opens what vigil closed: a folder of events must not undo several changes by accident.
+  if (!options.dryRun && !options.all && recorded.length > 1) {
+    stderr(`undo: these events led to ${recorded.length} remediation actions; undoing them all needs --all:`);
+    for (const id of recorded) stderr(`  ${id}`);
+    stderr('Run with --dry-run to see the calls, then undo one action id at a time or pass --all.');
+    return 2;
+  }
+  for (const id of recorded) outcomes.push(await undoOne(id, options, full, true));
   const count = (o: Outcome) => outcomes.filter((x) => x === o).length;
   stdout('');
   for (const line of formatReadSummary(tally, 'event')) stdout(line);

@@ -148,7 +148,7 @@ describe('npm run undo', () => {
     [[ACTION_ID, '--role'], /--role needs a role name \(--role <role name>\)/],
     [
       [ACTION_ID, '--dryrun'],
-      /unknown option '--dryrun' \(did you mean --dry-run\?\); valid options: --dry-run, --role/,
+      /unknown option '--dryrun' \(did you mean --dry-run\?\); valid options: --dry-run, --all, --role/,
     ],
   ])('fails on usage %j (exit 2)', async (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
@@ -196,6 +196,25 @@ describe('npm run undo', () => {
       '2 remediation action(s) for these events: 1 printed (dry run), 0 refused, 0 failed, 1 never taken.',
     ]);
     expect(f.trace).toEqual([]);
+  });
+
+  it('undoes several actions found for event inputs only with --all', async () => {
+    const restart: AuditRecord = {
+      ...SNAPSHOT,
+      actionId: 'bf376ae8-b150-4793-a858-463c65d4086a:restart-trail-logging',
+      eventId: 'bf376ae8-b150-4793-a858-463c65d4086a',
+    };
+    const f = fakes([SNAPSHOT, RESULT, restart]);
+    const inputs = [
+      join(EVENTS, 'ec2-security-group-world-open-ingress', 'positive-ssh-ipv4.json'),
+      join(EVENTS, 'cloudtrail-logging-stopped', 'positive-org-trail.json'),
+    ];
+
+    expect(await main(inputs, { ...f.deps, cwd: ROOT })).toBe(2);
+    expect(f.err[0]).toBe('undo: these events led to 2 remediation actions; undoing them all needs --all:');
+    expect(f.trace).toEqual([]);
+    expect(await main(['--all', ...inputs], { ...f.deps, cwd: ROOT })).toBe(0);
+    expect(f.trace.filter((t) => t.startsWith('execute'))).toHaveLength(2);
   });
 
   it('exits 2 when no event could be read from the inputs', async () => {
