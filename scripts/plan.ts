@@ -79,7 +79,7 @@ export const SPEC: CommandSpec = {
     'Offline, without credentials: for each event, which detections fire, the remediation mode for that account and\n' +
     'why, and the exact AWS calls the remediation would make (read-only calls first, then the mutating calls,\n' +
     'assuming the resource is as the event left it).',
-  inputs: `${INPUTS_HELP}\n  triage messages           {"detectionId": ..., "event": {...}} (e.g. from a dead-letter queue) stand for their event`,
+  inputs: INPUTS_HELP,
   options: [
     { flag: '--json', help: 'one JSON object per event and line, then one {"summary": ...} line' },
     { flag: '--config', value: '<file>', help: 'remediation config (default: config/remediation.json)' },

@@ -98,7 +98,9 @@ export const SPEC: CommandSpec = {
     '(<CloudTrail eventID>:<action>), or the events the remediation was about: their actions are looked up.\n' +
     'Needs AWS credentials (audit table in the security account, the calls in the member account); without them\n' +
     'it says which role to use, and `npm run plan` shows offline what a remediation of an event does.',
-  inputs: `Action id: <CloudTrail eventID>:<action>, e.g. 21f0ec88-…:revoke-world-open-ingress (one at a time), or\n${INPUTS_HELP}`,
+  inputs:
+    'Action id: <CloudTrail eventID>:<action>, e.g. 21f0ec88-…:revoke-world-open-ingress (one at a time);\n' +
+    `or the events the remediation was about, whose actions are looked up.\n${INPUTS_HELP}`,
   options: [
     { flag: '--dry-run', help: 'print the undo calls, make none, record nothing (still reads the audit table)' },
     { flag: '--all', help: 'with event inputs: undo every action found (without it, more than one is refused)' },

@@ -61,6 +61,7 @@ export const INPUTS_HELP = `Inputs (files, folders, or - for standard input; the
   CloudTrail log files      {"Records": [...]} as CloudTrail writes them to S3, .json or .json.gz
   EventBridge events        one event per file, or a JSON array of events (bare CloudTrail records also work)
   JSON Lines                one event or record per line: .jsonl, .ndjson, or .json; gzipped or not
+  triage messages           {"detectionId": ..., "event": {...}} (e.g. from a dead-letter queue) stand for their event
   folders                   read recursively in name order; only .json, .jsonl, .ndjson (optionally .gz) files
                             inside them are read, every other file is listed as ignored in the summary`;
 
