@@ -1,14 +1,16 @@
 /**
- * `npm run replay -- [--json] [--inventory <file>] [--progress] <files or folders...>`: the sandbox for tuning
- * detections before deploying them. Reads CloudTrail log files (as delivered to S3, `.json` or `.json.gz`) and
- * EventBridge event files (one event, an array, or JSON Lines), runs every detection of the catalog over each event
- * the way the deployed rules would (central pattern + predicate; read-only management events only for detections
- * whose member rule receives them; member forwarding rules of the event's region), and reports matches, alerts per
- * day, samples, events the member rules would not forward (catalog bugs) and files or records it had to skip.
- * Read-only: it never calls AWS and writes nothing but its report.
+ * `npm run replay -- [--json] [--inventory <file>] [--progress] <files, folders or ->`: the sandbox for tuning
+ * detections before deploying them. Reads its inputs with the shared CLI reader (scripts/cli/inputs.ts: CloudTrail
+ * log files as delivered to S3, `.json` or `.json.gz`; EventBridge events, arrays, JSON Lines; folders; stdin), runs
+ * every detection of the catalog over each event the way the deployed rules would (central pattern + predicate;
+ * read-only management events only for detections whose member rule receives them; member forwarding rules of the
+ * event's region), and reports matches, alerts per day, samples, events the member rules would not forward (catalog
+ * bugs), every file it skipped or ignored and the records it skipped. Read-only: it never calls AWS and writes
+ * nothing but its report.
  *
- * Exit codes: 0 replayed (even when some files or records were skipped; they are reported); 1 the catalog cannot
- * be compiled (an invalid pattern or an unknown predicate); 2 bad arguments or an unusable inventory file.
+ * Exit codes (see SPEC, shown by --help): 0 replayed (even when some files or records were skipped; they are
+ * reported); 1 the catalog cannot be compiled (an invalid pattern or an unknown predicate); 2 bad arguments, a
+ * missing input, an unusable inventory file, or no event could be read from the inputs.
  */
 import { resolve } from 'node:path';
 import { InventoryError } from '../config/inventory';
