@@ -1,18 +1,17 @@
 /**
- * `npm run plan -- <event files or folders> [--json] [--config config/remediation.json] [--inventory config/org.json]`
+ * `npm run plan -- [options] <file, folder or ->...`
  *
- * Offline and without credentials: for each EventBridge event (a `.json` file, or every `.json` file under
- * a folder), which detections fire (central pattern + predicate), the mode each would run in for that
- * account and why (config/remediation.json over the catalog), and the exact AWS calls the remediation
- * would make: first the read-only calls, then the mutating calls planned against the state the event left
- * the resource in ("assuming current state is as the event left it"; at run time the state is re-read and
- * may already be compliant). Uses the same pre-flight as the remediate function, so what it prints is what
- * the function decides, up to what only AWS knows: resource tags, the kill switch, the breaker counters.
+ * Offline and without credentials: for each EventBridge event or CloudTrail record of the inputs (read by the
+ * shared CLI input reader: log files, events, arrays, JSON Lines, folders, stdin), which detections fire (central
+ * pattern + predicate), the mode each would run in for that account and why (config/remediation.json over the
+ * catalog), and the exact AWS calls the remediation would make: first the read-only calls, then the mutating calls
+ * planned against the state the event left the resource in ("assuming current state is as the event left it"; at
+ * run time the state is re-read and may already be compliant). Uses the same pre-flight as the remediate function,
+ * so what it prints is what the function decides, up to what only AWS knows: resource tags, the kill switch, the
+ * breaker counters.
  *
- * `--json` prints one JSON object per event and line. Exit code: 0, 1 when a file could not be read or
- * parsed (the others are still planned), 2 for usage or config errors.
+ * `--json` prints one JSON object per event and line, then a `{"summary": ...}` line. Exit codes: see SPEC.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadInventory } from '../config/load';
 import { centralBusArn } from '../config/naming';
@@ -33,6 +32,19 @@ import { CATALOG } from '../rules/catalog';
 import { PREDICATES } from '../rules/predicates';
 import type { RemediationMode } from '../rules/types';
 import { assumedState } from './plan/assumed-state';
+import {
+  type CommandSpec,
+  errorMessage,
+  formatHelp,
+  formatReadSummary,
+  nothingReadMessage,
+  parseCommandLine,
+  ReadTally,
+  reportUsageError,
+  UsageError,
+} from './cli/command';
+import { readEvents } from './cli/events';
+import { INPUTS_HELP, listInputs, locate, missingInputHint, type ReadOptions } from './cli/inputs';
 import { runCli } from './run-cli';
 
 /** What main() needs from the outside world; tests replace parts of it. */
@@ -45,43 +57,65 @@ export interface PlanIo {
   readonly cwd: string;
   /** Today, for exemption expiry. @default - the current date */
   readonly today: string;
+  /** What `-` reads. @default process.stdin */
+  readonly stdin?: ReadOptions['stdin'];
 }
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError } from './cli/command';
 
 export interface PlanOptions {
   readonly inputs: readonly string[];
   readonly json: boolean;
   readonly config: string;
   readonly inventory: string;
+  readonly help: boolean;
 }
 
-export const USAGE =
-  'usage: npm run plan -- <event files or folders> [--json] [--config config/remediation.json] [--inventory config/org.json]';
+/** The command line and `--help` of plan. */
+export const SPEC: CommandSpec = {
+  name: 'plan',
+  synopsis: '[options] <file, folder or ->...',
+  description:
+    'Offline, without credentials: for each event, which detections fire, the remediation mode for that account and\n' +
+    'why, and the exact AWS calls the remediation would make (read-only calls first, then the mutating calls,\n' +
+    'assuming the resource is as the event left it).',
+  inputs: INPUTS_HELP,
+  options: [
+    { flag: '--json', help: 'one JSON object per event and line, then one {"summary": ...} line' },
+    { flag: '--config', value: '<file>', help: 'remediation config (default: config/remediation.json)' },
+    { flag: '--inventory', value: '<file>', help: 'org inventory (default: config/org.json)' },
+  ],
+  exitCodes: [
+    [0, 'every event read was planned'],
+    [1, 'some files or records could not be read or planned (the rest were; the summary lists them)'],
+    [2, 'usage or config error, missing input, or no event could be read from the inputs'],
+  ],
+  examples: [
+    'npm run plan -- __tests__/fixtures/events/ec2-security-group-world-open-ingress/positive-ssh-ipv4.json',
+    'npm run plan -- --json --config my-remediation.json ./incident-events/',
+    "aws sqs receive-message ... | jq -c '.Messages[].Body | fromjson' | npm run plan -- -",
+  ],
+};
+
+/** The `--help` text. */
+export const USAGE = formatHelp(SPEC);
 
 export function parseArgs(argv: readonly string[]): PlanOptions {
-  const inputs: string[] = [];
-  let json = false;
-  let config = 'config/remediation.json';
-  let inventory = 'config/org.json';
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg} needs a file name\n${USAGE}`);
-      return v;
-    };
-    if (arg === '--json') json = true;
-    else if (arg === '--config') config = value();
-    else if (arg === '--inventory') inventory = value();
-    else if (arg === '--help' || arg === '-h') throw new UsageError(USAGE);
-    else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}\n${USAGE}`);
-    else inputs.push(arg);
+  const line = parseCommandLine(SPEC, argv);
+  const value = (flag: string, fallback: string) => {
+    const v = line.options.get(flag);
+    return typeof v === 'string' ? v : fallback;
+  };
+  if (line.positionals.length === 0 && !line.help) {
+    throw new UsageError('name at least one event file, folder, or - for stdin');
   }
-  if (inputs.length === 0) throw new UsageError(`no event files or folders given\n${USAGE}`);
-  return { inputs, json, config, inventory };
+  return {
+    inputs: line.positionals,
+    json: line.options.has('--json'),
+    config: value('--config', 'config/remediation.json'),
+    inventory: value('--inventory', 'config/org.json'),
+    help: line.help,
+  };
 }
 
 /** What a detection would do with one event. */
@@ -110,9 +144,11 @@ export interface DetectionPlan {
   readonly notes: readonly string[];
 }
 
-/** The plan for one event file. */
+/** The plan for one event. */
 export interface EventPlan {
   readonly file: string;
+  /** Where the event is in its file (`line 3`, `Records[12]`). @default - the file holds just this event */
+  readonly where?: string;
   readonly eventId?: string;
   readonly eventName?: string;
   readonly account?: string;
@@ -211,7 +247,7 @@ export function planEvent(file: string, event: RemediationEvent, ctx: Orchestrat
 
 /** Human-readable lines for one event plan. */
 export function formatPlan(plan: EventPlan): string[] {
-  const lines = [plan.file];
+  const lines = [locate(plan.file, plan.where)];
   if (plan.error) return [...lines, `  error: ${plan.error}`];
   const where = plan.accountName ? `${plan.accountName} (${plan.account})` : plan.account;
   lines.push(`  ${plan.eventName} by ${plan.actor ?? 'unknown'} in ${where} ${plan.region}, event ${plan.eventId}`);
@@ -238,28 +274,24 @@ export function formatPlan(plan: EventPlan): string[] {
   return lines;
 }
 
-/** Every `.json` file named or under a named folder, sorted for stable output. */
-export function eventFiles(inputs: readonly string[], cwd: string): string[] {
-  const out: string[] = [];
-  const walk = (p: string) => {
-    if (statSync(p).isDirectory()) {
-      for (const name of readdirSync(p).sort()) walk(path.join(p, name));
-    } else if (p.endsWith('.json')) out.push(p);
-  };
-  for (const input of inputs) walk(path.resolve(cwd, input));
-  return out;
-}
-
 export async function main(argv: readonly string[], io: Partial<PlanIo> = {}): Promise<number> {
   const stdout = io.stdout ?? ((line: string) => process.stdout.write(`${line}\n`));
   const stderr = io.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
   const cwd = io.cwd ?? process.cwd();
   const today = io.today ?? new Date().toISOString().slice(0, 10);
   let options: PlanOptions;
-  let ctx: OrchestratorContext;
-  let files: string[];
   try {
     options = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    return reportUsageError(SPEC, stderr, err.message);
+  }
+  if (options.help) {
+    stdout(USAGE);
+    return 0;
+  }
+  let ctx: OrchestratorContext;
+  try {
     const inventory = loadInventory(path.resolve(cwd, options.inventory));
     const config = loadRemediationConfig(path.resolve(cwd, options.config), inventory);
     ctx = makeOrchestratorContext({
@@ -270,31 +302,51 @@ export async function main(argv: readonly string[], io: Partial<PlanIo> = {}): P
       actions: REMEDIATIONS,
       naming: { centralBusArn: centralBusArn(inventory), deployRoleName: inventory.deployRoleName },
     });
-    files = eventFiles(options.inputs, cwd);
   } catch (err) {
-    stderr(err instanceof Error ? err.message : String(err));
+    // Config and inventory errors name the file and every problem; no stack trace.
+    stderr(`plan: ${errorMessage(err)}`);
     return 2;
   }
-  let failed = false;
-  for (const file of files) {
-    const shown = path.relative(cwd, file) || file;
-    let plan: EventPlan;
-    try {
-      const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-      // A triage message ({detectionId, event}) is accepted too; its event is what is planned.
-      const event = (raw['event'] && typeof raw['event'] === 'object' ? raw['event'] : raw) as RemediationEvent;
-      if (typeof event.detail !== 'object' || event.detail === null || typeof event.account !== 'string') {
-        throw new Error('not an EventBridge event (no detail or account)');
-      }
-      plan = planEvent(shown, event, ctx, today);
-    } catch (err) {
-      failed = true;
-      plan = { file: shown, detections: [], error: err instanceof Error ? err.message : String(err) };
-    }
+  const listing = await listInputs(options.inputs, cwd);
+  if (listing.missing.length > 0) {
+    return reportUsageError(SPEC, stderr, listing.missing.map((m) => missingInputHint(m, cwd)).join('\nplan: '));
+  }
+  const tally = new ReadTally();
+  let failed = 0;
+  let planned = 0;
+  const emit = (plan: EventPlan) => {
     if (options.json) stdout(JSON.stringify(plan));
     else for (const line of formatPlan(plan)) stdout(line);
+  };
+  for await (const item of readEvents(listing, tally, io.stdin ? { stdin: io.stdin } : {})) {
+    const at = { file: item.file, ...(item.where === undefined ? {} : { where: item.where }) };
+    if (item.kind === 'skipped') {
+      failed++;
+      stderr(`plan: skipped ${locate(item.file, item.where)}: ${item.reason}`);
+      emit({ ...at, detections: [], error: item.reason });
+      continue;
+    }
+    try {
+      emit({ ...planEvent(item.file, item.event as unknown as RemediationEvent, ctx, today), ...at });
+      planned++;
+    } catch (err) {
+      // A bug in a planner for one odd event must not hide the plans of the others.
+      failed++;
+      tally.recordsSkipped.push({ file: item.file, where: item.where ?? '', reason: errorMessage(err) });
+      emit({ ...at, detections: [], error: errorMessage(err) });
+    }
   }
-  return failed ? 1 : 0;
+  if (options.json) {
+    stdout(JSON.stringify({ summary: { ...tally, planned } }));
+  } else {
+    stdout('');
+    for (const line of formatReadSummary(tally, 'event')) stdout(line);
+  }
+  if (tally.items === 0) {
+    stderr(nothingReadMessage('plan', tally));
+    return 2;
+  }
+  return failed > 0 ? 1 : 0;
 }
 
 if (require.main === module) runCli('plan', (argv) => main(argv), 2);

@@ -1,17 +1,20 @@
 /**
- * `npm run replay -- [--json] [--inventory <file>] [--progress] <files or folders...>`: the sandbox for tuning
- * detections before deploying them. Reads CloudTrail log files (as delivered to S3, `.json` or `.json.gz`) and
- * EventBridge event files (one event, an array, or JSON Lines), runs the central rules over each event the way the
- * deployed rules would (read-only management events only for detections whose member rule receives them; member
- * forwarding rules of the event's region) and hands what they queue to the deployed triage workflow itself
- * (scripts/replay/engine.ts), so the alerts, digest entries and drops it reports are production's. It reports
- * matches, alerts and alerts per day of the corpus span, digest entries, what triage held back or dropped and why,
- * samples, events the member rules would not forward (catalog bugs) and files or records it had to skip.
- * Read-only: it never calls AWS and writes nothing but its report.
+ * `npm run replay -- [--json] [--inventory <file>] [--progress] <files, folders or ->`: the sandbox for tuning
+ * detections before deploying them. Reads its inputs with the shared CLI reader (scripts/cli/inputs.ts: CloudTrail
+ * log files as delivered to S3, `.json` or `.json.gz`; EventBridge events, arrays, JSON Lines; folders; stdin), runs
+ * the central rules over each event the way the deployed rules would (read-only management events only for
+ * detections whose member rule receives them; member forwarding rules of the event's region) and hands what they
+ * queue to the deployed triage workflow itself (scripts/replay/engine.ts), so the alerts, digest entries and drops
+ * it reports are production's. It reports matches, alerts and alerts per day of the corpus span, digest entries,
+ * what triage held back or dropped and why, samples, events the member rules would not forward (catalog bugs),
+ * every file it skipped or ignored and the records it skipped. Read-only: it never calls AWS and writes nothing
+ * but its report.
  *
- * Exit codes: 0 replayed (even when some files or records were skipped; they are reported); 1 the catalog cannot
- * be compiled (an invalid pattern or an unknown predicate); 2 bad arguments or an unusable inventory file.
+ * Exit codes (see SPEC, shown by --help): 0 replayed (even when some files or records were skipped; they are
+ * reported); 1 the catalog cannot be compiled (an invalid pattern or an unknown predicate); 2 bad arguments, a
+ * missing input, an unusable inventory file, or no event could be read from the inputs.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InventoryError, type OrgInventory } from '../config/inventory';
 import { toHandlerInventory } from '../handlers/core/inventory-view';
@@ -31,23 +34,61 @@ import {
   wrapCloudTrailRecord,
 } from './replay/core';
 import { makeReplayEngine } from './replay/engine';
-import { listInputs, readFiles } from './replay/read';
+import { formatVerdicts, parseVerdictExport, summarizeVerdicts, type VerdictSummary } from './replay/verdicts';
+import {
+  type CommandSpec,
+  formatHelp,
+  formatIgnored,
+  nothingReadMessage,
+  parseCommandLine,
+  reportUsageError,
+  UsageError,
+} from './cli/command';
+import { INPUTS_HELP, listInputs, locate, missingInputHint, readFiles, type ReadOptions } from './cli/inputs';
 import { runCli } from './run-cli';
 
 const DEFAULT_INVENTORY = 'config/org.json';
 
-const USAGE = `Usage: npm run replay -- [options] <file or folder>...
+/** The command line and `--help` of replay. */
+export const SPEC: CommandSpec = {
+  name: 'replay',
+  synopsis: '[options] <file, folder or ->...',
+  description:
+    'Replays CloudTrail logs and EventBridge events the way the deployed rules would (member forwarding, rule\n' +
+    'state, central patterns) and through the deployed triage workflow itself (loop guard, predicates, supersession,\n' +
+    'severity, dedupe, repeat window, bursts, digest), and reports per detection matches, alerts, alerts/day over the\n' +
+    'corpus span, digest entries, what triage held back or dropped and why, samples, catalog bugs, and every file\n' +
+    'or record it skipped or ignored. With --verdicts, also what your responders said of each detection.\n' +
+    'Read-only: never calls AWS.',
+  inputs: INPUTS_HELP,
+  options: [
+    { flag: '--json', help: 'one JSON line per matched event, then one {"summary": ...} line; nothing else on stdout' },
+    {
+      flag: '--inventory',
+      value: '<file>',
+      help: `org inventory whose account ids the predicates use (default: ${DEFAULT_INVENTORY})`,
+    },
+    { flag: '--progress', help: 'show progress on stderr even when it is not a terminal' },
+    {
+      flag: '--verdicts',
+      value: '<file>',
+      help: 'responder verdicts exported from the audit table (aws dynamodb scan JSON, or JSON Lines): precision per detection and the noisy ones',
+    },
+  ],
+  exitCodes: [
+    [0, 'replayed (skipped and ignored files and records are listed in the summary, and do not change the code)'],
+    [1, 'the catalog cannot be compiled (an invalid pattern or an unknown predicate)'],
+    [2, 'usage error, missing input, unusable inventory, or no event could be read from the inputs'],
+  ],
+  examples: [
+    'npm run replay -- ~/cloudtrail/AWSLogs/o-abc123/110000000006/CloudTrail/eu-west-1/2026/11',
+    'npm run replay -- --json ./logs > matches.jsonl',
+    'aws s3 cp s3://<trail bucket>/<key>.json.gz - | npm run replay -- -',
+  ],
+};
 
-Replays CloudTrail log files (.json, .json.gz as CloudTrail writes them to S3) and EventBridge event files
-(one event, a JSON array of events, or JSON Lines) through the detection catalog. Folders are read recursively.
-
-Options:
-  --json              one JSON line per matched event, then one {"summary": ...} line; nothing else on stdout
-  --inventory <file>  org inventory whose account ids the predicates use (default: ${DEFAULT_INVENTORY})
-  --progress          show progress on stderr even when it is not a terminal
-  -h, --help          show this help
-
-Example: npm run replay -- ~/cloudtrail/AWSLogs/o-abc123/110000000006/CloudTrail/eu-west-1/2026/11`;
+/** The `--help` text. */
+export const USAGE = formatHelp(SPEC);
 
 /** What main() needs from the outside world; tests replace parts of it. */
 export interface ReplayIo {
@@ -67,12 +108,11 @@ export interface ReplayIo {
   readonly catalog: readonly Detection[];
   /** Predicates by name. @default PREDICATES */
   readonly predicates: Readonly<Record<string, Predicate>>;
+  /** What `-` reads. @default process.stdin */
+  readonly stdin?: ReadOptions['stdin'];
 }
 
-/** Bad command-line arguments. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError } from './cli/command';
 
 /** Parsed command line. */
 export interface ReplayOptions {
@@ -82,36 +122,26 @@ export interface ReplayOptions {
   readonly inventory?: string;
   readonly progress: boolean;
   readonly help: boolean;
+  /** Export of responder verdicts. @default - none */
+  readonly verdicts?: string;
 }
 
 /** Parses the command line; throws UsageError for unknown flags, a flag without its value, or no inputs. */
 export function parseArgs(argv: readonly string[]): ReplayOptions {
-  const inputs: string[] = [];
-  let json = false;
-  let progress = false;
-  let help = false;
-  let inventory: string | undefined;
-  let optionsEnded = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (optionsEnded || !arg.startsWith('-') || arg === '-') inputs.push(arg);
-    else if (arg === '--') optionsEnded = true;
-    else if (arg === '--json') json = true;
-    else if (arg === '--progress') progress = true;
-    else if (arg === '--help' || arg === '-h') help = true;
-    else if (arg === '--inventory') {
-      const value = argv[++i];
-      if (value === undefined || value.startsWith('-')) {
-        throw new UsageError('--inventory needs a file, e.g. --inventory config/org.json');
-      }
-      inventory = value;
-    } else if (arg.startsWith('--inventory=')) {
-      inventory = arg.slice('--inventory='.length);
-      if (inventory === '') throw new UsageError('--inventory needs a file, e.g. --inventory=config/org.json');
-    } else throw new UsageError(`unknown option '${arg}'`);
+  const line = parseCommandLine(SPEC, argv);
+  const inventory = line.options.get('--inventory');
+  const verdicts = line.options.get('--verdicts');
+  if (line.positionals.length === 0 && !line.help) {
+    throw new UsageError('name at least one CloudTrail log or event file, folder, or - for stdin');
   }
-  if (inputs.length === 0 && !help) throw new UsageError('name at least one CloudTrail log or event file or folder');
-  return { inputs, json, progress, help, ...(inventory === undefined ? {} : { inventory }) };
+  return {
+    inputs: line.positionals,
+    json: line.options.has('--json'),
+    progress: line.options.has('--progress'),
+    help: line.help,
+    ...(typeof inventory === 'string' ? { inventory } : {}),
+    ...(typeof verdicts === 'string' ? { verdicts } : {}),
+  };
 }
 
 /** Skipped records echoed to stderr as they happen; the summary counts all of them. */
@@ -130,9 +160,7 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
     options = parseArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    d.stderr(`replay: ${error.message}`);
-    d.stderr(USAGE);
-    return 2;
+    return reportUsageError(SPEC, d.stderr, error.message);
   }
   if (options.help) {
     (options.json ? d.stderr : d.stdout)(USAGE);
@@ -141,9 +169,7 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
 
   const listing = await listInputs(options.inputs, d.cwd);
   if (listing.missing.length > 0) {
-    for (const m of listing.missing) d.stderr(`replay: no such file or folder: ${m}`);
-    d.stderr(USAGE);
-    return 2;
+    return reportUsageError(SPEC, d.stderr, listing.missing.map((m) => missingInputHint(m, d.cwd)).join('\nreplay: '));
   }
 
   let inventory: OrgInventory;
@@ -155,6 +181,25 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
     d.stderr(`replay: ${error.message}`);
     if (options.inventory === undefined) d.stderr('Run from the project root, or pass --inventory <file>.');
     return 2;
+  }
+
+  let verdicts: VerdictSummary[] | undefined;
+  if (options.verdicts !== undefined) {
+    const file = resolve(d.cwd, options.verdicts);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      d.stderr(`replay: cannot read the verdicts export ${options.verdicts}: ${(error as Error).message}`);
+      d.stderr(
+        'Export them with: aws dynamodb scan --table-name <prefix>-remediation-audit ' +
+          `--filter-expression 'begins_with(pk, :v)' --expression-attribute-values '{":v":{"S":"verdict#"}}' > verdicts.json`,
+      );
+      return 2;
+    }
+    const parsed = parseVerdictExport(text, options.verdicts);
+    for (const problem of parsed.problems) d.stderr(`replay: skipped verdict ${problem}`);
+    verdicts = summarizeVerdicts(parsed.records);
   }
 
   let runner: CatalogRunner;
@@ -178,6 +223,8 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
   let bytesDecompressed = 0;
   let filesDone = 0;
   let records = 0;
+  /** Records that became events: none means nothing could be read (exit code 2). */
+  let evaluated = 0;
   let recordSkipsLogged = 0;
   const jsonLines: string[] = [];
   const started = d.now();
@@ -210,7 +257,7 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
     if (jsonLines.length > 0) d.stdout(jsonLines.splice(0).join('\n'));
   };
 
-  tally.addIgnoredFiles(listing.ignored);
+  tally.addIgnoredFiles(listing.ignored.length);
   for (const u of listing.unreadable) {
     tally.addFileSkip(u);
     log(`replay: skipped ${u.file}: ${u.reason}`);
@@ -220,7 +267,7 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
     bytesRead += n;
     progress();
   };
-  for await (const item of readFiles(listing.files, { onBytes })) {
+  for await (const item of readFiles(listing.files, { onBytes, ...(d.stdin ? { stdin: d.stdin } : {}) })) {
     switch (item.kind) {
       case 'records': {
         const wrap = item.format === 'cloudtrail' ? wrapCloudTrailRecord : toEvent;
@@ -231,9 +278,10 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
             const skip = { file: item.file, where: item.where(i), reason: result.problem };
             tally.addRecordSkip(skip);
             if (recordSkipsLogged++ < RECORD_SKIPS_LOGGED)
-              log(`replay: skipped ${skip.file} ${skip.where}: ${skip.reason}`);
+              log(`replay: skipped ${locate(skip.file, skip.where)}: ${skip.reason}`);
             continue;
           }
+          evaluated++;
           const verdict = runner.evaluate(result.event);
           tally.addVerdict(result.event, verdict, item.file);
           if (verdict.matched.length === 0 || !verdict.forwarded) continue;
@@ -252,7 +300,7 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
         tally.addRecordSkip({ file: item.file, where: item.where, reason: item.reason });
         records++;
         if (recordSkipsLogged++ < RECORD_SKIPS_LOGGED)
-          log(`replay: skipped ${item.file} ${item.where}: ${item.reason}`);
+          log(`replay: skipped ${locate(item.file, item.where)}: ${item.reason}`);
         break;
       case 'file-skipped':
         filesDone++;
@@ -273,8 +321,35 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
   flushJson();
   const summary = tally.summarize({ elapsedMs: d.now() - started, bytesRead, bytesDecompressed });
   if (progressShown) d.progress('');
-  if (options.json) d.stdout(summaryLine(summary));
-  else d.stdout(formatSummary(summary).join('\n'));
+  // Every ignored file is listed, not a sample: a file a user expected to be read must be findable.
+  const ignoredFiles = listing.ignored.map((f) => ({ file: f.file, reason: f.reason }));
+  if (options.json) {
+    const line = JSON.parse(summaryLine(summary)) as { summary: Record<string, unknown> };
+    d.stdout(JSON.stringify({ summary: { ...line.summary, ignoredFiles, ...(verdicts ? { verdicts } : {}) } }));
+  } else {
+    const lines = formatSummary(summary);
+    if (verdicts) lines.push('', ...formatVerdicts(verdicts, summary));
+    if (ignoredFiles.length > 0) {
+      lines.push(
+        '',
+        `Ignored ${ignoredFiles.length} file(s) in the input folders (not read):`,
+        ...formatIgnored(ignoredFiles),
+      );
+    }
+    d.stdout(lines.join('\n'));
+  }
+  if (evaluated === 0) {
+    d.stderr(
+      nothingReadMessage('replay', {
+        items: 0,
+        filesRead: summary.filesRead,
+        filesSkipped: summary.skipped.files,
+        recordsSkipped: [],
+        ignored: ignoredFiles,
+      }),
+    );
+    return 2;
+  }
   return 0;
 }
 

@@ -1,6 +1,8 @@
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { ASSUMPTION, type EventPlan, main, parseArgs } from '../../scripts/plan';
 
 const ROOT = join(__dirname, '..', '..');
@@ -75,14 +77,19 @@ describe('npm run plan', () => {
     );
     // A failed call fires nothing.
     expect(text).toMatch(/c-failed-call\.json\n.*\n {2}no detection fires/);
-    expect(text).not.toContain('notes.txt');
+    // The summary ends the report and names the file it left out.
+    expect(out.slice(-2)).toEqual([
+      'Read 3 event(s) from 3 file(s); skipped 0 file(s) and 0 record(s), ignored 1 file(s):',
+      expect.stringMatching(/^ {2}ignored .*notes\.txt: not \.json, \.json\.gz, \.jsonl or \.ndjson$/),
+    ]);
   });
 
   it('prints one JSON object per event with --json', async () => {
     const { code, out } = await run([eventFolder(), '--json']);
     expect(code).toBe(0);
-    expect(out).toHaveLength(3);
-    const plans = out.map((l) => JSON.parse(l) as EventPlan);
+    expect(out).toHaveLength(4);
+    expect(JSON.parse(out[3]!).summary).toMatchObject({ items: 3, filesRead: 3, planned: 3 });
+    const plans = out.slice(0, 3).map((l) => JSON.parse(l) as EventPlan);
     expect(plans.map((p) => p.file.split('/').pop())).toEqual([
       'c-failed-call.json',
       'a-ssh.json',
@@ -153,10 +160,75 @@ describe('npm run plan', () => {
   });
 
   it.each([
-    [[], /no event files or folders/],
-    [['x.json', '--config'], /--config needs a file name/],
-    [['x.json', '--verbose'], /unknown option --verbose/],
-  ])('fails on usage %j', (argv, message) => {
+    [[], /name at least one event file/],
+    [['x.json', '--config'], /--config needs a file \(--config <file>\)/],
+    [['x.json', '--verbose'], /unknown option '--verbose'; valid options: --json, --config <file>, --inventory <file>/],
+  ])('fails on usage %j (exit 2, with the usage line)', async (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
+    const { code, out, err } = await run(argv);
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    expect(err[0]).toMatch(message);
+    expect(err[1]).toMatch(/^Usage: npm run plan -- /);
+  });
+
+  it('--help prints usage, inputs, options, exit codes and examples on stdout (exit 0)', async () => {
+    const { code, out, err } = await run(['--help']);
+    const help = out.join('\n');
+    expect(code).toBe(0);
+    expect(err).toEqual([]);
+    expect(help).toMatch(
+      /^Usage: npm run plan -- [\s\S]*\nInputs[\s\S]*\nOptions:[\s\S]*\nExit codes:[\s\S]*\nExamples:/,
+    );
+  });
+
+  it('plans the records of a gzipped CloudTrail log file and the lines of JSON Lines, naming where each is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-plan-inputs-'));
+    const event = JSON.parse(
+      readFileSync(join(FIXTURES, 'ec2-security-group-world-open-ingress', 'positive-ssh-ipv4.json'), 'utf8'),
+    );
+    writeFileSync(join(dir, 'log.json.gz'), gzipSync(JSON.stringify({ Records: [event.detail, event.detail] })));
+    writeFileSync(join(dir, 'events.ndjson'), `${JSON.stringify(event)}\n{oops\n`);
+
+    const { code, out } = await run([dir]);
+    const text = out.join('\n');
+
+    expect(code).toBe(1); // the bad line
+    expect(text).toContain(`${join(dir, 'events.ndjson')}:1\n  AuthorizeSecurityGroupIngress`);
+    expect(text).toMatch(/events\.ndjson:2\n {2}error: invalid JSON at column 2/);
+    expect(text).toContain(`${join(dir, 'log.json.gz')} Records[1]\n  AuthorizeSecurityGroupIngress`);
+    expect(text.match(/▸ ec2-security-group-world-open-ingress/g)).toHaveLength(3);
+    expect(out.at(-2)).toBe('Read 3 event(s) from 2 file(s); skipped 0 file(s) and 1 record(s), ignored 0 file(s):');
+  });
+
+  it('reads events from stdin with -', async () => {
+    const event = readFileSync(join(FIXTURES, 'cloudtrail-logging-stopped', 'positive-org-trail.json'));
+    const out: string[] = [];
+    const code = await main(['--json', '-'], {
+      stdout: (l) => out.push(l),
+      stderr: () => undefined,
+      cwd: ROOT,
+      today: '2026-11-28',
+      stdin: Readable.from([event]),
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(out[0]!)).toMatchObject({ file: '-', eventName: 'StopLogging' });
+  });
+
+  it.each([
+    ['an empty folder', [], /no input file was found/],
+    ['only files that are not events', ['a.json'], /no event or record could be read/],
+  ])('exits 2 when nothing could be read: %s', async (_case, names, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-plan-empty-'));
+    for (const name of names) writeFileSync(join(dir, name), '{"name": "vigil"}');
+    const { code, err } = await run([dir]);
+    expect(code).toBe(2);
+    expect(err.at(-1)).toMatch(message);
+  });
+
+  it('fails when an input does not exist (exit 2), naming it and the fix', async () => {
+    const { code, err } = await run(['nope.json']);
+    expect(code).toBe(2);
+    expect(err[0]).toBe(`plan: no such file or folder: nope.json (check the path; relative paths start from ${ROOT})`);
   });
 });

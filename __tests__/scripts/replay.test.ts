@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { main, type ReplayIo } from '../../scripts/replay';
 import { compileCatalog, type ReplayEvent, ReplayTally, wrapCloudTrailRecord } from '../../scripts/replay/core';
@@ -386,7 +387,7 @@ describe('replay CLI', () => {
   it.each([
     ['no inputs', [], /name at least one/],
     ['an unknown flag', ['--jsn', EVENTS], /unknown option '--jsn'/],
-    ['a path that does not exist', [`${EVENTS}/nope.json`], /no such file or folder: .*nope\.json/],
+    ['a path that does not exist', [`${EVENTS}/nope.json`], /no such file or folder: .*nope\.json \(check the path/],
     ['--inventory without a file', [EVENTS, '--inventory'], /--inventory needs a file/],
   ])('fails with exit code 2 and the usage for %s', async (_case, argv, message) => {
     const { code, out, err } = await run(argv);
@@ -395,6 +396,90 @@ describe('replay CLI', () => {
     expect(out).toEqual([]);
     expect(err.join('\n')).toMatch(message);
     expect(err.join('\n')).toContain('Usage: npm run replay');
+  });
+
+  it('--help prints usage, inputs, options, exit codes and examples on stdout (exit 0)', async () => {
+    const { code, out, err } = await run(['--help']);
+
+    expect(code).toBe(0);
+    expect(err).toEqual([]);
+    const help = out.join('\n');
+    expect(help).toMatch(/^Usage: npm run replay -- /);
+    const sections = ['Inputs', 'Options:', 'Exit codes:', 'Examples:'].map((s) => help.indexOf(`\n${s}`));
+    expect(sections.every((at) => at > 0)).toBe(true);
+    expect([...sections].sort((a, b) => a - b)).toEqual(sections);
+    expect(help).toMatch(/^ {2}2 {2}usage error/m);
+  });
+
+  it('lists the valid options with an unknown one, and the nearest as a suggestion', async () => {
+    const { code, err } = await run(['--jsn', EVENTS]);
+
+    expect(code).toBe(2);
+    expect(err[0]).toBe(
+      "replay: unknown option '--jsn' (did you mean --json?); valid options: --json, --inventory <file>, " +
+        '--progress, -h, --help',
+    );
+  });
+
+  it('lists every ignored file, by name and reason, in the report and in the --json summary', async () => {
+    put('events.jsonl', JSON.stringify(envelope(record())));
+    for (let i = 0; i < 60; i++) put(`notes/${String(i).padStart(2, '0')}.txt`, 'not an event');
+
+    const human = await run([dir]);
+    const json = await run(['--json', dir]);
+
+    const report = human.out.join('\n');
+    expect(report).toContain('Ignored 60 file(s) in the input folders (not read):');
+    for (let i = 0; i < 60; i++) {
+      expect(report).toContain(`  ignored ${join(dir, 'notes', `${String(i).padStart(2, '0')}.txt`)}: not .json`);
+    }
+    const summary = JSON.parse(json.out.at(-1)!).summary as { ignoredFiles: unknown[] };
+    expect(summary.ignoredFiles).toHaveLength(60);
+    expect(summary.ignoredFiles[0]).toEqual({
+      file: join(dir, 'notes', '00.txt'),
+      reason: 'not .json, .json.gz, .jsonl or .ndjson',
+    });
+  });
+
+  it('names the file and line of a bad JSON Lines line on stderr, and what the line must hold', async () => {
+    const file = put('events.jsonl', `${JSON.stringify(envelope(record()))}\n{"id": 1,,}\n`);
+
+    const { code, err } = await run([file]);
+
+    expect(code).toBe(0);
+    expect(err).toEqual([
+      `replay: skipped ${file}:2: invalid JSON at column 10: expected a property name in double quotes, found ','; ` +
+        'each line of a JSON Lines file must hold one complete event or record',
+    ]);
+  });
+
+  it('reads - from stdin, gzipped or not', async () => {
+    const log = readFileSync(join(ROOT, ROOT_LOG));
+    const stdin = () => Readable.from([log.subarray(0, 1), log.subarray(1)]);
+
+    const { code, out } = await run(['--json', '-'], { stdin: stdin() });
+
+    expect(code).toBe(0);
+    const lines = out.map((l) => JSON.parse(l));
+    expect(lines.slice(0, -1).map((m) => [m.file, m.eventName])).toEqual([
+      ['-', 'ConsoleLogin'],
+      ['-', 'ListBuckets'],
+    ]);
+    expect(lines.at(-1).summary).toMatchObject({ filesRead: 1, recordsRead: 2 });
+  });
+
+  it.each([
+    ['an empty folder', [], /no input file was found/],
+    ['a folder of files that are not events', ['notes.txt'], /no input file was found/],
+    ['a folder of broken files', ['a.json'], /no event or record could be read/],
+  ])('exits 2 when nothing could be read: %s', async (_case, names, message) => {
+    for (const name of names) put(name, '{"not": "an event"}');
+    mkdirSync(join(dir, 'empty'), { recursive: true });
+
+    const { code, err } = await run([dir]);
+
+    expect(code).toBe(2);
+    expect(err.at(-1)).toMatch(message);
   });
 
   it('fails with exit code 2 when the inventory cannot be read', async () => {
@@ -627,6 +712,58 @@ describe('readFiles', () => {
     const listing = await listInputs([dir], ROOT);
 
     expect(listing.files.map((f) => f.path.slice(dir.length + 1))).toEqual(['a.jsonl', 'b/2.json.gz', 'b/a/1.json']);
-    expect(listing.ignored).toBe(1);
+    expect(listing.ignored).toEqual([
+      { file: join(dir, 'notes.txt'), reason: 'not .json, .json.gz, .jsonl or .ndjson' },
+    ]);
+  });
+});
+
+describe('replay --verdicts', () => {
+  const verdict = (eventId: string, v: string, actor = 'slack:U1') =>
+    JSON.stringify({
+      detectionId: 'cloudtrail-logging-stopped',
+      accountId: PAYMENTS_STAGING,
+      eventId,
+      verdict: v,
+      actor,
+      at: '2026-11-05T00:00:00.000Z',
+    });
+
+  it("reports precision per detection from the responders' verdicts and names the noisy ones", async () => {
+    const file = put(
+      'verdicts.jsonl',
+      [verdict('e1', 'false-positive'), verdict('e2', 'false-positive'), verdict('e3', 'true-positive')].join('\n'),
+    );
+
+    const { code, out } = await run(['--verdicts', file, CLOUDTRAIL]);
+
+    expect(code).toBe(0);
+    const report = out.join('\n');
+    expect(report).toMatch(/^ {2}cloudtrail-logging-stopped +1 +0 +2 +33% {2}NOISY$/m);
+    expect(report).toMatch(
+      /cloudtrail-logging-stopped: 0\.52 alert\(s\)\/day in this corpus, about 0\.35 of them false/,
+    );
+  });
+
+  it('adds the verdicts to the --json summary', async () => {
+    const file = put('verdicts.jsonl', verdict('e1', 'true-positive'));
+
+    const { summary } = await runJson(['--verdicts', file, CLOUDTRAIL]);
+
+    expect((summary as unknown as { verdicts: unknown }).verdicts).toEqual([
+      {
+        detectionId: 'cloudtrail-logging-stopped',
+        counts: { 'true-positive': 1, 'expected-change': 0, 'false-positive': 0 },
+        precision: 1,
+        noisy: false,
+      },
+    ]);
+  });
+
+  it('exits 2 with the export command when the file cannot be read', async () => {
+    const { code, err } = await run(['--verdicts', join(dir, 'missing.json'), CLOUDTRAIL]);
+
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/cannot read the verdicts export[\s\S]*aws dynamodb scan/);
   });
 });

@@ -1,6 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AuditRecord } from '../../handlers/core/remediation/orchestrate';
 import type { PlannedCall, RemediationTarget } from '../../handlers/core/remediation/types';
 import { main, parseArgs } from '../../scripts/undo';
+
+const ROOT = join(__dirname, '..', '..');
+const EVENTS = join(ROOT, '__tests__', 'fixtures', 'events');
 
 const ACTION_ID = '21f0ec88-de27-4093-ab8e-93e5e993e10c:revoke-world-open-ingress';
 const TARGET: RemediationTarget = {
@@ -136,12 +142,158 @@ describe('npm run undo', () => {
 
   it.each([
     [[], /no action id/],
-    [['not an id'], /is not an action id/],
+    [['not:an id'], /is not an action id/],
     [[ACTION_ID, 'other:restart-trail-logging'], /one action id at a time/],
-    [[ACTION_ID, '--role'], /--role needs a value/],
+    [[ACTION_ID, 'events/'], /an action id or event inputs, not both/],
+    [[ACTION_ID, '--role'], /--role needs a role name \(--role <role name>\)/],
+    [
+      [ACTION_ID, '--dryrun'],
+      /unknown option '--dryrun' \(did you mean --dry-run\?\); valid options: --dry-run, --all, --role/,
+    ],
   ])('fails on usage %j (exit 2)', async (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
     const f = fakes([]);
     expect(await main(argv, f.deps)).toBe(2);
+    expect(f.err[0]).toMatch(message);
+    expect(f.err[1]).toMatch(/^Usage: npm run undo -- /);
+  });
+
+  it('fails when an input does not exist (exit 2), naming it and both fixes', async () => {
+    const f = fakes([]);
+    expect(await main(['not an id'], { ...f.deps, cwd: ROOT })).toBe(2);
+    expect(f.err[0]).toBe(
+      `undo: no such file or folder: not an id (check the path; relative paths start from ${ROOT}); ` +
+        'or give an action id (<CloudTrail eventID>:<action>) instead',
+    );
+  });
+
+  it('--help prints usage, inputs, options, exit codes and examples on stdout (exit 0)', async () => {
+    const f = fakes([]);
+    expect(await main(['--help'], f.deps)).toBe(0);
+    expect(f.err).toEqual([]);
+    expect(f.out.join('\n')).toMatch(
+      /^Usage: npm run undo -- [\s\S]*\nAction id[\s\S]*\nOptions:[\s\S]*\nExit codes:[\s\S]*\nExamples:/,
+    );
+  });
+
+  it('looks up the actions of event inputs and undoes those vigil took', async () => {
+    // The fixture is the event behind ACTION_ID; the StopLogging event's restart was never recorded.
+    const f = fakes([SNAPSHOT, RESULT]);
+    const inputs = [
+      join(EVENTS, 'ec2-security-group-world-open-ingress', 'positive-ssh-ipv4.json'),
+      join(EVENTS, 'cloudtrail-logging-stopped', 'positive-org-trail.json'),
+    ];
+
+    const code = await main(['--dry-run', ...inputs], { ...f.deps, cwd: ROOT });
+
+    expect(code).toBe(0);
+    const out = f.out.join('\n');
+    expect(out).toContain(`action ${ACTION_ID}: ${common.summary}`);
+    expect(out).toMatch(/dry run: none is made\)?:\n {2}1\. ec2:AuthorizeSecurityGroupIngress/);
+    expect(out).toMatch(/action bf376ae8-[\w-]+:restart-trail-logging: no audit record, vigil did not act on it/);
+    expect(f.out.slice(-2)).toEqual([
+      'Read 2 event(s) from 2 file(s).',
+      '2 remediation action(s) for these events: 1 printed (dry run), 0 refused, 0 failed, 1 never taken.',
+    ]);
+    expect(f.trace).toEqual([]);
+  });
+
+  it('undoes several actions found for event inputs only with --all', async () => {
+    const restart: AuditRecord = {
+      ...SNAPSHOT,
+      actionId: 'bf376ae8-b150-4793-a858-463c65d4086a:restart-trail-logging',
+      eventId: 'bf376ae8-b150-4793-a858-463c65d4086a',
+    };
+    const f = fakes([SNAPSHOT, RESULT, restart]);
+    const inputs = [
+      join(EVENTS, 'ec2-security-group-world-open-ingress', 'positive-ssh-ipv4.json'),
+      join(EVENTS, 'cloudtrail-logging-stopped', 'positive-org-trail.json'),
+    ];
+
+    expect(await main(inputs, { ...f.deps, cwd: ROOT })).toBe(2);
+    expect(f.err[0]).toBe('undo: these events led to 2 remediation actions; undoing them all needs --all:');
+    expect(f.trace).toEqual([]);
+    expect(await main(['--all', ...inputs], { ...f.deps, cwd: ROOT })).toBe(0);
+    expect(f.trace.filter((t) => t.startsWith('execute'))).toHaveLength(2);
+  });
+
+  it('exits 2 when no event could be read from the inputs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-undo-'));
+    writeFileSync(join(dir, 'broken.jsonl'), '{"id": \n');
+    const f = fakes([]);
+
+    expect(await main([dir], { ...f.deps, cwd: ROOT })).toBe(2);
+    expect(f.err[0]).toMatch(/^undo: skipped .*broken\.jsonl: invalid JSON at line 2 column 1/);
+    expect(f.err.at(-1)).toMatch(/no event or record could be read/);
+  });
+
+  it('says what to do instead when the SDK finds no credentials (exit 2, no stack trace)', async () => {
+    const f = fakes([]);
+    const noCredentials = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+    const audit = { ...f.deps.audit, read: async () => Promise.reject(noCredentials) };
+
+    expect(await main([ACTION_ID], { ...f.deps, audit, cwd: ROOT })).toBe(2);
+    const err = f.err.join('\n');
+    expect(err).toMatch(/^undo: no usable AWS credentials \(Could not load credentials from any providers\)/);
+    expect(err).toMatch(
+      /credentials for arn:aws:iam::\d{12}:role\/[\w+=,.@-]+ \(appending to the audit table needs it\)/,
+    );
+    expect(err).toContain('--role <role name>');
+    expect(err).toContain('npm run plan -- <event file>');
+    expect(err).toContain(`npm run undo -- ${ACTION_ID} --dry-run`);
+    expect(err).not.toMatch(/^\s+at /m);
+  });
+
+  it('reports an AWS refusal (here: no such table) without a stack trace (exit 2)', async () => {
+    const f = fakes([]);
+    const notFound = Object.assign(new Error('Requested resource not found'), {
+      name: 'ResourceNotFoundException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    const audit = { ...f.deps.audit, read: async () => Promise.reject(notFound) };
+
+    expect(await main([ACTION_ID], { ...f.deps, audit, cwd: ROOT })).toBe(2);
+    expect(f.err[0]).toMatch(/^undo: AWS refused the request: ResourceNotFoundException/);
+    expect(f.err[1]).toMatch(/Check --table/);
+  });
+
+  describe('with the real AWS SDK and no credentials anywhere', () => {
+    const saved = { ...process.env };
+    beforeEach(() => {
+      for (const k of Object.keys(process.env)) {
+        if (
+          /^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|DEFAULT_PROFILE|WEB_IDENTITY|CONTAINER_|ROLE_)/.test(
+            k,
+          )
+        ) {
+          delete process.env[k];
+        }
+      }
+      const nowhere = mkdtempSync(join(tmpdir(), 'vigil-undo-no-aws-'));
+      process.env['AWS_CONFIG_FILE'] = join(nowhere, 'config');
+      process.env['AWS_SHARED_CREDENTIALS_FILE'] = join(nowhere, 'credentials');
+      process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
+    });
+    afterEach(() => {
+      process.env = { ...saved };
+    });
+
+    it('prints the advice instead of a stack trace and exits 2', async () => {
+      const out: string[] = [];
+      const err: string[] = [];
+
+      const code = await main([ACTION_ID, '--dry-run'], {
+        stdout: (l) => out.push(l),
+        stderr: (l) => err.push(l),
+        cwd: ROOT,
+      });
+
+      expect(code).toBe(2);
+      expect(out).toEqual([]);
+      expect(err[0]).toMatch(/^undo: no usable AWS credentials \(.*credentials/i);
+      expect(err.join('\n')).not.toMatch(/^\s+at /m);
+    });
   });
 });

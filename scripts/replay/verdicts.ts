@@ -10,6 +10,7 @@
  * `record`.
  */
 import { VERDICTS, type Verdict, type VerdictRecord } from '../../handlers/core/verdict';
+import type { ReplaySummary } from './core';
 
 export interface VerdictSummary {
   readonly detectionId: string;
@@ -114,4 +115,38 @@ export function summarizeVerdicts(records: readonly VerdictRecord[]): VerdictSum
     return t === 0 ? 0 : s.counts['false-positive'] / t;
   };
   return out.sort((a, b) => fpShare(b) - fpShare(a) || (a.detectionId < b.detectionId ? -1 : 1));
+}
+
+/**
+ * The report's verdicts section: per detection the verdict counts and precision, and for the noisy ones
+ * the false alerts per day this corpus predicts (its alerts/day × the false-positive share).
+ */
+export function formatVerdicts(
+  verdicts: readonly VerdictSummary[],
+  summary: Pick<ReplaySummary, 'alertsPerDay'>,
+): string[] {
+  if (verdicts.length === 0) return ['Responder verdicts: none in the export.'];
+  const lines = ['Responder verdicts (latest per person and alert; precision = true / (true + false positives)):'];
+  const width = Math.max(...verdicts.map((v) => v.detectionId.length), 'detection'.length);
+  lines.push(
+    `  ${'detection'.padEnd(width)}  ${['true', 'expected', 'false', 'precision'].map((h) => h.padStart(9)).join('  ')}`,
+  );
+  for (const v of verdicts) {
+    const precision = v.precision === undefined ? '-' : `${Math.round(v.precision * 100)}%`;
+    const cells = [v.counts['true-positive'], v.counts['expected-change'], v.counts['false-positive']].map(String);
+    lines.push(
+      `  ${v.detectionId.padEnd(width)}  ${[...cells, precision].map((c) => c.padStart(9)).join('  ')}${v.noisy ? '  NOISY' : ''}`,
+    );
+  }
+  const noisy = verdicts.filter((v) => v.noisy);
+  if (noisy.length > 0) {
+    lines.push('', 'Noisy by your responders (at least half false positives): tune these first.');
+    for (const v of noisy) {
+      const total = VERDICTS.reduce((n, k) => n + v.counts[k], 0);
+      const perDay = summary.alertsPerDay[v.detectionId] ?? 0;
+      const falsePerDay = Math.round(((perDay * v.counts['false-positive']) / total) * 100) / 100;
+      lines.push(`  ${v.detectionId}: ${perDay} alert(s)/day in this corpus, about ${falsePerDay} of them false`);
+    }
+  }
+  return lines;
 }
