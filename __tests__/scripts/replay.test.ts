@@ -417,7 +417,7 @@ describe('replay CLI', () => {
     expect(code).toBe(2);
     expect(err[0]).toBe(
       "replay: unknown option '--jsn' (did you mean --json?); valid options: --json, --inventory <file>, " +
-        '--progress, -h, --help',
+        '--progress, --verdicts <file>, -h, --help',
     );
   });
 

@@ -428,7 +428,7 @@ export interface ReplaySummary {
   readonly recordsRead: number;
   readonly recordsSkipped: number;
   readonly eventsEvaluated: number;
-  /** Events with the same CloudTrail eventID as an earlier one (redeliveries): triage deduplicates them. */
+  /** Matched events with the same CloudTrail eventID as an earlier one (redeliveries): triage deduplicates them. */
   readonly duplicateEvents: number;
   /** The corpus: first and last event time, and the days between them used for alerts/day (at least 1). */
   readonly span: { readonly from?: string; readonly to?: string; readonly days: number };
@@ -532,7 +532,8 @@ const HELD_BACK: ReadonlySet<TriageOutcome['outcome']> = new Set(['duplicate', '
 
 /**
  * Accumulates central-rule verdicts, triage outcomes and skips into a {@link ReplaySummary}. Memory stays
- * bounded by the number of detections, plus one entry per distinct CloudTrail eventID (to count redeliveries).
+ * bounded by the number of detections, plus one entry per distinct eventID of a matched event (to count
+ * redeliveries).
  */
 export class ReplayTally {
   private readonly detections: readonly Detection[];
@@ -575,14 +576,15 @@ export class ReplayTally {
     const ms = Date.parse(event.time);
     if (ms < this.spanFromMs) this.spanFromMs = ms;
     if (ms > this.spanToMs) this.spanToMs = ms;
+    for (const d of verdict.readOnlySkipped) this.byId.get(d)!.readOnlySkipped++;
+    if (verdict.matched.length === 0) return;
+    this.matchedEvents++;
+    // Only matched events are remembered: memory grows with the findings, not with the corpus.
     const id = eventIdOf(event);
     if (id !== '') {
       if (this.eventIds.has(id)) this.duplicateEvents++;
       else this.eventIds.add(id);
     }
-    for (const d of verdict.readOnlySkipped) this.byId.get(d)!.readOnlySkipped++;
-    if (verdict.matched.length === 0) return;
-    this.matchedEvents++;
     for (const d of verdict.matched) {
       const t = this.byId.get(d)!;
       t.matches++;
@@ -793,8 +795,8 @@ export function formatSummary(summary: ReplaySummary): string[] {
   const span = s.span.from === undefined ? '' : ` from ${s.span.from} to ${s.span.to} (${s.span.days} day(s))`;
   lines.push('');
   lines.push(
-    `${int(s.eventsEvaluated)} event(s)${span}; ${int(s.duplicateEvents)} repeated an earlier eventID ` +
-      '(triage deduplicates them).',
+    `${int(s.eventsEvaluated)} event(s)${span}; ${int(s.duplicateEvents)} matched event(s) repeated an earlier ` +
+      'eventID (triage deduplicates them).',
   );
   lines.push(
     `${matched.length} of ${s.detectionsInCatalog} detection(s) matched ${int(s.matchedEvents)} event(s); triage, ` +
