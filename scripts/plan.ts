@@ -12,24 +12,15 @@
  *
  * `--json` prints one JSON object per event and line, then a `{"summary": ...}` line. Exit codes: see SPEC.
  */
-import * as path from 'node:path';
-import { loadInventory } from '../config/load';
-import { centralBusArn } from '../config/naming';
-import { loadRemediationConfig } from '../config/remediation';
-import { toHandlerInventory } from '../handlers/core/inventory-view';
 import { checkExemptions } from '../handlers/core/remediation/exemptions';
 import { eventIdOf } from '../handlers/core/remediation/guard';
 import {
   detectionsFor,
   exemptionResources,
-  makeOrchestratorContext,
   type OrchestratorContext,
   preflight,
 } from '../handlers/core/remediation/orchestrate';
-import { REMEDIATIONS } from '../handlers/core/remediation/registry';
 import type { PlannedCall, RemediationEvent } from '../handlers/core/remediation/types';
-import { CATALOG } from '../rules/catalog';
-import { PREDICATES } from '../rules/predicates';
 import type { RemediationMode } from '../rules/types';
 import { assumedState } from './plan/assumed-state';
 import {
@@ -45,6 +36,7 @@ import {
 } from './cli/command';
 import { readEvents } from './cli/events';
 import { INPUTS_HELP, listInputs, locate, missingInputHint, type ReadOptions } from './cli/inputs';
+import { loadRemediationContext } from './cli/remediation-context';
 import { runCli } from './run-cli';
 
 /** What main() needs from the outside world; tests replace parts of it. */
@@ -292,16 +284,7 @@ export async function main(argv: readonly string[], io: Partial<PlanIo> = {}): P
   }
   let ctx: OrchestratorContext;
   try {
-    const inventory = loadInventory(path.resolve(cwd, options.inventory));
-    const config = loadRemediationConfig(path.resolve(cwd, options.config), inventory);
-    ctx = makeOrchestratorContext({
-      config,
-      inventory: toHandlerInventory(inventory),
-      catalog: CATALOG,
-      predicates: PREDICATES,
-      actions: REMEDIATIONS,
-      naming: { centralBusArn: centralBusArn(inventory), deployRoleName: inventory.deployRoleName },
-    });
+    ctx = loadRemediationContext(cwd, { inventory: options.inventory, config: options.config });
   } catch (err) {
     // Config and inventory errors name the file and every problem; no stack trace.
     stderr(`plan: ${errorMessage(err)}`);

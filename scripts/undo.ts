@@ -21,22 +21,17 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { loadInventory } from '../config/load';
 import { makeAuditLog } from '../handlers/adapters/remediation/audit';
 import { makeRemediationExecutor } from '../handlers/adapters/remediation/execute';
-import { toHandlerInventory } from '../handlers/core/inventory-view';
 import { actionIdFor, eventIdOf } from '../handlers/core/remediation/guard';
 import {
   type AuditPort,
   describeError,
   detectionsFor,
-  makeOrchestratorContext,
+  type makeOrchestratorContext,
   planUndo,
   undoAction,
 } from '../handlers/core/remediation/orchestrate';
 import { REMEDIATIONS } from '../handlers/core/remediation/registry';
 import type { PlannedCall, RemediationEvent, RemediationTarget } from '../handlers/core/remediation/types';
-import { CATALOG } from '../rules/catalog';
-import { PREDICATES } from '../rules/predicates';
-import { loadRemediationConfig } from '../config/remediation';
-import { centralBusArn } from '../config/naming';
 import {
   type CommandSpec,
   errorMessage,
@@ -50,6 +45,7 @@ import {
 } from './cli/command';
 import { readEvents } from './cli/events';
 import { INPUTS_HELP, listInputs, locate, missingInputHint, type ReadOptions } from './cli/inputs';
+import { loadRemediationContext } from './cli/remediation-context';
 import { runCli } from './run-cli';
 
 /** What main() needs; tests replace all of it, the defaults talk to AWS. */
@@ -328,15 +324,7 @@ async function undoEvents(options: UndoOptions, full: UndoDeps): Promise<number>
   }
   let ctx: ReturnType<typeof makeOrchestratorContext>;
   try {
-    const inventory = loadInventory(path.resolve(cwd, options.inventory));
-    ctx = makeOrchestratorContext({
-      config: loadRemediationConfig(path.resolve(cwd, options.config), inventory),
-      inventory: toHandlerInventory(inventory),
-      catalog: CATALOG,
-      predicates: PREDICATES,
-      actions: REMEDIATIONS,
-      naming: { centralBusArn: centralBusArn(inventory), deployRoleName: inventory.deployRoleName },
-    });
+    ctx = loadRemediationContext(cwd, { inventory: options.inventory, config: options.config });
   } catch (err) {
     stderr(`undo: ${errorMessage(err)}`);
     return 2;
