@@ -240,6 +240,21 @@ describe('the digest run', () => {
     expect(sender.sends).toEqual([]);
   });
 
+  it('reports items it cannot read, and still sends the rest', async () => {
+    const { store, sender, lines, run } = setup();
+    store.entries.push(entry());
+    const read = store.entriesOf.bind(store);
+    store.entriesOf = async (day) => ({ ...(await read(day)), unreadable: ['broken#item'] });
+
+    const report = await run();
+
+    expect(report).toMatchObject({ sent: ['payments-team'], unreadable: ['broken#item'] });
+    expect(sender.sends).toHaveLength(2);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: 'error', message: 'skipped digest items that cannot be read' }),
+    );
+  });
+
   it('fails when the store cannot be read (Lambda retries the whole run)', async () => {
     const { store, run } = setup();
     store.entriesOf = async () => {
