@@ -41,7 +41,15 @@ export interface AlertingConfig {
   readonly logRetentionDays?: number;
   /** Human-in-the-loop remediation (approve mode). @default - approvals are stored but not announced */
   readonly approvals?: ApprovalChannels;
+  /**
+   * UTC hour (0-23) at which the daily digest of the previous UTC day's change-monitor events goes out,
+   * one message per owner on its Slack and email routes. @default 7
+   */
+  readonly digestHourUtc?: number;
 }
+
+/** When the daily digest runs unless `digestHourUtc` says otherwise. */
+export const DEFAULT_DIGEST_HOUR_UTC = 7;
 
 /** Secrets of the approval flow (Slack app, signed links, escalation pages). */
 export interface ApprovalChannels {
@@ -173,6 +181,13 @@ export function alertingProblems(raw: unknown): InventoryProblem[] {
   if (window !== undefined && !(typeof window === 'number' && Number.isInteger(window) && window >= 0)) {
     add('repeatWindowSeconds', 'expected a whole number of seconds ≥ 0');
   }
+  const digestHour = raw['digestHourUtc'];
+  if (
+    digestHour !== undefined &&
+    !(typeof digestHour === 'number' && Number.isInteger(digestHour) && digestHour >= 0 && digestHour <= 23)
+  ) {
+    add('digestHourUtc', `expected a whole hour from 0 to 23 (UTC), got ${JSON.stringify(digestHour)}`);
+  }
   const retention = raw['logRetentionDays'];
   if (retention !== undefined && !LOG_RETENTION_DAYS.includes(retention as number)) {
     add('logRetentionDays', `expected one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(', ')})`);
@@ -187,6 +202,16 @@ export function secretRefs(config: AlertingConfig): SecretRef[] {
     if (r.slackWebhookRef) refs.add(r.slackWebhookRef);
     if (r.slackBotTokenRef) refs.add(r.slackBotTokenRef);
     if (r.pagerdutyRoutingKeyRef) refs.add(r.pagerdutyRoutingKeyRef);
+  }
+  return [...refs].sort();
+}
+
+/** Secret references the daily digest reads: the Slack routes only (a digest never pages). */
+export function digestSecretRefs(config: AlertingConfig): SecretRef[] {
+  const refs = new Set<SecretRef>();
+  for (const r of [config.default, ...Object.values(config.owners ?? {})]) {
+    if (r.slackWebhookRef) refs.add(r.slackWebhookRef);
+    if (r.slackBotTokenRef) refs.add(r.slackBotTokenRef);
   }
   return [...refs].sort();
 }

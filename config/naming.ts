@@ -33,7 +33,7 @@ export const forwardingRuleNamePrefix = (inv: Naming): string => `${inv.namePref
 
 /** Rules on the security account's default bus (schedules), as opposed to the central bus's routing rules. */
 export const scheduleRuleNames = (inv: Naming) =>
-  ({ approvalTimeouts: `${inv.namePrefix}-approval-timeouts` }) as const;
+  ({ approvalTimeouts: `${inv.namePrefix}-approval-timeouts`, digest: `${inv.namePrefix}-digest` }) as const;
 
 /** Archive of the central bus (replay). */
 export const archiveName = (inv: Naming): string => `${centralBusName(inv)}-archive`;
@@ -52,6 +52,8 @@ export const tableNames = (inv: Naming) =>
     remediationState: `${inv.namePrefix}-remediation-state`,
     remediationAudit: `${inv.namePrefix}-remediation-audit`,
     approvals: `${inv.namePrefix}-approvals`,
+    /** Change-monitor events per day and owner, read back by the daily digest. */
+    digest: `${inv.namePrefix}-digest`,
   }) as const;
 
 /** Alias of the security account's key (queues, tables, topics). */
@@ -99,6 +101,7 @@ export const functionNames = (inv: Naming) =>
     remediateMember: `${inv.namePrefix}-remediate-member`,
     approve: `${inv.namePrefix}-approve`,
     approvalTimeouts: `${inv.namePrefix}-approval-timeouts`,
+    digest: `${inv.namePrefix}-digest`,
   }) as const;
 
 /** Every role vigil creates: the member roles (every account) and the central functions' roles (security account). */

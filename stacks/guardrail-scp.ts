@@ -218,7 +218,7 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
     },
     {
       sid: 'Queues',
-      what: 'the triage and remediation queues and their dead-letter queues (policy, attributes, purge, deletion)',
+      what: 'the triage and remediation queues, their dead-letter queues and the digest dead-letter queue (policy, attributes, purge, deletion)',
       actions: [
         'sqs:DeleteQueue',
         'sqs:PurgeQueue',
@@ -226,7 +226,10 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
         'sqs:AddPermission',
         'sqs:RemovePermission',
       ],
-      resources: queues.flatMap((q) => [queueArn(q), queueArn(deadLetterQueueName(q))]),
+      resources: [
+        ...queues.flatMap((q) => [queueArn(q), queueArn(deadLetterQueueName(q))]),
+        queueArn(deadLetterQueueName(fns.digest)),
+      ],
       exempt: [deploy],
     },
     {

@@ -11,6 +11,7 @@ import { approvalEndpoint, approvalTimeouts } from '../constructs/security/appro
 import { centralBus } from '../constructs/security/central-bus';
 import type { SecurityContext } from '../constructs/security/context';
 import { checkedCentralRules, detectionRouting } from '../constructs/security/detection-routing';
+import { dailyDigest, digestTable } from '../constructs/security/digest';
 import { memberRequestKey } from '../constructs/security/member-request-key';
 import {
   alertRoutingFile,
@@ -54,14 +55,17 @@ export interface SecurityStackProps {
  * The security account, composed of its parts (constructs/security/, one concern per file, in the
  * order they are created): the security key; the central bus (admits only the organization, only
  * PutEvents) and its archive; detection routing (one precise rule per detection into the triage
- * queue); the ops alarms topic; triage; remediation's queue, tables and kill switch; the member request
- * key; remediate-member, approve (with its URL), remediate and the approval timeout sweep; the alarms
- * and the KPI dashboard. Resources keep the addresses they had before the split (see context.ts).
+ * queue); the ops alarms topic; the digest table, triage and the daily digest; remediation's queue,
+ * tables and kill switch; the member request key; remediate-member, approve (with its URL), remediate
+ * and the approval timeout sweep; the alarms and the KPI dashboard. Resources keep the addresses they
+ * had before the split (see context.ts).
  */
 export class SecurityStack extends VigilStack {
   readonly busArn: string;
   readonly rules: readonly CentralRule[];
   readonly triage: NodeFunction;
+  /** The daily digest of change monitors (scheduled). */
+  readonly digest: NodeFunction;
   readonly remediate: NodeFunction;
   /** The only function whose role may assume the member accounts' vigil roles. */
   readonly remediateMember: NodeFunction;
@@ -92,9 +96,14 @@ export class SecurityStack extends VigilStack {
     const detectionQueue = detectionRouting(ctx, key, bus, this.rules);
     const alarms = new OpsAlarms(ctx, key);
 
+    digestTable(ctx, key);
     const { triage, alertTopicArn } = triageFunction(ctx, key, detectionQueue.queue);
     this.triage = triage;
     alarms.onErrors(names.triage, 'alerts are being retried and may reach the DLQ.');
+    const { digest, dlqName: digestDlq } = dailyDigest(ctx, { key, alertTopicArn });
+    this.digest = digest;
+    alarms.onErrors(names.digest, "some owners' daily digest did not go out; Lambda retries the run (see its logs).");
+    alarms.onDlq('digest-dlq-alarm', digestDlq, 'A daily digest run failed all its retries or could not be delivered.');
 
     const inventoryFile = handlerInventoryFile(inv);
     const remediationFile = `${JSON.stringify(props.remediation)}\n`;

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alertingProblems, secretRefs } from '../../config/alerting';
+import { alertingProblems, digestSecretRefs, secretRefs } from '../../config/alerting';
 import example from '../../config/alerting.json';
 import { loadConfig } from '../../config/load';
 import { inventoryWith, TEST_ALERTING } from '../fixtures/inventory';
@@ -84,6 +84,14 @@ describe('alertingProblems', () => {
       'logRetentionDays',
       /retention periods/,
     ],
+    ['a digest hour past 23', { default: { emails: ['a@b.co'] }, digestHourUtc: 24 }, 'digestHourUtc', /0 to 23/],
+    [
+      'a fractional digest hour',
+      { default: { emails: ['a@b.co'] }, digestHourUtc: 6.5 },
+      'digestHourUtc',
+      /whole hour/,
+    ],
+    ['a digest hour as text', { default: { emails: ['a@b.co'] }, digestHourUtc: '7' }, 'digestHourUtc', /got "7"/],
   ])('fails when the config has %s', (_case, raw, path, message) => {
     expect(alertingProblems(raw)).toContainEqual({ path, message: expect.stringMatching(message) });
   });
@@ -111,6 +119,19 @@ describe('alertingProblems', () => {
         },
       }),
     ).toContain('ssm:/vigil/slack/bot');
+  });
+
+  it('accepts digest hours 0 to 23', () => {
+    for (const digestHourUtc of [0, 7, 23]) {
+      expect(alertingProblems({ default: { emails: ['a@b.co'] }, digestHourUtc })).toEqual([]);
+    }
+  });
+
+  it("gives the digest the Slack routes' secrets only, never a PagerDuty key", () => {
+    expect(digestSecretRefs(TEST_ALERTING)).toEqual([
+      'secretsmanager:vigil/slack/payments',
+      'secretsmanager:vigil/slack/security',
+    ]);
   });
 
   it('lists every secret reference once, sorted', () => {

@@ -239,7 +239,7 @@ describe('member role trust (no SCP applied)', () => {
     const target = roleNamed(roles, name);
     const decisions = Object.fromEntries(
       await Promise.all(
-        ['triage', 'remediate', 'remediate-member', 'approve', 'approval-timeouts'].map(
+        ['triage', 'remediate', 'remediate-member', 'approve', 'approval-timeouts', 'digest'].map(
           async (fn) => [fn, await assume(target, central(fn).arn, central(fn).policies)] as const,
         ),
       ),

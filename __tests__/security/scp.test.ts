@@ -397,8 +397,8 @@ describe('guardrail SCPs (simulated)', () => {
       ]),
     );
     expect(functions.length).toBeGreaterThanOrEqual(10);
-    expect(queues.length).toBe(4);
-    expect(tables.length).toBe(4);
+    expect(queues.length).toBe(5);
+    expect(tables.length).toBe(5);
     // trail key, security key, member request key: each key and its alias.
     expect(keys.length).toBe(6);
   });

@@ -87,9 +87,10 @@ describe('SecurityStack', () => {
     }
   });
 
-  it('encrypts both queues with the rotating security key, and redrives to the DLQ', () => {
+  it('encrypts every queue with the rotating security key, and redrives to the DLQ', () => {
     const queues = resourcesOfType(tf, 'aws_sqs_queue');
     expect(queues.map((q) => q.name).sort()).toEqual([
+      'vigil-digest-dlq',
       'vigil-remediation',
       'vigil-remediation-dlq',
       'vigil-triage',
@@ -106,7 +107,9 @@ describe('SecurityStack', () => {
   });
 
   it('lets only the central rules of this bus send to the queues', () => {
-    for (const qp of resourcesOfType(tf, 'aws_sqs_queue_policy')) {
+    const triageQueues = resourcesOfType(tf, 'aws_sqs_queue_policy').filter((qp) => qp.queue_url.includes('triage'));
+    expect(triageQueues).toHaveLength(2);
+    for (const qp of triageQueues) {
       const [s] = policyOf(qp).Statement;
       expect(s!['Principal']).toEqual({ Service: 'events.amazonaws.com' });
       expect(s!['Action']).toBe('sqs:SendMessage');
@@ -180,6 +183,7 @@ describe('SecurityStack', () => {
         [
           'dynamodb:DeleteItem',
           'dynamodb:PutItem',
+          'dynamodb:PutItem',
           'dynamodb:UpdateItem',
           'kms:Decrypt',
           'kms:Decrypt',
@@ -204,6 +208,10 @@ describe('SecurityStack', () => {
       expect(statement(policy, 'ReadAlertParameters').Resource).toEqual([
         'arn:aws:ssm:eu-west-1:333333333333:parameter/vigil/pagerduty/security',
       ]);
+      expect(statement(policy, 'RecordDigestEntries')).toMatchObject({
+        Action: 'dynamodb:PutItem',
+        Resource: 'arn:aws:dynamodb:eu-west-1:333333333333:table/vigil-digest',
+      });
       expect(statement(policy, 'ReadOwnerTagsInMembers')).toMatchObject({
         Resource: 'arn:aws:iam::*:role/vigil-readonly',
         Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-test123456' } },

@@ -63,6 +63,7 @@ export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueu
       remediationQueueUrl: `https://sqs.${region}.amazonaws.com/${account}/${queueNames(inv).remediation}`,
       pagerDutyMinSeverity: alerting.pagerdutyMinSeverity ?? 'high',
       repeatWindowSeconds: alerting.repeatWindowSeconds ?? 900,
+      digestTableName: tableNames(inv).digest,
     }),
     statements: [
       {
@@ -77,6 +78,13 @@ export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueu
         // The dedupe store (adapters/dedupe-store.ts) sends conditional puts, updates and deletes only.
         Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         Resource: `arn:aws:dynamodb:${region}:${account}:table/${p}-triage-state`,
+      },
+      {
+        Sid: 'RecordDigestEntries',
+        Effect: 'Allow',
+        // Change monitors go to the daily digest: the digest store (adapters/digest-store.ts) only puts items.
+        Action: 'dynamodb:PutItem',
+        Resource: `arn:aws:dynamodb:${region}:${account}:table/${tableNames(inv).digest}`,
       },
       {
         Sid: 'PublishAlertEmail',

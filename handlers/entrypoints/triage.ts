@@ -3,17 +3,18 @@
  * central rules fill with `{"detectionId", "event"}` messages (ReportBatchItemFailures enabled).
  * Effect: for each message, validates the envelope and the event, confirms the detection (pattern,
  * predicate, loop guard, failed calls), enriches it (account, OU, environment, owner), raises
- * severity for prod, deduplicates, folds bursts, and notifies the owner's channels. Side effects:
- * DynamoDB writes to the dedupe table, STS AssumeRole into `<prefix>-readonly` and Tagging API reads in
- * member accounts, Slack / PagerDuty / SNS deliveries, and one JSON log line plus one EMF metrics line
- * per message. Idempotency: keyed on detection + CloudTrail eventID with a two-phase record (claimed,
- * then sent), so a redelivered or doubly forwarded event alerts once, while a message whose
- * notification failed is reported as a batch item failure, retried by SQS (then moved to the DLQ)
- * and, when retried, is not mistaken for a duplicate. The remediation hand-off after the alert is
- * retried in place; if it still fails, the event is recorded `failed` with every channel marked
- * delivered and the message is returned to the queue, so the redelivery requests remediation again
- * without sending the alert again. Invalid messages are logged and acknowledged, never retried and
- * never acted on.
+ * severity for prod, deduplicates, folds bursts, and notifies the owner's channels; change monitors
+ * (severity `info`) are recorded in the digest table for the owner's daily digest instead (when
+ * DIGEST_TABLE is set). Side effects: DynamoDB writes to the dedupe and digest tables, STS
+ * AssumeRole into `<prefix>-readonly` and Tagging API reads in member accounts, Slack / PagerDuty /
+ * SNS deliveries, and one JSON log line plus one EMF metrics line per message. Idempotency: keyed
+ * on detection + CloudTrail eventID with a two-phase record (claimed, then sent), so a redelivered
+ * or doubly forwarded event alerts once, while a message whose notification failed is reported as a
+ * batch item failure, retried by SQS (then moved to the DLQ) and, when retried, is not mistaken for
+ * a duplicate. The remediation hand-off after the alert is retried in place; if it still fails, the
+ * event is recorded `failed` with every channel marked delivered and the message is returned to the
+ * queue, so the redelivery requests remediation again without sending the alert again. Invalid
+ * messages are logged and acknowledged, never retried and never acted on.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -22,6 +23,7 @@ import { readOnlyRoleName } from '../../config/naming';
 import { CATALOG } from '../../rules/catalog';
 import { PREDICATES } from '../../rules/predicates';
 import { makeDedupeStore } from '../adapters/dedupe-store';
+import { makeDigestStore } from '../adapters/digest-store';
 import { makeEmailPublisher } from '../adapters/email';
 import { builtOnFirstCall, readJsonFile } from '../adapters/lambda-io';
 import { makeNotifier } from '../adapters/notify';
@@ -51,9 +53,10 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
     settings.inventoryFile,
   );
   const now = () => new Date();
+  const dynamo = new DynamoDBClient({});
   return createHandler({
     context: makeTriageContext(inventory, CATALOG, PREDICATES, { repeatWindowSeconds: settings.repeatWindowSeconds }),
-    store: makeDedupeStore(new DynamoDBClient({}), settings.tableName),
+    store: makeDedupeStore(dynamo, settings.tableName),
     tags: makeResourceTagsReader({ roleName: readOnlyRoleName(inventory), sts: new STSClient({}) }),
     notifier: makeNotifier({ secrets: makeSecretReader(), publishEmail: makeEmailPublisher(), now }),
     routing: settings.routing,
@@ -63,6 +66,8 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
     ...(settings.remediationQueueUrl
       ? { requestRemediation: makeRemediationRequester(settings.remediationQueueUrl) }
       : {}),
+    // Change monitors (severity info) go to the owner's daily digest (entrypoints/digest.ts sends it).
+    ...(settings.digestTableName ? { digest: makeDigestStore(dynamo, settings.digestTableName) } : {}),
   });
 }
 

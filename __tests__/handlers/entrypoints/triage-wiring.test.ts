@@ -8,6 +8,8 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeDedupeStore } from '../../../handlers/adapters/dedupe-store';
@@ -18,17 +20,21 @@ import {
   handlerFromEnvironment,
   readTriageSettings,
 } from '../../../handlers/entrypoints/triage';
-import { fixtureRecord, TRIAGE_VIEW, triageContext } from '../../fixtures/triage';
+import { fixtureRecord, loadTriageEvent, sqsRecord, TRIAGE_VIEW, triageContext } from '../../fixtures/triage';
 import { FakeNotifier, LogCapture } from '../../helpers/triage-fakes';
 
 const dynamodb = mockClient(DynamoDBClient);
 const sts = mockClient(STSClient);
 const tagging = mockClient(ResourceGroupsTaggingAPIClient);
+const secretsManager = mockClient(SecretsManagerClient);
+const sns = mockClient(SNSClient);
 
 beforeEach(() => {
   dynamodb.reset();
   sts.reset();
   tagging.reset();
+  secretsManager.reset();
+  sns.reset();
 });
 
 const ENV = {
@@ -313,5 +319,62 @@ describe('owner routing from a bundled file', () => {
     expect(() => readTriageSettings({ ...base, OWNER_ROUTING_FILE: 'nope.json' }, tmpdir())).toThrow(
       /OWNER_ROUTING_FILE: cannot read nope.json/,
     );
+  });
+});
+
+describe('the daily digest in production wiring', () => {
+  const DIGEST_ENV = { ...ENV, EMAIL_TOPIC_ARN: 'arn:aws:sns:eu-west-1:110000000003:vigil-alerts' };
+  // A security group change that opens nothing: the change monitor (class change, severity info).
+  const change = () => {
+    const event = loadTriageEvent('sg-ingress-ssh-world');
+    event.detail.requestParameters.ipPermissions.items[0].ipRanges.items[0].cidrIp = '10.20.0.0/16';
+    event.detail.responseElements = null;
+    return sqsRecord('m-digest', 'ec2-security-group-changed', event);
+  };
+
+  it('reads DIGEST_TABLE', () => {
+    expect(readTriageSettings({ ...ENV, DIGEST_TABLE: 'vigil-digest' }, '/').digestTableName).toBe('vigil-digest');
+    expect(readTriageSettings(ENV, '/')).not.toHaveProperty('digestTableName');
+  });
+
+  it('with DIGEST_TABLE, records a change monitor in the digest table and notifies nobody', async () => {
+    dynamodb.on(PutItemCommand).resolves({});
+    dynamodb.on(UpdateItemCommand).resolves({});
+    sts.on(AssumeRoleCommand).rejects(new Error('AccessDenied'));
+    const run = handlerFromEnvironment({ ...DIGEST_ENV, DIGEST_TABLE: 'vigil-digest' }, bundleDir());
+
+    const out = await run({ Records: [change()] });
+
+    expect(out).toEqual({ batchItemFailures: [] });
+    const digestPuts = dynamodb
+      .commandCalls(PutItemCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => i.TableName === 'vigil-digest');
+    expect(digestPuts).toHaveLength(1);
+    expect(digestPuts[0]!.Item).toMatchObject({
+      kind: { S: 'entry' },
+      detectionId: { S: 'ec2-security-group-changed' },
+      eventName: { S: 'AuthorizeSecurityGroupIngress' },
+    });
+    expect(dynamodb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      TableName: 'vigil-triage-dedupe',
+      ExpressionAttributeValues: expect.objectContaining({ ':status': { S: 'digest' } }),
+    });
+    expect(secretsManager.calls()).toHaveLength(0);
+    expect(sns.calls()).toHaveLength(0);
+  });
+
+  it('without DIGEST_TABLE, alerts the change monitor in real time as before', async () => {
+    dynamodb.on(PutItemCommand).resolves({});
+    dynamodb.on(UpdateItemCommand).resolves({});
+    sts.on(AssumeRoleCommand).rejects(new Error('AccessDenied'));
+    sns.rejects(new Error('not under test'));
+    secretsManager.rejects(new Error('not under test'));
+    const run = handlerFromEnvironment(DIGEST_ENV, bundleDir());
+
+    await run({ Records: [change()] });
+
+    expect(dynamodb.commandCalls(PutItemCommand).map((c) => c.args[0].input.TableName)).not.toContain('vigil-digest');
+    expect(sns.calls().length + secretsManager.calls().length).toBeGreaterThan(0);
   });
 });

@@ -16,6 +16,7 @@ import {
   readApprovalTimeoutsSettings,
 } from '../../../handlers/functions/approval-timeouts/spec';
 import { approveEnvironment, readApproveSettings } from '../../../handlers/functions/approve/spec';
+import { digestEnvironment, readDigestSettings } from '../../../handlers/functions/digest/spec';
 import { readRemediateSettings, remediateEnvironment } from '../../../handlers/functions/remediate/spec';
 import {
   readRemediateMemberSettings,
@@ -100,8 +101,14 @@ describe.each([
       remediateMember: readRemediateMemberSettings(envs.get(names.remediateMember)!, dir),
       approve: readApproveSettings(envs.get(names.approve)!, dir),
       approvalTimeouts: readApprovalTimeoutsSettings(envs.get(names.approvalTimeouts)!),
+      digest: readDigestSettings(envs.get(names.digest)!, dir),
     };
     expect(read.triage.tableName).toBe('vigil-triage-state');
+    expect(read.triage.digestTableName).toBe('vigil-digest');
+    expect(read.digest).toMatchObject({ tableName: 'vigil-digest', dayOffset: 1 });
+    expect(read.digest.routing.byOwner).toEqual(alerting.owners ?? {});
+    expect(read.digest.routing.default.pagerdutyRoutingKeyRef).toBeUndefined();
+    expect(read.digest.routing.default.emailTopicArn).toBe('arn:aws:sns:eu-west-1:333333333333:vigil-alerts');
     expect(read.triage.routing.byOwner).toEqual(alerting.owners ?? {});
     expect(read.remediate.memberFunctionName).toBe(names.remediateMember);
     expect(read.remediateMember.namePrefix).toBe(TEST_INVENTORY.namePrefix);
@@ -119,8 +126,17 @@ describe.each([
         remediationQueueUrl: t.remediationQueueUrl!,
         pagerDutyMinSeverity: t.routing.pagerDutyMinSeverity!,
         repeatWindowSeconds: t.repeatWindowSeconds,
+        digestTableName: t.digestTableName!,
       }),
     ).toEqual(envs.get(names.triage));
+    const d = readDigestSettings(envs.get(names.digest)!, dir);
+    expect(
+      digestEnvironment({
+        tableName: d.tableName,
+        defaultRouting: d.routing.default,
+        ownerRoutingFile: 'owner-routing.json',
+      }),
+    ).toEqual(envs.get(names.digest));
     const { configFile, inventoryFile, alertRoutingFile, forceDryRun, ...r } = readRemediateSettings(
       envs.get(names.remediate)!,
       dir,
@@ -184,6 +200,19 @@ describe('spec readers', () => {
       ),
     ).toMatch(
       /DEDUPE_TABLE: required[\s\S]*PAGERDUTY_MIN_SEVERITY: expected one of[\s\S]*REPEAT_WINDOW_SECONDS: expected a whole number ≥ 0/,
+    );
+  });
+
+  it('list every problem of the digest environment, and never ask it for PagerDuty', () => {
+    expect(
+      collect(() =>
+        readDigestSettings(
+          { DIGEST_DAY_OFFSET: '-1', PAGERDUTY_ROUTING_KEY_REF: 'ssm:/vigil/pd', SLACK_WEBHOOK_REF: 'hunter2' },
+          '/d',
+        ),
+      ),
+    ).toMatch(
+      /^digest handler configuration has 4 problem\(s\):\n {2}- DIGEST_TABLE: required.*\n {2}- SLACK_WEBHOOK_REF: not a secret reference.*\n {2}- no default channel: set SLACK_WEBHOOK_REF, SLACK_BOT_TOKEN_REF or EMAIL_TOPIC_ARN.*\n {2}- DIGEST_DAY_OFFSET: expected a whole number ≥ 0/,
     );
   });
 

@@ -27,6 +27,7 @@ export const TRIAGE_ENV = {
   inventoryFile: 'INVENTORY_FILE',
   eventDedupeSeconds: 'EVENT_DEDUPE_SECONDS',
   leaseSeconds: 'DEDUPE_LEASE_SECONDS',
+  digestTable: 'DIGEST_TABLE',
 } as const;
 
 /** Settings read from the environment. */
@@ -40,6 +41,11 @@ export interface TriageSettings {
   readonly leaseSeconds: number;
   /** Remediation work queue; unset disables remediation requests. @default - none */
   readonly remediationQueueUrl?: string;
+  /**
+   * The digest table: change monitors (severity `info`) are recorded there for the owner's daily digest
+   * instead of being alerted. @default - no digest: they are alerted in real time like the rest
+   */
+  readonly digestTableName?: string;
 }
 
 /** What the stack writes. Per-owner routing grows with the org past Lambda's 4 KB environment: it is a bundled file. */
@@ -50,6 +56,8 @@ export interface TriageEnvironmentInput {
   readonly remediationQueueUrl: string;
   readonly pagerDutyMinSeverity: Severity;
   readonly repeatWindowSeconds: number;
+  /** The digest table (config/naming.ts `tableNames(inv).digest`). @default - info alerts go out in real time */
+  readonly digestTableName?: string;
 }
 
 const E = TRIAGE_ENV;
@@ -70,6 +78,7 @@ export function triageEnvironment(s: TriageEnvironmentInput): Record<string, str
       ? { [E.slackBotTokenRef]: d.slackBotTokenRef, ...optional(E.slackChannelId, d.slackChannelId) }
       : {}),
     ...optional(E.pagerdutyRoutingKeyRef, d.pagerdutyRoutingKeyRef),
+    ...optional(E.digestTable, s.digestTableName),
   };
 }
 
@@ -85,6 +94,26 @@ const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{8,}$/;
  */
 export function readTriageSettings(env: Env, dir: string): TriageSettings {
   const r = new SettingsReader(env, 'triage');
+  const tableName = r.required(E.dedupeTable, 'name of the dedupe table');
+  const routing = readRouting(r, dir, { paging: true });
+  return r.done<TriageSettings>({
+    tableName,
+    inventoryFile: r.text(E.inventoryFile) ?? `${dir}/inventory.json`,
+    routing,
+    repeatWindowSeconds: r.whole(E.repeatWindowSeconds, DEFAULT_REPEAT_WINDOW_SECONDS, 0),
+    eventDedupeSeconds: r.whole(E.eventDedupeSeconds, 86_400, 60),
+    leaseSeconds: r.whole(E.leaseSeconds, 300, 1),
+    ...optional('remediationQueueUrl', r.text(E.remediationQueueUrl)),
+    ...optional('digestTableName', r.text(E.digestTable)),
+  });
+}
+
+/**
+ * The alert routing of the environment: the default channels (SLACK_*, EMAIL_TOPIC_ARN and, with
+ * `paging`, PAGERDUTY_*), and the per-owner routing (OWNER_ROUTING, or the file OWNER_ROUTING_FILE names,
+ * relative to `dir`). Problems go to `r`. The digest reads its routing the same way, without paging.
+ */
+export function readRouting(r: SettingsReader, dir: string, options: { readonly paging: boolean }): RoutingConfig {
   const routingOf = (where: string, raw: Record<string, unknown>): AlertRouting => {
     const out: Record<string, string> = {};
     for (const [key, value] of Object.entries(raw)) {
@@ -109,11 +138,10 @@ export function readTriageSettings(env: Env, dir: string): TriageSettings {
     return out as AlertRouting;
   };
 
-  const tableName = r.required(E.dedupeTable, 'name of the dedupe table');
   const defaults: AlertRouting = {
     ...optional('slackChannel', r.text(E.slackChannel)),
     ...optional('slackWebhookRef', r.secretRef(E.slackWebhookRef)),
-    ...optional('pagerdutyRoutingKeyRef', r.secretRef(E.pagerdutyRoutingKeyRef)),
+    ...optional('pagerdutyRoutingKeyRef', options.paging ? r.secretRef(E.pagerdutyRoutingKeyRef) : undefined),
     ...optional('emailTopicArn', r.text(E.emailTopicArn)),
     ...optional('slackBotTokenRef', r.secretRef(E.slackBotTokenRef)),
     ...optional('slackChannelId', r.text(E.slackChannelId)),
@@ -134,10 +162,12 @@ export function readTriageSettings(env: Env, dir: string): TriageSettings {
     !defaults.emailTopicArn
   ) {
     r.problem(
-      'no default channel: set SLACK_WEBHOOK_REF, PAGERDUTY_ROUTING_KEY_REF or EMAIL_TOPIC_ARN (alerts would reach nobody)',
+      options.paging
+        ? 'no default channel: set SLACK_WEBHOOK_REF, PAGERDUTY_ROUTING_KEY_REF or EMAIL_TOPIC_ARN (alerts would reach nobody)'
+        : 'no default channel: set SLACK_WEBHOOK_REF, SLACK_BOT_TOKEN_REF or EMAIL_TOPIC_ARN (messages would reach nobody)',
     );
   }
-  const minSeverity = r.oneOf(E.pagerdutyMinSeverity, SEVERITIES, 'high' as Severity);
+  const minSeverity = options.paging ? r.oneOf(E.pagerdutyMinSeverity, SEVERITIES, 'high' as Severity) : undefined;
   const byOwner: Record<string, AlertRouting> = {};
   // Per-owner routing grows with the org, past Lambda's 4 KB environment limit: the security
   // stack ships it as a file next to index.js (OWNER_ROUTING_FILE); OWNER_ROUTING inline still works.
@@ -169,13 +199,5 @@ export function readTriageSettings(env: Env, dir: string): TriageSettings {
       }
     }
   }
-  return r.done<TriageSettings>({
-    tableName,
-    inventoryFile: r.text(E.inventoryFile) ?? `${dir}/inventory.json`,
-    routing: { default: defaults, byOwner, pagerDutyMinSeverity: minSeverity },
-    repeatWindowSeconds: r.whole(E.repeatWindowSeconds, DEFAULT_REPEAT_WINDOW_SECONDS, 0),
-    eventDedupeSeconds: r.whole(E.eventDedupeSeconds, 86_400, 60),
-    leaseSeconds: r.whole(E.leaseSeconds, 300, 1),
-    ...optional('remediationQueueUrl', r.text(E.remediationQueueUrl)),
-  });
+  return { default: defaults, byOwner, ...optional('pagerDutyMinSeverity', minSeverity) };
 }
