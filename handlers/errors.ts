@@ -144,6 +144,18 @@ export class ApprovalSweepError extends Error {
   }
 }
 
+/** Some owners' digests did not go out; thrown at the end of the run so the invocation fails and is retried. */
+export class DigestRunError extends Error {
+  override readonly name = 'DigestRunError';
+  /** The owners (or owner and channel) whose digest did not go out. */
+  readonly failed: readonly string[];
+
+  constructor(message: string, failed: readonly string[]) {
+    super(message);
+    this.failed = failed;
+  }
+}
+
 /** Where a remediation call went, for {@link RemediationCallError} and {@link RemediationStateError}. */
 export interface RemediationCallDetails {
   readonly accountId: string;

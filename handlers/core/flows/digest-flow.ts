@@ -4,6 +4,7 @@
  * Ports only: the store (reader and sent marker), the sender, the clock and the log writer.
  * handlers/entrypoints/digest.ts builds the adapters; see its header for the delivery semantics.
  */
+import { DigestRunError } from '../../errors';
 import type { AlertRouting } from '../alert';
 import { formatDigestEmail, formatDigestSlack, type OwnerDigest, summarizeDigest } from '../format-digest';
 import { describeError as describe, isRecord, makeJsonLogger, type WriteLine } from '../lambda-io';
@@ -45,16 +46,7 @@ export interface DigestReport {
   readonly unreadable: readonly string[];
 }
 
-/** Some owners' digests did not go out; thrown at the end of the run so the invocation fails and is retried. */
-export class DigestRunError extends Error {
-  override readonly name = 'DigestRunError';
-  readonly failed: readonly string[];
-
-  constructor(message: string, failed: readonly string[]) {
-    super(message);
-    this.failed = failed;
-  }
-}
+export { DigestRunError } from '../../errors';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
