@@ -100,6 +100,13 @@ export class SecurityStack extends VigilStack {
     const { triage, alertTopicArn } = triageFunction(ctx, key, detectionQueue.queue);
     this.triage = triage;
     alarms.onErrors(names.triage, 'alerts are being retried and may reach the DLQ.');
+    alarms.aboveZero(
+      'dropped-invalid-alarm',
+      `${inv.namePrefix}-triage-dropped-invalid`,
+      'Triage dropped messages that are not CloudTrail events of the organization (malformed, spoofed source, ' +
+        `account mismatch); the reasons are in the ${names.triage} logs ("dropped invalid message").`,
+      { namespace: METRIC_NAMESPACE, metricName: 'DroppedInvalid', statistic: 'Sum', period: 300 },
+    );
     const { digest, dlqName: digestDlq } = dailyDigest(ctx, { key, alertTopicArn });
     this.digest = digest;
     alarms.onErrors(names.digest, "some owners' daily digest did not go out; Lambda retries the run (see its logs).");

@@ -96,7 +96,8 @@ export function metricsRecord(input: MetricInput): EmfObject | undefined {
       CloudWatchMetrics: [
         {
           Namespace: METRIC_NAMESPACE,
-          Dimensions: [['DetectionId', 'Severity']],
+          // Per detection and severity, and the total without dimensions (what alarms watch).
+          Dimensions: [['DetectionId', 'Severity'], []],
           Metrics: names.map((name) => ({ Name: name, Unit: UNITS[name] })),
         },
       ],

@@ -18,7 +18,7 @@ describe('metricsRecord', () => {
         CloudWatchMetrics: [
           {
             Namespace: 'Vigil',
-            Dimensions: [['DetectionId', 'Severity']],
+            Dimensions: [['DetectionId', 'Severity'], []],
             Metrics: [
               { Name: 'AlertsSent', Unit: 'Count' },
               { Name: 'DetectionLatencyMs', Unit: 'Milliseconds' },

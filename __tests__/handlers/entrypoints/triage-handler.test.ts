@@ -80,7 +80,7 @@ describe('triage handler', () => {
           DetectionLatencyMs: 20_000,
           _aws: expect.objectContaining({
             CloudWatchMetrics: [
-              expect.objectContaining({ Namespace: 'Vigil', Dimensions: [['DetectionId', 'Severity']] }),
+              expect.objectContaining({ Namespace: 'Vigil', Dimensions: [['DetectionId', 'Severity'], []] }),
             ],
           }),
         }),
