@@ -3,7 +3,7 @@
  * Terraform state, synth. Wiring only; all decisions live in config/, rules/ and stacks/.
  */
 import { relative } from 'node:path';
-import { App, TerraformStack } from 'cdktf';
+import { App, TerraformStack } from './framework/cdktf';
 import { loadConfig, type VigilConfig } from './config/load';
 import { stackIds } from './config/naming';
 import { forwardingPatterns } from './rules/patterns';

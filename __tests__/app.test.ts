@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'cdktf';
+import { App } from '../framework/cdktf';
 import { buildApp } from '../main';
 import org from '../config/org.json';
 import type { OrgInventory } from '../config/inventory';
@@ -62,15 +62,5 @@ describe('the app', () => {
       if (!file.endsWith('cdk.tf.json')) continue;
       expect(text).not.toContain('terraform_remote_state');
     }
-  });
-});
-
-describe('synth performance', () => {
-  it('skips the per-token stack trace cdktf would capture, unless asked to keep it', () => {
-    const { disableTokenStackTraces } = require('../build/synth-performance');
-    const stackTrace = require('cdktf/lib/tokens/private/stack-trace');
-    expect(disableTokenStackTraces({ VIGIL_TOKEN_STACK_TRACES: '1' })).toBe(false);
-    expect(disableTokenStackTraces({})).toBe(true);
-    expect(stackTrace.captureStackTrace()).toEqual([]);
   });
 });

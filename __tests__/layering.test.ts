@@ -70,6 +70,12 @@ describe('layering rules', () => {
     ],
     ['main.ts', IMPORTS_ONLY('./handlers/entrypoints/triage'), 'lint/style/noRestrictedImports'],
     ['derive/entry.ts', IMPORTS_ONLY('../handlers/entrypoints/remediate'), 'lint/style/noRestrictedImports'],
+    // The framework and the provider only through framework/ (one place to change for CDK Terrain).
+    ['stacks/direct.ts', IMPORTS_ONLY('cdktf'), 'lint/style/noRestrictedImports'],
+    ['constructs/provider.ts', IMPORTS_ONLY('@cdktf/provider-aws/lib/kms-key'), 'lint/style/noRestrictedImports'],
+    ['scripts/tool.ts', IMPORTS_ONLY('cdktf'), 'lint/style/noRestrictedImports'],
+    ['__tests__/stack.test.ts', IMPORTS_ONLY('@cdktf/provider-aws/lib/s3-bucket'), 'lint/style/noRestrictedImports'],
+    ['handlers/entrypoints/framework.ts', IMPORTS_ONLY('../../framework/cdktf'), 'lint/style/noRestrictedImports'],
   ];
   const allowed: Readonly<Record<string, string>> = {
     'handlers/core/pure.ts':
@@ -78,7 +84,11 @@ describe('layering rules', () => {
     'handlers/adapters/io.ts':
       "import * as s3 from '@aws-sdk/client-s3';\nimport * as core from '../core/triage';\n" +
       'export const region = process.env.AWS_REGION;\nexport const used = [s3, core, Date.now()];\n',
-    'stacks/any.ts': "import * as cdktf from 'cdktf';\nexport const used = cdktf;\n",
+    'stacks/any.ts': "import * as cdktf from '../framework/cdktf';\nexport const used = cdktf;\n",
+    'framework/cdktf.ts': "import * as cdktf from 'cdktf';\nexport const used = cdktf;\n",
+    'framework/aws.ts': "import * as kms from '@cdktf/provider-aws/lib/kms-key';\nexport const used = kms;\n",
+    'build/synth-performance.ts':
+      "import * as trace from 'cdktf/lib/tokens/private/stack-trace';\nexport const used = trace;\n",
     'constructs/spec.ts':
       "import * as spec from '../handlers/functions/triage/spec';\nimport * as rules from '../rules/catalog';\n" +
       'export const used = [spec, rules];\n',

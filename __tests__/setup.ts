@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { Testing } from 'cdktf';
+import { Testing } from '../framework/cdktf';
 import 'aws-sdk-client-mock-jest';
 
 Testing.setupJest();

@@ -1,5 +1,5 @@
 /** Child of bench/synth.ts: one full synth (as `npm run synth` does), then reports its peak RSS. */
-import { App } from 'cdktf';
+import { App } from '../framework/cdktf';
 import { loadConfig } from '../config/load';
 import { buildApp } from '../main';
 

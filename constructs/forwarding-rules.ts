@@ -1,8 +1,8 @@
-import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
-import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { Fn, TerraformIterator, TerraformLocal, type TerraformProvider, Token } from 'cdktf';
+import { CloudwatchEventRule } from '../framework/aws';
+import { CloudwatchEventTarget } from '../framework/aws';
+import { IamRole } from '../framework/aws';
+import { IamRolePolicy } from '../framework/aws';
+import { Fn, TerraformIterator, TerraformLocal, type TerraformProvider, Token } from '../framework/cdktf';
 import { Construct } from 'constructs';
 import { assertValidPattern } from '../rules/pattern-check';
 import type { ForwardedPattern } from '../rules/patterns';

@@ -1,5 +1,5 @@
-import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
-import type { TerraformProvider } from 'cdktf';
+import { CloudwatchDashboard } from '../framework/aws';
+import type { TerraformProvider } from '../framework/cdktf';
 import { Construct } from 'constructs';
 import { METRIC_NAMESPACE } from '../handlers/functions/published';
 

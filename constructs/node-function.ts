@@ -1,8 +1,8 @@
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { AssetType, type TerraformProvider, TerraformAsset } from 'cdktf';
+import { CloudwatchLogGroup } from '../framework/aws';
+import { IamRole } from '../framework/aws';
+import { IamRolePolicy } from '../framework/aws';
+import { LambdaFunction } from '../framework/aws';
+import { AssetType, type TerraformProvider, TerraformAsset } from '../framework/cdktf';
 import { Construct } from 'constructs';
 import { type Bundle, bundleFunction } from '../build/bundle';
 import { policyDocument, type Statement } from './policy-document';

@@ -1,7 +1,7 @@
-import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import type { TerraformProvider } from 'cdktf';
+import { IamPolicy } from '../framework/aws';
+import { IamRole } from '../framework/aws';
+import { IamRolePolicy } from '../framework/aws';
+import type { TerraformProvider } from '../framework/cdktf';
 import { Construct } from 'constructs';
 import { policyDocument, type Statement } from './policy-document';
 

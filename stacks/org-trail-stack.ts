@@ -1,6 +1,6 @@
-import { Cloudtrail } from '@cdktf/provider-aws/lib/cloudtrail';
-import { OrganizationsPolicy } from '@cdktf/provider-aws/lib/organizations-policy';
-import { OrganizationsPolicyAttachment } from '@cdktf/provider-aws/lib/organizations-policy-attachment';
+import { Cloudtrail } from '../framework/aws';
+import { OrganizationsPolicy } from '../framework/aws';
+import { OrganizationsPolicyAttachment } from '../framework/aws';
 import type { Construct } from 'constructs';
 import type { OrgInventory } from '../config/inventory';
 import type { RemediationConfig } from '../config/remediation';

@@ -1,5 +1,5 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from 'cdktf';
+import { AwsProvider } from '../framework/aws';
+import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from '../framework/cdktf';
 import type { Construct } from 'constructs';
 import type { BackendConfig, OrgInventory } from '../config/inventory';
 import { deployRoleArn } from '../config/naming';

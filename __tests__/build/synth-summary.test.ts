@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type App, Testing } from 'cdktf';
+import { type App, Testing } from '../../framework/cdktf';
 import { formatSynthSummary, removeStaleStacks, snapshotStacks } from '../../build/synth-summary';
 import { buildApp } from '../../main';
 import { TEST_ALERTING, TEST_INVENTORY, TEST_REMEDIATION } from '../fixtures/inventory';

@@ -1,5 +1,5 @@
-import { Testing } from 'cdktf';
-import type { TerraformStack } from 'cdktf';
+import { Testing } from '../../framework/cdktf';
+import type { TerraformStack } from '../../framework/cdktf';
 
 export type Json = Record<string, any>;
 

@@ -11,7 +11,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Testing } from 'cdktf';
+import { Testing } from '../../framework/cdktf';
 import { loadConfig } from '../../config/load';
 import type { TriageOutcome } from '../../handlers/core/flows/triage-ports';
 import { toHandlerInventory } from '../../handlers/core/inventory-view';

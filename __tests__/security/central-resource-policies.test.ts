@@ -1,4 +1,4 @@
-import { Testing } from 'cdktf';
+import { Testing } from '../../framework/cdktf';
 import { CATALOG } from '../../rules/catalog';
 import { SecurityStack } from '../../stacks/security-stack';
 import { MemberStack } from '../../stacks/member-stack';

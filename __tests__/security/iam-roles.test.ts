@@ -1,4 +1,4 @@
-import { Testing } from 'cdktf';
+import { Testing } from '../../framework/cdktf';
 import type { OrgInventory } from '../../config/inventory';
 import { CATALOG } from '../../rules/catalog';
 import { forwardingPatterns } from '../../rules/patterns';

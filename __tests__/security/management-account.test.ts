@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Testing } from 'cdktf';
+import { Testing } from '../../framework/cdktf';
 import { inventoryProblems, type OrgInventory } from '../../config/inventory';
 import { parseHandlerInventory, toHandlerInventory } from '../../handlers/core/inventory-view';
 import { accountFacts, resolveMode } from '../../handlers/core/remediation/mode';

@@ -1,4 +1,4 @@
-import { Testing } from 'cdktf';
+import { Testing } from '../../framework/cdktf';
 import type { BackendConfig } from '../../config/inventory';
 import { MemberStack } from '../../stacks/member-stack';
 import { remediationPermissions } from '../../derive/remediation-permissions';

@@ -1,4 +1,4 @@
-import { Testing } from 'cdktf';
+import { Testing } from '../../framework/cdktf';
 import { trailArn, trailBucketName } from '../../config/naming';
 import { LogArchiveStack } from '../../stacks/log-archive-stack';
 import { inventoryWith, TEST_INVENTORY } from '../fixtures/inventory';

@@ -1,4 +1,4 @@
-import { Testing } from 'cdktf';
+import { Testing } from '../../framework/cdktf';
 import { forwardingPatterns, GLOBAL_EVENT_SOURCES } from '../../rules/patterns';
 import { CATALOG } from '../../rules/catalog';
 import { MemberStack } from '../../stacks/member-stack';

@@ -1,4 +1,4 @@
-import { Testing } from 'cdktf';
+import { Testing } from '../../framework/cdktf';
 import { guardrailProtections, guardrailScps, MAX_GUARDRAIL_SCPS, SCP_MAX_LENGTH } from '../../stacks/guardrail-scp';
 import { OrgTrailStack } from '../../stacks/org-trail-stack';
 import { inventoryWith, TEST_INVENTORY, TEST_REMEDIATION } from '../fixtures/inventory';

@@ -2,7 +2,7 @@
  * The daily digest in the security stack: its table, the function and its schedule, retries and
  * dead-letter queue, alarms, and least privilege (evaluated with the IAM simulator).
  */
-import { Testing } from 'cdktf';
+import { Testing } from '../../framework/cdktf';
 import type { AlertingConfig } from '../../config/alerting';
 import { CATALOG } from '../../rules/catalog';
 import { SecurityStack } from '../../stacks/security-stack';

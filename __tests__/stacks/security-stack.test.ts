@@ -1,4 +1,4 @@
-import { Testing } from 'cdktf';
+import { Testing } from '../../framework/cdktf';
 import { centralRules } from '../../rules/patterns';
 import { CATALOG } from '../../rules/catalog';
 import { MEMBER_INVOKES_PER_PASS, REMEDIATE_MEMBER_TIMEOUT_SECONDS, SecurityStack } from '../../stacks/security-stack';

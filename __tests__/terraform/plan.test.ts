@@ -320,16 +320,26 @@ function terraformSuites(tc: Toolchain): void {
       expect(sorted(plannedOfType(check(), 'aws_iam_role').map((r) => valuesOf(r)['name']))).toEqual(sorted(fns));
     });
 
-    it('plans an error alarm per function, a not-empty alarm per dead-letter queue (one per work queue) and the malformed-approval-records alarm', () => {
+    it('plans an error alarm per function, a not-empty alarm per dead-letter queue (one per work queue and per scheduled target) and the triage-dropped-invalid and malformed-approval-records alarms', () => {
       const queues = plannedOfType(check(), 'aws_sqs_queue').map((q) => String(valuesOf(q)['name']));
       const dlqs = queues.filter((q) => q.endsWith('-dlq'));
-      expect(sorted(dlqs)).toEqual(sorted(queues.filter((q) => !q.endsWith('-dlq')).map((q) => `${q}-dlq`)));
+      // Scheduled targets (the daily digest) keep what they could not deliver in a queue of their own.
+      const resources = check().synthesized['resource'];
+      const queueName = (ref: string) =>
+        String(resources['aws_sqs_queue'][/aws_sqs_queue\.([\w-]+)\.arn/.exec(ref)![1]!]['name']);
+      const scheduleDlqs = Object.values<Record<string, any>>(resources['aws_cloudwatch_event_target'])
+        .filter((t) => t['event_bus_name'] === undefined && t['dead_letter_config'])
+        .map((t) => queueName(t['dead_letter_config']['arn']));
+      expect(sorted(dlqs)).toEqual(
+        sorted([...queues.filter((q) => !q.endsWith('-dlq')).map((q) => `${q}-dlq`), ...scheduleDlqs]),
+      );
       expect(
         sorted(plannedOfType(check(), 'aws_cloudwatch_metric_alarm').map((a) => valuesOf(a)['alarm_name'])),
       ).toEqual(
         sorted([
           ...fns.map((f) => `${f}-errors`),
           ...dlqs.map((q) => `${q}-not-empty`),
+          `${inv.namePrefix}-triage-dropped-invalid`,
           `${inv.namePrefix}-malformed-approval-records`,
         ]),
       );

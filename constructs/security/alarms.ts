@@ -2,12 +2,9 @@
  * The platform team's alarms: every alarm pages the ops topic as soon as its metric goes above zero
  * (a function error, a message in a dead-letter queue, a record the approval sweep could not read).
  */
-import {
-  CloudwatchMetricAlarm,
-  type CloudwatchMetricAlarmConfig,
-} from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from '../../framework/aws';
+import type { KmsKey } from '../../framework/aws';
+import { SnsTopic } from '../../framework/aws';
 import type { SecurityContext } from './context';
 
 type AlarmMetric = Pick<

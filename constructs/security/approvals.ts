@@ -3,12 +3,12 @@
  * links, both verified in the function), and the scheduled sweep that expires, escalates or acts on
  * requests past their timeout.
  */
-import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
-import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
-import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
-import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
-import { TerraformOutput } from 'cdktf';
+import { CloudwatchEventRule } from '../../framework/aws';
+import { CloudwatchEventTarget } from '../../framework/aws';
+import type { KmsKey } from '../../framework/aws';
+import { LambdaFunctionUrl } from '../../framework/aws';
+import { LambdaPermission } from '../../framework/aws';
+import { TerraformOutput } from '../../framework/cdktf';
 import { join } from 'node:path';
 import type { SecretRef } from '../../config/alerting';
 import { functionNames, scheduleRuleNames, tableNames } from '../../config/naming';

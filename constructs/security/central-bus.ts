@@ -1,7 +1,7 @@
 /** The central bus: admits only the organization's forwarder roles, only PutEvents; archived for replay. */
-import { CloudwatchEventArchive } from '@cdktf/provider-aws/lib/cloudwatch-event-archive';
-import { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
-import { CloudwatchEventBusPolicy } from '@cdktf/provider-aws/lib/cloudwatch-event-bus-policy';
+import { CloudwatchEventArchive } from '../../framework/aws';
+import { CloudwatchEventBus } from '../../framework/aws';
+import { CloudwatchEventBusPolicy } from '../../framework/aws';
 import { archiveName, centralBusArn, centralBusName, forwarderRoleName } from '../../config/naming';
 import { policyDocument } from '../policy-document';
 import type { SecurityContext } from './context';

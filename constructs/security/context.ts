@@ -5,11 +5,11 @@
  * so a deployed security stack plans no change from the split, and a table protected from deletion is
  * never asked to move.
  */
-import { DynamodbTable, type DynamodbTableConfig } from '@cdktf/provider-aws/lib/dynamodb-table';
-import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import type { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import type { TerraformStack } from 'cdktf';
+import { DynamodbTable, type DynamodbTableConfig } from '../../framework/aws';
+import type { KmsKey } from '../../framework/aws';
+import type { AwsProvider } from '../../framework/aws';
+import { SqsQueue } from '../../framework/aws';
+import type { TerraformStack } from '../../framework/cdktf';
 import type { AlertingConfig } from '../../config/alerting';
 import type { OrgInventory } from '../../config/inventory';
 import { deadLetterQueueName } from '../../config/naming';

@@ -3,11 +3,11 @@
  * (named with the detection it matched) to the encrypted triage queue, with a dead-letter queue for
  * what EventBridge cannot deliver.
  */
-import type { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
-import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
-import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
-import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import type { CloudwatchEventBus } from '../../framework/aws';
+import { CloudwatchEventRule } from '../../framework/aws';
+import { CloudwatchEventTarget } from '../../framework/aws';
+import type { KmsKey } from '../../framework/aws';
+import { SqsQueuePolicy } from '../../framework/aws';
 import { centralBusName, queueNames } from '../../config/naming';
 import { assertValidPattern } from '../../rules/pattern-check';
 import { type CentralRule, centralRules } from '../../rules/patterns';

@@ -5,13 +5,13 @@
  * event, so the same day) and then lands in the digest dead-letter queue; EventBridge's own delivery
  * failures land there too. Both the function's errors and that queue are alarmed (security stack).
  */
-import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
-import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
-import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
-import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
+import { CloudwatchEventRule } from '../../framework/aws';
+import { CloudwatchEventTarget } from '../../framework/aws';
+import type { KmsKey } from '../../framework/aws';
+import { LambdaFunctionEventInvokeConfig } from '../../framework/aws';
+import { LambdaPermission } from '../../framework/aws';
+import { SqsQueue } from '../../framework/aws';
+import { SqsQueuePolicy } from '../../framework/aws';
 import { join } from 'node:path';
 import { DEFAULT_DIGEST_HOUR_UTC, digestSecretRefs } from '../../config/alerting';
 import { deadLetterQueueName, functionNames, scheduleRuleNames, tableNames } from '../../config/naming';

@@ -5,8 +5,8 @@
  * request reaching remediate-member by any other path is refused. HMAC keys cannot rotate automatically
  * (KMS EnableKeyRotation); the key material never leaves KMS.
  */
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { KmsAlias } from '../../framework/aws';
+import { KmsKey } from '../../framework/aws';
 import { functionRoleArn, memberRequestKeyAlias } from '../../config/naming';
 import { policyDocument, type Statement } from '../policy-document';
 import type { SecurityContext } from './context';

@@ -2,9 +2,9 @@
  * Remediation: remediate (work queue → decide, approve or act, report) and remediate-member, the only
  * function that holds member-account credentials and the member services' clients; it decides nothing.
  */
-import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
-import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import type { KmsKey } from '../../framework/aws';
+import { LambdaEventSourceMapping } from '../../framework/aws';
+import type { SqsQueue } from '../../framework/aws';
 import { join } from 'node:path';
 import { type SecretRef, secretRefs } from '../../config/alerting';
 import {

@@ -3,8 +3,8 @@
  * append-only audit table, the approvals table, and the kill switch; plus the statements that grant
  * their use the same way to every function that needs them.
  */
-import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
+import type { KmsKey } from '../../framework/aws';
+import { SsmParameter } from '../../framework/aws';
 import { queueNames, tableNames } from '../../config/naming';
 import type { Statement } from '../policy-document';
 import { queueWithDlq, type SecurityContext, secureTable, tableArn } from './context';

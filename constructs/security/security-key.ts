@@ -1,6 +1,6 @@
 /** The security account's key: queues, topics and tables of vigil are encrypted with it. */
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { KmsAlias } from '../../framework/aws';
+import { KmsKey } from '../../framework/aws';
 import { securityKeyAlias } from '../../config/naming';
 import { policyDocument } from '../policy-document';
 import type { SecurityContext } from './context';

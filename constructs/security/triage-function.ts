@@ -2,11 +2,11 @@
  * Triage: the detection queue feeds the triage function, which dedupes, enriches and alerts (Slack,
  * PagerDuty, email through the alert topic) and hands remediation work to the remediation queue.
  */
-import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
-import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
-import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
-import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import type { KmsKey } from '../../framework/aws';
+import { LambdaEventSourceMapping } from '../../framework/aws';
+import { SnsTopic } from '../../framework/aws';
+import { SnsTopicSubscription } from '../../framework/aws';
+import type { SqsQueue } from '../../framework/aws';
 import { join } from 'node:path';
 import { secretRefs } from '../../config/alerting';
 import { functionNames, queueNames, readOnlyRoleName, tableNames } from '../../config/naming';

@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App } from 'cdktf';
+import { App } from '../../framework/cdktf';
 import { SYNTHETIC_REMEDIATION, syntheticOrg } from '../../bench/synth';
 import type { AlertingConfig } from '../../config/alerting';
 import { loadConfig, type VigilConfig } from '../../config/load';

@@ -7,7 +7,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Testing } from 'cdktf';
+import { Testing } from '../../../framework/cdktf';
 import type { AlertingConfig } from '../../../config/alerting';
 import { functionNames } from '../../../config/naming';
 import { ConfigurationError } from '../../../handlers/errors';
