@@ -44,6 +44,7 @@ const OVERLAPS: Readonly<Record<string, readonly string[]>> = {
   'ec2-security-group-world-open-ingress': ['ec2-security-group-changed'],
   'ec2-security-group-rule-world-open': ['ec2-security-group-changed'],
   'ec2-network-acl-world-open-ingress': ['ec2-network-acl-changed'],
+  'iam-root-access-key-created': ['root-activity'],
 };
 
 /** Every CIS v1.4+ monitoring control and the Security Hub controls that cite them. */

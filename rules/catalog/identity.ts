@@ -241,6 +241,20 @@ export const IAM: readonly Detection[] = [
     predicate: 'trustPolicyAllowsOutsideOrg',
   },
   {
+    id: 'iam-root-access-key-created',
+    // One change, one alert: a root key is also root activity (when made outside the console).
+    supersedes: ['root-activity'],
+    title: 'Access key created for the root user',
+    class: 'privilege',
+    severity: 'critical',
+    rationale:
+      'A root access key is a long-lived credential with unrestricted access that no IAM policy limits (and no SCP in ' +
+      'the management account); the root user should have none. A key created in the console carries ' +
+      '`invokedBy: signin.amazonaws.com`, which the CIS root-activity filter ignores, so this detection does not.',
+    compliance: { cis: ['1.4'], securityHub: ['IAM.4'], pciDss: ['8.2.2'], soc2: ['CC6.1'], mitre: ['T1098.001'] },
+    ...apiCall('iam', ['CreateAccessKey'], { userIdentity: { type: ['Root'] } }),
+  },
+  {
     id: 'iam-access-key-created-for-other-user',
     title: 'Access key created for another IAM user',
     class: 'privilege',

@@ -485,7 +485,7 @@ describe('affectedResources', () => {
   });
 
   it('takes the EventBridge resources list too', () => {
-    const event = loadTriageEvent('root-create-access-key');
+    const event = loadTriageEvent('root-create-key-pair');
     event.resources = ['arn:aws:iam::110000000006:user/breakglass'];
 
     expect(affectedResources(event)).toEqual([
@@ -610,7 +610,7 @@ describe('triageMessage without the envelope check', () => {
   });
 
   it('describes an event with few facts without failing', () => {
-    const event = loadTriageEvent('root-create-access-key');
+    const event = loadTriageEvent('root-create-key-pair');
     event.detail.userIdentity = { type: 'Root', invokedBy: undefined };
     delete event.detail.awsRegion;
     delete event.detail.sourceIPAddress;
@@ -807,7 +807,7 @@ describe('buildAlert', () => {
   });
 
   it('titles a first-event burst alert with the folding window', () => {
-    const alert = buildAlert(alertOf(decideFixture('root-create-access-key')), owner, routing, { count: 1 });
+    const alert = buildAlert(alertOf(decideFixture('root-create-key-pair')), owner, routing, { count: 1 });
 
     expect(alert.detection.title).toBe('Root user activity (repeats within 1 h are folded into this alert)');
   });

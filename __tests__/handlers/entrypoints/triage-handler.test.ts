@@ -220,7 +220,7 @@ describe('triage handler', () => {
 
     it('alerts on the first root call of the hour and folds the next ones', async () => {
       const { handler, notifier, log } = setup();
-      const root = loadTriageEvent('root-create-access-key');
+      const root = loadTriageEvent('root-create-key-pair');
 
       await handler(
         batch(
@@ -269,7 +269,7 @@ describe('triage handler', () => {
     });
 
     it('drops a spoofed custom source', async () => {
-      const event = loadTriageEvent('root-create-access-key');
+      const event = loadTriageEvent('root-create-key-pair');
       event.source = 'custom.app';
 
       const { log } = await dropped(sqsRecord('m-1', 'root-activity', event));
@@ -416,7 +416,7 @@ describe('triage handler', () => {
 
     it('keeps a burst alert for its retry: the counter is not consumed by the failure', async () => {
       const { handler, notifier } = setup();
-      const root = loadTriageEvent('root-create-access-key');
+      const root = loadTriageEvent('root-create-key-pair');
       notifier.failNext();
 
       const first = await handler(batch(sqsRecord('r-1', 'root-activity', root)));
@@ -552,7 +552,7 @@ describe('triage handler', () => {
       const requests: unknown[] = [];
       const { handler, notifier } = setup({ requestRemediation: async (w) => void requests.push(w) });
 
-      await handler(batch(fixtureRecord('root-create-access-key')));
+      await handler(batch(fixtureRecord('root-create-key-pair')));
 
       expect(notifier.sent.length).toBeGreaterThan(0);
       expect(detection(notifier.sent[0]!.alert.detection.id).remediation).toBeUndefined();
