@@ -85,6 +85,8 @@ export interface PredicateContext {
    * handlers/core/own-calls.ts): the loop guard and {@link vigilRoleMisused} read them.
    */
   readonly vigilRoles: VigilRoles;
+  /** Name of vigil's central bus (config/naming.ts `centralBusName`): any change to its policy is a finding. */
+  readonly centralBusName: string;
 }
 
 /** A pure decision over one event. */
@@ -283,6 +285,47 @@ export function trustPolicyAllowsOutsideOrg(event: CloudTrailEventBridgeEvent, c
 }
 
 /**
+ * `PutPermission` / `RemovePermission` on an event bus that is a finding:
+ * - any change to vigil's central bus (by anyone but the deploy role, which the pattern excludes): it can
+ *   let outside accounts inject events or cut members off;
+ * - on any other bus, a permission that admits everyone (`*`) without confining it to the organization,
+ *   or names an account outside it, given as a policy document or as the legacy `principal` / `condition`
+ *   parameters.
+ * Removing a permission elsewhere narrows access and is not a finding. A request that cannot be read is
+ * (fail open).
+ */
+export function busPermissionIsFinding(event: CloudTrailEventBridgeEvent, ctx: PredicateContext): boolean {
+  if (!isObject(event.detail.requestParameters)) return true;
+  const p = params(event);
+  const bus = typeof p['eventBusName'] === 'string' ? p['eventBusName'] : 'default';
+  if (bus === ctx.centralBusName || bus.endsWith(`:event-bus/${ctx.centralBusName}`)) return true;
+  if (event.detail.eventName === 'RemovePermission') return false;
+  const own = event.detail.recipientAccountId ?? event.account;
+  const inside = (account: string): boolean => account === own || ctx.organizationAccountIds.has(account);
+  if (p['policy'] !== undefined) {
+    const statements = policyStatements(p['policy']);
+    if (!statements) return true;
+    return statements.some((s) => {
+      if (!isAllow(s)) return false;
+      if (s.NotPrincipal !== undefined) return true;
+      return awsPrincipals(s.Principal).some((value) => {
+        const account = principalAccount(value);
+        if (account === '*') return !confinedToOrganization(s.Condition, ctx);
+        return account !== undefined && !inside(account);
+      });
+    });
+  }
+  const principal = p['principal'];
+  if (typeof principal !== 'string') return true;
+  if (principal === '*') {
+    const condition = isObject(p['condition']) ? p['condition'] : {};
+    const key = typeof condition['key'] === 'string' ? condition['key'].toLowerCase() : '';
+    return !(key === 'aws:principalorgid' && condition['value'] === ctx.organizationId);
+  }
+  return !inside(principal);
+}
+
+/**
  * `CreateAccessKey` / `CreateLoginProfile` / `UpdateLoginProfile` naming a user other than the
  * caller. Without `userName` the call acts on the caller itself. Callers that are not IAM users
  * (roles, federated sessions, root) have no user of their own, so any named user is another user.
@@ -371,6 +414,7 @@ export function vigilRoleMisused(event: CloudTrailEventBridgeEvent, ctx: Predica
 /** Every predicate the catalog may name, by name. */
 export const PREDICATES: Record<string, Predicate> = {
   bucketPolicyIsPublic,
+  busPermissionIsFinding,
   // Weakening-only predicates (rules/weakening.ts): alert when a settings call turns something off.
   configSettingsWeaken,
   eventSelectorsDropManagementEvents,

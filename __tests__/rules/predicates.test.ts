@@ -1,5 +1,6 @@
 import {
   bucketPolicyIsPublic,
+  busPermissionIsFinding,
   type CloudTrailEventBridgeEvent,
   type CloudTrailUserIdentity,
   coversAdminPort,
@@ -592,5 +593,50 @@ describe('vigilRoleMisused', () => {
     const byUser = event('CreateKey', {}, { type: 'IAMUser', arn: `arn:aws:iam::${OWN}:user/vigil-remediation` });
 
     expect(vigilRoleMisused(byUser, ctx)).toBe(false);
+  });
+});
+
+describe('busPermissionIsFinding', () => {
+  it.each([
+    ['any change to the central bus', 'RemovePermission', { eventBusName: 'vigil-security', statementId: 's' }, true],
+    [
+      'the central bus named by ARN',
+      'PutPermission',
+      { eventBusName: `arn:aws:events:eu-west-1:${ORG_ACCOUNT}:event-bus/vigil-security`, principal: ORG_ACCOUNT },
+      true,
+    ],
+    ['a request that cannot be read', 'PutPermission', null, true],
+    ['a policy that does not parse', 'PutPermission', { eventBusName: 'default', policy: '{' }, true],
+    ['no principal and no policy', 'PutPermission', { eventBusName: 'default' }, true],
+    ['everyone without an org condition', 'PutPermission', { principal: '*' }, true],
+    [
+      'everyone confined to another organization',
+      'PutPermission',
+      { principal: '*', condition: { type: 'StringEquals', key: 'aws:PrincipalOrgID', value: 'o-other' } },
+      true,
+    ],
+    ['an outside account', 'PutPermission', { principal: OUTSIDE }, true],
+    [
+      'a policy with NotPrincipal',
+      'PutPermission',
+      { policy: doc({ Effect: 'Allow', NotPrincipal: { AWS: OWN }, Action: 'events:PutEvents', Resource: '*' }) },
+      true,
+    ],
+    ['an org account', 'PutPermission', { principal: ORG_ACCOUNT }, false],
+    [
+      'everyone in this organization (case of the key ignored)',
+      'PutPermission',
+      { principal: '*', condition: { type: 'StringEquals', key: 'aws:principalorgid', value: 'o-k3m9x2p7qa' } },
+      false,
+    ],
+    [
+      'a Deny statement for everyone',
+      'PutPermission',
+      { policy: doc({ Effect: 'Deny', Principal: '*', Action: 'events:PutEvents', Resource: '*' }) },
+      false,
+    ],
+    ['a removal on another bus', 'RemovePermission', { eventBusName: 'default', statementId: 's' }, false],
+  ])('%s → %s', (_case, name, params, expected) => {
+    expect(busPermissionIsFinding(event(name, params as Record<string, unknown> | null), ctx)).toBe(expected);
   });
 });

@@ -4,7 +4,7 @@
  * place: triage, remediation, `npm run plan` and `npm run replay` build their context here, so the loop
  * guard (rules/vigil-roles.ts) answers the same everywhere. Pure.
  */
-import { remediationRoleName, remediationUndoRoleName } from '../../config/naming';
+import { centralBusName, remediationRoleName, remediationUndoRoleName } from '../../config/naming';
 import type { PredicateContext } from '../../rules/predicates';
 import { callKey, type VigilRoles } from '../../rules/vigil-roles';
 import { remediationIamActions, remediationUndoIamActions } from './remediation/registry';
@@ -64,5 +64,6 @@ export function makePredicateContext(input: PredicateContextInput): PredicateCon
     organizationAccountIds: new Set(input.accountIds),
     organizationId: input.organizationId,
     vigilRoles: vigilRoles(input),
+    centralBusName: centralBusName(input),
   };
 }
