@@ -191,7 +191,7 @@ export const EVENTBRIDGE: readonly Detection[] = [
     severity: 'high',
     rationale:
       'The central bus admits only the organization; any change to its policy can let outside accounts inject fake ' +
-      "events or cut members off. On any other bus, a permission for everyone or for an account outside the " +
+      'events or cut members off. On any other bus, a permission for everyone or for an account outside the ' +
       "organization opens a path for others' events (removing a permission there narrows access and is not reported).",
     compliance: { pciDss: ['10.7.2', '1.2.2'], soc2: ['CC6.1', 'CC7.2'], mitre: ['T1562.001'] },
     ...apiCall('events', ['PutPermission', 'RemovePermission'], NOT_BY_VIGIL),
