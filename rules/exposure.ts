@@ -528,23 +528,35 @@ export function worldOpenAdminPorts(
 }
 
 /**
- * The permissions that make up the world openings of {@link worldOpenAdminPorts}: each inbound permission
- * reaching an opened admin port with a valid CIDR of the opened family. Removing all of them (e.g.
- * revoking their `ruleId`s) closes every opening; a remediation that only looks for `/0` misses the
- * rules of a union.
+ * The permissions that make up the world openings of {@link worldOpenAdminPorts}, and no more. Per opened
+ * admin port and family: when permissions that each reach the world alone (a `/0`) are the whole opening
+ * (without them the rest covers no longer), just those; otherwise (a union such as two `/1`s) every
+ * inbound permission reaching that port with a valid CIDR of that family. Removing them all (e.g. revoking
+ * their `ruleId`s) closes every opening, and a private rule next to a `/0` is left alone.
  */
 export function worldOpeningPermissions(
   perms: readonly Permission[],
   options: ExposureOptions = DEFAULT_EXPOSURE_OPTIONS,
 ): Permission[] {
-  const openings = worldOpenAdminPorts(perms, options);
-  return perms.filter(
-    (p) =>
-      p.direction !== 'egress' &&
-      openings.some(
-        (o) => reachesPort(p, o.port.protocol, o.port.port) && p.cidrs[o.family].some((c) => cidrRange(c, o.family)),
-      ),
-  );
+  const chosen = new Set<Permission>();
+  for (const { port, family } of worldOpenAdminPorts(perms, options)) {
+    const reaching = perms.filter(
+      (p) =>
+        p.direction !== 'egress' &&
+        reachesPort(p, port.protocol, port.port) &&
+        p.cidrs[family].some((c) => cidrRange(c, family)),
+    );
+    const covers = (list: readonly Permission[]) =>
+      coversAddressSpace(
+        list.flatMap((p) => p.cidrs[family]),
+        family,
+        options,
+      );
+    const alone = reaching.filter((p) => covers([p]));
+    const rest = reaching.filter((p) => !alone.includes(p));
+    for (const p of alone.length > 0 && !covers(rest) ? alone : reaching) chosen.add(p);
+  }
+  return perms.filter((p) => chosen.has(p));
 }
 
 /** Whether the permissions open SSH, RDP or all ports to the world (see {@link worldOpenAdminPorts}). */

@@ -1,6 +1,8 @@
 /**
  * revoke-world-open-ingress: removes exactly the security group rules an event opened to the whole
- * internet (`0.0.0.0/0`, `::/0`) on SSH, RDP or all ports, and nothing else of the group.
+ * internet on SSH, RDP or all ports, and nothing else of the group. "The whole internet" is decided by the
+ * catalog's own normaliser (rules/exposure.ts `worldOpeningPermissions`): a `/0`, or rules of the event
+ * whose CIDRs add up to the whole space (`0.0.0.0/1` + `128.0.0.0/1`); a private rule next to a `/0` stays.
  *
  * - AuthorizeSecurityGroupIngress records the new rules, with their ids, in
  *   `responseElements.securityGroupRuleSet.items[]`; the offending ones are revoked by
@@ -16,6 +18,11 @@
  * an admin port, is compliant. The snapshot keeps each revoked rule as described so undo can authorize
  * it again.
  */
+import {
+  securityGroupResponsePermissions,
+  modifiedRulePermissions,
+  worldOpeningPermissions,
+} from '../../../../rules/exposure';
 import { coversAdminPort } from '../../../../rules/predicates';
 import type { PlannedCall, RemediationActionDef, RemediationTarget } from '../types';
 import {
@@ -83,9 +90,33 @@ const normProtocol = (p: unknown): string => {
 const worldCidrOf = (r: SecurityGroupRule): string | undefined =>
   isWorld(r.CidrIpv4) ? r.CidrIpv4 : isWorld(r.CidrIpv6) ? r.CidrIpv6 : undefined;
 
-/** A world-open ingress rule on SSH, RDP or all ports. */
-const isOffending = (r: SecurityGroupRule): boolean =>
-  r.IsEgress !== true && worldCidrOf(r) !== undefined && coversAdminPort(r.IpProtocol, r.FromPort, r.ToPort);
+/**
+ * The rules among `rules` that open SSH, RDP or all ports to the world, alone (`/0`) or together (a union
+ * of CIDRs): the normaliser's minimal set (rules/exposure.ts).
+ */
+function offendingRules(rules: readonly SecurityGroupRule[]): SecurityGroupRule[] {
+  const perms = securityGroupResponsePermissions({
+    securityGroupRuleSet: {
+      items: rules.map((r) => ({
+        securityGroupRuleId: r.SecurityGroupRuleId,
+        isEgress: r.IsEgress === true,
+        ipProtocol: r.IpProtocol,
+        fromPort: r.FromPort,
+        toPort: r.ToPort,
+        cidrIpv4: r.CidrIpv4,
+        cidrIpv6: r.CidrIpv6,
+      })),
+    },
+  });
+  const ids = new Set(worldOpeningPermissions(perms).map((p) => p.ruleId));
+  return rules.filter((r) => r.SecurityGroupRuleId !== undefined && ids.has(r.SecurityGroupRuleId));
+}
+
+/** Rule ids of the permissions that open an admin port to the world. */
+const openingRuleIds = (perms: Parameters<typeof worldOpeningPermissions>[0]): string[] =>
+  worldOpeningPermissions(perms)
+    .map((p) => p.ruleId)
+    .filter((id): id is string => id !== undefined);
 
 const matchesPermission = (r: SecurityGroupRule, p: WorldPermission): boolean => {
   if (normProtocol(r.IpProtocol) !== normProtocol(p.protocol)) return false;
@@ -182,18 +213,7 @@ export const revokeWorldOpenIngress: RemediationActionDef<IngressState> = {
       const modify = request['ModifySecurityGroupRulesRequest'];
       const groupId = isObject(modify) ? str(modify['GroupId']) : undefined;
       if (!isObject(modify) || !groupId) return refuse('ModifySecurityGroupRules event names no GroupId');
-      const ruleIds = asArray(modify['SecurityGroupRule'])
-        .filter(isObject)
-        .filter((entry) => {
-          const rule = entry['SecurityGroupRule'];
-          return (
-            isObject(rule) &&
-            (isWorld(rule['CidrIpv4']) || isWorld(rule['CidrIpv6'])) &&
-            coversAdminPort(rule['IpProtocol'], rule['FromPort'], rule['ToPort'])
-          );
-        })
-        .map((entry) => str(entry['SecurityGroupRuleId']))
-        .filter((id): id is string => id !== undefined);
+      const ruleIds = openingRuleIds(modifiedRulePermissions({ requestParameters: request }));
       if (ruleIds.length === 0) return refuse('the modified rules do not open SSH, RDP or all ports to the world');
       return targetOf(ACTION, event, region, groupId, { eventName: 'ModifySecurityGroupRules', groupId, ruleIds });
     }
@@ -205,15 +225,7 @@ export const revokeWorldOpenIngress: RemediationActionDef<IngressState> = {
     const groupId = str(request['groupId']) ?? str(added[0]?.['groupId']);
     if (!groupId) return refuse('AuthorizeSecurityGroupIngress event names no group id (group name only)');
     if (ruleSet !== undefined) {
-      const ruleIds = added
-        .filter(
-          (r) =>
-            r['isEgress'] !== true &&
-            (isWorld(r['cidrIpv4']) || isWorld(r['cidrIpv6'])) &&
-            coversAdminPort(r['ipProtocol'], r['fromPort'], r['toPort']),
-        )
-        .map((r) => str(r['securityGroupRuleId']))
-        .filter((id): id is string => id !== undefined);
+      const ruleIds = openingRuleIds(securityGroupResponsePermissions(responseOf(event)));
       if (ruleIds.length === 0) return refuse('no added rule opens SSH, RDP or all ports to the world');
       return targetOf(ACTION, event, region, groupId, { eventName: 'AuthorizeSecurityGroupIngress', groupId, ruleIds });
     }
@@ -242,7 +254,7 @@ export const revokeWorldOpenIngress: RemediationActionDef<IngressState> = {
   plan(target, state) {
     const groupId = detail(target, 'groupId');
     const named = namedRules(target, state);
-    const offending = named.filter(isOffending);
+    const offending = offendingRules(named);
     if (offending.length === 0) {
       const egress = named.filter((r) => r.IsEgress === true);
       if (egress.length > 0 && egress.length === named.length) {
@@ -273,7 +285,7 @@ export const revokeWorldOpenIngress: RemediationActionDef<IngressState> = {
   },
 
   verify(target, stateAfter) {
-    const left = namedRules(target, stateAfter).filter(isOffending);
+    const left = offendingRules(namedRules(target, stateAfter));
     return left.length === 0
       ? { fixed: true, detail: `no world-open admin-port ingress left from the event on ${detail(target, 'groupId')}` }
       : { fixed: false, detail: `still open: ${left.map(describeRule).join(', ')}` };

@@ -4,6 +4,7 @@ import {
   type SecurityGroupRule,
 } from '../../../../../handlers/core/remediation/actions/revoke-world-open-ingress';
 import { CTX, loadRemediationEvent } from '../../../../fixtures/remediation/load';
+import { loadEvent } from '../../../../helpers/remediation';
 import { actOrFail, stored, targetOrFail } from '../helpers';
 
 const SG = 'sg-0f63fecfa17ef4fee';
@@ -135,6 +136,37 @@ describe('revoke-world-open-ingress', () => {
         region: 'eu-west-1',
       },
     ]);
+  });
+
+  describe('world openings made of several rules (the catalog normaliser decides)', () => {
+    const fixture = (name: string) => loadEvent('ec2-security-group-world-open-ingress', name);
+
+    it.each([
+      ['positive-ssh-from-two-half-blocks', ['sgr-05a17c3e900000001', 'sgr-05a17c3e900000002']],
+      ['positive-ssh-ipv6-union', ['sgr-05a17c3e90000000d', 'sgr-05a17c3e90000000e']],
+      // A /0 on 22 next to 10.0.0.0/8 on 22 in the same event: only the /0 opens the port.
+      ['positive-truncated-request-response-rules', ['sgr-05a17c3e900000010']],
+    ])('%s: targets %j', (name, ruleIds) => {
+      expect(targetOrFail(action.target(fixture(name), CTX)).details['ruleIds']).toEqual(ruleIds);
+    });
+
+    it('revokes both halves of a union, verifies once they are gone, and leaves one half alone', () => {
+      const target = targetOrFail(action.target(fixture('positive-ssh-from-two-half-blocks'), CTX));
+      const half = (id: string, cidr: string) => rule(id, { FromPort: 22, ToPort: 22, CidrIpv4: cidr });
+      const both = {
+        rules: [half('sgr-05a17c3e900000001', '0.0.0.0/1'), half('sgr-05a17c3e900000002', '128.0.0.0/1')],
+      };
+
+      const plan = actOrFail(action.plan(target, both));
+
+      expect(plan.calls.map((c) => c.input['SecurityGroupRuleIds'])).toEqual([
+        ['sgr-05a17c3e900000001'],
+        ['sgr-05a17c3e900000002'],
+      ]);
+      expect(action.verify(target, { rules: [] })).toMatchObject({ fixed: true });
+      // One half revoked by someone else already: the other alone does not open the port.
+      expect(action.plan(target, { rules: [both.rules[1]!] })).toMatchObject({ kind: 'already-compliant' });
+    });
   });
 
   describe('plan', () => {
