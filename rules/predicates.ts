@@ -271,8 +271,24 @@ export function trustPolicyAllowsOutsideOrg(event: CloudTrailEventBridgeEvent, c
   const p = params(event);
   const statements = policyStatements(p['policyDocument'] ?? p['assumeRolePolicyDocument']);
   if (!statements) return false;
-  const own = event.detail.recipientAccountId ?? event.account;
-  const inside = (account: string): boolean => account === own || ctx.organizationAccountIds.has(account);
+  return admitsOutsideOrganization(statements, insideOf(event, ctx), ctx);
+}
+
+/** Whether an account id is inside the organization (the event's own account always is). */
+const insideOf =
+  (event: CloudTrailEventBridgeEvent, ctx: PredicateContext) =>
+  (account: string): boolean =>
+    account === (event.detail.recipientAccountId ?? event.account) || ctx.organizationAccountIds.has(account);
+
+/**
+ * Whether an Allow statement lets in everyone (`*`, or `NotPrincipal`) without confining it to the
+ * organization, or names an AWS account outside it.
+ */
+function admitsOutsideOrganization(
+  statements: readonly PolicyStatement[],
+  inside: (account: string) => boolean,
+  ctx: PredicateContext,
+): boolean {
   return statements.some((s) => {
     if (!isAllow(s)) return false;
     if (s.NotPrincipal !== undefined) return true;
@@ -300,20 +316,10 @@ export function busPermissionIsFinding(event: CloudTrailEventBridgeEvent, ctx: P
   const bus = typeof p['eventBusName'] === 'string' ? p['eventBusName'] : 'default';
   if (bus === ctx.centralBusName || bus.endsWith(`:event-bus/${ctx.centralBusName}`)) return true;
   if (event.detail.eventName === 'RemovePermission') return false;
-  const own = event.detail.recipientAccountId ?? event.account;
-  const inside = (account: string): boolean => account === own || ctx.organizationAccountIds.has(account);
+  const inside = insideOf(event, ctx);
   if (p['policy'] !== undefined) {
     const statements = policyStatements(p['policy']);
-    if (!statements) return true;
-    return statements.some((s) => {
-      if (!isAllow(s)) return false;
-      if (s.NotPrincipal !== undefined) return true;
-      return awsPrincipals(s.Principal).some((value) => {
-        const account = principalAccount(value);
-        if (account === '*') return !confinedToOrganization(s.Condition, ctx);
-        return account !== undefined && !inside(account);
-      });
-    });
+    return statements ? admitsOutsideOrganization(statements, inside, ctx) : true;
   }
   const principal = p['principal'];
   if (typeof principal !== 'string') return true;
