@@ -50,6 +50,14 @@ export function loadInventory(file: string): OrgInventory {
   return raw as OrgInventory;
 }
 
+/** Reads and validates an alerting config file; every problem (including unreadable JSON) is an InventoryError. */
+export function loadAlerting(file: string): AlertingConfig {
+  const { raw, problems } = readJson(file, 'VIGIL_ALERTING');
+  const all = problems.length > 0 ? problems : alertingProblems(raw);
+  if (all.length > 0) throw new InventoryError(file, all);
+  return raw as AlertingConfig;
+}
+
 /**
  * Reads and validates every config file; a mistake anywhere stops synth with every problem of every
  * file listed (paths prefixed with the file name), before anything is written.

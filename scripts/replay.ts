@@ -14,11 +14,11 @@
  * reported); 1 the catalog cannot be compiled (an invalid pattern or an unknown predicate); 2 bad arguments, a
  * missing input, an unusable inventory file, or no event could be read from the inputs.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InventoryError, type OrgInventory } from '../config/inventory';
 import { toHandlerInventory } from '../handlers/core/inventory-view';
-import { loadInventory } from '../config/load';
+import { loadAlerting, loadInventory } from '../config/load';
 import { CATALOG } from '../rules/catalog';
 import { PREDICATES, type Predicate } from '../rules/predicates';
 import type { Detection } from '../rules/types';
@@ -48,6 +48,7 @@ import { INPUTS_HELP, listInputs, locate, missingInputHint, readFiles, type Read
 import { runCli } from './run-cli';
 
 const DEFAULT_INVENTORY = 'config/org.json';
+const DEFAULT_ALERTING = 'config/alerting.json';
 
 /** The command line and `--help` of replay. */
 export const SPEC: CommandSpec = {
@@ -67,6 +68,11 @@ export const SPEC: CommandSpec = {
       flag: '--inventory',
       value: '<file>',
       help: `org inventory whose account ids the predicates use (default: ${DEFAULT_INVENTORY})`,
+    },
+    {
+      flag: '--alerting',
+      value: '<file>',
+      help: `alerting config whose repeat window triage applies (default: ${DEFAULT_ALERTING} when it exists, else 900 s)`,
     },
     { flag: '--progress', help: 'show progress on stderr even when it is not a terminal' },
     {
@@ -124,6 +130,8 @@ export interface ReplayOptions {
   readonly help: boolean;
   /** Export of responder verdicts. @default - none */
   readonly verdicts?: string;
+  /** @default - config/alerting.json when it exists */
+  readonly alerting?: string;
 }
 
 /** Parses the command line; throws UsageError for unknown flags, a flag without its value, or no inputs. */
@@ -131,6 +139,7 @@ export function parseArgs(argv: readonly string[]): ReplayOptions {
   const line = parseCommandLine(SPEC, argv);
   const inventory = line.options.get('--inventory');
   const verdicts = line.options.get('--verdicts');
+  const alerting = line.options.get('--alerting');
   if (line.positionals.length === 0 && !line.help) {
     throw new UsageError('name at least one CloudTrail log or event file, folder, or - for stdin');
   }
@@ -141,6 +150,7 @@ export function parseArgs(argv: readonly string[]): ReplayOptions {
     help: line.help,
     ...(typeof inventory === 'string' ? { inventory } : {}),
     ...(typeof verdicts === 'string' ? { verdicts } : {}),
+    ...(typeof alerting === 'string' ? { alerting } : {}),
   };
 }
 
@@ -183,6 +193,19 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
     return 2;
   }
 
+  // The repeat window as deployed: triage suppresses repeats for alerting.repeatWindowSeconds.
+  let repeatWindowSeconds: number | undefined;
+  const alertingFile = resolve(d.cwd, options.alerting ?? DEFAULT_ALERTING);
+  if (options.alerting !== undefined || existsSync(alertingFile)) {
+    try {
+      repeatWindowSeconds = loadAlerting(alertingFile).repeatWindowSeconds;
+    } catch (error) {
+      if (!(error instanceof InventoryError)) throw error;
+      d.stderr(`replay: ${error.message}`);
+      return 2;
+    }
+  }
+
   let verdicts: VerdictSummary[] | undefined;
   if (options.verdicts !== undefined) {
     const file = resolve(d.cwd, options.verdicts);
@@ -215,6 +238,7 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
     inventory: toHandlerInventory(inventory),
     catalog: d.catalog,
     predicates: d.predicates,
+    ...(repeatWindowSeconds === undefined ? {} : { repeatWindowSeconds }),
   });
 
   const tally = new ReplayTally(d.catalog);

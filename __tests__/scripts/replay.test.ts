@@ -417,7 +417,7 @@ describe('replay CLI', () => {
     expect(code).toBe(2);
     expect(err[0]).toBe(
       "replay: unknown option '--jsn' (did you mean --json?); valid options: --json, --inventory <file>, " +
-        '--progress, --verdicts <file>, -h, --help',
+        '--alerting <file>, --progress, --verdicts <file>, -h, --help',
     );
   });
 
@@ -765,5 +765,49 @@ describe('replay --verdicts', () => {
 
     expect(code).toBe(2);
     expect(err.join('\n')).toMatch(/cannot read the verdicts export[\s\S]*aws dynamodb scan/);
+  });
+});
+
+describe('replay --alerting', () => {
+  // Two StopLogging calls on the same trail ten minutes apart: one alert within the default 15-minute
+  // repeat window, two when the org's window is shorter.
+  const stops = () =>
+    put(
+      'stops.jsonl',
+      ['00', '10']
+        .map((minute, i) =>
+          JSON.stringify(
+            record({
+              eventSource: 'cloudtrail.amazonaws.com',
+              eventName: 'StopLogging',
+              readOnly: false,
+              eventID: `00000000-0000-4000-8000-00000000010${i}`,
+              eventTime: `2026-11-04T08:${minute}:00Z`,
+              requestParameters: { name: 'org-trail' },
+            }),
+          ),
+        )
+        .join('\n'),
+    );
+  const alerting = (repeatWindowSeconds: number) => {
+    const config = JSON.parse(readFileSync(join(ROOT, 'config/alerting.json'), 'utf8'));
+    return put('alerting.json', JSON.stringify({ ...config, repeatWindowSeconds }));
+  };
+
+  it("applies the org's repeat window, as triage does", async () => {
+    const file = stops();
+
+    const deployed = await runJson([file]);
+    const shorter = await runJson(['--alerting', alerting(60), file]);
+
+    expect(deployed.summary.alerts['cloudtrail-logging-stopped']).toBe(1);
+    expect(shorter.summary.alerts['cloudtrail-logging-stopped']).toBe(2);
+  });
+
+  it('exits 2 naming the problem when the alerting config is invalid', async () => {
+    const { code, err } = await run(['--alerting', alerting(-5), stops()]);
+
+    expect(code).toBe(2);
+    expect(err.join('\n')).toMatch(/repeatWindowSeconds/);
   });
 });
