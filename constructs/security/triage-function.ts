@@ -64,6 +64,8 @@ export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueu
       pagerDutyMinSeverity: alerting.pagerdutyMinSeverity ?? 'high',
       repeatWindowSeconds: alerting.repeatWindowSeconds ?? 900,
       digestTableName: tableNames(inv).digest,
+      // Verdict clicks reach the approve function, which verifies them with the approvals' Slack signing secret.
+      verdictButtons: alerting.approvals?.slackSigningSecretRef !== undefined,
     }),
     statements: [
       {

@@ -124,6 +124,12 @@ export interface Alert {
   readonly routing: AlertRouting;
   readonly remediation: AlertRemediation;
   readonly links: AlertLinks;
+  /**
+   * Slack shows the responders' verdict buttons (handlers/core/verdict.ts); set where the approve function
+   * can verify Slack's clicks. Kept with the alert, so an outcome update re-renders the same message.
+   * @default false
+   */
+  readonly verdictButtons?: boolean;
 }
 
 /**

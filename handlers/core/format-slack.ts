@@ -128,17 +128,19 @@ export function formatSlackMessage(alert: Alert, options: SlackFormatOptions): S
   if (links) blocks.push(section(links));
 
   // Responders' verdicts: per-detection precision on the KPI dashboard (handlers/core/verdict.ts).
-  const subject = verdictValue({ detectionId: detection.id, accountId: event.account.id, eventId: event.eventId });
-  blocks.push({
-    type: 'actions',
-    block_id: VERDICT_BLOCK_ID,
-    elements: VERDICTS.map((v) => ({
-      type: 'button',
-      action_id: VERDICT_ACTIONS[v],
-      text: { type: 'plain_text', text: VERDICT_LABELS[v] },
-      value: subject,
-    })),
-  });
+  if (alert.verdictButtons) {
+    const subject = verdictValue({ detectionId: detection.id, accountId: event.account.id, eventId: event.eventId });
+    blocks.push({
+      type: 'actions',
+      block_id: VERDICT_BLOCK_ID,
+      elements: VERDICTS.map((v) => ({
+        type: 'button',
+        action_id: VERDICT_ACTIONS[v],
+        text: { type: 'plain_text', text: VERDICT_LABELS[v] },
+        value: subject,
+      })),
+    });
+  }
 
   const compliance = complianceLabels(detection);
   blocks.push({

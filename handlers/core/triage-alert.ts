@@ -25,6 +25,11 @@ export interface RoutingConfig {
   readonly byOwner?: Readonly<Record<string, AlertRouting>>;
   /** Lowest severity that pages. @default 'high' */
   readonly pagerDutyMinSeverity?: Severity;
+  /**
+   * Slack alerts carry the responders' verdict buttons (handlers/core/verdict.ts). Only where the approve
+   * function verifies Slack clicks (the approvals' signing secret is set). @default false
+   */
+  readonly verdictButtons?: boolean;
 }
 
 /**
@@ -68,6 +73,7 @@ export function buildAlert(
   owner: OwnerResolution,
   routing: AlertRouting,
   burst?: BurstFacts,
+  options: { readonly verdictButtons?: boolean } = {},
 ): Alert {
   const { detection } = decision;
   const raised = decision.severity !== detection.severity;
@@ -105,6 +111,7 @@ export function buildAlert(
           }
         : { mode: 'notify', state: 'none' },
     links: { cloudTrailEvent: cloudTrailEventUrl(decision.event.awsRegion, decision.event.eventId) },
+    ...(options.verdictButtons ? { verdictButtons: true } : {}),
   };
 }
 

@@ -812,6 +812,13 @@ describe('buildAlert', () => {
     expect(alert.detection.title).toBe('Root user activity (repeats within 1 h are folded into this alert)');
   });
 
+  it('asks Slack for the verdict buttons only when the routing says clicks can be verified', () => {
+    const decision = alertOf(decideFixture('describe-instances-denied'));
+
+    expect(buildAlert(decision, owner, routing, undefined, { verdictButtons: true }).verdictButtons).toBe(true);
+    expect(buildAlert(decision, owner, routing)).not.toHaveProperty('verdictButtons');
+  });
+
   it('marks a detection without remediation as notify-only', () => {
     const alert = buildAlert(alertOf(decideFixture('describe-instances-denied')), owner, routing);
 

@@ -32,12 +32,12 @@ describe('verdict buttons', () => {
     expect(verdictOfAction('vigil_approve')).toBeUndefined();
   });
 
-  it('puts three verdict buttons naming the alert on every Slack alert', () => {
-    const alert = sampleAlert();
+  it('puts three verdict buttons naming the alert on a Slack alert that asks for them, and none otherwise', () => {
+    const alert = { ...sampleAlert(), verdictButtons: true };
+    const actionsOf = (a: typeof alert) =>
+      formatSlackMessage(a, { now: new Date() }).blocks.filter((b) => b.type === 'actions');
 
-    const actions = formatSlackMessage(alert, { now: new Date() }).blocks.filter((b) => b.type === 'actions');
-
-    expect(actions).toEqual([
+    expect(actionsOf(alert)).toEqual([
       {
         type: 'actions',
         block_id: 'vigil_verdict',
@@ -50,5 +50,6 @@ describe('verdict buttons', () => {
         ),
       },
     ]);
+    expect(actionsOf({ ...alert, verdictButtons: false })).toEqual([]);
   });
 });

@@ -59,6 +59,8 @@ describe('readTriageSettings', () => {
         default: { slackChannel: '#security-alerts', slackWebhookRef: 'secretsmanager:vigil/slack/security' },
         byOwner: {},
         pagerDutyMinSeverity: 'high',
+        // Off unless the stack says the approve function can verify Slack's clicks.
+        verdictButtons: false,
       },
       repeatWindowSeconds: 900,
       eventDedupeSeconds: 86_400,

@@ -110,6 +110,8 @@ describe.each([
     expect(read.digest.routing.default.pagerdutyRoutingKeyRef).toBeUndefined();
     expect(read.digest.routing.default.emailTopicArn).toBe('arn:aws:sns:eu-west-1:333333333333:vigil-alerts');
     expect(read.triage.routing.byOwner).toEqual(alerting.owners ?? {});
+    // Verdict buttons only where the approve function can verify Slack's clicks.
+    expect(read.triage.routing.verdictButtons).toBe(alerting.approvals?.slackSigningSecretRef !== undefined);
     expect(read.remediate.memberFunctionName).toBe(names.remediateMember);
     expect(read.remediateMember.namePrefix).toBe(TEST_INVENTORY.namePrefix);
     expect(read.approve.slackSigningSecretRef).toBe(alerting.approvals?.slackSigningSecretRef);
@@ -127,6 +129,7 @@ describe.each([
         pagerDutyMinSeverity: t.routing.pagerDutyMinSeverity!,
         repeatWindowSeconds: t.repeatWindowSeconds,
         digestTableName: t.digestTableName!,
+        verdictButtons: t.routing.verdictButtons!,
       }),
     ).toEqual(envs.get(names.triage));
     const d = readDigestSettings(envs.get(names.digest)!, dir);

@@ -281,7 +281,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
         return true;
       }
       const routing = routeAlert(owner.owner, decision.severity, deps.routing);
-      const alert = buildAlert(decision, owner, routing, burst);
+      const alert = buildAlert(decision, owner, routing, burst, { verdictButtons: deps.routing.verdictButtons });
       const skip = CHANNELS.filter((c: ChannelName) => delivered.includes(c));
       // An earlier attempt sent the alert everywhere and only failed to hand it to remediation.
       const alreadySent = skip.length === ALL_CHANNELS.length;

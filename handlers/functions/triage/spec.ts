@@ -28,6 +28,7 @@ export const TRIAGE_ENV = {
   eventDedupeSeconds: 'EVENT_DEDUPE_SECONDS',
   leaseSeconds: 'DEDUPE_LEASE_SECONDS',
   digestTable: 'DIGEST_TABLE',
+  verdictButtons: 'VERDICT_BUTTONS',
 } as const;
 
 /** Settings read from the environment. */
@@ -58,6 +59,8 @@ export interface TriageEnvironmentInput {
   readonly repeatWindowSeconds: number;
   /** The digest table (config/naming.ts `tableNames(inv).digest`). @default - info alerts go out in real time */
   readonly digestTableName?: string;
+  /** Whether Slack alerts carry the verdict buttons: only where the approve function can verify Slack clicks. */
+  readonly verdictButtons: boolean;
 }
 
 const E = TRIAGE_ENV;
@@ -79,6 +82,7 @@ export function triageEnvironment(s: TriageEnvironmentInput): Record<string, str
       : {}),
     ...optional(E.pagerdutyRoutingKeyRef, d.pagerdutyRoutingKeyRef),
     ...optional(E.digestTable, s.digestTableName),
+    [E.verdictButtons]: String(s.verdictButtons),
   };
 }
 
@@ -95,7 +99,7 @@ const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{8,}$/;
 export function readTriageSettings(env: Env, dir: string): TriageSettings {
   const r = new SettingsReader(env, 'triage');
   const tableName = r.required(E.dedupeTable, 'name of the dedupe table');
-  const routing = readRouting(r, dir, { paging: true });
+  const routing = { ...readRouting(r, dir, { paging: true }), verdictButtons: r.flag(E.verdictButtons, false) };
   return r.done<TriageSettings>({
     tableName,
     inventoryFile: r.text(E.inventoryFile) ?? `${dir}/inventory.json`,
