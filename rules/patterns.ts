@@ -161,12 +161,3 @@ export function centralRules(catalog: readonly Detection[], namePrefix: string):
       };
     });
 }
-
-/**
- * One change, one alert: of the detections that matched one event, drops those superseded by another
- * match (Detection.supersedes). Shared by remediation, replay and the catalog test; triage, which sees
- * one detection per message, asks the same question per superseding detection.
- */
-export function withoutSuperseded<D extends Pick<Detection, 'id' | 'supersedes'>>(matched: readonly D[]): D[] {
-  return matched.filter((d) => !matched.some((other) => other.supersedes?.includes(d.id)));
-}

@@ -5,7 +5,6 @@ import {
   GLOBAL_EVENT_SOURCES,
   MAX_PATTERN_LENGTH,
   STATE_ALL_MANAGEMENT,
-  withoutSuperseded,
 } from '../../rules/patterns';
 import type { Detection } from '../../rules/types';
 
@@ -115,15 +114,5 @@ describe('centralRules', () => {
     expect(() => centralRules([api('x'.repeat(60), 'aws.ec2', 'ec2.amazonaws.com', ['A'])], 'vigil')).toThrow(
       /exceeds EventBridge's 64/,
     );
-  });
-});
-
-describe('withoutSuperseded', () => {
-  it('drops a match that another match supersedes, and keeps everything else', () => {
-    const broad = { id: 'iam-policy-changed' };
-    const specific = { id: 'iam-admin-policy-attached', supersedes: ['iam-policy-changed'] };
-    const other = { id: 'root-activity' };
-    expect(withoutSuperseded([broad, specific, other])).toEqual([specific, other]);
-    expect(withoutSuperseded([broad, other])).toEqual([broad, other]);
   });
 });

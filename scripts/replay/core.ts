@@ -19,10 +19,9 @@
  */
 import { GLOBAL_EVENTS_REGION } from '../../config/regions';
 import type { TriageOutcome } from '../../handlers/core/flows/triage-ports';
-import { makePredicateContext } from '../../handlers/core/own-calls';
 import { type CompiledPattern, compilePattern } from '../../rules/event-pattern';
 import { forwardingPatterns, STATE_ALL_MANAGEMENT } from '../../rules/patterns';
-import type { Predicate, PredicateContext } from '../../rules/predicates';
+import type { Predicate } from '../../rules/predicates';
 import { API_CALL, CONSOLE_SIGNIN, type Detection } from '../../rules/types';
 import type { EngineResult } from './engine';
 
@@ -332,30 +331,6 @@ export function compileCatalog(
   };
 
   return { detections: catalog, evaluate, forwards };
-}
-
-/**
- * The predicate context from the org inventory: every account id, the organization id and vigil's
- * roles (built by the handlers' own builder, so replay's loop guard is the deployed one).
- */
-export function predicateContext(inventory: {
-  readonly organizationId: string;
-  readonly namePrefix: string;
-  readonly managementAccountId: string;
-  readonly logArchiveAccountId: string;
-  readonly securityAccountId: string;
-  readonly accounts: readonly { readonly id: string }[];
-}): PredicateContext {
-  return makePredicateContext({
-    organizationId: inventory.organizationId,
-    namePrefix: inventory.namePrefix,
-    accountIds: [
-      inventory.managementAccountId,
-      inventory.logArchiveAccountId,
-      inventory.securityAccountId,
-      ...inventory.accounts.map((a) => a.id),
-    ],
-  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
