@@ -64,6 +64,15 @@ export const deployRoleArn = (inv: OrgInventory, accountId: string): string =>
 
 export const roleArn = (accountId: string, roleName: string): string => `arn:aws:iam::${accountId}:role/${roleName}`;
 
+/**
+ * Role the CI identity (Terraform Cloud dynamic credentials, GitHub Actions OIDC or a named role)
+ * assumes in the management account; all it may do is assume the deploy role of an org account, which
+ * the stacks' providers then do (role chaining). Created by the bootstrap stack.
+ */
+export const ciRoleName = (inv: Pick<OrgInventory, 'deployRoleName'>): string => `${inv.deployRoleName}-ci`;
+
+export const ciRoleArn = (inv: OrgInventory): string => roleArn(inv.managementAccountId, ciRoleName(inv));
+
 /** The organization trail (management account, home region). */
 export const trailName = (inv: Naming): string => `${inv.namePrefix}-org-trail`;
 
