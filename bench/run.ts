@@ -3,7 +3,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const BENCHES = ['synth.ts', 'event-pattern.bench.ts', 'replay.bench.ts', 'bundles.bench.ts', 'powertools.bench.ts'];
+const BENCHES = [
+  'synth.ts',
+  'event-pattern.bench.ts',
+  'replay.bench.ts',
+  'bundles.bench.ts',
+  'inventory.bench.ts',
+  'powertools.bench.ts',
+];
 
 let failed = 0;
 for (const file of BENCHES) {

@@ -54,6 +54,8 @@ export const tableNames = (inv: Naming) =>
     approvals: `${inv.namePrefix}-approvals`,
     /** Change-monitor events per day and owner, read back by the daily digest. */
     digest: `${inv.namePrefix}-digest`,
+    /** The handlers' account view, read at run time (written by the security stack's deploy only). */
+    inventory: `${inv.namePrefix}-inventory`,
   }) as const;
 
 /** Alias of the security account's key (queues, tables, topics). */

@@ -16,6 +16,7 @@ export {
   type CloudwatchMetricAlarmConfig,
 } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 export { DynamodbTable, type DynamodbTableConfig } from '@cdktf/provider-aws/lib/dynamodb-table';
+export { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
 export { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 export { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 export { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';

@@ -12,6 +12,7 @@ import { centralBus } from '../constructs/security/central-bus';
 import type { SecurityContext } from '../constructs/security/context';
 import { checkedCentralRules, detectionRouting } from '../constructs/security/detection-routing';
 import { dailyDigest, digestTable } from '../constructs/security/digest';
+import { inventoryTable } from '../constructs/security/inventory-table';
 import { memberRequestKey } from '../constructs/security/member-request-key';
 import {
   alertRoutingFile,
@@ -21,11 +22,7 @@ import {
 import { remediationStore } from '../constructs/security/remediation-store';
 import { securityKey } from '../constructs/security/security-key';
 import { triageFunction } from '../constructs/security/triage-function';
-import {
-  inventoryFile as handlerInventoryFile,
-  MALFORMED_APPROVAL_RECORDS_METRIC,
-  METRIC_NAMESPACE,
-} from '../handlers/functions/published';
+import { MALFORMED_APPROVAL_RECORDS_METRIC, METRIC_NAMESPACE } from '../handlers/functions/published';
 import type { CentralRule } from '../rules/patterns';
 import type { Detection } from '../rules/types';
 import { VigilStack } from './vigil-stack';
@@ -97,7 +94,8 @@ export class SecurityStack extends VigilStack {
     const alarms = new OpsAlarms(ctx, key);
 
     digestTable(ctx, key);
-    const { triage, alertTopicArn } = triageFunction(ctx, key, detectionQueue.queue);
+    const { readStatement: readInventory } = inventoryTable(ctx, key);
+    const { triage, alertTopicArn } = triageFunction(ctx, key, detectionQueue.queue, readInventory);
     this.triage = triage;
     alarms.onErrors(names.triage, 'alerts are being retried and may reach the DLQ.');
     alarms.aboveZero(
@@ -112,11 +110,10 @@ export class SecurityStack extends VigilStack {
     alarms.onErrors(names.digest, "some owners' daily digest did not go out; Lambda retries the run (see its logs).");
     alarms.onDlq('digest-dlq-alarm', digestDlq, 'A daily digest run failed all its retries or could not be delivered.');
 
-    const inventoryFile = handlerInventoryFile(inv);
     const remediationFile = `${JSON.stringify(props.remediation)}\n`;
     const { workQueue } = remediationStore(ctx, key);
     const requestKey = memberRequestKey(ctx);
-    this.remediateMember = remediateMemberFunction(ctx, requestKey, inventoryFile);
+    this.remediateMember = remediateMemberFunction(ctx, { requestKey, securityKey: key }, readInventory);
     // approve and its URL come first: remediate mails signed links to that URL. The reference goes one
     // way only (approve knows nothing of remediate), so there is no cycle.
     const endpoint = approvalEndpoint(ctx, key, remediationFile);
@@ -128,8 +125,8 @@ export class SecurityStack extends VigilStack {
       workQueue,
       alertTopicArn,
       approveUrl: endpoint.url,
+      readInventory,
       files: {
-        'inventory.json': inventoryFile,
         'remediation.json': remediationFile,
         'alert-routing.json': alertRoutingFile(ctx, alertTopicArn),
       },

@@ -398,7 +398,8 @@ describe('guardrail SCPs (simulated)', () => {
     );
     expect(functions.length).toBeGreaterThanOrEqual(10);
     expect(queues.length).toBe(5);
-    expect(tables.length).toBe(5);
+    // triage state, remediation state, audit, approvals, digest, inventory.
+    expect(tables.length).toBe(6);
     // trail key, security key, member request key: each key and its alias.
     expect(keys.length).toBe(6);
   });

@@ -181,7 +181,9 @@ describe('SecurityStack', () => {
       const actions = policy.Statement.flatMap((st) => [st['Action']].flat());
       expect(actions.sort()).toEqual(
         [
+          'dynamodb:BatchGetItem',
           'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
           'dynamodb:PutItem',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
@@ -208,6 +210,11 @@ describe('SecurityStack', () => {
       expect(statement(policy, 'ReadAlertParameters').Resource).toEqual([
         'arn:aws:ssm:eu-west-1:333333333333:parameter/vigil/pagerduty/security',
       ]);
+      // The account view: read only, and only the inventory table.
+      expect(statement(policy, 'ReadInventoryView')).toMatchObject({
+        Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+        Resource: 'arn:aws:dynamodb:eu-west-1:333333333333:table/vigil-inventory',
+      });
       expect(statement(policy, 'RecordDigestEntries')).toMatchObject({
         Action: 'dynamodb:PutItem',
         Resource: 'arn:aws:dynamodb:eu-west-1:333333333333:table/vigil-digest',
@@ -304,9 +311,25 @@ describe('SecurityStack', () => {
         ],
         Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-test123456' } },
       });
-      // Nothing else: no tables, queues or secrets, only the member roles (and checking remediate's MACs).
+      // Nothing else: no queues or secrets, only the member roles, checking remediate's MACs, and reading the
+      // account view (the inventory table, decrypted through DynamoDB only).
       const actions = member.Statement.flatMap((st) => [st['Action']].flat()).sort();
-      expect(actions).toEqual(['kms:VerifyMac', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sts:AssumeRole']);
+      expect(actions).toEqual([
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'kms:Decrypt',
+        'kms:VerifyMac',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sts:AssumeRole',
+      ]);
+      expect(statement(member, 'ReadInventoryView').Resource).toBe(
+        'arn:aws:dynamodb:eu-west-1:333333333333:table/vigil-inventory',
+      );
+      expect(statement(member, 'DecryptInventoryView')).toMatchObject({
+        Action: 'kms:Decrypt',
+        Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com' } },
+      });
     });
 
     it('lets remediate reach member accounts only by invoking the member function', () => {
@@ -375,7 +398,7 @@ describe('SecurityStack', () => {
         expect(decision).toBe('Allowed');
       });
 
-      it('tells both functions the key, and bundles what each checks its input against', () => {
+      it('tells both functions the key, and what each checks its input against', () => {
         const keyArn = expect.stringMatching(/^\$\{aws_kms_key\..+\.arn\}$/);
         expect(fnNamed('vigil-remediate').environment.variables['MEMBER_REQUEST_KEY_ARN']).toEqual(keyArn);
         expect(fnNamed('vigil-remediate-member').environment.variables['MEMBER_REQUEST_KEY_ARN']).toEqual(keyArn);
@@ -388,8 +411,12 @@ describe('SecurityStack', () => {
           alerting: TEST_ALERTING,
           remediation: TEST_REMEDIATION,
         });
-        // File names are stored uncompressed in a zip's headers.
-        expect(stack.remediateMember.bundle.zip.includes('inventory.json')).toBe(true);
+        // The accounts requests may name come from the inventory table at run time, never from the bundle
+        // (file names are stored uncompressed in a zip's headers).
+        expect(fnNamed('vigil-remediate-member').environment.variables['INVENTORY_TABLE']).toBe('vigil-inventory');
+        for (const fn of [stack.remediateMember, stack.remediate, stack.triage]) {
+          expect(fn.bundle.zip.includes('inventory.json')).toBe(false);
+        }
         // And remediate reports outcomes only to the alerting config's destinations.
         expect(stack.remediate.bundle.zip.includes('alert-routing.json')).toBe(true);
       });
@@ -402,6 +429,7 @@ describe('SecurityStack', () => {
       expect(memberFn.environment.variables).toEqual({
         NAME_PREFIX: 'vigil',
         MEMBER_REQUEST_KEY_ARN: '${aws_kms_key.member-request-key.arn}',
+        INVENTORY_TABLE: 'vigil-inventory',
       });
       expect(fnNamed('vigil-remediate').timeout).toBeGreaterThan(MEMBER_INVOKES_PER_PASS * memberFn.timeout);
       expect(resourcesOfType(tf, 'aws_cloudwatch_metric_alarm').map((a) => a.alarm_name)).toContain(

@@ -27,7 +27,12 @@ import { auditAppendOnly, workQueueArn } from './remediation-store';
 import { secretReadStatements } from './secret-access';
 
 /** The member-facing function: verifies each signed request, assumes the member role, makes the calls. */
-export function remediateMemberFunction(ctx: SecurityContext, requestKey: KmsKey, inventoryFile: string): NodeFunction {
+export function remediateMemberFunction(
+  ctx: SecurityContext,
+  keys: { readonly requestKey: KmsKey; readonly securityKey: KmsKey },
+  readInventory: Statement,
+): NodeFunction {
+  const { requestKey, securityKey } = keys;
   const { provider, inv, region, account } = ctx;
   return new NodeFunction(ctx.scope, 'remediate-member', {
     provider,
@@ -39,10 +44,22 @@ export function remediateMemberFunction(ctx: SecurityContext, requestKey: KmsKey
     logRetentionDays: ctx.alerting.logRetentionDays ?? 365,
     // Twice remediate's: each remediate invocation makes its member invokes one at a time.
     reservedConcurrency: 10,
-    files: { 'inventory.json': inventoryFile },
-    environment: remediateMemberEnvironment({ namePrefix: ctx.prefix, memberRequestKeyArn: requestKey.arn }),
+    environment: remediateMemberEnvironment({
+      namePrefix: ctx.prefix,
+      memberRequestKeyArn: requestKey.arn,
+      inventoryTable: tableNames(inv).inventory,
+    }),
     statements: [
       useRequestKey(requestKey, 'VerifyMemberRequests', 'kms:VerifyMac'),
+      readInventory,
+      {
+        // The inventory table is encrypted with the security key; this function reads nothing else with it.
+        Sid: 'DecryptInventoryView',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: securityKey.arn,
+        Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
+      },
       {
         Sid: 'AssumeMemberRoles',
         Effect: 'Allow',
@@ -64,6 +81,8 @@ export interface RemediateProps {
   /** The approve function's URL: signed links by email point there. */
   readonly approveUrl: string;
   readonly files: Readonly<Record<string, string>>;
+  /** Read access to the inventory table (constructs/security/inventory-table.ts). */
+  readonly readInventory: Statement;
 }
 
 /** The remediate function and its work-queue source. */
@@ -88,6 +107,7 @@ export function remediateFunction(ctx: SecurityContext, props: RemediateProps): 
       stateTable: tables.remediationState,
       auditTable: tables.remediationAudit,
       approvalTable: tables.approvals,
+      inventoryTable: tables.inventory,
       centralBusArn: centralBusArn(inv),
       deployRoleName: inv.deployRoleName,
       memberFunctionName: names.remediateMember,
@@ -123,6 +143,7 @@ export function remediateFunction(ctx: SecurityContext, props: RemediateProps): 
         Resource: tableArn(ctx, tables.remediationState),
       },
       ...auditAppendOnly(ctx),
+      props.readInventory,
       {
         Sid: 'ApprovalRequests',
         Effect: 'Allow',

@@ -10,15 +10,16 @@ import type { SqsQueue } from '../../framework/aws';
 import { join } from 'node:path';
 import { secretRefs } from '../../config/alerting';
 import { functionNames, queueNames, readOnlyRoleName, tableNames } from '../../config/naming';
-import { inventoryFile } from '../../handlers/functions/published';
 import { optional } from '../../handlers/functions/settings';
 import { triageEnvironment } from '../../handlers/functions/triage/spec';
 import { NodeFunction } from '../node-function';
+import type { Statement } from '../policy-document';
 import { type SecurityContext, secureTable, useKey } from './context';
 import { TRIAGE_TIMEOUT_SECONDS } from './limits';
 import { secretReadStatements } from './secret-access';
 
-export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueue) {
+/** `readInventory` lets the function read the inventory table (constructs/security/inventory-table.ts). */
+export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueue, readInventory: Statement) {
   const { provider, inv, alerting, region, account, prefix: p } = ctx;
   const stateTable = secureTable(ctx, key, 'triage-state', {
     name: tableNames(inv).triageState,
@@ -45,12 +46,10 @@ export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueu
     region,
     timeoutSeconds: TRIAGE_TIMEOUT_SECONDS,
     logRetentionDays: alerting.logRetentionDays ?? 365,
-    files: {
-      'inventory.json': inventoryFile(inv),
-      'owner-routing.json': `${JSON.stringify(alerting.owners ?? {})}\n`,
-    },
+    files: { 'owner-routing.json': `${JSON.stringify(alerting.owners ?? {})}\n` },
     environment: triageEnvironment({
       tableName: tableNames(inv).triageState,
+      inventoryTable: tableNames(inv).inventory,
       defaultRouting: {
         emailTopicArn: alertTopicArn,
         ...optional('slackChannel', alerting.default.slackChannel),
@@ -100,6 +99,7 @@ export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueu
         Action: 'sqs:SendMessage',
         Resource: `arn:aws:sqs:${region}:${account}:${p}-remediation`,
       },
+      readInventory,
       // Queue messages, table items and the topic are encrypted with the security key.
       useKey(key),
       {

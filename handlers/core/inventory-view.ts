@@ -1,10 +1,13 @@
 /**
  * The part of the org inventory the handlers need, in a compact form keyed for lookups: accounts by
  * id (name, OU, OU path, environment class, tags) and OUs by id (name, parent, default owner). The
- * security stack writes `toHandlerInventory(inventory)` as `inventory.json` next to the bundled
- * Lambda code, so handlers never read `config/org.json` (which carries backend and SCP settings
- * they have no business seeing) and never call AWS Organizations at run time. Pure.
+ * security stack writes `toHandlerInventory(inventory)` into the inventory table (encoded by
+ * `encodeInventoryView`), which triage, remediate and remediate-member read at run time
+ * (handlers/adapters/inventory-source.ts): onboarding an account changes table items, never function
+ * code. Handlers never read `config/org.json` (which carries backend and SCP settings they have no
+ * business seeing) and never call AWS Organizations at run time. Pure.
  */
+import { createHash } from 'node:crypto';
 import { accountEnvironment, type EnvironmentClass, type OrgInventory } from '../../config/inventory';
 import { ConfigurationError } from '../errors';
 import { isRecord } from './lambda-io';
@@ -30,7 +33,7 @@ export interface HandlerOu {
   readonly defaultOwner?: string;
 }
 
-/** The handlers' view of the inventory (the content of the bundled `inventory.json`). */
+/** The handlers' view of the inventory (what the inventory table holds). */
 export interface HandlerInventory {
   /** Format version; bumped when a field changes meaning, so an old bundle fails loudly. */
   readonly version: typeof HANDLER_INVENTORY_VERSION;
@@ -99,10 +102,10 @@ export function toHandlerInventory(inv: OrgInventory): HandlerInventory {
 const ENVIRONMENTS: readonly string[] = ['prod', 'non-prod', 'sandbox'];
 
 /**
- * Checks the shape of a parsed `inventory.json` (read at cold start) and returns it typed.
- * @throws ConfigurationError listing every problem, e.g. a bundle built by an older version
+ * Checks the shape of a parsed view and returns it typed.
+ * @throws ConfigurationError listing every problem, e.g. a view written by an older version
  */
-export function parseHandlerInventory(raw: unknown, source = 'inventory.json'): HandlerInventory {
+export function parseHandlerInventory(raw: unknown, source = 'the inventory view'): HandlerInventory {
   const problems: string[] = [];
   if (!isRecord(raw)) throw new ConfigurationError(`${source}: expected a JSON object`);
   if (raw['version'] !== HANDLER_INVENTORY_VERSION) {
@@ -161,6 +164,73 @@ export function parseHandlerInventory(raw: unknown, source = 'inventory.json'): 
   }
   return raw as unknown as HandlerInventory;
 }
+
+/** Partition key of the inventory table's head item, which names the current version and its chunk count. */
+export const INVENTORY_HEAD_KEY = 'view';
+
+/** Partition key of chunk `index` of the version `sha256`. */
+export const inventoryChunkKey = (sha256: string, index: number): string => `view#${sha256}#${index}`;
+
+/** How long a container trusts its view before it checks the head item again (handlers/adapters/inventory-source.ts). */
+export const INVENTORY_TTL_SECONDS = 60;
+
+/**
+ * Largest chunk of the view's JSON, in UTF-8 bytes, stored in one DynamoDB item: the item limit is
+ * 400 KB including attribute names and the key, so 350,000 leaves room for both.
+ */
+export const INVENTORY_CHUNK_BYTES = 350_000;
+
+/** The view as the security stack stores it: its JSON in chunks, and the SHA-256 of the whole. */
+export interface EncodedInventoryView {
+  /** Hex SHA-256 of the JSON (the chunks joined); names the chunks, so two versions never mix. */
+  readonly sha256: string;
+  /** The JSON, split on character boundaries into pieces of at most `INVENTORY_CHUNK_BYTES` bytes. */
+  readonly chunks: readonly string[];
+}
+
+/**
+ * Encodes a view for the inventory table (one head item naming `sha256` and the chunk count, one item
+ * per chunk). Deterministic: the same view always gives the same chunks.
+ */
+export function encodeInventoryView(view: HandlerInventory, chunkBytes = INVENTORY_CHUNK_BYTES): EncodedInventoryView {
+  const json = JSON.stringify(view);
+  const bytes = Buffer.from(json, 'utf8');
+  const chunks: string[] = [];
+  for (let start = 0; start < bytes.length; ) {
+    let end = Math.min(start + chunkBytes, bytes.length);
+    // Never cut a multi-byte character: step back over continuation bytes (10xxxxxx).
+    while (end < bytes.length && end > start + 1 && (bytes[end]! & 0xc0) === 0x80) end--;
+    chunks.push(bytes.subarray(start, end).toString('utf8'));
+    start = end;
+  }
+  return { sha256: sha256Hex(json), chunks };
+}
+
+/**
+ * Joins and checks the chunks read back from the inventory table.
+ * @param source names the table in messages
+ * @throws ConfigurationError when the chunks do not hash to `sha256` (a torn or tampered read) or the
+ *   JSON is not a valid view
+ */
+export function decodeInventoryView(encoded: EncodedInventoryView, source: string): HandlerInventory {
+  const json = encoded.chunks.join('');
+  const actual = sha256Hex(json);
+  if (actual !== encoded.sha256) {
+    throw new ConfigurationError(
+      `${source}: the inventory chunks hash to ${actual}, not ${encoded.sha256} as the head item says ` +
+        '(read during a deploy, or edited by hand); it is read again on the next attempt, and `npm run deploy` rewrites it',
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (err) {
+    throw new ConfigurationError(`${source}: the inventory view is not JSON: ${(err as Error).message}`);
+  }
+  return parseHandlerInventory(raw, source);
+}
+
+const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** The OU chain of an account from its own OU up to (not including) the root. */
 export function ouChain(inventory: HandlerInventory, ouId: string): Array<HandlerOu & { readonly id: string }> {

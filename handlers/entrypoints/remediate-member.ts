@@ -4,7 +4,7 @@
  * handlers/core/remediation/member-contract.ts: `{op: 'read-state', target}`, `{op: 'execute',
  * accountId, action, calls, role: 'remediation' | 'undo', dryRun?, requestId, expiresAt, mac}` or
  * `{op: 'read-tags', lookup}`. Effect: checks the request strictly (anything else is refused, nothing is
- * sent): its account must be in the bundled inventory, and an execute request must carry a valid,
+ * sent): its account must be in the inventory (the account view of the inventory table), and an execute request must carry a valid,
  * unexpired MAC of the request key (only remediate's role may generate one: KMS key policy) and only
  * calls the registry declares for its action and role. Then makes exactly that read
  * or those calls in the member account and returns `{ok: true, result}`; a typed failure
@@ -15,12 +15,13 @@
  * comes from remediate's pure core. Idempotency: reads are safe to repeat and every remediation call is
  * (already-done answers count as success), so a retried invoke changes nothing more.
  */
-import { builtOnFirstCall, readJsonFile } from '../adapters/lambda-io';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { makeInventorySource, rebuiltPerInventory } from '../adapters/inventory-source';
+import { builtOnFirstCall } from '../adapters/lambda-io';
 import { isSupported } from '../adapters/remediation/execute';
 import { makeLocalMemberIo } from '../adapters/remediation/member-io';
 import { makeRequestVerifier } from '../adapters/remediation/request-mac';
 import { createMemberFlow, type MemberAuthority } from '../core/flows/remediate-member-flow';
-import { parseHandlerInventory } from '../core/inventory-view';
 import type { WriteLine } from '../core/lambda-io';
 import type { MemberIo, MemberResponse } from '../core/remediation/member-contract';
 import { readRemediateMemberSettings } from '../functions/remediate-member/spec';
@@ -35,23 +36,26 @@ export function createMemberHandler(io: MemberIo, authority: MemberAuthority, wr
 /**
  * Builds the handler from the environment: `NAME_PREFIX` (the inventory's `namePrefix`), from which
  * every member role name derives (config/naming.ts); `MEMBER_REQUEST_KEY_ARN`, the KMS HMAC key execute
- * requests are signed with; `INVENTORY_FILE` (default `<dir>/inventory.json`, bundled by the security
- * stack), the accounts requests may name. Every problem is reported at once.
+ * requests are signed with; `INVENTORY_TABLE`, whose account view (read at run time, rebuilt when a
+ * deploy changes it) names the accounts requests may name. Every problem is reported at once.
  * @throws ConfigurationError
  */
-export function handlerFromEnvironment(env: Readonly<Record<string, string | undefined>>, dir: string) {
-  const settings = readRemediateMemberSettings(env, dir);
-  const { inventoryFile } = settings;
-  const inventory = parseHandlerInventory(readJsonFile(inventoryFile, 'the inventory view'), inventoryFile);
-  return createMemberHandler(makeLocalMemberIo({ namePrefix: settings.namePrefix }), {
-    accountIds: new Set(Object.keys(inventory.accounts)),
-    readOnlyAccountIds: new Set(inventory.remediateManagementAccount ? [] : [inventory.managementAccountId]),
-    verifyMac: makeRequestVerifier({ keyId: settings.memberRequestKeyArn }),
-    now: () => new Date(),
-  });
+export function handlerFromEnvironment(env: Readonly<Record<string, string | undefined>>) {
+  const settings = readRemediateMemberSettings(env);
+  const io = makeLocalMemberIo({ namePrefix: settings.namePrefix });
+  const verifyMac = makeRequestVerifier({ keyId: settings.memberRequestKeyArn });
+  const inventories = makeInventorySource({ client: new DynamoDBClient({}), tableName: settings.inventoryTable });
+  return rebuiltPerInventory(inventories, (inventory) =>
+    createMemberHandler(io, {
+      accountIds: new Set(Object.keys(inventory.accounts)),
+      readOnlyAccountIds: new Set(inventory.remediateManagementAccount ? [] : [inventory.managementAccountId]),
+      verifyMac,
+      now: () => new Date(),
+    }),
+  );
 }
 
 /** The Lambda handler, built on first invocation (so tests can import this module without an environment). */
 export const handler: (input: unknown) => Promise<MemberResponse> = builtOnFirstCall(() =>
-  handlerFromEnvironment(process.env, __dirname),
+  handlerFromEnvironment(process.env),
 );

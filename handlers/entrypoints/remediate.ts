@@ -22,6 +22,7 @@ import { CATALOG } from '../../rules/catalog';
 import { PREDICATES } from '../../rules/predicates';
 import { makeApprovalStore } from '../adapters/approval-store';
 import { makeEmailPublisher } from '../adapters/email';
+import { makeInventorySource, rebuiltPerInventory } from '../adapters/inventory-source';
 import { builtOnFirstCall } from '../adapters/lambda-io';
 import { makeNotifier } from '../adapters/notify';
 import { linkMailerFor, makeApprovalPort, makeApproverResponder } from '../adapters/remediation/approval-port';
@@ -60,11 +61,11 @@ export {
 export type { SqsBatchResponse, SqsEvent, SqsRecord } from '../core/lambda-io';
 
 /**
- * Builds the handler with real clients from the environment and the bundled config files. Member-account
- * I/O goes through the remediate-member function (`MEMBER_FUNCTION_NAME`), unless `member` is given:
- * tests pass the in-process adapters (handlers/adapters/remediation/member-io.ts makeLocalMemberIo).
- * They are not imported here on purpose: they would put the member services' SDK clients back into
- * this bundle (500 KB budget).
+ * Builds the handler with real clients from the environment, the bundled config files and the account
+ * view of the inventory table (rebuilt when a deploy changes it). Member-account I/O goes through the
+ * remediate-member function (`MEMBER_FUNCTION_NAME`), unless `member` is given: tests pass the
+ * in-process adapters (handlers/adapters/remediation/member-io.ts makeLocalMemberIo). They are not
+ * imported here on purpose: they would put the member services' SDK clients back into this bundle.
  * @throws ConfigurationError
  */
 export function handlerFromEnvironment(
@@ -73,7 +74,7 @@ export function handlerFromEnvironment(
   member?: MemberIo,
 ) {
   const settings = readRemediateSettings(env, dir);
-  const { inventory, destinations, config } = readRemediateFiles(settings);
+  const { destinations, configFor } = readRemediateFiles(settings);
   const { undoExecute, ...memberReads } = memberPorts(memberIoFor(settings, member));
   const write = (line: string) => console.log(line);
   const log = makeJsonLog('vigil-remediate', write);
@@ -81,55 +82,59 @@ export function handlerFromEnvironment(
   const dynamo = new DynamoDBClient({});
   const secrets = makeSecretReader();
   const approvals = makeApprovalStore({ tableName: settings.approvalTable, client: dynamo });
-  const mailLinks = linkMailerFor(settings, config.approvers.emails, (ref) => secrets.read(ref), log);
-  if (!settings.approvalSlackWebhookRef) {
-    log(
-      'warn',
-      mailLinks
-        ? 'APPROVAL_SLACK_WEBHOOK_REF is not set: approval requests are announced by link email only'
-        : 'APPROVAL_SLACK_WEBHOOK_REF is not set: approval requests are stored but not announced',
-    );
-  }
+  const inventories = makeInventorySource({ client: dynamo, tableName: settings.inventoryTable });
 
-  return createHandler({
-    context: makeOrchestratorContext({
-      config,
-      inventory,
-      catalog: CATALOG,
-      predicates: PREDICATES,
-      actions: REMEDIATIONS,
-      naming: { centralBusArn: settings.centralBusArn, deployRoleName: settings.deployRoleName },
-    }),
-    ports: {
-      now,
-      ...memberReads,
-      readKillSwitch: makeKillSwitchReader({ client: new SSMClient({}), parameter: config.killSwitchParameter }),
-      idempotency: makeIdempotencyStore({ client: dynamo, tableName: settings.stateTable }),
-      takeBreakerSlot: makeBreakerCounter({
-        client: dynamo,
-        tableName: settings.stateTable,
-        windowMinutes: config.circuitBreaker.windowMinutes,
+  return rebuiltPerInventory(inventories, (inventory) => {
+    const config = configFor(inventory);
+    const mailLinks = linkMailerFor(settings, config.approvers.emails, (ref) => secrets.read(ref), log);
+    if (!settings.approvalSlackWebhookRef) {
+      log(
+        'warn',
+        mailLinks
+          ? 'APPROVAL_SLACK_WEBHOOK_REF is not set: approval requests are announced by link email only'
+          : 'APPROVAL_SLACK_WEBHOOK_REF is not set: approval requests are stored but not announced',
+      );
+    }
+    return createHandler({
+      context: makeOrchestratorContext({
+        config,
+        inventory,
+        catalog: CATALOG,
+        predicates: PREDICATES,
+        actions: REMEDIATIONS,
+        naming: { centralBusArn: settings.centralBusArn, deployRoleName: settings.deployRoleName },
       }),
-      audit: makeAuditLog({ client: dynamo, tableName: settings.auditTable }),
-      approvals: makeApprovalPort({
-        approvals,
-        secrets,
-        slackWebhookRef: settings.approvalSlackWebhookRef,
-        mailLinks,
-        approverEmails: config.approvers.emails,
+      ports: {
+        now,
+        ...memberReads,
+        readKillSwitch: makeKillSwitchReader({ client: new SSMClient({}), parameter: config.killSwitchParameter }),
+        idempotency: makeIdempotencyStore({ client: dynamo, tableName: settings.stateTable }),
+        takeBreakerSlot: makeBreakerCounter({
+          client: dynamo,
+          tableName: settings.stateTable,
+          windowMinutes: config.circuitBreaker.windowMinutes,
+        }),
+        audit: makeAuditLog({ client: dynamo, tableName: settings.auditTable }),
+        approvals: makeApprovalPort({
+          approvals,
+          secrets,
+          slackWebhookRef: settings.approvalSlackWebhookRef,
+          mailLinks,
+          approverEmails: config.approvers.emails,
+          log,
+        }),
+        escalate: makeEscalator({ routingKeyRef: settings.escalationRoutingKeyRef, secrets, now, log }),
         log,
-      }),
-      escalate: makeEscalator({ routingKeyRef: settings.escalationRoutingKeyRef, secrets, now, log }),
-      log,
-    },
-    undoExecute,
-    reportOutcome: makeOutcomeReporter(
-      makeNotifier({ secrets, publishEmail: makeEmailPublisher(), now }),
-      log,
-      destinations,
-    ),
-    respondToApprover: makeApproverResponder(approvals),
-    write,
+      },
+      undoExecute,
+      reportOutcome: makeOutcomeReporter(
+        makeNotifier({ secrets, publishEmail: makeEmailPublisher(), now }),
+        log,
+        destinations,
+      ),
+      respondToApprover: makeApproverResponder(approvals),
+      write,
+    });
   });
 }
 

@@ -25,12 +25,12 @@ import { PREDICATES } from '../../rules/predicates';
 import { makeDedupeStore } from '../adapters/dedupe-store';
 import { makeDigestStore } from '../adapters/digest-store';
 import { makeEmailPublisher } from '../adapters/email';
-import { builtOnFirstCall, readJsonFile } from '../adapters/lambda-io';
+import { makeInventorySource, rebuiltPerInventory } from '../adapters/inventory-source';
+import { builtOnFirstCall } from '../adapters/lambda-io';
 import { makeNotifier } from '../adapters/notify';
 import { makeResourceTagsReader } from '../adapters/resource-tags';
 import { makeSecretReader } from '../adapters/secrets';
 import { createTriageFlow, type RemediationWork, type TriageFlowDeps } from '../core/flows/triage-flow';
-import { parseHandlerInventory } from '../core/inventory-view';
 import type { SqsBatchResponse, SqsEvent } from '../core/lambda-io';
 import { makeTriageContext } from '../core/triage';
 import { readTriageSettings } from '../functions/triage/spec';
@@ -45,30 +45,35 @@ export type TriageHandlerDeps = TriageFlowDeps;
 /** Builds the SQS batch handler (the workflow is handlers/core/flows/triage-flow.ts). */
 export const createHandler = createTriageFlow;
 
-/** Builds the handler with real clients from the environment and the bundled inventory. */
+/**
+ * Builds the handler with real clients from the environment; the account view comes from the inventory
+ * table and the handler is rebuilt when a deploy changes it (onboarding needs no new code).
+ */
 export function handlerFromEnvironment(env: Readonly<Record<string, string | undefined>>, dir: string) {
   const settings = readTriageSettings(env, dir);
-  const inventory = parseHandlerInventory(
-    readJsonFile(settings.inventoryFile, 'the inventory view'),
-    settings.inventoryFile,
-  );
   const now = () => new Date();
   const dynamo = new DynamoDBClient({});
-  return createHandler({
-    context: makeTriageContext(inventory, CATALOG, PREDICATES, { repeatWindowSeconds: settings.repeatWindowSeconds }),
-    store: makeDedupeStore(dynamo, settings.tableName),
-    tags: makeResourceTagsReader({ roleName: readOnlyRoleName(inventory), sts: new STSClient({}) }),
-    notifier: makeNotifier({ secrets: makeSecretReader(), publishEmail: makeEmailPublisher(), now }),
-    routing: settings.routing,
-    now,
-    eventDedupeSeconds: settings.eventDedupeSeconds,
-    leaseSeconds: settings.leaseSeconds,
-    ...(settings.remediationQueueUrl
-      ? { requestRemediation: makeRemediationRequester(settings.remediationQueueUrl) }
-      : {}),
-    // Change monitors (severity info) go to the owner's daily digest (entrypoints/digest.ts sends it).
-    ...(settings.digestTableName ? { digest: makeDigestStore(dynamo, settings.digestTableName) } : {}),
-  });
+  const sts = new STSClient({});
+  const notifier = makeNotifier({ secrets: makeSecretReader(), publishEmail: makeEmailPublisher(), now });
+  const store = makeDedupeStore(dynamo, settings.tableName);
+  const inventories = makeInventorySource({ client: dynamo, tableName: settings.inventoryTable });
+  return rebuiltPerInventory(inventories, (inventory) =>
+    createHandler({
+      context: makeTriageContext(inventory, CATALOG, PREDICATES, { repeatWindowSeconds: settings.repeatWindowSeconds }),
+      store,
+      tags: makeResourceTagsReader({ roleName: readOnlyRoleName(inventory), sts }),
+      notifier,
+      routing: settings.routing,
+      now,
+      eventDedupeSeconds: settings.eventDedupeSeconds,
+      leaseSeconds: settings.leaseSeconds,
+      ...(settings.remediationQueueUrl
+        ? { requestRemediation: makeRemediationRequester(settings.remediationQueueUrl) }
+        : {}),
+      // Change monitors (severity info) go to the owner's daily digest (entrypoints/digest.ts sends it).
+      ...(settings.digestTableName ? { digest: makeDigestStore(dynamo, settings.digestTableName) } : {}),
+    }),
+  );
 }
 
 /** Sends remediation work to the remediate function's queue (SDK retries transient failures). */

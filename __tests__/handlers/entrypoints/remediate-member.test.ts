@@ -7,9 +7,7 @@ import {
 import { AttachRolePolicyCommand, ListPolicyVersionsCommand } from '@aws-sdk/client-iam';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as execute from '../../../handlers/adapters/remediation/execute';
 import { makeLocalMemberIo } from '../../../handlers/adapters/remediation/member-io';
@@ -30,6 +28,7 @@ import { createMemberHandler, handlerFromEnvironment } from '../../../handlers/e
 import { ConfigurationError, RemediationCallError, RemediationStateError } from '../../../handlers/errors';
 import type { RemediationId } from '../../../rules/types';
 import { CTX, loadRemediationEvent, MEMBER } from '../../fixtures/remediation/load';
+import { type Items, inventoryItems, serveInventoryTable } from '../../helpers/inventory-table';
 import { fakeMacKey } from '../../helpers/member-mac';
 import { VIEW } from '../../helpers/remediation';
 import { mockAll } from '../adapters/remediation/sdk-scenarios';
@@ -476,35 +475,43 @@ describe('untyped failures', () => {
 
 describe('handlerFromEnvironment', () => {
   const KEY_ARN = 'arn:aws:kms:eu-west-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-member-'));
-  writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const TABLE = 'vigil-inventory';
+  const ENV = { NAME_PREFIX: 'vigil', MEMBER_REQUEST_KEY_ARN: KEY_ARN, INVENTORY_TABLE: TABLE };
+  const dynamodb = mockClient(DynamoDBClient);
+  let items: Items;
+  beforeEach(() => {
+    dynamodb.reset();
+    items = inventoryItems(VIEW);
+    serveInventoryTable(dynamodb, TABLE, () => items);
+  });
+  afterAll(() => dynamodb.restore());
 
-  it('needs NAME_PREFIX and the request key', () => {
-    expect(() => handlerFromEnvironment({}, dir)).toThrow(ConfigurationError);
-    expect(() => handlerFromEnvironment({ NAME_PREFIX: 'Bad Prefix', MEMBER_REQUEST_KEY_ARN: KEY_ARN }, dir)).toThrow(
+  it('needs NAME_PREFIX, the request key and the inventory table', () => {
+    expect(() => handlerFromEnvironment({})).toThrow(ConfigurationError);
+    expect(() => handlerFromEnvironment({ ...ENV, NAME_PREFIX: 'Bad Prefix' })).toThrow(
       /NAME_PREFIX: expected lower-case letters, digits and '-', starting with a letter, got 'Bad Prefix'/,
     );
-    expect(() => handlerFromEnvironment({}, dir)).toThrow(/2 problem\(s\)[\s\S]*NAME_PREFIX: required/);
-    expect(() => handlerFromEnvironment({ NAME_PREFIX: 'vigil' }, dir)).toThrow(/MEMBER_REQUEST_KEY_ARN: required/);
-    expect(typeof handlerFromEnvironment({ NAME_PREFIX: 'vigil', MEMBER_REQUEST_KEY_ARN: KEY_ARN }, dir)).toBe(
-      'function',
+    expect(() => handlerFromEnvironment({})).toThrow(/3 problem\(s\)[\s\S]*NAME_PREFIX: required/);
+    expect(() => handlerFromEnvironment({ NAME_PREFIX: 'vigil', INVENTORY_TABLE: TABLE })).toThrow(
+      /MEMBER_REQUEST_KEY_ARN: required/,
     );
+    expect(() => handlerFromEnvironment({ NAME_PREFIX: 'vigil', MEMBER_REQUEST_KEY_ARN: KEY_ARN })).toThrow(
+      /INVENTORY_TABLE: required/,
+    );
+    expect(typeof handlerFromEnvironment(ENV)).toBe('function');
   });
 
-  it('fails when the bundled inventory is missing, naming the file', () => {
-    expect(() =>
-      handlerFromEnvironment(
-        { NAME_PREFIX: 'vigil', MEMBER_REQUEST_KEY_ARN: KEY_ARN, INVENTORY_FILE: join(dir, 'missing.json') },
-        dir,
-      ),
-    ).toThrow(/cannot read .*missing\.json/);
+  it('fails the invocation, naming the table, when the inventory view cannot be read (nothing is sent)', async () => {
+    items = new Map();
+    const request = await signed(unsigned({ accountId: MEMBER }));
+    await expect(handlerFromEnvironment(ENV)(request)).rejects.toThrow(
+      /cannot read the inventory view from the inventory table vigil-inventory/,
+    );
+    noAwsCall();
   });
 
-  it("refuses execute in the bundled inventory's management account unless it opts in", async () => {
-    const fromEnv = handlerFromEnvironment({ NAME_PREFIX: 'vigil', MEMBER_REQUEST_KEY_ARN: KEY_ARN }, dir);
-    const optedIn = mkdtempSync(join(tmpdir(), 'vigil-remediate-member-'));
-    writeFileSync(join(optedIn, 'inventory.json'), JSON.stringify({ ...VIEW, remediateManagementAccount: true }));
+  it("refuses execute in the inventory's management account unless it opts in", async () => {
+    const fromEnv = handlerFromEnvironment(ENV);
     const request = await signed(unsigned({ accountId: MANAGEMENT }));
 
     expect(await fromEnv(request)).toEqual({
@@ -513,20 +520,17 @@ describe('handlerFromEnvironment', () => {
     });
     noAwsCall();
     // Opted in, the account passes and the next check decides (this handler's real clock: expired).
-    const opted = await handlerFromEnvironment(
-      { NAME_PREFIX: 'vigil', MEMBER_REQUEST_KEY_ARN: KEY_ARN },
-      optedIn,
-    )(request);
+    items = inventoryItems({ ...VIEW, remediateManagementAccount: true });
+    const opted = await handlerFromEnvironment(ENV)(request);
     expect(opted).toEqual({
       ok: false,
       error: { name: 'MemberRequestError', message: expect.stringMatching(/^execute: request .* expired at /) },
     });
     noAwsCall();
-    rmSync(optedIn, { recursive: true, force: true });
   });
 
-  it('refuses accounts outside the bundled inventory before any AWS call', async () => {
-    const fromEnv = handlerFromEnvironment({ NAME_PREFIX: 'vigil', MEMBER_REQUEST_KEY_ARN: KEY_ARN }, dir);
+  it('refuses accounts outside the inventory before any AWS call', async () => {
+    const fromEnv = handlerFromEnvironment(ENV);
     const target = { ...targetOf('revoke-world-open-ingress', 'ec2-authorize-ingress'), accountId: OUTSIDER };
 
     expect(await fromEnv({ op: 'read-state', target })).toEqual({

@@ -45,6 +45,7 @@ import type { Alert } from '../../../handlers/core/alert';
 import { sampleAlert } from '../../helpers/alerts';
 import { type ScriptedResponse, type ScriptedServer, startScriptedServer } from '../../helpers/http-server';
 import { sampleRequest } from '../../helpers/approvals';
+import { inventoryItems, serveInventoryTable } from '../../helpers/inventory-table';
 import {
   ACCOUNTS,
   BUNDLED_CONFIG,
@@ -780,11 +781,10 @@ describe('makeOutcomeReporter', () => {
 
 describe('readRemediateSettings', () => {
   const dirs: string[] = [];
-  /** A bundle folder with the inventory and `config`, removed after the tests. */
+  /** A bundle folder with `config`, removed after the tests; the account view is in the inventory table. */
   const bundleDir = (config: unknown = BUNDLED_CONFIG): string => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-remediate-'));
     dirs.push(dir);
-    writeFileSync(join(dir, 'inventory.json'), JSON.stringify(VIEW));
     writeFileSync(join(dir, 'remediation.json'), JSON.stringify(config));
     writeFileSync(join(dir, 'alert-routing.json'), JSON.stringify(ALERT_ROUTING));
     return dir;
@@ -806,7 +806,9 @@ describe('readRemediateSettings', () => {
     APPROVAL_TABLE: 'vigil-approvals',
     CENTRAL_BUS_ARN: 'arn:aws:events:eu-west-1:110000000003:event-bus/vigil-security',
     DEPLOY_ROLE_NAME: 'vigil-deploy',
+    INVENTORY_TABLE: 'vigil-inventory',
   };
+  beforeEach(() => serveInventoryTable(dynamo, ENV.INVENTORY_TABLE, () => inventoryItems(VIEW)));
 
   it('reads the tables, names and bundled file paths', () => {
     expect(readRemediateSettings({ ...ENV, DRY_RUN: 'true' }, '/var/task')).toEqual({
@@ -815,8 +817,8 @@ describe('readRemediateSettings', () => {
       approvalTable: 'vigil-approvals',
       centralBusArn: ENV.CENTRAL_BUS_ARN,
       deployRoleName: 'vigil-deploy',
+      inventoryTable: 'vigil-inventory',
       configFile: '/var/task/remediation.json',
-      inventoryFile: '/var/task/inventory.json',
       alertRoutingFile: '/var/task/alert-routing.json',
       forceDryRun: true,
     });
@@ -848,11 +850,11 @@ describe('readRemediateSettings', () => {
       readRemediateSettings({ DRY_RUN: 'maybe', ESCALATION_PAGERDUTY_ROUTING_KEY_REF: 'https://x' }, '/var/task');
     expect(read).toThrow(ConfigurationError);
     expect(read).toThrow(
-      /7 problem\(s\)[\s\S]*REMEDIATION_STATE_TABLE[\s\S]*DEPLOY_ROLE_NAME[\s\S]*DRY_RUN[\s\S]*ESCALATION_PAGERDUTY_ROUTING_KEY_REF/,
+      /8 problem\(s\)[\s\S]*REMEDIATION_STATE_TABLE[\s\S]*DEPLOY_ROLE_NAME[\s\S]*INVENTORY_TABLE[\s\S]*DRY_RUN[\s\S]*ESCALATION_PAGERDUTY_ROUTING_KEY_REF/,
     );
   });
 
-  it('builds the handler from the environment and the bundled files', async () => {
+  it('builds the handler from the environment, the bundled files and the inventory table', async () => {
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     const dir = bundleDir();
     const handle = handlerFromEnvironment({ ...ENV, ...MEMBER_ENV }, dir);
@@ -861,10 +863,10 @@ describe('readRemediateSettings', () => {
     log.mockRestore();
   });
 
-  it('warns and sends no link emails when the link settings are only partly set', () => {
+  it('warns and sends no link emails when the link settings are only partly set', async () => {
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     const dir = bundleDir();
-    handlerFromEnvironment({ ...ENV, ...MEMBER_ENV, APPROVAL_EMAIL_FROM: 'vigil@example.com' }, dir);
+    await handlerFromEnvironment({ ...ENV, ...MEMBER_ENV, APPROVAL_EMAIL_FROM: 'vigil@example.com' }, dir)({});
     expect(log).toHaveBeenCalledWith(expect.stringMatching(/"level":"warn".*approval link emails are off/));
     log.mockRestore();
   });
@@ -891,9 +893,19 @@ describe('readRemediateSettings', () => {
     );
   });
 
-  it('fails when the bundled remediation config does not validate', () => {
+  it('fails the invocation when the bundled remediation config does not validate against the view', async () => {
     const dir = bundleDir({ ...BUNDLED_CONFIG, modes: [{ mode: 'always' }] });
-    expect(() => handlerFromEnvironment(ENV, dir)).toThrow(/modes\[0\]\.mode/);
+    const handle = handlerFromEnvironment(ENV, dir, makeLocalMemberIo({ namePrefix: 'vigil' }));
+    await expect(handle({})).rejects.toThrow(/modes\[0\]\.mode/);
+  });
+
+  it('fails the invocation, naming the table, when the inventory view cannot be read (nothing is decided)', async () => {
+    dynamo.reset();
+    serveInventoryTable(dynamo, ENV.INVENTORY_TABLE, () => new Map());
+    const handle = handlerFromEnvironment({ ...ENV, ...MEMBER_ENV }, bundleDir());
+    await expect(handle({ nothing: true })).rejects.toThrow(
+      /cannot read the inventory view from the inventory table vigil-inventory/,
+    );
   });
 });
 

@@ -2,8 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -21,6 +23,7 @@ import {
   readTriageSettings,
 } from '../../../handlers/entrypoints/triage';
 import { fixtureRecord, loadTriageEvent, sqsRecord, TRIAGE_VIEW, triageContext } from '../../fixtures/triage';
+import { type Items, inventoryItems, serveInventoryTable } from '../../helpers/inventory-table';
 import { FakeNotifier, LogCapture } from '../../helpers/triage-fakes';
 
 const dynamodb = mockClient(DynamoDBClient);
@@ -39,22 +42,23 @@ beforeEach(() => {
 
 const ENV = {
   DEDUPE_TABLE: 'vigil-triage-dedupe',
+  INVENTORY_TABLE: 'vigil-inventory',
   SLACK_CHANNEL: '#security-alerts',
   SLACK_WEBHOOK_REF: 'secretsmanager:vigil/slack/security',
 };
 
-/** A directory holding the bundled inventory view, as the security stack ships it. */
-function bundleDir(content: unknown = TRIAGE_VIEW): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-triage-'));
-  writeFileSync(join(dir, 'inventory.json'), JSON.stringify(content));
-  return dir;
-}
+/** The inventory table as the security stack writes it (TRIAGE_VIEW unless a test deploys another). */
+let inventory: Items;
+beforeEach(() => {
+  inventory = inventoryItems(TRIAGE_VIEW);
+  serveInventoryTable(dynamodb, ENV.INVENTORY_TABLE, () => inventory);
+});
 
 describe('readTriageSettings', () => {
   it('reads the table, the default routing and the defaults', () => {
     expect(readTriageSettings(ENV, '/var/task')).toEqual({
       tableName: 'vigil-triage-dedupe',
-      inventoryFile: '/var/task/inventory.json',
+      inventoryTable: 'vigil-inventory',
       routing: {
         default: { slackChannel: '#security-alerts', slackWebhookRef: 'secretsmanager:vigil/slack/security' },
         byOwner: {},
@@ -72,7 +76,6 @@ describe('readTriageSettings', () => {
     const settings = readTriageSettings(
       {
         ...ENV,
-        INVENTORY_FILE: '/opt/inventory.json',
         PAGERDUTY_ROUTING_KEY_REF: 'ssm:/vigil/pagerduty',
         PAGERDUTY_MIN_SEVERITY: 'critical',
         EMAIL_TOPIC_ARN: 'arn:aws:sns:eu-west-1:110000000003:vigil-alerts',
@@ -87,7 +90,6 @@ describe('readTriageSettings', () => {
     );
 
     expect(settings).toMatchObject({
-      inventoryFile: '/opt/inventory.json',
       routing: {
         default: { pagerdutyRoutingKeyRef: 'ssm:/vigil/pagerduty', emailTopicArn: expect.stringContaining(':sns:') },
         byOwner: { 'payments-team': { slackChannel: '#pay', slackWebhookRef: 'ssm:/vigil/slack/pay' } },
@@ -115,9 +117,10 @@ describe('readTriageSettings', () => {
       message = (err as Error).message;
     }
 
-    expect(message).toMatch(/has 7 problem\(s\)/);
+    expect(message).toMatch(/has 8 problem\(s\)/);
     for (const part of [
       'DEDUPE_TABLE: required',
+      'INVENTORY_TABLE: required',
       'SLACK_WEBHOOK_REF: not a secret reference',
       'no default channel',
       'PAGERDUTY_MIN_SEVERITY',
@@ -132,15 +135,16 @@ describe('readTriageSettings', () => {
   });
 
   it('fails when a Slack channel has no webhook to post with', () => {
-    expect(() => readTriageSettings({ DEDUPE_TABLE: 't', SLACK_CHANNEL: '#x', EMAIL_TOPIC_ARN: 'arn' }, '/')).toThrow(
-      /SLACK_CHANNEL is set without SLACK_WEBHOOK_REF/,
-    );
+    expect(() =>
+      readTriageSettings({ DEDUPE_TABLE: 't', INVENTORY_TABLE: 'i', SLACK_CHANNEL: '#x', EMAIL_TOPIC_ARN: 'arn' }, '/'),
+    ).toThrow(/SLACK_CHANNEL is set without SLACK_WEBHOOK_REF/);
   });
 
   it('reads a Slack bot token and channel id for the default route and owner routes', () => {
     const settings = readTriageSettings(
       {
         DEDUPE_TABLE: 't',
+        INVENTORY_TABLE: 'i',
         SLACK_CHANNEL: '#security-alerts',
         SLACK_BOT_TOKEN_REF: 'secretsmanager:vigil/slack/bot',
         SLACK_CHANNEL_ID: 'C0123ABCD',
@@ -163,11 +167,19 @@ describe('readTriageSettings', () => {
 
   it('fails when a Slack bot token has no channel id, or the channel id is not one', () => {
     expect(() =>
-      readTriageSettings({ DEDUPE_TABLE: 't', SLACK_BOT_TOKEN_REF: 'secretsmanager:vigil/slack/bot' }, '/'),
+      readTriageSettings(
+        { DEDUPE_TABLE: 't', INVENTORY_TABLE: 'i', SLACK_BOT_TOKEN_REF: 'secretsmanager:vigil/slack/bot' },
+        '/',
+      ),
     ).toThrow(/SLACK_BOT_TOKEN_REF is set without SLACK_CHANNEL_ID/);
     expect(() =>
       readTriageSettings(
-        { DEDUPE_TABLE: 't', SLACK_BOT_TOKEN_REF: 'secretsmanager:vigil/slack/bot', SLACK_CHANNEL_ID: '#security' },
+        {
+          DEDUPE_TABLE: 't',
+          INVENTORY_TABLE: 'i',
+          SLACK_BOT_TOKEN_REF: 'secretsmanager:vigil/slack/bot',
+          SLACK_CHANNEL_ID: '#security',
+        },
         '/',
       ),
     ).toThrow(/SLACK_CHANNEL_ID: expected a channel id/);
@@ -188,21 +200,28 @@ describe('readTriageSettings', () => {
 });
 
 describe('handlerFromEnvironment', () => {
-  it('builds a handler from the environment and the bundled inventory view', () => {
-    expect(typeof handlerFromEnvironment(ENV, bundleDir())).toBe('function');
+  const invalid = { Records: [{ messageId: 'm-1', body: '{"detectionId": "x"}' }] };
+
+  it('builds a handler that reads the account view from the inventory table', async () => {
+    const run = handlerFromEnvironment(ENV, '/var/task');
+    expect(await run(invalid)).toEqual({ batchItemFailures: [] });
+    expect(dynamodb.commandCalls(GetItemCommand, { TableName: 'vigil-inventory' })).toHaveLength(1);
+    expect(dynamodb.commandCalls(BatchGetItemCommand)).toHaveLength(1);
   });
 
-  it('fails when the inventory view is missing', () => {
-    expect(() => handlerFromEnvironment(ENV, mkdtempSync(join(tmpdir(), 'vigil-empty-')))).toThrow(
+  it('fails the invocation (SQS keeps the messages) when the inventory table has no view', async () => {
+    inventory = new Map();
+    await expect(handlerFromEnvironment(ENV, '/var/task')(invalid)).rejects.toThrow(
       expect.objectContaining({
         name: 'ConfigurationError',
-        message: expect.stringContaining('cannot read the inventory view'),
+        message: expect.stringContaining('cannot read the inventory view from the inventory table vigil-inventory'),
       }),
     );
   });
 
-  it('fails when the inventory view is from another version', () => {
-    expect(() => handlerFromEnvironment(ENV, bundleDir({ ...TRIAGE_VIEW, version: 0 }))).toThrow(/version: expected 1/);
+  it('fails the invocation when the view is from another version', async () => {
+    inventory = inventoryItems({ ...TRIAGE_VIEW, version: 0 } as unknown as typeof TRIAGE_VIEW);
+    await expect(handlerFromEnvironment(ENV, '/var/task')(invalid)).rejects.toThrow(/version: expected 1/);
   });
 });
 
@@ -212,13 +231,14 @@ describe('handler', () => {
     process.env = { ...saved };
   });
 
-  it('is built from process.env on first use and drops an invalid message without calling AWS', async () => {
-    process.env = { ...saved, ...ENV, INVENTORY_FILE: join(bundleDir(), 'inventory.json') };
+  it('is built from process.env on first use and drops an invalid message without writing anything', async () => {
+    process.env = { ...saved, ...ENV };
 
     const out = await handler({ Records: [{ messageId: 'm-1', body: '{"detectionId": "x"}' }] });
 
     expect(out).toEqual({ batchItemFailures: [] });
-    expect(dynamodb.calls()).toHaveLength(0);
+    expect(dynamodb.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(dynamodb.commandCalls(UpdateItemCommand)).toHaveLength(0);
   });
 });
 
@@ -295,12 +315,9 @@ describe('triage handler with the real adapters', () => {
 });
 
 describe('owner routing from a bundled file', () => {
-  const { mkdtempSync, writeFileSync } = require('node:fs');
-  const { join } = require('node:path');
-  const { tmpdir } = require('node:os');
-  const { readTriageSettings } = require('../../../handlers/entrypoints/triage');
   const base = {
     DEDUPE_TABLE: 'vigil-triage-state',
+    INVENTORY_TABLE: 'vigil-inventory',
     EMAIL_TOPIC_ARN: 'arn:aws:sns:eu-west-1:110000000003:vigil-alerts',
   };
 
@@ -311,7 +328,7 @@ describe('owner routing from a bundled file', () => {
       JSON.stringify({ 'payments-team': { slackChannel: '#pay', slackWebhookRef: 'secretsmanager:vigil/slack/pay' } }),
     );
     const settings = readTriageSettings({ ...base, OWNER_ROUTING_FILE: 'owner-routing.json' }, dir);
-    expect(settings.routing.byOwner['payments-team']).toEqual({
+    expect(settings.routing.byOwner?.['payments-team']).toEqual({
       slackChannel: '#pay',
       slackWebhookRef: 'secretsmanager:vigil/slack/pay',
     });
@@ -343,7 +360,7 @@ describe('the daily digest in production wiring', () => {
     dynamodb.on(PutItemCommand).resolves({});
     dynamodb.on(UpdateItemCommand).resolves({});
     sts.on(AssumeRoleCommand).rejects(new Error('AccessDenied'));
-    const run = handlerFromEnvironment({ ...DIGEST_ENV, DIGEST_TABLE: 'vigil-digest' }, bundleDir());
+    const run = handlerFromEnvironment({ ...DIGEST_ENV, DIGEST_TABLE: 'vigil-digest' }, '/var/task');
 
     const out = await run({ Records: [change()] });
 
@@ -372,7 +389,7 @@ describe('the daily digest in production wiring', () => {
     sts.on(AssumeRoleCommand).rejects(new Error('AccessDenied'));
     sns.rejects(new Error('not under test'));
     secretsManager.rejects(new Error('not under test'));
-    const run = handlerFromEnvironment(DIGEST_ENV, bundleDir());
+    const run = handlerFromEnvironment(DIGEST_ENV, '/var/task');
 
     await run({ Records: [change()] });
 

@@ -98,12 +98,18 @@ describe.each([
     const read = {
       triage: readTriageSettings(envs.get(names.triage)!, dir),
       remediate: readRemediateSettings(envs.get(names.remediate)!, dir),
-      remediateMember: readRemediateMemberSettings(envs.get(names.remediateMember)!, dir),
+      remediateMember: readRemediateMemberSettings(envs.get(names.remediateMember)!),
       approve: readApproveSettings(envs.get(names.approve)!, dir),
       approvalTimeouts: readApprovalTimeoutsSettings(envs.get(names.approvalTimeouts)!),
       digest: readDigestSettings(envs.get(names.digest)!, dir),
     };
     expect(read.triage.tableName).toBe('vigil-triage-state');
+    // The account view is read at run time from the inventory table, by every function that needs it.
+    expect([read.triage, read.remediate, read.remediateMember].map((s) => s.inventoryTable)).toEqual([
+      'vigil-inventory',
+      'vigil-inventory',
+      'vigil-inventory',
+    ]);
     expect(read.triage.digestTableName).toBe('vigil-digest');
     expect(read.digest).toMatchObject({ tableName: 'vigil-digest', dayOffset: 1 });
     expect(read.digest.routing.byOwner).toEqual(alerting.owners ?? {});
@@ -123,6 +129,7 @@ describe.each([
     expect(
       triageEnvironment({
         tableName: t.tableName,
+        inventoryTable: t.inventoryTable,
         defaultRouting: t.routing.default,
         ownerRoutingFile: 'owner-routing.json',
         remediationQueueUrl: t.remediationQueueUrl!,
@@ -140,21 +147,17 @@ describe.each([
         ownerRoutingFile: 'owner-routing.json',
       }),
     ).toEqual(envs.get(names.digest));
-    const { configFile, inventoryFile, alertRoutingFile, forceDryRun, ...r } = readRemediateSettings(
-      envs.get(names.remediate)!,
-      dir,
-    );
+    const { configFile, alertRoutingFile, forceDryRun, ...r } = readRemediateSettings(envs.get(names.remediate)!, dir);
     expect(remediateEnvironment(r)).toEqual(envs.get(names.remediate));
-    const m = readRemediateMemberSettings(envs.get(names.remediateMember)!, dir);
+    const m = readRemediateMemberSettings(envs.get(names.remediateMember)!);
     expect(remediateMemberEnvironment(m)).toEqual(envs.get(names.remediateMember));
     const { remediationConfigFile, ...a } = readApproveSettings(envs.get(names.approve)!, dir);
     expect(approveEnvironment(a)).toEqual(envs.get(names.approve));
     expect(approvalTimeoutsEnvironment(readApprovalTimeoutsSettings(envs.get(names.approvalTimeouts)!))).toEqual(
       envs.get(names.approvalTimeouts),
     );
-    expect([configFile, inventoryFile, alertRoutingFile, forceDryRun, remediationConfigFile]).toEqual([
+    expect([configFile, alertRoutingFile, forceDryRun, remediationConfigFile]).toEqual([
       `${dir}/remediation.json`,
-      `${dir}/inventory.json`,
       `${dir}/alert-routing.json`,
       false,
       `${dir}/remediation.json`,
@@ -175,14 +178,13 @@ describe('spec readers', () => {
 
   it('list every problem of an environment at once, each naming its variable', () => {
     expect(
-      collect(() =>
-        readRemediateMemberSettings({ NAME_PREFIX: 'Vigil!', MEMBER_REQUEST_KEY_ARN: 'arn:aws:kms:x' }, '/d'),
-      ),
+      collect(() => readRemediateMemberSettings({ NAME_PREFIX: 'Vigil!', MEMBER_REQUEST_KEY_ARN: 'arn:aws:kms:x' })),
     ).toBe(
-      'remediate-member handler configuration has 2 problem(s):\n' +
+      'remediate-member handler configuration has 3 problem(s):\n' +
         "  - NAME_PREFIX: expected lower-case letters, digits and '-', starting with a letter, got 'Vigil!'\n" +
         '  - MEMBER_REQUEST_KEY_ARN: required (ARN of the KMS HMAC key remediate signs execute requests with), ' +
-        "got 'arn:aws:kms:x'",
+        "got 'arn:aws:kms:x'\n" +
+        '  - INVENTORY_TABLE: required (the inventory table, which holds the account view)',
     );
     expect(
       collect(() =>

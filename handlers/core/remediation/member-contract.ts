@@ -307,7 +307,7 @@ export function allowedMemberActions(action: RemediationId, role: MemberRole): r
 
 /** What remediate-member decides a request with. */
 export interface MemberRequestAuthority {
-  /** Every account id of the inventory (the bundled `inventory.json`). */
+  /** Every account id of the inventory (the account view of the inventory table). */
   readonly accountIds: ReadonlySet<string>;
   /**
    * Accounts where vigil reads but never changes: the management account unless the inventory sets
@@ -337,8 +337,8 @@ export async function authorizeMemberRequest(request: MemberRequest, authority: 
         : request.accountId;
   if (!authority.accountIds.has(account)) {
     throw new MemberRequestError(
-      `${request.op}: account ${account} is not in the inventory (inventory.json of this function); ` +
-        'onboard the account (config/org.json) and redeploy the security stack',
+      `${request.op}: account ${account} is not in the inventory (the account view of the inventory table); ` +
+        'onboard it with `npm run onboard -- <account-id>` (config/org.json, then a deploy of the security stack)',
     );
   }
   if (request.op !== 'execute') return;

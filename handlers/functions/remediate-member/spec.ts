@@ -8,7 +8,7 @@ import { type Env, SettingsReader } from '../settings';
 export const REMEDIATE_MEMBER_ENV = {
   namePrefix: 'NAME_PREFIX',
   memberRequestKeyArn: 'MEMBER_REQUEST_KEY_ARN',
-  inventoryFile: 'INVENTORY_FILE',
+  inventoryTable: 'INVENTORY_TABLE',
 } as const;
 
 export interface RemediateMemberSettings {
@@ -16,19 +16,23 @@ export interface RemediateMemberSettings {
   readonly namePrefix: string;
   /** ARN of the KMS HMAC key remediate signs execute requests with. */
   readonly memberRequestKeyArn: string;
-  /** @default `<dir>/inventory.json` (bundled by the security stack) */
-  readonly inventoryFile: string;
+  /** The inventory table (config/naming.ts `tableNames(inv).inventory`): the account view, read at run time. */
+  readonly inventoryTable: string;
 }
 
 const E = REMEDIATE_MEMBER_ENV;
 const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
-export function remediateMemberEnvironment(s: Omit<RemediateMemberSettings, 'inventoryFile'>): Record<string, string> {
-  return { [E.namePrefix]: s.namePrefix, [E.memberRequestKeyArn]: s.memberRequestKeyArn };
+export function remediateMemberEnvironment(s: RemediateMemberSettings): Record<string, string> {
+  return {
+    [E.namePrefix]: s.namePrefix,
+    [E.memberRequestKeyArn]: s.memberRequestKeyArn,
+    [E.inventoryTable]: s.inventoryTable,
+  };
 }
 
 /** @throws ConfigurationError listing every problem */
-export function readRemediateMemberSettings(env: Env, dir: string): RemediateMemberSettings {
+export function readRemediateMemberSettings(env: Env): RemediateMemberSettings {
   const r = new SettingsReader(env, 'remediate-member');
   const namePrefix = r.text(E.namePrefix);
   if (!namePrefix) {
@@ -46,9 +50,6 @@ export function readRemediateMemberSettings(env: Env, dir: string): RemediateMem
         `got '${(keyArn ?? '').slice(0, 80)}'`,
     );
   }
-  return r.done({
-    namePrefix: namePrefix ?? '',
-    memberRequestKeyArn: keyArn ?? '',
-    inventoryFile: r.text(E.inventoryFile) ?? `${dir}/inventory.json`,
-  });
+  const inventoryTable = r.required(E.inventoryTable, 'the inventory table, which holds the account view');
+  return r.done({ namePrefix: namePrefix ?? '', memberRequestKeyArn: keyArn ?? '', inventoryTable });
 }

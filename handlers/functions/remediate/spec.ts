@@ -20,7 +20,7 @@ export const REMEDIATE_ENV = {
   approvalBaseUrl: 'APPROVAL_BASE_URL',
   approvalEmailFrom: 'APPROVAL_EMAIL_FROM',
   configFile: 'REMEDIATION_CONFIG_FILE',
-  inventoryFile: 'INVENTORY_FILE',
+  inventoryTable: 'INVENTORY_TABLE',
   alertRoutingFile: 'ALERT_ROUTING_FILE',
   killSwitchParameter: 'KILL_SWITCH_PARAMETER',
   dryRun: 'DRY_RUN',
@@ -35,8 +35,8 @@ export interface RemediateSettings {
   readonly deployRoleName: string;
   /** @default `<dir>/remediation.json` (bundled) */
   readonly configFile: string;
-  /** @default `<dir>/inventory.json` (bundled) */
-  readonly inventoryFile: string;
+  /** The inventory table (config/naming.ts `tableNames(inv).inventory`): the account view, read at run time. */
+  readonly inventoryTable: string;
   /** @default `<dir>/alert-routing.json` (bundled) */
   readonly alertRoutingFile: string;
   /** @default - the config's `killSwitchParameter` */
@@ -64,13 +64,14 @@ const E = REMEDIATE_ENV;
 /** What the stack sets (bundled files keep their default paths; dry run and the kill switch come from config). */
 export type RemediateEnvironmentInput = Omit<
   RemediateSettings,
-  'configFile' | 'inventoryFile' | 'alertRoutingFile' | 'killSwitchParameter' | 'forceDryRun'
+  'configFile' | 'alertRoutingFile' | 'killSwitchParameter' | 'forceDryRun'
 >;
 
 export function remediateEnvironment(s: RemediateEnvironmentInput): Record<string, string> {
   return {
     [E.stateTable]: s.stateTable,
     [E.auditTable]: s.auditTable,
+    [E.inventoryTable]: s.inventoryTable,
     [E.approvalTable]: s.approvalTable,
     [E.centralBusArn]: s.centralBusArn,
     [E.deployRoleName]: s.deployRoleName,
@@ -95,7 +96,7 @@ export function readRemediateSettings(env: Env, dir: string): RemediateSettings 
     centralBusArn: r.required(E.centralBusArn, 'centralBusArn(inventory), for restore-forwarding-rule'),
     deployRoleName: r.required(E.deployRoleName, "the inventory's deployRoleName"),
     configFile: r.text(E.configFile) ?? `${dir}/remediation.json`,
-    inventoryFile: r.text(E.inventoryFile) ?? `${dir}/inventory.json`,
+    inventoryTable: r.required(E.inventoryTable, 'the inventory table, which holds the account view'),
     alertRoutingFile: r.text(E.alertRoutingFile) ?? `${dir}/alert-routing.json`,
     ...optional('killSwitchParameter', r.text(E.killSwitchParameter)),
     forceDryRun: r.flag(E.dryRun, false),

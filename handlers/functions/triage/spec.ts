@@ -24,7 +24,7 @@ export const TRIAGE_ENV = {
   slackChannelId: 'SLACK_CHANNEL_ID',
   pagerdutyRoutingKeyRef: 'PAGERDUTY_ROUTING_KEY_REF',
   ownerRouting: 'OWNER_ROUTING',
-  inventoryFile: 'INVENTORY_FILE',
+  inventoryTable: 'INVENTORY_TABLE',
   eventDedupeSeconds: 'EVENT_DEDUPE_SECONDS',
   leaseSeconds: 'DEDUPE_LEASE_SECONDS',
   digestTable: 'DIGEST_TABLE',
@@ -34,8 +34,8 @@ export const TRIAGE_ENV = {
 /** Settings read from the environment. */
 export interface TriageSettings {
   readonly tableName: string;
-  /** @default `<dir>/inventory.json` (bundled by the security stack) */
-  readonly inventoryFile: string;
+  /** The inventory table (config/naming.ts `tableNames(inv).inventory`): the account view, read at run time. */
+  readonly inventoryTable: string;
   readonly routing: RoutingConfig;
   readonly repeatWindowSeconds: number;
   readonly eventDedupeSeconds: number;
@@ -52,6 +52,7 @@ export interface TriageSettings {
 /** What the stack writes. Per-owner routing grows with the org past Lambda's 4 KB environment: it is a bundled file. */
 export interface TriageEnvironmentInput {
   readonly tableName: string;
+  readonly inventoryTable: string;
   readonly defaultRouting: AlertRouting;
   readonly ownerRoutingFile: string;
   readonly remediationQueueUrl: string;
@@ -69,6 +70,7 @@ export function triageEnvironment(s: TriageEnvironmentInput): Record<string, str
   const d = s.defaultRouting;
   return {
     [E.dedupeTable]: s.tableName,
+    [E.inventoryTable]: s.inventoryTable,
     ...optional(E.emailTopicArn, d.emailTopicArn),
     [E.ownerRoutingFile]: s.ownerRoutingFile,
     [E.remediationQueueUrl]: s.remediationQueueUrl,
@@ -102,7 +104,7 @@ export function readTriageSettings(env: Env, dir: string): TriageSettings {
   const routing = { ...readRouting(r, dir, { paging: true }), verdictButtons: r.flag(E.verdictButtons, false) };
   return r.done<TriageSettings>({
     tableName,
-    inventoryFile: r.text(E.inventoryFile) ?? `${dir}/inventory.json`,
+    inventoryTable: r.required(E.inventoryTable, 'the inventory table, which holds the account view'),
     routing,
     repeatWindowSeconds: r.whole(E.repeatWindowSeconds, DEFAULT_REPEAT_WINDOW_SECONDS, 0),
     eventDedupeSeconds: r.whole(E.eventDedupeSeconds, 86_400, 60),
