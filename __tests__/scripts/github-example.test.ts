@@ -44,7 +44,13 @@ function commands(lines: readonly string[]): string[] {
     while (i + 1 < lines.length && (lines[i + 1]!.trim() === '' || indent(lines[i + 1]!) > keyIndent)) {
       block.push(lines[++i]!.trim());
     }
-    out.push(...block.join('\n').replace(/\s*\\\n/g, ' ').split('\n').filter(Boolean));
+    out.push(
+      ...block
+        .join('\n')
+        .replace(/\s*\\\n/g, ' ')
+        .split('\n')
+        .filter(Boolean),
+    );
   }
   return out;
 }
