@@ -388,8 +388,7 @@ export async function main(argv: readonly string[], io: DeployIo = defaultIo): P
             }
             // Recorded as soon as it succeeds: a later failure must not make this stack count as changed.
             if (options.destroy) updateApplied(recordFile, { destroyed: [r.id] });
-            else if (!options.offlineCheck)
-              updateApplied(recordFile, { applied: new Map([[r.id, hashes.get(r.id)!]]) });
+            else updateApplied(recordFile, { applied: new Map([[r.id, hashes.get(r.id)!]]) });
             return { ...r, result: options.destroy ? ('destroyed' as const) : ('applied' as const), seconds };
           });
           const byId = new Map(applied.map((r) => [r.id, r]));
