@@ -204,7 +204,8 @@ async function onboard(argv: readonly string[], io: StepIo, deps: OnboardDeps): 
   }
   if (!options.apply) {
     // Not `onboard --apply`: that synth would change nothing, and fall back to --only-changed.
-    io.out(`next, after reviewing the plan: ${deployCommand(['--apply', ...selection])}`);
+    const dirArgs = options.dir === 'cdktf.out' ? [] : ['--dir', options.dir];
+    io.out(`next, after reviewing the plan: ${deployCommand(['--apply', ...selection, ...dirArgs])}`);
   } else {
     io.out(`${id} is onboarded: commit ${inventoryShown}`);
   }
