@@ -58,8 +58,8 @@ export function formatSynthSummary(
   }
   if (removed.length > 0) {
     lines.push(
-      'a removed stack still exists in AWS until destroyed: synth the previous inventory and destroy it ' +
-        '(README, "Offboarding an account")',
+      'a removed stack still exists in AWS until destroyed: put its account back in config/org.json, then ' +
+        'npm run offboard -- <account id> --apply (README, "Offboarding an account")',
     );
   }
   return lines;

@@ -32,8 +32,8 @@ describe('synth summary', () => {
       'synthesized 3 stacks (1 central, 2 member) into out/stacks',
       'since the last synth: 1 new (member-222222222222), 1 removed (member-999999999999: stale folders deleted), ' +
         '1 changed (security), 1 unchanged',
-      'a removed stack still exists in AWS until destroyed: synth the previous inventory and destroy it ' +
-        '(README, "Offboarding an account")',
+      'a removed stack still exists in AWS until destroyed: put its account back in config/org.json, then ' +
+        'npm run offboard -- <account id> --apply (README, "Offboarding an account")',
     ]);
   });
 
