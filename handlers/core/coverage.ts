@@ -319,6 +319,8 @@ export interface CoverageTransitions {
 /** The outcome of one evaluation. */
 export interface CoverageResult {
   readonly evaluatedAt: string;
+  /** When the evaluation whose state this one continued ran. @default - none: a first evaluation */
+  readonly previousEvaluatedAt?: string;
   readonly options: CoverageOptions;
   readonly thresholds: CoverageThresholds;
   /** The map's columns: the org's regions, sorted, then `global`. */
@@ -403,6 +405,7 @@ export function evaluateCoverage(input: CoverageInput): CoverageResult {
 
   return {
     evaluatedAt: input.now.toISOString(),
+    ...(input.previous ? { previousEvaluatedAt: input.previous.evaluatedAt } : {}),
     options,
     thresholds,
     columns,
