@@ -61,7 +61,7 @@ export const USAGE = formatHelp(SPEC);
 export { UsageError } from './cli/command';
 
 /** Parsed command line. */
-export interface CoverageOptions {
+export interface CoverageCliOptions {
   readonly file?: string;
   readonly inventory: string;
   readonly now?: Date;
@@ -71,7 +71,7 @@ export interface CoverageOptions {
 }
 
 /** Parses the command line; throws UsageError for unknown flags, bad values or a missing --file. */
-export function parseArgs(argv: readonly string[]): CoverageOptions {
+export function parseArgs(argv: readonly string[]): CoverageCliOptions {
   const line = parseCommandLine(SPEC, argv);
   const get = (flag: string) => {
     const v = line.options.get(flag);
@@ -119,13 +119,13 @@ export interface CoverageIo {
   /** Resolves relative paths. @default process.cwd() */
   readonly cwd: string;
   /** Where heartbeats come from. @default - the --file export */
-  readonly source?: (options: CoverageOptions, cwd: string) => CoverageSource;
+  readonly source?: (options: CoverageCliOptions, cwd: string) => CoverageSource;
 }
 
 /** Runs the command; resolves to the exit code instead of exiting, so tests can call it. */
 export async function main(argv: readonly string[], io: Partial<CoverageIo> = {}): Promise<number> {
   const d: CoverageIo = { ...defaultIo(), ...io };
-  let options: CoverageOptions;
+  let options: CoverageCliOptions;
   try {
     options = parseArgs(argv);
   } catch (error) {
@@ -180,7 +180,7 @@ export function exitCode(result: CoverageResult): number {
   return dark ? 1 : 0;
 }
 
-function defaultSource(options: CoverageOptions, cwd: string): CoverageSource {
+function defaultSource(options: CoverageCliOptions, cwd: string): CoverageSource {
   // parseArgs guarantees --file outside --help.
   const file = options.file!;
   return fileSource(file, resolve(cwd, file));

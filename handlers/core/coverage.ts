@@ -193,7 +193,7 @@ export function cellKey(ref: CellRef): string {
 export interface CellState {
   /** The cell's "newly silent" alert went out and its recovery message has not. */
   readonly alerted: boolean;
-  /** Consecutive silent evaluations (late ones do not break it; healthy ones do). */
+  /** Consecutive silent evaluations (late ones do not break it; healthy ones do; all-silent ones do not count). */
   readonly silentStreak: number;
   /** Consecutive healthy evaluations (counted while alerted, for the recovery). */
   readonly healthyStreak: number;
@@ -439,7 +439,8 @@ function countCells(cells: readonly CoverageCell[]): CoverageCounts {
  * The flapping logic. Per cell: silent evaluations build a streak (late ones keep it, healthy ones reset
  * it); at `silentEvaluationsToAlert` the cell's one alert fires; an alerted cell recovers after
  * `healthyEvaluationsToRecover` healthy evaluations in a row. Pipeline: when every deployed cell is silent,
- * per-cell alerts are held back; after `silentEvaluationsToAlert` such evaluations one page fires, and while
+ * cells keep the memory they had (no streak grows, no alert fires); after `silentEvaluationsToAlert` such
+ * evaluations one page fires, and while
  * it is out no per-cell alert fires (otherwise the cells that come back a few minutes after the others
  * would each page as the pipeline returns); it recovers after `healthyEvaluationsToRecover` evaluations with
  * at least one live cell, after which cells still silent alert on their own.
@@ -480,6 +481,12 @@ function nextState(
     if (cell.status === 'not-deployed') continue;
     onMap.add(key);
     const prev = prevCells[key] ?? NO_CELL_STATE;
+    // While everything is silent a cell's own silence says nothing: its memory stays as it was, which also
+    // keeps the stored state from growing to one entry per cell of the organization during an outage.
+    if (allSilent) {
+      if (prevCells[key]) nextCells[key] = prev;
+      continue;
+    }
     let next: CellState;
     if (cell.status === 'silent') {
       const silentStreak = prev.silentStreak + 1;

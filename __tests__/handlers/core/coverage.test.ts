@@ -340,6 +340,22 @@ describe('evaluateCoverage', () => {
       expect(results.map((r) => r.transitions.newlySilent)).toEqual([[], [], [], [A_EU], []]);
     });
 
+    it('freezes the cells’ memory while everything is silent, so the stored state does not grow', () => {
+      const results = run([SILENT, [], [], []]);
+
+      expect(results.map((r) => Object.keys(r.state.cells))).toEqual([
+        [`${A}/eu-west-1`],
+        [`${A}/eu-west-1`],
+        [`${A}/eu-west-1`],
+        [`${A}/eu-west-1`],
+      ]);
+      expect(results.at(-1)!.state.cells[`${A}/eu-west-1`]).toEqual({
+        alerted: false,
+        silentStreak: 1,
+        healthyStreak: 0,
+      });
+    });
+
     it('does not page when a single cell is deployed and healthy, nor for an empty map', () => {
       expect(evaluate().allSilent).toBe(false);
       expect(evaluate({ heartbeats: [], deployed: () => false }).allSilent).toBe(false);
