@@ -8,7 +8,7 @@
  * business seeing) and never call AWS Organizations at run time. Pure.
  */
 import { createHash } from 'node:crypto';
-import { accountEnvironment, type EnvironmentClass, type OrgInventory } from '../../config/inventory';
+import { accountEnvironment, accountRegions, type EnvironmentClass, type OrgInventory } from '../../config/inventory';
 import { ConfigurationError } from '../errors';
 import { isRecord } from './lambda-io';
 
@@ -22,6 +22,8 @@ export interface HandlerAccount {
   readonly environment: EnvironmentClass;
   /** Account tags from AWS Organizations (`owner`, ...). */
   readonly tags: Readonly<Record<string, string>>;
+  /** Regions vigil forwards from in this account (its override, else the organization's), sorted. */
+  readonly regions: readonly string[];
 }
 
 /** One OU as the handlers see it. */
@@ -47,13 +49,15 @@ export interface HandlerInventory {
   readonly managementAccountId: string;
   /** `remediateManagementAccount` of the inventory: false unless the org opted in. */
   readonly remediateManagementAccount: boolean;
+  /** The organization's enabled regions (the inventory's `regions`), sorted. */
+  readonly regions: readonly string[];
   /** Accounts by 12-digit id. */
   readonly accounts: Readonly<Record<string, HandlerAccount>>;
   /** OUs by id. */
   readonly organizationalUnits: Readonly<Record<string, HandlerOu>>;
 }
 
-export const HANDLER_INVENTORY_VERSION = 1;
+export const HANDLER_INVENTORY_VERSION = 2;
 
 /**
  * Projects a validated inventory onto the handlers' view. Keys are inserted in sorted order, so the
@@ -76,6 +80,7 @@ export function toHandlerInventory(inv: OrgInventory): HandlerInventory {
       ouPath: pathOf(a.ou),
       environment: accountEnvironment(inv, a),
       tags: sortedRecord(a.tags),
+      regions: accountRegions(inv, a),
     };
   }
   const organizationalUnits: Record<string, HandlerOu> = {};
@@ -94,6 +99,7 @@ export function toHandlerInventory(inv: OrgInventory): HandlerInventory {
     defaultOwner: inv.defaultOwner,
     managementAccountId: inv.managementAccountId,
     remediateManagementAccount: inv.remediateManagementAccount === true,
+    regions: [...inv.regions].sort(),
     accounts,
     organizationalUnits,
   };
@@ -120,6 +126,7 @@ export function parseHandlerInventory(raw: unknown, source = 'the inventory view
   if (typeof raw['remediateManagementAccount'] !== 'boolean') {
     problems.push('remediateManagementAccount: expected true or false');
   }
+  if (!isRegionList(raw['regions'])) problems.push('regions: expected a non-empty list of region names');
   const accounts = raw['accounts'];
   if (!isRecord(accounts)) problems.push('accounts: expected an object keyed by account id');
   else {
@@ -140,6 +147,7 @@ export function parseHandlerInventory(raw: unknown, source = 'the inventory view
       if (!isRecord(a['tags']) || !Object.values(a['tags']).every((v) => typeof v === 'string')) {
         problems.push(`${where}.tags: expected an object of string values`);
       }
+      if (!isRegionList(a['regions'])) problems.push(`${where}.regions: expected a non-empty list of region names`);
     }
   }
   const ous = raw['organizationalUnits'];
@@ -231,6 +239,9 @@ export function decodeInventoryView(encoded: EncodedInventoryView, source: strin
 }
 
 const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+const isRegionList = (v: unknown): boolean =>
+  Array.isArray(v) && v.length > 0 && v.every((r) => typeof r === 'string' && /^[a-z]{2}(-[a-z]+)+-\d$/.test(r));
 
 /** The OU chain of an account from its own OU up to (not including) the root. */
 export function ouChain(inventory: HandlerInventory, ouId: string): Array<HandlerOu & { readonly id: string }> {

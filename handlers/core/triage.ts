@@ -279,7 +279,7 @@ function runPredicate(
  * no tags), and environment `non-prod`, so the catalog severity is kept rather than guessed upwards.
  */
 function notOnboarded(accountId: string): HandlerAccount {
-  return { name: `${accountId} (not onboarded)`, ouId: '', ouPath: '', environment: 'non-prod', tags: {} };
+  return { name: `${accountId} (not onboarded)`, ouId: '', ouPath: '', environment: 'non-prod', tags: {}, regions: [] };
 }
 
 /** CloudTrail sets `errorCode` only on calls that failed. */

@@ -79,6 +79,7 @@ describe('encodeInventoryView / decodeInventoryView', () => {
             ouPath: 'Workloads/Prod',
             environment: 'prod',
             tags: { owner: `team-${i % 40}`, 'cost-center': `cc-${i}` },
+            regions: ['eu-central-1', 'eu-west-1', 'us-east-1', 'us-west-2'],
           },
         ]),
       ),

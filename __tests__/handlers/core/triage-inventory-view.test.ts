@@ -26,7 +26,9 @@ describe('toHandlerInventory', () => {
       ouPath: 'Workloads/NonProd',
       environment: 'non-prod',
       tags: { environment: 'development' },
+      regions: ['eu-central-1', 'eu-west-1', 'us-east-1'],
     });
+    expect(view.regions).toEqual([...TRIAGE_ORG.regions].sort());
     expect(view.organizationalUnits['ou-k3m9-w0rk10ad']).toEqual({
       name: 'Workloads',
       parentId: 'r-k3m9',
@@ -78,15 +80,16 @@ describe('parseHandlerInventory', () => {
   });
 
   it('fails when the version is not the one this handler reads', () => {
-    const raw = { ...valid(), version: 2 };
+    const raw = { ...valid(), version: 1 };
 
-    expect(() => parseHandlerInventory(raw)).toThrow(/version: expected 1, got 2/);
+    expect(() => parseHandlerInventory(raw)).toThrow(/version: expected 2, got 1/);
   });
 
   it('fails listing every problem at once', () => {
     const raw = valid();
     delete raw.namePrefix;
     raw.accounts['12345'] = { name: 'x', ouId: 'r-k3m9', ouPath: '', environment: 'staging', tags: { owner: 1 } };
+    raw.regions = [];
     raw.organizationalUnits['ou-k3m9-5andb0x1'].defaultOwner = '';
     raw.accounts['110000000002'] = 'log-archive';
     raw.organizationalUnits['ou-k3m9-pr0d0001'] = { name: 'Prod' };
@@ -104,6 +107,8 @@ describe('parseHandlerInventory', () => {
       'accounts.12345: the key must be a 12-digit account id',
       'accounts.12345.environment: expected one of',
       'accounts.12345.tags: expected an object of string values',
+      'accounts.12345.regions: expected a non-empty list of region names',
+      'regions: expected a non-empty list of region names',
       'accounts.110000000002: expected an object',
       'organizationalUnits.ou-k3m9-5andb0x1.defaultOwner: expected a non-empty string',
       'organizationalUnits.ou-k3m9-pr0d0001: expected { name, parentId, defaultOwner? }',
