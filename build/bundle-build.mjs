@@ -8,6 +8,11 @@
  *   stdout: the minified bundle (CommonJS), nothing else
  *   stderr: esbuild's messages; exit code 1 when the build fails
  *
+ * Batch mode (synth bundles every function at once, concurrently in one esbuild service):
+ *   stdin:  JSON `{ "root", "target", "entries": ["<path>", ...], "outDir": "<dir>" }`
+ *   effect: writes the bundle of `entries[i]` to `<outDir>/<i>.js`; stderr names every entry that failed
+ *           (exit code 1), the others are still written
+ *
  * Besides the plain bundle (minified, tree-shaken, the SDK's ES modules), it applies three
  * transformations, each behaviour-preserving for the code that ends up in the bundle (see each one):
  *
@@ -332,20 +337,48 @@ export async function bundle(request) {
 async function main() {
   const chunks = [];
   for await (const chunk of process.stdin) chunks.push(chunk);
+  const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  if (Array.isArray(parsed.entries)) {
+    await bundleAll(parsed);
+    return;
+  }
   /** @type {Request} */
-  const request = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  const request = parsed;
   try {
     const code = await bundle(request);
     await new Promise((resolve, reject) => process.stdout.write(code, (err) => (err ? reject(err) : resolve(null))));
   } catch (err) {
-    const errors = /** @type {{ errors?: import('esbuild').Message[] }} */ (err).errors;
-    process.stderr.write(
-      errors?.length
-        ? errors.map((e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`).join('\n')
-        : String(/** @type {Error} */ (err)?.stack ?? err),
-    );
+    process.stderr.write(describe(err));
     process.exitCode = 1;
   }
+}
+
+/**
+ * Batch mode: every entry at once (esbuild runs the builds in parallel); each bundle to `<outDir>/<i>.js`.
+ * @param {{ root: string, target: string, entries: string[], outDir: string }} batch
+ */
+async function bundleAll(batch) {
+  const results = await Promise.allSettled(
+    batch.entries.map(async (entry, i) => {
+      const code = await bundle({ root: batch.root, entry, target: batch.target });
+      await writeFile(join(batch.outDir, `${i}.js`), code);
+    }),
+  );
+  const failures = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [`${batch.entries[i]}: ${describe(r.reason)}`] : [],
+  );
+  if (failures.length > 0) {
+    process.stderr.write(failures.join('\n'));
+    process.exitCode = 1;
+  }
+}
+
+/** esbuild's messages of a failed build (file:line: text), or the error's stack. */
+function describe(/** @type {unknown} */ err) {
+  const errors = /** @type {{ errors?: import('esbuild').Message[] }} */ (err).errors;
+  return errors?.length
+    ? errors.map((e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`).join('\n')
+    : String(/** @type {Error} */ (err)?.stack ?? err);
 }
 
 // Run as a script (bundle.ts); importing it (to analyse bundles by hand) runs nothing. Real paths on both

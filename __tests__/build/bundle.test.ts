@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
+import type * as bundleModule from '../../build/bundle';
 import { BUNDLE_TARGET, bundleCode, bundleComposition, bundleFunction } from '../../build/bundle';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -481,3 +482,39 @@ main().catch((err) => {
   process.exit(1);
 });
 `;
+
+describe('prebundle', () => {
+  /** A fresh copy of build/bundle.ts, with nothing memoized yet. */
+  const fresh = (): typeof bundleModule => {
+    let mod: typeof bundleModule | undefined;
+    jest.isolateModules(() => {
+      mod = require('../../build/bundle');
+    });
+    return mod!;
+  };
+
+  it('bundles every entry in one builder process, byte for byte what one at a time gives', () => {
+    const some = ['approve', 'digest'].map((n) => join(ENTRYPOINTS, `${n}.ts`));
+    const oneAtATime = some.map((e) => bundleCode(e));
+    const b = fresh();
+    const spawn = jest.spyOn(childProcess, 'spawnSync');
+    try {
+      b.prebundle(some);
+      expect(spawn).toHaveBeenCalledTimes(1);
+      const batched = some.map((e) => b.bundleCode(e));
+      expect(spawn).toHaveBeenCalledTimes(1);
+      expect(batched.map((c, i) => c.equals(oneAtATime[i]!))).toEqual([true, true]);
+    } finally {
+      spawn.mockRestore();
+    }
+  });
+
+  it('names every entry that does not build, and every one that does not exist', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-prebundle-test-'));
+    const broken = join(dir, 'broken.ts');
+    writeFileSync(broken, 'export const handler = ;\n');
+    expect(() => fresh().prebundle([join(ENTRYPOINTS, 'approve.ts'), broken])).toThrow(/broken\.ts: .*broken\.ts:1: /s);
+    expect(() => fresh().prebundle([join(dir, 'nope.ts')])).toThrow(/handler entrypoints do not exist: .*nope\.ts/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
