@@ -6,6 +6,7 @@ import type { TfcBackendConfig } from '../../config/tfc';
 import { ciRoleArn, stackIds } from '../../config/naming';
 import { TFC_STACK_ID } from '../../config/tfc';
 import { buildApp } from '../../main';
+import { checkStacks, readStack, uncheckableReason } from '../../scripts/terraform/check';
 import { deployWaves, stackDependencies } from '../../scripts/terraform/order';
 import { type TfcManagedStack, TfcStack } from '../../stacks/tfc-stack';
 import { inventoryWith, TEST_ALERTING, TEST_INVENTORY, TEST_REMEDIATION } from '../fixtures/inventory';
@@ -209,5 +210,27 @@ describe('buildApp with the Terraform Cloud backend', () => {
         .sort(),
     );
     expect(deployWaves(ids)[0]).toEqual(['tfc']);
+  });
+
+  it('is left out of the offline Terraform check (hashicorp/tfe is not mirrored), with the reason', async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'vigil-tfc-check-'));
+    buildApp(new App({ outdir, stackTraces: false }), {
+      inventory: withBackend({}),
+      alerting: TEST_ALERTING,
+      remediation: TEST_REMEDIATION,
+    }).synth();
+    const skipped: string[] = [];
+    const source = (id: string) => ({ org: 'tfc', id, dir: join(outdir, 'stacks', id) });
+
+    // No terraform runs: the only source is skipped before init (the binary path is never used).
+    const checks = await checkStacks([source('tfc')], {
+      toolchain: { terraform: '/nonexistent/terraform', pluginDir: outdir, mirrored: ['6.25.0'] },
+      tmpRoot: outdir,
+      onSkip: (s, reason) => skipped.push(`${s.id}: ${reason}`),
+    });
+
+    expect(checks).toEqual([]);
+    expect(skipped).toEqual([expect.stringMatching(/^tfc: needs hashicorp\/tfe, which the offline provider mirror/)]);
+    expect(uncheckableReason(readStack(join(outdir, 'stacks', 'security')))).toBeUndefined();
   });
 });
