@@ -20,6 +20,28 @@ export const TFC_STACK_ID = 'tfc';
 export const tfcWorkspaceName = (backend: { readonly workspacePattern: string }, stackId: string): string =>
   backend.workspacePattern.replace(/\{stack\}/g, stackId);
 
+/**
+ * What the CI role's trust policy (bootstrap stack) must accept from Terraform Cloud's workload identity
+ * tokens: the OIDC provider URL, the audience, and the `sub` of runs in vigil's workspaces. The subject
+ * matches the workspace pattern with a wildcard (one entry, whatever the number of accounts: a trust
+ * policy holds at most 2,048 characters by default), pinned to the organization and project; the
+ * locally applied workspaces (tfc, bootstrap) match it too but never run remotely, so never get a token.
+ */
+export function tfcWorkloadIdentity(backend: TfcBackendConfig): {
+  readonly providerUrl: string;
+  readonly audience: string;
+  readonly subject: string;
+} {
+  const host = (backend.hostname ?? 'app.terraform.io').replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  return {
+    providerUrl: `https://${host}`,
+    audience: backend.awsAudience ?? 'aws.workload.identity',
+    subject:
+      `organization:${backend.organization}:project:${backend.project ?? 'Default Project'}:` +
+      `workspace:${tfcWorkspaceName(backend, '*')}:run_phase:*`,
+  };
+}
+
 /** Notification names become construct ids: unique after lower-casing and replacing punctuation. */
 export const notificationKey = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 

@@ -131,7 +131,10 @@ export class TfcStack extends TerraformStack {
         fileTriggersEnabled: false,
         queueAllRuns: false,
       });
-      // Execution mode and agent pool moved from tfe_workspace (deprecated there) to tfe_workspace_settings.
+      // Execution mode and agent pool moved from tfe_workspace (deprecated there) to tfe_workspace_settings;
+      // auto_apply and description stay on tfe_workspace alone. Provider releases before
+      // hashicorp/terraform-provider-tfe#1891 (October 2025; the pinned 0.71.0 is later) reset those two
+      // whenever a settings resource existed: do not pin an older tfe provider.
       const mode = local ? 'local' : (backend.executionMode ?? 'remote');
       new WorkspaceSettings(this, `settings-${stack.id}`, {
         workspaceId: workspace.id,

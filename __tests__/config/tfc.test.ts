@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config/load';
-import { tfcBackendProblems, tfcWorkspaceName } from '../../config/tfc';
+import { type TfcBackendConfig, tfcBackendProblems, tfcWorkloadIdentity, tfcWorkspaceName } from '../../config/tfc';
 import { inventoryWith } from '../fixtures/inventory';
 
 const TFC = { type: 'tfc', organization: 'acme', workspacePattern: 'vigil-{stack}' };
@@ -150,5 +150,24 @@ describe('tfcWorkspaceName', () => {
     expect(tfcWorkspaceName({ workspacePattern: 'sec-{stack}-vigil' }, 'member-111111111111')).toBe(
       'sec-member-111111111111-vigil',
     );
+  });
+});
+
+describe('tfcWorkloadIdentity', () => {
+  it("gives the CI role's trust what HCP Terraform's tokens carry, pinned to the organization and project", () => {
+    const backend: TfcBackendConfig = { type: 'tfc', organization: 'acme', workspacePattern: 'vigil-{stack}' };
+
+    expect(tfcWorkloadIdentity(backend)).toEqual({
+      providerUrl: 'https://app.terraform.io',
+      audience: 'aws.workload.identity',
+      subject: 'organization:acme:project:Default Project:workspace:vigil-*:run_phase:*',
+    });
+    expect(
+      tfcWorkloadIdentity({ ...backend, hostname: 'tfe.example.com', project: 'security', awsAudience: 'vigil' }),
+    ).toEqual({
+      providerUrl: 'https://tfe.example.com',
+      audience: 'vigil',
+      subject: 'organization:acme:project:security:workspace:vigil-*:run_phase:*',
+    });
   });
 });
