@@ -6,6 +6,7 @@ import { relative } from 'node:path';
 import { App, TerraformStack } from './framework/cdktf';
 import { loadConfig, type VigilConfig } from './config/load';
 import { stackIds } from './config/naming';
+import { TFC_STACK_ID } from './config/tfc';
 import { forwardingPatterns } from './rules/patterns';
 import { CATALOG } from './rules/catalog';
 import { LogArchiveStack } from './stacks/log-archive-stack';
@@ -13,9 +14,10 @@ import { MemberStack } from './stacks/member-stack';
 import { OrgTrailStack } from './stacks/org-trail-stack';
 import { remediationPermissions } from './derive/remediation-permissions';
 import { SecurityStack } from './stacks/security-stack';
+import { TfcStack } from './stacks/tfc-stack';
 import { disableTokenStackTraces } from './build/synth-performance';
 import { formatSynthSummary, removeStaleStacks, snapshotStacks } from './build/synth-summary';
-import { stackDependencies } from './scripts/terraform/order';
+import { LOCALLY_APPLIED_STACKS, stackDependencies } from './scripts/terraform/order';
 
 /** Builds every stack of the organization into `app`. Exported for tests and the benchmark. */
 export function buildApp(app: App, config: VigilConfig): App {
@@ -28,6 +30,18 @@ export function buildApp(app: App, config: VigilConfig): App {
   new SecurityStack(app, stackIds.security, { inventory, catalog: CATALOG, alerting, remediation });
   for (const account of [...inventory.accounts].sort((a, b) => a.id.localeCompare(b.id))) {
     new MemberStack(app, stackIds.member(account.id), { inventory, account, patterns, permissions });
+  }
+  if (inventory.backend.type === 'tfc') {
+    // Created last: its workspaces are the stacks above, each with the dependencies its run triggers follow.
+    const others = app.node.children.filter((c): c is TerraformStack => c instanceof TerraformStack);
+    new TfcStack(app, TFC_STACK_ID, {
+      inventory,
+      stacks: others.map((s) => ({
+        id: s.node.id,
+        dependsOn: stackDependencies(s.node.id),
+        local: LOCALLY_APPLIED_STACKS.includes(s.node.id),
+      })),
+    });
   }
   // Stacks never reference each other (names cross accounts by convention, config/naming.ts); their
   // deploy order is recorded in the manifest so `cdktf deploy` and any reader of it follow it.

@@ -73,6 +73,7 @@ describe('layering rules', () => {
     // The framework and the provider only through framework/ (one place to change for CDK Terrain).
     ['stacks/direct.ts', IMPORTS_ONLY('cdktf'), 'lint/style/noRestrictedImports'],
     ['constructs/provider.ts', IMPORTS_ONLY('@cdktf/provider-aws/lib/kms-key'), 'lint/style/noRestrictedImports'],
+    ['stacks/tfe.ts', IMPORTS_ONLY('@cdktf/provider-tfe/lib/workspace'), 'lint/style/noRestrictedImports'],
     ['scripts/tool.ts', IMPORTS_ONLY('cdktf'), 'lint/style/noRestrictedImports'],
     ['__tests__/stack.test.ts', IMPORTS_ONLY('@cdktf/provider-aws/lib/s3-bucket'), 'lint/style/noRestrictedImports'],
     ['handlers/entrypoints/framework.ts', IMPORTS_ONLY('../../framework/cdktf'), 'lint/style/noRestrictedImports'],
@@ -87,6 +88,7 @@ describe('layering rules', () => {
     'stacks/any.ts': "import * as cdktf from '../framework/cdktf';\nexport const used = cdktf;\n",
     'framework/cdktf.ts': "import * as cdktf from 'cdktf';\nexport const used = cdktf;\n",
     'framework/aws.ts': "import * as kms from '@cdktf/provider-aws/lib/kms-key';\nexport const used = kms;\n",
+    'framework/tfe.ts': "import * as ws from '@cdktf/provider-tfe/lib/workspace';\nexport const used = ws;\n",
     'build/synth-performance.ts':
       "import * as trace from 'cdktf/lib/tokens/private/stack-trace';\nexport const used = trace;\n",
     'constructs/spec.ts':

@@ -2,6 +2,13 @@ import { readFileSync } from 'node:fs';
 import { type AlertingConfig, alertingProblems } from './alerting';
 import { InventoryError, type InventoryProblem, inventoryProblems, type OrgInventory } from './inventory';
 import { type RemediationConfig, remediationConfigProblems } from './remediation';
+import { tfcBackendProblems } from './tfc';
+
+/** The inventory's problems, the Terraform Cloud settings' included (config/tfc.ts says why they live there). */
+const allInventoryProblems = (raw: unknown): InventoryProblem[] => [
+  ...inventoryProblems(raw),
+  ...tfcBackendProblems(raw),
+];
 
 /** Everything synth reads from `config/`. */
 export interface VigilConfig {
@@ -45,7 +52,7 @@ function readJson(file: string, envVar: string): Parsed {
 /** Reads and validates an inventory file; every problem (including unreadable JSON) is an InventoryError. */
 export function loadInventory(file: string): OrgInventory {
   const { raw, problems } = readJson(file, 'VIGIL_INVENTORY');
-  const all = problems.length > 0 ? problems : inventoryProblems(raw);
+  const all = problems.length > 0 ? problems : allInventoryProblems(raw);
   if (all.length > 0) throw new InventoryError(file, all);
   return raw as OrgInventory;
 }
@@ -69,7 +76,7 @@ export function loadConfig(files: ConfigFiles = {}, env: NodeJS.ProcessEnv = pro
   const inv = readJson(inventoryFile, 'VIGIL_INVENTORY');
   const alerting = readJson(alertingFile, 'VIGIL_ALERTING');
   const remediation = readJson(remediationFile, 'VIGIL_REMEDIATION');
-  const inventoryProblemList = inv.problems.length > 0 ? inv.problems : inventoryProblems(inv.raw);
+  const inventoryProblemList = inv.problems.length > 0 ? inv.problems : allInventoryProblems(inv.raw);
   // Remediation config names accounts and OUs: check it against the inventory only once that is sound.
   const remediationProblemList =
     remediation.problems.length > 0
@@ -78,7 +85,7 @@ export function loadConfig(files: ConfigFiles = {}, env: NodeJS.ProcessEnv = pro
         ? []
         : remediationConfigProblems(remediation.raw, inv.raw as OrgInventory);
   const problems = [
-    ...(inv.problems.length > 0 ? inv.problems : inventoryProblems(inv.raw)).map((p) => ({
+    ...inventoryProblemList.map((p) => ({
       ...p,
       path: `${inventoryFile}: ${p.path}`,
     })),

@@ -19,6 +19,7 @@ export {
   TerraformOutput,
   type TerraformProvider,
   TerraformStack,
+  TerraformVariable,
   Testing,
   Token,
   Tokenization,

@@ -100,6 +100,7 @@ export async function runCheck(
       parallelism: options.parallelism,
       validateOnly: options.validateOnly,
       tmpRoot: root,
+      onSkip: (source, reason) => out(`skip ${source.org}/${source.id}: ${reason.replace('<id>', source.id)}`),
       onStack: (check) => {
         if (!printedPins.has(check.provider.pinned)) {
           const first = printedPins.size === 0;

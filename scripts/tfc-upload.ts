@@ -12,7 +12,9 @@
  *
  * Organization, pattern and hostname come from `config/org.json` (`backend.type: "tfc"`) unless given.
  * The token is `TFE_TOKEN`, else Terraform's own `TF_TOKEN_<hostname>` (dots as `_`, dashes as `__`).
- * Local leftovers (`.terraform/`, state files, saved plans) are never uploaded.
+ * Local leftovers (`.terraform/`, state files, saved plans) are never uploaded. The `tfc` and `bootstrap`
+ * stacks are skipped with a note: their workspaces run locally (scripts/terraform/order.ts
+ * `LOCALLY_APPLIED_STACKS`), so `npm run deploy -- --apply --stacks <id>` applies them.
  *
  * Exit code: 0 when every stack uploaded, 1 when one failed (the others still run), 2 for usage errors.
  */
@@ -20,7 +22,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadInventory } from '../config/load';
 import { runCli } from './run-cli';
-import { deployWaves } from './terraform/order';
+import { deployWaves, LOCALLY_APPLIED_STACKS } from './terraform/order';
 import { mapLimit } from './terraform/run';
 import {
   createConfigurationVersion,
@@ -197,7 +199,16 @@ export async function main(argv: readonly string[], io: UploadIo = defaultIo): P
     io.out(`not synthesized: ${missing.join(', ')} (present: ${present.join(', ') || 'none'})`);
     return 1;
   }
-  const ids = deployWaves(options.stacks ?? present).flat();
+  // The tfc and bootstrap workspaces run locally (Terraform Cloud keeps only their state): a configuration
+  // version there would queue a run the workspace refuses.
+  const ordered = deployWaves(options.stacks ?? present).flat();
+  const ids = ordered.filter((id) => !LOCALLY_APPLIED_STACKS.includes(id));
+  for (const id of ordered.filter((id) => LOCALLY_APPLIED_STACKS.includes(id))) {
+    io.out(
+      `${id}: not uploaded: its workspace runs locally (Terraform Cloud keeps only its state); ` +
+        `apply it with npm run deploy -- --apply --stacks ${id}`,
+    );
+  }
   const workspace = (id: string) => s.pattern.replace(/\{stack\}/g, id);
 
   if (options.dryRun) {

@@ -3,6 +3,7 @@ import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformSt
 import type { Construct } from 'constructs';
 import type { BackendConfig, OrgInventory } from '../config/inventory';
 import { deployRoleArn } from '../config/naming';
+import { type TfcBackendConfig, tfcWorkspaceName } from '../config/tfc';
 
 export interface VigilStackProps {
   readonly inventory: OrgInventory;
@@ -64,7 +65,8 @@ export function configureBackend(stack: TerraformStack, stackId: string, backend
       new CloudBackend(stack, {
         hostname: backend.hostname ?? 'app.terraform.io',
         organization: backend.organization,
-        workspaces: new NamedCloudWorkspace(backend.workspacePattern.replace('{stack}', stackId)),
+        // `project` (Terraform ≥ 1.5): the workspace `terraform init` creates lands in the configured project.
+        workspaces: new NamedCloudWorkspace(tfcWorkspaceName(backend, stackId), (backend as TfcBackendConfig).project),
       });
       return;
   }

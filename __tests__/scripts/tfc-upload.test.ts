@@ -314,6 +314,20 @@ describe('tfc:upload', () => {
     expect(tfc.calls).toEqual([]);
   });
 
+  it('skips the locally applied tfc stack, which manages the workspaces, with how to apply it', async () => {
+    mkdirSync(join(dir, 'stacks', 'tfc'));
+    writeFileSync(join(dir, 'stacks', 'tfc', 'cdk.tf.json'), '{}');
+    const run = io();
+
+    expect(await main([...ARGS, '--dir', dir, '--hostname', tfc.url], run.io)).toBe(0);
+    expect(run.lines[0]).toBe(
+      'tfc: not uploaded: its workspace runs locally (Terraform Cloud keeps only its state); ' +
+        'apply it with npm run deploy -- --apply --stacks tfc',
+    );
+    expect([...tfc.uploads.keys()].sort()).toEqual(STACKS.map((s) => `vigil-${s}`).sort());
+    expect(tfc.calls.filter((c) => c.path.includes('vigil-tfc'))).toEqual([]);
+  });
+
   it('rejects usage mistakes with the usage line', () => {
     expect(() => parseUploadArgs(['--speculative', '--no-queue'])).toThrow(
       /choose one of --speculative and --no-queue/,

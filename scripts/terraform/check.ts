@@ -118,6 +118,24 @@ export interface CheckOptions {
   readonly tmpRoot?: string;
   /** Called when a stack is done (progress output). */
   readonly onStack?: (check: StackCheck) => void;
+  /** Called for each stack the check cannot run offline (see `uncheckableReason`), which it leaves out. */
+  readonly onSkip?: (source: StackSource, reason: string) => void;
+}
+
+/**
+ * Why a synthesized stack cannot be checked offline, or undefined when it can: the mirror holds only
+ * hashicorp/aws, so a stack that needs another provider (the `tfc` stack's hashicorp/tfe, synthesized
+ * only with the Terraform Cloud backend) cannot even `init`. It is left out with this reason rather
+ * than failing the check for a machine limit.
+ */
+export function uncheckableReason(stack: StackJson): string | undefined {
+  const others = Object.entries(stack['terraform']?.['required_providers'] ?? {}).filter(([name]) => name !== 'aws');
+  if (others.length === 0) return undefined;
+  const named = others.map(([name, p]) => `${(p as { source?: string }).source ?? name}`).join(', ');
+  return (
+    `needs ${named}, which the offline provider mirror does not hold (it holds hashicorp/aws only); ` +
+    'plan it on a connected machine with npm run deploy -- --plan --stacks <id>'
+  );
 }
 
 /** Reads a synthesized stack file. */
@@ -167,6 +185,11 @@ export async function checkStacks(sources: readonly StackSource[], options: Chec
     for (const [i, source] of sources.entries()) {
       const started = Date.now();
       const synthesized = readStack(source.dir);
+      const skip = uncheckableReason(synthesized);
+      if (skip) {
+        options.onSkip?.(source, skip);
+        continue;
+      }
       const dir = join(work, `${i}-${source.org}-${source.id}`);
       const { provider, edits } = prepareStack(synthesized, source.dir, dir, options.toolchain.mirrored);
       const placement = placementProblems(synthesized);

@@ -6,20 +6,26 @@
  * - security needs nothing of the other two, but goes after them so governance is in place first;
  * - every member needs security: its forwarding rules target the central bus, and its roles trust
  *   the central functions' roles by exact ARN (IAM rejects a trust policy naming a missing role).
+ * - tfc (only with the Terraform Cloud backend) creates every other stack's workspace, so it forms a
+ *   wave of its own before all others: a stack's `terraform init` would otherwise create its workspace
+ *   with default settings (no dynamic credentials), and tfc's apply would then fail on the name.
+ *   Nothing in AWS depends on it, so it is no dependency of any stack (and no run trigger source).
  */
 import { stackIds } from '../../config/naming';
+import { TFC_STACK_ID } from '../../config/tfc';
 
 /** Member stack ids, built from the same function that names them. */
 const MEMBER_ID = new RegExp(`^${stackIds.member('\\d{12}')}$`);
 
 /** Stacks each stack depends on, by id. */
 export function stackDependencies(id: string): string[] {
+  if (id === TFC_STACK_ID) return [];
   if (id === stackIds.logArchive) return [];
   if (id === stackIds.orgTrail) return [stackIds.logArchive];
   if (id === stackIds.security) return [stackIds.logArchive, stackIds.orgTrail];
   if (MEMBER_ID.test(id)) return [stackIds.security];
   throw new Error(
-    `unknown stack '${id}': expected ${stackIds.logArchive}, ${stackIds.orgTrail}, ${stackIds.security} or member-<12-digit account id>; ` +
+    `unknown stack '${id}': expected ${stackIds.logArchive}, ${stackIds.orgTrail}, ${stackIds.security}, member-<12-digit account id> or ${TFC_STACK_ID}; ` +
       'is this folder from another tool? Remove it from cdktf.out/stacks or re-run `npm run synth`',
   );
 }
@@ -29,6 +35,9 @@ export function stackDependencies(id: string): string[] {
  * parallel. Only dependencies among `ids` count (planning just the members of a partial output is fine).
  */
 export function deployWaves(ids: readonly string[]): string[][] {
+  if (ids.includes(TFC_STACK_ID) && ids.some((id) => id !== TFC_STACK_ID)) {
+    return [[TFC_STACK_ID], ...deployWaves(ids.filter((id) => id !== TFC_STACK_ID))];
+  }
   const present = new Set(ids);
   const waves: string[][] = [];
   const placed = new Set<string>();
@@ -44,3 +53,13 @@ export function deployWaves(ids: readonly string[]): string[][] {
   }
   return waves;
 }
+
+/**
+ * Stacks Terraform Cloud never runs: their workspaces are in local execution mode (state only) and an
+ * operator applies them with `npm run deploy -- --apply --stacks <id>`. `tfc` needs an API token that may
+ * create workspaces; `bootstrap` needs management-account admin credentials, because it creates the CI
+ * role that the other workspaces' dynamic credentials assume. They get no dynamic credentials, no run
+ * triggers and no notifications, and `npm run tfc:upload` skips them.
+ */
+// TODO(lead): #10 use stackIds.bootstrap once the bootstrap stack is merged.
+export const LOCALLY_APPLIED_STACKS: readonly string[] = [TFC_STACK_ID, 'bootstrap'];
