@@ -8,6 +8,7 @@ import { loadConfig, type VigilConfig } from './config/load';
 import { stackIds } from './config/naming';
 import { forwardingPatterns } from './rules/patterns';
 import { CATALOG } from './rules/catalog';
+import { BootstrapStack, deployedStacks } from './stacks/bootstrap-stack';
 import { LogArchiveStack } from './stacks/log-archive-stack';
 import { MemberStack } from './stacks/member-stack';
 import { OrgTrailStack } from './stacks/org-trail-stack';
@@ -29,6 +30,8 @@ export function buildApp(app: App, config: VigilConfig): App {
   for (const account of [...inventory.accounts].sort((a, b) => a.id.localeCompare(b.id))) {
     new MemberStack(app, stackIds.member(account.id), { inventory, account, patterns, permissions });
   }
+  // Last: the deploy role's permissions derive from what the stacks above create.
+  new BootstrapStack(app, stackIds.bootstrap, { inventory, remediation, deployed: deployedStacks(app) });
   // Stacks never reference each other (names cross accounts by convention, config/naming.ts); their
   // deploy order is recorded in the manifest so `cdktf deploy` and any reader of it follow it.
   const stacks = new Map(

@@ -2,6 +2,7 @@
  * Deploy order of vigil's stacks, derived from the stack ids (config/naming.ts `stackIds`) and the
  * dependencies between them, which exist in AWS rather than in Terraform (stacks never reference
  * each other; see config/naming.ts):
+ * - bootstrap goes first: it creates the deploy role every other stack's provider assumes;
  * - org-trail needs log-archive: the trail writes to its bucket and encrypts with its key;
  * - security needs nothing of the other two, but goes after them so governance is in place first;
  * - every member needs security: its forwarding rules target the central bus, and its roles trust
@@ -14,12 +15,13 @@ const MEMBER_ID = new RegExp(`^${stackIds.member('\\d{12}')}$`);
 
 /** Stacks each stack depends on, by id. */
 export function stackDependencies(id: string): string[] {
-  if (id === stackIds.logArchive) return [];
+  if (id === stackIds.bootstrap) return [];
+  if (id === stackIds.logArchive) return [stackIds.bootstrap];
   if (id === stackIds.orgTrail) return [stackIds.logArchive];
   if (id === stackIds.security) return [stackIds.logArchive, stackIds.orgTrail];
   if (MEMBER_ID.test(id)) return [stackIds.security];
   throw new Error(
-    `unknown stack '${id}': expected ${stackIds.logArchive}, ${stackIds.orgTrail}, ${stackIds.security} or member-<12-digit account id>; ` +
+    `unknown stack '${id}': expected ${stackIds.bootstrap}, ${stackIds.logArchive}, ${stackIds.orgTrail}, ${stackIds.security} or member-<12-digit account id>; ` +
       'is this folder from another tool? Remove it from cdktf.out/stacks or re-run `npm run synth`',
   );
 }
