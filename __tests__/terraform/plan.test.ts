@@ -202,9 +202,7 @@ function terraformSuites(tc: Toolchain): void {
       id === stackIds.bootstrap || id === stackIds.orgTrail
         ? inv.managementAccountId
         : id === stackIds.logArchive
-        ? inv.logArchiveAccountId
-        : id === stackIds.orgTrail
-          ? inv.managementAccountId
+          ? inv.logArchiveAccountId
           : id === stackIds.security
             ? inv.securityAccountId
             : id.slice(stackIds.member('').length);
@@ -224,7 +222,10 @@ function terraformSuites(tc: Toolchain): void {
           return {
             stack: `${c.source.org}/${c.source.id}`,
             providers: [
-              { allowed: [account], role: c.source.id === stackIds.bootstrap ? undefined : deployRoleArn(inv, account) },
+              {
+                allowed: [account],
+                role: c.source.id === stackIds.bootstrap ? undefined : deployRoleArn(inv, account),
+              },
             ],
           };
         }),
