@@ -50,6 +50,7 @@ function named(s: DeployScope) {
     Trails: [regional('cloudtrail', `trail/${p}-*`)],
     // CloudTrail's service-linked role, which an organization trail needs (created on first use).
     TrailServiceRole: [`arn:aws:iam::${ACCOUNT}:role/aws-service-role/cloudtrail.amazonaws.com/*`],
+    OrgAccounts: [org(`account/${s.organizationId}/*`)],
     Scps: [org(`policy/${s.organizationId}/service_control_policy/p-*`)],
     ScpTargets: [...s.scpTargets]
       .sort()
@@ -173,12 +174,15 @@ export const RESOURCE_TYPE_GRANTS: Readonly<Record<string, ReadonlyArray<(s: Dep
       'cloudtrail:AddTags',
       'cloudtrail:RemoveTags',
     ]),
-    // An organization trail: CloudTrail checks trusted access and creates its service-linked role.
+    // An organization trail: CloudTrail reads the organization, checks trusted access and creates its
+    // service-linked role (CloudTrail User Guide, "Prepare for creating a trail for your organization").
     on('Any', [
       'cloudtrail:DescribeTrails',
       'organizations:DescribeOrganization',
       'organizations:ListAWSServiceAccessForOrganization',
+      'organizations:ListAccounts',
     ]),
+    on('OrgAccounts', ['organizations:DescribeAccount']),
     on('TrailServiceRole', ['iam:GetRole']),
     on('TrailServiceRole', ['iam:CreateServiceLinkedRole'], 'TrailServiceRoleCreate', {
       StringEquals: { 'iam:AWSServiceName': 'cloudtrail.amazonaws.com' },
