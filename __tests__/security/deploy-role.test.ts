@@ -304,4 +304,33 @@ describe('the guardrail SCP and the bootstrap name the same deploy role', () => 
       }),
     ).resolves.toBe('ExplicitlyDenied');
   });
+
+  it("spares the StackSet's execution role, which creates and updates the deploy role in member accounts", async () => {
+    await expect(
+      simulate({
+        principal: `arn:aws:sts::${member}:assumed-role/stacksets-exec-0123456789abcdef0123456789abcdef/session`,
+        action: 'iam:PutRolePolicy',
+        resource: bootstrapRole,
+        identityPolicies: [ADMIN_POLICY],
+        serviceControlPolicies: scps,
+      }),
+    ).resolves.toBe('Allowed');
+  });
+
+  it.each([
+    ['iam:CreateRole', 'stacksets-exec-mine'],
+    ['iam:CreateRole', 'stacksets-exec-x/evil'],
+    ['iam:UpdateAssumeRolePolicy', 'stacksets-exec-0123456789abcdef0123456789abcdef'],
+    ['iam:AttachRolePolicy', 'stacksets-exec-0123456789abcdef0123456789abcdef'],
+  ])('a member administrator cannot %s on role %s (its name would be spared too)', async (action, name) => {
+    await expect(
+      simulate({
+        principal: `arn:aws:iam::${member}:role/Admin`,
+        action,
+        resource: `arn:aws:iam::${member}:role/${name}`,
+        identityPolicies: [ADMIN_POLICY],
+        serviceControlPolicies: scps,
+      }),
+    ).resolves.toBe('ExplicitlyDenied');
+  });
 });
