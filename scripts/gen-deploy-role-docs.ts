@@ -72,6 +72,20 @@ export function renderDeployRoleDocs(config: VigilConfig): string {
     '',
     'The StackSet template gives each account its policies with `Conditions` on `AWS::AccountId`.',
     '',
+    '## Applying the bootstrap stack',
+    '',
+    '1. Once per organization: activate trusted access for StackSets (CloudFormation console → StackSets →',
+    '   Activate trusted access, or `aws organizations enable-aws-service-access --service-principal',
+    '   member.org.stacksets.cloudformation.amazonaws.com`).',
+    '2. Apply `bootstrap` alone with management-account administrator credentials:',
+    '   `npm run deploy -- --apply --stacks bootstrap`. Its provider does not assume the deploy role (it creates',
+    '   it) and is pinned to the management account with `allowed_account_ids`.',
+    "3. Deploy the other stacks as the CI identity: its credentials assume the CI role, and each stack's",
+    '   provider assumes the deploy role of its account from there (role chaining, sessions of at most 1 hour).',
+    '',
+    'Re-apply `bootstrap` the same way whenever this file changes (a stack creates a new resource type, or',
+    'the map changes): the StackSet then updates every account, accounts that join later included.',
+    '',
   ];
   for (const type of DEPLOY_STACK_TYPES) {
     const statements = policies.byType.get(type);
