@@ -183,6 +183,12 @@ export function deployRoleTemplate(
   };
 }
 
+/**
+ * A string Terraform passes through unchanged: Terraform reads `${...}` and `%{...}` in every string of the
+ * JSON syntax as template interpolation (`${AWS::AccountId}` fails to parse), so both are escaped by doubling.
+ */
+export const terraformLiteral = (s: string): string => s.split('${').join('$${').split('%{').join('%%{');
+
 /** Size of a role's inline policies as IAM counts it (JSON without whitespace). */
 export const inlinePolicySize = (documents: readonly string[]): number =>
   documents.reduce((n, d) => n + JSON.stringify(JSON.parse(d)).length, 0);
@@ -304,7 +310,7 @@ export class BootstrapStack extends VigilStack {
       managedExecution: { active: true },
       // A broken template stops after the first failed account, touching at most a quarter of them at once.
       operationPreferences: { failureToleranceCount: 0, maxConcurrentPercentage: 25 },
-      templateBody: JSON.stringify(deployRoleTemplate(inv, policies, props.deployed)),
+      templateBody: terraformLiteral(JSON.stringify(deployRoleTemplate(inv, policies, props.deployed))),
       // AWS sets an administration role on service-managed StackSets; without this every plan shows a diff.
       lifecycle: { ignoreChanges: ['administration_role_arn'] },
       ...(dependencies.length > 0 ? { dependsOn: dependencies } : {}),

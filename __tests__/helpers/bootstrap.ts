@@ -24,6 +24,12 @@ export interface BootstrappedOrg {
   readonly template: Json;
 }
 
+/** The StackSet's template as CloudFormation receives it (Terraform's `$${` and `%%{` escapes undone). */
+export function templateOf(tf: Json): Json {
+  const body = onlyResource(tf, 'aws_cloudformation_stack_set')['template_body'] as string;
+  return JSON.parse(body.replace(/\$\$\{/g, '${').replace(/%%\{/g, '%{'));
+}
+
 export function bootstrapOrg(config: VigilConfig): BootstrappedOrg {
   const app = buildApp(Testing.app() as App, config);
   const tf = synthJson(app.node.findChild(stackIds.bootstrap) as BootstrapStack);
@@ -33,7 +39,7 @@ export function bootstrapOrg(config: VigilConfig): BootstrappedOrg {
     app,
     tf,
     deployed: deployedStacks(app),
-    template: JSON.parse(onlyResource(tf, 'aws_cloudformation_stack_set')['template_body']),
+    template: templateOf(tf),
   };
 }
 

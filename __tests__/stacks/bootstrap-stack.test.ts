@@ -9,7 +9,7 @@ import {
   inlinePolicySize,
   ROLE_INLINE_POLICY_LIMIT,
 } from '../../stacks/bootstrap-stack';
-import { deployRoleOf, stackSetRoleIn } from '../helpers/bootstrap';
+import { deployRoleOf, stackSetRoleIn, templateOf } from '../helpers/bootstrap';
 import { renderTemplate } from '../helpers/cloudformation';
 import { type Json, onlyResource, resourcesOfType, synthJson } from '../helpers/synth';
 import { TEST_ALERTING, TEST_INVENTORY, TEST_REMEDIATION } from '../fixtures/inventory';
@@ -28,7 +28,7 @@ function bootstrap(inventory: OrgInventory = TEST_INVENTORY, deployed: readonly 
     deployed,
   });
   const tf = synthJson(stack);
-  const template = JSON.parse(onlyResource(tf, 'aws_cloudformation_stack_set')['template_body']);
+  const template = templateOf(tf);
   return { tf, template, org: { inventory, tf, template, deployed } as any };
 }
 
@@ -131,6 +131,13 @@ describe('BootstrapStack', () => {
       const size = inlinePolicySize(deployRoleOf(org, account).policies.map((p: Json) => JSON.stringify(p)));
       expect(size).toBeLessThanOrEqual(ROLE_INLINE_POLICY_LIMIT);
     }
+  });
+
+  it('escapes the template for Terraform: every ${ reaches CloudFormation literally', () => {
+    const body = onlyResource(tf, 'aws_cloudformation_stack_set')['template_body'] as string;
+    expect(body).toContain('$${AWS::AccountId}');
+    // Terraform would read an unescaped ${ as interpolation (and fail on AWS::AccountId).
+    expect(body.replace(/\$\$\{/g, '')).not.toContain('${');
   });
 
   it('is deterministic', () => {
