@@ -9,6 +9,7 @@ import {
   inlinePolicySize,
   ROLE_INLINE_POLICY_LIMIT,
 } from '../../stacks/bootstrap-stack';
+import { VigilStack } from '../../stacks/vigil-stack';
 import { deployRoleOf, stackSetRoleIn, templateOf } from '../helpers/bootstrap';
 import { renderTemplate } from '../helpers/cloudformation';
 import { type Json, onlyResource, resourcesOfType, synthJson } from '../helpers/synth';
@@ -154,6 +155,47 @@ describe('BootstrapStack', () => {
     expect(() => bootstrap(TEST_INVENTORY, [...DEPLOYED, odd])).toThrow(
       /the member stack creates aws_instance.*derive\/deploy-permissions\.ts/,
     );
+  });
+
+  it('conditions a stack type deployed to several accounts on any of them', () => {
+    const twoSecurity = [
+      ...DEPLOYED,
+      { ...DEPLOYED.find((d) => d.type === 'security')!, id: 'security-2', accountId: MEMBER },
+    ];
+    const { template: t } = bootstrap(TEST_INVENTORY, twoSecurity);
+    expect(t['Conditions']['IsSecurityAccount']).toEqual({
+      'Fn::Or': [
+        { 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, '333333333333'] },
+        { 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, MEMBER] },
+      ],
+    });
+    expect(
+      renderTemplate(t, MEMBER)['Resources']['DeployRole']['Properties']['Policies'].map((p: Json) => p['PolicyName']),
+    ).toContain('security');
+  });
+
+  it("fails when an account's deploy role would exceed IAM's inline policy limit, with the fix", () => {
+    const many = Array.from({ length: 300 }, (_, n) => `ou-ab12-${String(n).padStart(8, '0')}`);
+    expect(() => bootstrap({ ...TEST_INVENTORY, scpTargets: many })).toThrow(
+      /deploy role of account 111111111111 \(org-trail \+ member\) needs \d+ characters of inline policy; IAM allows 10240/,
+    );
+  });
+
+  it('fails when a stack of an unknown type deploys through the deploy role', () => {
+    class OddStack extends VigilStack {}
+    const app = Testing.app();
+    new OddStack(app, 'odd', { inventory: TEST_INVENTORY, accountId: MEMBER, component: 'odd' });
+    expect(() => deployedStacks(app)).toThrow(/stack odd \(component 'odd'\).*add it to DEPLOY_STACK_TYPES/);
+  });
+
+  it('skips stacks that do not assume the deploy role (bootstrap itself)', () => {
+    const app = Testing.app();
+    new BootstrapStack(app, 'bootstrap', {
+      inventory: TEST_INVENTORY,
+      remediation: TEST_REMEDIATION,
+      deployed: DEPLOYED,
+    });
+    expect(deployedStacks(app)).toEqual([]);
   });
 
   describe('deployTrust', () => {
