@@ -1,5 +1,6 @@
 import type { OrgInventory } from '../../config/inventory';
-import { ciRoleArn, deployRoleStackSetName } from '../../config/naming';
+import { ciRoleArn, deployRoleStackSetName, stackIds } from '../../config/naming';
+import { deployWaves, stackDependencies } from '../../scripts/terraform/order';
 import { type App, Testing } from '../../framework/cdktf';
 import { buildApp } from '../../main';
 import {
@@ -196,6 +197,18 @@ describe('BootstrapStack', () => {
       deployed: DEPLOYED,
     });
     expect(deployedStacks(app)).toEqual([]);
+  });
+
+  it('deploys first: every other stack waits for the deploy role it assumes', () => {
+    const ids = [
+      stackIds.security,
+      stackIds.member(MEMBER),
+      stackIds.orgTrail,
+      stackIds.logArchive,
+      stackIds.bootstrap,
+    ];
+    expect(deployWaves(ids)[0]).toEqual([stackIds.bootstrap]);
+    expect(stackDependencies(stackIds.logArchive)).toEqual([stackIds.bootstrap]);
   });
 
   describe('deployTrust', () => {
