@@ -243,7 +243,7 @@ export function inventoryProblems(raw: unknown): InventoryProblem[] {
   if (home && !KNOWN_REGIONS.includes(home)) add('homeRegion', `unknown region ${show(home)}`);
 
   backendProblems(raw['backend'], add);
-  deployTrustProblems(raw['deployTrust'], raw['backend'], add);
+  deployTrustProblems(raw['deployTrust'], raw['backend'], raw['deployRoleName'], add);
   trailProblems(raw['trail'], add);
   if (raw['archiveRetentionDays'] !== undefined && !isNonNegativeInt(raw['archiveRetentionDays'])) {
     add(
@@ -527,7 +527,12 @@ const GITHUB_REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const SUB_UNSAFE = /[*?:\s]/;
 
 /** The deploy roles' trust: each type's fields, phrased with the fix. */
-function deployTrustProblems(t: unknown, backend: unknown, add: (path: string, message: string) => void): void {
+function deployTrustProblems(
+  t: unknown,
+  backend: unknown,
+  deployRoleName: unknown,
+  add: (path: string, message: string) => void,
+): void {
   if (t === undefined) return;
   const types = DEPLOY_TRUST_TYPES.map((x) => `"${x}"`).join(', ');
   if (!isRecord(t)) {
@@ -586,6 +591,11 @@ function deployTrustProblems(t: unknown, backend: unknown, add: (path: string, m
         add(
           'deployTrust.arn',
           `expected the exact ARN of an IAM role (arn:aws:iam::<12-digit account>:role/<name>, no wildcards, not a session ARN), got ${show(arn)}`,
+        );
+      } else if (typeof deployRoleName === 'string' && arn.endsWith(`:role/${deployRoleName}`)) {
+        add(
+          'deployTrust.arn',
+          `names the deploy role (${deployRoleName}) itself; name the CI identity that assumes it`,
         );
       }
       return;

@@ -206,6 +206,12 @@ describe('inventoryProblems', () => {
       /set ref or environment, not both/,
     ],
     [
+      'the deploy role trusting itself',
+      (i) => (i.deployTrust = { type: 'role', arn: 'arn:aws:iam::111111111111:role/vigil-deploy' }),
+      'deployTrust.arn',
+      /names the deploy role \(vigil-deploy\) itself/,
+    ],
+    [
       'a wildcard role to trust',
       (i) => (i.deployTrust = { type: 'role', arn: 'arn:aws:iam::*:role/ci' }),
       'deployTrust.arn',
