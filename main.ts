@@ -9,6 +9,7 @@ import { stackIds } from './config/naming';
 import { TFC_STACK_ID } from './config/tfc';
 import { forwardingPatterns } from './rules/patterns';
 import { CATALOG } from './rules/catalog';
+import { BootstrapStack, deployedStacks } from './stacks/bootstrap-stack';
 import { LogArchiveStack } from './stacks/log-archive-stack';
 import { MemberStack } from './stacks/member-stack';
 import { OrgTrailStack } from './stacks/org-trail-stack';
@@ -31,6 +32,8 @@ export function buildApp(app: App, config: VigilConfig): App {
   for (const account of [...inventory.accounts].sort((a, b) => a.id.localeCompare(b.id))) {
     new MemberStack(app, stackIds.member(account.id), { inventory, account, patterns, permissions });
   }
+  // After the stacks above: the deploy role's permissions derive from what they create.
+  new BootstrapStack(app, stackIds.bootstrap, { inventory, remediation, deployed: deployedStacks(app) });
   if (inventory.backend.type === 'tfc') {
     // Created last: its workspaces are the stacks above, each with the dependencies its run triggers follow.
     const others = app.node.children.filter((c): c is TerraformStack => c instanceof TerraformStack);

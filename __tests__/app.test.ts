@@ -31,9 +31,15 @@ function readTree(dir: string): Record<string, string> {
 }
 
 describe('the app', () => {
-  it('synthesizes log archive, org trail, security and one member stack per inventory account', () => {
+  it('synthesizes bootstrap, log archive, org trail, security and one member stack per inventory account', () => {
     const manifest = JSON.parse(readFileSync(join(synthTo(org as OrgInventory), 'manifest.json'), 'utf8'));
-    const expected = ['log-archive', 'org-trail', 'security', ...org.accounts.map((a) => `member-${a.id}`)];
+    const expected = [
+      'bootstrap',
+      'log-archive',
+      'org-trail',
+      'security',
+      ...org.accounts.map((a) => `member-${a.id}`),
+    ];
     expect(Object.keys(manifest.stacks).sort()).toEqual(expected.sort());
   });
 

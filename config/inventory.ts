@@ -71,6 +71,40 @@ export type BackendConfig =
       readonly hostname?: string;
     };
 
+/**
+ * Who may deploy: the CI identity the deploy roles trust (through the CI role `<deployRoleName>-ci` in the
+ * management account, config/naming.ts `ciRoleName`, which may do nothing but assume the deploy roles).
+ * - `management-account`: the CI role trusts the management account, so any of its principals whose own IAM
+ *   policy allows `sts:AssumeRole` on the CI role (e.g. an administrator's SSO session) can deploy from a
+ *   workstation;
+ * - `tfc`: Terraform Cloud dynamic credentials of the `backend`'s organization and workspaces (OIDC);
+ * - `github`: GitHub Actions OIDC of one repository, restricted to one ref or one environment;
+ * - `role`: no CI role: the deploy roles trust exactly this role (e.g. an existing CI runner's role).
+ */
+export type DeployTrust =
+  | { readonly type: 'management-account' }
+  | {
+      readonly type: 'tfc';
+      /** Terraform Cloud project of the workspaces. @default - any project (`*`) */
+      readonly project?: string;
+    }
+  | {
+      readonly type: 'github';
+      /** `owner/repository`. */
+      readonly repository: string;
+      /** Git ref whose workflow runs may deploy. @default 'refs/heads/main' (ignored when `environment` is set) */
+      readonly ref?: string;
+      /** GitHub environment whose jobs may deploy (its protection rules then gate deploys). @default - none: `ref` */
+      readonly environment?: string;
+    }
+  | {
+      readonly type: 'role';
+      /** Exact ARN of the role the deploy roles trust (no path wildcards, no session ARN). */
+      readonly arn: string;
+    };
+
+export const DEPLOY_TRUST_TYPES = ['management-account', 'tfc', 'github', 'role'] as const;
+
 export interface TrailSettings {
   /** Objects move to S3 Glacier Flexible Retrieval after this many days. @default 90 */
   readonly transitionToGlacierDays?: number;
@@ -103,6 +137,18 @@ export interface OrgInventory {
    * @default - only the deploy role may change itself
    */
   readonly deployAdminPrincipalArns?: readonly string[];
+  /**
+   * The CI identity the deploy roles trust (the bootstrap stack creates the trust).
+   * @default { "type": "management-account" } - deploy from a workstation with management-account credentials
+   */
+  readonly deployTrust?: DeployTrust;
+  /**
+   * Root or OU ids the bootstrap StackSet deploys the deploy role to; accounts that join them later get it
+   * automatically. Every account of `accounts` but the management account (which StackSets never reach; the
+   * bootstrap stack creates its role directly) must be under one of them.
+   * @default - [rootId]: every account of the organization
+   */
+  readonly deployRoleTargets?: readonly string[];
   /** Prefix of every physical name vigil creates; lowercase, ≤ 12 characters. */
   readonly namePrefix: string;
   /** Owner of last resort for alerts. */
@@ -197,6 +243,7 @@ export function inventoryProblems(raw: unknown): InventoryProblem[] {
   if (home && !KNOWN_REGIONS.includes(home)) add('homeRegion', `unknown region ${show(home)}`);
 
   backendProblems(raw['backend'], add);
+  deployTrustProblems(raw['deployTrust'], raw['backend'], raw['deployRoleName'], add);
   trailProblems(raw['trail'], add);
   if (raw['archiveRetentionDays'] !== undefined && !isNonNegativeInt(raw['archiveRetentionDays'])) {
     add(
@@ -332,6 +379,7 @@ export function inventoryProblems(raw: unknown): InventoryProblem[] {
       }
     });
   }
+  deployRoleTargetProblems(raw['deployRoleTargets'], rootId, mgmt, ous, rawAccounts, add);
   return problems;
 }
 
@@ -471,6 +519,127 @@ function deployAdminProblems(v: unknown, add: (path: string, message: string) =>
         `expected the exact ARN of an IAM role or user (arn:aws:iam::<12-digit account>:role/<name>, no wildcards), got ${show(arn)}`,
       );
     }
+  });
+}
+
+const GITHUB_REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+/** Characters that would widen an OIDC `sub` match (StringLike wildcards) or break its `:`-separated fields. */
+const SUB_UNSAFE = /[*?:\s]/;
+
+/** The deploy roles' trust: each type's fields, phrased with the fix. */
+function deployTrustProblems(
+  t: unknown,
+  backend: unknown,
+  deployRoleName: unknown,
+  add: (path: string, message: string) => void,
+): void {
+  if (t === undefined) return;
+  const types = DEPLOY_TRUST_TYPES.map((x) => `"${x}"`).join(', ');
+  if (!isRecord(t)) {
+    add('deployTrust', `expected {"type": ${types.replace(/, /g, ' | ')}, ...}, got ${show(t)}`);
+    return;
+  }
+  switch (t['type']) {
+    case 'management-account':
+      return;
+    case 'tfc':
+      if (!isRecord(backend) || backend['type'] !== 'tfc') {
+        add(
+          'deployTrust.type',
+          'trusting Terraform Cloud needs the Terraform Cloud backend: its organization and workspacePattern say which runs may deploy; set backend to {"type": "tfc", ...} or pick another deployTrust type',
+        );
+      }
+      if (
+        t['project'] !== undefined &&
+        (typeof t['project'] !== 'string' || t['project'] === '' || SUB_UNSAFE.test(t['project']))
+      ) {
+        add(
+          'deployTrust.project',
+          `expected a Terraform Cloud project name without *, ? or :, got ${show(t['project'])}`,
+        );
+      }
+      return;
+    case 'github':
+      if (typeof t['repository'] !== 'string' || !GITHUB_REPOSITORY.test(t['repository'])) {
+        add('deployTrust.repository', `expected "owner/repository" (no wildcards), got ${show(t['repository'])}`);
+      }
+      if (
+        t['ref'] !== undefined &&
+        (typeof t['ref'] !== 'string' || !/^refs\/(heads|tags)\/[^*?:\s]+$/.test(t['ref']))
+      ) {
+        add('deployTrust.ref', `expected a full ref like "refs/heads/main" (no wildcards), got ${show(t['ref'])}`);
+      }
+      if (
+        t['environment'] !== undefined &&
+        (typeof t['environment'] !== 'string' || t['environment'] === '' || SUB_UNSAFE.test(t['environment']))
+      ) {
+        add(
+          'deployTrust.environment',
+          `expected a GitHub environment name without *, ? or :, got ${show(t['environment'])}`,
+        );
+      }
+      if (t['ref'] !== undefined && t['environment'] !== undefined) {
+        add(
+          'deployTrust',
+          'set ref or environment, not both: a job with an environment presents only the environment in its token',
+        );
+      }
+      return;
+    case 'role': {
+      const arn = t['arn'];
+      if (typeof arn !== 'string' || !/^arn:aws[\w-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/.test(arn)) {
+        add(
+          'deployTrust.arn',
+          `expected the exact ARN of an IAM role (arn:aws:iam::<12-digit account>:role/<name>, no wildcards, not a session ARN), got ${show(arn)}`,
+        );
+      } else if (typeof deployRoleName === 'string' && arn.endsWith(`:role/${deployRoleName}`)) {
+        add(
+          'deployTrust.arn',
+          `names the deploy role (${deployRoleName}) itself; name the CI identity that assumes it`,
+        );
+      }
+      return;
+    }
+    default:
+      add('deployTrust.type', `expected one of ${types}, got ${show(t['type'])}`);
+  }
+}
+
+/** The StackSet's targets must reach every account a member stack deploys to (but management). */
+function deployRoleTargetProblems(
+  targets: unknown,
+  rootId: string | undefined,
+  mgmt: string | undefined,
+  ous: ReadonlyMap<string, Record<string, unknown>>,
+  rawAccounts: unknown,
+  add: (path: string, message: string) => void,
+): void {
+  if (targets === undefined) return;
+  if (!Array.isArray(targets) || targets.length === 0) {
+    add('deployRoleTargets', `expected a non-empty array of root/OU ids (default: [rootId]), got ${show(targets)}`);
+    return;
+  }
+  const valid = new Set<string>();
+  targets.forEach((t, i) => {
+    if (typeof t !== 'string' || (t !== rootId && !ous.has(t))) {
+      add(`deployRoleTargets[${i}]`, `${show(t)} is neither the root id nor a listed OU`);
+    } else valid.add(t);
+  });
+  if (valid.size !== targets.length || !Array.isArray(rawAccounts)) return;
+  const covered = (ou: unknown): boolean => {
+    let cur = typeof ou === 'string' ? ou : undefined;
+    for (let depth = 0; cur && depth <= ous.size + 1; depth++) {
+      if (valid.has(cur)) return true;
+      cur = ous.get(cur)?.['parentId'] as string | undefined;
+    }
+    return false;
+  };
+  rawAccounts.forEach((a, i) => {
+    if (!isRecord(a) || a['id'] === mgmt || covered(a['ou'])) return;
+    add(
+      `deployRoleTargets`,
+      `account ${show(a['name'])} (${show(a['id'])}, accounts[${i}]) is under none of them, so it gets no deploy role and its member stack cannot deploy; add its OU ${show(a['ou'])}, a parent OU or the root id`,
+    );
   });
 }
 

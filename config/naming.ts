@@ -75,6 +75,9 @@ export const ciRoleName = (inv: Pick<OrgInventory, 'deployRoleName'>): string =>
 
 export const ciRoleArn = (inv: OrgInventory): string => roleArn(inv.managementAccountId, ciRoleName(inv));
 
+/** The StackSet that puts the deploy role into every account of the org (management account, home region). */
+export const deployRoleStackSetName = (inv: Naming): string => `${inv.namePrefix}-deploy-role`;
+
 /** The organization trail (management account, home region). */
 export const trailName = (inv: Naming): string => `${inv.namePrefix}-org-trail`;
 
@@ -98,10 +101,14 @@ export const trailKeyAliasArn = (inv: OrgInventory): string =>
 
 /** Stack ids are Terraform state identities: never rename them casually. */
 export const stackIds = {
+  /** The deploy role everywhere and the CI role (management account); applied with administrator credentials. */
+  bootstrap: 'bootstrap',
   logArchive: 'log-archive',
   orgTrail: 'org-trail',
   security: 'security',
   member: (accountId: string): string => `member-${accountId}`,
+  /** The Terraform Cloud workspaces (only with `backend.type: "tfc"`); applied with a Terraform Cloud token. */
+  tfc: 'tfc',
 } as const;
 
 /** Lambda functions in the security account (the function's role has the same name). */

@@ -9,12 +9,10 @@
  * report them like any other.
  */
 import type { BackendConfig, InventoryProblem } from './inventory';
+import { stackIds } from './naming';
 
-/**
- * Stack id of the Terraform Cloud stack (stacks/tfc-stack.ts), synthesized only with `backend.type: "tfc"`.
- * TODO(lead): #10 move into `stackIds` (config/naming.ts) together with the next edit that changes the bundles anyway.
- */
-export const TFC_STACK_ID = 'tfc';
+/** Stack id of the Terraform Cloud stack (stacks/tfc-stack.ts), synthesized only with `backend.type: "tfc"`. */
+export const TFC_STACK_ID = stackIds.tfc;
 
 /** Terraform Cloud workspace of a stack: the backend's `workspacePattern` with `{stack}` replaced. */
 export const tfcWorkspaceName = (backend: { readonly workspacePattern: string }, stackId: string): string =>

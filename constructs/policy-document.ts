@@ -6,7 +6,12 @@
 
 export type Principal =
   | '*'
-  | { readonly AWS?: string | readonly string[]; readonly Service?: string | readonly string[] };
+  | {
+      readonly AWS?: string | readonly string[];
+      readonly Service?: string | readonly string[];
+      /** An OIDC or SAML provider ARN (web identity federation). */
+      readonly Federated?: string;
+    };
 
 export interface Statement {
   readonly Sid: string;

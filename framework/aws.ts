@@ -4,6 +4,8 @@
  * CDK Terrain (`@cdktn/provider-aws`) or another provider build changes these paths and nothing else.
  */
 export { Cloudtrail } from '@cdktf/provider-aws/lib/cloudtrail';
+export { CloudformationStackSet } from '@cdktf/provider-aws/lib/cloudformation-stack-set';
+export { CloudformationStackSetInstance } from '@cdktf/provider-aws/lib/cloudformation-stack-set-instance';
 export { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
 export { CloudwatchEventArchive } from '@cdktf/provider-aws/lib/cloudwatch-event-archive';
 export { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
@@ -17,6 +19,7 @@ export {
 } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 export { DynamodbTable, type DynamodbTableConfig } from '@cdktf/provider-aws/lib/dynamodb-table';
 export { DynamodbTableItem } from '@cdktf/provider-aws/lib/dynamodb-table-item';
+export { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-connect-provider';
 export { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 export { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 export { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';

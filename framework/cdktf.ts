@@ -18,6 +18,7 @@ export {
   TerraformLocal,
   TerraformOutput,
   type TerraformProvider,
+  TerraformResource,
   TerraformStack,
   TerraformVariable,
   Testing,

@@ -65,6 +65,14 @@ const anyAccountRole = (name: string): string => `arn:aws:iam::*:role/${name}`;
 /** A role name at the root and on any path: IAM role names are unique per account whatever the path. */
 const roleOnAnyPath = (name: string): string[] => [anyAccountRole(name), `arn:aws:iam::*:role/*/${name}`];
 
+/**
+ * The execution roles of service-managed StackSets in member accounts: the management account's StackSets
+ * service-linked role assumes them to create the bootstrap stack's deploy role (stacks/bootstrap-stack.ts).
+ * They are ordinary roles, so SCPs apply to them; StackSets' service-linked role in the member account,
+ * to which SCPs never apply, is what creates and manages them.
+ */
+export const STACKSETS_EXECUTION_ROLES = 'arn:aws:iam::*:role/stacksets-exec-*';
+
 /** Every IAM action that changes a role's trust, permissions, boundary, tags or existence. */
 const ROLE_CHANGES = [
   'iam:CreateRole',
@@ -110,7 +118,17 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
       what: 'the deploy role itself: its trust, policies, boundary, tags and existence',
       actions: ROLE_CHANGES,
       resources: roleOnAnyPath(inv.deployRoleName),
-      exempt: [deploy, ...(inv.deployAdminPrincipalArns ?? [])],
+      // The bootstrap StackSet updates the deploy role through its execution role.
+      exempt: [deploy, STACKSETS_EXECUTION_ROLES, ...(inv.deployAdminPrincipalArns ?? [])],
+    },
+    {
+      // The DeployRole exemption names them by pattern: nobody may make a role that matches it (a path
+      // `stacksets-exec-x/` matches too) or change one; their service-linked role is beyond SCPs.
+      sid: 'StackSetsExec',
+      what: "StackSets' execution roles (`stacksets-exec-*`, spared by DeployRole): managed by StackSets' service-linked role only",
+      actions: ROLE_CHANGES,
+      resources: [STACKSETS_EXECUTION_ROLES],
+      exempt: [],
     },
     {
       sid: 'Roles',

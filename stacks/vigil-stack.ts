@@ -13,6 +13,12 @@ export interface VigilStackProps {
   readonly component: string;
   /** @default - the inventory's home region */
   readonly region?: string;
+  /**
+   * Whether the provider assumes the deploy role. Only the bootstrap stack, which creates the deploy role and
+   * is applied with the management account's administrator credentials, says no.
+   * @default true
+   */
+  readonly assumeDeployRole?: boolean;
 }
 
 /**
@@ -24,16 +30,24 @@ export abstract class VigilStack extends TerraformStack {
   readonly provider: AwsProvider;
   readonly inventory: OrgInventory;
   readonly accountId: string;
+  /** The `vigil:component` tag: the stack's type (`member`, `security`, ...). */
+  readonly component: string;
+  /** Whether this stack deploys through the deploy role (every stack but bootstrap). */
+  readonly assumesDeployRole: boolean;
 
   constructor(scope: Construct, id: string, props: VigilStackProps) {
     super(scope, id);
     this.inventory = props.inventory;
     this.accountId = props.accountId;
+    this.component = props.component;
+    this.assumesDeployRole = props.assumeDeployRole ?? true;
     configureBackend(this, id, props.inventory.backend);
     this.provider = new AwsProvider(this, 'aws', {
       region: props.region ?? props.inventory.homeRegion,
       allowedAccountIds: [props.accountId],
-      assumeRole: [{ roleArn: deployRoleArn(props.inventory, props.accountId), sessionName: 'vigil-deploy' }],
+      ...(this.assumesDeployRole
+        ? { assumeRole: [{ roleArn: deployRoleArn(props.inventory, props.accountId), sessionName: 'vigil-deploy' }] }
+        : {}),
       defaultTags: [{ tags: { 'vigil:managed-by': 'vigil', 'vigil:component': props.component } }],
     });
   }

@@ -46,7 +46,7 @@ describe('synth summary', () => {
     ]);
   });
 
-  it('records the deploy order in the manifest: members after security, security and org-trail after log-archive', () => {
+  it('records the deploy order in the manifest: bootstrap first, members after security, security and org-trail after log-archive', () => {
     const app = buildApp(Testing.app() as App, {
       inventory: TEST_INVENTORY,
       alerting: TEST_ALERTING,
@@ -58,7 +58,8 @@ describe('synth summary', () => {
         (s as unknown as { dependencies: Array<{ node: { id: string } }> }).dependencies.map((d) => d.node.id).sort(),
       ]),
     );
-    expect(deps['log-archive']).toEqual([]);
+    expect(deps['bootstrap']).toEqual([]);
+    expect(deps['log-archive']).toEqual(['bootstrap']);
     expect(deps['org-trail']).toEqual(['log-archive']);
     expect(deps['security']).toEqual(['log-archive', 'org-trail']);
     expect(deps[`member-${TEST_INVENTORY.accounts[0]!.id}`]).toEqual(['security']);

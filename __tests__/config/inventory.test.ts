@@ -146,6 +146,136 @@ describe('inventoryProblems', () => {
     expect(problems).toContainEqual({ path, message: expect.stringMatching(message) });
   });
 
+  it.each<[string, (inv: any) => void, string, RegExp]>([
+    [
+      'an unknown deployTrust type',
+      (i) => (i.deployTrust = { type: 'gitlab' }),
+      'deployTrust.type',
+      /expected one of "management-account", "tfc", "github", "role", got "gitlab"/,
+    ],
+    [
+      'a deployTrust that is not an object',
+      (i) => (i.deployTrust = 'tfc'),
+      'deployTrust',
+      /expected \{"type": "management-account" \| "tfc"/,
+    ],
+    [
+      'tfc trust without the tfc backend',
+      (i) => (i.deployTrust = { type: 'tfc' }),
+      'deployTrust.type',
+      /needs the Terraform Cloud backend.*set backend to \{"type": "tfc"/,
+    ],
+    [
+      'a wildcard tfc project',
+      (i) => {
+        i.backend = { type: 'tfc', organization: 'acme', workspacePattern: 'vigil-{stack}' };
+        i.deployTrust = { type: 'tfc', project: '*' };
+      },
+      'deployTrust.project',
+      /without \*, \? or :/,
+    ],
+    [
+      'a github repository without owner',
+      (i) => (i.deployTrust = { type: 'github', repository: 'vigil' }),
+      'deployTrust.repository',
+      /"owner\/repository"/,
+    ],
+    [
+      'a wildcard github repository',
+      (i) => (i.deployTrust = { type: 'github', repository: 'acme/*' }),
+      'deployTrust.repository',
+      /no wildcards/,
+    ],
+    [
+      'a short github ref',
+      (i) => (i.deployTrust = { type: 'github', repository: 'acme/vigil', ref: 'main' }),
+      'deployTrust.ref',
+      /full ref like "refs\/heads\/main"/,
+    ],
+    [
+      'a wildcard github ref',
+      (i) => (i.deployTrust = { type: 'github', repository: 'acme/vigil', ref: 'refs/heads/*' }),
+      'deployTrust.ref',
+      /no wildcards/,
+    ],
+    [
+      'both a github ref and an environment',
+      (i) =>
+        (i.deployTrust = { type: 'github', repository: 'acme/vigil', ref: 'refs/heads/main', environment: 'prod' }),
+      'deployTrust',
+      /set ref or environment, not both/,
+    ],
+    [
+      'the deploy role trusting itself',
+      (i) => (i.deployTrust = { type: 'role', arn: 'arn:aws:iam::111111111111:role/vigil-deploy' }),
+      'deployTrust.arn',
+      /names the deploy role \(vigil-deploy\) itself/,
+    ],
+    [
+      'a wildcard role to trust',
+      (i) => (i.deployTrust = { type: 'role', arn: 'arn:aws:iam::*:role/ci' }),
+      'deployTrust.arn',
+      /exact ARN of an IAM role.*no wildcards/,
+    ],
+    [
+      'a session ARN to trust',
+      (i) => (i.deployTrust = { type: 'role', arn: 'arn:aws:sts::111111111111:assumed-role/ci/x' }),
+      'deployTrust.arn',
+      /not a session ARN/,
+    ],
+    [
+      'empty deployRoleTargets',
+      (i) => (i.deployRoleTargets = []),
+      'deployRoleTargets',
+      /non-empty array of root\/OU ids/,
+    ],
+    [
+      'an unknown deployRoleTargets OU',
+      (i) => (i.deployRoleTargets = ['ou-ab12-nothere1']),
+      'deployRoleTargets[0]',
+      /neither the root id nor a listed OU/,
+    ],
+    [
+      'deployRoleTargets that miss an account',
+      (i) => (i.deployRoleTargets = ['ou-ab12-workload', 'ou-ab12-security']),
+      'deployRoleTargets',
+      /account "sandbox" \("555555555555", accounts\[4\]\) is under none of them.*add its OU "ou-ab12-sandbox1"/,
+    ],
+  ])('fails when the deploy settings have %s', (_case, edit, path, message) => {
+    expect(problemsOf(edit)).toContainEqual({ path, message: expect.stringMatching(message) });
+  });
+
+  it.each<[string, (inv: any) => void]>([
+    ['no deployTrust (the management account)', () => undefined],
+    ['management-account trust', (i) => (i.deployTrust = { type: 'management-account' })],
+    [
+      'tfc trust with the tfc backend',
+      (i) => {
+        i.backend = { type: 'tfc', organization: 'acme', workspacePattern: 'vigil-{stack}' };
+        i.deployTrust = { type: 'tfc', project: 'security' };
+      },
+    ],
+    [
+      'github trust of an environment',
+      (i) => (i.deployTrust = { type: 'github', repository: 'acme/vigil.infra', environment: 'production' }),
+    ],
+    [
+      'github trust of a tag',
+      (i) => (i.deployTrust = { type: 'github', repository: 'acme/vigil', ref: 'refs/tags/v1' }),
+    ],
+    [
+      'a named role on a path',
+      (i) => (i.deployTrust = { type: 'role', arn: 'arn:aws:iam::111111111111:role/ci/runner' }),
+    ],
+    // The management account is never a StackSet target: it need not be under one.
+    [
+      'targets covering every account but management',
+      (i) => (i.deployRoleTargets = ['ou-ab12-workload', 'ou-ab12-security', 'ou-ab12-sandbox1']),
+    ],
+  ])('accepts %s', (_case, edit) => {
+    expect(problemsOf(edit)).toEqual([]);
+  });
+
   it('accepts exact role and user ARNs (paths included) as deploy admins', () => {
     const problems = problemsOf(
       (i) =>

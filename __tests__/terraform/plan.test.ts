@@ -120,6 +120,7 @@ function terraformSuites(tc: Toolchain): void {
 
     it.each(orgs.map((o) => [o.label, o] as const))('checks every stack of the %s org', (_label, org) => {
       const expected = [
+        stackIds.bootstrap,
         stackIds.logArchive,
         stackIds.orgTrail,
         stackIds.security,
@@ -198,15 +199,15 @@ function terraformSuites(tc: Toolchain): void {
   describe('what the offline edits remove, checked on the synthesized JSON', () => {
     /** The account each stack deploys into, from the inventory. */
     const accountOf = (inv: OrgInventory, id: string): string =>
-      id === stackIds.logArchive
-        ? inv.logArchiveAccountId
-        : id === stackIds.orgTrail
-          ? inv.managementAccountId
+      id === stackIds.bootstrap || id === stackIds.orgTrail
+        ? inv.managementAccountId
+        : id === stackIds.logArchive
+          ? inv.logArchiveAccountId
           : id === stackIds.security
             ? inv.securityAccountId
             : id.slice(stackIds.member('').length);
 
-    it('pins every provider to its account and has it assume the deploy role there', () => {
+    it('pins every provider to its account and has it assume the deploy role there (bootstrap, which creates the role, does not)', () => {
       const providers = run.checks.map((c) => ({
         stack: `${c.source.org}/${c.source.id}`,
         providers: c.synthesized['provider']['aws'].map((p: Record<string, any>) => ({
@@ -220,7 +221,12 @@ function terraformSuites(tc: Toolchain): void {
           const account = accountOf(inv, c.source.id);
           return {
             stack: `${c.source.org}/${c.source.id}`,
-            providers: [{ allowed: [account], role: deployRoleArn(inv, account) }],
+            providers: [
+              {
+                allowed: [account],
+                role: c.source.id === stackIds.bootstrap ? undefined : deployRoleArn(inv, account),
+              },
+            ],
           };
         }),
       );
@@ -471,14 +477,15 @@ function terraformSuites(tc: Toolchain): void {
       });
     }, SLOW);
 
-    it('plans every stack with the real binary in dependency order: log-archive, org-trail, security, members', () => {
+    it('plans every stack with the real binary in dependency order: bootstrap, log-archive, org-trail, security, members', () => {
       const members = org.config.inventory.accounts.map((a) => stackIds.member(a.id)).sort();
       expect(code).toBe(0);
       expect(lines.filter((l) => l.startsWith('step '))).toEqual([
-        'step 1/4: log-archive',
-        'step 2/4: org-trail',
-        'step 3/4: security',
-        `step 4/4: ${members.join(', ')}`,
+        'step 1/5: bootstrap',
+        'step 2/5: log-archive',
+        'step 3/5: org-trail',
+        'step 4/5: security',
+        `step 5/5: ${members.join(', ')}`,
       ]);
     });
 

@@ -2,6 +2,7 @@
  * Deploy order of vigil's stacks, derived from the stack ids (config/naming.ts `stackIds`) and the
  * dependencies between them, which exist in AWS rather than in Terraform (stacks never reference
  * each other; see config/naming.ts):
+ * - bootstrap goes first: it creates the deploy role every other stack's provider assumes;
  * - org-trail needs log-archive: the trail writes to its bucket and encrypts with its key;
  * - security needs nothing of the other two, but goes after them so governance is in place first;
  * - every member needs security: its forwarding rules target the central bus, and its roles trust
@@ -20,12 +21,13 @@ const MEMBER_ID = new RegExp(`^${stackIds.member('\\d{12}')}$`);
 /** Stacks each stack depends on, by id. */
 export function stackDependencies(id: string): string[] {
   if (id === TFC_STACK_ID) return [];
-  if (id === stackIds.logArchive) return [];
+  if (id === stackIds.bootstrap) return [];
+  if (id === stackIds.logArchive) return [stackIds.bootstrap];
   if (id === stackIds.orgTrail) return [stackIds.logArchive];
   if (id === stackIds.security) return [stackIds.logArchive, stackIds.orgTrail];
   if (MEMBER_ID.test(id)) return [stackIds.security];
   throw new Error(
-    `unknown stack '${id}': expected ${stackIds.logArchive}, ${stackIds.orgTrail}, ${stackIds.security}, member-<12-digit account id> or ${TFC_STACK_ID}; ` +
+    `unknown stack '${id}': expected ${stackIds.bootstrap}, ${stackIds.logArchive}, ${stackIds.orgTrail}, ${stackIds.security}, member-<12-digit account id> or ${TFC_STACK_ID}; ` +
       'is this folder from another tool? Remove it from cdktf.out/stacks or re-run `npm run synth`',
   );
 }
@@ -61,5 +63,4 @@ export function deployWaves(ids: readonly string[]): string[][] {
  * role that the other workspaces' dynamic credentials assume. They get no dynamic credentials, no run
  * triggers and no notifications, and `npm run tfc:upload` skips them.
  */
-// TODO(lead): #10 use stackIds.bootstrap once the bootstrap stack is merged.
-export const LOCALLY_APPLIED_STACKS: readonly string[] = [TFC_STACK_ID, 'bootstrap'];
+export const LOCALLY_APPLIED_STACKS: readonly string[] = [TFC_STACK_ID, stackIds.bootstrap];
