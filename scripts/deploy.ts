@@ -46,7 +46,7 @@ import {
   updateApplied,
 } from './terraform/applied';
 import { prepareStack, readStack, STACK_FILE } from './terraform/check';
-import { deployWaves } from './terraform/order';
+import { deployWaves, LOCALLY_APPLIED_STACKS } from './terraform/order';
 import { withScratchDir } from './terraform/scratch';
 import { type ChangeSummary, formatDiagnostic, mapLimit, planMessages, runTerraform } from './terraform/run';
 import { findToolchain, onPath, terraformEnv, toolchainProblems, writeCliConfig } from './terraform/toolchain';
@@ -245,9 +245,18 @@ export async function main(argv: readonly string[], io: DeployIo = defaultIo): P
     }
     return 2;
   }
+  // bootstrap (management-account administrator credentials: it creates the deploy and CI roles) and
+  // tfc (a Terraform Cloud token) are applied on their own, never with the CI identity's run.
+  const separate = options.stacks ? [] : found.filter((s) => LOCALLY_APPLIED_STACKS.includes(s));
+  if (separate.length > 0) {
+    io.out(
+      `not included: ${separate.join(', ')}: each is applied on its own with other credentials ` +
+        `(npm run deploy -- --apply --stacks ${separate.join(' / --stacks ')}; see README: Getting it into your org)`,
+    );
+  }
   let waves: string[][];
   try {
-    waves = deployWaves(options.stacks ?? found);
+    waves = deployWaves(options.stacks ?? found.filter((s) => !separate.includes(s)));
   } catch (err) {
     io.out((err as Error).message);
     return 2;

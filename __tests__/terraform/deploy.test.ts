@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { main as deploy } from '../../scripts/deploy';
 
-const STACKS = ['log-archive', 'member-111111111111', 'member-222222222222', 'org-trail', 'security'];
+const STACKS = ['bootstrap', 'log-archive', 'member-111111111111', 'member-222222222222', 'org-trail', 'security'];
 
 /**
  * A terraform that logs `<stack dir> <args>`, fails `plan` in the stack named by FAIL_PLAN and `apply`
@@ -88,6 +88,16 @@ describe('npm run deploy', () => {
       expect.stringMatching(/^log-archive plan .*-out=tfplan/),
     ]);
     expect(lines).toContainEqual(expect.stringMatching(/^security +planned +2 +1 +0 /));
+  });
+
+  it('leaves bootstrap out unless named: it is applied alone, with management-account administrator credentials', async () => {
+    const all = await run(['--plan']);
+    expect(stacksCalled(all.recorded, 'plan')).not.toContain('bootstrap');
+    expect(all.lines).toContainEqual(expect.stringMatching(/^not included: bootstrap: .*--stacks bootstrap/));
+    writeFileSync(calls, '');
+    const alone = await run(['--plan', '--stacks', 'bootstrap']);
+    expect(alone.code).toBe(0);
+    expect(stacksCalled(alone.recorded, 'plan')).toEqual(['bootstrap']);
   });
 
   it('stops the members when security fails, and fails', async () => {
@@ -206,7 +216,7 @@ describe('npm run deploy', () => {
     it("records each applied stack's hash next to the output folder", async () => {
       const { code } = await run(['--apply', '--yes']);
       expect(code).toBe(0);
-      expect(Object.keys(recorded())).toEqual([...STACKS].sort());
+      expect(Object.keys(recorded())).toEqual(STACKS.filter((s) => s !== 'bootstrap').sort());
       expect(recorded()['security']!.hash).toMatch(/^[0-9a-f]{64}$/);
     });
 
