@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load';
 import { RESOURCE_TYPE_GRANTS } from '../../derive/deploy-permissions';
-import { DEPLOY_ROLE_DOCS_PATH, renderDeployRoleDocs } from '../../scripts/gen-deploy-role-docs';
+import {
+  DEPLOY_ROLE_DOCS_PATH,
+  renderDeployRoleDocs,
+  TABLE_BEGIN,
+  withDeployRoleTable,
+} from '../../scripts/gen-deploy-role-docs';
 
 const file = join(__dirname, '..', '..', DEPLOY_ROLE_DOCS_PATH);
 const rendered = renderDeployRoleDocs(loadConfig());
@@ -10,6 +15,12 @@ const rendered = renderDeployRoleDocs(loadConfig());
 describe('docs/deploy-role.md', () => {
   it('matches the derivation (fails when stale: run `npm run docs:deploy-role`)', () => {
     expect(readFileSync(file, 'utf8')).toBe(rendered);
+  });
+
+  it("is summarized in README's table (fails when stale: run `npm run docs:deploy-role`)", () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    expect(readme).toContain(TABLE_BEGIN);
+    expect(readme).toBe(withDeployRoleTable(readme, loadConfig()));
   });
 
   it('has a section per stack type and shows the account placeholder readably', () => {
