@@ -292,6 +292,14 @@ export const RESOURCE_TYPE_GRANTS: Readonly<Record<string, ReadonlyArray<(s: Dep
     on('Keys', ['kms:DescribeKey']),
     on('Keys', ['kms:CreateGrant'], 'KeyGrantsForServices', { Bool: { 'kms:GrantIsForAWSResource': 'true' } }),
   ],
+  // The inventory table's items (the account view the functions read): written by the deploy only.
+  aws_dynamodb_table_item: [
+    on('Tables', ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']),
+    // Items of a table encrypted with a customer managed key: DynamoDB uses the key on the caller's behalf.
+    on('Keys', ['kms:Decrypt', 'kms:GenerateDataKey'], 'KeysThroughDynamoDB', {
+      StringLike: { 'kms:ViaService': 'dynamodb.*.amazonaws.com' },
+    }),
+  ],
   aws_iam_role: [
     on('Roles', [
       'iam:CreateRole',

@@ -170,6 +170,14 @@ export async function main(argv: readonly string[], partial: Partial<DoctorIo> =
     nodeVersion: process.version,
     ...partial,
   };
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout(
+      `${USAGE}\n\nChecks this checkout (Node.js, dependencies, config, terraform/tofu, provider mirror, stale output,\n` +
+        'credentials) and, with credentials or --aws, the organization (read-only); each problem with its fix.\n' +
+        'Exit code: 0 nothing blocks, 1 something blocks, 2 usage error.',
+    );
+    return 0;
+  }
   const unknown = argv.find((a) => a !== '--aws' && a !== '--offline');
   if (unknown !== undefined || (argv.includes('--aws') && argv.includes('--offline'))) {
     io.stdout(

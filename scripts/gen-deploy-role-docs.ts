@@ -57,10 +57,7 @@ const DEPLOYED_IN: Readonly<Record<string, string>> = {
 /** README's short table: per stack type, where it deploys, what it creates and the services its grants span. */
 export function renderDeployRoleTable(config: VigilConfig): string {
   const { byType, policies } = derivation(config);
-  const lines = [
-    '| stack type | deploys in | resource types | actions granted (by service) |',
-    '|---|---|---|---|',
-  ];
+  const lines = ['| stack type | deploys in | resource types | actions granted (by service) |', '|---|---|---|---|'];
   for (const type of DEPLOY_STACK_TYPES) {
     const statements = policies.byType.get(type);
     if (!statements) continue;

@@ -266,6 +266,14 @@ describe('npm run doctor: the AWS preflight', () => {
     expect(organizations).not.toHaveReceivedCommand(ListRootsCommand);
   });
 
+  it('answers --help with the usage and what it checks, checking nothing', async () => {
+    const { code, out } = await run(['--help']);
+
+    expect(code).toBe(0);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^usage: npm run doctor \[-- --aws \| --offline\]\n\nChecks this checkout/);
+  });
+
   it('rejects an unknown argument with the usage line', async () => {
     const { code, out } = await run(['--bogus']);
 
