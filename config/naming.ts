@@ -143,6 +143,7 @@ export const functionNames = (inv: Naming) =>
 /** Every role vigil creates: the member roles (every account) and the central functions' roles (security account). */
 export const vigilRoleNames = (inv: Naming): string[] => [
   forwarderRoleName(inv),
+  heartbeatRoleName(inv),
   remediationRoleName(inv),
   remediationUndoRoleName(inv),
   readOnlyRoleName(inv),

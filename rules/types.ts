@@ -62,6 +62,11 @@ export type Forwarding =
       /** Stable key (kebab-case), becomes part of the member rule name. */
       readonly key: string;
       readonly pattern: EventPattern;
+      /**
+       * `global`: the pattern matches only global-service events (IAM, Organizations), recorded in us-east-1,
+       * so its rule exists only there. @default 'regional' - a rule in every enabled region
+       */
+      readonly scope?: 'global' | 'regional';
     };
 
 /**

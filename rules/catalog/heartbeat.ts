@@ -23,19 +23,24 @@ const ON_PARAMETER = {
 const ON_ROLE = { source: ['aws.iam'], eventSource: 'iam.amazonaws.com', field: 'roleName', value: HEARTBEAT_ROLE };
 
 /**
- * What member accounts forward: every call naming the heartbeat parameter or role, whoever makes it (a
- * rule in state ENABLED drops read-only calls such as GetParameter). One shared key, so the heartbeats
- * add one member rule per region, and never every PutParameter or TagRole of the organization.
+ * What member accounts forward: every call naming the heartbeat parameter (every enabled region) or the
+ * heartbeat role (us-east-1 only, where IAM events are recorded), whoever makes it; a rule in state ENABLED
+ * drops read-only calls such as GetParameter. Two small rules, so the heartbeats never forward every
+ * PutParameter or TagRole of the organization.
  */
-const HEARTBEAT_FORWARD: EventPattern = {
-  'detail-type': [API_CALL],
-  $or: [ON_PARAMETER, ON_ROLE].map((t) => ({
-    source: t.source,
-    detail: { eventSource: [t.eventSource], requestParameters: { [t.field]: [t.value] } },
-  })),
-};
-
-const forward = { kind: 'pattern', key: 'vigil-heartbeat', pattern: HEARTBEAT_FORWARD } as const;
+const forwardOf = (t: typeof ON_PARAMETER, key: string, scope: 'global' | 'regional') =>
+  ({
+    kind: 'pattern',
+    key,
+    scope,
+    pattern: {
+      source: t.source,
+      'detail-type': [API_CALL],
+      detail: { eventSource: [t.eventSource], requestParameters: { [t.field]: [t.value] } },
+    },
+  }) as const;
+const FORWARD_PARAMETER = forwardOf(ON_PARAMETER, 'vigil-heartbeat', 'regional');
+const FORWARD_ROLE = forwardOf(ON_ROLE, 'vigil-heartbeat-global', 'global');
 
 /** A call naming `t`'s parameter or role, by a caller matching `caller`, that succeeded. */
 function onTarget(t: typeof ON_PARAMETER, caller: EventPattern): EventPattern {
@@ -89,7 +94,7 @@ export const HEARTBEAT: readonly Detection[] = [
       'that CloudTrail, the forwarding rule, the central bus and triage deliver from that region; triage records it ' +
       'for the coverage map and never alerts on it.',
     compliance: HEARTBEAT_COMPLIANCE,
-    forward,
+    forward: FORWARD_PARAMETER,
     pattern: onTarget(ON_PARAMETER, BY_HEARTBEAT_ROLE),
   },
   {
@@ -102,7 +107,7 @@ export const HEARTBEAT: readonly Detection[] = [
       "its arrival proves the path of the account's global-service events (IAM, Organizations); triage records it " +
       'for the coverage map and never alerts on it.',
     compliance: HEARTBEAT_COMPLIANCE,
-    forward,
+    forward: FORWARD_ROLE,
     pattern: onTarget(ON_ROLE, BY_HEARTBEAT_ROLE),
   },
   {
@@ -116,7 +121,8 @@ export const HEARTBEAT: readonly Detection[] = [
       'heartbeats so that a broken path looks healthy, or silence the proof of coverage. A heartbeat whose caller ' +
       "is not exactly the heartbeat role of the event's account alerts here too.",
     compliance: { ...HEARTBEAT_COMPLIANCE, mitre: ['T1562.001', 'T1565'] },
-    forward,
+    // Its role-side events are forwarded by vigil-heartbeat-global's rule (one forward per detection).
+    forward: FORWARD_PARAMETER,
     pattern: {
       source: [...ON_PARAMETER.source, ...ON_ROLE.source],
       'detail-type': [API_CALL],
