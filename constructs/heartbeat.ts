@@ -54,8 +54,9 @@ export interface HeartbeatPlacement {
  *   is a global-service event, recorded only in us-east-1, so it proves the account's IAM/Organizations path.
  *   Tagging its own role touches nothing else, and Terraform sets the same tag (no drift, no plan noise).
  *
- * One role serves both: it trusts scheduler.amazonaws.com for this account's heartbeat schedules only
- * (`aws:SourceAccount`, `aws:SourceArn`), and may make exactly these two calls on exact ARNs.
+ * One role serves both: it trusts scheduler.amazonaws.com of this account's default schedule group only
+ * (`aws:SourceAccount`, `aws:SourceArn`; passing the role is the deploy role's alone, by SCP), and may make
+ * exactly these two calls on exact ARNs.
  */
 export class Heartbeat extends Construct {
   readonly roleArn: string;
@@ -66,7 +67,11 @@ export class Heartbeat extends Construct {
     this.validate(props);
     const { provider, accountId, roleName, parameterName, tag } = props;
     const regions = [...props.regions].sort();
-    const scheduleArnPattern = `arn:aws:scheduler:*:${accountId}:schedule/default/${props.scheduleNames.regional}*`;
+    // Scheduler sets aws:SourceArn to the schedule *group* ARN when it assumes an execution role (the
+    // aws-cdk scheduler targets pin `schedule-group/default` the same way): the role is bound to this
+    // account's default group; who may attach it to a schedule there is iam:PassRole, which the guardrail
+    // SCP allows the deploy role only.
+    const groupArnPattern = `arn:aws:scheduler:*:${accountId}:schedule-group/default`;
 
     const role = new IamRole(this, 'role', {
       provider,
@@ -80,7 +85,7 @@ export class Heartbeat extends Construct {
           Action: 'sts:AssumeRole',
           Condition: {
             StringEquals: { 'aws:SourceAccount': accountId },
-            ArnLike: { 'aws:SourceArn': scheduleArnPattern },
+            ArnLike: { 'aws:SourceArn': groupArnPattern },
           },
         },
       ]),

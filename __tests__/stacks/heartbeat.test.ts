@@ -138,7 +138,7 @@ describe('heartbeat schedules (member stack)', () => {
     }
   });
 
-  it('uses a least-privilege role: trusts this account’s heartbeat schedules only, makes exactly the two calls', () => {
+  it('uses a least-privilege role: trusts this account’s Scheduler only, makes exactly the two calls', () => {
     const role = resourcesOfType(payments, 'aws_iam_role').find((r) => r.name === 'vigil-heartbeat')!;
     expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
       {
@@ -148,7 +148,7 @@ describe('heartbeat schedules (member stack)', () => {
         Action: 'sts:AssumeRole',
         Condition: {
           StringEquals: { 'aws:SourceAccount': PAYMENTS },
-          ArnLike: { 'aws:SourceArn': `arn:aws:scheduler:*:${PAYMENTS}:schedule/default/vigil-heartbeat*` },
+          ArnLike: { 'aws:SourceArn': `arn:aws:scheduler:*:${PAYMENTS}:schedule-group/default` },
         },
       },
     ]);
