@@ -168,9 +168,23 @@ export interface OrgInventory {
    *   remediation planned there is downgraded to notify
    */
   readonly remediateManagementAccount?: boolean;
+  /**
+   * Minutes between two heartbeats of one account × region (issue #11): each member stack's schedules
+   * call a harmless write this often, and the coverage function expects one per interval. Whole minutes,
+   * 1 to 60 (EventBridge Scheduler's `rate()` granularity is a minute).
+   * @default 5 - see DEFAULT_HEARTBEAT_INTERVAL_MINUTES and docs/heartbeat.draft.md for the cost
+   */
+  readonly heartbeatIntervalMinutes?: number;
   readonly organizationalUnits: readonly OrganizationalUnit[];
   readonly accounts: readonly Account[];
 }
+
+/** Minutes between two heartbeats when the inventory sets no `heartbeatIntervalMinutes`. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MINUTES = 5;
+
+/** The heartbeat interval of the inventory, in minutes. */
+export const heartbeatIntervalMinutes = (inv: Pick<OrgInventory, 'heartbeatIntervalMinutes'>): number =>
+  inv.heartbeatIntervalMinutes ?? DEFAULT_HEARTBEAT_INTERVAL_MINUTES;
 
 /** One thing wrong with the inventory: where, what was found, what is expected. */
 export interface InventoryProblem {
@@ -256,6 +270,17 @@ export function inventoryProblems(raw: unknown): InventoryProblem[] {
     add(
       'remediateManagementAccount',
       `expected true or false (true deploys remediation roles in the management account, where SCPs do not apply), got ${show(raw['remediateManagementAccount'])}`,
+    );
+  }
+
+  const interval = raw['heartbeatIntervalMinutes'];
+  if (
+    interval !== undefined &&
+    !(typeof interval === 'number' && Number.isInteger(interval) && interval >= 1 && interval <= 60)
+  ) {
+    add(
+      'heartbeatIntervalMinutes',
+      `expected a whole number of minutes from 1 to 60 (the heartbeat schedules' rate), got ${show(interval)}`,
     );
   }
 

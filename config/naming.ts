@@ -25,6 +25,26 @@ export const remediationUndoRoleName = (inv: Naming): string => `${inv.namePrefi
 /** Read-only role (tags, describe calls) the central handlers assume in member accounts. */
 export const readOnlyRoleName = (inv: Naming): string => `${inv.namePrefix}-readonly`;
 
+/**
+ * Role EventBridge Scheduler assumes in every member account to make the heartbeat calls (issue #11):
+ * `ssm:PutParameter` on {@link heartbeatParameterName} in every enabled region, `iam:TagRole` on itself
+ * (the global-service path through us-east-1). Triage recognises heartbeats by this role's exact ARN.
+ */
+export const heartbeatRoleName = (inv: Naming): string => `${inv.namePrefix}-heartbeat`;
+
+/** The SSM parameter the regional heartbeat overwrites (standard tier, one per account and region). */
+export const heartbeatParameterName = (inv: Naming): string => `/${inv.namePrefix}/heartbeat`;
+
+/** The tag the global heartbeat puts on the heartbeat role (constant value, also set by Terraform: no drift). */
+export const HEARTBEAT_TAG = { key: 'vigil:heartbeat', value: 'global-path' } as const;
+
+/**
+ * Names of the heartbeat schedules in a member account (default schedule group): `<prefix>-heartbeat`
+ * in every enabled region (regional path), `<prefix>-heartbeat-global` in us-east-1 (global path).
+ */
+export const heartbeatScheduleNames = (inv: Naming) =>
+  ({ regional: `${inv.namePrefix}-heartbeat`, global: `${inv.namePrefix}-heartbeat-global` }) as const;
+
 /** Prefix of every EventBridge rule vigil owns (member forwarding and central routing). */
 export const ruleNamePrefix = (inv: Naming): string => `${inv.namePrefix}-`;
 
@@ -56,6 +76,11 @@ export const tableNames = (inv: Naming) =>
     digest: `${inv.namePrefix}-digest`,
     /** The handlers' account view, read at run time (written by the security stack's deploy only). */
     inventory: `${inv.namePrefix}-inventory`,
+    /**
+     * Proof of coverage (issue #11): one item per account × region × path (`cell#<account>#<region>#<path>`,
+     * the latest heartbeat, written by triage) and the coverage function's `state` item. TTL `expiresAt`.
+     */
+    coverage: `${inv.namePrefix}-coverage`,
   }) as const;
 
 /** Alias of the security account's key (queues, tables, topics). */
@@ -125,6 +150,7 @@ export const functionNames = (inv: Naming) =>
 /** Every role vigil creates: the member roles (every account) and the central functions' roles (security account). */
 export const vigilRoleNames = (inv: Naming): string[] => [
   forwarderRoleName(inv),
+  heartbeatRoleName(inv),
   remediationRoleName(inv),
   remediationUndoRoleName(inv),
   readOnlyRoleName(inv),

@@ -40,6 +40,7 @@ export { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 export { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 export { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 export { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+export { SchedulerSchedule } from '@cdktf/provider-aws/lib/scheduler-schedule';
 export { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 export { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 export { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';

@@ -5,6 +5,7 @@
  * against its fixtures in __tests__/fixtures/events/<id>/.
  */
 import { API } from './catalog/api';
+import { HEARTBEAT } from './catalog/heartbeat';
 import { IAM, ROOT_AND_SIGN_IN } from './catalog/identity';
 import { NETWORK } from './catalog/network';
 import { CLOUDTRAIL, EVENTBRIDGE, ORGANIZATIONS, SECURITY_SERVICES, VIGIL } from './catalog/pipeline';
@@ -22,4 +23,5 @@ export const CATALOG: readonly Detection[] = [
   ...ORGANIZATIONS,
   ...API,
   ...VIGIL,
+  ...HEARTBEAT,
 ];

@@ -67,7 +67,11 @@ export function forwardingPatterns(catalog: readonly Detection[]): ForwardedPatt
       }
       // A key shared by several detections takes the widest state any of them needs.
       const merged = existing?.state === STATE_ALL_MANAGEMENT ? STATE_ALL_MANAGEMENT : state;
-      custom.set(d.forward.key, { key: d.forward.key, scope: 'regional', state: merged, pattern: d.forward.pattern });
+      if (existing && existing.scope !== (d.forward.scope ?? 'regional')) {
+        throw new Error(`detection ${d.id}: forwarding key '${d.forward.key}' is used with two different scopes`);
+      }
+      const scope = d.forward.scope ?? 'regional';
+      custom.set(d.forward.key, { key: d.forward.key, scope, state: merged, pattern: d.forward.pattern });
       continue;
     }
     const scope = GLOBAL_EVENT_SOURCES.includes(d.forward.eventSource) ? 'global' : 'regional';

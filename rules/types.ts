@@ -62,6 +62,11 @@ export type Forwarding =
       /** Stable key (kebab-case), becomes part of the member rule name. */
       readonly key: string;
       readonly pattern: EventPattern;
+      /**
+       * `global`: the pattern matches only global-service events (IAM, Organizations), recorded in us-east-1,
+       * so its rule exists only there. @default 'regional' - a rule in every enabled region
+       */
+      readonly scope?: 'global' | 'regional';
     };
 
 /**
@@ -80,15 +85,32 @@ export type DetectionClass =
   /** Suspicious use of credentials: the root user, sign-in without MFA, bursts of denied calls. */
   | 'access'
   /** A change monitor: something changed; information for the digest, not a finding. */
-  | 'change';
+  | 'change'
+  /**
+   * vigil's own heartbeat (issue #11): a scheduled harmless call that proves the pipeline delivers from
+   * its account and region. Always severity `info`; triage records it in the coverage table and never
+   * alerts, digests or remediates it (a look-alike not made by the exact heartbeat role alerts as
+   * `vigil-heartbeat-tampered`).
+   */
+  | 'heartbeat';
 
-export const DETECTION_CLASSES: readonly DetectionClass[] = ['exposure', 'privilege', 'impairment', 'access', 'change'];
+export const DETECTION_CLASSES: readonly DetectionClass[] = [
+  'exposure',
+  'privilege',
+  'impairment',
+  'access',
+  'change',
+  'heartbeat',
+];
 
 export interface Detection {
   /** Stable id used in alerts, suppressions, metrics and rule names. Never rename; retire and add. */
   readonly id: string;
   readonly title: string;
-  /** See {@link DetectionClass}. `change` detections have severity `info`, every other class `medium` or above. */
+  /**
+   * See {@link DetectionClass}. `change` and `heartbeat` detections have severity `info`, every other class
+   * `medium` or above.
+   */
   readonly class: DetectionClass;
   readonly severity: Severity;
   /** One or two sentences for the alert: why a human should care. */

@@ -16,6 +16,9 @@ import {
   forwardingRuleNamePrefix,
   functionNames,
   functionRoleArn,
+  heartbeatParameterName,
+  heartbeatRoleName,
+  heartbeatScheduleNames,
   queueNames,
   remediationRoleName,
   remediationUndoRoleName,
@@ -111,6 +114,9 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
   const bucket = `arn:aws:s3:::${trailBucketName(inv)}`;
   const keyAliases = [trailKeyAlias(inv), securityKeyAlias(inv), memberRequestKeyAlias(inv)];
   const memberFunction = fns.remediateMember;
+  const heartbeat = anyAccountRole(heartbeatRoleName(inv));
+  // IAM role names are unique per account whatever the path: the heartbeat role's tag exemption is its own.
+  const otherRoles = vigilRoleNames(inv).filter((n) => n !== heartbeatRoleName(inv));
 
   return [
     {
@@ -133,18 +139,33 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
     {
       sid: 'Roles',
       what: "vigil's roles (member and central function roles), and creating a role of their name on any path",
-      actions: ROLE_CHANGES,
+      actions: ROLE_CHANGES.filter((a) => a !== 'iam:TagRole'),
       resources: vigilRoleNames(inv).flatMap(roleOnAnyPath),
       exempt: [deploy],
+    },
+    {
+      sid: 'RoleTags',
+      what: "tagging vigil's roles but the heartbeat role",
+      actions: ['iam:TagRole'],
+      resources: otherRoles.flatMap(roleOnAnyPath),
+      exempt: [deploy],
+    },
+    {
+      // The global heartbeat is the heartbeat role tagging itself (its policy allows only that one tag).
+      sid: 'HeartbeatTag',
+      what: 'tagging the heartbeat role (the heartbeat role itself: the global heartbeat)',
+      actions: ['iam:TagRole'],
+      resources: roleOnAnyPath(heartbeatRoleName(inv)),
+      exempt: [deploy, heartbeat],
     },
     {
       // A function role trusts Lambda of the security account: passed to one's own function, it would
       // run code as vigil. The member roles trust principals, not services, and the forwarder role can
       // only put events a default bus already has on the central bus, so passing those gains nothing.
       sid: 'PassRoles',
-      what: "passing the central functions' roles to a function",
+      what: "passing the central functions' roles to a function, or the heartbeat role to a schedule (forged heartbeats)",
       actions: ['iam:PassRole'],
-      resources: Object.values(fns).map(anyAccountRole),
+      resources: [...Object.values(fns).map(anyAccountRole), heartbeat],
       exempt: [deploy],
     },
     {
@@ -327,6 +348,21 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
       what: 'the remediation kill switch parameter',
       actions: ['ssm:PutParameter', 'ssm:DeleteParameter*', 'ssm:*LabelParameterVersion'],
       resources: [`arn:aws:ssm:*:*:parameter${inputs.killSwitchParameter}`],
+      exempt: [deploy],
+    },
+    {
+      // Anyone else writing it could forge heartbeats: a broken path would look healthy on the coverage map.
+      sid: 'HeartbeatParam',
+      what: 'the heartbeat parameter (the heartbeat role writes it)',
+      actions: ['ssm:PutParameter', 'ssm:DeleteParameter*', 'ssm:*LabelParameterVersion', 'ssm:*TagsToResource'],
+      resources: [`arn:aws:ssm:*:*:parameter${heartbeatParameterName(inv)}`],
+      exempt: [deploy, heartbeat],
+    },
+    {
+      sid: 'Schedules',
+      what: 'the heartbeat schedules of the member accounts',
+      actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+      resources: [`arn:aws:scheduler:*:*:schedule/default/${heartbeatScheduleNames(inv).regional}*`],
       exempt: [deploy],
     },
     {

@@ -1,10 +1,14 @@
 import type { Construct } from 'constructs';
-import { type Account, accountRegions, type OrgInventory } from '../config/inventory';
+import { type Account, accountRegions, heartbeatIntervalMinutes, type OrgInventory } from '../config/inventory';
 import {
   centralBusArn,
   forwarderRoleName,
   functionNames,
   functionRoleArn,
+  HEARTBEAT_TAG,
+  heartbeatParameterName,
+  heartbeatRoleName,
+  heartbeatScheduleNames,
   readOnlyRoleName,
   remediationRoleName,
   remediationUndoRoleName,
@@ -12,6 +16,7 @@ import {
 } from '../config/naming';
 import { GLOBAL_EVENTS_REGION } from '../config/regions';
 import { ForwardingRules } from '../constructs/forwarding-rules';
+import { Heartbeat } from '../constructs/heartbeat';
 import { RemediationRoles } from '../constructs/remediation-roles';
 import type { ForwardedPattern } from '../rules/patterns';
 import type { RemediationPermissions } from '../derive/remediation-permissions';
@@ -38,6 +43,7 @@ export function protectedRoleNames(inv: OrgInventory): string[] {
       remediationUndoRoleName(inv),
       readOnlyRoleName(inv),
       forwarderRoleName(inv),
+      heartbeatRoleName(inv),
       ...Object.values(functionNames(inv)),
       inv.deployRoleName,
       'OrganizationAccountAccessRole',
@@ -47,13 +53,15 @@ export function protectedRoleNames(inv: OrgInventory): string[] {
 
 /**
  * One member account (management, log-archive and security included): forwarding rules in every
- * enabled region of the account, the forwarder role they use, and the remediation, undo and read-only
+ * enabled region of the account, the forwarder role they use, the heartbeat schedules and their role, and the remediation, undo and read-only
  * roles. In the management account, where SCPs do not apply, the remediation and undo roles exist only
  * when the inventory sets `remediateManagementAccount`, and then under a permissions boundary.
  */
 export class MemberStack extends VigilStack {
   readonly forwarding: ForwardingRules;
   readonly roles: RemediationRoles;
+  /** The heartbeat schedules (every enabled region, and the global path in us-east-1) and their role. */
+  readonly heartbeat: Heartbeat;
 
   constructor(scope: Construct, id: string, props: MemberStackProps) {
     const inv = props.inventory;
@@ -67,6 +75,17 @@ export class MemberStack extends VigilStack {
       globalRegion: GLOBAL_EVENTS_REGION,
       roleName: forwarderRoleName(inv),
       namePrefix: inv.namePrefix,
+    });
+    this.heartbeat = new Heartbeat(this, 'heartbeat', {
+      provider: this.provider,
+      accountId: props.account.id,
+      regions: accountRegions(inv, props.account),
+      globalRegion: GLOBAL_EVENTS_REGION,
+      roleName: heartbeatRoleName(inv),
+      parameterName: heartbeatParameterName(inv),
+      scheduleNames: heartbeatScheduleNames(inv),
+      tag: HEARTBEAT_TAG,
+      intervalMinutes: heartbeatIntervalMinutes(inv),
     });
     // Trust names exact central roles: they must exist first, so the security stack deploys before members.
     // Only remediate-member holds member credentials; the remediate orchestrator reaches members through it.

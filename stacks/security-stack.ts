@@ -12,6 +12,7 @@ import { OpsAlarms } from '../constructs/security/alarms';
 import { approvalEndpoint, approvalTimeouts } from '../constructs/security/approvals';
 import { centralBus } from '../constructs/security/central-bus';
 import type { SecurityContext } from '../constructs/security/context';
+import { coverageTable } from '../constructs/security/coverage-table';
 import { checkedCentralRules, detectionRouting } from '../constructs/security/detection-routing';
 import { dailyDigest, digestTable } from '../constructs/security/digest';
 import { inventoryTable } from '../constructs/security/inventory-table';
@@ -102,6 +103,7 @@ export class SecurityStack extends VigilStack {
     const alarms = new OpsAlarms(ctx, key);
 
     digestTable(ctx, key);
+    coverageTable(ctx, key);
     const { readStatement: readInventory } = inventoryTable(ctx, key);
     const { triage, alertTopicArn } = triageFunction(ctx, key, detectionQueue.queue, readInventory);
     this.triage = triage;

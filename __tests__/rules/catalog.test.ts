@@ -192,7 +192,7 @@ const decide = (d: Detection, event: CloudTrailEventBridgeEvent) => triageMessag
  */
 function alerts(d: Detection, event: CloudTrailEventBridgeEvent): boolean {
   const decision = decide(d, event);
-  return decision.kind === 'alert' || decision.category === 'superseded';
+  return decision.kind === 'alert' || (decision.kind === 'drop' && decision.category === 'superseded');
 }
 
 const forwarded = forwardingPatterns(CATALOG).map((p) => ({ ...p, matches: compilePattern(p.pattern) }));
@@ -231,10 +231,10 @@ describe('detection catalog', () => {
   });
 
   it.each(CATALOG.map((d) => [d.id, d] as const))(
-    '%s: a change monitor is info, a finding is medium or above',
+    '%s: a change monitor or heartbeat is info, a finding is medium or above',
     (_id, d) => {
       expect(DETECTION_CLASSES).toContain(d.class);
-      const finding = d.class !== 'change';
+      const finding = d.class !== 'change' && d.class !== 'heartbeat';
       expect(finding ? SEVERITIES.indexOf(d.severity) >= SEVERITIES.indexOf('medium') : d.severity === 'info').toBe(
         true,
       );
@@ -360,7 +360,17 @@ describe('fixtures', () => {
     },
   );
 
-  it.each(positives.map((f) => [f.file, f] as const))(
+  const isHeartbeat = (f: { id: string }) => byId(f.id).class === 'heartbeat';
+
+  it.each(positives.filter(isHeartbeat).map((f) => [f.file, f] as const))(
+    '%s: is recorded as a heartbeat and alerts no detection',
+    (_f, f) => {
+      expect(decide(byId(f.id), f.event).kind).toBe('heartbeat');
+      expect(CATALOG.filter((d) => decide(d, f.event).kind !== 'drop').map((d) => d.id)).toEqual([f.id]);
+    },
+  );
+
+  it.each(positives.filter((f) => !isHeartbeat(f)).map((f) => [f.file, f] as const))(
     '%s: alerts exactly its own detection (after supersession)',
     (_f, f) => {
       const matched = CATALOG.filter((d) => alerts(d, f.event)).map((d) => d.id);

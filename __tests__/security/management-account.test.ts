@@ -35,18 +35,19 @@ const rolesOf = (inventory: OrgInventory) =>
   );
 
 describe('the management account', () => {
-  it('gets no remediation or undo role by default, only the forwarder and read-only roles', () => {
+  it('gets no remediation or undo role by default, only the forwarder, heartbeat and read-only roles', () => {
     expect(
       rolesOf(TEST_INVENTORY)
         .map((r) => r.name)
         .sort(),
-    ).toEqual(['vigil-forwarder', 'vigil-readonly']);
+    ).toEqual(['vigil-forwarder', 'vigil-heartbeat', 'vigil-readonly']);
   });
 
   it('gets bounded change roles on opt-in: the boundary alone stops an admin-policy attach', async () => {
     const roles = rolesOf(OPTED_IN);
     expect(roles.map((r) => r.name).sort()).toEqual([
       'vigil-forwarder',
+      'vigil-heartbeat',
       'vigil-readonly',
       'vigil-remediation',
       'vigil-remediation-undo',

@@ -242,6 +242,27 @@ const killSwitch: Protected[] = resourcesOfType(security, 'aws_ssm_parameter').m
   actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:LabelParameterVersion'],
 }));
 
+/** The heartbeat parameter in every region a member's heartbeat schedules write it (issue #11). */
+const heartbeatSchedules = members.flatMap(({ account, tf }) =>
+  Object.values(onlyResource(tf, 'aws_scheduler_schedule').for_each as Record<string, Json>).map(
+    (p): Json => ({ account, ...p }),
+  ),
+);
+const heartbeatParameters: Protected[] = heartbeatSchedules
+  .filter((p) => p.path === 'regional')
+  .map((p) => ({
+    kind: 'heartbeat parameter',
+    arn: `arn:aws:ssm:${p.region}:${p.account}:parameter${JSON.parse(p.input).Name}`,
+    account: p.account,
+    actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:LabelParameterVersion', 'ssm:AddTagsToResource'],
+  }));
+const heartbeatScheduleArns: Protected[] = heartbeatSchedules.map((p) => ({
+  kind: 'heartbeat schedule',
+  arn: `arn:aws:scheduler:${p.region}:${p.account}:schedule/default/${p.name}`,
+  account: p.account,
+  actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+}));
+
 const bucketName = onlyResource(logArchive, 'aws_s3_bucket').bucket as string;
 const trailBucket: Protected[] = [
   {
@@ -320,6 +341,8 @@ const PROTECTED: readonly Protected[] = [
   ...functions,
   ...eventSourceMappings,
   ...killSwitch,
+  ...heartbeatParameters,
+  ...heartbeatScheduleArns,
   ...trail,
   ...trailBucket,
   ...keys,
@@ -389,6 +412,8 @@ describe('guardrail SCPs (simulated)', () => {
         'function',
         'event source mapping',
         'kill switch',
+        'heartbeat parameter',
+        'heartbeat schedule',
         'organization trail',
         'trail bucket',
         'trail logs',
@@ -398,8 +423,10 @@ describe('guardrail SCPs (simulated)', () => {
     );
     expect(functions.length).toBeGreaterThanOrEqual(10);
     expect(queues.length).toBe(5);
-    // triage state, remediation state, audit, approvals, digest, inventory.
-    expect(tables.length).toBe(6);
+    // triage state, remediation state, audit, approvals, digest, inventory, coverage.
+    expect(tables.length).toBe(7);
+    // Every member: one regional heartbeat per enabled region and the global one.
+    expect(heartbeatScheduleArns.length).toBe(members.length * (inv.regions.length + 1));
     // trail key, security key, member request key: each key and its alias.
     expect(keys.length).toBe(6);
   });
@@ -512,6 +539,63 @@ describe('guardrail SCPs (simulated)', () => {
 
     it('cannot touch the central rules', async () => {
       await expect(unexpected(centralRules, role, 'ExplicitlyDenied')).resolves.toEqual([]);
+    });
+  });
+
+  describe('the heartbeat role', () => {
+    const role = (account: string) => `arn:aws:iam::${account}:role/vigil-heartbeat`;
+    const policiesIn = (account: string) => rolePolicies(members.find((m) => m.account === account)!.tf);
+    const tagged = { 'aws:TagKeys': ['vigil:heartbeat'], 'aws:RequestTag/vigil:heartbeat': 'global-path' };
+
+    it('makes its two calls: PutParameter of the heartbeat parameter in each region, TagRole of itself', async () => {
+      for (const { account } of members) {
+        const own = policiesIn(account).get('vigil-heartbeat')!;
+        const puts = heartbeatParameters
+          .filter((p) => p.account === account)
+          .map((p) => ({ ...p, actions: ['ssm:PutParameter'] }));
+        const tag = [{ kind: 'self', arn: role(account), account, actions: ['iam:TagRole'], context: tagged }];
+        await expect(unexpected([...puts, ...tag], role, 'Allowed', own)).resolves.toEqual([]);
+      }
+    });
+
+    it('can do nothing else, even where no guardrail applies', async () => {
+      const account = WORKLOAD;
+      const own = policiesIn(account).get('vigil-heartbeat')!;
+      const param = heartbeatParameters.find((p) => p.account === account)!;
+      const others: Protected[] = [
+        { ...param, actions: ['ssm:DeleteParameter', 'ssm:LabelParameterVersion', 'ssm:GetParameter'] },
+        {
+          kind: 'x',
+          arn: `arn:aws:ssm:${REGION}:${account}:parameter/app/config`,
+          account,
+          actions: ['ssm:PutParameter'],
+        },
+        {
+          kind: 'x',
+          arn: role(account),
+          account,
+          actions: ['iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:PassRole', 'iam:UntagRole'],
+        },
+        { kind: 'x', arn: role(account), account, actions: ['iam:TagRole'], context: { 'aws:TagKeys': ['other'] } },
+        { kind: 'x', arn: admin(account), account, actions: ['iam:TagRole'], context: tagged },
+        ...heartbeatScheduleArns.filter((s) => s.account === account),
+        ...forwardingRules.filter((r) => r.account === account),
+      ];
+      const decisions = await unexpected(others, role, 'Allowed', own);
+      // Every call is refused (explicitly by a guardrail or implicitly by its own policy).
+      expect(decisions.length).toBe(others.reduce((n, o) => n + o.actions.length, 0));
+    });
+
+    it('cannot be passed to a schedule by an admin (a forged heartbeat)', async () => {
+      const pass = [WORKLOAD, SECURITY].map((account) => ({
+        kind: 'pass',
+        arn: role(account),
+        account,
+        actions: ['iam:PassRole'],
+        context: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+      }));
+      await expect(unexpected(pass, admin, 'ExplicitlyDenied')).resolves.toEqual([]);
+      await expect(unexpected(pass, deploySession, 'Allowed')).resolves.toEqual([]);
     });
   });
 

@@ -186,6 +186,7 @@ describe('SecurityStack', () => {
           'dynamodb:GetItem',
           'dynamodb:PutItem',
           'dynamodb:PutItem',
+          'dynamodb:PutItem',
           'dynamodb:UpdateItem',
           'kms:Decrypt',
           'kms:Decrypt',
@@ -210,6 +211,11 @@ describe('SecurityStack', () => {
       expect(statement(policy, 'ReadAlertParameters').Resource).toEqual([
         'arn:aws:ssm:eu-west-1:333333333333:parameter/vigil/pagerduty/security',
       ]);
+      // Heartbeats: put only, and only on the coverage table.
+      expect(statement(policy, 'RecordHeartbeats')).toMatchObject({
+        Action: 'dynamodb:PutItem',
+        Resource: 'arn:aws:dynamodb:eu-west-1:333333333333:table/vigil-coverage',
+      });
       // The account view: read only, and only the inventory table.
       expect(statement(policy, 'ReadInventoryView')).toMatchObject({
         Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],

@@ -16,6 +16,7 @@ import {
   centralBusName,
   deployRoleArn,
   forwarderRoleName,
+  heartbeatRoleName,
   functionNames,
   readOnlyRoleName,
   remediationRoleName,
@@ -287,13 +288,14 @@ function terraformSuites(tc: Toolchain): void {
     });
 
     it.each(memberCases)(
-      '%s: the forwarder and read-only roles, plus remediation and undo outside the management account, each with one policy',
+      '%s: the forwarder, heartbeat and read-only roles, plus remediation and undo outside the management account, each with one policy',
       (_l, org, id) => {
         const inv = org.config.inventory;
         const check = checkOf(org, stackIds.member(id));
         const changeRoles = id !== inv.managementAccountId || inv.remediateManagementAccount === true;
         const names = [
           forwarderRoleName(inv),
+          heartbeatRoleName(inv),
           readOnlyRoleName(inv),
           ...(changeRoles ? [remediationRoleName(inv), remediationUndoRoleName(inv)] : []),
         ];

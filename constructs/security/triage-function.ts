@@ -63,6 +63,7 @@ export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueu
       pagerDutyMinSeverity: alerting.pagerdutyMinSeverity ?? 'high',
       repeatWindowSeconds: alerting.repeatWindowSeconds ?? 900,
       digestTableName: tableNames(inv).digest,
+      coverageTableName: tableNames(inv).coverage,
       // Verdict clicks reach the approve function, which verifies them with the approvals' Slack signing secret.
       verdictButtons: alerting.approvals?.slackSigningSecretRef !== undefined,
     }),
@@ -86,6 +87,13 @@ export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueu
         // Change monitors go to the daily digest: the digest store (adapters/digest-store.ts) only puts items.
         Action: 'dynamodb:PutItem',
         Resource: `arn:aws:dynamodb:${region}:${account}:table/${tableNames(inv).digest}`,
+      },
+      {
+        Sid: 'RecordHeartbeats',
+        Effect: 'Allow',
+        // The heartbeat store (adapters/heartbeat-store.ts) only puts a cell's item, conditionally.
+        Action: 'dynamodb:PutItem',
+        Resource: `arn:aws:dynamodb:${region}:${account}:table/${tableNames(inv).coverage}`,
       },
       {
         Sid: 'PublishAlertEmail',

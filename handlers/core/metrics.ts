@@ -108,6 +108,51 @@ export function metricsRecord(input: MetricInput): EmfObject | undefined {
   };
 }
 
+/**
+ * The heartbeat metrics (issue #11), per heartbeat: `Heartbeats` (count) and `HeartbeatLatencyMs`
+ * (arrival in triage − CloudTrail eventTime: the pipeline's measured time to detect), by `Region` and without
+ * dimensions, so CloudWatch percentile statistics (p50/p90/p99) give MTTD per region and org-wide.
+ */
+export const HEARTBEAT_METRICS = { count: 'Heartbeats', latency: 'HeartbeatLatencyMs' } as const;
+
+export interface HeartbeatMetricInput {
+  /** The heartbeat's region (us-east-1 for the global path). */
+  readonly region: string;
+  readonly path: 'regional' | 'global';
+  readonly detectionId: string;
+  readonly latencyMs: number;
+  /** When the metrics were observed, epoch ms. */
+  readonly timestamp: number;
+  readonly properties?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** The EMF object of one heartbeat. */
+export function heartbeatMetricsRecord(input: HeartbeatMetricInput): EmfObject {
+  return {
+    ...input.properties,
+    _aws: {
+      Timestamp: input.timestamp,
+      CloudWatchMetrics: [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [['Region'], []],
+          Metrics: [
+            { Name: HEARTBEAT_METRICS.count, Unit: 'Count' },
+            { Name: HEARTBEAT_METRICS.latency, Unit: 'Milliseconds' },
+          ],
+        },
+      ],
+    },
+    // Not dimensions here (the triage metrics' dimensions); kept as searchable fields of the log line.
+    DetectionId: input.detectionId,
+    Severity: 'info',
+    Region: input.region,
+    Path: input.path,
+    [HEARTBEAT_METRICS.count]: 1,
+    [HEARTBEAT_METRICS.latency]: Math.max(0, input.latencyMs),
+  };
+}
+
 /** MTTD in ms: alert sent − CloudTrail eventTime, never negative (clock skew between services). */
 export function detectionLatencyMs(sentAtMs: number, eventTimeMs: number): number {
   return Math.max(0, sentAtMs - eventTimeMs);

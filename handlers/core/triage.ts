@@ -12,6 +12,8 @@ import { compilePattern, type CompiledPattern } from '../../rules/event-pattern'
 import type { CloudTrailEventBridgeEvent, Predicate, PredicateContext } from '../../rules/predicates';
 import { type Detection, SEVERITIES, type Severity } from '../../rules/types';
 import { isOwnCorrectiveCall } from '../../rules/vigil-roles';
+import { HEARTBEAT_TAMPERED_ID } from '../../rules/catalog/heartbeat';
+import { checkHeartbeat, type HeartbeatCall } from './heartbeat';
 import { truncateText } from './alert';
 import type { TriageMessage } from './envelope';
 import { findAccount, type HandlerAccount, type HandlerInventory } from './inventory-view';
@@ -84,6 +86,11 @@ export function makeTriageContext(
     }
     detections.set(detection.id, { detection, matches, predicate });
   }
+  if (catalog.some((d) => d.class === 'heartbeat') && !detections.has(HEARTBEAT_TAMPERED_ID)) {
+    throw new Error(
+      `the catalog has heartbeat detections but not ${HEARTBEAT_TAMPERED_ID}, which heartbeat look-alikes alert as`,
+    );
+  }
   const supersededBy = new Map<string, CompiledDetection[]>();
   for (const compiled of detections.values()) {
     for (const broader of compiled.detection.supersedes ?? []) {
@@ -127,7 +134,17 @@ export interface DropDecision {
 
 export type { AffectedResource, AlertDecision, BurstPlan, TagLookup } from './triage-decision';
 
-export type TriageDecision = DropDecision | AlertDecision;
+/**
+ * vigil's own heartbeat (class `heartbeat`), made by the exact heartbeat role of its account: recorded in
+ * the coverage table, never alerted, digested or remediated.
+ */
+export interface HeartbeatDecision {
+  readonly kind: 'heartbeat';
+  readonly detection: Detection;
+  readonly heartbeat: HeartbeatCall;
+}
+
+export type TriageDecision = DropDecision | AlertDecision | HeartbeatDecision;
 
 /**
  * Decides what to do with one validated message (see {@link DropCategory} for the reasons to drop).
@@ -136,9 +153,35 @@ export type TriageDecision = DropDecision | AlertDecision;
  */
 export function triageMessage(message: TriageMessage, ctx: TriageContext): TriageDecision {
   const { event } = message;
-  const compiled = ctx.detections.get(message.detectionId);
-  if (!compiled) {
+  const queued = ctx.detections.get(message.detectionId);
+  if (!queued) {
     return { kind: 'drop', category: 'invalid', reason: `detection '${message.detectionId}' is not in the catalog` };
+  }
+  // A heartbeat look-alike (its rule matched, but not the exact heartbeat role and call of the account) is
+  // never dropped: it is decided as the tamper detection, with the reason on the alert.
+  let compiled = queued;
+  let lookAlike: string | undefined;
+  if (queued.detection.class === 'heartbeat') {
+    if (isFailedCall(event)) {
+      return {
+        kind: 'drop',
+        category: 'failed-call',
+        reason: `the heartbeat call failed (${clip(String(event.detail.errorCode), 80)})`,
+        detection: queued.detection,
+      };
+    }
+    if (!queued.matches(event)) {
+      return {
+        kind: 'drop',
+        category: 'invalid',
+        reason: `event does not match the pattern of ${queued.detection.id} (spoofed, or the catalog changed after it was queued)`,
+        detection: queued.detection,
+      };
+    }
+    const check = checkHeartbeat(event, ctx.inventory.namePrefix);
+    if (check.ok) return { kind: 'heartbeat', detection: queued.detection, heartbeat: check.call };
+    compiled = ctx.detections.get(HEARTBEAT_TAMPERED_ID)!;
+    lookAlike = check.why;
   }
   const { detection } = compiled;
   const drop = (category: DropCategory, reason: string): DropDecision => ({
@@ -175,7 +218,12 @@ export function triageMessage(message: TriageMessage, ctx: TriageContext): Triag
   if (isFailedCall(event) && !detection.aboutFailures) {
     return drop('failed-call', `the call failed (${clip(String(event.detail.errorCode), 80)}); not a change`);
   }
-  if (!compiled.matches(event)) {
+  if (lookAlike !== undefined) {
+    notes.push(
+      `Looks like vigil's heartbeat (${queued.detection.id}) but is not one: ${clip(lookAlike, 300)}. Forged ` +
+        'heartbeats can make a broken path look healthy.',
+    );
+  } else if (!compiled.matches(event)) {
     return drop(
       'invalid',
       `event does not match the pattern of ${detection.id} (spoofed, or the catalog changed after it was queued)`,

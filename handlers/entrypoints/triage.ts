@@ -5,7 +5,7 @@
  * predicate, loop guard, failed calls), enriches it (account, OU, environment, owner), raises
  * severity for prod, deduplicates, folds bursts, and notifies the owner's channels; change monitors
  * (severity `info`) are recorded in the digest table for the owner's daily digest instead (when
- * DIGEST_TABLE is set). Side effects: DynamoDB writes to the dedupe and digest tables, STS
+ * DIGEST_TABLE is set); vigil's heartbeats are recorded in the coverage table (COVERAGE_TABLE), never alerted. Side effects: DynamoDB writes to the dedupe and digest tables, STS
  * AssumeRole into `<prefix>-readonly` and Tagging API reads in member accounts, Slack / PagerDuty /
  * SNS deliveries, and one JSON log line plus one EMF metrics line per message. Idempotency: keyed
  * on detection + CloudTrail eventID with a two-phase record (claimed, then sent), so a redelivered
@@ -25,6 +25,7 @@ import { PREDICATES } from '../../rules/predicates';
 import { makeDedupeStore } from '../adapters/dedupe-store';
 import { makeDigestStore } from '../adapters/digest-store';
 import { makeEmailPublisher } from '../adapters/email';
+import { makeHeartbeatStore } from '../adapters/heartbeat-store';
 import { makeInventorySource, rebuiltPerInventory } from '../adapters/inventory-source';
 import { builtOnFirstCall } from '../adapters/lambda-io';
 import { makeNotifier } from '../adapters/notify';
@@ -72,6 +73,8 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
         : {}),
       // Change monitors (severity info) go to the owner's daily digest (entrypoints/digest.ts sends it).
       ...(settings.digestTableName ? { digest: makeDigestStore(dynamo, settings.digestTableName) } : {}),
+      // vigil's heartbeats go to the coverage table (the coverage function reads them), never to an alert.
+      ...(settings.coverageTableName ? { heartbeats: makeHeartbeatStore(dynamo, settings.coverageTableName) } : {}),
     }),
   );
 }

@@ -86,6 +86,17 @@ export const VIGIL_ROLES = ['vigil-deploy'] as const;
 export const VIGIL_ACTION_ROLES = ['vigil-remediation', 'vigil-remediation-undo'] as const;
 
 /**
+ * vigil's heartbeat (issue #11) with the default `namePrefix` 'vigil': the role EventBridge Scheduler
+ * assumes in each member account (`heartbeatRoleName()`), the SSM parameter it overwrites in every
+ * enabled region (`heartbeatParameterName()`), both in config/naming.ts. Patterns cannot template the
+ * account id: they match the issuer ARN in any account, and triage checks the exact ARN of the event's
+ * account (handlers/core/heartbeat.ts).
+ * TODO(catalog): derive from config with VIGIL_ROLES.
+ */
+export const HEARTBEAT_ROLE = 'vigil-heartbeat';
+export const HEARTBEAT_PARAMETER = '/vigil/heartbeat';
+
+/**
  * Prefix of every EventBridge rule vigil owns (`ruleNamePrefix()` in config/naming.ts with the default
  * `namePrefix` 'vigil'): member forwarding rules `vigil-fwd-*` and central rules `vigil-<id>`.
  */

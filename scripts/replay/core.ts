@@ -308,6 +308,11 @@ export interface ReplaySummary {
   readonly alertCount: number;
   /** Digest entries, over all detections. */
   readonly digestCount: number;
+  /**
+   * vigil's own heartbeats triage recorded for the coverage map (never alerted, not counted as drops).
+   * @default - none in the corpus
+   */
+  readonly heartbeatCount?: number;
   /** Match count per detection that matched anything, highest first. */
   readonly perDetection: Readonly<Record<string, number>>;
   /** Alerts per day per detection that matched anything, same order as `perDetection`. */
@@ -410,6 +415,7 @@ export class ReplayTally {
   private readonly recordSkips: Skip[] = [];
   private readonly eventIds = new Set<string>();
   private duplicateEvents = 0;
+  private heartbeats = 0;
   private recordsSkipped = 0;
   private eventsEvaluated = 0;
   private matchedEvents = 0;
@@ -469,6 +475,11 @@ export class ReplayTally {
     for (const o of result.outcomes) {
       const t = o.detectionId === undefined ? undefined : this.byId.get(o.detectionId);
       if (!t) continue;
+      if (o.outcome === 'heartbeat') {
+        // vigil's own heartbeat: recorded for the coverage map, neither an alert nor a drop.
+        this.heartbeats++;
+        continue;
+      }
       if (o.outcome === 'alerted' || o.outcome === 'digest') {
         if (o.outcome === 'alerted') t.alerts++;
         else t.digest++;
@@ -559,6 +570,7 @@ export class ReplayTally {
       matches: ranked.reduce((sum, r) => sum + r.matches, 0),
       alertCount: results.reduce((sum, r) => sum + r.alerts, 0),
       digestCount: results.reduce((sum, r) => sum + r.digest, 0),
+      ...(this.heartbeats > 0 ? { heartbeatCount: this.heartbeats } : {}),
       perDetection: pick(ranked, (r) => r.matches),
       alertsPerDay: pick(ranked, (r) => r.alertsPerDay),
       alerts: pick(ranked, (r) => r.alerts),
@@ -661,6 +673,11 @@ export function formatSummary(summary: ReplaySummary): string[] {
       `run as deployed, sends ${int(s.alertCount)} real-time alert(s) and puts ${int(s.digestCount)} change(s) ` +
       'in the daily digest:',
   );
+  if (s.heartbeatCount !== undefined) {
+    lines.push(
+      `(${int(s.heartbeatCount)} of the matches are vigil's own heartbeats: recorded for coverage, never alerted.)`,
+    );
+  }
   if (matched.length > 0) {
     const idWidth = Math.max(...matched.map((d) => d.id.length), 'detection'.length);
     const head = ['matches', 'alerts', 'alerts/day', 'digest', 'held back', 'dropped'];

@@ -41,11 +41,25 @@ describe('triage over the catalog fixtures', () => {
     expect(cases.length).toBeGreaterThan(0);
   });
 
-  it.each(cases.filter(([, f]) => f.startsWith('positive')))('%s/%s becomes an alert', (id, file) => {
-    const decision = triage(id, file);
+  const heartbeat = (id: string) => CATALOG.find((d) => d.id === id)?.class === 'heartbeat';
 
-    expect(decision).toMatchObject({ kind: 'alert', detection: { id } });
-  });
+  it.each(cases.filter(([id, f]) => f.startsWith('positive') && !heartbeat(id)))(
+    '%s/%s becomes an alert',
+    (id, file) => {
+      const decision = triage(id, file);
+
+      expect(decision).toMatchObject({ kind: 'alert', detection: { id } });
+    },
+  );
+
+  it.each(cases.filter(([id, f]) => f.startsWith('positive') && heartbeat(id)))(
+    '%s/%s is recorded as a heartbeat, never alerted',
+    (id, file) => {
+      const decision = triage(id, file);
+
+      expect(decision).toMatchObject({ kind: 'heartbeat', detection: { id } });
+    },
+  );
 
   it.each(cases.filter(([, f]) => f.startsWith('negative')))(
     '%s/%s is dropped by triage, not as malformed',

@@ -47,6 +47,7 @@ const decideFixture = (name: FixtureName, edit: (e: any) => void = () => {}) => 
 };
 
 function alertOf(decision: TriageDecision): AlertDecision {
+  if (decision.kind === 'heartbeat') throw new Error('expected an alert, got a heartbeat');
   if (decision.kind !== 'alert') throw new Error(`expected an alert, got ${decision.category}: ${decision.reason}`);
   return decision;
 }

@@ -136,6 +136,7 @@ describe.each([
         pagerDutyMinSeverity: t.routing.pagerDutyMinSeverity!,
         repeatWindowSeconds: t.repeatWindowSeconds,
         digestTableName: t.digestTableName!,
+        coverageTableName: t.coverageTableName!,
         verdictButtons: t.routing.verdictButtons!,
       }),
     ).toEqual(envs.get(names.triage));

@@ -16,6 +16,7 @@ import {
   type WriteLine,
 } from '../lambda-io';
 import { detectionLatencyMs, type MetricInput, metricsRecord, type TriageMetric, UNKNOWN } from '../metrics';
+import { recordHeartbeat } from './heartbeat-flow';
 import { resolveOwner } from '../owner';
 import {
   type AttemptResult,
@@ -45,6 +46,7 @@ import {
   type DedupeStore,
   type DigestEntry,
   type DigestLog,
+  type HeartbeatLog,
   type ResourceTagsReader,
   type SlackMessageRef,
   type TriageOutcome,
@@ -90,6 +92,8 @@ export interface TriageFlowDeps {
    * @default - no digest: they are alerted like any other detection
    */
   readonly digest?: DigestLog;
+  /** Records vigil's heartbeats for the coverage map; never alerted. @default - logged and counted only */
+  readonly heartbeats?: HeartbeatLog;
   /** Told what happened to each message (replay, plan and the agreement test read it). @default - nobody */
   readonly observe?: (outcome: TriageOutcome) => void;
 }
@@ -127,6 +131,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
 
   const log = logger.log;
   const observe = deps.observe ?? (() => undefined);
+  const heartbeatDeps = { now: deps.now, heartbeats: deps.heartbeats, logger, observe };
   const metric = (input: Omit<MetricInput, 'timestamp'>) => {
     const record = metricsRecord({ ...input, timestamp: deps.now().getTime() });
     if (record) logger.emit(record);
@@ -186,6 +191,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
       });
       return true;
     }
+    if (decision.kind === 'heartbeat') return recordHeartbeat(decision, { ...heartbeatDeps, messageId, facts });
     return alertOn(decision, messageId, facts, event);
   };
 

@@ -6,6 +6,7 @@
 import type { Alert } from '../alert';
 import type { ResourceTagsOutcome } from '../owner';
 import type { TagLookup } from '../triage';
+import type { HeartbeatRecord } from '../coverage';
 
 /** A notification channel, as the notifier names it (handlers/adapters/notify.ts CHANNELS). */
 export type ChannelName = 'slack' | 'pagerduty' | 'email';
@@ -116,6 +117,23 @@ export interface DigestLog {
   record(entry: DigestEntry): Promise<void>;
 }
 
+/**
+ * One heartbeat as the coverage table keeps it (config/naming.ts `tableNames().coverage`): the coverage
+ * record (handlers/core/coverage.ts) and the CloudTrail event id.
+ */
+export interface HeartbeatEntry extends HeartbeatRecord {
+  readonly eventId: string;
+}
+
+/** Records heartbeats (handlers/adapters/heartbeat-store.ts): the latest per account × region × path. */
+export interface HeartbeatLog {
+  /**
+   * Keeps the heartbeat when it is newer than the cell's (by eventTime); idempotent, so a redelivery or an
+   * older heartbeat that arrives late changes nothing. Resolves `false` when the cell already had a newer one.
+   */
+  record(entry: HeartbeatEntry): Promise<boolean>;
+}
+
 /** What the flow did with one message: what replay, plan and the agreement test read. */
 export interface TriageOutcome {
   readonly messageId: string;
@@ -132,6 +150,7 @@ export interface TriageOutcome {
     | 'folded'
     | 'alerted'
     | 'digest'
+    | 'heartbeat'
     | 'retry';
   /** The alert's severity (alerted, digest, suppressed, folded). */
   readonly severity?: string;

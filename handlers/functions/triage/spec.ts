@@ -28,6 +28,7 @@ export const TRIAGE_ENV = {
   eventDedupeSeconds: 'EVENT_DEDUPE_SECONDS',
   leaseSeconds: 'DEDUPE_LEASE_SECONDS',
   digestTable: 'DIGEST_TABLE',
+  coverageTable: 'COVERAGE_TABLE',
   verdictButtons: 'VERDICT_BUTTONS',
 } as const;
 
@@ -47,6 +48,11 @@ export interface TriageSettings {
    * instead of being alerted. @default - no digest: they are alerted in real time like the rest
    */
   readonly digestTableName?: string;
+  /**
+   * The coverage table (config/naming.ts `tableNames(inv).coverage`): heartbeats are recorded there.
+   * @default - heartbeats are logged and counted only
+   */
+  readonly coverageTableName?: string;
 }
 
 /** What the stack writes. Per-owner routing grows with the org past Lambda's 4 KB environment: it is a bundled file. */
@@ -60,6 +66,8 @@ export interface TriageEnvironmentInput {
   readonly repeatWindowSeconds: number;
   /** The digest table (config/naming.ts `tableNames(inv).digest`). @default - info alerts go out in real time */
   readonly digestTableName?: string;
+  /** The coverage table (config/naming.ts `tableNames(inv).coverage`). @default - heartbeats are not recorded */
+  readonly coverageTableName?: string;
   /** Whether Slack alerts carry the verdict buttons: only where the approve function can verify Slack clicks. */
   readonly verdictButtons: boolean;
 }
@@ -84,6 +92,7 @@ export function triageEnvironment(s: TriageEnvironmentInput): Record<string, str
       : {}),
     ...optional(E.pagerdutyRoutingKeyRef, d.pagerdutyRoutingKeyRef),
     ...optional(E.digestTable, s.digestTableName),
+    ...optional(E.coverageTable, s.coverageTableName),
     [E.verdictButtons]: String(s.verdictButtons),
   };
 }
@@ -111,6 +120,7 @@ export function readTriageSettings(env: Env, dir: string): TriageSettings {
     leaseSeconds: r.whole(E.leaseSeconds, 300, 1),
     ...optional('remediationQueueUrl', r.text(E.remediationQueueUrl)),
     ...optional('digestTableName', r.text(E.digestTable)),
+    ...optional('coverageTableName', r.text(E.coverageTable)),
   });
 }
 
