@@ -33,7 +33,11 @@ export const forwardingRuleNamePrefix = (inv: Naming): string => `${inv.namePref
 
 /** Rules on the security account's default bus (schedules), as opposed to the central bus's routing rules. */
 export const scheduleRuleNames = (inv: Naming) =>
-  ({ approvalTimeouts: `${inv.namePrefix}-approval-timeouts`, digest: `${inv.namePrefix}-digest` }) as const;
+  ({
+    approvalTimeouts: `${inv.namePrefix}-approval-timeouts`,
+    digest: `${inv.namePrefix}-digest`,
+    coverage: `${inv.namePrefix}-coverage`,
+  }) as const;
 
 /** Archive of the central bus (replay). */
 export const archiveName = (inv: Naming): string => `${centralBusName(inv)}-archive`;
@@ -56,6 +60,7 @@ export const tableNames = (inv: Naming) =>
     digest: `${inv.namePrefix}-digest`,
     /** The handlers' account view, read at run time (written by the security stack's deploy only). */
     inventory: `${inv.namePrefix}-inventory`,
+    coverage: `${inv.namePrefix}-coverage`,
   }) as const;
 
 /** Alias of the security account's key (queues, tables, topics). */
@@ -113,6 +118,7 @@ export const functionNames = (inv: Naming) =>
     approve: `${inv.namePrefix}-approve`,
     approvalTimeouts: `${inv.namePrefix}-approval-timeouts`,
     digest: `${inv.namePrefix}-digest`,
+    coverage: `${inv.namePrefix}-coverage`,
   }) as const;
 
 /** Every role vigil creates: the member roles (every account) and the central functions' roles (security account). */
