@@ -397,7 +397,7 @@ describe('guardrail SCPs (simulated)', () => {
       ]),
     );
     expect(functions.length).toBeGreaterThanOrEqual(10);
-    expect(queues.length).toBe(5);
+    expect(queues.length).toBe(6);
     // triage state, remediation state, audit, approvals, digest, inventory.
     expect(tables.length).toBe(6);
     // trail key, security key, member request key: each key and its alias.
