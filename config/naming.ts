@@ -53,7 +53,11 @@ export const forwardingRuleNamePrefix = (inv: Naming): string => `${inv.namePref
 
 /** Rules on the security account's default bus (schedules), as opposed to the central bus's routing rules. */
 export const scheduleRuleNames = (inv: Naming) =>
-  ({ approvalTimeouts: `${inv.namePrefix}-approval-timeouts`, digest: `${inv.namePrefix}-digest` }) as const;
+  ({
+    approvalTimeouts: `${inv.namePrefix}-approval-timeouts`,
+    digest: `${inv.namePrefix}-digest`,
+    coverage: `${inv.namePrefix}-coverage`,
+  }) as const;
 
 /** Archive of the central bus (replay). */
 export const archiveName = (inv: Naming): string => `${centralBusName(inv)}-archive`;
@@ -145,6 +149,7 @@ export const functionNames = (inv: Naming) =>
     approve: `${inv.namePrefix}-approve`,
     approvalTimeouts: `${inv.namePrefix}-approval-timeouts`,
     digest: `${inv.namePrefix}-digest`,
+    coverage: `${inv.namePrefix}-coverage`,
   }) as const;
 
 /** Every role vigil creates: the member roles (every account) and the central functions' roles (security account). */

@@ -1,7 +1,7 @@
 import { CloudwatchDashboard } from '../framework/aws';
 import type { TerraformProvider } from '../framework/cdktf';
 import { Construct } from 'constructs';
-import { METRIC_NAMESPACE } from '../handlers/functions/published';
+import { COVERAGE_METRICS, HEARTBEAT_LATENCY_METRIC, METRIC_NAMESPACE } from '../handlers/functions/published';
 
 /** CloudWatch namespace of vigil's embedded-metric-format metrics (defined in handlers/core/metrics.ts). */
 export { METRIC_NAMESPACE };
@@ -41,39 +41,87 @@ const metricWidget = (
   properties: { title, region, view: 'timeSeries', stacked: false, metrics, period: 300, ...extra },
 });
 
-/** The dashboard body: MTTD, MTTR, alert volume and signal-to-noise, share of automated remediation. */
+/** The percentile statistics every latency widget shows. */
+const PERCENTILES = ['p50', 'p90', 'p99'] as const;
+
+/** A SEARCH over one coverage metric per `Region` (a region, or `global` for the global-service path). */
+const byRegion = (metric: string, stat: string, id: string, extra: Widget = {}) => ({
+  expression: `SEARCH('{${METRIC_NAMESPACE},Region} MetricName="${metric}"', '${stat}', 300)`,
+  id,
+  ...extra,
+});
+
+/**
+ * The coverage rows. CloudWatch dashboards draw no true heatmap, and a metric per account × region
+ * would be 18,000 custom metrics for 1,000 accounts (about $5,400 a month): the dashboard shows regions,
+ * the per-account map is `npm run coverage`. The "heatmap" is a data table (rows: regions, columns:
+ * 5-minute periods) whose cells above zero silent cells are highlighted by a threshold annotation; next
+ * to it, the current healthy / late / silent cells per region as stacked bars.
+ */
+function coverageWidgets(region: string, y: number): Widget[] {
+  return [
+    metricWidget(
+      'Coverage map by region: silent cells (highlighted above 0) per 5 minutes',
+      [[byRegion(COVERAGE_METRICS.silent, 'Maximum', 'silent')]],
+      region,
+      0,
+      y,
+      {
+        view: 'table',
+        table: { layout: 'horizontal', showTimeSeriesData: true, summaryColumns: ['MAX'] },
+        annotations: { horizontal: [{ label: 'silent', value: 0, fill: 'above', color: '#d62728' }] },
+      },
+      16,
+    ),
+    metricWidget(
+      'Cells per region now: healthy / late / silent',
+      [
+        [byRegion(COVERAGE_METRICS.healthy, 'Maximum', 'healthy', { color: '#2ca02c' })],
+        [byRegion(COVERAGE_METRICS.late, 'Maximum', 'late', { color: '#ff7f0e' })],
+        [byRegion(COVERAGE_METRICS.silent, 'Maximum', 'silent', { color: '#d62728' })],
+      ],
+      region,
+      16,
+      y,
+      { view: 'bar', stacked: true },
+      8,
+    ),
+    metricWidget(
+      'Pipeline time to detect, measured on heartbeats (CloudTrail eventTime → triage), ms: org-wide',
+      PERCENTILES.map((stat) => [METRIC_NAMESPACE, HEARTBEAT_LATENCY_METRIC, { stat, label: `heartbeat ${stat}` }]),
+      region,
+      0,
+      y + 6,
+    ),
+    metricWidget(
+      'Pipeline time to detect per region (heartbeats), ms: p50 / p90 / p99 over the period',
+      PERCENTILES.map((stat) => [byRegion(HEARTBEAT_LATENCY_METRIC, stat, `hb${stat}`, { label: `${stat}` })]),
+      region,
+      12,
+      y + 6,
+      { view: 'table', table: { layout: 'vertical', showTimeSeriesData: false, summaryColumns: ['AVG', 'MAX'] } },
+    ),
+  ];
+}
+
+/**
+ * The dashboard body: MTTD and MTTR percentiles, alert volume and signal-to-noise, share of automated
+ * remediation, and the coverage map with the pipeline's measured time to detect.
+ */
 export function kpiDashboardBody(region: string): string {
   const widgets: Widget[] = [
     metricWidget(
-      'Mean time to detect (alert sent − CloudTrail eventTime), ms',
-      [
-        [
-          {
-            expression: `SEARCH('{${METRIC_NAMESPACE},DetectionId,Severity} MetricName="DetectionLatencyMs"', 'Average', 300)`,
-            id: 'perDetection',
-            label: '',
-            visible: false,
-          },
-        ],
-        [{ expression: 'AVG(perDetection)', id: 'mttd', label: 'MTTD (average over detections)' }],
-      ],
+      'Time to detect (alert sent − CloudTrail eventTime), ms: p50 / p90 / p99, all detections',
+      // The dimensionless series holds every alert, so its percentiles are the org's (a percentile of
+      // per-detection percentiles would mean nothing). Averages hide the slow tail that matters.
+      PERCENTILES.map((stat) => [METRIC_NAMESPACE, 'DetectionLatencyMs', { stat, label: `MTTD ${stat}` }]),
       region,
       0,
       0,
     ),
     metricWidget(
-      'Mean time to respond (verified fixed − alert sent), ms',
-      [
-        [
-          {
-            expression: `SEARCH('{${METRIC_NAMESPACE},DetectionId,Severity} MetricName="TimeToRespondMs"', 'Average', 300)`,
-            id: 'perDetection',
-            label: '',
-            visible: false,
-          },
-        ],
-        [{ expression: 'AVG(perDetection)', id: 'mttr', label: 'MTTR (average over detections)' }],
-      ],
+      'Time to respond (verified fixed − alert sent), ms: p50 / p90 / p99, all detections',
+      PERCENTILES.map((stat) => [METRIC_NAMESPACE, 'TimeToRespondMs', { stat, label: `MTTR ${stat}` }]),
       region,
       12,
       0,
@@ -184,6 +232,7 @@ export function kpiDashboardBody(region: string): string {
       { period: 86400 },
       12,
     ),
+    ...coverageWidgets(region, 24),
   ];
   return JSON.stringify({ widgets });
 }

@@ -57,6 +57,8 @@ function named(s: DeployScope) {
       .map((t) => (t.startsWith('r-') ? org(`root/${s.organizationId}/${t}`) : org(`ou/${s.organizationId}/${t}`))),
     // `rule/<prefix>-*` also covers the rules on the central bus (`rule/<prefix>-security/<rule>`).
     Rules: [regional('events', `rule/${p}-*`)],
+    // The heartbeat schedules (default schedule group).
+    Schedules: [regional('scheduler', `schedule/default/${p}-*`)],
     Buses: [regional('events', `event-bus/${p}-*`)],
     Archives: [regional('events', `archive/${p}-*`)],
     LogGroups: [regional('logs', `log-group:/aws/lambda/${p}-*`)],
@@ -291,6 +293,16 @@ export const RESOURCE_TYPE_GRANTS: Readonly<Record<string, ReadonlyArray<(s: Dep
     // Encryption with a customer managed key: DynamoDB checks the key and takes a grant on it.
     on('Keys', ['kms:DescribeKey']),
     on('Keys', ['kms:CreateGrant'], 'KeyGrantsForServices', { Bool: { 'kms:GrantIsForAWSResource': 'true' } }),
+  ],
+  // The heartbeat schedules of every member account and region (issue #11).
+  aws_scheduler_schedule: [
+    on('Schedules', [
+      'scheduler:CreateSchedule',
+      'scheduler:GetSchedule',
+      'scheduler:UpdateSchedule',
+      'scheduler:DeleteSchedule',
+    ]),
+    passRoleTo('scheduler.amazonaws.com', 'PassRoleToScheduler'),
   ],
   // The inventory table's items (the account view the functions read): written by the deploy only.
   aws_dynamodb_table_item: [

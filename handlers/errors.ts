@@ -156,6 +156,21 @@ export class DigestRunError extends Error {
   }
 }
 
+/**
+ * A coverage run could not deliver every message of its round; thrown at the end of the run so the
+ * invocation fails and is retried (the round's state is not committed, its sent marks are kept).
+ */
+export class CoverageRunError extends Error {
+  override readonly name = 'CoverageRunError';
+  /** The deliveries (`<message>@<recipient>#<channel>`) that failed. */
+  readonly failed: readonly string[];
+
+  constructor(message: string, failed: readonly string[]) {
+    super(message);
+    this.failed = failed;
+  }
+}
+
 /** Where a remediation call went, for {@link RemediationCallError} and {@link RemediationStateError}. */
 export interface RemediationCallDetails {
   readonly accountId: string;

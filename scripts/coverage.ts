@@ -1,39 +1,47 @@
 /**
- * `npm run coverage -- --file <export.json> [options]`
+ * `npm run coverage [-- --file <export.json>] [options]`
  *
- * Offline and without credentials: reads a JSON export of the coverage table (heartbeat records, optionally the
+ * Live (the default): reads the coverage table (`<prefix>-coverage` in the home region, config/naming.ts)
+ * with the caller's credentials. Offline and without credentials (`--file`): reads a JSON export of the coverage table (heartbeat records, optionally the
  * coverage function's previous state; format in scripts/coverage-map/export.ts) and the org inventory, computes
  * coverage with the same pure core the scheduled coverage function uses (handlers/core/coverage.ts), and prints
  * the accounts × regions map: one symbol per cell (healthy, late, silent, not deployed), coloured on a terminal
  * unless NO_COLOR is set, with a legend, totals, the cells that need attention, accounts and opt-in regions the
  * inventory does not cover, and the measured time to detect (p50/p90/p99 of heartbeat latency). `--json` prints
- * the computed result instead. Reading the live table is to come: it plugs in as another CoverageSource.
+ * the computed result instead. Both inputs are a CoverageSource (scripts/coverage-map/export.ts, table.ts).
  * Exit codes: see SPEC.
  */
 import { resolve } from 'node:path';
 import { loadInventory } from '../config/load';
-import { InventoryError } from '../config/inventory';
+import { InventoryError, type OrgInventory } from '../config/inventory';
+import { tableNames } from '../config/naming';
 import { type CoverageResult, coverageInventory, evaluateCoverage } from '../handlers/core/coverage';
 import { type CommandSpec, formatHelp, parseCommandLine, reportUsageError, UsageError } from './cli/command';
 import { CoverageExportError, type CoverageSource, fileSource } from './coverage-map/export';
 import { renderCoverageMap } from './coverage-map/render';
+import { tableSource } from './coverage-map/table';
 import { runCli } from './run-cli';
 
 /** The command line and `--help` of coverage. */
 export const SPEC: CommandSpec = {
   name: 'coverage',
-  synopsis: '--file <export.json> [options]',
+  synopsis: '[--file <export.json>] [options]',
   description:
     'Prints the coverage map: for every inventory account × enabled region and the global-service path, whether\n' +
     "heartbeats arrive (healthy), arrive late, stopped (silent) or the cell's schedule is not deployed; then what\n" +
-    'needs attention and the time to detect measured on the heartbeats. Offline: reads an export of the coverage\n' +
-    'table. docs/coverage.draft.md explains each status and what to do.',
+    'needs attention and the time to detect measured on the heartbeats. Reads the live coverage table with your\n' +
+    'AWS credentials (security account, home region), or offline an export of it (--file).\n' +
+    'docs/coverage.draft.md explains each status and what to do.',
   inputs:
-    'Input: a JSON export of the coverage table ({ "format": "vigil-coverage-export", "version": 1,\n' +
+    'Input: the coverage table (dynamodb:Scan and GetItem on <prefix>-coverage), or a JSON export of it ({ "format": "vigil-coverage-export", "version": 1,\n' +
     '"exportedAt", "heartbeats": [{ accountId, region, path, eventTime, arrivedAt }], "previous"?,\n' +
     '"notDeployed"?, "seenAccountIds"?, "optInRegions"? }), and the org inventory.',
   options: [
-    { flag: '--file', value: '<export.json>', help: 'the coverage table export to read (required for now)' },
+    {
+      flag: '--file',
+      value: '<export.json>',
+      help: 'read this export of the coverage table instead of the live table (offline)',
+    },
     { flag: '--inventory', value: '<file>', help: 'org inventory (default: config/org.json)' },
     {
       flag: '--now',
@@ -49,6 +57,7 @@ export const SPEC: CommandSpec = {
     [2, 'usage error, or the export or the inventory cannot be read'],
   ],
   examples: [
+    'AWS_PROFILE=security npm run coverage',
     'npm run coverage -- --file coverage-export.json',
     'npm run coverage -- --file coverage-export.json --json | jq .counts',
     'NO_COLOR=1 npm run coverage -- --file coverage-export.json --now 2026-12-04T10:00:00Z',
@@ -78,14 +87,9 @@ export function parseArgs(argv: readonly string[]): CoverageCliOptions {
     return typeof v === 'string' ? v : undefined;
   };
   if (line.positionals.length > 0) {
-    throw new UsageError(`unexpected argument '${line.positionals[0]}'; give the export with --file <export.json>`);
+    throw new UsageError(`unexpected argument '${line.positionals[0]}'; give an export with --file <export.json>`);
   }
   const file = get('--file');
-  if (file === undefined && !line.help) {
-    throw new UsageError(
-      'give the coverage table export with --file <export.json> (reading the live table is not available yet)',
-    );
-  }
   const nowText = get('--now');
   const now = nowText === undefined ? undefined : new Date(nowText);
   if (now !== undefined && !Number.isFinite(now.getTime())) {
@@ -118,8 +122,8 @@ export interface CoverageIo {
   readonly now: () => Date;
   /** Resolves relative paths. @default process.cwd() */
   readonly cwd: string;
-  /** Where heartbeats come from. @default - the --file export */
-  readonly source?: (options: CoverageCliOptions, cwd: string) => CoverageSource;
+  /** Where heartbeats come from. @default - the --file export, else the live coverage table */
+  readonly source?: (options: CoverageCliOptions, cwd: string, inventory: OrgInventory) => CoverageSource;
 }
 
 /** Runs the command; resolves to the exit code instead of exiting, so tests can call it. */
@@ -146,7 +150,7 @@ export async function main(argv: readonly string[], io: Partial<CoverageIo> = {}
     return 2;
   }
 
-  const source = (d.source ?? defaultSource)(options, d.cwd);
+  const source = (d.source ?? defaultSource)(options, d.cwd, inventory);
   let snapshot: Awaited<ReturnType<CoverageSource['read']>>;
   try {
     snapshot = await source.read();
@@ -180,9 +184,9 @@ export function exitCode(result: CoverageResult): number {
   return dark ? 1 : 0;
 }
 
-function defaultSource(options: CoverageCliOptions, cwd: string): CoverageSource {
-  // parseArgs guarantees --file outside --help.
-  const file = options.file!;
+function defaultSource(options: CoverageCliOptions, cwd: string, inventory: OrgInventory): CoverageSource {
+  const file = options.file;
+  if (file === undefined) return tableSource(tableNames(inventory).coverage, inventory.homeRegion);
   return fileSource(file, resolve(cwd, file));
 }
 

@@ -257,7 +257,7 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
     },
     {
       sid: 'Queues',
-      what: 'the triage and remediation queues, their dead-letter queues and the digest dead-letter queue (policy, attributes, purge, deletion)',
+      what: 'the triage and remediation queues, their dead-letter queues and the digest and coverage dead-letter queues (policy, attributes, purge, deletion)',
       actions: [
         'sqs:DeleteQueue',
         'sqs:PurgeQueue',
@@ -268,6 +268,7 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
       resources: [
         ...queues.flatMap((q) => [queueArn(q), queueArn(deadLetterQueueName(q))]),
         queueArn(deadLetterQueueName(fns.digest)),
+        queueArn(deadLetterQueueName(fns.coverage)),
       ],
       exempt: [deploy],
     },

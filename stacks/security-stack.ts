@@ -11,6 +11,7 @@ import type { NodeFunction } from '../constructs/node-function';
 import { OpsAlarms } from '../constructs/security/alarms';
 import { approvalEndpoint, approvalTimeouts } from '../constructs/security/approvals';
 import { centralBus } from '../constructs/security/central-bus';
+import { coverageCheck } from '../constructs/security/coverage';
 import type { SecurityContext } from '../constructs/security/context';
 import { coverageTable } from '../constructs/security/coverage-table';
 import { checkedCentralRules, detectionRouting } from '../constructs/security/detection-routing';
@@ -66,6 +67,8 @@ export class SecurityStack extends VigilStack {
   readonly triage: NodeFunction;
   /** The daily digest of change monitors (scheduled). */
   readonly digest: NodeFunction;
+  /** The coverage checker (scheduled every heartbeat interval). */
+  readonly coverage: NodeFunction;
   readonly remediate: NodeFunction;
   /** The only function whose role may assume the member accounts' vigil roles. */
   readonly remediateMember: NodeFunction;
@@ -119,6 +122,7 @@ export class SecurityStack extends VigilStack {
     this.digest = digest;
     alarms.onErrors(names.digest, "some owners' daily digest did not go out; Lambda retries the run (see its logs).");
     alarms.onDlq('digest-dlq-alarm', digestDlq, 'A daily digest run failed all its retries or could not be delivered.');
+    this.coverage = coverageCheck(ctx, { key, alertTopicArn, readInventory, alarms }).coverage;
 
     const remediationFile = `${JSON.stringify(props.remediation)}\n`;
     const { workQueue } = remediationStore(ctx, key);

@@ -172,12 +172,12 @@ describe('npm run coverage', () => {
     const { code, stdout } = await runCoverage(['--help']);
 
     expect(stdout).toBe(USAGE);
-    expect(USAGE).toMatch(/^Usage: npm run coverage -- --file <export.json> \[options\]/);
+    expect(USAGE).toMatch(/^Usage: npm run coverage -- \[--file <export.json>\] \[options\]/);
     expect(code).toBe(0);
   });
 
   it.each([
-    [[], /give the coverage table export with --file/],
+    [['extra'], /unexpected argument 'extra'; give an export with --file/],
     [['--file', FIXTURE, 'extra'], /unexpected argument 'extra'/],
     [['--file', FIXTURE, '--now', 'later'], /--now needs an ISO 8601 time/],
     [['--file', FIXTURE, '--interval', '0'], /--interval needs a number of minutes above 0/],
@@ -215,14 +215,14 @@ describe('npm run coverage', () => {
     try {
       const noTime = writeExport({ ...exportOf(allFresh()), exportedAt: undefined });
       const code = await main(['--file', noTime, '--json']);
-      const usage = await main([]);
+      const usage = await main(['extra']);
 
       const evaluatedAt = Date.parse((JSON.parse(String(out.mock.calls[0]![0])) as CoverageResult).evaluatedAt);
       expect(Math.abs(evaluatedAt - Date.now())).toBeLessThan(60_000);
       expect(out).toHaveBeenCalledTimes(1);
       expect([0, 1]).toContain(code); // which one depends on today's clock
       expect(usage).toBe(2);
-      expect(String(err.mock.calls[0]![0])).toMatch(/^coverage: give the coverage table export/);
+      expect(String(err.mock.calls[0]![0])).toMatch(/^coverage: unexpected argument 'extra'/);
     } finally {
       out.mockRestore();
       err.mockRestore();

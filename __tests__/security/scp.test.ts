@@ -422,7 +422,7 @@ describe('guardrail SCPs (simulated)', () => {
       ]),
     );
     expect(functions.length).toBeGreaterThanOrEqual(10);
-    expect(queues.length).toBe(5);
+    expect(queues.length).toBe(6);
     // triage state, remediation state, audit, approvals, digest, inventory, coverage.
     expect(tables.length).toBe(7);
     // Every member: one regional heartbeat per enabled region and the global one.

@@ -90,6 +90,7 @@ describe('SecurityStack', () => {
   it('encrypts every queue with the rotating security key, and redrives to the DLQ', () => {
     const queues = resourcesOfType(tf, 'aws_sqs_queue');
     expect(queues.map((q) => q.name).sort()).toEqual([
+      'vigil-coverage-dlq',
       'vigil-digest-dlq',
       'vigil-remediation',
       'vigil-remediation-dlq',

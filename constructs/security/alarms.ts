@@ -42,6 +42,29 @@ export class OpsAlarms {
     });
   }
 
+  /**
+   * A scheduled function that has not run: fewer than one invocation in each of `periods` periods of
+   * `periodSeconds`. Missing data (Lambda publishes nothing for a function nobody invokes) breaches.
+   */
+  notInvoked(fn: string, periodSeconds: number, periods: number, consequence: string): CloudwatchMetricAlarm {
+    return new CloudwatchMetricAlarm(this.ctx.scope, `${fn}-not-invoked-alarm`, {
+      provider: this.ctx.provider,
+      alarmName: `${fn}-not-running`,
+      alarmDescription: `The ${fn} function has not run for ${periods} × ${periodSeconds / 60} minutes; ${consequence}`,
+      namespace: 'AWS/Lambda',
+      metricName: 'Invocations',
+      dimensions: { FunctionName: fn },
+      statistic: 'Sum',
+      period: periodSeconds,
+      evaluationPeriods: periods,
+      threshold: 1,
+      comparisonOperator: 'LessThanThreshold',
+      treatMissingData: 'breaching',
+      alarmActions: [this.topic.arn],
+      okActions: [this.topic.arn],
+    });
+  }
+
   /** A dead-letter queue that holds a message. */
   onDlq(id: string, queueName: string, what: string): CloudwatchMetricAlarm {
     return this.aboveZero(id, `${queueName}-not-empty`, `${what} Inspect, fix and redrive.`, {

@@ -65,22 +65,11 @@ export function coverageInventory(inv: OrgInventory): CoverageInventory {
   };
 }
 
-/**
- * The coverage view of the handlers' inventory, which carries no regions: the caller passes the org's
- * regions and, for accounts that forward from fewer, their own.
- */
-export function coverageInventoryFromView(
-  view: HandlerInventory,
-  regions: readonly string[],
-  regionsByAccount: Readonly<Record<string, readonly string[]>> = {},
-): CoverageInventory {
+/** The coverage view of the handlers' inventory (what the coverage function reads at run time). */
+export function coverageInventoryFromView(view: HandlerInventory): CoverageInventory {
   return {
-    regions: [...regions].sort(),
-    accounts: Object.entries(view.accounts).map(([id, a]) => ({
-      id,
-      name: a.name,
-      regions: [...(regionsByAccount[id] ?? regions)].sort(),
-    })),
+    regions: [...view.regions].sort(),
+    accounts: Object.entries(view.accounts).map(([id, a]) => ({ id, name: a.name, regions: [...a.regions].sort() })),
   };
 }
 

@@ -157,3 +157,21 @@ export function heartbeatMetricsRecord(input: HeartbeatMetricInput): EmfObject {
 export function detectionLatencyMs(sentAtMs: number, eventTimeMs: number): number {
   return Math.max(0, sentAtMs - eventTimeMs);
 }
+
+/**
+ * The coverage function's metrics (handlers/core/flows/coverage-flow.ts), one value per evaluation:
+ * cells by status, dimensionless and per `Region` (a region, or `global` for the global-service path).
+ * The security stack alarms on `CoverageSilentCells` and the KPI dashboard draws them per region.
+ */
+export const COVERAGE_METRICS = {
+  healthy: 'CoverageHealthyCells',
+  late: 'CoverageLateCells',
+  silent: 'CoverageSilentCells',
+  notDeployed: 'CoverageNotDeployedCells',
+} as const;
+
+/**
+ * Heartbeat latency (CloudTrail eventTime → triage), published by triage per heartbeat, dimensionless and
+ * per `Region`: the pipeline's measured time to detect. The dashboard shows its p50/p90/p99.
+ */
+export const HEARTBEAT_LATENCY_METRIC = 'HeartbeatLatencyMs';

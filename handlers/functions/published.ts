@@ -14,7 +14,12 @@ import {
 } from '../core/inventory-view';
 
 export { INVENTORY_TTL_SECONDS } from '../core/inventory-view';
-export { MALFORMED_APPROVAL_RECORDS_METRIC, METRIC_NAMESPACE } from '../core/metrics';
+export {
+  COVERAGE_METRICS,
+  HEARTBEAT_LATENCY_METRIC,
+  MALFORMED_APPROVAL_RECORDS_METRIC,
+  METRIC_NAMESPACE,
+} from '../core/metrics';
 
 /** One item of the inventory table, in DynamoDB JSON (what `aws_dynamodb_table_item.item` takes). */
 export interface InventoryTableItem {

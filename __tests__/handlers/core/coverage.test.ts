@@ -541,11 +541,9 @@ describe('coverage inventories', () => {
     ]);
   });
 
-  it('builds the same from the handler view and the regions', () => {
+  it('builds the same from the handler view, which carries the regions', () => {
     const view = toHandlerInventory(org);
-    const fromView = coverageInventoryFromView(view, org.regions, {
-      '110000000010': ['us-east-1', 'eu-west-1', 'eu-central-1'],
-    });
+    const fromView = coverageInventoryFromView(view);
     const fromOrg = coverageInventory(org);
 
     expect(fromView.regions).toEqual(fromOrg.regions);

@@ -271,7 +271,7 @@ describe('remediate handler: a detection from triage', () => {
         CloudWatchMetrics: [
           {
             Namespace: 'Vigil',
-            Dimensions: [['DetectionId', 'Severity']],
+            Dimensions: [['DetectionId', 'Severity'], []],
             Metrics: [{ Name: 'Automated' }, { Name: 'TimeToRespondMs', Unit: 'Milliseconds' }],
           },
           { Namespace: 'Vigil', Dimensions: [['Outcome']], Metrics: [{ Name: 'Remediations', Unit: 'Count' }] },

@@ -16,6 +16,7 @@ import {
   readApprovalTimeoutsSettings,
 } from '../../../handlers/functions/approval-timeouts/spec';
 import { approveEnvironment, readApproveSettings } from '../../../handlers/functions/approve/spec';
+import { coverageEnvironment, readCoverageSettings } from '../../../handlers/functions/coverage/spec';
 import { digestEnvironment, readDigestSettings } from '../../../handlers/functions/digest/spec';
 import { readRemediateSettings, remediateEnvironment } from '../../../handlers/functions/remediate/spec';
 import {
@@ -102,7 +103,16 @@ describe.each([
       approve: readApproveSettings(envs.get(names.approve)!, dir),
       approvalTimeouts: readApprovalTimeoutsSettings(envs.get(names.approvalTimeouts)!),
       digest: readDigestSettings(envs.get(names.digest)!, dir),
+      coverage: readCoverageSettings(envs.get(names.coverage)!, dir),
     };
+    expect(read.coverage).toMatchObject({
+      tableName: 'vigil-coverage',
+      inventoryTable: 'vigil-inventory',
+      intervalMinutes: 5,
+      leaseSeconds: 360,
+    });
+    // The coverage function pages (pipeline down) through the default route's PagerDuty, when there is one.
+    expect(read.coverage.routing.default.pagerdutyRoutingKeyRef).toBe(alerting.default.pagerdutyRoutingKeyRef);
     expect(read.triage.tableName).toBe('vigil-triage-state');
     // The account view is read at run time from the inventory table, by every function that needs it.
     expect([read.triage, read.remediate, read.remediateMember].map((s) => s.inventoryTable)).toEqual([
@@ -148,6 +158,17 @@ describe.each([
         ownerRoutingFile: 'owner-routing.json',
       }),
     ).toEqual(envs.get(names.digest));
+    const c = readCoverageSettings(envs.get(names.coverage)!, dir);
+    expect(
+      coverageEnvironment({
+        tableName: c.tableName,
+        inventoryTable: c.inventoryTable,
+        defaultRouting: c.routing.default,
+        ownerRoutingFile: 'owner-routing.json',
+        intervalMinutes: c.intervalMinutes,
+        leaseSeconds: c.leaseSeconds,
+      }),
+    ).toEqual(envs.get(names.coverage));
     const { configFile, alertRoutingFile, forceDryRun, ...r } = readRemediateSettings(envs.get(names.remediate)!, dir);
     expect(remediateEnvironment(r)).toEqual(envs.get(names.remediate));
     const m = readRemediateMemberSettings(envs.get(names.remediateMember)!);

@@ -99,7 +99,9 @@ export function remediationMetrics(decision: Decision, ctx: MetricContext): Reco
     _aws: {
       Timestamp: ctx.now.getTime(),
       CloudWatchMetrics: [
-        { Namespace: METRIC_NAMESPACE, Dimensions: [['DetectionId', 'Severity']], Metrics: perDetection },
+        // Per detection, and without dimensions: the org-wide MTTR percentiles of the dashboard need one
+        // series holding every fix (percentiles of per-detection series cannot be combined).
+        { Namespace: METRIC_NAMESPACE, Dimensions: [['DetectionId', 'Severity'], []], Metrics: perDetection },
         { Namespace: METRIC_NAMESPACE, Dimensions: [['Outcome']], Metrics: [{ Name: 'Remediations', Unit: 'Count' }] },
       ],
     },
