@@ -172,7 +172,7 @@ export interface OrgInventory {
    * Minutes between two heartbeats of one account × region (issue #11): each member stack's schedules
    * call a harmless write this often, and the coverage function expects one per interval. Whole minutes,
    * 1 to 60 (EventBridge Scheduler's `rate()` granularity is a minute).
-   * @default 5 - see DEFAULT_HEARTBEAT_INTERVAL_MINUTES and docs/heartbeat.draft.md for the cost
+   * @default 5 - see DEFAULT_HEARTBEAT_INTERVAL_MINUTES and docs/heartbeat.md for the cost
    */
   readonly heartbeatIntervalMinutes?: number;
   readonly organizationalUnits: readonly OrganizationalUnit[];

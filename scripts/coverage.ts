@@ -31,7 +31,7 @@ export const SPEC: CommandSpec = {
     "heartbeats arrive (healthy), arrive late, stopped (silent) or the cell's schedule is not deployed; then what\n" +
     'needs attention and the time to detect measured on the heartbeats. Reads the live coverage table with your\n' +
     'AWS credentials (security account, home region), or offline an export of it (--file).\n' +
-    'docs/coverage.draft.md explains each status and what to do.',
+    'docs/coverage.md explains each status and what to do.',
   inputs:
     'Input: the coverage table (dynamodb:Scan and GetItem on <prefix>-coverage), or a JSON export of it ({ "format": "vigil-coverage-export", "version": 1,\n' +
     '"exportedAt", "heartbeats": [{ accountId, region, path, eventTime, arrivedAt }], "previous"?,\n' +
