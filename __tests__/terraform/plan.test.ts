@@ -328,7 +328,7 @@ function terraformSuites(tc: Toolchain): void {
       expect(sorted(plannedOfType(check(), 'aws_iam_role').map((r) => valuesOf(r)['name']))).toEqual(sorted(fns));
     });
 
-    it('plans an error alarm per function, a not-empty alarm per dead-letter queue (one per work queue and per scheduled target) and the triage-dropped-invalid and malformed-approval-records alarms', () => {
+    it('plans an error alarm per function, a not-empty alarm per dead-letter queue (one per work queue and per scheduled target) the triage-dropped-invalid, malformed-approval-records and coverage alarms', () => {
       const queues = plannedOfType(check(), 'aws_sqs_queue').map((q) => String(valuesOf(q)['name']));
       const dlqs = queues.filter((q) => q.endsWith('-dlq'));
       // Scheduled targets (the daily digest) keep what they could not deliver in a queue of their own.
@@ -349,6 +349,9 @@ function terraformSuites(tc: Toolchain): void {
           ...dlqs.map((q) => `${q}-not-empty`),
           `${inv.namePrefix}-triage-dropped-invalid`,
           `${inv.namePrefix}-malformed-approval-records`,
+          // Proof of coverage: the checker has not run, and cells went silent.
+          `${inv.namePrefix}-coverage-not-running`,
+          `${inv.namePrefix}-coverage-silent-cells`,
         ]),
       );
     });
@@ -479,15 +482,15 @@ function terraformSuites(tc: Toolchain): void {
       });
     }, SLOW);
 
-    it('plans every stack with the real binary in dependency order: bootstrap, log-archive, org-trail, security, members', () => {
+    it('plans every stack with the real binary in dependency order: log-archive, org-trail, security, members (bootstrap is applied alone)', () => {
       const members = org.config.inventory.accounts.map((a) => stackIds.member(a.id)).sort();
       expect(code).toBe(0);
+      expect(lines).toContainEqual(expect.stringMatching(/^not included: bootstrap: .*--stacks bootstrap/));
       expect(lines.filter((l) => l.startsWith('step '))).toEqual([
-        'step 1/5: bootstrap',
-        'step 2/5: log-archive',
-        'step 3/5: org-trail',
-        'step 4/5: security',
-        `step 5/5: ${members.join(', ')}`,
+        'step 1/4: log-archive',
+        'step 2/4: org-trail',
+        'step 3/4: security',
+        `step 4/4: ${members.join(', ')}`,
       ]);
     });
 
