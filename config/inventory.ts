@@ -175,9 +175,20 @@ export interface OrgInventory {
    * @default 5 - see DEFAULT_HEARTBEAT_INTERVAL_MINUTES and docs/heartbeat.md for the cost
    */
   readonly heartbeatIntervalMinutes?: number;
+  /**
+   * Let the coverage function read every account's enabled opt-in regions (AWS Account Management
+   * `ListRegions`) and report a region that is enabled but not covered (issue #11). The bootstrap stack then
+   * registers the security account as Account Management's delegated administrator, and the organization
+   * needs trusted access for `account.amazonaws.com` (`npm run doctor -- --aws` checks it).
+   * @default true
+   */
+  readonly optInRegionCheck?: boolean;
   readonly organizationalUnits: readonly OrganizationalUnit[];
   readonly accounts: readonly Account[];
 }
+
+/** Whether the coverage function checks the accounts' opt-in regions (`optInRegionCheck`, default on). */
+export const optInRegionCheck = (inv: Pick<OrgInventory, 'optInRegionCheck'>): boolean => inv.optInRegionCheck ?? true;
 
 /** Minutes between two heartbeats when the inventory sets no `heartbeatIntervalMinutes`. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MINUTES = 5;
@@ -281,6 +292,13 @@ export function inventoryProblems(raw: unknown): InventoryProblem[] {
     add(
       'heartbeatIntervalMinutes',
       `expected a whole number of minutes from 1 to 60 (the heartbeat schedules' rate), got ${show(interval)}`,
+    );
+  }
+
+  if (raw['optInRegionCheck'] !== undefined && typeof raw['optInRegionCheck'] !== 'boolean') {
+    add(
+      'optInRegionCheck',
+      `expected true or false (true lets the coverage function report opt-in regions enabled but not covered), got ${show(raw['optInRegionCheck'])}`,
     );
   }
 

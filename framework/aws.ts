@@ -30,6 +30,7 @@ export { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 export { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
 export { LambdaFunctionUrl } from '@cdktf/provider-aws/lib/lambda-function-url';
 export { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
+export { OrganizationsDelegatedAdministrator } from '@cdktf/provider-aws/lib/organizations-delegated-administrator';
 export { OrganizationsPolicy } from '@cdktf/provider-aws/lib/organizations-policy';
 export { OrganizationsPolicyAttachment } from '@cdktf/provider-aws/lib/organizations-policy-attachment';
 export { AwsProvider } from '@cdktf/provider-aws/lib/provider';

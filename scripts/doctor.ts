@@ -30,7 +30,7 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { InventoryError, type OrgInventory } from '../config/inventory';
+import { InventoryError, type OrgInventory, optInRegionCheck } from '../config/inventory';
 import { loadConfig } from '../config/load';
 import { runCli } from './run-cli';
 import { DEFAULT_PLUGIN_DIR, mirroredVersions, onPath } from './terraform/toolchain';
@@ -246,6 +246,18 @@ export const TRUSTED_SERVICES: ReadonlyArray<{ principal: string; why: string; f
   },
 ];
 
+/** Needed only with `optInRegionCheck` (default on): the coverage function reads every account's opt-in regions. */
+export const ACCOUNT_MANAGEMENT_SERVICE = {
+  principal: 'account.amazonaws.com',
+  why: "the coverage function's opt-in region check (optInRegionCheck; Account Management ListRegions)",
+  fix: 'aws organizations enable-aws-service-access --service-principal account.amazonaws.com (or set "optInRegionCheck": false in config/org.json)',
+} as const;
+
+/** The service principals this inventory needs trusted access for. */
+export function trustedServices(inv: OrgInventory): ReadonlyArray<{ principal: string; why: string; fix: string }> {
+  return optInRegionCheck(inv) ? [...TRUSTED_SERVICES, ACCOUNT_MANAGEMENT_SERVICE] : TRUSTED_SERVICES;
+}
+
 const CREDENTIAL_ERRORS = new Set([
   'CredentialsProviderError',
   'ExpiredToken',
@@ -383,13 +395,14 @@ export async function awsPreflight(inv: OrgInventory, clients: PreflightClients)
       return principals;
     });
     if (enabled) {
-      const missing = TRUSTED_SERVICES.filter((s) => !enabled.has(s.principal));
+      const needed = trustedServices(inv);
+      const missing = needed.filter((s) => !enabled.has(s.principal));
       add(
         'trusted access',
         missing.length > 0 ? 'fail' : 'ok',
         missing.length > 0
           ? missing.map((s) => `not enabled for ${s.principal}, which ${s.why} needs: \`${s.fix}\``).join('; ')
-          : `enabled for ${TRUSTED_SERVICES.map((s) => s.principal).join(' and ')}`,
+          : `enabled for ${needed.map((s) => s.principal).join(', ')}`,
       );
     }
 

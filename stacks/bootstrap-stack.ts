@@ -5,9 +5,10 @@ import {
   IamOpenidConnectProvider,
   IamRole,
   IamRolePolicy,
+  OrganizationsDelegatedAdministrator,
 } from '../framework/aws';
 import { TerraformResource } from '../framework/cdktf';
-import type { OrgInventory } from '../config/inventory';
+import { type OrgInventory, optInRegionCheck } from '../config/inventory';
 import { ciRoleName, deployRoleStackSetName } from '../config/naming';
 import type { RemediationConfig } from '../config/remediation';
 import { policyDocument, type Statement } from '../constructs/policy-document';
@@ -218,6 +219,8 @@ export class BootstrapStack extends VigilStack {
   readonly deployRole: IamRole;
   readonly stackSet: CloudformationStackSet;
   readonly ciRole?: IamRole;
+  /** The security account as Account Management's delegated administrator (when `optInRegionCheck` is on). */
+  readonly accountManagementAdmin?: OrganizationsDelegatedAdministrator;
 
   constructor(scope: Construct, id: string, props: BootstrapStackProps) {
     const inv = props.inventory;
@@ -324,5 +327,21 @@ export class BootstrapStack extends VigilStack {
       operationPreferences: { failureToleranceCount: 0, maxConcurrentPercentage: 25 },
       retainStack: false,
     });
+
+    if (optInRegionCheck(inv)) {
+      // The coverage function (security account) reads every account's opt-in regions from Account
+      // Management, which only the management account or this delegated administrator may do. Needs trusted
+      // access for account.amazonaws.com first (doctor checks it). Registered by hand already? Import it:
+      // `terraform import <address> <security account id>/account.amazonaws.com`.
+      this.accountManagementAdmin = new OrganizationsDelegatedAdministrator(
+        this,
+        'account-management-delegated-admin',
+        {
+          provider,
+          accountId: inv.securityAccountId,
+          servicePrincipal: 'account.amazonaws.com',
+        },
+      );
+    }
   }
 }

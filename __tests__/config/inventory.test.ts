@@ -8,6 +8,7 @@ import {
   assertValidInventory,
   InventoryError,
   inventoryProblems,
+  optInRegionCheck,
 } from '../../config/inventory';
 import { loadInventory } from '../../config/load';
 import org from '../../config/org.json';
@@ -286,6 +287,15 @@ describe('inventoryProblems', () => {
         ]),
     );
     expect(problems).toEqual([]);
+  });
+
+  it('takes optInRegionCheck as a boolean, on by default', () => {
+    expect(optInRegionCheck(TEST_INVENTORY)).toBe(true);
+    expect(optInRegionCheck({ ...TEST_INVENTORY, optInRegionCheck: false })).toBe(false);
+    expect(problemsOf((i) => (i.optInRegionCheck = false))).toEqual([]);
+    expect(problemsOf((i) => (i.optInRegionCheck = 'yes'))).toEqual([
+      { path: 'optInRegionCheck', message: expect.stringContaining('expected true or false') },
+    ]);
   });
 
   it('lists every problem at once, not just the first', () => {

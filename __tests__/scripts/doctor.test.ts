@@ -1,4 +1,13 @@
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -37,7 +46,10 @@ function readyOrganization() {
     .on(ListAWSServiceAccessForOrganizationCommand)
     .resolvesOnce({ EnabledServicePrincipals: [{ ServicePrincipal: 'cloudtrail.amazonaws.com' }], NextToken: 'p2' })
     .resolves({
-      EnabledServicePrincipals: [{ ServicePrincipal: 'member.org.stacksets.cloudformation.amazonaws.com' }],
+      EnabledServicePrincipals: [
+        { ServicePrincipal: 'member.org.stacksets.cloudformation.amazonaws.com' },
+        { ServicePrincipal: 'account.amazonaws.com' },
+      ],
     });
   organizations.on(ListDelegatedAdministratorsCommand).resolves({ DelegatedAdministrators: [] });
 }
@@ -148,7 +160,7 @@ describe('npm run doctor: the AWS preflight', () => {
       expect.stringMatching(/^✓ organization +o-k3m9x2p7qa, all features, management account 110000000001$/),
       expect.stringMatching(/^✓ organization root +r-k3m9: SCP policy type enabled$/),
       expect.stringMatching(
-        /^✓ trusted access +enabled for cloudtrail\.amazonaws\.com and member\.org\.stacksets\.cloudformation\.amazonaws\.com$/,
+        /^✓ trusted access +enabled for cloudtrail\.amazonaws\.com, member\.org\.stacksets\.cloudformation\.amazonaws\.com, account\.amazonaws\.com$/,
       ),
       expect.stringMatching(/^✓ CloudTrail delegated admin +none; none needed/),
     ]);
@@ -200,6 +212,24 @@ describe('npm run doctor: the AWS preflight', () => {
     );
     expect(line('trusted access')).toMatch(
       /^✗ .*cloudtrail\.amazonaws\.com.*`aws organizations enable-aws-service-access --service-principal cloudtrail\.amazonaws\.com`.*member\.org\.stacksets\.cloudformation\.amazonaws\.com.*`aws cloudformation activate-organizations-access`/,
+    );
+  });
+
+  it('needs trusted access for Account Management only while the opt-in region check is on', async () => {
+    organizations.on(ListAWSServiceAccessForOrganizationCommand).resolves({
+      EnabledServicePrincipals: [
+        { ServicePrincipal: 'cloudtrail.amazonaws.com' },
+        { ServicePrincipal: 'member.org.stacksets.cloudformation.amazonaws.com' },
+      ],
+    });
+    expect((await run()).line('trusted access')).toMatch(
+      /^✗ .*not enabled for account\.amazonaws\.com, which the coverage function's opt-in region check .*needs: `aws organizations enable-aws-service-access --service-principal account\.amazonaws\.com \(or set "optInRegionCheck": false in config\/org\.json\)`$/,
+    );
+
+    const orgFile = join(dir, 'project', 'config', 'org.json');
+    writeFileSync(orgFile, JSON.stringify({ ...JSON.parse(readFileSync(orgFile, 'utf8')), optInRegionCheck: false }));
+    expect((await run()).line('trusted access')).toMatch(
+      /^✓ trusted access +enabled for cloudtrail\.amazonaws\.com, member\.org\.stacksets\.cloudformation\.amazonaws\.com$/,
     );
   });
 

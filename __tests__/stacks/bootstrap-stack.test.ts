@@ -74,6 +74,17 @@ describe('BootstrapStack', () => {
     }
   });
 
+  it('registers the security account as Account Management delegated admin for the opt-in region check, unless it is off', () => {
+    expect(resourcesOfType(tf, 'aws_organizations_delegated_administrator')).toEqual([
+      expect.objectContaining({
+        account_id: TEST_INVENTORY.securityAccountId,
+        service_principal: 'account.amazonaws.com',
+      }),
+    ]);
+    const { tf: off } = bootstrap({ ...TEST_INVENTORY, optInRegionCheck: false });
+    expect(resourcesOfType(off, 'aws_organizations_delegated_administrator')).toEqual([]);
+  });
+
   it('targets the configured OUs', () => {
     const targets = ['ou-ab12-workload', 'ou-ab12-security', 'ou-ab12-sandbox1'];
     const { tf: custom } = bootstrap({ ...TEST_INVENTORY, deployRoleTargets: targets });

@@ -32,6 +32,7 @@ describe('the coverage function', () => {
       INVENTORY_TABLE: 'vigil-inventory',
       HEARTBEAT_INTERVAL_MINUTES: '5',
       COVERAGE_LEASE_SECONDS: '360',
+      OPT_IN_REGIONS_CALLER: ACCOUNT,
       EMAIL_TOPIC_ARN: `arn:aws:sns:eu-west-1:${ACCOUNT}:vigil-alerts`,
       OWNER_ROUTING_FILE: 'owner-routing.json',
       SLACK_CHANNEL: TEST_ALERTING.default.slackChannel,
@@ -112,6 +113,7 @@ describe('coverage least privilege', () => {
   it('has exactly the permissions it needs, on exact resources', () => {
     expect(policy.Statement.flatMap((st) => [st['Action']].flat()).sort()).toEqual(
       [
+        'account:ListRegions',
         'dynamodb:BatchGetItem',
         'dynamodb:GetItem',
         'dynamodb:GetItem',
@@ -145,6 +147,49 @@ describe('coverage least privilege', () => {
       identityPolicies: role.policies as Record<string, unknown>[],
     });
   };
+
+  it("may read the opt-in regions of its own account and of this organization's members only", async () => {
+    const MGMT = TEST_INVENTORY.managementAccountId;
+    const role = roleNamed(roles, 'vigil-coverage');
+    // Account Management has no resource policies: a delegated administrator's call is decided by its
+    // identity policy (Organizations delegates the rest), so the request is evaluated as same-account.
+    const call = (action: string, resource: string) =>
+      simulate({
+        principal: role.arn,
+        action,
+        resource,
+        resourceAccount: ACCOUNT,
+        identityPolicies: role.policies as Record<string, unknown>[],
+      });
+    await expect(call('account:ListRegions', `arn:aws:account::${ACCOUNT}:account`)).resolves.toBe('Allowed');
+    await expect(
+      call('account:ListRegions', `arn:aws:account::${MGMT}:account/o-test123456/444444444444`),
+    ).resolves.toBe('Allowed');
+    await expect(
+      call('account:ListRegions', `arn:aws:account::${MGMT}:account/o-other000000/444444444444`),
+    ).resolves.toBe('ImplicitlyDenied');
+    for (const action of ['account:EnableRegion', 'account:DisableRegion', 'account:PutAlternateContact']) {
+      await expect(call(action, `arn:aws:account::${MGMT}:account/o-test123456/444444444444`)).resolves.toBe(
+        'ImplicitlyDenied',
+      );
+    }
+  });
+
+  it("lets triage put heartbeat cells and sightings, never the coverage function's state or opt-in cache", async () => {
+    const triage = roleNamed(roles, 'vigil-triage');
+    const put = (key: string) =>
+      simulate({
+        principal: triage.arn,
+        action: 'dynamodb:PutItem',
+        resource: COVERAGE_TABLE,
+        identityPolicies: triage.policies as Record<string, unknown>[],
+        context: { 'dynamodb:LeadingKeys': [key] },
+      });
+    await expect(put('cell#444444444444#eu-west-1#regional')).resolves.toBe('Allowed');
+    await expect(put('seen#999999999999#eu-west-1')).resolves.toBe('Allowed');
+    await expect(put('state')).resolves.toBe('ImplicitlyDenied');
+    await expect(put('regions#444444444444')).resolves.toBe('ImplicitlyDenied');
+  });
 
   it('may scan, read and put on the coverage table only, and never update or delete', async () => {
     for (const action of ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:PutItem']) {

@@ -16,6 +16,7 @@ import {
   SqsQueue,
   SqsQueuePolicy,
 } from '../../framework/aws';
+import { optInRegionCheck } from '../../config/inventory';
 import { secretRefs } from '../../config/alerting';
 import { deadLetterQueueName, functionNames, scheduleRuleNames, tableNames } from '../../config/naming';
 import { coverageEnvironment } from '../../handlers/functions/coverage/spec';
@@ -77,6 +78,7 @@ export function coverageCheck(ctx: SecurityContext, props: CoverageCheckProps) {
       inventoryTable: tableNames(inv).inventory,
       intervalMinutes: interval,
       leaseSeconds: COVERAGE_LEASE_SECONDS,
+      ...(optInRegionCheck(inv) ? { optInRegionsCaller: account } : {}),
       ownerRoutingFile: 'owner-routing.json',
       defaultRouting: {
         emailTopicArn: props.alertTopicArn,
@@ -96,6 +98,21 @@ export function coverageCheck(ctx: SecurityContext, props: CoverageCheckProps) {
         Resource: tableArn(ctx, table),
       },
       props.readInventory,
+      ...(optInRegionCheck(inv)
+        ? [
+            {
+              Sid: 'ReadOptInRegions',
+              Effect: 'Allow' as const,
+              // Account Management ListRegions: its own account (no AccountId), and the organization's members
+              // as the delegated administrator (resource type accountInOrganization).
+              Action: 'account:ListRegions',
+              Resource: [
+                `arn:aws:account::${account}:account`,
+                `arn:aws:account::${inv.managementAccountId}:account/${inv.organizationId}/*`,
+              ],
+            },
+          ]
+        : []),
       { Sid: 'PublishCoverageEmail', Effect: 'Allow', Action: 'sns:Publish', Resource: props.alertTopicArn },
       { Sid: 'FailedRunsToDlq', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: dlqArn },
       useKey(props.key),

@@ -91,9 +91,12 @@ export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueu
       {
         Sid: 'RecordHeartbeats',
         Effect: 'Allow',
-        // The heartbeat store (adapters/heartbeat-store.ts) only puts a cell's item, conditionally.
+        // The heartbeat store (adapters/heartbeat-store.ts) only puts a cell's item, conditionally, and the
+        // sighting store (adapters/sighting-store.ts) an unknown account's item: never the coverage function's
+        // `state` item or its opt-in region cache.
         Action: 'dynamodb:PutItem',
         Resource: `arn:aws:dynamodb:${region}:${account}:table/${tableNames(inv).coverage}`,
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['cell#*', 'seen#*'] } },
       },
       {
         Sid: 'PublishAlertEmail',

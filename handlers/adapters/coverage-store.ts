@@ -12,6 +12,10 @@
  *   outage would approach DynamoDB's 400 KB item limit as plain JSON), and while a run sends, `runId`
  *   and `leaseUntil` (N, epoch ms). Every write is a PutItem conditional on the round and the lease
  *   (see {@link CoverageStore.put}).
+ * - sighting items, written by triage (adapters/sighting-store.ts): `pk = seen#<accountId>#<region>`, an
+ *   account the account view lacks sent an event from that region.
+ * - opt-in region items, owned by the coverage function: `pk = regions#<accountId>` with `regions` (a list
+ *   of region names, possibly empty) and `checkedAt`, the cache of Account Management `ListRegions`.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
@@ -22,15 +26,22 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type HeartbeatRecord, parseCoverageState, parseHeartbeatRecord } from '../core/coverage';
-import type { CoverageCells, CoverageRecord, CoverageStore } from '../core/flows/coverage-ports';
+import type { CoverageCells, CoverageRecord, CoverageStore, OptInRegionsEntry } from '../core/flows/coverage-ports';
 import { isRecord } from '../core/lambda-io';
 import { ConfigurationError } from '../errors';
+import { SIGHTING_PREFIX } from './sighting-store';
 
 /** Partition key of the state item. */
 export const COVERAGE_STATE_KEY = 'state';
 
 /** Prefix of the cell items' partition keys. */
 export const COVERAGE_CELL_PREFIX = 'cell#';
+
+/** Prefix of the opt-in region items' partition keys. */
+export const OPT_IN_REGIONS_PREFIX = 'regions#';
+
+/** Days an opt-in region item outlives its last check (an account that left the inventory is forgotten). */
+export const OPT_IN_REGIONS_RETENTION_DAYS = 30;
 
 export interface CoverageStoreOptions {
   /** Parallel Scan segments. @default 4 */
@@ -47,7 +58,13 @@ export function makeCoverageStore(
 ): CoverageStore {
   const segments = options.segments ?? 4;
 
-  const scanSegment = async (segment: number, into: { heartbeats: HeartbeatRecord[]; unreadable: string[] }) => {
+  type Into = {
+    heartbeats: HeartbeatRecord[];
+    unreadable: string[];
+    seen: Set<string>;
+    optIn: Record<string, OptInRegionsEntry>;
+  };
+  const scanSegment = async (segment: number, into: Into) => {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await client.send(
@@ -55,14 +72,31 @@ export function makeCoverageStore(
           TableName: tableName,
           Segment: segment,
           TotalSegments: segments,
-          FilterExpression: 'begins_with(pk, :cell)',
-          ProjectionExpression: 'pk, accountId, #region, #path, eventTime, arrivedAt',
+          FilterExpression: 'begins_with(pk, :cell) OR begins_with(pk, :seen) OR begins_with(pk, :regions)',
+          ProjectionExpression: 'pk, accountId, #region, #path, eventTime, arrivedAt, regions, checkedAt',
           ExpressionAttributeNames: { '#region': 'region', '#path': 'path' },
-          ExpressionAttributeValues: { ':cell': S(COVERAGE_CELL_PREFIX) },
+          ExpressionAttributeValues: {
+            ':cell': S(COVERAGE_CELL_PREFIX),
+            ':seen': S(SIGHTING_PREFIX),
+            ':regions': S(OPT_IN_REGIONS_PREFIX),
+          },
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
       );
       for (const item of page.Items ?? []) {
+        const pk = item['pk']?.S ?? '';
+        if (pk.startsWith(SIGHTING_PREFIX)) {
+          const accountId = item['accountId']?.S;
+          if (accountId && /^\d{12}$/.test(accountId)) into.seen.add(accountId);
+          else into.unreadable.push(`${pk}: accountId: expected a 12-digit account id`);
+          continue;
+        }
+        if (pk.startsWith(OPT_IN_REGIONS_PREFIX)) {
+          const entry = optInEntryOf(item);
+          if (typeof entry === 'string') into.unreadable.push(`${pk}: ${entry}`);
+          else into.optIn[entry.accountId] = entry;
+          continue;
+        }
         const parsed = parseHeartbeatRecord({
           accountId: item['accountId']?.S,
           region: item['region']?.S,
@@ -79,13 +113,35 @@ export function makeCoverageStore(
 
   return {
     async cells(): Promise<CoverageCells> {
-      const into = { heartbeats: [] as HeartbeatRecord[], unreadable: [] as string[] };
+      const into: Into = { heartbeats: [], unreadable: [], seen: new Set(), optIn: {} };
       await Promise.all(Array.from({ length: segments }, (_, i) => scanSegment(i, into)));
       // Segments finish in any order: sort, so a run's input does not depend on timing.
       into.heartbeats.sort((a, b) =>
         `${a.accountId}#${a.region}#${a.path}` < `${b.accountId}#${b.region}#${b.path}` ? -1 : 1,
       );
-      return into;
+      return {
+        heartbeats: into.heartbeats,
+        unreadable: into.unreadable.sort(),
+        seenAccountIds: [...into.seen].sort(),
+        optInRegions: Object.fromEntries(Object.entries(into.optIn).sort(([a], [b]) => (a < b ? -1 : 1))),
+      };
+    },
+
+    async putOptInRegions(entry) {
+      const checkedMs = Date.parse(entry.checkedAt);
+      if (!Number.isFinite(checkedMs)) throw new Error(`opt-in regions of ${entry.accountId}: bad checkedAt`);
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            pk: S(`${OPT_IN_REGIONS_PREFIX}${entry.accountId}`),
+            accountId: S(entry.accountId),
+            regions: { L: [...entry.regions].sort().map(S) },
+            checkedAt: S(new Date(checkedMs).toISOString()),
+            expiresAt: { N: String(Math.floor(checkedMs / 1000) + OPT_IN_REGIONS_RETENTION_DAYS * 86_400) },
+          },
+        }),
+      );
     },
 
     async load(): Promise<CoverageRecord> {
@@ -128,6 +184,17 @@ export function makeCoverageStore(
       }
     },
   };
+}
+
+/** The cached opt-in regions an item holds, or what is wrong with it. */
+function optInEntryOf(item: Record<string, AttributeValue>): OptInRegionsEntry | string {
+  const accountId = item['accountId']?.S;
+  if (!accountId || !/^\d{12}$/.test(accountId)) return 'accountId: expected a 12-digit account id';
+  const list = item['regions']?.L;
+  if (!list || list.some((r) => typeof r.S !== 'string')) return 'regions: expected a list of region names';
+  const checkedAt = item['checkedAt']?.S;
+  if (!checkedAt || !Number.isFinite(Date.parse(checkedAt))) return 'checkedAt: expected an ISO 8601 time';
+  return { accountId, regions: list.map((r) => r.S as string).sort(), checkedAt };
 }
 
 /** The record a stored state item holds. @throws ConfigurationError when it cannot be read */

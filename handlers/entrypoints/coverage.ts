@@ -7,8 +7,10 @@
  * `CoverageSilentCells`, `CoverageLateCells`, `CoverageNotDeployedCells`, dimensionless and per
  * `Region`), and sends one message per transition: a newly silent or recovered cell to the account's
  * owner and the default route, one PagerDuty page (and later its resolve) when every cell is silent,
- * one message per account or region the inventory does not cover. Side effects: DynamoDB Scan, GetItem
- * and conditional PutItem on the coverage table, GetItem/BatchGetItem on the inventory table, secret
+ * one message per account or region the inventory does not cover (accounts from heartbeats and triage's
+ * sightings; opt-in regions from Account Management `ListRegions`, when OPT_IN_REGIONS_CALLER is set, at
+ * most 25 accounts per run, cached 6 hours in the table). Side effects: DynamoDB Scan, GetItem
+ * and (conditional) PutItem on the coverage table, account:ListRegions, GetItem/BatchGetItem on the inventory table, secret
  * reads, Slack posts, PagerDuty events, SNS publishes, JSON and EMF log lines. Idempotency and
  * failure: see handlers/core/flows/coverage-flow.ts (a lease per round, sent marks, state committed only
  * after every delivery); a failed delivery fails the invocation, Lambda retries it twice, then the
@@ -19,6 +21,7 @@ import { makeCoverageSender } from '../adapters/coverage-sender';
 import { makeCoverageStore } from '../adapters/coverage-store';
 import { makeEmailPublisher } from '../adapters/email';
 import { makeInventorySource, rebuiltPerInventory } from '../adapters/inventory-source';
+import { makeOptInRegionReader } from '../adapters/opt-in-regions';
 import { builtOnFirstCall } from '../adapters/lambda-io';
 import { makeSecretReader } from '../adapters/secrets';
 import { type CoverageReport, createCoverageFlow } from '../core/flows/coverage-flow';
@@ -35,6 +38,7 @@ export function coverageFromEnvironment(env: Readonly<Record<string, string | un
   const store = makeCoverageStore(dynamo, settings.tableName);
   const sender = makeCoverageSender({ secrets: makeSecretReader(), publishEmail: makeEmailPublisher(), now });
   const inventories = makeInventorySource({ client: dynamo, tableName: settings.inventoryTable });
+  const optInReader = settings.optInRegionsCaller ? makeOptInRegionReader(settings.optInRegionsCaller) : undefined;
   return rebuiltPerInventory(inventories, (inventory) =>
     createCoverageFlow({
       store,
@@ -44,6 +48,16 @@ export function coverageFromEnvironment(env: Readonly<Record<string, string | un
       now,
       options: { intervalMinutes: settings.intervalMinutes },
       leaseSeconds: settings.leaseSeconds,
+      ...(optInReader
+        ? {
+            optInRegions: {
+              reader: optInReader,
+              // A delegated administrator cannot ask about the management account (docs/coverage.md).
+              skip:
+                inventory.managementAccountId === settings.optInRegionsCaller ? [] : [inventory.managementAccountId],
+            },
+          }
+        : {}),
     }),
   );
 }

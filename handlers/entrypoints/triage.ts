@@ -26,6 +26,7 @@ import { makeDedupeStore } from '../adapters/dedupe-store';
 import { makeDigestStore } from '../adapters/digest-store';
 import { makeEmailPublisher } from '../adapters/email';
 import { makeHeartbeatStore } from '../adapters/heartbeat-store';
+import { makeSightingStore } from '../adapters/sighting-store';
 import { makeInventorySource, rebuiltPerInventory } from '../adapters/inventory-source';
 import { builtOnFirstCall } from '../adapters/lambda-io';
 import { makeNotifier } from '../adapters/notify';
@@ -58,6 +59,8 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
   const notifier = makeNotifier({ secrets: makeSecretReader(), publishEmail: makeEmailPublisher(), now });
   const store = makeDedupeStore(dynamo, settings.tableName);
   const inventories = makeInventorySource({ client: dynamo, tableName: settings.inventoryTable });
+  // Outside the rebuild: the per-container write throttle outlives a new account view.
+  const sightings = settings.coverageTableName ? makeSightingStore(dynamo, settings.coverageTableName) : undefined;
   return rebuiltPerInventory(inventories, (inventory) =>
     createHandler({
       context: makeTriageContext(inventory, CATALOG, PREDICATES, { repeatWindowSeconds: settings.repeatWindowSeconds }),
@@ -75,6 +78,8 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
       ...(settings.digestTableName ? { digest: makeDigestStore(dynamo, settings.digestTableName) } : {}),
       // vigil's heartbeats go to the coverage table (the coverage function reads them), never to an alert.
       ...(settings.coverageTableName ? { heartbeats: makeHeartbeatStore(dynamo, settings.coverageTableName) } : {}),
+      // Events from accounts the view lacks are noted there too (the coverage map's "not in the inventory").
+      ...(sightings ? { sightings } : {}),
     }),
   );
 }

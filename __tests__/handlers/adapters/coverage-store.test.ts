@@ -55,9 +55,68 @@ describe('makeCoverageStore cells', () => {
     expect(scans.find((s) => s.ExclusiveStartKey)).toMatchObject({
       TableName: TABLE,
       TotalSegments: 2,
-      FilterExpression: 'begins_with(pk, :cell)',
-      ExpressionAttributeValues: { ':cell': { S: 'cell#' } },
+      FilterExpression: 'begins_with(pk, :cell) OR begins_with(pk, :seen) OR begins_with(pk, :regions)',
+      ExpressionAttributeValues: { ':cell': { S: 'cell#' }, ':seen': { S: 'seen#' }, ':regions': { S: 'regions#' } },
       ExclusiveStartKey: { pk: { S: 'k1' } },
+    });
+  });
+
+  it("reads triage's sightings and the cached opt-in regions next to the cells", async () => {
+    const seen = (accountId: string, region: string) => ({
+      pk: { S: `seen#${accountId}#${region}` },
+      accountId: { S: accountId },
+      region: { S: region },
+    });
+    dynamodb.on(ScanCommand, { Segment: 0 }).resolves({
+      Items: [seen('888888888888', 'eu-west-1'), seen('888888888888', 'us-east-1'), seen('777777777777', 'eu-west-1')],
+    });
+    dynamodb.on(ScanCommand, { Segment: 1 }).resolves({
+      Items: [
+        {
+          pk: { S: 'regions#444444444444' },
+          accountId: { S: '444444444444' },
+          regions: { L: [{ S: 'me-south-1' }, { S: 'ap-east-1' }] },
+          checkedAt: { S: '2026-12-04T06:00:00.000Z' },
+        },
+        { pk: { S: 'regions#111111111111' }, accountId: { S: '111111111111' }, regions: { L: [] } },
+        { pk: { S: 'seen#bad' }, accountId: { S: 'bad' } },
+      ],
+    });
+    const cells = await makeCoverageStore(client, TABLE, { segments: 2 }).cells();
+
+    expect(cells.heartbeats).toEqual([]);
+    expect(cells.seenAccountIds).toEqual(['777777777777', '888888888888']);
+    expect(cells.optInRegions).toEqual({
+      '444444444444': {
+        accountId: '444444444444',
+        regions: ['ap-east-1', 'me-south-1'],
+        checkedAt: '2026-12-04T06:00:00.000Z',
+      },
+    });
+    expect(cells.unreadable).toEqual([
+      'regions#111111111111: checkedAt: expected an ISO 8601 time',
+      'seen#bad: accountId: expected a 12-digit account id',
+    ]);
+  });
+});
+
+describe('makeCoverageStore opt-in regions', () => {
+  it("caches an account's opt-in regions in its own item, sorted, expiring a month after the check", async () => {
+    dynamodb.on(PutItemCommand).resolves({});
+    await makeCoverageStore(client, TABLE).putOptInRegions({
+      accountId: '444444444444',
+      regions: ['me-south-1', 'ap-east-1'],
+      checkedAt: '2026-12-04T10:00:00Z',
+    });
+    expect(dynamodb.commandCalls(PutItemCommand)[0]!.args[0].input).toEqual({
+      TableName: TABLE,
+      Item: {
+        pk: { S: 'regions#444444444444' },
+        accountId: { S: '444444444444' },
+        regions: { L: [{ S: 'ap-east-1' }, { S: 'me-south-1' }] },
+        checkedAt: { S: '2026-12-04T10:00:00.000Z' },
+        expiresAt: { N: String(Date.parse('2026-12-04T10:00:00Z') / 1000 + 30 * 86_400) },
+      },
     });
   });
 });

@@ -167,8 +167,10 @@ describe.each([
         ownerRoutingFile: 'owner-routing.json',
         intervalMinutes: c.intervalMinutes,
         leaseSeconds: c.leaseSeconds,
+        ...(c.optInRegionsCaller ? { optInRegionsCaller: c.optInRegionsCaller } : {}),
       }),
     ).toEqual(envs.get(names.coverage));
+    expect(c.optInRegionsCaller).toMatch(/^\d{12}$/);
     const { configFile, alertRoutingFile, forceDryRun, ...r } = readRemediateSettings(envs.get(names.remediate)!, dir);
     expect(remediateEnvironment(r)).toEqual(envs.get(names.remediate));
     const m = readRemediateMemberSettings(envs.get(names.remediateMember)!);

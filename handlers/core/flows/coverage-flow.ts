@@ -38,7 +38,14 @@ import {
   unknownAccountMessage,
 } from '../format-coverage';
 import type { HandlerInventory } from '../inventory-view';
-import { describeError as describe, inBatches, isRecord, makeJsonLogger, type WriteLine } from '../lambda-io';
+import {
+  describeError as describe,
+  inBatches,
+  isRecord,
+  type JsonLog,
+  makeJsonLogger,
+  type WriteLine,
+} from '../lambda-io';
 import { COVERAGE_METRICS, METRIC_NAMESPACE } from '../metrics';
 import { accountOwner } from '../owner';
 import { type RoutingConfig, routeAlert } from '../triage-alert';
@@ -48,8 +55,10 @@ import {
   type CoverageMessage,
   type CoverageRecord,
   type CoverageSender,
+  type CoverageCells,
   type CoverageStore,
   deliveryKey,
+  type OptInRegionReader,
 } from './coverage-ports';
 
 export interface CoverageFlowDeps {
@@ -68,7 +77,26 @@ export interface CoverageFlowDeps {
   readonly concurrency?: number;
   /** Where JSON log lines and EMF lines go. @default console.log */
   readonly write?: WriteLine;
+  /**
+   * Checks which opt-in regions each account has enabled, so a region the inventory does not cover is
+   * reported. Each run re-reads at most `perRun` accounts whose cached answer is missing or older than
+   * `maxAgeMinutes` (oldest first); a failed read is logged and the account keeps its cached answer, or
+   * stays unknown (nothing reported for it): fail open, a check that cannot run never raises a false gap.
+   * @default - not checked: no uncovered region is reported
+   */
+  readonly optInRegions?: {
+    readonly reader: OptInRegionReader;
+    /** @default 360 */
+    readonly maxAgeMinutes?: number;
+    /** @default 25 */
+    readonly perRun?: number;
+    /** Accounts the reader cannot ask about (the management account, for a delegated administrator). */
+    readonly skip?: readonly string[];
+  };
 }
+
+/** Opt-in region reads in flight at once. */
+const OPT_IN_CONCURRENCY = 4;
 
 /** What one run did. */
 export interface CoverageReport {
@@ -244,9 +272,12 @@ export function createCoverageFlow(deps: CoverageFlowDeps): (event?: unknown) =>
     if (cells.unreadable.length > 0) {
       log('error', 'skipped coverage cells that cannot be read', { items: cells.unreadable.slice(0, 20) });
     }
+    const optInRegions = deps.optInRegions ? await refreshOptInRegions(deps, cells, now, log) : undefined;
     const result = evaluateCoverage({
       inventory: coverageInventoryFromView(deps.inventory),
       heartbeats: cells.heartbeats,
+      seenAccountIds: cells.seenAccountIds,
+      ...(optInRegions ? { optInRegions } : {}),
       now,
       ...(record.state ? { previous: record.state } : {}),
       ...(deps.options ? { options: deps.options } : {}),
@@ -361,4 +392,48 @@ export function createCoverageFlow(deps: CoverageFlowDeps): (event?: unknown) =>
     });
     return { ...report, sent };
   };
+}
+
+/**
+ * The opt-in regions of every account known so far: the cache, with the stalest accounts re-read first
+ * (at most `perRun` per run). Accounts never read successfully are left out (unknown).
+ */
+async function refreshOptInRegions(
+  deps: CoverageFlowDeps,
+  cells: CoverageCells,
+  now: Date,
+  log: JsonLog,
+): Promise<Record<string, readonly string[]>> {
+  const cfg = deps.optInRegions as NonNullable<CoverageFlowDeps['optInRegions']>;
+  const maxAgeMs = (cfg.maxAgeMinutes ?? 360) * 60_000;
+  const skip = new Set(cfg.skip ?? []);
+  const cached = cells.optInRegions;
+  const checkedMs = (id: string) => (cached[id] ? Date.parse(cached[id].checkedAt) : Number.NEGATIVE_INFINITY);
+  const due = Object.keys(deps.inventory.accounts)
+    .filter((id) => !skip.has(id) && now.getTime() - checkedMs(id) >= maxAgeMs)
+    .sort((a, b) => checkedMs(a) - checkedMs(b) || (a < b ? -1 : 1))
+    .slice(0, cfg.perRun ?? 25);
+  const out: Record<string, readonly string[]> = {};
+  for (const [id, entry] of Object.entries(cached))
+    if (Object.hasOwn(deps.inventory.accounts, id)) out[id] = entry.regions;
+  const failed: string[] = [];
+  await inBatches(due, OPT_IN_CONCURRENCY, async (accountId) => {
+    try {
+      const regions = [...new Set(await cfg.reader.list(accountId))].sort();
+      await deps.store.putOptInRegions({ accountId, regions, checkedAt: now.toISOString() });
+      out[accountId] = regions;
+    } catch (err) {
+      failed.push(accountId);
+      log('warn', 'could not read the opt-in regions of an account; its regions stay as last read', {
+        accountId,
+        error: describe(err),
+        fix:
+          'the security account must be the delegated administrator of Account Management (the bootstrap stack ' +
+          'registers it) and trusted access for account.amazonaws.com must be on (`npm run doctor -- --aws` checks)',
+      });
+    }
+  });
+  if (due.length > 0)
+    log('info', 'opt-in regions checked', { checked: due.length - failed.length, failed: failed.length });
+  return out;
 }

@@ -57,9 +57,25 @@ export const deliveryKey = (
   d: Pick<CoverageDelivery, 'to' | 'channel'> & { readonly message: { readonly id: string } },
 ) => `${d.message.id}@${d.to}#${d.channel}`;
 
+/** An account's opt-in regions as the coverage table caches them (see {@link OptInRegionReader}). */
+export interface OptInRegionsEntry {
+  readonly accountId: string;
+  /** Opt-in regions enabled (or being enabled) in the account, sorted. */
+  readonly regions: readonly string[];
+  /** When they were read (ISO 8601). */
+  readonly checkedAt: string;
+}
+
 /** The cells of the coverage table (every page). */
 export interface CoverageCells {
   readonly heartbeats: readonly HeartbeatRecord[];
+  /**
+   * Accounts triage saw events from although the account view lacks them (sighting items, written by
+   * triage), sorted, each once.
+   */
+  readonly seenAccountIds: readonly string[];
+  /** The cached opt-in regions of each account checked so far, by account id. */
+  readonly optInRegions: Readonly<Record<string, OptInRegionsEntry>>;
   /** Keys of cell items that could not be read, skipped. */
   readonly unreadable: readonly string[];
 }
@@ -96,6 +112,16 @@ export interface CoverageStore {
    * moved the round on or is sending.
    */
   put(next: CoverageRecord, expectedRev: number, runId: string, nowMs: number): Promise<boolean>;
+  /** Caches an account's opt-in regions (read back by `cells()`). */
+  putOptInRegions(entry: OptInRegionsEntry): Promise<void>;
+}
+
+/**
+ * Reads which opt-in regions an account has enabled (Account Management `ListRegions`, status ENABLED or
+ * ENABLING), from the security account as the Account Management delegated administrator.
+ */
+export interface OptInRegionReader {
+  list(accountId: string): Promise<readonly string[]>;
 }
 
 /** Sends one message on one channel of a routing; throws when the channel did not accept it. */

@@ -4,11 +4,12 @@
  * `HeartbeatLatencyMs` by Region and org-wide); never alerted, digested or remediated, and never claimed in
  * the dedupe store (the conditional write makes a redelivery or a late, older heartbeat harmless).
  */
-import type { JsonLogger } from '../lambda-io';
+import { describeError, type JsonLogger } from '../lambda-io';
 import { heartbeatLatencyMs } from '../heartbeat';
 import { heartbeatMetricsRecord } from '../metrics';
 import type { HeartbeatDecision } from '../triage';
-import type { HeartbeatLog, TriageOutcome } from './triage-ports';
+import type { HandlerInventory } from '../inventory-view';
+import type { AccountSightings, HeartbeatLog, TriageOutcome } from './triage-ports';
 
 export interface HeartbeatStepDeps {
   readonly messageId: string;
@@ -58,4 +59,29 @@ export async function recordHeartbeat(decision: HeartbeatDecision, deps: Heartbe
     severity: decision.detection.severity,
   });
   return true;
+}
+
+/**
+ * Notes an event of an account the account view lacks, for the coverage map's "not in the inventory"
+ * message. Fail open: a failed note is logged, never a reason to hold the event's own alert back.
+ */
+export async function noteUnknownAccount(
+  event: { readonly account: string; readonly region: string },
+  deps: {
+    readonly inventory: HandlerInventory;
+    readonly sightings?: AccountSightings;
+    readonly now: () => Date;
+    readonly logger: Pick<JsonLogger, 'log'>;
+    readonly facts: Record<string, unknown>;
+  },
+): Promise<void> {
+  if (!deps.sightings || Object.hasOwn(deps.inventory.accounts, event.account)) return;
+  try {
+    await deps.sightings.note(event.account, event.region, deps.now().toISOString());
+  } catch (error) {
+    deps.logger.log('warn', 'could not note an account the inventory lacks', {
+      ...deps.facts,
+      error: describeError(error),
+    });
+  }
 }

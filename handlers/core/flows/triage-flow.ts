@@ -16,7 +16,7 @@ import {
   type WriteLine,
 } from '../lambda-io';
 import { detectionLatencyMs, type MetricInput, metricsRecord, type TriageMetric, UNKNOWN } from '../metrics';
-import { recordHeartbeat } from './heartbeat-flow';
+import { noteUnknownAccount, recordHeartbeat } from './heartbeat-flow';
 import { resolveOwner } from '../owner';
 import {
   type AttemptResult,
@@ -47,6 +47,7 @@ import {
   type DigestEntry,
   type DigestLog,
   type HeartbeatLog,
+  type AccountSightings,
   type ResourceTagsReader,
   type SlackMessageRef,
   type TriageOutcome,
@@ -94,6 +95,8 @@ export interface TriageFlowDeps {
   readonly digest?: DigestLog;
   /** Records vigil's heartbeats for the coverage map; never alerted. @default - logged and counted only */
   readonly heartbeats?: HeartbeatLog;
+  /** Notes events from accounts the account view lacks, for the coverage map. @default - not noted */
+  readonly sightings?: AccountSightings;
   /** Told what happened to each message (replay, plan and the agreement test read it). @default - nobody */
   readonly observe?: (outcome: TriageOutcome) => void;
 }
@@ -169,6 +172,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
       account: event.account,
       region: event.region,
     };
+    await noteUnknownAccount(event, { ...heartbeatDeps, inventory: ctx.inventory, sightings: deps.sightings, facts });
     const decision = triageMessage(parsed.message, ctx);
     if (decision.kind === 'drop') {
       log(decision.category === 'invalid' ? 'warn' : 'info', `dropped: ${decision.category}`, {

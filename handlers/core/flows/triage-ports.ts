@@ -134,6 +134,20 @@ export interface HeartbeatLog {
   record(entry: HeartbeatEntry): Promise<boolean>;
 }
 
+/**
+ * Accounts whose events reach triage but which the account view does not list (issue #11): a member stack
+ * deployed before the security stack learnt of it, or an account that forwards without being onboarded.
+ * The coverage function reads the sightings and raises one "account not in the inventory" message each.
+ */
+export interface AccountSightings {
+  /**
+   * Notes that an event from `accountId` in `region` arrived at `seenAt` (ISO 8601). Cheap to call for every
+   * event: the adapter writes at most once per account × region per few minutes. Never blocks an alert: the
+   * flow logs a failure and goes on.
+   */
+  note(accountId: string, region: string, seenAt: string): Promise<void>;
+}
+
 /** What the flow did with one message: what replay, plan and the agreement test read. */
 export interface TriageOutcome {
   readonly messageId: string;

@@ -14,6 +14,7 @@ export const COVERAGE_ENV = {
   inventoryTable: TRIAGE_ENV.inventoryTable,
   intervalMinutes: 'HEARTBEAT_INTERVAL_MINUTES',
   leaseSeconds: 'COVERAGE_LEASE_SECONDS',
+  optInRegionsCaller: 'OPT_IN_REGIONS_CALLER',
   emailTopicArn: TRIAGE_ENV.emailTopicArn,
   ownerRoutingFile: TRIAGE_ENV.ownerRoutingFile,
   slackChannel: TRIAGE_ENV.slackChannel,
@@ -32,6 +33,11 @@ export interface CoverageSettings {
   readonly intervalMinutes: number;
   /** How long a sending run holds its round. @default 360 */
   readonly leaseSeconds: number;
+  /**
+   * The account the function runs in (the security account), when the opt-in region check is on: it reads
+   * every account's enabled opt-in regions from Account Management. @default - the check is off
+   */
+  readonly optInRegionsCaller?: string;
 }
 
 /** What the stack writes. */
@@ -43,6 +49,8 @@ export interface CoverageEnvironmentInput {
   readonly ownerRoutingFile: string;
   readonly intervalMinutes: number;
   readonly leaseSeconds: number;
+  /** The security account's id when the opt-in region check is on. @default - off */
+  readonly optInRegionsCaller?: string;
 }
 
 const E = COVERAGE_ENV;
@@ -54,6 +62,7 @@ export function coverageEnvironment(s: CoverageEnvironmentInput): Record<string,
     [E.inventoryTable]: s.inventoryTable,
     [E.intervalMinutes]: String(s.intervalMinutes),
     [E.leaseSeconds]: String(s.leaseSeconds),
+    ...optional(E.optInRegionsCaller, s.optInRegionsCaller),
     ...optional(E.emailTopicArn, d.emailTopicArn),
     [E.ownerRoutingFile]: s.ownerRoutingFile,
     ...optional(E.slackChannel, d.slackChannel),
@@ -75,11 +84,18 @@ export function readCoverageSettings(env: Env, dir: string): CoverageSettings {
   const tableName = r.required(E.coverageTable, 'name of the coverage table');
   const inventoryTable = r.required(E.inventoryTable, 'the inventory table, which holds the account view');
   const routing = readRouting(r, dir, { paging: true });
+  const caller = r.text(E.optInRegionsCaller);
+  if (caller !== undefined && !/^\d{12}$/.test(caller)) {
+    r.problem(
+      `${E.optInRegionsCaller}: expected the 12-digit id of the account the function runs in, got '${caller.slice(0, 20)}'`,
+    );
+  }
   return r.done<CoverageSettings>({
     tableName,
     inventoryTable,
     routing,
     intervalMinutes: r.whole(E.intervalMinutes, 5, 1),
     leaseSeconds: r.whole(E.leaseSeconds, 360, 60),
+    ...(caller ? { optInRegionsCaller: caller } : {}),
   });
 }

@@ -16,6 +16,7 @@ import type {
   CoverageMessage,
   CoverageRecord,
   CoverageStore,
+  OptInRegionsEntry,
 } from '../../../../handlers/core/flows/coverage-ports';
 import { toHandlerInventory } from '../../../../handlers/core/inventory-view';
 import type { RoutingConfig } from '../../../../handlers/core/triage-alert';
@@ -60,9 +61,14 @@ function heartbeats(nowMs: number, silent: (c: { accountId: string; column: stri
 class MemoryStore implements CoverageStore {
   record: CoverageRecord = { rev: 0, notified: [], sent: [] };
   hbs: HeartbeatRecord[] = [];
+  seen: string[] = [];
+  optIn: Record<string, OptInRegionsEntry> = {};
   puts: CoverageRecord[] = [];
   async cells() {
-    return { heartbeats: this.hbs, unreadable: [] };
+    return { heartbeats: this.hbs, unreadable: [], seenAccountIds: this.seen, optInRegions: { ...this.optIn } };
+  }
+  async putOptInRegions(entry: OptInRegionsEntry) {
+    this.optIn[entry.accountId] = entry;
   }
   async load() {
     return structuredClone(this.record);
@@ -83,7 +89,7 @@ interface Sent {
   readonly message: CoverageMessage;
 }
 
-function setup(options: { fail?: (s: Sent) => boolean } = {}) {
+function setup(options: { fail?: (s: Sent) => boolean; optInRegions?: CoverageFlowDeps['optInRegions'] } = {}) {
   const store = new MemoryStore();
   const sent: Sent[] = [];
   const lines: string[] = [];
@@ -100,6 +106,7 @@ function setup(options: { fail?: (s: Sent) => boolean } = {}) {
     routing: ROUTING,
     now: () => new Date(now),
     write: (line) => lines.push(line),
+    ...(options.optInRegions ? { optInRegions: options.optInRegions } : {}),
   };
   const run = createCoverageFlow(deps);
   /** One scheduled run `minutes` after the previous one, with `silent` cells silent since long ago. */
@@ -279,6 +286,85 @@ describe('createCoverageFlow', () => {
     store.hbs = heartbeats(T0, none);
     await run({ id: 'c' });
     expect(store.record.notified).toEqual([]);
+  });
+
+  it('alerts an account seen only in events (a sighting triage noted) once', async () => {
+    const { store, sent, run } = setup();
+    store.hbs = heartbeats(T0, none);
+    store.seen = ['888888888888', ...Object.keys(VIEW.accounts)];
+    await run({ id: 'a' });
+    await run({ id: 'b' });
+    expect([...new Set(sent.map((s) => s.message.id))]).toEqual(['unknown-account#888888888888']);
+    expect(sent[0]!.message.email.body).toContain('vigil saw account 888888888888 in event,');
+  });
+
+  describe('opt-in regions', () => {
+    const ids = Object.keys(VIEW.accounts).sort();
+    const reader = (answers: Record<string, readonly string[] | Error>) => {
+      const calls: string[] = [];
+      return {
+        calls,
+        reader: {
+          async list(accountId: string) {
+            calls.push(accountId);
+            const a = answers[accountId] ?? [];
+            if (a instanceof Error) throw a;
+            return a;
+          },
+        },
+      };
+    };
+
+    it('reports an enabled opt-in region the account does not forward from, once, and caches the answer', async () => {
+      const r = reader({ [PAYMENTS]: ['ap-east-1', 'ap-east-1'] });
+      const { store, sent, run } = setup({ optInRegions: { reader: r.reader } });
+      store.hbs = heartbeats(T0, none);
+      await run({ id: 'a' });
+      await run({ id: 'b' });
+      expect([...new Set(sent.map((s) => s.message.id))]).toEqual([`uncovered-region#${PAYMENTS}/ap-east-1`]);
+      expect(sent[0]!.message.email.body).toContain("add ap-east-1 to the inventory's regions");
+      // Every account read once on the first run; the second run used the cache.
+      expect(r.calls.sort()).toEqual(ids);
+      expect(store.optIn[PAYMENTS]).toEqual({
+        accountId: PAYMENTS,
+        regions: ['ap-east-1'],
+        checkedAt: new Date(T0).toISOString(),
+      });
+    });
+
+    it('re-reads the stalest accounts first, at most perRun per run, and skips the accounts it cannot ask about', async () => {
+      const r = reader({});
+      const { store, run, advance } = setup({
+        optInRegions: { reader: r.reader, perRun: 2, maxAgeMinutes: 60, skip: [ids[0]!] },
+      });
+      store.hbs = heartbeats(T0, none);
+      await run({ id: 'a' });
+      expect(r.calls).toEqual([ids[1], ids[2]]);
+      r.calls.length = 0;
+      advance(5 * MIN);
+      await run({ id: 'b' });
+      // ids[1] and ids[2] are fresh: the next two never-read accounts come next.
+      expect(r.calls).toEqual(ids.slice(3, 5));
+      expect(r.calls).not.toContain(ids[0]);
+    });
+
+    it('fails open: an account whose regions cannot be read is unknown, logged with the fix, and the run goes on', async () => {
+      const denied = Object.assign(new Error('not authorized to perform account:ListRegions'), {
+        name: 'AccessDeniedException',
+      });
+      const r = reader(Object.fromEntries(ids.map((id) => [id, denied])));
+      const { store, sent, lines, run } = setup({ optInRegions: { reader: r.reader } });
+      store.hbs = heartbeats(T0, none);
+      const report = await run({ id: 'a' });
+      expect(report.skipped).toBeUndefined();
+      expect(sent).toEqual([]);
+      expect(store.optIn).toEqual({});
+      const warnings = lines
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.message?.startsWith('could not read the opt-in'));
+      expect(warnings).toHaveLength(ids.length);
+      expect(warnings[0].fix).toContain('delegated administrator of Account Management');
+    });
   });
 
   it('writes the state of a quiet round without taking a lease', async () => {
