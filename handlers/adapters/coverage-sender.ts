@@ -13,7 +13,7 @@ import { DeliveryError } from '../errors';
 import type { EmailPublisher } from './email';
 import type { PostJsonOptions } from './http';
 import { publishPagerDutyEvent } from './pagerduty';
-import type { SecretReader } from './secrets';
+import { type SecretReader, withSecret as withSecretValue } from './secrets';
 import { postSlackChatMessage, publishSlackMessage } from './slack';
 
 export interface CoverageSenderDeps {
@@ -55,15 +55,8 @@ export function coveragePagerDutyEvent(message: CoverageMessage, routingKey: str
 }
 
 export function makeCoverageSender(deps: CoverageSenderDeps): CoverageSender {
-  const withSecret = async (ref: SecretRef, send: (value: string) => Promise<unknown>) => {
-    const value = await deps.secrets.read(ref);
-    try {
-      await send(value);
-    } catch (err) {
-      if (err instanceof DeliveryError && err.permanent) deps.secrets.invalidate(ref);
-      throw err;
-    }
-  };
+  const withSecret = (ref: SecretRef, send: (value: string) => Promise<unknown>) =>
+    withSecretValue(deps.secrets, ref, send);
 
   return {
     async send(channel: CoverageChannel, routing: AlertRouting, message: CoverageMessage): Promise<void> {

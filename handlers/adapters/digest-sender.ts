@@ -9,7 +9,7 @@ import type { DigestChannel, DigestMessage, DigestSender } from '../core/flows/d
 import { DeliveryError } from '../errors';
 import type { EmailPublisher } from './email';
 import type { PostJsonOptions } from './http';
-import type { SecretReader } from './secrets';
+import { type SecretReader, withSecret as withSecretValue } from './secrets';
 import { postSlackChatMessage, publishSlackMessage } from './slack';
 
 export interface DigestSenderDeps {
@@ -25,15 +25,8 @@ const refused = (channel: DigestChannel, message: string) =>
   new DeliveryError(message, { channel, permanent: true, attempts: 0 });
 
 export function makeDigestSender(deps: DigestSenderDeps): DigestSender {
-  const withSecret = async (ref: SecretRef, send: (value: string) => Promise<unknown>) => {
-    const value = await deps.secrets.read(ref);
-    try {
-      await send(value);
-    } catch (err) {
-      if (err instanceof DeliveryError && err.permanent) deps.secrets.invalidate(ref);
-      throw err;
-    }
-  };
+  const withSecret = (ref: SecretRef, send: (value: string) => Promise<unknown>) =>
+    withSecretValue(deps.secrets, ref, send);
 
   return {
     async send(channel: DigestChannel, routing: AlertRouting, message: DigestMessage): Promise<void> {

@@ -16,7 +16,7 @@ import { DeliveryError, NotificationError, SecretReadError, SecretReferenceError
 import type { EmailPublisher } from './email';
 import type { PostJsonOptions } from './http';
 import { publishPagerDutyEvent } from './pagerduty';
-import type { SecretReader } from './secrets';
+import { type SecretReader, withSecret as withSecretValue } from './secrets';
 import { postSlackChatMessage, publishSlackMessage, type SlackMessageRef, updateSlackChatMessage } from './slack';
 
 export type ChannelName = 'slack' | 'pagerduty' | 'email';
@@ -96,19 +96,8 @@ export function makeNotifier(deps: NotifierDeps): Notifier {
   };
 
   /** Runs `send`; a permanent refusal drops the cached secret, in case it was rotated since. */
-  const withSecret = async <T>(
-    channel: ChannelName,
-    ref: SecretRef,
-    send: (value: string) => Promise<T>,
-  ): Promise<T> => {
-    const value = await secret(channel, ref);
-    try {
-      return await send(value);
-    } catch (err) {
-      if (err instanceof DeliveryError && err.permanent) deps.secrets.invalidate(ref);
-      throw err;
-    }
-  };
+  const withSecret = <T>(channel: ChannelName, ref: SecretRef, send: (value: string) => Promise<T>): Promise<T> =>
+    withSecretValue(deps.secrets, ref, send, (r) => secret(channel, r));
 
   const senders: Record<ChannelName, (alert: Alert, now: Date) => Promise<Sent>> = {
     async slack(alert, now) {

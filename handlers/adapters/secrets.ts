@@ -8,7 +8,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { SecretRef } from '../core/alert';
 import { classifySdkError, type SdkErrorShape } from '../core/retry';
-import { SecretReadError } from '../errors';
+import { DeliveryError, SecretReadError } from '../errors';
 
 export { type ParsedSecretRef, parseSecretRef } from '../core/secret-ref';
 import { type ParsedSecretRef, parseSecretRef } from '../core/secret-ref';
@@ -35,6 +35,26 @@ export interface SecretReader {
   read(ref: SecretRef | string): Promise<string>;
   /** Forgets the cached value, e.g. after the webhook it holds was refused (it may have been rotated). */
   invalidate(ref: SecretRef | string): void;
+}
+
+/**
+ * Runs `send` with a secret's value; when the channel refuses for good (a permanent {@link DeliveryError}),
+ * forgets the cached value, in case the secret was rotated since, and rethrows. `read` defaults to
+ * `secrets.read` (a caller may wrap it to classify read failures per channel).
+ */
+export async function withSecret<T>(
+  secrets: Pick<SecretReader, 'read' | 'invalidate'>,
+  ref: SecretRef,
+  send: (value: string) => Promise<T>,
+  read: (ref: SecretRef) => Promise<string> = (r) => secrets.read(r),
+): Promise<T> {
+  const value = await read(ref);
+  try {
+    return await send(value);
+  } catch (err) {
+    if (err instanceof DeliveryError && err.permanent) secrets.invalidate(ref);
+    throw err;
+  }
 }
 
 /** Builds a {@link SecretReader} with its own cache. */

@@ -6,8 +6,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { makeSecretReader, parseSecretRef } from '../../../handlers/adapters/secrets';
-import { SecretReadError, SecretReferenceError } from '../../../handlers/errors';
+import { makeSecretReader, parseSecretRef, withSecret } from '../../../handlers/adapters/secrets';
+import { DeliveryError, SecretReadError, SecretReferenceError } from '../../../handlers/errors';
 
 const sm = mockClient(SecretsManagerClient);
 const ssm = mockClient(SSMClient);
@@ -182,5 +182,46 @@ describe('makeSecretReader', () => {
     await expect(secrets.read(WEBHOOK)).rejects.toThrow(SecretReferenceError);
     expect(sm.calls()).toHaveLength(0);
     expect(ssm.calls()).toHaveLength(0);
+  });
+});
+
+describe('withSecret', () => {
+  const reader = () => {
+    const invalidated: string[] = [];
+    return {
+      invalidated,
+      secrets: {
+        read: async (ref: string) => `value-of-${ref}`,
+        invalidate: (ref: string) => void invalidated.push(ref),
+      },
+    };
+  };
+
+  it('hands the value to the send and returns its result', async () => {
+    const { secrets, invalidated } = reader();
+    await expect(withSecret(secrets, 'ssm:/k', async (v) => v.length)).resolves.toBe('value-of-ssm:/k'.length);
+    expect(invalidated).toEqual([]);
+  });
+
+  it('forgets the cached value after a permanent refusal only, and rethrows either way', async () => {
+    const { secrets, invalidated } = reader();
+    const refuse = (permanent: boolean) => async () => {
+      throw new DeliveryError('slack: HTTP 404', { channel: 'slack', permanent, attempts: 1 });
+    };
+    await expect(withSecret(secrets, 'ssm:/transient', refuse(false))).rejects.toThrow('HTTP 404');
+    await expect(withSecret(secrets, 'ssm:/gone', refuse(true))).rejects.toThrow('HTTP 404');
+    expect(invalidated).toEqual(['ssm:/gone']);
+  });
+
+  it('reads through the given reader when one is passed', async () => {
+    const { secrets } = reader();
+    await expect(
+      withSecret(
+        secrets,
+        'ssm:/k',
+        async (v) => v,
+        async () => 'wrapped',
+      ),
+    ).resolves.toBe('wrapped');
   });
 });
