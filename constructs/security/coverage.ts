@@ -7,15 +7,7 @@
  * does not depend on Slack or PagerDuty working).
  */
 import { join } from 'node:path';
-import {
-  CloudwatchEventRule,
-  CloudwatchEventTarget,
-  type KmsKey,
-  LambdaFunctionEventInvokeConfig,
-  LambdaPermission,
-  SqsQueue,
-  SqsQueuePolicy,
-} from '../../framework/aws';
+import type { KmsKey } from '../../framework/aws';
 import { optInRegionCheck } from '../../config/inventory';
 import { secretRefs } from '../../config/alerting';
 import { deadLetterQueueName, functionNames, scheduleRuleNames, tableNames } from '../../config/naming';
@@ -23,9 +15,10 @@ import { coverageEnvironment } from '../../handlers/functions/coverage/spec';
 import { COVERAGE_METRICS, METRIC_NAMESPACE } from '../../handlers/functions/published';
 import { optional } from '../../handlers/functions/settings';
 import { NodeFunction } from '../node-function';
-import { policyDocument, type Statement } from '../policy-document';
+import type { Statement } from '../policy-document';
 import type { OpsAlarms } from './alarms';
 import { type SecurityContext, tableArn, useKey } from './context';
+import { scheduledRun } from './scheduled-run';
 import { secretReadStatements } from './secret-access';
 
 /** Minutes between two heartbeats of a cell, and between two coverage runs. */
@@ -120,56 +113,18 @@ export function coverageCheck(ctx: SecurityContext, props: CoverageCheckProps) {
     ],
   });
 
-  const dlq = new SqsQueue(ctx.scope, 'coverage-dlq', {
-    provider,
-    name: dlqName,
-    kmsMasterKeyId: props.key.arn,
-    kmsDataKeyReusePeriodSeconds: 300,
-    messageRetentionSeconds: 1_209_600,
-  });
-  const schedule = new CloudwatchEventRule(ctx.scope, 'coverage-schedule', {
-    provider,
-    name: ruleName,
+  scheduledRun(ctx, {
+    id: 'coverage',
+    fn,
+    key: props.key,
+    ruleName,
+    dlqName,
     description: `Coverage map of the heartbeat cells, every ${interval} minute(s)`,
     scheduleExpression: `rate(${interval} minute${interval === 1 ? '' : 's'})`,
-  });
-  new SqsQueuePolicy(ctx.scope, 'coverage-dlq-policy', {
-    provider,
-    queueUrl: dlq.url,
-    policy: policyDocument([
-      {
-        Sid: 'CoverageScheduleOnly',
-        Effect: 'Allow',
-        Principal: { Service: 'events.amazonaws.com' },
-        Action: 'sqs:SendMessage',
-        Resource: dlqArn,
-        Condition: { ArnEquals: { 'aws:SourceArn': `arn:aws:events:${region}:${account}:rule/${ruleName}` } },
-      },
-    ]),
-  });
-  new CloudwatchEventTarget(ctx.scope, 'coverage-target', {
-    provider,
-    rule: schedule.name,
-    targetId: 'coverage',
-    arn: fn.function.arn,
+    sid: 'CoverageScheduleOnly',
     // A run is worth little once the next one is due: delivery is retried within two intervals, then the DLQ.
-    retryPolicy: { maximumEventAgeInSeconds: Math.max(60, 2 * interval * 60), maximumRetryAttempts: 3 },
-    deadLetterConfig: { arn: dlq.arn },
-  });
-  new LambdaPermission(ctx.scope, 'coverage-permission', {
-    provider,
-    statementId: 'CoverageScheduleOnly',
-    action: 'lambda:InvokeFunction',
-    functionName: fn.function.functionName,
-    principal: 'events.amazonaws.com',
-    sourceArn: schedule.arn,
-  });
-  new LambdaFunctionEventInvokeConfig(ctx.scope, 'coverage-invoke-config', {
-    provider,
-    functionName: fn.function.functionName,
-    maximumRetryAttempts: 2,
-    maximumEventAgeInSeconds: 3600,
-    destinationConfig: { onFailure: { destination: dlq.arn } },
+    delivery: { maximumEventAgeInSeconds: Math.max(60, 2 * interval * 60), maximumRetryAttempts: 3 },
+    runMaxEventAgeSeconds: 3600,
   });
 
   const { alarms } = props;

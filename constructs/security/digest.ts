@@ -5,21 +5,15 @@
  * event, so the same day) and then lands in the digest dead-letter queue; EventBridge's own delivery
  * failures land there too. Both the function's errors and that queue are alarmed (security stack).
  */
-import { CloudwatchEventRule } from '../../framework/aws';
-import { CloudwatchEventTarget } from '../../framework/aws';
 import type { KmsKey } from '../../framework/aws';
-import { LambdaFunctionEventInvokeConfig } from '../../framework/aws';
-import { LambdaPermission } from '../../framework/aws';
-import { SqsQueue } from '../../framework/aws';
-import { SqsQueuePolicy } from '../../framework/aws';
 import { join } from 'node:path';
 import { DEFAULT_DIGEST_HOUR_UTC, digestSecretRefs } from '../../config/alerting';
 import { deadLetterQueueName, functionNames, scheduleRuleNames, tableNames } from '../../config/naming';
 import { digestEnvironment } from '../../handlers/functions/digest/spec';
 import { optional } from '../../handlers/functions/settings';
 import { NodeFunction } from '../node-function';
-import { policyDocument } from '../policy-document';
 import { type SecurityContext, secureTable, tableArn, useKey } from './context';
+import { scheduledRun } from './scheduled-run';
 import { secretReadStatements } from './secret-access';
 
 /** Owners are sent one after the other, each with Slack's and SNS's retries: room for a large org. */
@@ -99,56 +93,18 @@ export function dailyDigest(ctx: SecurityContext, props: DailyDigestProps) {
     ],
   });
 
-  const dlq = new SqsQueue(ctx.scope, 'digest-dlq', {
-    provider,
-    name: dlqName,
-    kmsMasterKeyId: props.key.arn,
-    kmsDataKeyReusePeriodSeconds: 300,
-    messageRetentionSeconds: 1_209_600,
-  });
-  const schedule = new CloudwatchEventRule(ctx.scope, 'digest-schedule', {
-    provider,
-    name: ruleName,
+  scheduledRun(ctx, {
+    id: 'digest',
+    fn: digest,
+    key: props.key,
+    ruleName,
+    dlqName,
     description: `Daily digest of change-monitor events, one message per owner, at ${String(hour).padStart(2, '0')}:00 UTC`,
     scheduleExpression: `cron(0 ${hour} * * ? *)`,
-  });
-  new SqsQueuePolicy(ctx.scope, 'digest-dlq-policy', {
-    provider,
-    queueUrl: dlq.url,
-    policy: policyDocument([
-      {
-        Sid: 'DigestScheduleOnly',
-        Effect: 'Allow',
-        Principal: { Service: 'events.amazonaws.com' },
-        Action: 'sqs:SendMessage',
-        Resource: dlqArn,
-        Condition: { ArnEquals: { 'aws:SourceArn': `arn:aws:events:${region}:${account}:rule/${ruleName}` } },
-      },
-    ]),
-  });
-  new CloudwatchEventTarget(ctx.scope, 'digest-target', {
-    provider,
-    rule: schedule.name,
-    targetId: 'digest',
-    arn: digest.function.arn,
+    sid: 'DigestScheduleOnly',
     // Delivery to Lambda (not the run itself, which Lambda retries): a few hours, then the DLQ.
-    retryPolicy: { maximumEventAgeInSeconds: 21_600, maximumRetryAttempts: 20 },
-    deadLetterConfig: { arn: dlq.arn },
-  });
-  new LambdaPermission(ctx.scope, 'digest-permission', {
-    provider,
-    statementId: 'DigestScheduleOnly',
-    action: 'lambda:InvokeFunction',
-    functionName: digest.function.functionName,
-    principal: 'events.amazonaws.com',
-    sourceArn: schedule.arn,
-  });
-  new LambdaFunctionEventInvokeConfig(ctx.scope, 'digest-invoke-config', {
-    provider,
-    functionName: digest.function.functionName,
-    maximumRetryAttempts: 2,
-    maximumEventAgeInSeconds: 21_600,
-    destinationConfig: { onFailure: { destination: dlq.arn } },
+    delivery: { maximumEventAgeInSeconds: 21_600, maximumRetryAttempts: 20 },
+    runMaxEventAgeSeconds: 21_600,
   });
   return { digest, dlqName };
 }
