@@ -6,6 +6,9 @@ module.exports = {
   // Type checking is `npm run typecheck`'s job; tests transpile only, which keeps them fast.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   setupFilesAfterEnv: ['<rootDir>/__tests__/setup.ts'],
+  // One bundle cache per run, shared by the workers (build/bundle.ts): functions are bundled once, not per file.
+  globalSetup: '<rootDir>/__tests__/global-setup.js',
+  globalTeardown: '<rootDir>/__tests__/global-teardown.js',
   testTimeout: 30000,
   // Handler logs stay out of the test output (tests that care about a log line spy on console or inject
   // the writer). To see them while debugging: `npx jest --silent=false <file>`.

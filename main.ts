@@ -17,6 +17,7 @@ import { remediationPermissions } from './derive/remediation-permissions';
 import { SecurityStack } from './stacks/security-stack';
 import { TfcStack } from './stacks/tfc-stack';
 import { disableTokenStackTraces } from './build/synth-performance';
+import { bundleStats } from './build/bundle';
 import { formatSynthSummary, removeStaleStacks, snapshotStacks } from './build/synth-summary';
 import { LOCALLY_APPLIED_STACKS, stackDependencies } from './scripts/terraform/order';
 
@@ -92,6 +93,12 @@ if (require.main === module) {
     )) {
       console.log(line);
     }
+    const bundles = bundleStats();
+    console.log(
+      bundles.fromCache > 0
+        ? `functions: ${bundles.built} bundled, ${bundles.fromCache} unchanged (from the bundle cache; VIGIL_BUNDLE_CACHE=off rebuilds all)`
+        : `functions: ${bundles.built} bundled`,
+    );
   } catch (err) {
     // A config mistake stops synth before anything is written, with every problem listed.
     console.error(err instanceof Error ? err.message : err);

@@ -9,7 +9,9 @@
  *   stderr: esbuild's messages; exit code 1 when the build fails
  *
  * Batch mode (synth bundles every function at once, concurrently in one esbuild service):
- *   stdin:  JSON `{ "root", "target", "entries": ["<path>", ...], "outDir": "<dir>" }`
+ *   stdin:  JSON `{ "root", "target", "entries": ["<path>", ...], "outDir": "<dir>" }`, and optionally
+ *           `"metafiles": true` to also write esbuild's metafile of `entries[i]` to `<outDir>/<i>.meta.json`
+ *           (bundle.ts's cache records each bundle's inputs from it)
  *   effect: writes the bundle of `entries[i]` to `<outDir>/<i>.js`; stderr names every entry that failed
  *           (exit code 1), the others are still written
  *
@@ -355,12 +357,13 @@ async function main() {
 
 /**
  * Batch mode: every entry at once (esbuild runs the builds in parallel); each bundle to `<outDir>/<i>.js`.
- * @param {{ root: string, target: string, entries: string[], outDir: string }} batch
+ * @param {{ root: string, target: string, entries: string[], outDir: string, metafiles?: boolean }} batch
  */
 async function bundleAll(batch) {
   const results = await Promise.allSettled(
     batch.entries.map(async (entry, i) => {
-      const code = await bundle({ root: batch.root, entry, target: batch.target });
+      const metafile = batch.metafiles ? { metafile: join(batch.outDir, `${i}.meta.json`) } : {};
+      const code = await bundle({ root: batch.root, entry, target: batch.target, ...metafile });
       await writeFile(join(batch.outDir, `${i}.js`), code);
     }),
   );

@@ -5,10 +5,28 @@
  * The esbuild run itself is build/bundle-build.mjs: it needs esbuild plugins (to make the SDK's
  * schemas tree-shakable, among others; see that file), which only the asynchronous API supports, while
  * synth is synchronous. So it runs in a child process, once per entrypoint and process (memoized).
+ *
+ * Bundles are also cached on disk by content (issue #14: a second synth with unchanged code does not
+ * rebuild): each cached bundle records the SHA-256 of every file esbuild read for it (its metafile
+ * inputs, the project's and node_modules' alike) under a key made of the cache format, the builder script,
+ * esbuild's version, the target, package-lock.json, tsconfig.json and the list of the project's source
+ * files (a new file could change how an import resolves). A bundle is reused only when the key and every
+ * input hash match and its own bytes hash to what was recorded; anything else rebuilds. The cache lives
+ * in `node_modules/.cache/vigil-bundles` (gone with `npm ci`); `VIGIL_BUNDLE_CACHE=<dir>` moves it and
+ * `VIGIL_BUNDLE_CACHE=off` turns it off.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { zipSync } from './deterministic-zip';
@@ -33,6 +51,121 @@ const BUILDER = join(__dirname, 'bundle-build.mjs');
 
 const codeCache = new Map<string, Buffer>();
 
+/** How the bundles of this process were obtained (tests and the synth summary read it). */
+const stats = { built: 0, fromCache: 0 };
+
+/** Bundles built by esbuild and bundles taken from the disk cache, in this process. */
+export function bundleStats(): { readonly built: number; readonly fromCache: number } {
+  return { ...stats };
+}
+
+/** Format of the cache's manifests; bump it when their meaning changes. */
+const CACHE_FORMAT = 1;
+
+/** Where cached bundles live, or undefined when the cache is off. Read on every call (tests switch it). */
+function cacheDir(): string | undefined {
+  const setting = process.env['VIGIL_BUNDLE_CACHE']?.trim();
+  if (setting === 'off') return undefined;
+  return setting ? resolve(setting) : join(ROOT, 'node_modules', '.cache', 'vigil-bundles');
+}
+
+const sha256Hex = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+/** Directories never read by a bundle (and large): left out of the source listing. */
+const NOT_SOURCES = new Set(['node_modules', '.git', 'cdktf.out', 'coverage', '.vigil', '__tests__', 'docs']);
+
+/** The project's source file names, sorted (not their contents: those are recorded per bundle). */
+function sourceListing(dir = ROOT, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    if (d.isDirectory()) {
+      if (!NOT_SOURCES.has(d.name)) out.push(...sourceListing(join(dir, d.name), `${prefix}${d.name}/`));
+    } else if (/\.(?:[cm]?[jt]s|json)$/.test(d.name)) {
+      out.push(`${prefix}${d.name}`);
+    }
+  }
+  return out.sort();
+}
+
+let environmentKeyMemo: string | undefined;
+
+/** Everything besides a bundle's own inputs that can change its bytes. Computed once per process. */
+function environmentKey(): string {
+  if (environmentKeyMemo) return environmentKeyMemo;
+  const read = (path: string) => (existsSync(path) ? readFileSync(path) : Buffer.alloc(0));
+  const esbuildVersion = (
+    JSON.parse(read(join(ROOT, 'node_modules', 'esbuild', 'package.json')).toString() || '{}') as {
+      version?: string;
+    }
+  ).version;
+  environmentKeyMemo = sha256Hex(
+    JSON.stringify({
+      format: CACHE_FORMAT,
+      builder: sha256Hex(readFileSync(BUILDER)),
+      esbuild: esbuildVersion ?? 'unknown',
+      target: BUNDLE_TARGET,
+      lock: sha256Hex(read(join(ROOT, 'package-lock.json'))),
+      tsconfig: sha256Hex(read(join(ROOT, 'tsconfig.json'))),
+      sources: sha256Hex(sourceListing().join('\n')),
+    }),
+  );
+  return environmentKeyMemo;
+}
+
+interface CacheManifest {
+  readonly format: typeof CACHE_FORMAT;
+  readonly key: string;
+  /** Input path (relative to the repository) → SHA-256 hex of its content when the bundle was built. */
+  readonly inputs: Readonly<Record<string, string>>;
+  /** SHA-256 hex of the bundle; its bytes are stored in `<code>.js`. */
+  readonly code: string;
+}
+
+const manifestPath = (dir: string, path: string) => join(dir, `${sha256Hex(relative(ROOT, path))}.json`);
+
+/** The cached bundle of `path` when it is still valid, else undefined. Never throws: a bad cache rebuilds. */
+function fromDiskCache(path: string): Buffer | undefined {
+  const dir = cacheDir();
+  if (!dir) return undefined;
+  try {
+    const manifest = JSON.parse(readFileSync(manifestPath(dir, path), 'utf8')) as CacheManifest;
+    if (manifest.format !== CACHE_FORMAT || manifest.key !== environmentKey()) return undefined;
+    for (const [input, hash] of Object.entries(manifest.inputs)) {
+      if (sha256Hex(readFileSync(resolve(ROOT, input))) !== hash) return undefined;
+    }
+    const code = readFileSync(join(dir, `${manifest.code}.js`));
+    return sha256Hex(code) === manifest.code ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Records a freshly built bundle and the inputs esbuild read for it (its metafile). Best effort. */
+function toDiskCache(path: string, code: Buffer, metafile: string): void {
+  const dir = cacheDir();
+  if (!dir) return;
+  try {
+    const meta = JSON.parse(readFileSync(metafile, 'utf8')) as { inputs: Record<string, unknown> };
+    const inputs: Record<string, string> = {};
+    for (const input of Object.keys(meta.inputs).sort()) {
+      inputs[input] = sha256Hex(readFileSync(resolve(ROOT, input)));
+    }
+    mkdirSync(dir, { recursive: true });
+    const codeHash = sha256Hex(code);
+    const manifest: CacheManifest = { format: CACHE_FORMAT, key: environmentKey(), inputs, code: codeHash };
+    // Write-then-rename: parallel synths (and test workers) never read half a file.
+    const atomic = (target: string, data: Buffer | string) => {
+      const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      writeFileSync(tmp, data);
+      renameSync(tmp, target);
+    };
+    atomic(join(dir, `${codeHash}.js`), code);
+    atomic(manifestPath(dir, path), JSON.stringify(manifest));
+  } catch {
+    // A cache that cannot be written only costs the next synth a rebuild.
+  }
+}
+
 /** esbuild output of one entrypoint (memoized per process: synth bundles each function once). */
 export function bundleCode(entry: string): Buffer {
   const path = resolve(entry);
@@ -43,9 +176,23 @@ export function bundleCode(entry: string): Buffer {
       `handler entrypoint '${entry}' does not exist; every function needs handlers/entrypoints/<name>.ts`,
     );
   }
-  const code = runBuilder(path);
-  codeCache.set(path, code);
-  return code;
+  const onDisk = fromDiskCache(path);
+  if (onDisk) {
+    stats.fromCache++;
+    codeCache.set(path, onDisk);
+    return onDisk;
+  }
+  const dir = cacheDir() ? mkdtempSync(join(tmpdir(), 'vigil-bundle-')) : undefined;
+  try {
+    const metafile = dir ? join(dir, 'meta.json') : undefined;
+    const code = runBuilder(path, metafile);
+    stats.built++;
+    if (metafile) toDiskCache(path, code, metafile);
+    codeCache.set(path, code);
+    return code;
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -91,17 +238,27 @@ function compositionKey(input: string): string {
  * @throws Error naming every entry that failed
  */
 export function prebundle(entries: readonly string[]): void {
-  const paths = [...new Set(entries.map((e) => resolve(e)))].filter((p) => !codeCache.has(p));
-  if (paths.length === 0) return;
-  const missing = paths.filter((p) => !existsSync(p));
+  const wanted = [...new Set(entries.map((e) => resolve(e)))].filter((p) => !codeCache.has(p));
+  const missing = wanted.filter((p) => !existsSync(p));
   if (missing.length > 0) {
     throw new Error(
       `handler entrypoints do not exist: ${missing.join(', ')}; every function needs handlers/entrypoints/<name>.ts`,
     );
   }
+  const paths = wanted.filter((p) => {
+    const cached = fromDiskCache(p);
+    if (cached) {
+      stats.fromCache++;
+      codeCache.set(p, cached);
+    }
+    return !cached;
+  });
+  if (paths.length === 0) return;
   const outDir = mkdtempSync(join(tmpdir(), 'vigil-prebundle-'));
   try {
-    const request = { root: ROOT, target: BUNDLE_TARGET, entries: paths.map((p) => relative(ROOT, p)), outDir };
+    const metafiles = cacheDir() !== undefined;
+    const entries = paths.map((p) => relative(ROOT, p));
+    const request = { root: ROOT, target: BUNDLE_TARGET, entries, outDir, ...(metafiles ? { metafiles } : {}) };
     const { NODE_OPTIONS: _ignored, ...env } = process.env;
     const run = spawnSync(process.execPath, [BUILDER], { cwd: ROOT, env, input: JSON.stringify(request) });
     if (run.error) throw new Error(`bundling: cannot run ${BUILDER}: ${run.error.message}`);
@@ -110,6 +267,8 @@ export function prebundle(entries: readonly string[]): void {
     paths.forEach((p, i) => {
       const code = readFileSync(join(outDir, `${i}.js`));
       if (code.length === 0) throw new Error(`bundling '${p}': ${BUILDER} wrote an empty bundle`);
+      stats.built++;
+      if (metafiles) toDiskCache(p, code, join(outDir, `${i}.meta.json`));
       codeCache.set(p, code);
     });
   } finally {

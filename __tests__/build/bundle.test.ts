@@ -484,6 +484,16 @@ main().catch((err) => {
 `;
 
 describe('prebundle', () => {
+  // These tests are about the builder process itself: no disk cache may answer for it.
+  const runCache = process.env['VIGIL_BUNDLE_CACHE'];
+  beforeEach(() => {
+    process.env['VIGIL_BUNDLE_CACHE'] = 'off';
+  });
+  afterEach(() => {
+    if (runCache === undefined) delete process.env['VIGIL_BUNDLE_CACHE'];
+    else process.env['VIGIL_BUNDLE_CACHE'] = runCache;
+  });
+
   /** A fresh copy of build/bundle.ts, with nothing memoized yet. */
   const fresh = (): typeof bundleModule => {
     let mod: typeof bundleModule | undefined;

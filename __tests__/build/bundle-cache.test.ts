@@ -1,0 +1,107 @@
+/**
+ * The bundles' disk cache (issue #14): a second synth with unchanged code does not run esbuild; any change
+ * to an input, a damaged cache entry or the switch `VIGIL_BUNDLE_CACHE=off` rebuilds; cached bytes are the
+ * bytes a build gives.
+ */
+import childProcess = require('node:child_process');
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as bundleModule from '../../build/bundle';
+
+/** A fresh copy of build/bundle.ts: nothing memoized, as in a new synth process. */
+const fresh = (): typeof bundleModule => {
+  let mod: typeof bundleModule | undefined;
+  jest.isolateModules(() => {
+    mod = require('../../build/bundle');
+  });
+  return mod!;
+};
+
+const runCache = process.env['VIGIL_BUNDLE_CACHE'];
+let root: string;
+let cache: string;
+let entry: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'bundle-cache-test-'));
+  cache = join(root, 'cache');
+  process.env['VIGIL_BUNDLE_CACHE'] = cache;
+  entry = join(root, 'entry.ts');
+  writeFileSync(join(root, 'greeting.ts'), "export const greeting = 'one';\n");
+  writeFileSync(entry, "import { greeting } from './greeting';\nexport const handler = async () => greeting;\n");
+});
+afterEach(() => {
+  if (runCache === undefined) delete process.env['VIGIL_BUNDLE_CACHE'];
+  else process.env['VIGIL_BUNDLE_CACHE'] = runCache;
+});
+
+/** Bundles `entry` in a fresh module, counting builder processes. */
+function synthOnce(how: 'bundleCode' | 'prebundle' = 'bundleCode') {
+  const b = fresh();
+  const spawn = jest.spyOn(childProcess, 'spawnSync');
+  try {
+    if (how === 'prebundle') b.prebundle([entry]);
+    const code = b.bundleCode(entry);
+    return { code, spawns: spawn.mock.calls.length, stats: b.bundleStats() };
+  } finally {
+    spawn.mockRestore();
+  }
+}
+
+describe('the bundle cache', () => {
+  it('builds once, then serves the same bytes to a new process without running the builder', () => {
+    const first = synthOnce();
+    expect(first).toMatchObject({ spawns: 1, stats: { built: 1, fromCache: 0 } });
+    const second = synthOnce();
+    expect(second).toMatchObject({ spawns: 0, stats: { built: 0, fromCache: 1 } });
+    expect(second.code.equals(first.code)).toBe(true);
+    // prebundle (what synth calls) uses the same cache.
+    expect(synthOnce('prebundle')).toMatchObject({ spawns: 0, stats: { built: 0, fromCache: 1 } });
+  });
+
+  it('rebuilds when any file the bundle read changes, and caches the new bytes', () => {
+    const first = synthOnce('prebundle');
+    writeFileSync(join(root, 'greeting.ts'), "export const greeting = 'two';\n");
+    const changed = synthOnce('prebundle');
+    expect(changed).toMatchObject({ spawns: 1, stats: { built: 1, fromCache: 0 } });
+    expect(changed.code.equals(first.code)).toBe(false);
+    expect(changed.code.toString()).toContain('two');
+    expect(synthOnce()).toMatchObject({ spawns: 0, stats: { fromCache: 1 } });
+  });
+
+  it('rebuilds when the cached bytes were damaged, never serving them', () => {
+    const first = synthOnce();
+    const stored = readdirSync(cache).filter((f) => f.endsWith('.js'));
+    expect(stored).toHaveLength(1);
+    writeFileSync(join(cache, stored[0]!), 'module.exports = "tampered";');
+    const again = synthOnce();
+    expect(again).toMatchObject({ spawns: 1, stats: { built: 1, fromCache: 0 } });
+    expect(again.code.equals(first.code)).toBe(true);
+  });
+
+  it('rebuilds when the manifest is unreadable', () => {
+    synthOnce();
+    for (const f of readdirSync(cache).filter((n) => n.endsWith('.json'))) writeFileSync(join(cache, f), '{');
+    expect(synthOnce()).toMatchObject({ spawns: 1, stats: { built: 1 } });
+  });
+
+  it('is off with VIGIL_BUNDLE_CACHE=off: every process builds, nothing is written', () => {
+    process.env['VIGIL_BUNDLE_CACHE'] = 'off';
+    expect(synthOnce()).toMatchObject({ spawns: 1, stats: { built: 1 } });
+    expect(synthOnce()).toMatchObject({ spawns: 1, stats: { built: 1 } });
+    expect(existsSync(cache)).toBe(false);
+  });
+
+  it('records every input of a real function, node_modules included', () => {
+    process.env['VIGIL_BUNDLE_CACHE'] = cache;
+    const b = fresh();
+    b.bundleCode(join(__dirname, '..', '..', 'handlers', 'entrypoints', 'digest.ts'));
+    const manifest = readdirSync(cache)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(cache, f), 'utf8')));
+    expect(manifest).toHaveLength(1);
+    const inputs = Object.keys(manifest[0].inputs);
+    expect(inputs).toContain('handlers/entrypoints/digest.ts');
+    expect(inputs.some((i) => i.startsWith('node_modules/@aws-sdk/client-dynamodb/'))).toBe(true);
+  });
+});
