@@ -150,6 +150,7 @@ export const functionNames = (inv: Naming) =>
     approvalTimeouts: `${inv.namePrefix}-approval-timeouts`,
     digest: `${inv.namePrefix}-digest`,
     coverage: `${inv.namePrefix}-coverage`,
+    coverageMap: `${inv.namePrefix}-coverage-map`,
   }) as const;
 
 /** Every role vigil creates: the member roles (every account) and the central functions' roles (security account). */

@@ -11,6 +11,8 @@ export interface KpiDashboardProps {
   readonly region: string;
   /** @default - the stack's default AWS provider */
   readonly provider?: TerraformProvider;
+  /** The coverage map widget's function (accounts × regions). @default - no map widget */
+  readonly coverageMapFunctionArn?: string;
 }
 
 type Widget = Record<string, unknown>;
@@ -108,7 +110,7 @@ function coverageWidgets(region: string, y: number): Widget[] {
  * The dashboard body: MTTD and MTTR percentiles, alert volume and signal-to-noise, share of automated
  * remediation, and the coverage map with the pipeline's measured time to detect.
  */
-export function kpiDashboardBody(region: string): string {
+export function kpiDashboardBody(region: string, coverageMapFunctionArn?: string): string {
   const widgets: Widget[] = [
     metricWidget(
       'Time to detect (alert sent − CloudTrail eventTime), ms: p50 / p90 / p99, all detections',
@@ -233,8 +235,29 @@ export function kpiDashboardBody(region: string): string {
       12,
     ),
     ...coverageWidgets(region, 24),
+    ...(coverageMapFunctionArn ? [coverageMapWidget(coverageMapFunctionArn, 36)] : []),
   ];
   return JSON.stringify({ widgets });
+}
+
+/**
+ * The real coverage map, accounts × regions: a custom widget drawn by the coverage-map function from the
+ * coverage table on every view or refresh (no metric per cell; see coverageWidgets).
+ */
+function coverageMapWidget(functionArn: string, y: number): Widget {
+  return {
+    type: 'custom',
+    x: 0,
+    y,
+    width: 24,
+    height: 12,
+    properties: {
+      title: 'Coverage map: accounts × regions (accounts that need attention first; npm run coverage for every row)',
+      endpoint: functionArn,
+      params: { maxRows: 150 },
+      updateOn: { refresh: true, resize: false, timeRange: false },
+    },
+  };
 }
 
 /** The KPI dashboard of the security account. */
@@ -244,7 +267,7 @@ export class KpiDashboard extends Construct {
     new CloudwatchDashboard(this, 'dashboard', {
       provider: props.provider,
       dashboardName: props.dashboardName,
-      dashboardBody: kpiDashboardBody(props.region),
+      dashboardBody: kpiDashboardBody(props.region, props.coverageMapFunctionArn),
     });
   }
 }

@@ -96,7 +96,10 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
   const remediation = anyAccountRole(remediationRoleName(inv));
   const undo = anyAccountRole(remediationUndoRoleName(inv));
   const fns = functionNames(inv);
-  const functionRoles = (Object.keys(fns) as (keyof typeof fns)[]).map((fn) => functionRoleArn(inv, fn));
+  // The coverage map widget's function only reads (constructs/security/coverage.ts): no exemption to write items.
+  const writingFunctionRoles = (Object.keys(fns) as (keyof typeof fns)[])
+    .filter((fn) => fn !== 'coverageMap')
+    .map((fn) => functionRoleArn(inv, fn));
   /** A function and its qualified ARNs (versions, aliases, `$LATEST`). */
   const functionArns = (names: readonly string[]) =>
     names.flatMap((n) => [`arn:aws:lambda:*:*:function:${n}`, `arn:aws:lambda:*:*:function:${n}:*`]);
@@ -307,7 +310,7 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
         'dynamodb:PartiQLDelete',
       ],
       resources: Object.values(tableNames(inv)).map((t) => `arn:aws:dynamodb:*:*:table/${t}`),
-      exempt: [deploy, ...functionRoles],
+      exempt: [deploy, ...writingFunctionRoles],
     },
     {
       sid: 'Functions',

@@ -168,6 +168,7 @@ export class SecurityStack extends VigilStack {
       provider: this.provider,
       dashboardName: `${inv.namePrefix}-kpis`,
       region: ctx.region,
+      coverageMapFunctionArn: `arn:aws:lambda:${ctx.region}:${ctx.account}:function:${names.coverageMap}`,
     });
     alarms.onDlq(
       'triage-dlq-alarm',

@@ -693,6 +693,19 @@ describe('guardrail SCPs (simulated)', () => {
     });
   });
 
+  describe('the coverage map widget (read-only)', () => {
+    it('may not write a table item even if its policy were widened: the SCP exempts only the writing functions', async () => {
+      const tables = ['vigil-coverage', 'vigil-triage-state', 'vigil-inventory'].map((t) => ({
+        kind: 'table',
+        arn: `arn:aws:dynamodb:${REGION}:${SECURITY}:table/${t}`,
+        account: SECURITY,
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      }));
+      const mapRole = () => `arn:aws:iam::${SECURITY}:role/vigil-coverage-map`;
+      await expect(unexpected(tables, mapRole, 'ExplicitlyDenied', [ADMIN_POLICY])).resolves.toEqual([]);
+    });
+  });
+
   describe('what the SCPs leave alone', () => {
     const own: Protected[] = (
       [

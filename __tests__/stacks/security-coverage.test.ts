@@ -109,6 +109,43 @@ describe('the coverage alarms', () => {
   });
 });
 
+describe('the coverage map widget', () => {
+  const map = resourcesOfType(tf, 'aws_lambda_function').find((f) => f.function_name === 'vigil-coverage-map')!;
+  const dashboard = resourcesOfType(tf, 'aws_cloudwatch_dashboard')[0]!;
+
+  it('is a custom widget on the KPI dashboard, drawn by the read-only coverage-map function', () => {
+    expect(map.environment.variables).toEqual({
+      COVERAGE_TABLE: 'vigil-coverage',
+      INVENTORY_TABLE: 'vigil-inventory',
+      HEARTBEAT_INTERVAL_MINUTES: '5',
+    });
+    const widget = JSON.parse(dashboard.dashboard_body).widgets.find((w: { type: string }) => w.type === 'custom');
+    expect(widget.properties).toMatchObject({
+      endpoint: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:vigil-coverage-map`,
+      params: { maxRows: 150 },
+      updateOn: { refresh: true },
+    });
+    expect(widget.width).toBe(24);
+  });
+
+  it('may only read the coverage table and the inventory view', async () => {
+    const role = roleNamed(synthesizedRoles(tf, ACCOUNT), 'vigil-coverage-map');
+    const call = (action: string, resource: string) =>
+      simulate({ principal: role.arn, action, resource, identityPolicies: role.policies as Record<string, unknown>[] });
+    for (const action of ['dynamodb:Scan', 'dynamodb:GetItem']) {
+      await expect(call(action, COVERAGE_TABLE)).resolves.toBe('Allowed');
+    }
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
+      await expect(call(action, COVERAGE_TABLE)).resolves.toBe('ImplicitlyDenied');
+    }
+    await expect(call('dynamodb:GetItem', INVENTORY_TABLE)).resolves.toBe('Allowed');
+    await expect(call('dynamodb:PutItem', INVENTORY_TABLE)).resolves.toBe('ImplicitlyDenied');
+    await expect(call('sns:Publish', `arn:aws:sns:eu-west-1:${ACCOUNT}:vigil-alerts`)).resolves.toBe(
+      'ImplicitlyDenied',
+    );
+  });
+});
+
 describe('coverage least privilege', () => {
   it('has exactly the permissions it needs, on exact resources', () => {
     expect(policy.Statement.flatMap((st) => [st['Action']].flat()).sort()).toEqual(

@@ -11,7 +11,7 @@ import type { KmsKey } from '../../framework/aws';
 import { optInRegionCheck } from '../../config/inventory';
 import { secretRefs } from '../../config/alerting';
 import { deadLetterQueueName, functionNames, scheduleRuleNames, tableNames } from '../../config/naming';
-import { coverageEnvironment } from '../../handlers/functions/coverage/spec';
+import { coverageEnvironment, coverageMapEnvironment } from '../../handlers/functions/coverage/spec';
 import { COVERAGE_METRICS, METRIC_NAMESPACE } from '../../handlers/functions/published';
 import { optional } from '../../handlers/functions/settings';
 import { NodeFunction } from '../node-function';
@@ -127,6 +127,37 @@ export function coverageCheck(ctx: SecurityContext, props: CoverageCheckProps) {
     runMaxEventAgeSeconds: 3600,
   });
 
+  // The KPI dashboard's coverage map (a custom widget): read-only, invoked with the viewer's credentials.
+  const mapName = functionNames(inv).coverageMap;
+  const coverageMap = new NodeFunction(ctx.scope, 'coverage-map', {
+    provider,
+    functionName: mapName,
+    entry: join(ctx.entrypoints, 'coverage-map.ts'),
+    accountId: account,
+    region,
+    timeoutSeconds: 30,
+    memorySize: 512,
+    // A dashboard left open refreshes it; a handful at once is plenty, and it never starves the others.
+    reservedConcurrency: 5,
+    logRetentionDays: alerting.logRetentionDays ?? 365,
+    environment: coverageMapEnvironment({
+      tableName: table,
+      inventoryTable: tableNames(inv).inventory,
+      intervalMinutes: interval,
+    }),
+    statements: [
+      {
+        Sid: 'ReadCellsAndState',
+        Effect: 'Allow',
+        // cells() is a Scan, load() a GetItem: it never writes.
+        Action: ['dynamodb:Scan', 'dynamodb:GetItem'],
+        Resource: tableArn(ctx, table),
+      },
+      props.readInventory,
+      { Sid: 'DecryptWithSecurityKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: props.key.arn },
+    ],
+  });
+
   const { alarms } = props;
   alarms.notInvoked(
     name,
@@ -144,5 +175,5 @@ export function coverageCheck(ctx: SecurityContext, props: CoverageCheckProps) {
       'Run `npm run coverage` for the map; the coverage messages say what to check.',
     { namespace: METRIC_NAMESPACE, metricName: COVERAGE_METRICS.silent, statistic: 'Maximum', period: interval * 60 },
   );
-  return { coverage: fn, dlqName };
+  return { coverage: fn, coverageMap, dlqName };
 }

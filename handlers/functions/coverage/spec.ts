@@ -99,3 +99,30 @@ export function readCoverageSettings(env: Env, dir: string): CoverageSettings {
     ...(caller ? { optInRegionsCaller: caller } : {}),
   });
 }
+
+/** The coverage map widget's settings (a read-only function: the tables and the interval, nothing else). */
+export interface CoverageMapSettings {
+  readonly tableName: string;
+  readonly inventoryTable: string;
+  readonly intervalMinutes: number;
+}
+
+/** What the stack writes for the coverage map widget's function. */
+export function coverageMapEnvironment(s: CoverageMapSettings): Record<string, string> {
+  return {
+    [E.coverageTable]: s.tableName,
+    [E.inventoryTable]: s.inventoryTable,
+    [E.intervalMinutes]: String(s.intervalMinutes),
+  };
+}
+
+/**
+ * Reads the coverage map widget's environment; every problem at once.
+ * @throws ConfigurationError
+ */
+export function readCoverageMapSettings(env: Env): CoverageMapSettings {
+  const r = new SettingsReader(env, 'coverage-map');
+  const tableName = r.required(E.coverageTable, 'name of the coverage table');
+  const inventoryTable = r.required(E.inventoryTable, 'the inventory table, which holds the account view');
+  return r.done<CoverageMapSettings>({ tableName, inventoryTable, intervalMinutes: r.whole(E.intervalMinutes, 5, 1) });
+}
