@@ -153,6 +153,12 @@ export const functionNames = (inv: Naming) =>
     coverageMap: `${inv.namePrefix}-coverage-map`,
   }) as const;
 
+/**
+ * Functions that never write a table item (the coverage map widget): the guardrail SCP's table-item
+ * protection does not exempt their roles.
+ */
+export const READ_ONLY_FUNCTIONS: ReadonlySet<keyof ReturnType<typeof functionNames>> = new Set(['coverageMap']);
+
 /** Every role vigil creates: the member roles (every account) and the central functions' roles (security account). */
 export const vigilRoleNames = (inv: Naming): string[] => [
   forwarderRoleName(inv),

@@ -31,6 +31,7 @@ import {
   trailKeyAlias,
   trailName,
   vigilRoleNames,
+  READ_ONLY_FUNCTIONS,
 } from '../config/naming';
 import { policyDocument, type Statement } from '../constructs/policy-document';
 
@@ -96,9 +97,8 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
   const remediation = anyAccountRole(remediationRoleName(inv));
   const undo = anyAccountRole(remediationUndoRoleName(inv));
   const fns = functionNames(inv);
-  // The coverage map widget's function only reads (constructs/security/coverage.ts): no exemption to write items.
   const writingFunctionRoles = (Object.keys(fns) as (keyof typeof fns)[])
-    .filter((fn) => fn !== 'coverageMap')
+    .filter((fn) => !READ_ONLY_FUNCTIONS.has(fn))
     .map((fn) => functionRoleArn(inv, fn));
   /** A function and its qualified ARNs (versions, aliases, `$LATEST`). */
   const functionArns = (names: readonly string[]) =>

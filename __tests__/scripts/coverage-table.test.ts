@@ -65,6 +65,31 @@ describe('tableSource', () => {
     expect(dynamodb.commandCalls(ScanCommand).every((c) => c.args[0].input.TableName === 'vigil-coverage')).toBe(true);
   });
 
+  it("reads triage's sightings and the cached opt-in regions, as the coverage function does", async () => {
+    dynamodb.on(ScanCommand).resolves({
+      Items: [
+        cell('110000000001', 'eu-west-1'),
+        { pk: { S: 'seen#999999999999#eu-west-1' }, accountId: { S: '999999999999' }, region: { S: 'eu-west-1' } },
+        {
+          pk: { S: 'regions#110000000001' },
+          accountId: { S: '110000000001' },
+          regions: { L: [{ S: 'me-south-1' }] },
+          checkedAt: { S: '2026-12-04T06:00:00.000Z' },
+        },
+      ],
+    });
+    dynamodb.on(GetItemCommand).resolves({});
+    const snapshot = await tableSource(
+      'vigil-coverage',
+      'eu-west-1',
+      new DynamoDBClient({ region: 'eu-west-1' }),
+    ).read();
+
+    expect(snapshot.seenAccountIds).toEqual(['999999999999']);
+    expect(snapshot.optInRegions).toEqual({ '110000000001': ['me-south-1'] });
+    expect(snapshot.previous).toBeUndefined();
+  });
+
   it('says to sign in or use --file when there are no credentials', async () => {
     dynamodb.on(ScanCommand).rejects(noCredentials());
     dynamodb.on(GetItemCommand).resolves({});

@@ -167,6 +167,10 @@ export function coverageCheck(ctx: SecurityContext, props: CoverageCheckProps) {
       `${ruleName} and the function's throttles.`,
   );
   alarms.onErrors(name, 'some coverage messages did not go out (its logs name them); the round is retried.');
+  alarms.onErrors(
+    mapName,
+    "the KPI dashboard's coverage map widget failed to draw (its logs say why); alerting is not affected.",
+  );
   alarms.onDlq('coverage-dlq-alarm', dlqName, 'A coverage run failed all its retries or could not be delivered.');
   alarms.aboveZero(
     'coverage-silent-cells-alarm',

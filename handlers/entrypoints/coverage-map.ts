@@ -13,7 +13,7 @@ import { makeCoverageStore } from '../adapters/coverage-store';
 import { makeInventorySource } from '../adapters/inventory-source';
 import { builtOnFirstCall } from '../adapters/lambda-io';
 import { coverageInventoryFromView, evaluateCoverage } from '../core/coverage';
-import type { CoverageStore } from '../core/flows/coverage-ports';
+import { type CoverageStore, storedCoverageInputs } from '../core/flows/coverage-ports';
 import { renderCoverageMapHtml } from '../core/format-coverage-html';
 import type { HandlerInventory } from '../core/inventory-view';
 import { readCoverageMapSettings } from '../functions/coverage/spec';
@@ -31,11 +31,8 @@ export function createCoverageMap(deps: CoverageMapDeps): (event?: unknown) => P
     const [cells, record, inventory] = await Promise.all([deps.store.cells(), deps.store.load(), deps.inventory()]);
     const result = evaluateCoverage({
       inventory: coverageInventoryFromView(inventory),
-      heartbeats: cells.heartbeats,
-      seenAccountIds: cells.seenAccountIds,
-      optInRegions: Object.fromEntries(Object.entries(cells.optInRegions).map(([id, e]) => [id, e.regions])),
+      ...storedCoverageInputs(cells, record),
       now: deps.now(),
-      ...(record.state ? { previous: record.state } : {}),
       options: { intervalMinutes: deps.intervalMinutes },
     });
     const rows = (event as { maxRows?: unknown } | undefined)?.maxRows;

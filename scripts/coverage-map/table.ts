@@ -1,12 +1,13 @@
 /**
  * The live coverage table as a {@link CoverageSource} for `npm run coverage`: the same reads the coverage
- * function makes (handlers/adapters/coverage-store.ts: a paginated Scan of the heartbeat cells and the
- * function's `state` item), with the caller's credentials (the SDK's default chain: AWS_PROFILE, SSO,
+ * function makes (handlers/adapters/coverage-store.ts: a paginated Scan of the heartbeat cells, triage's
+ * sightings and the cached opt-in regions, and the function's `state` item), with the caller's credentials (the SDK's default chain: AWS_PROFILE, SSO,
  * environment...), in the security account's home region. It needs `dynamodb:Scan` and `dynamodb:GetItem`
  * on `<prefix>-coverage` and `kms:Decrypt` on the security key. Nothing is written.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { makeCoverageStore } from '../../handlers/adapters/coverage-store';
+import { storedCoverageInputs } from '../../handlers/core/flows/coverage-ports';
 import { CoverageExportError, type CoverageSource } from './export';
 
 /** SDK errors that mean "no usable credentials here", not "the table said no". */
@@ -25,10 +26,10 @@ export function tableSource(
       const store = makeCoverageStore(client, tableName);
       try {
         const [cells, record] = await Promise.all([store.cells(), store.load()]);
+        // What the coverage function evaluates (sightings and opt-in regions included), so the map matches its alerts.
         return {
           exportedAt: new Date().toISOString(),
-          heartbeats: cells.heartbeats,
-          ...(record.state ? { previous: record.state } : {}),
+          ...storedCoverageInputs(cells, record),
           skipped: [...cells.unreadable],
         };
       } catch (error) {

@@ -59,6 +59,7 @@ import {
   type CoverageStore,
   deliveryKey,
   type OptInRegionReader,
+  storedCoverageInputs,
 } from './coverage-ports';
 
 export interface CoverageFlowDeps {
@@ -275,11 +276,10 @@ export function createCoverageFlow(deps: CoverageFlowDeps): (event?: unknown) =>
     const optInRegions = deps.optInRegions ? await refreshOptInRegions(deps, cells, now, log) : undefined;
     const result = evaluateCoverage({
       inventory: coverageInventoryFromView(deps.inventory),
-      heartbeats: cells.heartbeats,
-      seenAccountIds: cells.seenAccountIds,
-      ...(optInRegions ? { optInRegions } : {}),
+      ...storedCoverageInputs(cells, record),
+      // Refreshed when the check is on; off, a cache left from when it was on is not trusted.
+      optInRegions: optInRegions ?? {},
       now,
-      ...(record.state ? { previous: record.state } : {}),
       ...(deps.options ? { options: deps.options } : {}),
     });
     // Metrics first: the silent-cells alarm and the dashboard do not depend on the messages going out.

@@ -80,6 +80,28 @@ export interface CoverageCells {
   readonly unreadable: readonly string[];
 }
 
+/**
+ * What the coverage table holds for an evaluation: heartbeats, sightings, cached opt-in regions and the last
+ * committed state. The coverage function (which then refreshes the opt-in regions), the dashboard's map widget
+ * and `npm run coverage` all evaluate from this, so the three never disagree on what the table says.
+ */
+export function storedCoverageInputs(
+  cells: CoverageCells,
+  record: Pick<CoverageRecord, 'state'>,
+): {
+  readonly heartbeats: readonly HeartbeatRecord[];
+  readonly seenAccountIds: readonly string[];
+  readonly optInRegions: Readonly<Record<string, readonly string[]>>;
+  readonly previous?: CoverageState;
+} {
+  return {
+    heartbeats: cells.heartbeats,
+    seenAccountIds: cells.seenAccountIds,
+    optInRegions: Object.fromEntries(Object.entries(cells.optInRegions).map(([id, e]) => [id, e.regions])),
+    ...(record.state ? { previous: record.state } : {}),
+  };
+}
+
 /** The lease a run holds on the round while it sends. */
 export interface CoverageLease {
   readonly runId: string;
