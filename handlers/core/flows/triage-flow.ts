@@ -15,7 +15,14 @@ import {
   type SqsRecord,
   type WriteLine,
 } from '../lambda-io';
-import { detectionLatencyMs, type MetricInput, metricsRecord, type TriageMetric, UNKNOWN } from '../metrics';
+import {
+  detectionLatencyMs,
+  type MetricInput,
+  metricsRecord,
+  sweepFindingRecord,
+  type TriageMetric,
+  UNKNOWN,
+} from '../metrics';
 import { recordHeartbeat } from './heartbeat-flow';
 import { resolveOwner } from '../owner';
 import {
@@ -96,6 +103,16 @@ export interface TriageFlowDeps {
   readonly heartbeats?: HeartbeatLog;
   /** Told what happened to each message (replay, plan and the agreement test read it). @default - nobody */
   readonly observe?: (outcome: TriageOutcome) => void;
+  /**
+   * `sweep`: the trail-log sweep (handlers/core/flows/sweep-flow.ts) runs these same decisions over an event read
+   * from a delivered log file, after the grace period. An event the dedupe store already holds is only confirmed
+   * (`SweepConfirmed`, outcome `confirmed`); one in flight (`pending`) is retried later; one it does not know is
+   * claimed and alerted with the late marker (`Alert.late`, `SweepLateFindings`), its gap logged, and remediation
+   * requested exactly as real time would. Everything else (catalog, predicates, loop guard, severities, the
+   * dedupe key, repeat windows, bursts, digest routing) is the real-time path's.
+   * @default 'real-time'
+   */
+  readonly mode?: 'real-time' | 'sweep';
 }
 
 export type { RemediationWork } from '../remediation/request-contract';
@@ -127,6 +144,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
   const eventTtl = deps.eventDedupeSeconds ?? 86_400;
   const lease = deps.leaseSeconds ?? 300;
   const ctx = deps.context;
+  const sweep = deps.mode === 'sweep';
   const seconds = () => Math.floor(deps.now().getTime() / 1000);
 
   const log = logger.log;
@@ -216,6 +234,25 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
       });
 
     const claim = await deps.store.claimEvent(eventKey, { owner: messageId, now: seconds(), leaseSeconds: lease });
+    if (!claim.claimed && sweep) {
+      if (claim.status === 'pending') {
+        // Real time (or another sweep) holds it in flight: look again later, its outcome decides.
+        log('info', 'in flight elsewhere; the sweep looks again later', { outcome: 'retry', ...facts });
+        seen('retry', { reason: 'event pending' });
+        return false;
+      }
+      log('info', 'confirmed by sweep', { outcome: 'confirmed', status: claim.status, ...facts });
+      logger.emit(
+        sweepFindingRecord({
+          kind: 'confirmed',
+          ...dims,
+          timestamp: deps.now().getTime(),
+          properties: { ...props, status: claim.status },
+        }),
+      );
+      seen('confirmed', { reason: `event ${claim.status}` });
+      return true;
+    }
     if (!claim.claimed) {
       log('info', 'duplicate event', { outcome: 'duplicate', status: claim.status, ...facts });
       metric({ ...dims, values: { Deduplicated: 1 }, properties: { ...props, reason: `event ${claim.status}` } });
@@ -233,6 +270,29 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
       metric({ ...dims, values: { [name]: 1 }, properties: { ...props, reason: status } });
       seen(status);
       return true;
+    };
+
+    /** Seconds from the event to now: the gap the sweep records for a late finding. */
+    const lateBy = () => Math.max(0, Math.floor((deps.now().getTime() - decision.eventTimeMs) / 1000));
+    /** A finding real time missed and the sweep handled: counted by severity, with its gap. */
+    const recordLate = () => {
+      if (!sweep) return;
+      const gap = {
+        detectionId: decision.detection.id,
+        account: decision.accountId,
+        region: decision.event.awsRegion,
+        eventTime: decision.event.eventTime,
+        delaySeconds: lateBy(),
+      };
+      log('warn', 'late finding: real time missed it, the sweep caught it', { outcome: 'late', ...gap, ...facts });
+      logger.emit(
+        sweepFindingRecord({
+          kind: 'late',
+          ...dims,
+          timestamp: deps.now().getTime(),
+          properties: { ...props, ...gap },
+        }),
+      );
     };
 
     let burst: BurstFacts | undefined;
@@ -283,11 +343,13 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
           );
         log('info', 'added to the daily digest', { outcome: 'digest', owner: owner.owner, ...facts });
         metric({ ...dims, values: { Digested: 1 }, properties: props });
-        seen('digest', { owner: owner.owner });
+        recordLate();
+        seen('digest', { owner: owner.owner, ...(sweep ? { late: true } : {}) });
         return true;
       }
       const routing = routeAlert(owner.owner, decision.severity, deps.routing);
-      const alert = buildAlert(decision, owner, routing, burst, { verdictButtons: deps.routing.verdictButtons });
+      const built = buildAlert(decision, owner, routing, burst, { verdictButtons: deps.routing.verdictButtons });
+      const alert = sweep ? { ...built, late: { caughtBy: 'sweep' as const, delaySeconds: lateBy() } } : built;
       const skip = CHANNELS.filter((c: ChannelName) => delivered.includes(c));
       // An earlier attempt sent the alert everywhere and only failed to hand it to remediation.
       const alreadySent = skip.length === ALL_CHANNELS.length;
@@ -343,6 +405,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
             },
             properties: props,
           });
+          recordLate();
           seen('retry', { owner: owner.owner, remediation: 'requested', reason: handOff.error });
           return false;
         }
@@ -378,7 +441,12 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
         values: { AlertsSent: 1, DetectionLatencyMs: detectionLatencyMs(sentAt, decision.eventTimeMs) },
         properties: props,
       });
-      seen('alerted', { owner: owner.owner, ...(remediation ? { remediation } : {}) });
+      recordLate();
+      seen('alerted', {
+        owner: owner.owner,
+        ...(remediation ? { remediation } : {}),
+        ...(sweep ? { late: true } : {}),
+      });
       return true;
     } catch (err) {
       if (err instanceof NotificationError) delivered = [...delivered, ...err.delivered];
