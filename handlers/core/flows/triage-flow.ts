@@ -15,15 +15,10 @@ import {
   type SqsRecord,
   type WriteLine,
 } from '../lambda-io';
-import {
-  detectionLatencyMs,
-  type MetricInput,
-  metricsRecord,
-  sweepFindingRecord,
-  type TriageMetric,
-  UNKNOWN,
-} from '../metrics';
+import { detectionLatencyMs, type MetricInput, metricsRecord, type TriageMetric, UNKNOWN } from '../metrics';
 import { recordHeartbeat } from './heartbeat-flow';
+import { sweepModeOf } from './sweep-mode';
+import { digestEntry, optionalIds, slackMessageOf } from './triage-flow-helpers';
 import { resolveOwner } from '../owner';
 import {
   type AttemptResult,
@@ -49,13 +44,10 @@ import {
   type AlertNotifier,
   CHANNELS,
   type ChannelName,
-  type ChannelOutcome,
   type DedupeStore,
-  type DigestEntry,
   type DigestLog,
   type HeartbeatLog,
   type ResourceTagsReader,
-  type SlackMessageRef,
   type TriageOutcome,
 } from './triage-ports';
 import { type RemediationWork, remediationWork } from '../remediation/request-contract';
@@ -145,6 +137,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
   const lease = deps.leaseSeconds ?? 300;
   const ctx = deps.context;
   const sweep = deps.mode === 'sweep';
+  const sweepMode = sweepModeOf({ logger, now: deps.now });
   const seconds = () => Math.floor(deps.now().getTime() / 1000);
 
   const log = logger.log;
@@ -234,25 +227,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
       });
 
     const claim = await deps.store.claimEvent(eventKey, { owner: messageId, now: seconds(), leaseSeconds: lease });
-    if (!claim.claimed && sweep) {
-      if (claim.status === 'pending') {
-        // Real time (or another sweep) holds it in flight: look again later, its outcome decides.
-        log('info', 'in flight elsewhere; the sweep looks again later', { outcome: 'retry', ...facts });
-        seen('retry', { reason: 'event pending' });
-        return false;
-      }
-      log('info', 'confirmed by sweep', { outcome: 'confirmed', status: claim.status, ...facts });
-      logger.emit(
-        sweepFindingRecord({
-          kind: 'confirmed',
-          ...dims,
-          timestamp: deps.now().getTime(),
-          properties: { ...props, status: claim.status },
-        }),
-      );
-      seen('confirmed', { reason: `event ${claim.status}` });
-      return true;
-    }
+    if (!claim.claimed && sweep) return sweepMode.seenBefore(claim.status, { dims, props, facts, seen });
     if (!claim.claimed) {
       log('info', 'duplicate event', { outcome: 'duplicate', status: claim.status, ...facts });
       metric({ ...dims, values: { Deduplicated: 1 }, properties: { ...props, reason: `event ${claim.status}` } });
@@ -272,29 +247,8 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
       return true;
     };
 
-    /** Seconds from the event to now: the gap the sweep records for a late finding. */
-    const lateBy = () => Math.max(0, Math.floor((deps.now().getTime() - decision.eventTimeMs) / 1000));
-    /** A finding real time missed and the sweep handled: counted by severity, with its gap. */
-    const recordLate = () => {
-      if (!sweep) return;
-      const gap = {
-        detectionId: decision.detection.id,
-        account: decision.accountId,
-        region: decision.event.awsRegion,
-        eventTime: decision.event.eventTime,
-        delaySeconds: lateBy(),
-      };
-      log('warn', 'late finding: real time missed it, the sweep caught it', { outcome: 'late', ...gap, ...facts });
-      logger.emit(
-        sweepFindingRecord({
-          kind: 'late',
-          ...dims,
-          timestamp: deps.now().getTime(),
-          properties: { ...props, ...gap },
-        }),
-      );
-    };
-
+    const late = sweep ? sweepMode.late(decision, { dims, props, facts }) : undefined;
+    const recordLate = () => late?.record();
     let burst: BurstFacts | undefined;
     let resourceClaimed = false;
     /** After the alert went out: repeats on its resource are suppressed for the window from now. */
@@ -349,7 +303,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
       }
       const routing = routeAlert(owner.owner, decision.severity, deps.routing);
       const built = buildAlert(decision, owner, routing, burst, { verdictButtons: deps.routing.verdictButtons });
-      const alert = sweep ? { ...built, late: { caughtBy: 'sweep' as const, delaySeconds: lateBy() } } : built;
+      const alert = late ? { ...built, late: late.marker() } : built;
       const skip = CHANNELS.filter((c: ChannelName) => delivered.includes(c));
       // An earlier attempt sent the alert everywhere and only failed to hand it to remediation.
       const alreadySent = skip.length === ALL_CHANNELS.length;
@@ -524,40 +478,3 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
     return { batchItemFailures: failures };
   };
 }
-
-/** The Slack message a Web API post returned, if Slack went out that way in this attempt. */
-function slackMessageOf(outcomes: readonly ChannelOutcome[] | undefined): SlackMessageRef | undefined {
-  if (!Array.isArray(outcomes)) return undefined;
-  for (const o of outcomes) if (o.channel === 'slack' && o.status === 'sent' && o.slack) return o.slack;
-  return undefined;
-}
-
-/** The ids a rejected message showed, for its outcome. */
-function optionalIds(seen: { readonly detectionId?: string; readonly eventId?: string }) {
-  return {
-    ...(seen.detectionId === undefined ? {} : { detectionId: seen.detectionId }),
-    ...(seen.eventId === undefined ? {} : { eventId: seen.eventId }),
-  };
-}
-
-/** The digest entry of a change-monitor decision. */
-function digestEntry(decision: AlertDecision, owner: string): DigestEntry {
-  const e = decision.event;
-  return {
-    day: new Date(decision.eventTimeMs).toISOString().slice(0, 10),
-    owner,
-    detectionId: decision.detection.id,
-    title: decision.detection.title,
-    accountId: decision.accountId,
-    accountName: decision.account.name,
-    region: e.awsRegion,
-    eventId: e.eventId,
-    eventName: e.eventName,
-    eventTime: e.eventTime,
-    principal: e.actor.arn ?? e.actor.type,
-    resources: e.resources.slice(0, DIGEST_RESOURCES),
-  };
-}
-
-/** Resources kept per digest entry. */
-const DIGEST_RESOURCES = 5;
