@@ -64,7 +64,12 @@ export const archiveName = (inv: Naming): string => `${centralBusName(inv)}-arch
 
 /** Work queues in the security account; each has a dead-letter queue named by {@link deadLetterQueueName}. */
 export const queueNames = (inv: Naming) =>
-  ({ triage: `${inv.namePrefix}-triage`, remediation: `${inv.namePrefix}-remediation` }) as const;
+  ({
+    triage: `${inv.namePrefix}-triage`,
+    remediation: `${inv.namePrefix}-remediation`,
+    /** S3 event notifications of the trail bucket, for the trail-log sweep (issue #12). */
+    sweep: `${inv.namePrefix}-sweep`,
+  }) as const;
 
 /** The dead-letter queue of a work queue. */
 export const deadLetterQueueName = (queueName: string): string => `${queueName}-dlq`;
@@ -85,6 +90,8 @@ export const tableNames = (inv: Naming) =>
      * the latest heartbeat, written by triage) and the coverage function's `state` item. TTL `expiresAt`.
      */
     coverage: `${inv.namePrefix}-coverage`,
+    /** The trail-log sweep's ledger: one item per swept trail object (`file#<bucket>/<key>`), TTL `expiresAt`. */
+    sweepLedger: `${inv.namePrefix}-sweep-ledger`,
   }) as const;
 
 /** Alias of the security account's key (queues, tables, topics). */
@@ -151,6 +158,7 @@ export const functionNames = (inv: Naming) =>
     digest: `${inv.namePrefix}-digest`,
     coverage: `${inv.namePrefix}-coverage`,
     coverageMap: `${inv.namePrefix}-coverage-map`,
+    sweep: `${inv.namePrefix}-sweep`,
   }) as const;
 
 /**

@@ -1,7 +1,12 @@
 import { CloudwatchDashboard } from '../framework/aws';
 import type { TerraformProvider } from '../framework/cdktf';
 import { Construct } from 'constructs';
-import { COVERAGE_METRICS, HEARTBEAT_LATENCY_METRIC, METRIC_NAMESPACE } from '../handlers/functions/published';
+import {
+  COVERAGE_METRICS,
+  HEARTBEAT_LATENCY_METRIC,
+  METRIC_NAMESPACE,
+  SWEEP_METRICS,
+} from '../handlers/functions/published';
 
 /** CloudWatch namespace of vigil's embedded-metric-format metrics (defined in handlers/core/metrics.ts). */
 export { METRIC_NAMESPACE };
@@ -102,6 +107,55 @@ function coverageWidgets(region: string, y: number): Widget[] {
       12,
       y + 6,
       { view: 'table', table: { layout: 'vertical', showTimeSeriesData: false, summaryColumns: ['AVG', 'MAX'] } },
+    ),
+  ];
+}
+
+/**
+ * The trail-log sweep rows (docs/sweep.md): real time's misses (late findings by severity) next to what the sweep
+ * confirmed, digest failures, files and records per second, and the lag from delivery to processing.
+ */
+function sweepWidgets(region: string, y: number): Widget[] {
+  const bySeverity = (metric: string, id: string) => ({
+    expression: `SEARCH('{${METRIC_NAMESPACE},Severity} MetricName="${metric}"', 'Sum', 300)`,
+    id,
+  });
+  return [
+    metricWidget(
+      'Sweep: late findings (real time missed them) by severity, and findings confirmed',
+      [
+        [bySeverity(SWEEP_METRICS.late, 'late')],
+        [METRIC_NAMESPACE, SWEEP_METRICS.confirmed, { stat: 'Sum', label: 'confirmed' }],
+      ],
+      region,
+      0,
+      y,
+    ),
+    metricWidget(
+      'Sweep: trail digest failures (missing, modified, foreign objects, broken chain)',
+      [[METRIC_NAMESPACE, SWEEP_METRICS.digestFailures, { stat: 'Sum', label: 'digest failures', color: '#d62728' }]],
+      region,
+      12,
+      y,
+    ),
+    metricWidget(
+      'Sweep: files and records per second',
+      [
+        [{ expression: 'files / PERIOD(files)', id: 'fps', label: 'files/s' }],
+        [{ expression: 'records / PERIOD(records)', id: 'rps', label: 'records/s' }],
+        [METRIC_NAMESPACE, SWEEP_METRICS.files, { stat: 'Sum', id: 'files', visible: false }],
+        [METRIC_NAMESPACE, SWEEP_METRICS.records, { stat: 'Sum', id: 'records', visible: false }],
+      ],
+      region,
+      0,
+      y + 6,
+    ),
+    metricWidget(
+      'Sweep lag (object stored → processed), s: p50 / p99',
+      (['p50', 'p99'] as const).map((stat) => [METRIC_NAMESPACE, SWEEP_METRICS.lag, { stat, label: `lag ${stat}` }]),
+      region,
+      12,
+      y + 6,
     ),
   ];
 }
@@ -235,7 +289,8 @@ export function kpiDashboardBody(region: string, coverageMapFunctionArn?: string
       12,
     ),
     ...coverageWidgets(region, 24),
-    ...(coverageMapFunctionArn ? [coverageMapWidget(coverageMapFunctionArn, 36)] : []),
+    ...sweepWidgets(region, 36),
+    ...(coverageMapFunctionArn ? [coverageMapWidget(coverageMapFunctionArn, 48)] : []),
   ];
   return JSON.stringify({ widgets });
 }

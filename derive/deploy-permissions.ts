@@ -130,6 +130,9 @@ export const RESOURCE_TYPE_GRANTS: Readonly<Record<string, ReadonlyArray<(s: Dep
   ],
   aws_s3_bucket_ownership_controls: [on('Buckets', ['s3:PutBucketOwnershipControls', 's3:GetBucketOwnershipControls'])],
   aws_s3_bucket_policy: [on('Buckets', ['s3:PutBucketPolicy', 's3:GetBucketPolicy', 's3:DeleteBucketPolicy'])],
+  // PutBucketNotificationConfiguration and its Get are authorized as s3:PutBucketNotification / GetBucketNotification;
+  // Terraform deletes the resource by putting an empty configuration.
+  aws_s3_bucket_notification: [on('Buckets', ['s3:PutBucketNotification', 's3:GetBucketNotification'])],
   aws_s3_bucket_public_access_block: [
     on('Buckets', ['s3:PutBucketPublicAccessBlock', 's3:GetBucketPublicAccessBlock']),
   ],

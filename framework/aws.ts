@@ -36,6 +36,7 @@ export { OrganizationsPolicyAttachment } from '@cdktf/provider-aws/lib/organizat
 export { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 export { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 export { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+export { S3BucketNotification } from '@cdktf/provider-aws/lib/s3-bucket-notification';
 export { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
 export { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 export { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';

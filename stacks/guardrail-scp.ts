@@ -260,7 +260,7 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
     },
     {
       sid: 'Queues',
-      what: 'the triage and remediation queues, their dead-letter queues and the digest and coverage dead-letter queues (policy, attributes, purge, deletion)',
+      what: 'the triage, remediation and sweep queues, their dead-letter queues and the digest and coverage dead-letter queues (policy, attributes, purge, deletion)',
       actions: [
         'sqs:DeleteQueue',
         'sqs:PurgeQueue',
@@ -281,7 +281,12 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
       what: 'receiving or deleting messages of the work queues (their consumers only)',
       actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'],
       resources: queues.map(queueArn),
-      exempt: [deploy, functionRoleArn(inv, 'triage'), functionRoleArn(inv, 'remediate')],
+      exempt: [
+        deploy,
+        functionRoleArn(inv, 'triage'),
+        functionRoleArn(inv, 'remediate'),
+        functionRoleArn(inv, 'sweep'),
+      ],
     },
     {
       sid: 'Tables',

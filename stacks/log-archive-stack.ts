@@ -2,6 +2,7 @@ import { KmsAlias } from '../framework/aws';
 import { KmsKey } from '../framework/aws';
 import { S3Bucket } from '../framework/aws';
 import { S3BucketLifecycleConfiguration } from '../framework/aws';
+import { S3BucketNotification } from '../framework/aws';
 import { S3BucketOwnershipControls } from '../framework/aws';
 import { S3BucketPolicy } from '../framework/aws';
 import { S3BucketPublicAccessBlock } from '../framework/aws';
@@ -9,7 +10,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from '../framework/aws';
 import { S3BucketVersioningA } from '../framework/aws';
 import type { Construct } from 'constructs';
 import type { OrgInventory } from '../config/inventory';
-import { trailArn, trailBucketName, trailKeyAlias } from '../config/naming';
+import { functionRoleArn, queueNames, trailArn, trailBucketName, trailKeyAlias } from '../config/naming';
 import { policyDocument } from '../constructs/policy-document';
 import { VigilStack } from './vigil-stack';
 
@@ -40,6 +41,8 @@ export class LogArchiveStack extends VigilStack {
     const lifecycle = { ...TRAIL_LIFECYCLE_DEFAULTS, ...inv.trail };
     this.bucketName = trailBucketName(inv);
     const bucketArn = `arn:aws:s3:::${this.bucketName}`;
+    const sweptPrefixes = [`AWSLogs/${inv.organizationId}/`, `AWSLogs/${inv.managementAccountId}/`];
+    const sweepRole = functionRoleArn(inv, 'sweep');
 
     const key = new KmsKey(this, 'trail-key', {
       provider,
@@ -161,6 +164,29 @@ export class LogArchiveStack extends VigilStack {
           Condition: { StringEquals: { 'aws:SourceArn': trail } },
         },
         {
+          // The trail-log sweep (security account) reads what the trail wrote, and nothing else. The principal is
+          // the security account with the role pinned by aws:PrincipalArn, so this policy does not need the role
+          // to exist yet (the security stack deploys after this one).
+          Sid: 'SweepReadTrailObjects',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${inv.securityAccountId}:root` },
+          Action: 's3:GetObject',
+          Resource: sweptPrefixes.map((x) => `${bucketArn}/${x}*`),
+          Condition: { ArnEquals: { 'aws:PrincipalArn': sweepRole } },
+        },
+        {
+          // So that S3 answers NoSuchKey for a deleted log file rather than AccessDenied.
+          Sid: 'SweepListTrailPrefixes',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${inv.securityAccountId}:root` },
+          Action: 's3:ListBucket',
+          Resource: bucketArn,
+          Condition: {
+            ArnEquals: { 'aws:PrincipalArn': sweepRole },
+            StringLike: { 's3:prefix': sweptPrefixes.map((x) => `${x}*`) },
+          },
+        },
+        {
           // An organization trail writes under AWSLogs/<management account>/ and AWSLogs/<org id>/.
           Sid: 'CloudTrailWriteOrgTrailOnly',
           Effect: 'Allow',
@@ -173,6 +199,18 @@ export class LogArchiveStack extends VigilStack {
           Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': trail } },
         },
       ]),
+    });
+
+    // Every object the trail writes goes to the sweep's queue in the security account (issue #12, docs/sweep.md).
+    new S3BucketNotification(this, 'trail-bucket-notification', {
+      provider,
+      bucket: bucket.id,
+      queue: sweptPrefixes.map((prefix, i) => ({
+        id: i === 0 ? 'sweep-organization' : 'sweep-management-account',
+        queueArn: `arn:aws:sqs:${inv.homeRegion}:${inv.securityAccountId}:${queueNames(inv).sweep}`,
+        events: ['s3:ObjectCreated:*'],
+        filterPrefix: prefix,
+      })),
     });
   }
 }

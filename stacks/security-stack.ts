@@ -14,6 +14,7 @@ import { centralBus } from '../constructs/security/central-bus';
 import { coverageCheck } from '../constructs/security/coverage';
 import type { SecurityContext } from '../constructs/security/context';
 import { coverageTable } from '../constructs/security/coverage-table';
+import { trailSweep } from '../constructs/security/sweep';
 import { checkedCentralRules, detectionRouting } from '../constructs/security/detection-routing';
 import { dailyDigest, digestTable } from '../constructs/security/digest';
 import { inventoryTable } from '../constructs/security/inventory-table';
@@ -69,6 +70,8 @@ export class SecurityStack extends VigilStack {
   readonly digest: NodeFunction;
   /** The coverage checker (scheduled every heartbeat interval). */
   readonly coverage: NodeFunction;
+  /** The trail-log sweep (S3 notifications of the trail bucket). */
+  readonly sweep: NodeFunction;
   readonly remediate: NodeFunction;
   /** The only function whose role may assume the member accounts' vigil roles. */
   readonly remediateMember: NodeFunction;
@@ -123,6 +126,7 @@ export class SecurityStack extends VigilStack {
     alarms.onErrors(names.digest, "some owners' daily digest did not go out; Lambda retries the run (see its logs).");
     alarms.onDlq('digest-dlq-alarm', digestDlq, 'A daily digest run failed all its retries or could not be delivered.');
     this.coverage = coverageCheck(ctx, { key, alertTopicArn, readInventory, alarms }).coverage;
+    this.sweep = trailSweep(ctx, { key, alertTopicArn, readInventory, alarms }).sweep;
 
     const remediationFile = `${JSON.stringify(props.remediation)}\n`;
     const { workQueue } = remediationStore(ctx, key);

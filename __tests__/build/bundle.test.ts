@@ -22,7 +22,12 @@ const BUDGET = 500 * 1024;
  * shows what one is made of). A ratchet: the ceiling only goes down, and the entry goes once the bundle
  * fits. Empty since member-account I/O moved from remediate to remediate-member.
  */
-const OVER_BUDGET: Readonly<Record<string, number>> = {};
+const OVER_BUDGET: Readonly<Record<string, number>> = {
+  // The sweep carries triage's whole alert path (notifier, SNS, secrets, remediation registry via own-calls) plus
+  // the S3 client (REST-XML protocol, checksums, event-stream serde: ~85 KB). Way back under: hand late findings to
+  // the triage queue in sweep mode instead of alerting from this function (docs/sweep.md, "Bundle size").
+  sweep: 547_000,
+};
 
 describe('bundleCode', () => {
   it.each(entries)('keeps $name within its size budget', ({ name, path }) => {

@@ -422,9 +422,9 @@ describe('guardrail SCPs (simulated)', () => {
       ]),
     );
     expect(functions.length).toBeGreaterThanOrEqual(10);
-    expect(queues.length).toBe(6);
-    // triage state, remediation state, audit, approvals, digest, inventory, coverage.
-    expect(tables.length).toBe(7);
+    expect(queues.length).toBe(8);
+    // triage state, remediation state, audit, approvals, digest, inventory, coverage, sweep ledger.
+    expect(tables.length).toBe(8);
     // Every member: one regional heartbeat per enabled region and the global one.
     expect(heartbeatScheduleArns.length).toBe(members.length * (inv.regions.length + 1));
     // trail key, security key, member request key: each key and its alias.

@@ -86,13 +86,51 @@ describe('LogArchiveStack', () => {
       expect(statement(policy, 'CloudTrailAclCheck').Condition).toEqual({ StringEquals: { 'aws:SourceArn': TRAIL } });
     });
 
+    it('lets the sweep role of the security account read and list the trail prefixes, nothing more', () => {
+      const role = { ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::333333333333:role/vigil-sweep' } };
+      const read = statement(policy, 'SweepReadTrailObjects');
+      expect(read).toMatchObject({ Principal: { AWS: 'arn:aws:iam::333333333333:root' }, Action: 's3:GetObject' });
+      expect(read.Resource).toEqual([`${bucketArn}/AWSLogs/o-test123456/*`, `${bucketArn}/AWSLogs/111111111111/*`]);
+      expect(read.Condition).toEqual(role);
+      const list = statement(policy, 'SweepListTrailPrefixes');
+      expect(list).toMatchObject({ Action: 's3:ListBucket', Resource: bucketArn });
+      expect(list.Condition).toEqual({
+        ...role,
+        StringLike: { 's3:prefix': ['AWSLogs/o-test123456/*', 'AWSLogs/111111111111/*'] },
+      });
+    });
+
     it('grants nothing else to anyone', () => {
       expect(
         policy.Statement.filter((s) => s['Effect'] === 'Allow')
           .map((s) => s['Sid'])
           .sort(),
-      ).toEqual(['CloudTrailAclCheck', 'CloudTrailWriteOrgTrailOnly']);
+      ).toEqual([
+        'CloudTrailAclCheck',
+        'CloudTrailWriteOrgTrailOnly',
+        'SweepListTrailPrefixes',
+        'SweepReadTrailObjects',
+      ]);
     });
+  });
+
+  it("notifies the sweep's queue in the security account of every object under the trail's prefixes", () => {
+    const notification = onlyResource(tf, 'aws_s3_bucket_notification');
+    const queueArn = 'arn:aws:sqs:eu-west-1:333333333333:vigil-sweep';
+    expect(notification.queue).toEqual([
+      {
+        id: 'sweep-organization',
+        queue_arn: queueArn,
+        events: ['s3:ObjectCreated:*'],
+        filter_prefix: 'AWSLogs/o-test123456/',
+      },
+      {
+        id: 'sweep-management-account',
+        queue_arn: queueArn,
+        events: ['s3:ObjectCreated:*'],
+        filter_prefix: 'AWSLogs/111111111111/',
+      },
+    ]);
   });
 
   describe('KMS key', () => {

@@ -94,10 +94,18 @@ describe('SecurityStack', () => {
       'vigil-digest-dlq',
       'vigil-remediation',
       'vigil-remediation-dlq',
+      'vigil-sweep',
+      'vigil-sweep-dlq',
       'vigil-triage',
       'vigil-triage-dlq',
     ]);
-    for (const q of queues) expect(q.kms_master_key_id).toMatch(/^\$\{aws_kms_key\..+\.arn\}$/);
+    // The sweep's queues take S3 event notifications, which cannot use the security key (no grant to S3): SSE-SQS.
+    const [sweep, others] = [
+      queues.filter((q) => q.name.startsWith('vigil-sweep')),
+      queues.filter((q) => !q.name.startsWith('vigil-sweep')),
+    ];
+    for (const q of others) expect(q.kms_master_key_id).toMatch(/^\$\{aws_kms_key\..+\.arn\}$/);
+    for (const q of sweep) expect(q.sqs_managed_sse_enabled).toBe(true);
     const queueKey = resourcesOfType(tf, 'aws_kms_key').find((k) => k.description.includes('queues'))!;
     expect(queueKey.enable_key_rotation).toBe(true);
     const triage = queues.find((q) => q.name === 'vigil-triage')!;

@@ -130,6 +130,32 @@ export interface Alert {
    * @default false
    */
   readonly verdictButtons?: boolean;
+  /**
+   * Set when the trail-log sweep (handlers/core/flows/sweep-flow.ts), not real time, raised the alert: the
+   * real-time path missed the event, and every channel says so with {@link LATE_MARKER}.
+   * @default - a real-time alert
+   */
+  readonly late?: AlertLateness;
+}
+
+/** Why and how late an alert is (see {@link Alert.late}). */
+export interface AlertLateness {
+  readonly caughtBy: 'sweep';
+  /** Seconds from the CloudTrail eventTime to the sweep's alert. */
+  readonly delaySeconds: number;
+}
+
+/** The marker every channel shows on an alert the sweep raised because real time missed it. */
+export const LATE_MARKER = 'late — caught by sweep';
+
+/** {@link LATE_MARKER} in ASCII, for channels that take nothing else (SNS email subjects). */
+export const LATE_MARKER_ASCII = 'late - caught by sweep';
+
+/** `late — caught by sweep, 2 h 5 min after the event`: the marker with the delay, for the message bodies. */
+export function describeLateness(late: AlertLateness): string {
+  const minutes = Math.max(0, Math.floor(late.delaySeconds / 60));
+  const span = minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
+  return `${LATE_MARKER}, ${span} after the event (the real-time path did not deliver it)`;
 }
 
 /**

@@ -7,6 +7,8 @@ import {
   complianceLabels,
   describeAccount,
   describeActor,
+  describeLateness,
+  LATE_MARKER_ASCII,
   describeRemediation,
   minutesSinceEvent,
   serviceOf,
@@ -36,7 +38,7 @@ export interface EmailFormatOptions {
 export function formatEmail(alert: Alert, options: EmailFormatOptions): EmailMessage {
   const { detection, event } = alert;
   const subject = emailSubject(
-    `[vigil][${detection.severity.toUpperCase()}] ${detection.title} - ${describeAccount(event.account)} ${event.awsRegion}`,
+    `[vigil][${detection.severity.toUpperCase()}]${alert.late ? `[${LATE_MARKER_ASCII}]` : ''} ${detection.title} - ${describeAccount(event.account)} ${event.awsRegion}`,
   );
   return { subject, body: body(alert, options.now) };
 }
@@ -71,6 +73,7 @@ function body(alert: Alert, now: Date): string {
   const minutes = minutesSinceEvent(alert, now);
   const out: string[] = [
     `${detection.severity.toUpperCase()}: ${line(detection.title)}`,
+    ...(alert.late ? ['', describeLateness(alert.late)] : []),
     '',
     'What happened',
     `  ${line(event.eventName)} (${line(serviceOf(event.eventSource))}) by ${line(describeActor(event.actor))}`,

@@ -10,6 +10,8 @@ import {
   complianceLabels,
   describeAccount,
   describeActor,
+  describeLateness,
+  LATE_MARKER,
   describeRemediation,
   serviceOf,
   truncateText,
@@ -110,7 +112,7 @@ export function formatPagerDutyTrigger(
   const { detection, event } = alert;
   const actor = describeActor(event.actor);
   const summary =
-    `[${detection.severity.toUpperCase()}] ${detection.title}: ${event.eventName} by ${actor} ` +
+    `[${detection.severity.toUpperCase()}] ${alert.late ? `[${LATE_MARKER}] ` : ''}${detection.title}: ${event.eventName} by ${actor} ` +
     `in ${describeAccount(event.account)} ${event.awsRegion}`;
 
   return {
@@ -166,6 +168,7 @@ function customDetails(alert: Alert, now: Date): Record<string, unknown> {
     resources.push(`… and ${event.resources.length - resources.length} more`);
 
   return {
+    ...(alert.late ? { late: describeLateness(alert.late) } : {}),
     detection_id: detection.id,
     why_it_matters: cap(detection.rationale),
     compliance: complianceLabels(detection),

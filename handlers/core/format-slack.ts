@@ -13,6 +13,8 @@ import {
   complianceLabels,
   describeAccount,
   describeActor,
+  describeLateness,
+  LATE_MARKER,
   minutesSinceEvent,
   serviceOf,
   TRUNCATION_MARKER,
@@ -95,12 +97,13 @@ export function formatSlackMessage(alert: Alert, options: SlackFormatOptions): S
       text: {
         type: 'plain_text',
         text: truncateText(
-          `${SEVERITY_EMOJI[detection.severity]} ${severity} · ${detection.title}`,
+          `${SEVERITY_EMOJI[detection.severity]} ${severity} · ${alert.late ? `[${LATE_MARKER}] ` : ''}${detection.title}`,
           SLACK_LIMITS.headerText,
         ),
         emoji: true,
       },
     },
+    ...(alert.late ? [section(`:hourglass: *${esc(describeLateness(alert.late))}*`)] : []),
     section(
       `*What happened:* ${code(event.eventName)} on ${esc(serviceOf(event.eventSource))} by ${code(actor)} ` +
         `in *${esc(where)}*.\n*Why it matters:* ${esc(detection.rationale)}`,
@@ -158,7 +161,8 @@ export function formatSlackMessage(alert: Alert, options: SlackFormatOptions): S
     ],
   });
 
-  const fallback = `${SEVERITY_EMOJI[detection.severity]} [${severity}] ${detection.title} in ${where} by ${actor}`;
+  const late = alert.late ? `[${LATE_MARKER}] ` : '';
+  const fallback = `${SEVERITY_EMOJI[detection.severity]} [${severity}] ${late}${detection.title} in ${where} by ${actor}`;
   return { text: clip(esc(truncateText(fallback, BUDGET.fallback)), SLACK_LIMITS.sectionText), blocks };
 }
 

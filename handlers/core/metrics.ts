@@ -175,3 +175,112 @@ export const COVERAGE_METRICS = {
  * per `Region`: the pipeline's measured time to detect. The dashboard shows its p50/p90/p99.
  */
 export const HEARTBEAT_LATENCY_METRIC = 'HeartbeatLatencyMs';
+
+/**
+ * The trail-log sweep's metrics (issue #12), namespace {@link METRIC_NAMESPACE}:
+ * - `SweepLateFindings`, by `Severity` and without dimensions: findings real time missed and the sweep alerted
+ *   (the real-time path's miss rate); the security stack alarms on high and critical.
+ * - `SweepConfirmed`: findings real time had already handled.
+ * - `SweepLagSeconds`: object stored in S3 (LastModified) → file processed.
+ * - `SweepFiles`, `SweepRecords`: log files and records swept.
+ * - `DigestFailures`, by `Failure` (invalid-digest, chain-broken, modified, missing, unlisted, foreign-object) and
+ *   without dimensions: any is an alarm.
+ */
+export const SWEEP_METRICS = {
+  late: 'SweepLateFindings',
+  confirmed: 'SweepConfirmed',
+  lag: 'SweepLagSeconds',
+  files: 'SweepFiles',
+  records: 'SweepRecords',
+  digestFailures: 'DigestFailures',
+} as const;
+
+/** Why the sweep counted a digest failure (the `Failure` dimension of `DigestFailures`). */
+export type DigestFailureKind =
+  | 'invalid-digest'
+  | 'chain-broken'
+  | 'modified'
+  | 'missing'
+  | 'unlisted'
+  | 'foreign-object';
+
+/** The EMF object of one sweep finding: late (alerted by the sweep) or confirmed (real time had it). */
+export function sweepFindingRecord(input: {
+  readonly kind: 'late' | 'confirmed';
+  readonly detectionId: string;
+  readonly severity: string;
+  readonly timestamp: number;
+  readonly properties?: Readonly<Record<string, string | number | boolean>>;
+}): EmfObject {
+  const name = input.kind === 'late' ? SWEEP_METRICS.late : SWEEP_METRICS.confirmed;
+  return {
+    ...input.properties,
+    _aws: {
+      Timestamp: input.timestamp,
+      CloudWatchMetrics: [
+        { Namespace: METRIC_NAMESPACE, Dimensions: [['Severity'], []], Metrics: [{ Name: name, Unit: 'Count' }] },
+      ],
+    },
+    DetectionId: input.detectionId,
+    Severity: input.severity,
+    [name]: 1,
+  };
+}
+
+/** The EMF object of one swept log file: files, records and lag (dimensionless). */
+export function sweepFileRecord(input: {
+  readonly records: number;
+  readonly lagSeconds: number | undefined;
+  readonly timestamp: number;
+  readonly properties?: Readonly<Record<string, string | number | boolean>>;
+}): EmfObject {
+  const lag = input.lagSeconds === undefined ? [] : [{ Name: SWEEP_METRICS.lag, Unit: 'Seconds' }];
+  return {
+    ...input.properties,
+    _aws: {
+      Timestamp: input.timestamp,
+      CloudWatchMetrics: [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [[]],
+          Metrics: [
+            { Name: SWEEP_METRICS.files, Unit: 'Count' },
+            { Name: SWEEP_METRICS.records, Unit: 'Count' },
+            ...lag,
+          ],
+        },
+      ],
+    },
+    DetectionId: UNKNOWN,
+    Severity: UNKNOWN,
+    [SWEEP_METRICS.files]: 1,
+    [SWEEP_METRICS.records]: input.records,
+    ...(input.lagSeconds === undefined ? {} : { [SWEEP_METRICS.lag]: Math.max(0, input.lagSeconds) }),
+  };
+}
+
+/** The EMF object of digest failures of one kind. */
+export function digestFailureRecord(input: {
+  readonly failure: DigestFailureKind;
+  readonly count: number;
+  readonly timestamp: number;
+  readonly properties?: Readonly<Record<string, string | number | boolean>>;
+}): EmfObject {
+  return {
+    ...input.properties,
+    _aws: {
+      Timestamp: input.timestamp,
+      CloudWatchMetrics: [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [['Failure'], []],
+          Metrics: [{ Name: SWEEP_METRICS.digestFailures, Unit: 'Count' }],
+        },
+      ],
+    },
+    DetectionId: UNKNOWN,
+    Severity: UNKNOWN,
+    Failure: input.failure,
+    [SWEEP_METRICS.digestFailures]: input.count,
+  };
+}

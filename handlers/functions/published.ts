@@ -19,6 +19,7 @@ export {
   HEARTBEAT_LATENCY_METRIC,
   MALFORMED_APPROVAL_RECORDS_METRIC,
   METRIC_NAMESPACE,
+  SWEEP_METRICS,
 } from '../core/metrics';
 
 /** One item of the inventory table, in DynamoDB JSON (what `aws_dynamodb_table_item.item` takes). */

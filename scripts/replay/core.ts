@@ -17,12 +17,8 @@
  *   only) must forward the event, with the same read-only rule per rule state. An event a central rule matches but
  *   no member rule forwards is a catalog bug (the `forward` block does not cover the `pattern`).
  */
-import { GLOBAL_EVENTS_REGION } from '../../config/regions';
 import type { TriageOutcome } from '../../handlers/core/flows/triage-ports';
 import type { TrailEvent } from '../../handlers/core/sweep/to-event';
-import { type CompiledPattern, compilePattern } from '../../rules/event-pattern';
-import { forwardingPatterns, STATE_ALL_MANAGEMENT } from '../../rules/patterns';
-import type { Predicate } from '../../rules/predicates';
 import type { Detection } from '../../rules/types';
 import type { EngineResult } from './engine';
 
@@ -47,184 +43,16 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v !== '';
 
-/**
- * A read-only management event, which EventBridge delivers only to rules in state
- * ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS. Data events are delivered to ENABLED rules even when read-only.
- */
-export function isReadOnlyManagementEvent(event: ReplayEvent): boolean {
-  const category = event.detail['eventCategory'];
-  return event.detail['readOnly'] === true && (category === undefined || category === 'Management');
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Running the catalog
-
-/** The catalog cannot be run: a pattern EventBridge would reject, or a predicate name that does not exist. */
-export class CatalogError extends Error {
-  override readonly name = 'CatalogError';
-
-  /** One line per problem, each naming the detection. */
-  readonly problems: readonly string[];
-
-  constructor(problems: readonly string[]) {
-    super(`the catalog cannot be replayed (${problems.length} problem(s)):\n  - ${problems.join('\n  - ')}`);
-    this.problems = problems;
-  }
-}
-
-/** What the central rules do with one event: which detections' rules queue a message for triage. */
-export interface Verdict {
-  /** Detections whose central pattern matches and whose member rule receives the event, in catalog order. */
-  readonly matched: readonly string[];
-  /** Detections that match, but whose ENABLED member rule never sees this read-only management event. */
-  readonly readOnlySkipped: readonly string[];
-  /**
-   * Whether the member forwarding rules of the event's region forward it; computed only when `matched` is not
-   * empty (it is `true` otherwise), since only then does a `false` mean something.
-   */
-  readonly forwarded: boolean;
-}
-
-/** The catalog compiled for replay: compile once, evaluate many events. */
-export interface CatalogRunner {
-  /** The detections, in catalog order. */
-  readonly detections: readonly Detection[];
-  /** Runs every central pattern that could match `event` (see {@link compileCatalog} for the pre-filter). */
-  evaluate(event: ReplayEvent): Verdict;
-  /** Whether the member forwarding rules of `event.region` forward the event (ignoring whether anything matches). */
-  forwards(event: ReplayEvent): boolean;
-}
-
-interface CompiledDetection {
-  readonly order: number;
-  readonly id: string;
-  readonly match: CompiledPattern;
-  readonly seesReadOnly: boolean;
-}
-
-interface CompiledForwarding {
-  readonly global: boolean;
-  readonly seesReadOnly: boolean;
-  readonly match: CompiledPattern;
-}
-
-/** Looks like an IP address: the matcher compares those by address, not by text, so they are not indexed. */
-const IP_LIKE = /^[0-9a-f.:]+$/i;
-
-/** The plain string alternatives of a pattern leaf, when it has nothing but plain strings. */
-function plainStrings(leaf: unknown): string[] | undefined {
-  if (!Array.isArray(leaf) || leaf.length === 0) return undefined;
-  return leaf.every((v) => typeof v === 'string' && !IP_LIKE.test(v)) ? (leaf as string[]) : undefined;
-}
-
-const NONE: readonly string[] = [];
-
-/** The verdict on an event nothing alerts on. */
-
-/**
- * Compiles every central pattern and every forwarding pattern once. Detections are indexed by the plain
- * `detail.eventSource` / `detail.eventName` values of their pattern (a pattern field that lists plain strings is a
- * necessary condition, whatever else the pattern says), so an event is only tested against detections that name its
- * eventSource and eventName, plus those whose pattern does not pin them (e.g. root activity).
- * @throws CatalogError listing every invalid pattern and unknown predicate
- */
-export function compileCatalog(
-  catalog: readonly Detection[],
-  predicates: Readonly<Record<string, Predicate>>,
-): CatalogRunner {
-  const problems: string[] = [];
-  const compile = (pattern: Detection['pattern'], where: string): CompiledPattern => {
-    try {
-      return compilePattern(pattern);
-    } catch (error) {
-      problems.push(`${where}: ${error instanceof Error ? error.message : String(error)}`);
-      return () => false;
-    }
-  };
-
-  const compiled = catalog.map((d, order): CompiledDetection => {
-    if (d.predicate !== undefined && !Object.hasOwn(predicates, d.predicate)) {
-      problems.push(`detection '${d.id}': predicate '${d.predicate}' is not in PREDICATES (rules/predicates.ts)`);
-    }
-    return {
-      order,
-      id: d.id,
-      match: compile(d.pattern, `detection '${d.id}'`),
-      seesReadOnly: d.readOnlyEvents === true,
-    };
-  });
-  const forwarding = forwardingPatterns(catalog).map(
-    (f): CompiledForwarding => ({
-      global: f.scope === 'global',
-      seesReadOnly: f.state === STATE_ALL_MANAGEMENT,
-      match: compile(f.pattern, `forwarding pattern '${f.key}'`),
-    }),
-  );
-  if (problems.length > 0) throw new CatalogError(problems);
-
-  // eventSource → (eventName → detections, plus detections that take any eventName of that source).
-  interface SourceEntry {
-    readonly names: Map<string, CompiledDetection[]>;
-    readonly anyName: CompiledDetection[];
-  }
-  const bySource = new Map<string, SourceEntry>();
-  const unindexed: CompiledDetection[] = [];
-  compiled.forEach((c, i) => {
-    const detail = catalog[i]!.pattern['detail'];
-    const sources = isObject(detail) ? plainStrings(detail['eventSource']) : undefined;
-    if (!sources || !isObject(detail)) {
-      unindexed.push(c);
-      return;
-    }
-    const names = plainStrings(detail['eventName']);
-    for (const source of new Set(sources)) {
-      const entry: SourceEntry = bySource.get(source) ?? { names: new Map(), anyName: [] };
-      bySource.set(source, entry);
-      if (!names) entry.anyName.push(c);
-      else for (const n of new Set(names)) entry.names.set(n, [...(entry.names.get(n) ?? []), c]);
-    }
-  });
-  const byOrder = (a: CompiledDetection, b: CompiledDetection) => a.order - b.order;
-  const candidateCache = new Map<string, readonly CompiledDetection[]>();
-  const candidates = (event: ReplayEvent): readonly CompiledDetection[] => {
-    const { eventSource, eventName } = event.detail;
-    // Arrays are walked by the matcher, so anything but two strings takes the slow, exact path.
-    if (typeof eventSource !== 'string' || typeof eventName !== 'string') return compiled;
-    const key = `${eventSource}\n${eventName}`;
-    let list = candidateCache.get(key);
-    if (list === undefined) {
-      const entry = bySource.get(eventSource);
-      list = [...unindexed, ...(entry?.anyName ?? []), ...(entry?.names.get(eventName) ?? [])].sort(byOrder);
-      // AWS has some 15,000 API names; the cap only matters for made-up input.
-      if (candidateCache.size < 100_000) candidateCache.set(key, list);
-    }
-    return list;
-  };
-
-  const forwards = (event: ReplayEvent): boolean => {
-    const readOnly = isReadOnlyManagementEvent(event);
-    const inGlobalRegion = event.region === GLOBAL_EVENTS_REGION;
-    return forwarding.some((f) => (!f.global || inGlobalRegion) && (!readOnly || f.seesReadOnly) && f.match(event));
-  };
-
-  const evaluate = (event: ReplayEvent): Verdict => {
-    // Most events match nothing: the result arrays are only allocated when something matches.
-    let matched: string[] | undefined;
-    let readOnlySkipped: string[] | undefined;
-    for (const c of candidates(event)) {
-      if (!c.match(event)) continue;
-      if (!c.seesReadOnly && isReadOnlyManagementEvent(event)) readOnlySkipped = [...(readOnlySkipped ?? []), c.id];
-      else matched = [...(matched ?? []), c.id];
-    }
-    return {
-      matched: matched ?? NONE,
-      readOnlySkipped: readOnlySkipped ?? NONE,
-      forwarded: matched === undefined || forwards(event),
-    };
-  };
-
-  return { detections: catalog, evaluate, forwards };
-}
+// The catalog runner lives in handlers/core/sweep/catalog-runner.ts, shared with the trail-log sweep; these names
+// stay for the code and tests that import them from here.
+export {
+  CatalogError,
+  type CatalogRunner,
+  compileCatalog,
+  isReadOnlyManagementEvent,
+  type Verdict,
+} from '../../handlers/core/sweep/catalog-runner';
+import type { Verdict } from '../../handlers/core/sweep/catalog-runner';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Tally

@@ -17,6 +17,8 @@ import {
 } from '../lambda-io';
 import { detectionLatencyMs, type MetricInput, metricsRecord, type TriageMetric, UNKNOWN } from '../metrics';
 import { noteUnknownAccount, recordHeartbeat } from './heartbeat-flow';
+import { sweepModeOf } from './sweep-mode';
+import { digestEntry, optionalIds, slackMessageOf } from './triage-flow-helpers';
 import { resolveOwner } from '../owner';
 import {
   type AttemptResult,
@@ -42,14 +44,11 @@ import {
   type AlertNotifier,
   CHANNELS,
   type ChannelName,
-  type ChannelOutcome,
   type DedupeStore,
-  type DigestEntry,
   type DigestLog,
   type HeartbeatLog,
   type AccountSightings,
   type ResourceTagsReader,
-  type SlackMessageRef,
   type TriageOutcome,
 } from './triage-ports';
 import { type RemediationWork, remediationWork } from '../remediation/request-contract';
@@ -99,6 +98,16 @@ export interface TriageFlowDeps {
   readonly sightings?: AccountSightings;
   /** Told what happened to each message (replay, plan and the agreement test read it). @default - nobody */
   readonly observe?: (outcome: TriageOutcome) => void;
+  /**
+   * `sweep`: the trail-log sweep (handlers/core/flows/sweep-flow.ts) runs these same decisions over an event read
+   * from a delivered log file, after the grace period. An event the dedupe store already holds is only confirmed
+   * (`SweepConfirmed`, outcome `confirmed`); one in flight (`pending`) is retried later; one it does not know is
+   * claimed and alerted with the late marker (`Alert.late`, `SweepLateFindings`), its gap logged, and remediation
+   * requested exactly as real time would. Everything else (catalog, predicates, loop guard, severities, the
+   * dedupe key, repeat windows, bursts, digest routing) is the real-time path's.
+   * @default 'real-time'
+   */
+  readonly mode?: 'real-time' | 'sweep';
 }
 
 export type { RemediationWork } from '../remediation/request-contract';
@@ -130,6 +139,8 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
   const eventTtl = deps.eventDedupeSeconds ?? 86_400;
   const lease = deps.leaseSeconds ?? 300;
   const ctx = deps.context;
+  const sweep = deps.mode === 'sweep';
+  const sweepMode = sweepModeOf({ logger, now: deps.now });
   const seconds = () => Math.floor(deps.now().getTime() / 1000);
 
   const log = logger.log;
@@ -220,6 +231,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
       });
 
     const claim = await deps.store.claimEvent(eventKey, { owner: messageId, now: seconds(), leaseSeconds: lease });
+    if (!claim.claimed && sweep) return sweepMode.seenBefore(claim.status, { dims, props, facts, seen });
     if (!claim.claimed) {
       log('info', 'duplicate event', { outcome: 'duplicate', status: claim.status, ...facts });
       metric({ ...dims, values: { Deduplicated: 1 }, properties: { ...props, reason: `event ${claim.status}` } });
@@ -239,6 +251,8 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
       return true;
     };
 
+    const late = sweep ? sweepMode.late(decision, { dims, props, facts }) : undefined;
+    const recordLate = () => late?.record();
     let burst: BurstFacts | undefined;
     let resourceClaimed = false;
     /** After the alert went out: repeats on its resource are suppressed for the window from now. */
@@ -287,11 +301,13 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
           );
         log('info', 'added to the daily digest', { outcome: 'digest', owner: owner.owner, ...facts });
         metric({ ...dims, values: { Digested: 1 }, properties: props });
-        seen('digest', { owner: owner.owner });
+        recordLate();
+        seen('digest', { owner: owner.owner, ...(sweep ? { late: true } : {}) });
         return true;
       }
       const routing = routeAlert(owner.owner, decision.severity, deps.routing);
-      const alert = buildAlert(decision, owner, routing, burst, { verdictButtons: deps.routing.verdictButtons });
+      const built = buildAlert(decision, owner, routing, burst, { verdictButtons: deps.routing.verdictButtons });
+      const alert = late ? { ...built, late: late.marker() } : built;
       const skip = CHANNELS.filter((c: ChannelName) => delivered.includes(c));
       // An earlier attempt sent the alert everywhere and only failed to hand it to remediation.
       const alreadySent = skip.length === ALL_CHANNELS.length;
@@ -347,6 +363,7 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
             },
             properties: props,
           });
+          recordLate();
           seen('retry', { owner: owner.owner, remediation: 'requested', reason: handOff.error });
           return false;
         }
@@ -382,7 +399,12 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
         values: { AlertsSent: 1, DetectionLatencyMs: detectionLatencyMs(sentAt, decision.eventTimeMs) },
         properties: props,
       });
-      seen('alerted', { owner: owner.owner, ...(remediation ? { remediation } : {}) });
+      recordLate();
+      seen('alerted', {
+        owner: owner.owner,
+        ...(remediation ? { remediation } : {}),
+        ...(sweep ? { late: true } : {}),
+      });
       return true;
     } catch (err) {
       if (err instanceof NotificationError) delivered = [...delivered, ...err.delivered];
@@ -460,40 +482,3 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
     return { batchItemFailures: failures };
   };
 }
-
-/** The Slack message a Web API post returned, if Slack went out that way in this attempt. */
-function slackMessageOf(outcomes: readonly ChannelOutcome[] | undefined): SlackMessageRef | undefined {
-  if (!Array.isArray(outcomes)) return undefined;
-  for (const o of outcomes) if (o.channel === 'slack' && o.status === 'sent' && o.slack) return o.slack;
-  return undefined;
-}
-
-/** The ids a rejected message showed, for its outcome. */
-function optionalIds(seen: { readonly detectionId?: string; readonly eventId?: string }) {
-  return {
-    ...(seen.detectionId === undefined ? {} : { detectionId: seen.detectionId }),
-    ...(seen.eventId === undefined ? {} : { eventId: seen.eventId }),
-  };
-}
-
-/** The digest entry of a change-monitor decision. */
-function digestEntry(decision: AlertDecision, owner: string): DigestEntry {
-  const e = decision.event;
-  return {
-    day: new Date(decision.eventTimeMs).toISOString().slice(0, 10),
-    owner,
-    detectionId: decision.detection.id,
-    title: decision.detection.title,
-    accountId: decision.accountId,
-    accountName: decision.account.name,
-    region: e.awsRegion,
-    eventId: e.eventId,
-    eventName: e.eventName,
-    eventTime: e.eventTime,
-    principal: e.actor.arn ?? e.actor.type,
-    resources: e.resources.slice(0, DIGEST_RESOURCES),
-  };
-}
-
-/** Resources kept per digest entry. */
-const DIGEST_RESOURCES = 5;

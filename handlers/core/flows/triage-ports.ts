@@ -165,11 +165,15 @@ export interface TriageOutcome {
     | 'alerted'
     | 'digest'
     | 'heartbeat'
-    | 'retry';
+    | 'retry'
+    /** Sweep mode: real time had already handled the event. */
+    | 'confirmed';
   /** The alert's severity (alerted, digest, suppressed, folded). */
   readonly severity?: string;
   readonly owner?: string;
   /** Whether remediation was handed over for an alert whose detection has one. */
   readonly remediation?: 'requested' | 'withheld';
   readonly reason?: string;
+  /** Sweep mode: the alert (or digest entry) went out late, caught by the sweep. */
+  readonly late?: boolean;
 }
