@@ -5,9 +5,11 @@
  * against its fixtures in __tests__/fixtures/events/<id>/.
  */
 import { API } from './catalog/api';
+import { EXFILTRATION } from './catalog/exfiltration';
 import { HEARTBEAT } from './catalog/heartbeat';
 import { IAM, ROOT_AND_SIGN_IN } from './catalog/identity';
 import { NETWORK } from './catalog/network';
+import { PERSISTENCE } from './catalog/persistence';
 import { CLOUDTRAIL, EVENTBRIDGE, ORGANIZATIONS, SECURITY_SERVICES, VIGIL } from './catalog/pipeline';
 import { STORAGE } from './catalog/storage';
 import type { Detection } from './types';
@@ -22,6 +24,8 @@ export const CATALOG: readonly Detection[] = [
   ...SECURITY_SERVICES,
   ...ORGANIZATIONS,
   ...API,
+  ...EXFILTRATION,
+  ...PERSISTENCE,
   ...VIGIL,
   ...HEARTBEAT,
 ];

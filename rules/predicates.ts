@@ -19,6 +19,7 @@ import {
   reachesAdminPort,
   securityGroupPermissions,
 } from './exposure';
+import { SHARING_PREDICATES } from './sharing';
 import { namedLikeVigilRole, type VigilRoles, vigilRoleCall } from './vigil-roles';
 import {
   configSettingsWeaken,
@@ -435,4 +436,6 @@ export const PREDICATES: Record<string, Predicate> = {
   targetsAnotherUser,
   trustPolicyAllowsOutsideOrg,
   vigilRoleMisused,
+  // Data shared out of the organization, SSM fleet commands (rules/sharing.ts, issue #13).
+  ...SHARING_PREDICATES,
 };

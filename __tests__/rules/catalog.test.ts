@@ -42,6 +42,11 @@ const OVERLAPS: Readonly<Record<string, readonly string[]>> = {
   'ec2-security-group-rule-world-open': ['ec2-security-group-changed'],
   'ec2-network-acl-world-open-ingress': ['ec2-network-acl-changed'],
   'iam-root-access-key-created': ['root-activity'],
+  // Issue #13, data shared out of the org and persistence (rules/catalog/exfiltration.ts, persistence.ts).
+  'iam-role-trust-allows-outside-org': ['iam-role-trust-policy-updated'],
+  's3-bucket-policy-grants-outside-org': ['s3-bucket-policy-changed'],
+  's3-replication-to-outside-org': ['s3-bucket-policy-changed'],
+  'ssm-command-to-many-instances': ['ssm-command-sent'],
 };
 
 /** Every CIS v1.4+ monitoring control and the Security Hub controls that cite them. */

@@ -230,6 +230,8 @@ export const IAM: readonly Detection[] = [
   },
   {
     id: 'iam-role-trust-allows-outside-org',
+    // One change, one alert: the trust-policy change monitor (rules/catalog/persistence.ts) records the rest.
+    supersedes: ['iam-role-trust-policy-updated'],
     title: 'Role trust policy opened to everyone or to an account outside the organization',
     class: 'exposure',
     severity: 'critical',
