@@ -7,6 +7,7 @@
 import { API } from './catalog/api';
 import { HEARTBEAT } from './catalog/heartbeat';
 import { IAM, ROOT_AND_SIGN_IN } from './catalog/identity';
+import { IDENTITY_EXTRA } from './catalog/identity-extra';
 import { NETWORK } from './catalog/network';
 import { CLOUDTRAIL, EVENTBRIDGE, ORGANIZATIONS, SECURITY_SERVICES, VIGIL } from './catalog/pipeline';
 import { STORAGE } from './catalog/storage';
@@ -21,6 +22,7 @@ export const CATALOG: readonly Detection[] = [
   ...EVENTBRIDGE,
   ...SECURITY_SERVICES,
   ...ORGANIZATIONS,
+  ...IDENTITY_EXTRA,
   ...API,
   ...VIGIL,
   ...HEARTBEAT,

@@ -42,6 +42,8 @@ const OVERLAPS: Readonly<Record<string, readonly string[]>> = {
   'ec2-security-group-rule-world-open': ['ec2-security-group-changed'],
   'ec2-network-acl-world-open-ingress': ['ec2-network-acl-changed'],
   'iam-root-access-key-created': ['root-activity'],
+  'organizations-leave-attempt-denied': ['api-access-denied-burst'],
+  'signin-mfa-failures-repeated': ['signin-console-login-failed'],
 };
 
 /** Every CIS v1.4+ monitoring control and the Security Hub controls that cite them. */
