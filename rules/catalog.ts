@@ -7,7 +7,9 @@
 import { API } from './catalog/api';
 import { HEARTBEAT } from './catalog/heartbeat';
 import { IAM, ROOT_AND_SIGN_IN } from './catalog/identity';
+import { CREDENTIAL_ACCESS } from './catalog/credential-access';
 import { IDENTITY_EXTRA } from './catalog/identity-extra';
+import { IMPAIRMENT_EXTRA } from './catalog/impairment-extra';
 import { NETWORK } from './catalog/network';
 import { CLOUDTRAIL, EVENTBRIDGE, ORGANIZATIONS, SECURITY_SERVICES, VIGIL } from './catalog/pipeline';
 import { STORAGE } from './catalog/storage';
@@ -23,6 +25,8 @@ export const CATALOG: readonly Detection[] = [
   ...SECURITY_SERVICES,
   ...ORGANIZATIONS,
   ...IDENTITY_EXTRA,
+  ...CREDENTIAL_ACCESS,
+  ...IMPAIRMENT_EXTRA,
   ...API,
   ...VIGIL,
   ...HEARTBEAT,

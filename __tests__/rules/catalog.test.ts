@@ -44,6 +44,7 @@ const OVERLAPS: Readonly<Record<string, readonly string[]>> = {
   'iam-root-access-key-created': ['root-activity'],
   'organizations-leave-attempt-denied': ['api-access-denied-burst'],
   'signin-mfa-failures-repeated': ['signin-console-login-failed'],
+  's3-trail-bucket-lifecycle-changed': ['s3-bucket-policy-changed'],
 };
 
 /** Every CIS v1.4+ monitoring control and the Security Hub controls that cite them. */
