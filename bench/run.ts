@@ -10,6 +10,7 @@ const BENCHES = [
   'bundles.bench.ts',
   'inventory.bench.ts',
   'powertools.bench.ts',
+  'forwarding-limits.bench.ts',
 ];
 
 let failed = 0;

@@ -8,6 +8,9 @@ import { API } from './catalog/api';
 import { EXFILTRATION } from './catalog/exfiltration';
 import { HEARTBEAT } from './catalog/heartbeat';
 import { IAM, ROOT_AND_SIGN_IN } from './catalog/identity';
+import { CREDENTIAL_ACCESS } from './catalog/credential-access';
+import { IDENTITY_EXTRA } from './catalog/identity-extra';
+import { IMPAIRMENT_EXTRA } from './catalog/impairment-extra';
 import { NETWORK } from './catalog/network';
 import { PERSISTENCE } from './catalog/persistence';
 import { CLOUDTRAIL, EVENTBRIDGE, ORGANIZATIONS, SECURITY_SERVICES, VIGIL } from './catalog/pipeline';
@@ -23,6 +26,9 @@ export const CATALOG: readonly Detection[] = [
   ...EVENTBRIDGE,
   ...SECURITY_SERVICES,
   ...ORGANIZATIONS,
+  ...IDENTITY_EXTRA,
+  ...CREDENTIAL_ACCESS,
+  ...IMPAIRMENT_EXTRA,
   ...API,
   ...EXFILTRATION,
   ...PERSISTENCE,

@@ -1,5 +1,6 @@
 /**
- * Writes docs/detections.md, the reference table of the detection catalog, from rules/catalog.ts.
+ * Writes docs/detections.md, the reference table of the detection catalog, from rules/catalog.ts, and the
+ * ATT&CK Navigator layer docs/attack-navigator-layer.json (scripts/attack-coverage.ts).
  * Run `npx tsx scripts/gen-detection-docs.ts` after changing the catalog; __tests__/docs/detections-doc.test.ts
  * fails while the committed file differs from what this script renders. Deterministic: no dates, catalog order.
  */
@@ -7,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CATALOG } from '../rules/catalog';
 import type { Detection, Severity } from '../rules/types';
+import { ATTACK_LAYER_PATH, renderNavigatorLayer, renderTacticTable } from './attack-coverage';
 
 /** Where the generated file lives, relative to the repository root. */
 export const DETECTION_DOCS_PATH = join('docs', 'detections.md');
@@ -148,7 +150,7 @@ export function renderDetectionDocs(catalog: readonly Detection[]): string {
     const v12 = cis === '4.15' ? '—' : `3.${cis.slice(2)}`;
     lines.push(`| ${[cis, v12, securityHub ?? '—', what, list(ids)].map(cell).join(' | ')} |`);
   }
-  lines.push('');
+  lines.push('', ...renderTacticTable(catalog), '');
   return lines.join('\n');
 }
 
@@ -156,4 +158,6 @@ if (require.main === module) {
   const file = join(__dirname, '..', DETECTION_DOCS_PATH);
   writeFileSync(file, renderDetectionDocs(CATALOG));
   console.log(`wrote ${DETECTION_DOCS_PATH} (${CATALOG.length} detections)`);
+  writeFileSync(join(__dirname, '..', ATTACK_LAYER_PATH), renderNavigatorLayer(CATALOG));
+  console.log(`wrote ${ATTACK_LAYER_PATH}`);
 }

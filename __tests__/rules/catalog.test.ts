@@ -47,6 +47,9 @@ const OVERLAPS: Readonly<Record<string, readonly string[]>> = {
   's3-bucket-policy-grants-outside-org': ['s3-bucket-policy-changed'],
   's3-replication-to-outside-org': ['s3-bucket-policy-changed'],
   'ssm-command-to-many-instances': ['ssm-command-sent'],
+  'organizations-leave-attempt-denied': ['api-access-denied-burst'],
+  'signin-mfa-failures-repeated': ['signin-console-login-failed'],
+  's3-trail-bucket-lifecycle-changed': ['s3-bucket-policy-changed'],
 };
 
 /** Every CIS v1.4+ monitoring control and the Security Hub controls that cite them. */

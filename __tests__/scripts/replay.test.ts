@@ -242,7 +242,8 @@ describe('replay CLI', () => {
   it('reads gzip by content: a .json.gz log, a gzipped file without .gz, and a plain file named .gz', async () => {
     const log = readFileSync(join(ROOT, ROOT_LOG));
     put('a/renamed.json', log);
-    put('b/plain.json.gz', JSON.stringify({ Records: [record()] }));
+    // A record no detection matches (GetSecretValue counts toward secretsmanager-secrets-bulk-read).
+    put('b/plain.json.gz', JSON.stringify({ Records: [record({ eventName: 'DescribeSecret' })] }));
 
     const fromFixture = await runJson([ROOT_LOG]);
     const fromTemp = await runJson([dir]);

@@ -50,7 +50,9 @@ export const ROOT_AND_SIGN_IN: readonly Detection[] = [
     forward: { kind: 'pattern', key: 'root', pattern: { detail: { userIdentity: { type: ['Root'] } } } },
     pattern: {
       detail: {
-        userIdentity: { type: ['Root'], invokedBy: [{ exists: false }] },
+        // A call made in the console carries `invokedBy: signin.amazonaws.com` (issue #13): the CIS filter's
+        // "no invokedBy" would excuse it, yet it is root at the keyboard. Other services acting for root stay out.
+        userIdentity: { type: ['Root'], invokedBy: [{ exists: false }, 'signin.amazonaws.com'] },
         eventType: [{ 'anything-but': 'AwsServiceEvent' }],
         eventName: [{ 'anything-but': 'ConsoleLogin' }],
         ...SUCCEEDED,
@@ -252,7 +254,7 @@ export const IAM: readonly Detection[] = [
     rationale:
       'A root access key is a long-lived credential with unrestricted access that no IAM policy limits (and no SCP in ' +
       'the management account); the root user should have none. A key created in the console carries ' +
-      '`invokedBy: signin.amazonaws.com`, which the CIS root-activity filter ignores, so this detection does not.',
+      '`invokedBy: signin.amazonaws.com`, which the CIS 4.3 root filter ignores, so this detection does not.',
     compliance: { cis: ['1.4'], securityHub: ['IAM.4'], pciDss: ['8.2.2'], soc2: ['CC6.1'], mitre: ['T1098.001'] },
     ...apiCall('iam', ['CreateAccessKey'], { userIdentity: { type: ['Root'] } }),
   },
