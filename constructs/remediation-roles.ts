@@ -90,6 +90,9 @@ const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'kms:CancelKeyDeletion': ['arn:aws:kms:*:{account}:key/*'],
   'kms:EnableKey': ['arn:aws:kms:*:{account}:key/*'],
   'kms:ScheduleKeyDeletion': ['arn:aws:kms:*:{account}:key/*'],
+  's3:GetBucketPolicy': ['arn:aws:s3:::*'],
+  's3:PutBucketPolicy': ['arn:aws:s3:::*'],
+  's3:DeleteBucketPolicy': ['arn:aws:s3:::*'],
 };
 
 /** Scopes for vigil's own rules: the remediation role may only restore those. */
@@ -106,7 +109,12 @@ const POLICY_ARN_ACTIONS = new Set([
 ]);
 
 /** S3 calls that accept `s3:ResourceAccount`: the bucket or account must be this member account's. */
-const S3_ACCOUNT_ACTIONS = new Set(['s3:PutBucketPublicAccessBlock', 's3:PutAccountPublicAccessBlock']);
+const S3_ACCOUNT_ACTIONS = new Set([
+  's3:PutBucketPublicAccessBlock',
+  's3:PutAccountPublicAccessBlock',
+  's3:PutBucketPolicy',
+  's3:DeleteBucketPolicy',
+]);
 
 /**
  * Every IAM call that changes a role (its policies, trust, boundary, existence): denied on the protected

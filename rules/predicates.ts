@@ -397,11 +397,16 @@ export function networkAclEntryOpensAdminPortsToWorld(event: CloudTrailEventBrid
  */
 export function bucketPolicyIsPublic(event: CloudTrailEventBridgeEvent): boolean {
   const statements = policyStatements(params(event)['bucketPolicy']);
-  return (
-    statements?.some((s) => isAllow(s) && awsPrincipals(s.Principal).includes('*') && !confinedForS3(s.Condition)) ??
-    false
-  );
+  return statements?.some(isPublicBucketPolicyStatement) ?? false;
 }
+
+/**
+ * A bucket policy statement that makes the bucket public: Allow for everyone (`*` or `{"AWS": "*"}`) that
+ * no condition confines to known principals, accounts, networks or sources (the test of
+ * {@link bucketPolicyIsPublic}, per statement, for the remediation that removes exactly those).
+ */
+export const isPublicBucketPolicyStatement = (s: PolicyStatement): boolean =>
+  isAllow(s) && awsPrincipals(s.Principal).includes('*') && !confinedForS3(s.Condition);
 
 /**
  * A call by vigil's remediation or undo role that the role does not exist to make (anything but the

@@ -215,6 +215,23 @@ describe('remediation role least privilege', () => {
     await expect(put('444444444444')).resolves.toBe('Allowed');
     await expect(put('999999999999')).resolves.toBe('ImplicitlyDenied');
   });
+
+  it.each(['s3:PutBucketPolicy', 's3:DeleteBucketPolicy'])(
+    '%s only on a bucket of its own account (remove-public-bucket-policy-statements)',
+    async (action) => {
+      const call = (owner: string) => run(action, 'arn:aws:s3:::some-bucket', { 's3:ResourceAccount': owner });
+      await expect(call('444444444444')).resolves.toBe('Allowed');
+      await expect(call('999999999999')).resolves.toBe('ImplicitlyDenied');
+    },
+  );
+
+  it("may not read or change what no action needs (bucket policy reads are the read-only role's)", async () => {
+    const bucket = 'arn:aws:s3:::some-bucket';
+    const own = { 's3:ResourceAccount': '444444444444' };
+    for (const action of ['s3:GetBucketPolicy', 's3:PutBucketCORS', 's3:PutLifecycleConfiguration']) {
+      await expect(run(action, bucket, own)).resolves.toBe('ImplicitlyDenied');
+    }
+  });
 });
 
 describe('member role trust (no SCP applied)', () => {

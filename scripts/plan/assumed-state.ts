@@ -17,6 +17,7 @@ import type {
   SecurityGroupRule,
 } from '../../handlers/core/remediation/actions/revoke-world-open-ingress';
 import type { PublicAccessBlockState } from '../../handlers/core/remediation/actions/support';
+import type { BucketPolicyState } from '../../handlers/core/remediation/actions/remove-public-bucket-policy-statements';
 import type { RemediationEvent, RemediationTarget } from '../../handlers/core/remediation/types';
 
 /** Stands in for the previous default version of a policy, which only CloudTrail history can tell. */
@@ -99,6 +100,11 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
     }
     case 'restart-config-recorder': {
       const state: RecorderState = { exists: true, recording: false };
+      return state;
+    }
+    case 'remove-public-bucket-policy-statements': {
+      const doc = request(event)['bucketPolicy'];
+      const state: BucketPolicyState = { policy: typeof doc === 'string' ? doc : JSON.stringify(doc ?? {}) };
       return state;
     }
   }

@@ -77,6 +77,9 @@ import {
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import {
+  DeleteBucketPolicyCommand,
+  GetBucketPolicyCommand,
+  PutBucketPolicyCommand,
   DeletePublicAccessBlockCommand as DeleteBucketPublicAccessBlockCommand,
   GetPublicAccessBlockCommand as GetBucketPublicAccessBlockCommand,
   PutPublicAccessBlockCommand as PutBucketPublicAccessBlockCommand,
@@ -197,6 +200,9 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       DeletePublicAccessBlock: DeleteBucketPublicAccessBlockCommand,
       GetPublicAccessBlock: GetBucketPublicAccessBlockCommand,
       PutPublicAccessBlock: PutBucketPublicAccessBlockCommand,
+      DeleteBucketPolicy: DeleteBucketPolicyCommand,
+      GetBucketPolicy: GetBucketPolicyCommand,
+      PutBucketPolicy: PutBucketPolicyCommand,
     },
   },
   s3control: {
@@ -225,6 +231,8 @@ export const isSupported = (c: Pick<PlannedCall, 'service' | 'operation'>): bool
  *   verify step, which re-reads the key, is what confirms the fix.
  * - ScheduleKeyDeletion (undo): `KMSInvalidStateException` when the key is already pending deletion.
  * - DeletePublicAccessBlock (undo): `NoSuchPublicAccessBlockConfiguration` (nothing to delete).
+ * - DeleteBucketPolicy: S3 answers 204 when there is no policy; `NoSuchBucketPolicy` is listed for the
+ *   S3-compatible answers that send it.
  * StartLogging, StartConfigurationRecorder, EnableRule, SetDefaultPolicyVersion, Put* and Attach*Policy
  * succeed when repeated, so they need no entry.
  */
@@ -238,6 +246,7 @@ export const ALREADY_DONE: Readonly<Record<string, readonly string[]>> = {
   'kms:ScheduleKeyDeletion': ['KMSInvalidStateException'],
   's3:DeletePublicAccessBlock': ['NoSuchPublicAccessBlockConfiguration'],
   's3control:DeletePublicAccessBlock': ['NoSuchPublicAccessBlockConfiguration'],
+  's3:DeleteBucketPolicy': ['NoSuchBucketPolicy'],
 };
 
 /** Request fields that are timestamps: the plan carries ISO strings (plain JSON), the SDK wants Dates. */

@@ -210,6 +210,18 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
     const status = list(out?.['ConfigurationRecordersStatus'])[0];
     return status ? { exists: true, recording: status['recording'] === true } : { exists: false };
   },
+
+  'remove-public-bucket-policy-statements': async (target, send) => {
+    const [get] = remediationFor(target.action).stateReads(target);
+    try {
+      const out = await send(get!);
+      return { policy: String(out['Policy'] ?? '') };
+    } catch (err) {
+      if (err instanceof Missing && err.message === 'NoSuchBucketPolicy') return { policy: 'none' };
+      if (err instanceof Missing && err.message === 'NoSuchBucket') return { policy: 'no-such-bucket' };
+      throw err;
+    }
+  },
 };
 
 /** Builds a {@link StateReader}. */

@@ -17,6 +17,10 @@ import { type ForwardingRuleState, restoreForwardingRule } from './actions/resto
 import { type PolicyVersionState, revertPolicyVersion } from './actions/revert-policy-version';
 import { type IngressState, revokeWorldOpenIngress } from './actions/revoke-world-open-ingress';
 import type { PublicAccessBlockState } from './actions/support';
+import {
+  type BucketPolicyState,
+  removePublicBucketPolicyStatements,
+} from './actions/remove-public-bucket-policy-statements';
 import type { PlannedCall, RemediationActionDef, RemediationService } from './types';
 
 /** The state type each action's reader returns and its `plan`/`verify` take. */
@@ -30,6 +34,7 @@ export interface RemediationStates {
   readonly 'restore-forwarding-rule': ForwardingRuleState;
   readonly 'cancel-key-deletion': KeyDeletionState;
   readonly 'restart-config-recorder': RecorderState;
+  readonly 'remove-public-bucket-policy-statements': BucketPolicyState;
 }
 
 /** The registry's type: each id maps to the definition over its own state (assignable to `Record<RemediationId, RemediationActionDef>`). */
@@ -46,6 +51,7 @@ export const REMEDIATIONS: RemediationRegistry = {
   'restore-forwarding-rule': restoreForwardingRule,
   'cancel-key-deletion': cancelKeyDeletion,
   'restart-config-recorder': restartConfigRecorder,
+  'remove-public-bucket-policy-statements': removePublicBucketPolicyStatements,
 };
 
 /** The definition of an action, typed loosely for generic callers (the orchestrator). */

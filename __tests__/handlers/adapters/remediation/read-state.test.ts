@@ -12,7 +12,7 @@ import { DescribeSecurityGroupRulesCommand, EC2ServiceException } from '@aws-sdk
 import { DescribeRuleCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import { GetRoleCommand, ListPolicyVersionsCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, NotFoundException } from '@aws-sdk/client-kms';
-import { GetPublicAccessBlockCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetBucketPolicyCommand, GetPublicAccessBlockCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import {
   GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand,
   NoSuchPublicAccessBlockConfiguration,
@@ -84,6 +84,25 @@ describe('makeStateReader', () => {
     expect(await reader.read(bucket)).toEqual({ configuration: 'no-such-bucket' });
     expect(await reader.read(targetOf('restore-account-public-access-block', 's3-delete-account-pab'))).toEqual({
       configuration: 'none',
+    });
+  });
+
+  it('reads a bucket policy, and turns "no policy" and "no bucket" into state', async () => {
+    const target = targetOf('remove-public-bucket-policy-statements', 's3-put-bucket-policy-public');
+    const s3Error = (name: string) =>
+      new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 404 }, message: name });
+    mocks.s3
+      .on(GetBucketPolicyCommand)
+      .resolvesOnce({ Policy: '{"Statement":[]}' })
+      .rejectsOnce(s3Error('NoSuchBucketPolicy'))
+      .rejectsOnce(s3Error('NoSuchBucket'));
+
+    expect(await reader.read(target)).toEqual({ policy: '{"Statement":[]}' });
+    expect(await reader.read(target)).toEqual({ policy: 'none' });
+    expect(await reader.read(target)).toEqual({ policy: 'no-such-bucket' });
+    expect(mocks.s3).toHaveReceivedCommandWith(GetBucketPolicyCommand, {
+      Bucket: `payments-settlement-${MEMBER}`,
+      ExpectedBucketOwner: MEMBER,
     });
   });
 

@@ -52,6 +52,8 @@ import {
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import {
+  GetBucketPolicyCommand,
+  PutBucketPolicyCommand,
   DeletePublicAccessBlockCommand,
   GetPublicAccessBlockCommand,
   PutPublicAccessBlockCommand,
@@ -120,6 +122,17 @@ const KEY = `arn:aws:kms:eu-west-1:${MEMBER}:key/1234abcd-12ab-34cd-56ef-1234567
 const RULE = 'vigil-fwd-regional-1';
 const ALL_ON = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
 const FORWARDER = `arn:aws:iam::${MEMBER}:role/vigil-forwarder`;
+const DENY_TLS = {
+  Sid: 'DenyInsecureTransport',
+  Effect: 'Deny',
+  Principal: '*',
+  Action: 's3:*',
+  Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+  Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+};
+const EVERYONE = { ...DENY_TLS, Sid: 'Everyone', Effect: 'Allow', Principal: { AWS: '*' }, Condition: undefined };
+const PUBLIC_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [DENY_TLS, EVERYONE] });
+const PRIVATE_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [DENY_TLS] });
 
 const sgRule = (id: string, fields: Record<string, unknown>) => ({
   SecurityGroupRuleId: id,
@@ -484,6 +497,27 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
     ],
     undo: [
       { client: 'config', command: StopConfigurationRecorderCommand, input: { ConfigurationRecorderName: 'default' } },
+    ],
+  },
+  {
+    action: 'remove-public-bucket-policy-statements',
+    fixture: 's3-put-bucket-policy-public',
+    ctx: CTX,
+    before: (m) => m.s3.on(GetBucketPolicyCommand).resolves({ Policy: PUBLIC_POLICY }),
+    after: (m) => m.s3.on(GetBucketPolicyCommand).resolves({ Policy: PRIVATE_POLICY }),
+    fix: [
+      {
+        client: 's3',
+        command: PutBucketPolicyCommand,
+        input: { Bucket: BUCKET, ExpectedBucketOwner: MEMBER, Policy: PRIVATE_POLICY },
+      },
+    ],
+    undo: [
+      {
+        client: 's3',
+        command: PutBucketPolicyCommand,
+        input: { Bucket: BUCKET, ExpectedBucketOwner: MEMBER, Policy: PUBLIC_POLICY },
+      },
     ],
   },
 ];

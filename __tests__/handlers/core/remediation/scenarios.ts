@@ -178,4 +178,31 @@ export const SCENARIOS: readonly Scenario[] = [
     ctx: CTX,
     before: { exists: true, recording: false },
   }),
+  s({
+    name: 'bucket policy made public',
+    action: 'remove-public-bucket-policy-statements',
+    fixture: 's3-put-bucket-policy-public',
+    ctx: CTX,
+    before: {
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'Everyone', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: '*' }],
+      }),
+    },
+  }),
+  s({
+    name: 'bucket policy made public, other statements kept',
+    action: 'remove-public-bucket-policy-statements',
+    fixture: 's3-put-bucket-policy-public',
+    ctx: CTX,
+    before: {
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'Everyone', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: '*' },
+          { Sid: 'Deny', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*' },
+        ],
+      }),
+    },
+  }),
 ];
