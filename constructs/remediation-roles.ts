@@ -93,6 +93,8 @@ const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   's3:GetBucketPolicy': ['arn:aws:s3:::*'],
   's3:PutBucketPolicy': ['arn:aws:s3:::*'],
   's3:DeleteBucketPolicy': ['arn:aws:s3:::*'],
+  's3:GetBucketAcl': ['arn:aws:s3:::*'],
+  's3:PutBucketAcl': ['arn:aws:s3:::*'],
 };
 
 /** Scopes for vigil's own rules: the remediation role may only restore those. */
@@ -114,6 +116,7 @@ const S3_ACCOUNT_ACTIONS = new Set([
   's3:PutAccountPublicAccessBlock',
   's3:PutBucketPolicy',
   's3:DeleteBucketPolicy',
+  's3:PutBucketAcl',
 ]);
 
 /**

@@ -20,7 +20,8 @@ export type RemediationId =
   | 'restore-forwarding-rule'
   | 'cancel-key-deletion'
   | 'restart-config-recorder'
-  | 'remove-public-bucket-policy-statements';
+  | 'remove-public-bucket-policy-statements'
+  | 'remove-public-bucket-acl-grants';
 
 /** An EventBridge event pattern (JSON). */
 export type EventPattern = { readonly [key: string]: unknown };

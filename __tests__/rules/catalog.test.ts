@@ -161,6 +161,7 @@ const KNOWN_REMEDIATIONS: readonly RemediationId[] = [
   'cancel-key-deletion',
   'restart-config-recorder',
   'remove-public-bucket-policy-statements',
+  'remove-public-bucket-acl-grants',
 ];
 
 interface Fixture {

@@ -216,8 +216,8 @@ describe('remediation role least privilege', () => {
     await expect(put('999999999999')).resolves.toBe('ImplicitlyDenied');
   });
 
-  it.each(['s3:PutBucketPolicy', 's3:DeleteBucketPolicy'])(
-    '%s only on a bucket of its own account (remove-public-bucket-policy-statements)',
+  it.each(['s3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutBucketAcl'])(
+    '%s only on a bucket of its own account (remove-public-bucket-{policy-statements,acl-grants})',
     async (action) => {
       const call = (owner: string) => run(action, 'arn:aws:s3:::some-bucket', { 's3:ResourceAccount': owner });
       await expect(call('444444444444')).resolves.toBe('Allowed');
@@ -228,7 +228,12 @@ describe('remediation role least privilege', () => {
   it("may not read or change what no action needs (bucket policy reads are the read-only role's)", async () => {
     const bucket = 'arn:aws:s3:::some-bucket';
     const own = { 's3:ResourceAccount': '444444444444' };
-    for (const action of ['s3:GetBucketPolicy', 's3:PutBucketCORS', 's3:PutLifecycleConfiguration']) {
+    for (const action of [
+      's3:GetBucketPolicy',
+      's3:GetBucketAcl',
+      's3:PutBucketCORS',
+      's3:PutLifecycleConfiguration',
+    ]) {
       await expect(run(action, bucket, own)).resolves.toBe('ImplicitlyDenied');
     }
   });

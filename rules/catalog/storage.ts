@@ -115,6 +115,7 @@ export const STORAGE: readonly Detection[] = [
         { requestParameters: { 'x-amz-acl': ['public-read', 'public-read-write', 'authenticated-read'] } },
       ],
     }),
+    remediation: { action: 'remove-public-bucket-acl-grants', defaultMode: 'notify' },
   },
   {
     id: 's3-bucket-policy-changed',

@@ -78,7 +78,9 @@ import {
 } from '@aws-sdk/client-kms';
 import {
   DeleteBucketPolicyCommand,
+  GetBucketAclCommand,
   GetBucketPolicyCommand,
+  PutBucketAclCommand,
   PutBucketPolicyCommand,
   DeletePublicAccessBlockCommand as DeleteBucketPublicAccessBlockCommand,
   GetPublicAccessBlockCommand as GetBucketPublicAccessBlockCommand,
@@ -203,6 +205,8 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       DeleteBucketPolicy: DeleteBucketPolicyCommand,
       GetBucketPolicy: GetBucketPolicyCommand,
       PutBucketPolicy: PutBucketPolicyCommand,
+      GetBucketAcl: GetBucketAclCommand,
+      PutBucketAcl: PutBucketAclCommand,
     },
   },
   s3control: {

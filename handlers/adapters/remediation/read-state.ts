@@ -43,6 +43,7 @@ type Reader<K extends RemediationId> = (
 ) => Promise<RemediationStates[K]>;
 
 const list = (v: unknown): Output[] => (Array.isArray(v) ? (v as Output[]) : []);
+const isRecord = (v: unknown): v is Output => typeof v === 'object' && v !== null && !Array.isArray(v);
 const iso = (v: unknown): string | undefined =>
   v instanceof Date ? v.toISOString() : typeof v === 'string' ? v : undefined;
 const codeOf = (err: unknown): string =>
@@ -221,6 +222,17 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
       if (err instanceof Missing && err.message === 'NoSuchBucket') return { policy: 'no-such-bucket' };
       throw err;
     }
+  },
+
+  'remove-public-bucket-acl-grants': async (target, send) => {
+    const [get] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, get!, ['NoSuchBucket']);
+    if (!out) return { exists: false };
+    return {
+      exists: true,
+      ...(isRecord(out['Owner']) ? { owner: out['Owner'] } : {}),
+      grants: list(out['Grants']),
+    };
   },
 };
 

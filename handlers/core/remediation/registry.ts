@@ -21,6 +21,7 @@ import {
   type BucketPolicyState,
   removePublicBucketPolicyStatements,
 } from './actions/remove-public-bucket-policy-statements';
+import { type BucketAclState, removePublicBucketAclGrants } from './actions/remove-public-bucket-acl-grants';
 import type { PlannedCall, RemediationActionDef, RemediationService } from './types';
 
 /** The state type each action's reader returns and its `plan`/`verify` take. */
@@ -35,6 +36,7 @@ export interface RemediationStates {
   readonly 'cancel-key-deletion': KeyDeletionState;
   readonly 'restart-config-recorder': RecorderState;
   readonly 'remove-public-bucket-policy-statements': BucketPolicyState;
+  readonly 'remove-public-bucket-acl-grants': BucketAclState;
 }
 
 /** The registry's type: each id maps to the definition over its own state (assignable to `Record<RemediationId, RemediationActionDef>`). */
@@ -52,6 +54,7 @@ export const REMEDIATIONS: RemediationRegistry = {
   'cancel-key-deletion': cancelKeyDeletion,
   'restart-config-recorder': restartConfigRecorder,
   'remove-public-bucket-policy-statements': removePublicBucketPolicyStatements,
+  'remove-public-bucket-acl-grants': removePublicBucketAclGrants,
 };
 
 /** The definition of an action, typed loosely for generic callers (the orchestrator). */

@@ -52,7 +52,9 @@ import {
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import {
+  GetBucketAclCommand,
   GetBucketPolicyCommand,
+  PutBucketAclCommand,
   PutBucketPolicyCommand,
   DeletePublicAccessBlockCommand,
   GetPublicAccessBlockCommand,
@@ -131,6 +133,15 @@ const DENY_TLS = {
   Condition: { Bool: { 'aws:SecureTransport': 'false' } },
 };
 const EVERYONE = { ...DENY_TLS, Sid: 'Everyone', Effect: 'Allow', Principal: { AWS: '*' }, Condition: undefined };
+const ACL_OWNER = { DisplayName: 'payments', ID: 'd25639fbe9c19cd30a4c0f43fbf00e2d3f96400a9aa8dabfbbebe1906Example' };
+const OWNER_FULL = {
+  Grantee: { Type: 'CanonicalUser' as const, ID: ACL_OWNER.ID },
+  Permission: 'FULL_CONTROL' as const,
+};
+const ALL_USERS_READ = {
+  Grantee: { Type: 'Group' as const, URI: 'http://acs.amazonaws.com/groups/global/AllUsers' },
+  Permission: 'READ' as const,
+};
 const PUBLIC_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [DENY_TLS, EVERYONE] });
 const PRIVATE_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [DENY_TLS] });
 
@@ -517,6 +528,35 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
         client: 's3',
         command: PutBucketPolicyCommand,
         input: { Bucket: BUCKET, ExpectedBucketOwner: MEMBER, Policy: PUBLIC_POLICY },
+      },
+    ],
+  },
+  {
+    action: 'remove-public-bucket-acl-grants',
+    fixture: 's3-put-bucket-acl-public',
+    ctx: CTX,
+    before: (m) => m.s3.on(GetBucketAclCommand).resolves({ Owner: ACL_OWNER, Grants: [OWNER_FULL, ALL_USERS_READ] }),
+    after: (m) => m.s3.on(GetBucketAclCommand).resolves({ Owner: ACL_OWNER, Grants: [OWNER_FULL] }),
+    fix: [
+      {
+        client: 's3',
+        command: PutBucketAclCommand,
+        input: {
+          Bucket: BUCKET,
+          ExpectedBucketOwner: MEMBER,
+          AccessControlPolicy: { Owner: ACL_OWNER, Grants: [OWNER_FULL] },
+        },
+      },
+    ],
+    undo: [
+      {
+        client: 's3',
+        command: PutBucketAclCommand,
+        input: {
+          Bucket: BUCKET,
+          ExpectedBucketOwner: MEMBER,
+          AccessControlPolicy: { Owner: ACL_OWNER, Grants: [OWNER_FULL, ALL_USERS_READ] },
+        },
       },
     ],
   },

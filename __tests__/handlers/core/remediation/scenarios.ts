@@ -205,4 +205,18 @@ export const SCENARIOS: readonly Scenario[] = [
       }),
     },
   }),
+  s({
+    name: 'bucket ACL made public',
+    action: 'remove-public-bucket-acl-grants',
+    fixture: 's3-put-bucket-acl-public',
+    ctx: CTX,
+    before: {
+      exists: true,
+      owner: { ID: 'owner-id' },
+      grants: [
+        { Grantee: { Type: 'CanonicalUser', ID: 'owner-id' }, Permission: 'FULL_CONTROL' },
+        { Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' }, Permission: 'READ' },
+      ],
+    },
+  }),
 ];
