@@ -95,6 +95,15 @@ const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   's3:DeleteBucketPolicy': ['arn:aws:s3:::*'],
   's3:GetBucketAcl': ['arn:aws:s3:::*'],
   's3:PutBucketAcl': ['arn:aws:s3:::*'],
+  'iam:DeleteUserPolicy': ['arn:aws:iam::{account}:user/*'],
+  'iam:PutUserPolicy': ['arn:aws:iam::{account}:user/*'],
+  'iam:GetUserPolicy': ['arn:aws:iam::{account}:user/*'],
+  'iam:DeleteRolePolicy': ['arn:aws:iam::{account}:role/*'],
+  'iam:PutRolePolicy': ['arn:aws:iam::{account}:role/*'],
+  'iam:GetRolePolicy': ['arn:aws:iam::{account}:role/*'],
+  'iam:DeleteGroupPolicy': ['arn:aws:iam::{account}:group/*'],
+  'iam:PutGroupPolicy': ['arn:aws:iam::{account}:group/*'],
+  'iam:GetGroupPolicy': ['arn:aws:iam::{account}:group/*'],
 };
 
 /** Scopes for vigil's own rules: the remediation role may only restore those. */

@@ -258,8 +258,12 @@ function confinedForS3(condition: unknown): boolean {
 
 /** `Put{User,Role,Group}Policy` whose inline document allows `*`, `*:*` or `iam:*` (or Allow+NotAction on `*`). */
 export function inlinePolicyGrantsAdmin(event: CloudTrailEventBridgeEvent): boolean {
-  const statements = policyStatements(params(event)['policyDocument']);
-  return statements?.some(grantsAdmin) ?? false;
+  return policyGrantsAdmin(params(event)['policyDocument']);
+}
+
+/** Whether a policy document (any encoding `policyStatements` reads) grants admin, as {@link inlinePolicyGrantsAdmin} decides. */
+export function policyGrantsAdmin(raw: unknown): boolean {
+  return policyStatements(raw)?.some(grantsAdmin) ?? false;
 }
 
 /**

@@ -21,7 +21,8 @@ export type RemediationId =
   | 'cancel-key-deletion'
   | 'restart-config-recorder'
   | 'remove-public-bucket-policy-statements'
-  | 'remove-public-bucket-acl-grants';
+  | 'remove-public-bucket-acl-grants'
+  | 'delete-admin-inline-policy';
 
 /** An EventBridge event pattern (JSON). */
 export type EventPattern = { readonly [key: string]: unknown };

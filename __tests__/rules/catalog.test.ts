@@ -162,6 +162,7 @@ const KNOWN_REMEDIATIONS: readonly RemediationId[] = [
   'restart-config-recorder',
   'remove-public-bucket-policy-statements',
   'remove-public-bucket-acl-grants',
+  'delete-admin-inline-policy',
 ];
 
 interface Fixture {

@@ -122,9 +122,13 @@ describe('no vigil role can escalate (no SCP applied)', () => {
     async (label, name, account, role) => {
       // The one designed exception: in a member account (SCP-protected), an approved undo of
       // detach-admin-policy re-attaches the catalog's admin policy to the principal it was detached from.
+      // Likewise the undo of delete-admin-inline-policy puts the deleted inline policy back.
       const exception =
         name === 'vigil-remediation-undo' && !label.startsWith('management')
-          ? [`iam:AttachRolePolicy arn:aws:iam::${account}:role/Admin`]
+          ? [
+              `iam:AttachRolePolicy arn:aws:iam::${account}:role/Admin`,
+              `iam:PutRolePolicy arn:aws:iam::${account}:role/Admin`,
+            ]
           : [];
       await expect(escalationsAllowed(role, account)).resolves.toEqual(exception);
     },
@@ -224,6 +228,20 @@ describe('remediation role least privilege', () => {
       await expect(call('999999999999')).resolves.toBe('ImplicitlyDenied');
     },
   );
+
+  it('deletes inline policies of users, roles and groups of its own account, never puts one', async () => {
+    const role = 'arn:aws:iam::444444444444:role/Admin';
+    await expect(run('iam:DeleteRolePolicy', role, {})).resolves.toBe('Allowed');
+    await expect(run('iam:DeleteUserPolicy', 'arn:aws:iam::444444444444:user/bob', {})).resolves.toBe('Allowed');
+    await expect(run('iam:DeleteGroupPolicy', 'arn:aws:iam::444444444444:group/admins', {})).resolves.toBe('Allowed');
+    await expect(run('iam:DeleteRolePolicy', 'arn:aws:iam::999999999999:role/Admin', {})).resolves.toBe(
+      'ImplicitlyDenied',
+    );
+    await expect(run('iam:DeleteRolePolicy', 'arn:aws:iam::444444444444:role/vigil-readonly', {})).resolves.toBe(
+      'ExplicitlyDenied',
+    );
+    await expect(run('iam:PutRolePolicy', role, {})).resolves.toBe('ImplicitlyDenied');
+  });
 
   it("may not read or change what no action needs (bucket policy reads are the read-only role's)", async () => {
     const bucket = 'arn:aws:s3:::some-bucket';

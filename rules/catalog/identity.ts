@@ -195,6 +195,7 @@ export const IAM: readonly Detection[] = [
     },
     ...apiCall('iam', ['PutGroupPolicy', 'PutRolePolicy', 'PutUserPolicy'], NOT_BY_IDENTITY_CENTER),
     predicate: 'inlinePolicyGrantsAdmin',
+    remediation: { action: 'delete-admin-inline-policy', defaultMode: 'notify' },
   },
   {
     id: 'iam-policy-default-version-changed',

@@ -17,6 +17,7 @@ import type {
   SecurityGroupRule,
 } from '../../handlers/core/remediation/actions/revoke-world-open-ingress';
 import type { PublicAccessBlockState } from '../../handlers/core/remediation/actions/support';
+import type { InlinePolicyState } from '../../handlers/core/remediation/actions/delete-admin-inline-policy';
 import type { BucketAclState } from '../../handlers/core/remediation/actions/remove-public-bucket-acl-grants';
 import type { BucketPolicyState } from '../../handlers/core/remediation/actions/remove-public-bucket-policy-statements';
 import type { RemediationEvent, RemediationTarget } from '../../handlers/core/remediation/types';
@@ -110,6 +111,15 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
     }
     case 'remove-public-bucket-acl-grants':
       return bucketAclState(event);
+    case 'delete-admin-inline-policy': {
+      const type = String(target.details['principalType']).toLowerCase();
+      const state: InlinePolicyState = {
+        principalExists: true,
+        principalArn: `arn:aws:iam::${target.accountId}:${type}/${String(target.details['principalName'])}`,
+        document: String(request(event)['policyDocument']),
+      };
+      return state;
+    }
   }
 }
 

@@ -57,10 +57,19 @@ import {
   DetachGroupPolicyCommand,
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
+  DeleteGroupPolicyCommand,
+  DeleteRolePolicyCommand,
+  DeleteUserPolicyCommand,
   GetGroupCommand,
+  GetGroupPolicyCommand,
   GetRoleCommand,
+  GetRolePolicyCommand,
   GetUserCommand,
+  GetUserPolicyCommand,
   IAMClient,
+  PutGroupPolicyCommand,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
   type IAMClientConfig,
   ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
@@ -185,6 +194,15 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       ListAttachedUserPolicies: ListAttachedUserPoliciesCommand,
       ListPolicyVersions: ListPolicyVersionsCommand,
       SetDefaultPolicyVersion: SetDefaultPolicyVersionCommand,
+      DeleteGroupPolicy: DeleteGroupPolicyCommand,
+      DeleteRolePolicy: DeleteRolePolicyCommand,
+      DeleteUserPolicy: DeleteUserPolicyCommand,
+      GetGroupPolicy: GetGroupPolicyCommand,
+      GetRolePolicy: GetRolePolicyCommand,
+      GetUserPolicy: GetUserPolicyCommand,
+      PutGroupPolicy: PutGroupPolicyCommand,
+      PutRolePolicy: PutRolePolicyCommand,
+      PutUserPolicy: PutUserPolicyCommand,
     },
   },
   kms: {
@@ -230,6 +248,7 @@ export const isSupported = (c: Pick<PlannedCall, 'service' | 'operation'>): bool
  *   security group", EC2 API reference) and `InvalidSecurityGroupRuleId.NotFound` (a rule id that is gone).
  * - AuthorizeSecurityGroupIngress (undo): `InvalidPermission.Duplicate` (the rule exists).
  * - Detach*Policy: `NoSuchEntity` (the policy is not attached, or the principal is gone; IAM API reference).
+ * - Delete{User,Role,Group}Policy: `NoSuchEntity` (the inline policy, or its principal, is gone).
  * - CancelKeyDeletion: `KMSInvalidStateException` — the key is not pending deletion any more (cancelled
  *   meanwhile). It is also KMS's answer for other states (e.g. Unavailable), so the orchestrator's
  *   verify step, which re-reads the key, is what confirms the fix.
@@ -251,6 +270,9 @@ export const ALREADY_DONE: Readonly<Record<string, readonly string[]>> = {
   's3:DeletePublicAccessBlock': ['NoSuchPublicAccessBlockConfiguration'],
   's3control:DeletePublicAccessBlock': ['NoSuchPublicAccessBlockConfiguration'],
   's3:DeleteBucketPolicy': ['NoSuchBucketPolicy'],
+  'iam:DeleteUserPolicy': ['NoSuchEntity', 'NoSuchEntityException'],
+  'iam:DeleteRolePolicy': ['NoSuchEntity', 'NoSuchEntityException'],
+  'iam:DeleteGroupPolicy': ['NoSuchEntity', 'NoSuchEntityException'],
 };
 
 /** Request fields that are timestamps: the plan carries ISO strings (plain JSON), the SDK wants Dates. */

@@ -234,6 +234,21 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
       grants: list(out['Grants']),
     };
   },
+
+  'delete-admin-inline-policy': async (target, send) => {
+    const [get, getPolicy] = remediationFor(target.action).stateReads(target);
+    const principal = await unless(send, get!, NO_SUCH_ENTITY);
+    if (!principal) return { principalExists: false };
+    const entity = (principal['User'] ?? principal['Role'] ?? principal['Group'] ?? {}) as Output;
+    const policy = await unless(send, getPolicy!, NO_SUCH_ENTITY);
+    const raw = policy?.['PolicyDocument'];
+    return {
+      principalExists: true,
+      principalArn: String(entity['Arn'] ?? ''),
+      // IAM returns the document URL-encoded (RFC 3986), as the API reference says.
+      ...(typeof raw === 'string' ? { document: decodeURIComponent(raw) } : {}),
+    };
+  },
 };
 
 /** Builds a {@link StateReader}. */

@@ -22,6 +22,7 @@ import {
   removePublicBucketPolicyStatements,
 } from './actions/remove-public-bucket-policy-statements';
 import { type BucketAclState, removePublicBucketAclGrants } from './actions/remove-public-bucket-acl-grants';
+import { type InlinePolicyState, deleteAdminInlinePolicy } from './actions/delete-admin-inline-policy';
 import type { PlannedCall, RemediationActionDef, RemediationService } from './types';
 
 /** The state type each action's reader returns and its `plan`/`verify` take. */
@@ -37,6 +38,7 @@ export interface RemediationStates {
   readonly 'restart-config-recorder': RecorderState;
   readonly 'remove-public-bucket-policy-statements': BucketPolicyState;
   readonly 'remove-public-bucket-acl-grants': BucketAclState;
+  readonly 'delete-admin-inline-policy': InlinePolicyState;
 }
 
 /** The registry's type: each id maps to the definition over its own state (assignable to `Record<RemediationId, RemediationActionDef>`). */
@@ -55,6 +57,7 @@ export const REMEDIATIONS: RemediationRegistry = {
   'restart-config-recorder': restartConfigRecorder,
   'remove-public-bucket-policy-statements': removePublicBucketPolicyStatements,
   'remove-public-bucket-acl-grants': removePublicBucketAclGrants,
+  'delete-admin-inline-policy': deleteAdminInlinePolicy,
 };
 
 /** The definition of an action, typed loosely for generic callers (the orchestrator). */

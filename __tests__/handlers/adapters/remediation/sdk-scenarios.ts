@@ -35,9 +35,13 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import {
   AttachRolePolicyCommand,
+  DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
+  GetRolePolicyCommand,
+  PutRolePolicyCommand,
   GetRoleCommand,
   IAMClient,
+  NoSuchEntityException as IamNoSuchEntity,
   ListAttachedRolePoliciesCommand,
   ListPolicyVersionsCommand,
   SetDefaultPolicyVersionCommand,
@@ -141,6 +145,16 @@ const OWNER_FULL = {
 const ALL_USERS_READ = {
   Grantee: { Type: 'Group' as const, URI: 'http://acs.amazonaws.com/groups/global/AllUsers' },
   Permission: 'READ' as const,
+};
+const INLINE_ADMIN = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}';
+const PAYMENTS_BATCH_ROLE = {
+  Role: {
+    Path: '/',
+    RoleName: 'payments-batch',
+    RoleId: 'AROAEXAMPLEID0000009',
+    Arn: `arn:aws:iam::${MEMBER}:role/payments-batch`,
+    CreateDate: new Date('2024-01-10T09:00:00Z'),
+  },
 };
 const PUBLIC_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [DENY_TLS, EVERYONE] });
 const PRIVATE_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [DENY_TLS] });
@@ -557,6 +571,39 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
           ExpectedBucketOwner: MEMBER,
           AccessControlPolicy: { Owner: ACL_OWNER, Grants: [OWNER_FULL, ALL_USERS_READ] },
         },
+      },
+    ],
+  },
+  {
+    action: 'delete-admin-inline-policy',
+    fixture: 'iam-put-role-policy-admin',
+    ctx: CTX,
+    before: (m) => {
+      m.iam.on(GetRoleCommand).resolves(PAYMENTS_BATCH_ROLE);
+      m.iam.on(GetRolePolicyCommand).resolves({
+        RoleName: 'payments-batch',
+        PolicyName: 'iam-self-service',
+        PolicyDocument: encodeURIComponent(INLINE_ADMIN),
+      });
+    },
+    after: (m) => {
+      m.iam.on(GetRoleCommand).resolves(PAYMENTS_BATCH_ROLE);
+      m.iam
+        .on(GetRolePolicyCommand)
+        .rejects(new IamNoSuchEntity({ message: 'The role policy cannot be found', $metadata: {} }));
+    },
+    fix: [
+      {
+        client: 'iam',
+        command: DeleteRolePolicyCommand,
+        input: { RoleName: 'payments-batch', PolicyName: 'iam-self-service' },
+      },
+    ],
+    undo: [
+      {
+        client: 'iam',
+        command: PutRolePolicyCommand,
+        input: { RoleName: 'payments-batch', PolicyName: 'iam-self-service', PolicyDocument: INLINE_ADMIN },
       },
     ],
   },

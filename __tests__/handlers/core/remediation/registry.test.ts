@@ -25,6 +25,7 @@ const ALL_IDS = [
   'restart-config-recorder',
   'remove-public-bucket-policy-statements',
   'remove-public-bucket-acl-grants',
+  'delete-admin-inline-policy',
 ] as const satisfies readonly RemediationId[];
 // Fails to compile when RemediationId gains a member this list (and so this test) does not know.
 const exhaustive: Exclude<RemediationId, (typeof ALL_IDS)[number]> extends never ? true : never = true;

@@ -219,4 +219,17 @@ export const SCENARIOS: readonly Scenario[] = [
       ],
     },
   }),
+  ...(['role', 'user', 'group'] as const).map((kind) =>
+    s({
+      name: `admin inline policy put on a ${kind}`,
+      action: 'delete-admin-inline-policy',
+      fixture: `iam-put-${kind}-policy-admin`,
+      ctx: CTX,
+      before: {
+        principalExists: true,
+        principalArn: `arn:aws:iam::${MEMBER}:${kind}/someone`,
+        document: '{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
+      },
+    }),
+  ),
 ];
