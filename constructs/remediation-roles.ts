@@ -104,6 +104,8 @@ const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'iam:DeleteGroupPolicy': ['arn:aws:iam::{account}:group/*'],
   'iam:PutGroupPolicy': ['arn:aws:iam::{account}:group/*'],
   'iam:GetGroupPolicy': ['arn:aws:iam::{account}:group/*'],
+  'iam:RemoveUserFromGroup': ['arn:aws:iam::{account}:group/*'],
+  'iam:AddUserToGroup': ['arn:aws:iam::{account}:group/*'],
 };
 
 /** Scopes for vigil's own rules: the remediation role may only restore those. */

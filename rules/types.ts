@@ -22,7 +22,8 @@ export type RemediationId =
   | 'restart-config-recorder'
   | 'remove-public-bucket-policy-statements'
   | 'remove-public-bucket-acl-grants'
-  | 'delete-admin-inline-policy';
+  | 'delete-admin-inline-policy'
+  | 'remove-user-from-admin-group';
 
 /** An EventBridge event pattern (JSON). */
 export type EventPattern = { readonly [key: string]: unknown };

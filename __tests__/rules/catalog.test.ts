@@ -163,6 +163,7 @@ const KNOWN_REMEDIATIONS: readonly RemediationId[] = [
   'remove-public-bucket-policy-statements',
   'remove-public-bucket-acl-grants',
   'delete-admin-inline-policy',
+  'remove-user-from-admin-group',
 ];
 
 interface Fixture {

@@ -243,6 +243,15 @@ describe('remediation role least privilege', () => {
     await expect(run('iam:PutRolePolicy', role, {})).resolves.toBe('ImplicitlyDenied');
   });
 
+  it('removes a user from a group of its own account, never adds one', async () => {
+    const group = 'arn:aws:iam::444444444444:group/platform-admins';
+    await expect(run('iam:RemoveUserFromGroup', group, {})).resolves.toBe('Allowed');
+    await expect(run('iam:RemoveUserFromGroup', 'arn:aws:iam::999999999999:group/x', {})).resolves.toBe(
+      'ImplicitlyDenied',
+    );
+    await expect(run('iam:AddUserToGroup', group, {})).resolves.toBe('ImplicitlyDenied');
+  });
+
   it("may not read or change what no action needs (bucket policy reads are the read-only role's)", async () => {
     const bucket = 'arn:aws:s3:::some-bucket';
     const own = { 's3:ResourceAccount': '444444444444' };

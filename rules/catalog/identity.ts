@@ -292,6 +292,7 @@ export const IAM: readonly Detection[] = [
     ...apiCall('iam', ['AddUserToGroup'], {
       requestParameters: { groupName: [{ wildcard: '*admin*' }, { wildcard: '*Admin*' }, { wildcard: '*ADMIN*' }] },
     }),
+    remediation: { action: 'remove-user-from-admin-group', defaultMode: 'notify' },
   },
   {
     id: 'iam-policy-changed',

@@ -17,6 +17,7 @@ import type {
   SecurityGroupRule,
 } from '../../handlers/core/remediation/actions/revoke-world-open-ingress';
 import type { PublicAccessBlockState } from '../../handlers/core/remediation/actions/support';
+import type { GroupMembersState } from '../../handlers/core/remediation/actions/remove-user-from-admin-group';
 import type { InlinePolicyState } from '../../handlers/core/remediation/actions/delete-admin-inline-policy';
 import type { BucketAclState } from '../../handlers/core/remediation/actions/remove-public-bucket-acl-grants';
 import type { BucketPolicyState } from '../../handlers/core/remediation/actions/remove-public-bucket-policy-statements';
@@ -111,6 +112,14 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
     }
     case 'remove-public-bucket-acl-grants':
       return bucketAclState(event);
+    case 'remove-user-from-admin-group': {
+      const user = String(target.details['userName']);
+      const state: GroupMembersState = {
+        groupExists: true,
+        members: [{ UserName: user, Arn: `arn:aws:iam::${target.accountId}:user/${user}` }],
+      };
+      return state;
+    }
     case 'delete-admin-inline-policy': {
       const type = String(target.details['principalType']).toLowerCase();
       const state: InlinePolicyState = {

@@ -51,6 +51,7 @@ import {
   RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import {
+  AddUserToGroupCommand,
   AttachGroupPolicyCommand,
   AttachRolePolicyCommand,
   AttachUserPolicyCommand,
@@ -70,6 +71,7 @@ import {
   PutGroupPolicyCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
+  RemoveUserFromGroupCommand,
   type IAMClientConfig,
   ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
@@ -203,6 +205,8 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       PutGroupPolicy: PutGroupPolicyCommand,
       PutRolePolicy: PutRolePolicyCommand,
       PutUserPolicy: PutUserPolicyCommand,
+      AddUserToGroup: AddUserToGroupCommand,
+      RemoveUserFromGroup: RemoveUserFromGroupCommand,
     },
   },
   kms: {
@@ -249,6 +253,7 @@ export const isSupported = (c: Pick<PlannedCall, 'service' | 'operation'>): bool
  * - AuthorizeSecurityGroupIngress (undo): `InvalidPermission.Duplicate` (the rule exists).
  * - Detach*Policy: `NoSuchEntity` (the policy is not attached, or the principal is gone; IAM API reference).
  * - Delete{User,Role,Group}Policy: `NoSuchEntity` (the inline policy, or its principal, is gone).
+ * - RemoveUserFromGroup: `NoSuchEntity` (the user or the group is gone).
  * - CancelKeyDeletion: `KMSInvalidStateException` — the key is not pending deletion any more (cancelled
  *   meanwhile). It is also KMS's answer for other states (e.g. Unavailable), so the orchestrator's
  *   verify step, which re-reads the key, is what confirms the fix.
@@ -273,6 +278,7 @@ export const ALREADY_DONE: Readonly<Record<string, readonly string[]>> = {
   'iam:DeleteUserPolicy': ['NoSuchEntity', 'NoSuchEntityException'],
   'iam:DeleteRolePolicy': ['NoSuchEntity', 'NoSuchEntityException'],
   'iam:DeleteGroupPolicy': ['NoSuchEntity', 'NoSuchEntityException'],
+  'iam:RemoveUserFromGroup': ['NoSuchEntity', 'NoSuchEntityException'],
 };
 
 /** Request fields that are timestamps: the plan carries ISO strings (plain JSON), the SDK wants Dates. */

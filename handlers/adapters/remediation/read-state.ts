@@ -249,6 +249,23 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
       ...(typeof raw === 'string' ? { document: decodeURIComponent(raw) } : {}),
     };
   },
+
+  'remove-user-from-admin-group': async (target, send) => {
+    const [get] = remediationFor(target.action).stateReads(target);
+    try {
+      const users = await allPages(send, get!, 'Users', 'Marker');
+      return {
+        groupExists: true,
+        members: users.map((u) => ({
+          UserName: String(u['UserName']),
+          ...(u['Arn'] ? { Arn: String(u['Arn']) } : {}),
+        })),
+      };
+    } catch (err) {
+      if (err instanceof Missing && NO_SUCH_ENTITY.includes(err.message)) return { groupExists: false, members: [] };
+      throw err;
+    }
+  },
 };
 
 /** Builds a {@link StateReader}. */

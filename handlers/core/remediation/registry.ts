@@ -23,6 +23,7 @@ import {
 } from './actions/remove-public-bucket-policy-statements';
 import { type BucketAclState, removePublicBucketAclGrants } from './actions/remove-public-bucket-acl-grants';
 import { type InlinePolicyState, deleteAdminInlinePolicy } from './actions/delete-admin-inline-policy';
+import { type GroupMembersState, removeUserFromAdminGroup } from './actions/remove-user-from-admin-group';
 import type { PlannedCall, RemediationActionDef, RemediationService } from './types';
 
 /** The state type each action's reader returns and its `plan`/`verify` take. */
@@ -39,6 +40,7 @@ export interface RemediationStates {
   readonly 'remove-public-bucket-policy-statements': BucketPolicyState;
   readonly 'remove-public-bucket-acl-grants': BucketAclState;
   readonly 'delete-admin-inline-policy': InlinePolicyState;
+  readonly 'remove-user-from-admin-group': GroupMembersState;
 }
 
 /** The registry's type: each id maps to the definition over its own state (assignable to `Record<RemediationId, RemediationActionDef>`). */
@@ -58,6 +60,7 @@ export const REMEDIATIONS: RemediationRegistry = {
   'remove-public-bucket-policy-statements': removePublicBucketPolicyStatements,
   'remove-public-bucket-acl-grants': removePublicBucketAclGrants,
   'delete-admin-inline-policy': deleteAdminInlinePolicy,
+  'remove-user-from-admin-group': removeUserFromAdminGroup,
 };
 
 /** The definition of an action, typed loosely for generic callers (the orchestrator). */

@@ -34,8 +34,11 @@ import {
   type RuleState,
 } from '@aws-sdk/client-eventbridge';
 import {
+  AddUserToGroupCommand,
   AttachRolePolicyCommand,
   DeleteRolePolicyCommand,
+  GetGroupCommand,
+  RemoveUserFromGroupCommand,
   DetachRolePolicyCommand,
   GetRolePolicyCommand,
   PutRolePolicyCommand,
@@ -156,6 +159,23 @@ const PAYMENTS_BATCH_ROLE = {
     CreateDate: new Date('2024-01-10T09:00:00Z'),
   },
 };
+const adminGroup = (users: string[]) => ({
+  Group: {
+    Path: '/',
+    GroupName: 'platform-admins',
+    GroupId: 'AGPAEXAMPLEID0000001',
+    Arn: `arn:aws:iam::${MEMBER}:group/platform-admins`,
+    CreateDate: new Date('2024-01-10T09:00:00Z'),
+  },
+  Users: users.map((u, i) => ({
+    Path: '/',
+    UserName: u,
+    UserId: `AIDAEXAMPLEID000000${i}`,
+    Arn: `arn:aws:iam::${MEMBER}:user/${u}`,
+    CreateDate: new Date('2024-01-10T09:00:00Z'),
+  })),
+  IsTruncated: false,
+});
 const PUBLIC_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [DENY_TLS, EVERYONE] });
 const PRIVATE_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [DENY_TLS] });
 
@@ -604,6 +624,27 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
         client: 'iam',
         command: PutRolePolicyCommand,
         input: { RoleName: 'payments-batch', PolicyName: 'iam-self-service', PolicyDocument: INLINE_ADMIN },
+      },
+    ],
+  },
+  {
+    action: 'remove-user-from-admin-group',
+    fixture: 'iam-add-user-to-admin-group',
+    ctx: CTX,
+    before: (m) => m.iam.on(GetGroupCommand).resolves(adminGroup(['alice', 'svc-reporting'])),
+    after: (m) => m.iam.on(GetGroupCommand).resolves(adminGroup(['alice'])),
+    fix: [
+      {
+        client: 'iam',
+        command: RemoveUserFromGroupCommand,
+        input: { GroupName: 'platform-admins', UserName: 'svc-reporting' },
+      },
+    ],
+    undo: [
+      {
+        client: 'iam',
+        command: AddUserToGroupCommand,
+        input: { GroupName: 'platform-admins', UserName: 'svc-reporting' },
       },
     ],
   },

@@ -232,4 +232,17 @@ export const SCENARIOS: readonly Scenario[] = [
       },
     }),
   ),
+  s({
+    name: 'user added to an admin group',
+    action: 'remove-user-from-admin-group',
+    fixture: 'iam-add-user-to-admin-group',
+    ctx: CTX,
+    before: {
+      groupExists: true,
+      members: [
+        { UserName: 'alice', Arn: `arn:aws:iam::${MEMBER}:user/alice` },
+        { UserName: 'svc-reporting', Arn: `arn:aws:iam::${MEMBER}:user/svc-reporting` },
+      ],
+    },
+  }),
 ];
