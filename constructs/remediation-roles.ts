@@ -106,6 +106,8 @@ const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'iam:GetGroupPolicy': ['arn:aws:iam::{account}:group/*'],
   'iam:RemoveUserFromGroup': ['arn:aws:iam::{account}:group/*'],
   'iam:AddUserToGroup': ['arn:aws:iam::{account}:group/*'],
+  'iam:UpdateAccessKey': ['arn:aws:iam::{account}:user/*'],
+  'iam:ListAccessKeys': ['arn:aws:iam::{account}:user/*'],
 };
 
 /** Scopes for vigil's own rules: the remediation role may only restore those. */

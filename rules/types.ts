@@ -23,7 +23,8 @@ export type RemediationId =
   | 'remove-public-bucket-policy-statements'
   | 'remove-public-bucket-acl-grants'
   | 'delete-admin-inline-policy'
-  | 'remove-user-from-admin-group';
+  | 'remove-user-from-admin-group'
+  | 'deactivate-access-key';
 
 /** An EventBridge event pattern (JSON). */
 export type EventPattern = { readonly [key: string]: unknown };

@@ -164,6 +164,7 @@ const KNOWN_REMEDIATIONS: readonly RemediationId[] = [
   'remove-public-bucket-acl-grants',
   'delete-admin-inline-policy',
   'remove-user-from-admin-group',
+  'deactivate-access-key',
 ];
 
 interface Fixture {

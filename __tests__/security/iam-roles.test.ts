@@ -243,6 +243,16 @@ describe('remediation role least privilege', () => {
     await expect(run('iam:PutRolePolicy', role, {})).resolves.toBe('ImplicitlyDenied');
   });
 
+  it('deactivates an access key of a user of its own account, never deletes or creates one', async () => {
+    const user = 'arn:aws:iam::444444444444:user/alice';
+    await expect(run('iam:UpdateAccessKey', user, {})).resolves.toBe('Allowed');
+    await expect(run('iam:UpdateAccessKey', 'arn:aws:iam::999999999999:user/alice', {})).resolves.toBe(
+      'ImplicitlyDenied',
+    );
+    await expect(run('iam:DeleteAccessKey', user, {})).resolves.toBe('ImplicitlyDenied');
+    await expect(run('iam:CreateAccessKey', user, {})).resolves.toBe('ImplicitlyDenied');
+  });
+
   it('removes a user from a group of its own account, never adds one', async () => {
     const group = 'arn:aws:iam::444444444444:group/platform-admins';
     await expect(run('iam:RemoveUserFromGroup', group, {})).resolves.toBe('Allowed');

@@ -266,6 +266,7 @@ export const IAM: readonly Detection[] = [
     compliance: { pciDss: ['8.3.1', '10.2.1.5'], soc2: ['CC6.1', 'CC6.2'], mitre: ['T1098.001'] },
     ...apiCall('iam', ['CreateAccessKey']),
     predicate: 'targetsAnotherUser',
+    remediation: { action: 'deactivate-access-key', defaultMode: 'notify' },
   },
   {
     id: 'iam-login-profile-set-for-other-user',

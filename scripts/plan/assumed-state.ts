@@ -17,6 +17,7 @@ import type {
   SecurityGroupRule,
 } from '../../handlers/core/remediation/actions/revoke-world-open-ingress';
 import type { PublicAccessBlockState } from '../../handlers/core/remediation/actions/support';
+import type { AccessKeysState } from '../../handlers/core/remediation/actions/deactivate-access-key';
 import type { GroupMembersState } from '../../handlers/core/remediation/actions/remove-user-from-admin-group';
 import type { InlinePolicyState } from '../../handlers/core/remediation/actions/delete-admin-inline-policy';
 import type { BucketAclState } from '../../handlers/core/remediation/actions/remove-public-bucket-acl-grants';
@@ -112,6 +113,13 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
     }
     case 'remove-public-bucket-acl-grants':
       return bucketAclState(event);
+    case 'deactivate-access-key': {
+      const state: AccessKeysState = {
+        userExists: true,
+        keys: [{ AccessKeyId: String(target.details['accessKeyId']), Status: 'Active' }],
+      };
+      return state;
+    }
     case 'remove-user-from-admin-group': {
       const user = String(target.details['userName']);
       const state: GroupMembersState = {

@@ -72,7 +72,9 @@ import {
   PutRolePolicyCommand,
   PutUserPolicyCommand,
   RemoveUserFromGroupCommand,
+  UpdateAccessKeyCommand,
   type IAMClientConfig,
+  ListAccessKeysCommand,
   ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
@@ -207,6 +209,8 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       PutUserPolicy: PutUserPolicyCommand,
       AddUserToGroup: AddUserToGroupCommand,
       RemoveUserFromGroup: RemoveUserFromGroupCommand,
+      ListAccessKeys: ListAccessKeysCommand,
+      UpdateAccessKey: UpdateAccessKeyCommand,
     },
   },
   kms: {

@@ -266,6 +266,20 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
       throw err;
     }
   },
+
+  'deactivate-access-key': async (target, send) => {
+    const [listKeys] = remediationFor(target.action).stateReads(target);
+    try {
+      const keys = await allPages(send, listKeys!, 'AccessKeyMetadata', 'Marker');
+      return {
+        userExists: true,
+        keys: keys.map((k) => ({ AccessKeyId: String(k['AccessKeyId']), Status: String(k['Status']) })),
+      };
+    } catch (err) {
+      if (err instanceof Missing && NO_SUCH_ENTITY.includes(err.message)) return { userExists: false, keys: [] };
+      throw err;
+    }
+  },
 };
 
 /** Builds a {@link StateReader}. */

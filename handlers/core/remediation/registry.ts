@@ -24,6 +24,7 @@ import {
 import { type BucketAclState, removePublicBucketAclGrants } from './actions/remove-public-bucket-acl-grants';
 import { type InlinePolicyState, deleteAdminInlinePolicy } from './actions/delete-admin-inline-policy';
 import { type GroupMembersState, removeUserFromAdminGroup } from './actions/remove-user-from-admin-group';
+import { type AccessKeysState, deactivateAccessKey } from './actions/deactivate-access-key';
 import type { PlannedCall, RemediationActionDef, RemediationService } from './types';
 
 /** The state type each action's reader returns and its `plan`/`verify` take. */
@@ -41,6 +42,7 @@ export interface RemediationStates {
   readonly 'remove-public-bucket-acl-grants': BucketAclState;
   readonly 'delete-admin-inline-policy': InlinePolicyState;
   readonly 'remove-user-from-admin-group': GroupMembersState;
+  readonly 'deactivate-access-key': AccessKeysState;
 }
 
 /** The registry's type: each id maps to the definition over its own state (assignable to `Record<RemediationId, RemediationActionDef>`). */
@@ -61,6 +63,7 @@ export const REMEDIATIONS: RemediationRegistry = {
   'remove-public-bucket-acl-grants': removePublicBucketAclGrants,
   'delete-admin-inline-policy': deleteAdminInlinePolicy,
   'remove-user-from-admin-group': removeUserFromAdminGroup,
+  'deactivate-access-key': deactivateAccessKey,
 };
 
 /** The definition of an action, typed loosely for generic callers (the orchestrator). */

@@ -38,7 +38,9 @@ import {
   AttachRolePolicyCommand,
   DeleteRolePolicyCommand,
   GetGroupCommand,
+  ListAccessKeysCommand,
   RemoveUserFromGroupCommand,
+  UpdateAccessKeyCommand,
   DetachRolePolicyCommand,
   GetRolePolicyCommand,
   PutRolePolicyCommand,
@@ -174,6 +176,13 @@ const adminGroup = (users: string[]) => ({
     Arn: `arn:aws:iam::${MEMBER}:user/${u}`,
     CreateDate: new Date('2024-01-10T09:00:00Z'),
   })),
+  IsTruncated: false,
+});
+const aliceKeys = (status: 'Active' | 'Inactive') => ({
+  AccessKeyMetadata: [
+    { UserName: 'alice', AccessKeyId: 'AKIAOLDKEYOLDKEY0001', Status: 'Active' as const },
+    { UserName: 'alice', AccessKeyId: 'AKIAQRSTUVWXYZQRSTXY', Status: status },
+  ],
   IsTruncated: false,
 });
 const PUBLIC_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [DENY_TLS, EVERYONE] });
@@ -645,6 +654,27 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
         client: 'iam',
         command: AddUserToGroupCommand,
         input: { GroupName: 'platform-admins', UserName: 'svc-reporting' },
+      },
+    ],
+  },
+  {
+    action: 'deactivate-access-key',
+    fixture: 'iam-create-access-key-other-user',
+    ctx: CTX,
+    before: (m) => m.iam.on(ListAccessKeysCommand).resolves(aliceKeys('Active')),
+    after: (m) => m.iam.on(ListAccessKeysCommand).resolves(aliceKeys('Inactive')),
+    fix: [
+      {
+        client: 'iam',
+        command: UpdateAccessKeyCommand,
+        input: { UserName: 'alice', AccessKeyId: 'AKIAQRSTUVWXYZQRSTXY', Status: 'Inactive' },
+      },
+    ],
+    undo: [
+      {
+        client: 'iam',
+        command: UpdateAccessKeyCommand,
+        input: { UserName: 'alice', AccessKeyId: 'AKIAQRSTUVWXYZQRSTXY', Status: 'Active' },
       },
     ],
   },

@@ -245,4 +245,17 @@ export const SCENARIOS: readonly Scenario[] = [
       ],
     },
   }),
+  s({
+    name: 'access key created for another user',
+    action: 'deactivate-access-key',
+    fixture: 'iam-create-access-key-other-user',
+    ctx: CTX,
+    before: {
+      userExists: true,
+      keys: [
+        { AccessKeyId: 'AKIAOLDKEYOLDKEY0001', Status: 'Active' },
+        { AccessKeyId: 'AKIAQRSTUVWXYZQRSTXY', Status: 'Active' },
+      ],
+    },
+  }),
 ];
