@@ -90,6 +90,24 @@ const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'kms:CancelKeyDeletion': ['arn:aws:kms:*:{account}:key/*'],
   'kms:EnableKey': ['arn:aws:kms:*:{account}:key/*'],
   'kms:ScheduleKeyDeletion': ['arn:aws:kms:*:{account}:key/*'],
+  's3:GetBucketPolicy': ['arn:aws:s3:::*'],
+  's3:PutBucketPolicy': ['arn:aws:s3:::*'],
+  's3:DeleteBucketPolicy': ['arn:aws:s3:::*'],
+  's3:GetBucketAcl': ['arn:aws:s3:::*'],
+  's3:PutBucketAcl': ['arn:aws:s3:::*'],
+  'iam:DeleteUserPolicy': ['arn:aws:iam::{account}:user/*'],
+  'iam:PutUserPolicy': ['arn:aws:iam::{account}:user/*'],
+  'iam:GetUserPolicy': ['arn:aws:iam::{account}:user/*'],
+  'iam:DeleteRolePolicy': ['arn:aws:iam::{account}:role/*'],
+  'iam:PutRolePolicy': ['arn:aws:iam::{account}:role/*'],
+  'iam:GetRolePolicy': ['arn:aws:iam::{account}:role/*'],
+  'iam:DeleteGroupPolicy': ['arn:aws:iam::{account}:group/*'],
+  'iam:PutGroupPolicy': ['arn:aws:iam::{account}:group/*'],
+  'iam:GetGroupPolicy': ['arn:aws:iam::{account}:group/*'],
+  'iam:RemoveUserFromGroup': ['arn:aws:iam::{account}:group/*'],
+  'iam:AddUserToGroup': ['arn:aws:iam::{account}:group/*'],
+  'iam:UpdateAccessKey': ['arn:aws:iam::{account}:user/*'],
+  'iam:ListAccessKeys': ['arn:aws:iam::{account}:user/*'],
 };
 
 /** Scopes for vigil's own rules: the remediation role may only restore those. */
@@ -106,7 +124,13 @@ const POLICY_ARN_ACTIONS = new Set([
 ]);
 
 /** S3 calls that accept `s3:ResourceAccount`: the bucket or account must be this member account's. */
-const S3_ACCOUNT_ACTIONS = new Set(['s3:PutBucketPublicAccessBlock', 's3:PutAccountPublicAccessBlock']);
+const S3_ACCOUNT_ACTIONS = new Set([
+  's3:PutBucketPublicAccessBlock',
+  's3:PutAccountPublicAccessBlock',
+  's3:PutBucketPolicy',
+  's3:DeleteBucketPolicy',
+  's3:PutBucketAcl',
+]);
 
 /**
  * Every IAM call that changes a role (its policies, trust, boundary, existence): denied on the protected

@@ -259,8 +259,12 @@ function confinedForS3(condition: unknown): boolean {
 
 /** `Put{User,Role,Group}Policy` whose inline document allows `*`, `*:*` or `iam:*` (or Allow+NotAction on `*`). */
 export function inlinePolicyGrantsAdmin(event: CloudTrailEventBridgeEvent): boolean {
-  const statements = policyStatements(params(event)['policyDocument']);
-  return statements?.some(grantsAdmin) ?? false;
+  return policyGrantsAdmin(params(event)['policyDocument']);
+}
+
+/** Whether a policy document (any encoding `policyStatements` reads) grants admin, as {@link inlinePolicyGrantsAdmin} decides. */
+export function policyGrantsAdmin(raw: unknown): boolean {
+  return policyStatements(raw)?.some(grantsAdmin) ?? false;
 }
 
 /**
@@ -398,11 +402,16 @@ export function networkAclEntryOpensAdminPortsToWorld(event: CloudTrailEventBrid
  */
 export function bucketPolicyIsPublic(event: CloudTrailEventBridgeEvent): boolean {
   const statements = policyStatements(params(event)['bucketPolicy']);
-  return (
-    statements?.some((s) => isAllow(s) && awsPrincipals(s.Principal).includes('*') && !confinedForS3(s.Condition)) ??
-    false
-  );
+  return statements?.some(isPublicBucketPolicyStatement) ?? false;
 }
+
+/**
+ * A bucket policy statement that makes the bucket public: Allow for everyone (`*` or `{"AWS": "*"}`) that
+ * no condition confines to known principals, accounts, networks or sources (the test of
+ * {@link bucketPolicyIsPublic}, per statement, for the remediation that removes exactly those).
+ */
+export const isPublicBucketPolicyStatement = (s: PolicyStatement): boolean =>
+  isAllow(s) && awsPrincipals(s.Principal).includes('*') && !confinedForS3(s.Condition);
 
 /**
  * A call by vigil's remediation or undo role that the role does not exist to make (anything but the

@@ -19,7 +19,12 @@ export type RemediationId =
   | 'restart-trail-logging'
   | 'restore-forwarding-rule'
   | 'cancel-key-deletion'
-  | 'restart-config-recorder';
+  | 'restart-config-recorder'
+  | 'remove-public-bucket-policy-statements'
+  | 'remove-public-bucket-acl-grants'
+  | 'delete-admin-inline-policy'
+  | 'remove-user-from-admin-group'
+  | 'deactivate-access-key';
 
 /** An EventBridge event pattern (JSON). */
 export type EventPattern = { readonly [key: string]: unknown };

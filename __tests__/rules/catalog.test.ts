@@ -168,6 +168,11 @@ const KNOWN_REMEDIATIONS: readonly RemediationId[] = [
   'restore-forwarding-rule',
   'cancel-key-deletion',
   'restart-config-recorder',
+  'remove-public-bucket-policy-statements',
+  'remove-public-bucket-acl-grants',
+  'delete-admin-inline-policy',
+  'remove-user-from-admin-group',
+  'deactivate-access-key',
 ];
 
 interface Fixture {

@@ -122,9 +122,13 @@ describe('no vigil role can escalate (no SCP applied)', () => {
     async (label, name, account, role) => {
       // The one designed exception: in a member account (SCP-protected), an approved undo of
       // detach-admin-policy re-attaches the catalog's admin policy to the principal it was detached from.
+      // Likewise the undo of delete-admin-inline-policy puts the deleted inline policy back.
       const exception =
         name === 'vigil-remediation-undo' && !label.startsWith('management')
-          ? [`iam:AttachRolePolicy arn:aws:iam::${account}:role/Admin`]
+          ? [
+              `iam:AttachRolePolicy arn:aws:iam::${account}:role/Admin`,
+              `iam:PutRolePolicy arn:aws:iam::${account}:role/Admin`,
+            ]
           : [];
       await expect(escalationsAllowed(role, account)).resolves.toEqual(exception);
     },
@@ -214,6 +218,61 @@ describe('remediation role least privilege', () => {
       run('s3:PutBucketPublicAccessBlock', 'arn:aws:s3:::some-bucket', { 's3:ResourceAccount': owner });
     await expect(put('444444444444')).resolves.toBe('Allowed');
     await expect(put('999999999999')).resolves.toBe('ImplicitlyDenied');
+  });
+
+  it.each(['s3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutBucketAcl'])(
+    '%s only on a bucket of its own account (remove-public-bucket-{policy-statements,acl-grants})',
+    async (action) => {
+      const call = (owner: string) => run(action, 'arn:aws:s3:::some-bucket', { 's3:ResourceAccount': owner });
+      await expect(call('444444444444')).resolves.toBe('Allowed');
+      await expect(call('999999999999')).resolves.toBe('ImplicitlyDenied');
+    },
+  );
+
+  it('deletes inline policies of users, roles and groups of its own account, never puts one', async () => {
+    const role = 'arn:aws:iam::444444444444:role/Admin';
+    await expect(run('iam:DeleteRolePolicy', role, {})).resolves.toBe('Allowed');
+    await expect(run('iam:DeleteUserPolicy', 'arn:aws:iam::444444444444:user/bob', {})).resolves.toBe('Allowed');
+    await expect(run('iam:DeleteGroupPolicy', 'arn:aws:iam::444444444444:group/admins', {})).resolves.toBe('Allowed');
+    await expect(run('iam:DeleteRolePolicy', 'arn:aws:iam::999999999999:role/Admin', {})).resolves.toBe(
+      'ImplicitlyDenied',
+    );
+    await expect(run('iam:DeleteRolePolicy', 'arn:aws:iam::444444444444:role/vigil-readonly', {})).resolves.toBe(
+      'ExplicitlyDenied',
+    );
+    await expect(run('iam:PutRolePolicy', role, {})).resolves.toBe('ImplicitlyDenied');
+  });
+
+  it('deactivates an access key of a user of its own account, never deletes or creates one', async () => {
+    const user = 'arn:aws:iam::444444444444:user/alice';
+    await expect(run('iam:UpdateAccessKey', user, {})).resolves.toBe('Allowed');
+    await expect(run('iam:UpdateAccessKey', 'arn:aws:iam::999999999999:user/alice', {})).resolves.toBe(
+      'ImplicitlyDenied',
+    );
+    await expect(run('iam:DeleteAccessKey', user, {})).resolves.toBe('ImplicitlyDenied');
+    await expect(run('iam:CreateAccessKey', user, {})).resolves.toBe('ImplicitlyDenied');
+  });
+
+  it('removes a user from a group of its own account, never adds one', async () => {
+    const group = 'arn:aws:iam::444444444444:group/platform-admins';
+    await expect(run('iam:RemoveUserFromGroup', group, {})).resolves.toBe('Allowed');
+    await expect(run('iam:RemoveUserFromGroup', 'arn:aws:iam::999999999999:group/x', {})).resolves.toBe(
+      'ImplicitlyDenied',
+    );
+    await expect(run('iam:AddUserToGroup', group, {})).resolves.toBe('ImplicitlyDenied');
+  });
+
+  it("may not read or change what no action needs (bucket policy reads are the read-only role's)", async () => {
+    const bucket = 'arn:aws:s3:::some-bucket';
+    const own = { 's3:ResourceAccount': '444444444444' };
+    for (const action of [
+      's3:GetBucketPolicy',
+      's3:GetBucketAcl',
+      's3:PutBucketCORS',
+      's3:PutLifecycleConfiguration',
+    ]) {
+      await expect(run(action, bucket, own)).resolves.toBe('ImplicitlyDenied');
+    }
   });
 });
 

@@ -197,6 +197,7 @@ export const IAM: readonly Detection[] = [
     },
     ...apiCall('iam', ['PutGroupPolicy', 'PutRolePolicy', 'PutUserPolicy'], NOT_BY_IDENTITY_CENTER),
     predicate: 'inlinePolicyGrantsAdmin',
+    remediation: { action: 'delete-admin-inline-policy', defaultMode: 'notify' },
   },
   {
     id: 'iam-policy-default-version-changed',
@@ -269,6 +270,7 @@ export const IAM: readonly Detection[] = [
     compliance: { pciDss: ['8.3.1', '10.2.1.5'], soc2: ['CC6.1', 'CC6.2'], mitre: ['T1098.001'] },
     ...apiCall('iam', ['CreateAccessKey']),
     predicate: 'targetsAnotherUser',
+    remediation: { action: 'deactivate-access-key', defaultMode: 'notify' },
   },
   {
     id: 'iam-login-profile-set-for-other-user',
@@ -295,6 +297,7 @@ export const IAM: readonly Detection[] = [
     ...apiCall('iam', ['AddUserToGroup'], {
       requestParameters: { groupName: [{ wildcard: '*admin*' }, { wildcard: '*Admin*' }, { wildcard: '*ADMIN*' }] },
     }),
+    remediation: { action: 'remove-user-from-admin-group', defaultMode: 'notify' },
   },
   {
     id: 'iam-policy-changed',

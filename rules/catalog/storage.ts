@@ -93,6 +93,7 @@ export const STORAGE: readonly Detection[] = [
     compliance: { ...cisMonitoring(8), pciDss: ['1.4.1', '7.2.1'], soc2: ['CC6.1', 'CC6.7'], mitre: ['T1530'] },
     ...apiCall('s3', ['PutBucketPolicy']),
     predicate: 'bucketPolicyIsPublic',
+    remediation: { action: 'remove-public-bucket-policy-statements', defaultMode: 'notify' },
   },
   {
     id: 's3-bucket-acl-public',
@@ -114,6 +115,7 @@ export const STORAGE: readonly Detection[] = [
         { requestParameters: { 'x-amz-acl': ['public-read', 'public-read-write', 'authenticated-read'] } },
       ],
     }),
+    remediation: { action: 'remove-public-bucket-acl-grants', defaultMode: 'notify' },
   },
   {
     id: 's3-bucket-policy-changed',

@@ -17,6 +17,11 @@ import type {
   SecurityGroupRule,
 } from '../../handlers/core/remediation/actions/revoke-world-open-ingress';
 import type { PublicAccessBlockState } from '../../handlers/core/remediation/actions/support';
+import type { AccessKeysState } from '../../handlers/core/remediation/actions/deactivate-access-key';
+import type { GroupMembersState } from '../../handlers/core/remediation/actions/remove-user-from-admin-group';
+import type { InlinePolicyState } from '../../handlers/core/remediation/actions/delete-admin-inline-policy';
+import type { BucketAclState } from '../../handlers/core/remediation/actions/remove-public-bucket-acl-grants';
+import type { BucketPolicyState } from '../../handlers/core/remediation/actions/remove-public-bucket-policy-statements';
 import type { RemediationEvent, RemediationTarget } from '../../handlers/core/remediation/types';
 
 /** Stands in for the previous default version of a policy, which only CloudTrail history can tell. */
@@ -101,7 +106,74 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
       const state: RecorderState = { exists: true, recording: false };
       return state;
     }
+    case 'remove-public-bucket-policy-statements': {
+      const doc = request(event)['bucketPolicy'];
+      const state: BucketPolicyState = { policy: typeof doc === 'string' ? doc : JSON.stringify(doc ?? {}) };
+      return state;
+    }
+    case 'remove-public-bucket-acl-grants':
+      return bucketAclState(event);
+    case 'deactivate-access-key': {
+      const state: AccessKeysState = {
+        userExists: true,
+        keys: [{ AccessKeyId: String(target.details['accessKeyId']), Status: 'Active' }],
+      };
+      return state;
+    }
+    case 'remove-user-from-admin-group': {
+      const user = String(target.details['userName']);
+      const state: GroupMembersState = {
+        groupExists: true,
+        members: [{ UserName: user, Arn: `arn:aws:iam::${target.accountId}:user/${user}` }],
+      };
+      return state;
+    }
+    case 'delete-admin-inline-policy': {
+      const type = String(target.details['principalType']).toLowerCase();
+      const state: InlinePolicyState = {
+        principalExists: true,
+        principalArn: `arn:aws:iam::${target.accountId}:${type}/${String(target.details['principalName'])}`,
+        document: String(request(event)['policyDocument']),
+      };
+      return state;
+    }
   }
+}
+
+/** The ACL the event put (explicit grants, or a canned ACL spelled out as S3 documents it). */
+function bucketAclState(event: RemediationEvent): BucketAclState {
+  const policy = request(event)['AccessControlPolicy'];
+  const owner =
+    isObject(policy) && isObject(policy['Owner']) ? { ID: String(policy['Owner']['ID']) } : { ID: '<owner>' };
+  const explicit =
+    isObject(policy) && isObject(policy['AccessControlList']) ? items(policy['AccessControlList']['Grant']) : [];
+  const grants = explicit.map((g) => {
+    const grantee = isObject(g['Grantee']) ? g['Grantee'] : {};
+    return {
+      Grantee: {
+        Type: String(grantee['xsi:type'] ?? ''),
+        ...(str(grantee['URI']) ? { URI: str(grantee['URI']) } : {}),
+        ...(str(grantee['ID']) ? { ID: str(grantee['ID']) } : {}),
+      },
+      Permission: String(g['Permission'] ?? ''),
+    };
+  });
+  if (grants.length > 0) return { exists: true, owner, grants };
+  const canned = JSON.stringify(request(event)['x-amz-acl'] ?? '');
+  const group = canned.includes('authenticated-read') ? 'AuthenticatedUsers' : 'AllUsers';
+  const everyone = (Permission: string) => ({
+    Grantee: { Type: 'Group', URI: `http://acs.amazonaws.com/groups/global/${group}` },
+    Permission,
+  });
+  return {
+    exists: true,
+    owner,
+    grants: [
+      { Grantee: { Type: 'CanonicalUser', ID: owner.ID }, Permission: 'FULL_CONTROL' },
+      everyone('READ'),
+      ...(canned.includes('public-read-write') ? [everyone('WRITE')] : []),
+    ],
+  };
 }
 
 function ingressState(target: RemediationTarget, event: RemediationEvent): IngressState {

@@ -51,17 +51,30 @@ import {
   RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import {
+  AddUserToGroupCommand,
   AttachGroupPolicyCommand,
   AttachRolePolicyCommand,
   AttachUserPolicyCommand,
   DetachGroupPolicyCommand,
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
+  DeleteGroupPolicyCommand,
+  DeleteRolePolicyCommand,
+  DeleteUserPolicyCommand,
   GetGroupCommand,
+  GetGroupPolicyCommand,
   GetRoleCommand,
+  GetRolePolicyCommand,
   GetUserCommand,
+  GetUserPolicyCommand,
   IAMClient,
+  PutGroupPolicyCommand,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+  RemoveUserFromGroupCommand,
+  UpdateAccessKeyCommand,
   type IAMClientConfig,
+  ListAccessKeysCommand,
   ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
   ListAttachedUserPoliciesCommand,
@@ -77,6 +90,11 @@ import {
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import {
+  DeleteBucketPolicyCommand,
+  GetBucketAclCommand,
+  GetBucketPolicyCommand,
+  PutBucketAclCommand,
+  PutBucketPolicyCommand,
   DeletePublicAccessBlockCommand as DeleteBucketPublicAccessBlockCommand,
   GetPublicAccessBlockCommand as GetBucketPublicAccessBlockCommand,
   PutPublicAccessBlockCommand as PutBucketPublicAccessBlockCommand,
@@ -180,6 +198,19 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       ListAttachedUserPolicies: ListAttachedUserPoliciesCommand,
       ListPolicyVersions: ListPolicyVersionsCommand,
       SetDefaultPolicyVersion: SetDefaultPolicyVersionCommand,
+      DeleteGroupPolicy: DeleteGroupPolicyCommand,
+      DeleteRolePolicy: DeleteRolePolicyCommand,
+      DeleteUserPolicy: DeleteUserPolicyCommand,
+      GetGroupPolicy: GetGroupPolicyCommand,
+      GetRolePolicy: GetRolePolicyCommand,
+      GetUserPolicy: GetUserPolicyCommand,
+      PutGroupPolicy: PutGroupPolicyCommand,
+      PutRolePolicy: PutRolePolicyCommand,
+      PutUserPolicy: PutUserPolicyCommand,
+      AddUserToGroup: AddUserToGroupCommand,
+      RemoveUserFromGroup: RemoveUserFromGroupCommand,
+      ListAccessKeys: ListAccessKeysCommand,
+      UpdateAccessKey: UpdateAccessKeyCommand,
     },
   },
   kms: {
@@ -197,6 +228,11 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       DeletePublicAccessBlock: DeleteBucketPublicAccessBlockCommand,
       GetPublicAccessBlock: GetBucketPublicAccessBlockCommand,
       PutPublicAccessBlock: PutBucketPublicAccessBlockCommand,
+      DeleteBucketPolicy: DeleteBucketPolicyCommand,
+      GetBucketPolicy: GetBucketPolicyCommand,
+      PutBucketPolicy: PutBucketPolicyCommand,
+      GetBucketAcl: GetBucketAclCommand,
+      PutBucketAcl: PutBucketAclCommand,
     },
   },
   s3control: {
@@ -220,11 +256,15 @@ export const isSupported = (c: Pick<PlannedCall, 'service' | 'operation'>): bool
  *   security group", EC2 API reference) and `InvalidSecurityGroupRuleId.NotFound` (a rule id that is gone).
  * - AuthorizeSecurityGroupIngress (undo): `InvalidPermission.Duplicate` (the rule exists).
  * - Detach*Policy: `NoSuchEntity` (the policy is not attached, or the principal is gone; IAM API reference).
+ * - Delete{User,Role,Group}Policy: `NoSuchEntity` (the inline policy, or its principal, is gone).
+ * - RemoveUserFromGroup: `NoSuchEntity` (the user or the group is gone).
  * - CancelKeyDeletion: `KMSInvalidStateException` — the key is not pending deletion any more (cancelled
  *   meanwhile). It is also KMS's answer for other states (e.g. Unavailable), so the orchestrator's
  *   verify step, which re-reads the key, is what confirms the fix.
  * - ScheduleKeyDeletion (undo): `KMSInvalidStateException` when the key is already pending deletion.
  * - DeletePublicAccessBlock (undo): `NoSuchPublicAccessBlockConfiguration` (nothing to delete).
+ * - DeleteBucketPolicy: S3 answers 204 when there is no policy; `NoSuchBucketPolicy` is listed for the
+ *   S3-compatible answers that send it.
  * StartLogging, StartConfigurationRecorder, EnableRule, SetDefaultPolicyVersion, Put* and Attach*Policy
  * succeed when repeated, so they need no entry.
  */
@@ -238,6 +278,11 @@ export const ALREADY_DONE: Readonly<Record<string, readonly string[]>> = {
   'kms:ScheduleKeyDeletion': ['KMSInvalidStateException'],
   's3:DeletePublicAccessBlock': ['NoSuchPublicAccessBlockConfiguration'],
   's3control:DeletePublicAccessBlock': ['NoSuchPublicAccessBlockConfiguration'],
+  's3:DeleteBucketPolicy': ['NoSuchBucketPolicy'],
+  'iam:DeleteUserPolicy': ['NoSuchEntity', 'NoSuchEntityException'],
+  'iam:DeleteRolePolicy': ['NoSuchEntity', 'NoSuchEntityException'],
+  'iam:DeleteGroupPolicy': ['NoSuchEntity', 'NoSuchEntityException'],
+  'iam:RemoveUserFromGroup': ['NoSuchEntity', 'NoSuchEntityException'],
 };
 
 /** Request fields that are timestamps: the plan carries ISO strings (plain JSON), the SDK wants Dates. */

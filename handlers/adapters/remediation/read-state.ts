@@ -43,6 +43,7 @@ type Reader<K extends RemediationId> = (
 ) => Promise<RemediationStates[K]>;
 
 const list = (v: unknown): Output[] => (Array.isArray(v) ? (v as Output[]) : []);
+const isRecord = (v: unknown): v is Output => typeof v === 'object' && v !== null && !Array.isArray(v);
 const iso = (v: unknown): string | undefined =>
   v instanceof Date ? v.toISOString() : typeof v === 'string' ? v : undefined;
 const codeOf = (err: unknown): string =>
@@ -209,6 +210,75 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
     const out = await unless(send, describe!, ['NoSuchConfigurationRecorderException']);
     const status = list(out?.['ConfigurationRecordersStatus'])[0];
     return status ? { exists: true, recording: status['recording'] === true } : { exists: false };
+  },
+
+  'remove-public-bucket-policy-statements': async (target, send) => {
+    const [get] = remediationFor(target.action).stateReads(target);
+    try {
+      const out = await send(get!);
+      return { policy: String(out['Policy'] ?? '') };
+    } catch (err) {
+      if (err instanceof Missing && err.message === 'NoSuchBucketPolicy') return { policy: 'none' };
+      if (err instanceof Missing && err.message === 'NoSuchBucket') return { policy: 'no-such-bucket' };
+      throw err;
+    }
+  },
+
+  'remove-public-bucket-acl-grants': async (target, send) => {
+    const [get] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, get!, ['NoSuchBucket']);
+    if (!out) return { exists: false };
+    return {
+      exists: true,
+      ...(isRecord(out['Owner']) ? { owner: out['Owner'] } : {}),
+      grants: list(out['Grants']),
+    };
+  },
+
+  'delete-admin-inline-policy': async (target, send) => {
+    const [get, getPolicy] = remediationFor(target.action).stateReads(target);
+    const principal = await unless(send, get!, NO_SUCH_ENTITY);
+    if (!principal) return { principalExists: false };
+    const entity = (principal['User'] ?? principal['Role'] ?? principal['Group'] ?? {}) as Output;
+    const policy = await unless(send, getPolicy!, NO_SUCH_ENTITY);
+    const raw = policy?.['PolicyDocument'];
+    return {
+      principalExists: true,
+      principalArn: String(entity['Arn'] ?? ''),
+      // IAM returns the document URL-encoded (RFC 3986), as the API reference says.
+      ...(typeof raw === 'string' ? { document: decodeURIComponent(raw) } : {}),
+    };
+  },
+
+  'remove-user-from-admin-group': async (target, send) => {
+    const [get] = remediationFor(target.action).stateReads(target);
+    try {
+      const users = await allPages(send, get!, 'Users', 'Marker');
+      return {
+        groupExists: true,
+        members: users.map((u) => ({
+          UserName: String(u['UserName']),
+          ...(u['Arn'] ? { Arn: String(u['Arn']) } : {}),
+        })),
+      };
+    } catch (err) {
+      if (err instanceof Missing && NO_SUCH_ENTITY.includes(err.message)) return { groupExists: false, members: [] };
+      throw err;
+    }
+  },
+
+  'deactivate-access-key': async (target, send) => {
+    const [listKeys] = remediationFor(target.action).stateReads(target);
+    try {
+      const keys = await allPages(send, listKeys!, 'AccessKeyMetadata', 'Marker');
+      return {
+        userExists: true,
+        keys: keys.map((k) => ({ AccessKeyId: String(k['AccessKeyId']), Status: String(k['Status']) })),
+      };
+    } catch (err) {
+      if (err instanceof Missing && NO_SUCH_ENTITY.includes(err.message)) return { userExists: false, keys: [] };
+      throw err;
+    }
   },
 };
 

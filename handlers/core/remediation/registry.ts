@@ -17,6 +17,14 @@ import { type ForwardingRuleState, restoreForwardingRule } from './actions/resto
 import { type PolicyVersionState, revertPolicyVersion } from './actions/revert-policy-version';
 import { type IngressState, revokeWorldOpenIngress } from './actions/revoke-world-open-ingress';
 import type { PublicAccessBlockState } from './actions/support';
+import {
+  type BucketPolicyState,
+  removePublicBucketPolicyStatements,
+} from './actions/remove-public-bucket-policy-statements';
+import { type BucketAclState, removePublicBucketAclGrants } from './actions/remove-public-bucket-acl-grants';
+import { type InlinePolicyState, deleteAdminInlinePolicy } from './actions/delete-admin-inline-policy';
+import { type GroupMembersState, removeUserFromAdminGroup } from './actions/remove-user-from-admin-group';
+import { type AccessKeysState, deactivateAccessKey } from './actions/deactivate-access-key';
 import type { PlannedCall, RemediationActionDef, RemediationService } from './types';
 
 /** The state type each action's reader returns and its `plan`/`verify` take. */
@@ -30,6 +38,11 @@ export interface RemediationStates {
   readonly 'restore-forwarding-rule': ForwardingRuleState;
   readonly 'cancel-key-deletion': KeyDeletionState;
   readonly 'restart-config-recorder': RecorderState;
+  readonly 'remove-public-bucket-policy-statements': BucketPolicyState;
+  readonly 'remove-public-bucket-acl-grants': BucketAclState;
+  readonly 'delete-admin-inline-policy': InlinePolicyState;
+  readonly 'remove-user-from-admin-group': GroupMembersState;
+  readonly 'deactivate-access-key': AccessKeysState;
 }
 
 /** The registry's type: each id maps to the definition over its own state (assignable to `Record<RemediationId, RemediationActionDef>`). */
@@ -46,6 +59,11 @@ export const REMEDIATIONS: RemediationRegistry = {
   'restore-forwarding-rule': restoreForwardingRule,
   'cancel-key-deletion': cancelKeyDeletion,
   'restart-config-recorder': restartConfigRecorder,
+  'remove-public-bucket-policy-statements': removePublicBucketPolicyStatements,
+  'remove-public-bucket-acl-grants': removePublicBucketAclGrants,
+  'delete-admin-inline-policy': deleteAdminInlinePolicy,
+  'remove-user-from-admin-group': removeUserFromAdminGroup,
+  'deactivate-access-key': deactivateAccessKey,
 };
 
 /** The definition of an action, typed loosely for generic callers (the orchestrator). */

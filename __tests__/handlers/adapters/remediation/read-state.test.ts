@@ -12,7 +12,12 @@ import { DescribeSecurityGroupRulesCommand, EC2ServiceException } from '@aws-sdk
 import { DescribeRuleCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import { GetRoleCommand, ListPolicyVersionsCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, NotFoundException } from '@aws-sdk/client-kms';
-import { GetPublicAccessBlockCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  GetBucketAclCommand,
+  GetBucketPolicyCommand,
+  GetPublicAccessBlockCommand,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import {
   GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand,
   NoSuchPublicAccessBlockConfiguration,
@@ -84,6 +89,39 @@ describe('makeStateReader', () => {
     expect(await reader.read(bucket)).toEqual({ configuration: 'no-such-bucket' });
     expect(await reader.read(targetOf('restore-account-public-access-block', 's3-delete-account-pab'))).toEqual({
       configuration: 'none',
+    });
+  });
+
+  it('reads a bucket ACL, and turns "no bucket" into state', async () => {
+    const target = targetOf('remove-public-bucket-acl-grants', 's3-put-bucket-acl-public');
+    const grant = { Grantee: { Type: 'Group' as const, URI: 'x' }, Permission: 'READ' as const };
+    mocks.s3
+      .on(GetBucketAclCommand)
+      .resolvesOnce({ Owner: { ID: 'o' }, Grants: [grant] })
+      .resolvesOnce({})
+      .rejectsOnce(new S3ServiceException({ name: 'NoSuchBucket', $fault: 'client', $metadata: {}, message: 'x' }));
+
+    expect(await reader.read(target)).toEqual({ exists: true, owner: { ID: 'o' }, grants: [grant] });
+    expect(await reader.read(target)).toEqual({ exists: true, grants: [] });
+    expect(await reader.read(target)).toEqual({ exists: false });
+  });
+
+  it('reads a bucket policy, and turns "no policy" and "no bucket" into state', async () => {
+    const target = targetOf('remove-public-bucket-policy-statements', 's3-put-bucket-policy-public');
+    const s3Error = (name: string) =>
+      new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 404 }, message: name });
+    mocks.s3
+      .on(GetBucketPolicyCommand)
+      .resolvesOnce({ Policy: '{"Statement":[]}' })
+      .rejectsOnce(s3Error('NoSuchBucketPolicy'))
+      .rejectsOnce(s3Error('NoSuchBucket'));
+
+    expect(await reader.read(target)).toEqual({ policy: '{"Statement":[]}' });
+    expect(await reader.read(target)).toEqual({ policy: 'none' });
+    expect(await reader.read(target)).toEqual({ policy: 'no-such-bucket' });
+    expect(mocks.s3).toHaveReceivedCommandWith(GetBucketPolicyCommand, {
+      Bucket: `payments-settlement-${MEMBER}`,
+      ExpectedBucketOwner: MEMBER,
     });
   });
 

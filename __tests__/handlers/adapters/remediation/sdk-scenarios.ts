@@ -34,10 +34,19 @@ import {
   type RuleState,
 } from '@aws-sdk/client-eventbridge';
 import {
+  AddUserToGroupCommand,
   AttachRolePolicyCommand,
+  DeleteRolePolicyCommand,
+  GetGroupCommand,
+  ListAccessKeysCommand,
+  RemoveUserFromGroupCommand,
+  UpdateAccessKeyCommand,
   DetachRolePolicyCommand,
+  GetRolePolicyCommand,
+  PutRolePolicyCommand,
   GetRoleCommand,
   IAMClient,
+  NoSuchEntityException as IamNoSuchEntity,
   ListAttachedRolePoliciesCommand,
   ListPolicyVersionsCommand,
   SetDefaultPolicyVersionCommand,
@@ -52,6 +61,10 @@ import {
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import {
+  GetBucketAclCommand,
+  GetBucketPolicyCommand,
+  PutBucketAclCommand,
+  PutBucketPolicyCommand,
   DeletePublicAccessBlockCommand,
   GetPublicAccessBlockCommand,
   PutPublicAccessBlockCommand,
@@ -120,6 +133,60 @@ const KEY = `arn:aws:kms:eu-west-1:${MEMBER}:key/1234abcd-12ab-34cd-56ef-1234567
 const RULE = 'vigil-fwd-regional-1';
 const ALL_ON = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
 const FORWARDER = `arn:aws:iam::${MEMBER}:role/vigil-forwarder`;
+const DENY_TLS = {
+  Sid: 'DenyInsecureTransport',
+  Effect: 'Deny',
+  Principal: '*',
+  Action: 's3:*',
+  Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+  Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+};
+const EVERYONE = { ...DENY_TLS, Sid: 'Everyone', Effect: 'Allow', Principal: { AWS: '*' }, Condition: undefined };
+const ACL_OWNER = { DisplayName: 'payments', ID: 'd25639fbe9c19cd30a4c0f43fbf00e2d3f96400a9aa8dabfbbebe1906Example' };
+const OWNER_FULL = {
+  Grantee: { Type: 'CanonicalUser' as const, ID: ACL_OWNER.ID },
+  Permission: 'FULL_CONTROL' as const,
+};
+const ALL_USERS_READ = {
+  Grantee: { Type: 'Group' as const, URI: 'http://acs.amazonaws.com/groups/global/AllUsers' },
+  Permission: 'READ' as const,
+};
+const INLINE_ADMIN = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}';
+const PAYMENTS_BATCH_ROLE = {
+  Role: {
+    Path: '/',
+    RoleName: 'payments-batch',
+    RoleId: 'AROAEXAMPLEID0000009',
+    Arn: `arn:aws:iam::${MEMBER}:role/payments-batch`,
+    CreateDate: new Date('2024-01-10T09:00:00Z'),
+  },
+};
+const adminGroup = (users: string[]) => ({
+  Group: {
+    Path: '/',
+    GroupName: 'platform-admins',
+    GroupId: 'AGPAEXAMPLEID0000001',
+    Arn: `arn:aws:iam::${MEMBER}:group/platform-admins`,
+    CreateDate: new Date('2024-01-10T09:00:00Z'),
+  },
+  Users: users.map((u, i) => ({
+    Path: '/',
+    UserName: u,
+    UserId: `AIDAEXAMPLEID000000${i}`,
+    Arn: `arn:aws:iam::${MEMBER}:user/${u}`,
+    CreateDate: new Date('2024-01-10T09:00:00Z'),
+  })),
+  IsTruncated: false,
+});
+const aliceKeys = (status: 'Active' | 'Inactive') => ({
+  AccessKeyMetadata: [
+    { UserName: 'alice', AccessKeyId: 'AKIAOLDKEYOLDKEY0001', Status: 'Active' as const },
+    { UserName: 'alice', AccessKeyId: 'AKIAQRSTUVWXYZQRSTXY', Status: status },
+  ],
+  IsTruncated: false,
+});
+const PUBLIC_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [DENY_TLS, EVERYONE] });
+const PRIVATE_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [DENY_TLS] });
 
 const sgRule = (id: string, fields: Record<string, unknown>) => ({
   SecurityGroupRuleId: id,
@@ -484,6 +551,131 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
     ],
     undo: [
       { client: 'config', command: StopConfigurationRecorderCommand, input: { ConfigurationRecorderName: 'default' } },
+    ],
+  },
+  {
+    action: 'remove-public-bucket-policy-statements',
+    fixture: 's3-put-bucket-policy-public',
+    ctx: CTX,
+    before: (m) => m.s3.on(GetBucketPolicyCommand).resolves({ Policy: PUBLIC_POLICY }),
+    after: (m) => m.s3.on(GetBucketPolicyCommand).resolves({ Policy: PRIVATE_POLICY }),
+    fix: [
+      {
+        client: 's3',
+        command: PutBucketPolicyCommand,
+        input: { Bucket: BUCKET, ExpectedBucketOwner: MEMBER, Policy: PRIVATE_POLICY },
+      },
+    ],
+    undo: [
+      {
+        client: 's3',
+        command: PutBucketPolicyCommand,
+        input: { Bucket: BUCKET, ExpectedBucketOwner: MEMBER, Policy: PUBLIC_POLICY },
+      },
+    ],
+  },
+  {
+    action: 'remove-public-bucket-acl-grants',
+    fixture: 's3-put-bucket-acl-public',
+    ctx: CTX,
+    before: (m) => m.s3.on(GetBucketAclCommand).resolves({ Owner: ACL_OWNER, Grants: [OWNER_FULL, ALL_USERS_READ] }),
+    after: (m) => m.s3.on(GetBucketAclCommand).resolves({ Owner: ACL_OWNER, Grants: [OWNER_FULL] }),
+    fix: [
+      {
+        client: 's3',
+        command: PutBucketAclCommand,
+        input: {
+          Bucket: BUCKET,
+          ExpectedBucketOwner: MEMBER,
+          AccessControlPolicy: { Owner: ACL_OWNER, Grants: [OWNER_FULL] },
+        },
+      },
+    ],
+    undo: [
+      {
+        client: 's3',
+        command: PutBucketAclCommand,
+        input: {
+          Bucket: BUCKET,
+          ExpectedBucketOwner: MEMBER,
+          AccessControlPolicy: { Owner: ACL_OWNER, Grants: [OWNER_FULL, ALL_USERS_READ] },
+        },
+      },
+    ],
+  },
+  {
+    action: 'delete-admin-inline-policy',
+    fixture: 'iam-put-role-policy-admin',
+    ctx: CTX,
+    before: (m) => {
+      m.iam.on(GetRoleCommand).resolves(PAYMENTS_BATCH_ROLE);
+      m.iam.on(GetRolePolicyCommand).resolves({
+        RoleName: 'payments-batch',
+        PolicyName: 'iam-self-service',
+        PolicyDocument: encodeURIComponent(INLINE_ADMIN),
+      });
+    },
+    after: (m) => {
+      m.iam.on(GetRoleCommand).resolves(PAYMENTS_BATCH_ROLE);
+      m.iam
+        .on(GetRolePolicyCommand)
+        .rejects(new IamNoSuchEntity({ message: 'The role policy cannot be found', $metadata: {} }));
+    },
+    fix: [
+      {
+        client: 'iam',
+        command: DeleteRolePolicyCommand,
+        input: { RoleName: 'payments-batch', PolicyName: 'iam-self-service' },
+      },
+    ],
+    undo: [
+      {
+        client: 'iam',
+        command: PutRolePolicyCommand,
+        input: { RoleName: 'payments-batch', PolicyName: 'iam-self-service', PolicyDocument: INLINE_ADMIN },
+      },
+    ],
+  },
+  {
+    action: 'remove-user-from-admin-group',
+    fixture: 'iam-add-user-to-admin-group',
+    ctx: CTX,
+    before: (m) => m.iam.on(GetGroupCommand).resolves(adminGroup(['alice', 'svc-reporting'])),
+    after: (m) => m.iam.on(GetGroupCommand).resolves(adminGroup(['alice'])),
+    fix: [
+      {
+        client: 'iam',
+        command: RemoveUserFromGroupCommand,
+        input: { GroupName: 'platform-admins', UserName: 'svc-reporting' },
+      },
+    ],
+    undo: [
+      {
+        client: 'iam',
+        command: AddUserToGroupCommand,
+        input: { GroupName: 'platform-admins', UserName: 'svc-reporting' },
+      },
+    ],
+  },
+  {
+    action: 'deactivate-access-key',
+    fixture: 'iam-create-access-key-other-user',
+    ctx: CTX,
+    before: (m) => m.iam.on(ListAccessKeysCommand).resolves(aliceKeys('Active')),
+    after: (m) => m.iam.on(ListAccessKeysCommand).resolves(aliceKeys('Inactive')),
+    fix: [
+      {
+        client: 'iam',
+        command: UpdateAccessKeyCommand,
+        input: { UserName: 'alice', AccessKeyId: 'AKIAQRSTUVWXYZQRSTXY', Status: 'Inactive' },
+      },
+    ],
+    undo: [
+      {
+        client: 'iam',
+        command: UpdateAccessKeyCommand,
+        input: { UserName: 'alice', AccessKeyId: 'AKIAQRSTUVWXYZQRSTXY', Status: 'Active' },
+      },
     ],
   },
 ];

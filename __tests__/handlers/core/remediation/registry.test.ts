@@ -23,6 +23,11 @@ const ALL_IDS = [
   'restore-forwarding-rule',
   'cancel-key-deletion',
   'restart-config-recorder',
+  'remove-public-bucket-policy-statements',
+  'remove-public-bucket-acl-grants',
+  'delete-admin-inline-policy',
+  'remove-user-from-admin-group',
+  'deactivate-access-key',
 ] as const satisfies readonly RemediationId[];
 // Fails to compile when RemediationId gains a member this list (and so this test) does not know.
 const exhaustive: Exclude<RemediationId, (typeof ALL_IDS)[number]> extends never ? true : never = true;

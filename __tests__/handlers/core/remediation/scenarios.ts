@@ -178,4 +178,84 @@ export const SCENARIOS: readonly Scenario[] = [
     ctx: CTX,
     before: { exists: true, recording: false },
   }),
+  s({
+    name: 'bucket policy made public',
+    action: 'remove-public-bucket-policy-statements',
+    fixture: 's3-put-bucket-policy-public',
+    ctx: CTX,
+    before: {
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'Everyone', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: '*' }],
+      }),
+    },
+  }),
+  s({
+    name: 'bucket policy made public, other statements kept',
+    action: 'remove-public-bucket-policy-statements',
+    fixture: 's3-put-bucket-policy-public',
+    ctx: CTX,
+    before: {
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'Everyone', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: '*' },
+          { Sid: 'Deny', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*' },
+        ],
+      }),
+    },
+  }),
+  s({
+    name: 'bucket ACL made public',
+    action: 'remove-public-bucket-acl-grants',
+    fixture: 's3-put-bucket-acl-public',
+    ctx: CTX,
+    before: {
+      exists: true,
+      owner: { ID: 'owner-id' },
+      grants: [
+        { Grantee: { Type: 'CanonicalUser', ID: 'owner-id' }, Permission: 'FULL_CONTROL' },
+        { Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' }, Permission: 'READ' },
+      ],
+    },
+  }),
+  ...(['role', 'user', 'group'] as const).map((kind) =>
+    s({
+      name: `admin inline policy put on a ${kind}`,
+      action: 'delete-admin-inline-policy',
+      fixture: `iam-put-${kind}-policy-admin`,
+      ctx: CTX,
+      before: {
+        principalExists: true,
+        principalArn: `arn:aws:iam::${MEMBER}:${kind}/someone`,
+        document: '{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
+      },
+    }),
+  ),
+  s({
+    name: 'user added to an admin group',
+    action: 'remove-user-from-admin-group',
+    fixture: 'iam-add-user-to-admin-group',
+    ctx: CTX,
+    before: {
+      groupExists: true,
+      members: [
+        { UserName: 'alice', Arn: `arn:aws:iam::${MEMBER}:user/alice` },
+        { UserName: 'svc-reporting', Arn: `arn:aws:iam::${MEMBER}:user/svc-reporting` },
+      ],
+    },
+  }),
+  s({
+    name: 'access key created for another user',
+    action: 'deactivate-access-key',
+    fixture: 'iam-create-access-key-other-user',
+    ctx: CTX,
+    before: {
+      userExists: true,
+      keys: [
+        { AccessKeyId: 'AKIAOLDKEYOLDKEY0001', Status: 'Active' },
+        { AccessKeyId: 'AKIAQRSTUVWXYZQRSTXY', Status: 'Active' },
+      ],
+    },
+  }),
 ];
