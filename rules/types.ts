@@ -127,6 +127,11 @@ export interface Detection {
   /** @default - notify only */
   readonly remediation?: { readonly action: RemediationId; readonly defaultMode: RemediationMode };
   /**
+   * Why no remediation action is safe for this detection (shown in docs/detections.md); every high or critical
+   * detection has either `remediation` or this. @default - none
+   */
+  readonly noRemediation?: string;
+  /**
    * The events are read-only management events (or failed read-only calls), which EventBridge only
    * delivers to rules in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS. @default false
    */

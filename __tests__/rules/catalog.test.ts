@@ -295,6 +295,38 @@ describe('detection catalog', () => {
     expect([...new Set(used)].sort()).toEqual([...KNOWN_REMEDIATIONS].sort());
   });
 
+  /**
+   * Part A of issue #16 (another branch) wires actions for these; until it is merged they have neither an
+   * action nor a reason. Remove this list when part A lands.
+   */
+  const AWAITING_PART_A = new Set([
+    's3-bucket-policy-public',
+    's3-bucket-acl-public',
+    'iam-inline-policy-grants-admin',
+    'iam-user-added-to-admin-group',
+    'iam-access-key-created-for-other-user',
+    'iam-role-trust-allows-outside-org',
+    'iam-login-profile-set-for-other-user',
+    'events-bus-policy-changed',
+    'ec2-network-acl-world-open-ingress',
+  ]);
+
+  it('gives every high or critical detection an action or a reason why none is safe, never both', () => {
+    const offenders = CATALOG.filter((d) => d.severity === 'high' || d.severity === 'critical')
+      .filter((d) => !AWAITING_PART_A.has(d.id))
+      .filter((d) => (d.remediation !== undefined) === ((d.noRemediation ?? '').trim() !== ''))
+      .map((d) => d.id);
+    expect(offenders).toEqual([]);
+  });
+
+  it('states no reason on detections with an action or below high severity', () => {
+    const misplaced = CATALOG.filter(
+      (d) =>
+        d.noRemediation !== undefined && (d.remediation !== undefined || !['high', 'critical'].includes(d.severity)),
+    ).map((d) => d.id);
+    expect(misplaced).toEqual([]);
+  });
+
   it('gives aggregated detections a usable window, threshold and group', () => {
     for (const d of CATALOG) {
       if (!d.aggregate) continue;
