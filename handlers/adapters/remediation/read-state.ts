@@ -13,9 +13,10 @@ import { remediationFor } from '../../core/remediation/registry';
 import type { PlannedCall, RemediationTarget } from '../../core/remediation/types';
 import type { RemediationStates } from '../../core/remediation/registry';
 import type { RemediationId } from '../../../rules/types';
-import type { HistoryEvent, HistoryPage } from '../../core/remediation/actions/support';
+import type { HistoryPage } from '../../core/remediation/actions/support';
 import { classifySdkError } from '../../core/retry';
 import { RemediationStateError } from '../../errors';
+import { readHistory } from './history';
 import { type ClientPool, type ClientPoolOptions, makeClientPool, sendCall } from './execute';
 
 /** Options of {@link makeStateReader}. */
@@ -243,25 +244,7 @@ export function makeStateReader(options: StateReaderOptions): StateReader {
           );
         }
       };
-      const history = async (c: PlannedCall): Promise<HistoryPage> => {
-        const events: HistoryEvent[] = [];
-        let next: unknown;
-        let pages = 0;
-        do {
-          const page = await send(next === undefined ? c : { ...c, input: { ...c.input, NextToken: next } });
-          for (const e of list(page['Events'])) {
-            events.push({
-              eventId: String(e['EventId']),
-              eventName: String(e['EventName']),
-              eventTime: iso(e['EventTime']) ?? '',
-              ...(typeof e['CloudTrailEvent'] === 'string' ? { cloudTrailEvent: e['CloudTrailEvent'] } : {}),
-            });
-          }
-          next = page['NextToken'];
-          pages += 1;
-        } while (typeof next === 'string' && next !== '' && pages < maxPages);
-        return { events, complete: !(typeof next === 'string' && next !== '') };
-      };
+      const history = (c: PlannedCall): Promise<HistoryPage> => readHistory(send, c, maxPages);
       try {
         const reader = READERS[target.action] as Reader<typeof target.action>;
         return await reader(target, send, history);
