@@ -19,7 +19,8 @@ export type RemediationId =
   | 'restart-trail-logging'
   | 'restore-forwarding-rule'
   | 'cancel-key-deletion'
-  | 'restart-config-recorder';
+  | 'restart-config-recorder'
+  | 'enable-disabled-key';
 
 /** An EventBridge event pattern (JSON). */
 export type EventPattern = { readonly [key: string]: unknown };

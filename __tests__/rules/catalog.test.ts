@@ -160,6 +160,7 @@ const KNOWN_REMEDIATIONS: readonly RemediationId[] = [
   'restore-forwarding-rule',
   'cancel-key-deletion',
   'restart-config-recorder',
+  'enable-disabled-key',
 ];
 
 interface Fixture {

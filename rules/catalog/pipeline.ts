@@ -354,8 +354,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
       'databases) fail until it is re-enabled.',
     compliance: { ...cisMonitoring(7), pciDss: ['3.6.1', '10.2.1.7'], soc2: ['CC6.1', 'CC7.2'], mitre: ['T1485'] },
     ...apiCall('kms', ['DisableKey']),
-    noRemediation:
-      'Enabling a key is safe only when it was enabled and in use before; until the history-checked enable action ships, the responder decides.',
+    remediation: { action: 'enable-disabled-key', defaultMode: 'notify' },
   },
   {
     id: 'kms-key-deletion-scheduled',

@@ -6,6 +6,7 @@
  * an empty history, and the plan's summary shows it.
  */
 import type { KeyDeletionState } from '../../handlers/core/remediation/actions/cancel-key-deletion';
+import type { DisabledKeyState } from '../../handlers/core/remediation/actions/enable-disabled-key';
 import type { AttachedPoliciesState } from '../../handlers/core/remediation/actions/detach-admin-policy';
 import type { RecorderState } from '../../handlers/core/remediation/actions/restart-config-recorder';
 import type { TrailState } from '../../handlers/core/remediation/actions/restart-trail-logging';
@@ -18,6 +19,9 @@ import type {
 } from '../../handlers/core/remediation/actions/revoke-world-open-ingress';
 import type { PublicAccessBlockState } from '../../handlers/core/remediation/actions/support';
 import type { RemediationEvent, RemediationTarget } from '../../handlers/core/remediation/types';
+
+/** Stands in for the event of CloudTrail history that tells a setting's previous value. */
+export const PREVIOUS_EVENT_PLACEHOLDER = '<the last event that set it, read from CloudTrail history at run time>';
 
 /** Stands in for the previous default version of a policy, which only CloudTrail history can tell. */
 export const PREVIOUS_DEFAULT_PLACEHOLDER = '<previous default version, read from CloudTrail history at run time>';
@@ -99,6 +103,28 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
     }
     case 'restart-config-recorder': {
       const state: RecorderState = { exists: true, recording: false };
+      return state;
+    }
+    case 'enable-disabled-key': {
+      const keyId = String(target.details['keyId']);
+      const state: DisabledKeyState = {
+        exists: true,
+        keyArn: keyId.startsWith('arn:') ? keyId : `arn:aws:kms:${target.region}:${target.accountId}:key/${keyId}`,
+        keyState: 'Disabled',
+        keyManager: 'CUSTOMER',
+        // Whether the key was enabled before is read from CloudTrail history at run time; assume it was.
+        history: {
+          complete: true,
+          events: [
+            {
+              eventId: PREVIOUS_EVENT_PLACEHOLDER,
+              eventName: 'EnableKey',
+              eventTime: new Date((Date.parse(String(target.details['eventTime'])) || 1000) - 1000).toISOString(),
+              cloudTrailEvent: '{"eventName":"EnableKey"}',
+            },
+          ],
+        },
+      };
       return state;
     }
   }

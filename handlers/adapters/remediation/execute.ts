@@ -71,6 +71,7 @@ import {
 import {
   CancelKeyDeletionCommand,
   DescribeKeyCommand,
+  DisableKeyCommand,
   EnableKeyCommand,
   KMSClient,
   type KMSClientConfig,
@@ -187,6 +188,7 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
     commands: {
       CancelKeyDeletion: CancelKeyDeletionCommand,
       DescribeKey: DescribeKeyCommand,
+      DisableKey: DisableKeyCommand,
       EnableKey: EnableKeyCommand,
       ScheduleKeyDeletion: ScheduleKeyDeletionCommand,
     },

@@ -205,6 +205,26 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
     };
   },
 
+  'enable-disabled-key': async (target, send, history) => {
+    const [describe, lookup] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, describe!, ['NotFoundException']);
+    const metadata = (out?.['KeyMetadata'] ?? undefined) as Output | undefined;
+    if (!metadata) return { exists: false, history: { events: [], complete: true } };
+    const keyArn = String(metadata['Arn']);
+    // Event history names KMS resources by key ARN; the event may have given the bare key id.
+    const byArn: PlannedCall = {
+      ...lookup!,
+      input: { ...lookup!.input, LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: keyArn }] },
+    };
+    return {
+      exists: true,
+      keyArn,
+      keyState: String(metadata['KeyState']),
+      keyManager: String(metadata['KeyManager'] ?? 'CUSTOMER'),
+      history: await history(byArn),
+    };
+  },
+
   'restart-config-recorder': async (target, send) => {
     const [describe] = remediationFor(target.action).stateReads(target);
     const out = await unless(send, describe!, ['NoSuchConfigurationRecorderException']);

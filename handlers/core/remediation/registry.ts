@@ -5,6 +5,7 @@
  */
 import type { RemediationId } from '../../../rules/types';
 import { cancelKeyDeletion, type KeyDeletionState } from './actions/cancel-key-deletion';
+import { type DisabledKeyState, enableDisabledKey } from './actions/enable-disabled-key';
 import { type AttachedPoliciesState, detachAdminPolicy } from './actions/detach-admin-policy';
 import { type RecorderState, restartConfigRecorder } from './actions/restart-config-recorder';
 import { restartTrailLogging, type TrailState } from './actions/restart-trail-logging';
@@ -30,6 +31,7 @@ export interface RemediationStates {
   readonly 'restore-forwarding-rule': ForwardingRuleState;
   readonly 'cancel-key-deletion': KeyDeletionState;
   readonly 'restart-config-recorder': RecorderState;
+  readonly 'enable-disabled-key': DisabledKeyState;
 }
 
 /** The registry's type: each id maps to the definition over its own state (assignable to `Record<RemediationId, RemediationActionDef>`). */
@@ -46,6 +48,7 @@ export const REMEDIATIONS: RemediationRegistry = {
   'restore-forwarding-rule': restoreForwardingRule,
   'cancel-key-deletion': cancelKeyDeletion,
   'restart-config-recorder': restartConfigRecorder,
+  'enable-disabled-key': enableDisabledKey,
 };
 
 /** The definition of an action, typed loosely for generic callers (the orchestrator). */

@@ -45,6 +45,7 @@ import {
 import {
   CancelKeyDeletionCommand,
   DescribeKeyCommand,
+  DisableKeyCommand,
   EnableKeyCommand,
   type KeyMetadata,
   type KeyState,
@@ -485,5 +486,20 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
     undo: [
       { client: 'config', command: StopConfigurationRecorderCommand, input: { ConfigurationRecorderName: 'default' } },
     ],
+  },
+  {
+    action: 'enable-disabled-key',
+    fixture: 'kms-disable-key',
+    ctx: CTX,
+    before: (m) => {
+      m.kms.on(DescribeKeyCommand).resolves(keyMetadata('Disabled'));
+      m.cloudtrail.on(LookupEventsCommand).resolves(keyHistory);
+    },
+    after: (m) => {
+      m.kms.on(DescribeKeyCommand).resolves(keyMetadata('Enabled'));
+      m.cloudtrail.on(LookupEventsCommand).resolves(keyHistory);
+    },
+    fix: [{ client: 'kms', command: EnableKeyCommand, input: { KeyId: KEY } }],
+    undo: [{ client: 'kms', command: DisableKeyCommand, input: { KeyId: KEY } }],
   },
 ];

@@ -23,6 +23,7 @@ const ALL_IDS = [
   'restore-forwarding-rule',
   'cancel-key-deletion',
   'restart-config-recorder',
+  'enable-disabled-key',
 ] as const satisfies readonly RemediationId[];
 // Fails to compile when RemediationId gains a member this list (and so this test) does not know.
 const exhaustive: Exclude<RemediationId, (typeof ALL_IDS)[number]> extends never ? true : never = true;

@@ -178,4 +178,17 @@ export const SCENARIOS: readonly Scenario[] = [
     ctx: CTX,
     before: { exists: true, recording: false },
   }),
+  s({
+    name: 'key in use disabled',
+    action: 'enable-disabled-key',
+    fixture: 'kms-disable-key',
+    ctx: CTX,
+    before: {
+      exists: true,
+      keyArn: `arn:aws:kms:eu-west-1:${MEMBER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      keyState: 'Disabled',
+      keyManager: 'CUSTOMER',
+      history: { events: [decrypt], complete: true },
+    },
+  }),
 ];
