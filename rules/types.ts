@@ -20,7 +20,8 @@ export type RemediationId =
   | 'restore-forwarding-rule'
   | 'cancel-key-deletion'
   | 'restart-config-recorder'
-  | 'enable-disabled-key';
+  | 'enable-disabled-key'
+  | 'restore-trail-settings';
 
 /** An EventBridge event pattern (JSON). */
 export type EventPattern = { readonly [key: string]: unknown };

@@ -161,6 +161,7 @@ const KNOWN_REMEDIATIONS: readonly RemediationId[] = [
   'cancel-key-deletion',
   'restart-config-recorder',
   'enable-disabled-key',
+  'restore-trail-settings',
 ];
 
 interface Fixture {

@@ -111,8 +111,7 @@ export const CLOUDTRAIL: readonly Detection[] = [
     compliance: { ...cisMonitoring(5), pciDss: ['10.2.1.6', '10.3.2'], soc2: ['CC7.2', 'CC8.1'], mitre: ['T1562.008'] },
     ...apiCall('cloudtrail', ['UpdateTrail']),
     predicate: 'trailUpdateWeakens',
-    noRemediation:
-      "Restoring the previous bucket, key or flags needs their last known good values from the trail's CloudTrail history; until that restore action ships, a wrong bucket or key could break delivery, so the responder restores the trail (or redeploys vigil's org trail).",
+    remediation: { action: 'restore-trail-settings', defaultMode: 'notify' },
   },
   {
     id: 'cloudtrail-event-selectors-narrowed',

@@ -7,6 +7,7 @@
  */
 import type { KeyDeletionState } from '../../handlers/core/remediation/actions/cancel-key-deletion';
 import type { DisabledKeyState } from '../../handlers/core/remediation/actions/enable-disabled-key';
+import type { TrailSettingsState } from '../../handlers/core/remediation/actions/restore-trail-settings';
 import type { AttachedPoliciesState } from '../../handlers/core/remediation/actions/detach-admin-policy';
 import type { RecorderState } from '../../handlers/core/remediation/actions/restart-config-recorder';
 import type { TrailState } from '../../handlers/core/remediation/actions/restart-trail-logging';
@@ -103,6 +104,40 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
     }
     case 'restart-config-recorder': {
       const state: RecorderState = { exists: true, recording: false };
+      return state;
+    }
+    case 'restore-trail-settings': {
+      const changed = isObject(target.details['changed']) ? target.details['changed'] : {};
+      const names: Json = {
+        isMultiRegionTrail: 'IsMultiRegionTrail',
+        includeGlobalServiceEvents: 'IncludeGlobalServiceEvents',
+        enableLogFileValidation: 'LogFileValidationEnabled',
+        kmsKeyId: 'KmsKeyId',
+        s3BucketName: 'S3BucketName',
+      };
+      const trail: Json = { TrailARN: target.resourceId, HomeRegion: target.region };
+      const previous: Json = {};
+      for (const [field, value] of Object.entries(changed)) {
+        trail[String(names[field])] = value;
+        previous[field] =
+          typeof value === 'boolean' ? true : `<previous ${field}, read from CloudTrail history at run time>`;
+      }
+      // The previous values are read from CloudTrail history at run time; assume they were the strong ones.
+      const state: TrailSettingsState = {
+        exists: true,
+        trail,
+        history: {
+          complete: true,
+          events: [
+            {
+              eventId: PREVIOUS_EVENT_PLACEHOLDER,
+              eventName: 'UpdateTrail',
+              eventTime: new Date((Date.parse(String(target.details['eventTime'])) || 1000) - 1000).toISOString(),
+              cloudTrailEvent: JSON.stringify({ eventName: 'UpdateTrail', requestParameters: previous }),
+            },
+          ],
+        },
+      };
       return state;
     }
     case 'enable-disabled-key': {

@@ -24,6 +24,7 @@ import {
   LookupEventsCommand,
   StartLoggingCommand,
   StopLoggingCommand,
+  UpdateTrailCommand,
 } from '@aws-sdk/client-cloudtrail';
 import {
   ConfigServiceClient,
@@ -134,6 +135,7 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       LookupEvents: LookupEventsCommand,
       StartLogging: StartLoggingCommand,
       StopLogging: StopLoggingCommand,
+      UpdateTrail: UpdateTrailCommand,
     },
   },
   config: {

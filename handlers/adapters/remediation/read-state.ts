@@ -205,6 +205,20 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
     };
   },
 
+  'restore-trail-settings': async (target, send, history) => {
+    const [getTrail, lookup] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, getTrail!, ['TrailNotFoundException']);
+    const trail = (out?.['Trail'] ?? undefined) as Output | undefined;
+    if (!trail) return { exists: false, history: { events: [], complete: true } };
+    // Event history names trails by ARN; the event may have given the bare name.
+    const trailArn = String(trail['TrailARN']);
+    const byArn: PlannedCall = {
+      ...lookup!,
+      input: { ...lookup!.input, LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: trailArn }] },
+    };
+    return { exists: true, trail, history: await history(byArn) };
+  },
+
   'enable-disabled-key': async (target, send, history) => {
     const [describe, lookup] = remediationFor(target.action).stateReads(target);
     const out = await unless(send, describe!, ['NotFoundException']);

@@ -7,6 +7,7 @@ import type { RemediationId } from '../../../rules/types';
 import { cancelKeyDeletion, type KeyDeletionState } from './actions/cancel-key-deletion';
 import { type DisabledKeyState, enableDisabledKey } from './actions/enable-disabled-key';
 import { type AttachedPoliciesState, detachAdminPolicy } from './actions/detach-admin-policy';
+import { restoreTrailSettings, type TrailSettingsState } from './actions/restore-trail-settings';
 import { type RecorderState, restartConfigRecorder } from './actions/restart-config-recorder';
 import { restartTrailLogging, type TrailState } from './actions/restart-trail-logging';
 import { restoreAccountPublicAccessBlock } from './actions/restore-account-public-access-block';
@@ -32,6 +33,7 @@ export interface RemediationStates {
   readonly 'cancel-key-deletion': KeyDeletionState;
   readonly 'restart-config-recorder': RecorderState;
   readonly 'enable-disabled-key': DisabledKeyState;
+  readonly 'restore-trail-settings': TrailSettingsState;
 }
 
 /** The registry's type: each id maps to the definition over its own state (assignable to `Record<RemediationId, RemediationActionDef>`). */
@@ -49,6 +51,7 @@ export const REMEDIATIONS: RemediationRegistry = {
   'cancel-key-deletion': cancelKeyDeletion,
   'restart-config-recorder': restartConfigRecorder,
   'enable-disabled-key': enableDisabledKey,
+  'restore-trail-settings': restoreTrailSettings,
 };
 
 /** The definition of an action, typed loosely for generic callers (the orchestrator). */

@@ -24,6 +24,7 @@ const ALL_IDS = [
   'cancel-key-deletion',
   'restart-config-recorder',
   'enable-disabled-key',
+  'restore-trail-settings',
 ] as const satisfies readonly RemediationId[];
 // Fails to compile when RemediationId gains a member this list (and so this test) does not know.
 const exhaustive: Exclude<RemediationId, (typeof ALL_IDS)[number]> extends never ? true : never = true;
