@@ -24,7 +24,9 @@ export type RemediationId =
   | 'remove-public-bucket-acl-grants'
   | 'delete-admin-inline-policy'
   | 'remove-user-from-admin-group'
-  | 'deactivate-access-key';
+  | 'deactivate-access-key'
+  | 'enable-disabled-key'
+  | 'restore-trail-settings';
 
 /** An EventBridge event pattern (JSON). */
 export type EventPattern = { readonly [key: string]: unknown };

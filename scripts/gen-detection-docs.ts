@@ -83,7 +83,8 @@ function conditions(d: Detection): string {
 }
 
 function remediation(d: Detection): string {
-  return d.remediation ? `${code(d.remediation.action)} (${d.remediation.defaultMode})` : 'notify only';
+  if (d.remediation) return `${code(d.remediation.action)} (${d.remediation.defaultMode})`;
+  return d.noRemediation ? `notify only: ${d.noRemediation}` : 'notify only';
 }
 
 /** The whole of docs/detections.md for `catalog`. */

@@ -135,5 +135,7 @@ export const HEARTBEAT: readonly Detection[] = [
         ...NOT_BY_HEARTBEAT_ROLE,
       },
     },
+    noRemediation:
+      'A forged heartbeat cannot be undone, only exposed; the next scheduled heartbeat overwrites the parameter, and a changed heartbeat role is put back by redeploying the member stack, which owns it.',
   },
 ];

@@ -61,6 +61,8 @@ export const ROOT_AND_SIGN_IN: readonly Detection[] = [
     readOnlyEvents: true,
     // One alert per account and hour: a console session as root makes dozens of calls.
     aggregate: { windowSeconds: 3600, threshold: 1, groupBy: ['account'] },
+    noRemediation:
+      'The root user is outside IAM: no policy or role vigil holds can end a root session or undo what it did, and the activity may be a legitimate break-glass task. A human confirms it and, if it was not, secures the root credentials.',
   },
   {
     id: 'signin-root-console-login',
@@ -82,6 +84,8 @@ export const ROOT_AND_SIGN_IN: readonly Detection[] = [
       additionalEventData: { MFAUsed: ['Yes'] },
       ...SIGNED_IN,
     }),
+    noRemediation:
+      'A sign-in changes no setting that could be put back; no member role can end a root console session. A human confirms who signed in.',
   },
   {
     id: 'signin-root-console-login-no-mfa',
@@ -99,6 +103,8 @@ export const ROOT_AND_SIGN_IN: readonly Detection[] = [
       mitre: ['T1078.004'],
     },
     ...apiCall('signin', ['ConsoleLogin'], { userIdentity: { type: ['Root'] }, ...WITHOUT_MFA, ...SIGNED_IN }),
+    noRemediation:
+      'Only the root user itself can enroll an MFA device for root; no member role can, and a sign-in leaves nothing to revert.',
   },
   {
     id: 'signin-root-console-login-failed',
@@ -116,6 +122,8 @@ export const ROOT_AND_SIGN_IN: readonly Detection[] = [
     },
     ...apiCall('signin', ['ConsoleLogin'], { userIdentity: { type: ['Root'] }, ...SIGN_IN_FAILED }, true),
     aboutFailures: true,
+    noRemediation:
+      'A failed sign-in changed nothing, so there is nothing to revert; the response is to check who holds the root password.',
   },
   {
     id: 'signin-console-login-no-mfa',
@@ -258,6 +266,8 @@ export const IAM: readonly Detection[] = [
       '`invokedBy: signin.amazonaws.com`, which the CIS 4.3 root filter ignores, so this detection does not.',
     compliance: { cis: ['1.4'], securityHub: ['IAM.4'], pciDss: ['8.2.2'], soc2: ['CC6.1'], mitre: ['T1098.001'] },
     ...apiCall('iam', ['CreateAccessKey'], { userIdentity: { type: ['Root'] } }),
+    noRemediation:
+      'Root access keys can be deactivated only by the root user or through centralized root access (sts:AssumeRoot from the management account); vigil holds no root-capable role there, by the security hardening constraints.',
   },
   {
     id: 'iam-access-key-created-for-other-user',
@@ -341,6 +351,8 @@ export const IAM: readonly Detection[] = [
       ],
       NOT_BY_IDENTITY_CENTER,
     ),
+    noRemediation:
+      'A provider change (metadata document, thumbprint, client id) is often a federation rollout; the previous SAML metadata is not in the event, and a wrong revert locks every federated user out.',
   },
   {
     id: 'iam-password-policy-changed',
@@ -376,5 +388,7 @@ export const IAM: readonly Detection[] = [
       'for the identity at once.',
     compliance: { pciDss: ['7.2.2', '10.2.1.5'], soc2: ['CC6.3'], mitre: ['T1098'] },
     ...apiCall('iam', ['DeleteRolePermissionsBoundary', 'DeleteUserPermissionsBoundary']),
+    noRemediation:
+      "Putting a boundary back can deny a workload's own calls at once, and whether the removal was a deliberate pipeline change cannot be told from the event; a human restores it.",
   },
 ];

@@ -189,5 +189,7 @@ export const NETWORK: readonly Detection[] = [
       'before exfiltration or lateral movement.',
     compliance: { cis: ['3.9 (v1.4)'], pciDss: ['10.2.1.6', '10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.008'] },
     ...apiCall('ec2', ['DeleteFlowLogs']),
+    noRemediation:
+      'DeleteFlowLogs records only the flow log ids: the destination, log format, traffic type and delivery role needed to recreate them are gone, and the destination may have been deleted too.',
   },
 ];

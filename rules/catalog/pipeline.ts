@@ -95,6 +95,8 @@ export const CLOUDTRAIL: readonly Detection[] = [
       mitre: ['T1562.008'],
     },
     ...apiCall('cloudtrail', ['DeleteTrail']),
+    noRemediation:
+      "A deleted trail's full definition (bucket, key, selectors, organization flag, CloudWatch Logs role) is not in the event; vigil's organization trail is restored by redeploying the org-trail stack, and any other trail belongs to the account owner.",
   },
   {
     id: 'cloudtrail-trail-updated',
@@ -109,6 +111,7 @@ export const CLOUDTRAIL: readonly Detection[] = [
     compliance: { ...cisMonitoring(5), pciDss: ['10.2.1.6', '10.3.2'], soc2: ['CC7.2', 'CC8.1'], mitre: ['T1562.008'] },
     ...apiCall('cloudtrail', ['UpdateTrail']),
     predicate: 'trailUpdateWeakens',
+    remediation: { action: 'restore-trail-settings', defaultMode: 'notify' },
   },
   {
     id: 'cloudtrail-event-selectors-narrowed',
@@ -122,6 +125,8 @@ export const CLOUDTRAIL: readonly Detection[] = [
     compliance: { pciDss: ['10.2.1.6', '10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.008'] },
     ...apiCall('cloudtrail', ['PutEventSelectors']),
     predicate: 'eventSelectorsDropManagementEvents',
+    noRemediation:
+      "Restoring selectors needs the previous selector set from the trail's CloudTrail history; until that restore action ships, the responder restores them (vigil's org trail: redeploy the org-trail stack).",
   },
   {
     id: 'cloudtrail-trail-created-or-started',
@@ -210,6 +215,8 @@ export const SECURITY_SERVICES: readonly Detection[] = [
       'for the account stops there.',
     compliance: { pciDss: ['10.7.2', '11.5.1'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
     ...apiCall('guardduty', ['DeleteDetector']),
+    noRemediation:
+      "Recreating a detector with its previous settings (features, finding frequency, data sources) needs them from CloudTrail history, and in an organization the delegated administrator's auto-enable recreates it; the responder checks.",
   },
   {
     id: 'guardduty-detector-disabled',
@@ -223,6 +230,8 @@ export const SECURITY_SERVICES: readonly Detection[] = [
     compliance: { pciDss: ['10.7.2', '11.5.1'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
     ...apiCall('guardduty', ['UpdateDetector']),
     predicate: 'guardDutyDetectorWeakened',
+    noRemediation:
+      'Re-enabling is safe only when the detector was enabled before; until the history-checked action ships (it needs the GuardDuty client in the remediation bundle), the responder re-enables it.',
   },
   {
     id: 'guardduty-member-disassociated',
@@ -240,6 +249,8 @@ export const SECURITY_SERVICES: readonly Detection[] = [
       'DisassociateMembers',
       'StopMonitoringMembers',
     ]),
+    noRemediation:
+      "Re-associating a member is done from the GuardDuty administrator (delegated admin) account, which vigil's member roles cannot act as; a member may also have left on purpose (account closure, move). Notify the GuardDuty administrator.",
   },
   {
     id: 'guardduty-trusted-ip-list-changed',
@@ -251,6 +262,8 @@ export const SECURITY_SERVICES: readonly Detection[] = [
       'mutes detection of their activity.',
     compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
     ...apiCall('guardduty', ['CreateIPSet', 'UpdateIPSet']),
+    noRemediation:
+      "A trusted IP list is a file in S3 that the event only points to: vigil cannot tell a legitimate list update from one that hides an attacker's addresses, nor restore the previous file contents.",
   },
   {
     id: 'guardduty-findings-auto-archived',
@@ -275,6 +288,8 @@ export const SECURITY_SERVICES: readonly Detection[] = [
       'compliance picture for the account goes dark.',
     compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
     ...apiCall('securityhub', ['DisableSecurityHub']),
+    noRemediation:
+      "EnableSecurityHub starts from nothing: the previous standards, disabled controls, integrations and finding history are not restored; in an organization the delegated administrator's central configuration re-enables it with the right settings.",
   },
   {
     id: 'securityhub-standards-disabled',
@@ -286,6 +301,8 @@ export const SECURITY_SERVICES: readonly Detection[] = [
       'evaluated, so misconfigurations stop producing findings.',
     compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
     ...apiCall('securityhub', ['BatchDisableStandards']),
+    noRemediation:
+      "Re-enabling a standard also re-enables controls that were disabled on purpose; with central configuration the delegated administrator's policy, not a member role, decides which standards run.",
   },
   {
     id: 'config-recorder-stopped',
@@ -309,6 +326,8 @@ export const SECURITY_SERVICES: readonly Detection[] = [
       'ends configuration monitoring in the region.',
     compliance: { ...cisMonitoring(9), pciDss: ['10.7.2', '11.5.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
     ...apiCall('config', ['DeleteConfigurationRecorder', 'DeleteDeliveryChannel']),
+    noRemediation:
+      'Recreating a recorder or delivery channel needs its previous definition (role, recording group, bucket, topic) from CloudTrail history; until that restore action ships, the responder recreates it.',
   },
   {
     id: 'config-settings-changed',
@@ -334,6 +353,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
       'databases) fail until it is re-enabled.',
     compliance: { ...cisMonitoring(7), pciDss: ['3.6.1', '10.2.1.7'], soc2: ['CC6.1', 'CC7.2'], mitre: ['T1485'] },
     ...apiCall('kms', ['DisableKey']),
+    remediation: { action: 'enable-disabled-key', defaultMode: 'notify' },
   },
   {
     id: 'kms-key-deletion-scheduled',
@@ -360,6 +380,8 @@ export const ORGANIZATIONS: readonly Detection[] = [
       'services: every guardrail vigil relies on stops applying to it.',
     compliance: { ...cisMonitoring(15), pciDss: ['10.7.2'], soc2: ['CC6.1', 'CC7.2'], mitre: ['T1666'] },
     ...apiCall('organizations', ACCOUNT_LEFT),
+    noRemediation:
+      'An account that left the organization is outside it: re-joining needs an invitation from the management account and acceptance inside the account, neither of which vigil can do.',
   },
   {
     id: 'organizations-policy-detached',
@@ -376,6 +398,8 @@ export const ORGANIZATIONS: readonly Detection[] = [
       mitre: ['T1484', 'T1562.001'],
     },
     ...apiCall('organizations', POLICY_DETACHED),
+    noRemediation:
+      'Reattaching an SCP needs organizations:AttachPolicy in the management account, where the security hardening constraints keep no broad role; a deleted policy cannot be reattached at all. The responder reattaches it.',
   },
   {
     id: 'organizations-policy-type-disabled',
@@ -392,6 +416,8 @@ export const ORGANIZATIONS: readonly Detection[] = [
       mitre: ['T1484', 'T1562.001'],
     },
     ...apiCall('organizations', POLICY_TYPE_DISABLED),
+    noRemediation:
+      'Disabling a policy type detaches every policy of that type across the organization; re-enabling it needs the whole previous attachment map and a broad role in the management account, which the security hardening constraints forbid.',
   },
   {
     id: 'organizations-security-service-access-disabled',
@@ -404,6 +430,8 @@ export const ORGANIZATIONS: readonly Detection[] = [
       'and auto-enrolment of new accounts stop, for every account at once.',
     compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001', 'T1562.008'] },
     ...apiCall('organizations', ['DisableAWSServiceAccess'], FOR_SECURITY_SERVICE),
+    noRemediation:
+      "Re-enabling trusted access needs organizations:EnableAWSServiceAccess in the management account, and the service's organization-wide setup (delegated admin, auto-enable) must then be rebuilt; no broad management-account role is kept for that.",
   },
   {
     id: 'organizations-security-admin-deregistered',
@@ -416,6 +444,8 @@ export const ORGANIZATIONS: readonly Detection[] = [
       'unseen until another administrator is registered.',
     compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
     ...apiCall('organizations', ['DeregisterDelegatedAdministrator'], FOR_SECURITY_SERVICE),
+    noRemediation:
+      "Registering a delegated administrator needs organizations:RegisterDelegatedAdministrator in the management account and then the service's organization configuration again; no broad management-account role is kept for that.",
   },
   {
     id: 'organizations-changed',
@@ -457,5 +487,7 @@ export const VIGIL: readonly Detection[] = [
     pattern: BY_VIGIL_ACTION_ROLE,
     predicate: 'vigilRoleMisused',
     aboutFailures: true,
+    noRemediation:
+      "The offender holds or imitates vigil's own remediation privileges: acting with that role on its own misuse is the loop vigil refuses; a human stops it (kill switch) and investigates.",
   },
 ];

@@ -6,6 +6,8 @@
  * an empty history, and the plan's summary shows it.
  */
 import type { KeyDeletionState } from '../../handlers/core/remediation/actions/cancel-key-deletion';
+import type { DisabledKeyState } from '../../handlers/core/remediation/actions/enable-disabled-key';
+import type { TrailSettingsState } from '../../handlers/core/remediation/actions/restore-trail-settings';
 import type { AttachedPoliciesState } from '../../handlers/core/remediation/actions/detach-admin-policy';
 import type { RecorderState } from '../../handlers/core/remediation/actions/restart-config-recorder';
 import type { TrailState } from '../../handlers/core/remediation/actions/restart-trail-logging';
@@ -23,6 +25,9 @@ import type { InlinePolicyState } from '../../handlers/core/remediation/actions/
 import type { BucketAclState } from '../../handlers/core/remediation/actions/remove-public-bucket-acl-grants';
 import type { BucketPolicyState } from '../../handlers/core/remediation/actions/remove-public-bucket-policy-statements';
 import type { RemediationEvent, RemediationTarget } from '../../handlers/core/remediation/types';
+
+/** Stands in for the event of CloudTrail history that tells a setting's previous value. */
+export const PREVIOUS_EVENT_PLACEHOLDER = '<the last event that set it, read from CloudTrail history at run time>';
 
 /** Stands in for the previous default version of a policy, which only CloudTrail history can tell. */
 export const PREVIOUS_DEFAULT_PLACEHOLDER = '<previous default version, read from CloudTrail history at run time>';
@@ -134,6 +139,62 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
         principalExists: true,
         principalArn: `arn:aws:iam::${target.accountId}:${type}/${String(target.details['principalName'])}`,
         document: String(request(event)['policyDocument']),
+      };
+      return state;
+    }
+    case 'restore-trail-settings': {
+      const changed = isObject(target.details['changed']) ? target.details['changed'] : {};
+      const names: Json = {
+        isMultiRegionTrail: 'IsMultiRegionTrail',
+        includeGlobalServiceEvents: 'IncludeGlobalServiceEvents',
+        enableLogFileValidation: 'LogFileValidationEnabled',
+        kmsKeyId: 'KmsKeyId',
+        s3BucketName: 'S3BucketName',
+      };
+      const trail: Json = { TrailARN: target.resourceId, HomeRegion: target.region };
+      const previous: Json = {};
+      for (const [field, value] of Object.entries(changed)) {
+        trail[String(names[field])] = value;
+        previous[field] =
+          typeof value === 'boolean' ? true : `<previous ${field}, read from CloudTrail history at run time>`;
+      }
+      // The previous values are read from CloudTrail history at run time; assume they were the strong ones.
+      const state: TrailSettingsState = {
+        exists: true,
+        trail,
+        history: {
+          complete: true,
+          events: [
+            {
+              eventId: PREVIOUS_EVENT_PLACEHOLDER,
+              eventName: 'UpdateTrail',
+              eventTime: new Date((Date.parse(String(target.details['eventTime'])) || 1000) - 1000).toISOString(),
+              cloudTrailEvent: JSON.stringify({ eventName: 'UpdateTrail', requestParameters: previous }),
+            },
+          ],
+        },
+      };
+      return state;
+    }
+    case 'enable-disabled-key': {
+      const keyId = String(target.details['keyId']);
+      const state: DisabledKeyState = {
+        exists: true,
+        keyArn: keyId.startsWith('arn:') ? keyId : `arn:aws:kms:${target.region}:${target.accountId}:key/${keyId}`,
+        keyState: 'Disabled',
+        keyManager: 'CUSTOMER',
+        // Whether the key was enabled before is read from CloudTrail history at run time; assume it was.
+        history: {
+          complete: true,
+          events: [
+            {
+              eventId: PREVIOUS_EVENT_PLACEHOLDER,
+              eventName: 'EnableKey',
+              eventTime: new Date((Date.parse(String(target.details['eventTime'])) || 1000) - 1000).toISOString(),
+              cloudTrailEvent: '{"eventName":"EnableKey"}',
+            },
+          ],
+        },
       };
       return state;
     }

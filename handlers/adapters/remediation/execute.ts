@@ -24,6 +24,7 @@ import {
   LookupEventsCommand,
   StartLoggingCommand,
   StopLoggingCommand,
+  UpdateTrailCommand,
 } from '@aws-sdk/client-cloudtrail';
 import {
   ConfigServiceClient,
@@ -84,6 +85,7 @@ import {
 import {
   CancelKeyDeletionCommand,
   DescribeKeyCommand,
+  DisableKeyCommand,
   EnableKeyCommand,
   KMSClient,
   type KMSClientConfig,
@@ -151,6 +153,7 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       LookupEvents: LookupEventsCommand,
       StartLogging: StartLoggingCommand,
       StopLogging: StopLoggingCommand,
+      UpdateTrail: UpdateTrailCommand,
     },
   },
   config: {
@@ -218,6 +221,7 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
     commands: {
       CancelKeyDeletion: CancelKeyDeletionCommand,
       DescribeKey: DescribeKeyCommand,
+      DisableKey: DisableKeyCommand,
       EnableKey: EnableKeyCommand,
       ScheduleKeyDeletion: ScheduleKeyDeletionCommand,
     },

@@ -13,9 +13,10 @@ import { remediationFor } from '../../core/remediation/registry';
 import type { PlannedCall, RemediationTarget } from '../../core/remediation/types';
 import type { RemediationStates } from '../../core/remediation/registry';
 import type { RemediationId } from '../../../rules/types';
-import type { HistoryEvent, HistoryPage } from '../../core/remediation/actions/support';
+import type { HistoryPage } from '../../core/remediation/actions/support';
 import { classifySdkError } from '../../core/retry';
 import { RemediationStateError } from '../../errors';
+import { readHistory } from './history';
 import { type ClientPool, type ClientPoolOptions, makeClientPool, sendCall } from './execute';
 
 /** Options of {@link makeStateReader}. */
@@ -205,6 +206,40 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
     };
   },
 
+  'restore-trail-settings': async (target, send, history) => {
+    const [getTrail, lookup] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, getTrail!, ['TrailNotFoundException']);
+    const trail = (out?.['Trail'] ?? undefined) as Output | undefined;
+    if (!trail) return { exists: false, history: { events: [], complete: true } };
+    // Event history names trails by ARN; the event may have given the bare name.
+    const trailArn = String(trail['TrailARN']);
+    const byArn: PlannedCall = {
+      ...lookup!,
+      input: { ...lookup!.input, LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: trailArn }] },
+    };
+    return { exists: true, trail, history: await history(byArn) };
+  },
+
+  'enable-disabled-key': async (target, send, history) => {
+    const [describe, lookup] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, describe!, ['NotFoundException']);
+    const metadata = (out?.['KeyMetadata'] ?? undefined) as Output | undefined;
+    if (!metadata) return { exists: false, history: { events: [], complete: true } };
+    const keyArn = String(metadata['Arn']);
+    // Event history names KMS resources by key ARN; the event may have given the bare key id.
+    const byArn: PlannedCall = {
+      ...lookup!,
+      input: { ...lookup!.input, LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: keyArn }] },
+    };
+    return {
+      exists: true,
+      keyArn,
+      keyState: String(metadata['KeyState']),
+      keyManager: String(metadata['KeyManager'] ?? 'CUSTOMER'),
+      history: await history(byArn),
+    };
+  },
+
   'restart-config-recorder': async (target, send) => {
     const [describe] = remediationFor(target.action).stateReads(target);
     const out = await unless(send, describe!, ['NoSuchConfigurationRecorderException']);
@@ -313,25 +348,7 @@ export function makeStateReader(options: StateReaderOptions): StateReader {
           );
         }
       };
-      const history = async (c: PlannedCall): Promise<HistoryPage> => {
-        const events: HistoryEvent[] = [];
-        let next: unknown;
-        let pages = 0;
-        do {
-          const page = await send(next === undefined ? c : { ...c, input: { ...c.input, NextToken: next } });
-          for (const e of list(page['Events'])) {
-            events.push({
-              eventId: String(e['EventId']),
-              eventName: String(e['EventName']),
-              eventTime: iso(e['EventTime']) ?? '',
-              ...(typeof e['CloudTrailEvent'] === 'string' ? { cloudTrailEvent: e['CloudTrailEvent'] } : {}),
-            });
-          }
-          next = page['NextToken'];
-          pages += 1;
-        } while (typeof next === 'string' && next !== '' && pages < maxPages);
-        return { events, complete: !(typeof next === 'string' && next !== '') };
-      };
+      const history = (c: PlannedCall): Promise<HistoryPage> => readHistory(send, c, maxPages);
       try {
         const reader = READERS[target.action] as Reader<typeof target.action>;
         return await reader(target, send, history);

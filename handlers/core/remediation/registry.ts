@@ -5,7 +5,9 @@
  */
 import type { RemediationId } from '../../../rules/types';
 import { cancelKeyDeletion, type KeyDeletionState } from './actions/cancel-key-deletion';
+import { type DisabledKeyState, enableDisabledKey } from './actions/enable-disabled-key';
 import { type AttachedPoliciesState, detachAdminPolicy } from './actions/detach-admin-policy';
+import { restoreTrailSettings, type TrailSettingsState } from './actions/restore-trail-settings';
 import { type RecorderState, restartConfigRecorder } from './actions/restart-config-recorder';
 import { restartTrailLogging, type TrailState } from './actions/restart-trail-logging';
 import { restoreAccountPublicAccessBlock } from './actions/restore-account-public-access-block';
@@ -43,6 +45,8 @@ export interface RemediationStates {
   readonly 'delete-admin-inline-policy': InlinePolicyState;
   readonly 'remove-user-from-admin-group': GroupMembersState;
   readonly 'deactivate-access-key': AccessKeysState;
+  readonly 'enable-disabled-key': DisabledKeyState;
+  readonly 'restore-trail-settings': TrailSettingsState;
 }
 
 /** The registry's type: each id maps to the definition over its own state (assignable to `Record<RemediationId, RemediationActionDef>`). */
@@ -64,6 +68,8 @@ export const REMEDIATIONS: RemediationRegistry = {
   'delete-admin-inline-policy': deleteAdminInlinePolicy,
   'remove-user-from-admin-group': removeUserFromAdminGroup,
   'deactivate-access-key': deactivateAccessKey,
+  'enable-disabled-key': enableDisabledKey,
+  'restore-trail-settings': restoreTrailSettings,
 };
 
 /** The definition of an action, typed loosely for generic callers (the orchestrator). */

@@ -153,6 +153,7 @@ async function withFakeClock<T>(work: () => Promise<T>): Promise<{ result: T; wa
 describe('executor under throttling', () => {
   it('covers every action', () => {
     expect(FIRST_CALLS).toHaveLength(Object.keys(REMEDIATIONS).length);
+    expect(FIRST_CALLS.map(([action]) => action).sort()).toEqual(Object.keys(REMEDIATIONS).sort());
   });
 
   it.each(FIRST_CALLS)('%s: retries %s after the service throttles it once', async (_action, _operation, call) => {

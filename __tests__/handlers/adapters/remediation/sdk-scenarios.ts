@@ -10,6 +10,7 @@ import {
   LookupEventsCommand,
   StartLoggingCommand,
   StopLoggingCommand,
+  UpdateTrailCommand,
 } from '@aws-sdk/client-cloudtrail';
 import {
   ConfigServiceClient,
@@ -54,6 +55,7 @@ import {
 import {
   CancelKeyDeletionCommand,
   DescribeKeyCommand,
+  DisableKeyCommand,
   EnableKeyCommand,
   type KeyMetadata,
   type KeyState,
@@ -311,6 +313,38 @@ const keyHistory = {
         responseElements: null,
         resources: [{ accountId: MEMBER, type: 'AWS::KMS::Key', ARN: KEY }],
         eventType: 'AwsApiCall',
+      }),
+    },
+  ],
+};
+/** vigil's organization trail in the member fixture account, as GetTrail returns it. */
+const ORG_TRAIL = {
+  Name: 'vigil-org-trail',
+  TrailARN: `arn:aws:cloudtrail:eu-west-1:${MEMBER}:trail/vigil-org-trail`,
+  HomeRegion: 'eu-west-1',
+  S3BucketName: 'aws-controltower-logs-555555555555-eu-west-1',
+  IncludeGlobalServiceEvents: true,
+  LogFileValidationEnabled: true,
+  IsOrganizationTrail: true,
+};
+/** Its history: created multi-region and encrypted. */
+const orgTrailHistory = {
+  Events: [
+    {
+      EventId: '5d0c1f7e-2a44-4d0b-8f1e-000000000001',
+      EventName: 'CreateTrail',
+      EventTime: new Date('2025-05-01T00:00:00Z'),
+      EventSource: 'cloudtrail.amazonaws.com',
+      CloudTrailEvent: JSON.stringify({
+        eventName: 'CreateTrail',
+        eventTime: '2025-05-01T00:00:00Z',
+        requestParameters: {
+          name: 'vigil-org-trail',
+          s3BucketName: 'aws-controltower-logs-555555555555-eu-west-1',
+          isMultiRegionTrail: true,
+          isOrganizationTrail: true,
+          kmsKeyId: KEY,
+        },
       }),
     },
   ],
@@ -675,6 +709,48 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
         client: 'iam',
         command: UpdateAccessKeyCommand,
         input: { UserName: 'alice', AccessKeyId: 'AKIAQRSTUVWXYZQRSTXY', Status: 'Active' },
+      },
+    ],
+  },
+  {
+    action: 'enable-disabled-key',
+    fixture: 'kms-disable-key',
+    ctx: CTX,
+    before: (m) => {
+      m.kms.on(DescribeKeyCommand).resolves(keyMetadata('Disabled'));
+      m.cloudtrail.on(LookupEventsCommand).resolves(keyHistory);
+    },
+    after: (m) => {
+      m.kms.on(DescribeKeyCommand).resolves(keyMetadata('Enabled'));
+      m.cloudtrail.on(LookupEventsCommand).resolves(keyHistory);
+    },
+    fix: [{ client: 'kms', command: EnableKeyCommand, input: { KeyId: KEY } }],
+    undo: [{ client: 'kms', command: DisableKeyCommand, input: { KeyId: KEY } }],
+  },
+  {
+    action: 'restore-trail-settings',
+    fixture: 'cloudtrail-update-trail',
+    ctx: CTX,
+    before: (m) => {
+      m.cloudtrail.on(GetTrailCommand).resolves({ Trail: { ...ORG_TRAIL, IsMultiRegionTrail: false } });
+      m.cloudtrail.on(LookupEventsCommand).resolves(orgTrailHistory);
+    },
+    after: (m) => {
+      m.cloudtrail.on(GetTrailCommand).resolves({ Trail: { ...ORG_TRAIL, IsMultiRegionTrail: true, KmsKeyId: KEY } });
+      m.cloudtrail.on(LookupEventsCommand).resolves(orgTrailHistory);
+    },
+    fix: [
+      {
+        client: 'cloudtrail',
+        command: UpdateTrailCommand,
+        input: { Name: ORG_TRAIL.TrailARN, IsMultiRegionTrail: true, KmsKeyId: KEY },
+      },
+    ],
+    undo: [
+      {
+        client: 'cloudtrail',
+        command: UpdateTrailCommand,
+        input: { Name: ORG_TRAIL.TrailARN, IsMultiRegionTrail: false, KmsKeyId: '' },
       },
     ],
   },

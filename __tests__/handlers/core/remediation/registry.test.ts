@@ -28,6 +28,8 @@ const ALL_IDS = [
   'delete-admin-inline-policy',
   'remove-user-from-admin-group',
   'deactivate-access-key',
+  'enable-disabled-key',
+  'restore-trail-settings',
 ] as const satisfies readonly RemediationId[];
 // Fails to compile when RemediationId gains a member this list (and so this test) does not know.
 const exhaustive: Exclude<RemediationId, (typeof ALL_IDS)[number]> extends never ? true : never = true;

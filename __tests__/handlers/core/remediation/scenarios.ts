@@ -258,4 +258,49 @@ export const SCENARIOS: readonly Scenario[] = [
       ],
     },
   }),
+  s({
+    name: 'key in use disabled',
+    action: 'enable-disabled-key',
+    fixture: 'kms-disable-key',
+    ctx: CTX,
+    before: {
+      exists: true,
+      keyArn: `arn:aws:kms:eu-west-1:${MEMBER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      keyState: 'Disabled',
+      keyManager: 'CUSTOMER',
+      history: { events: [decrypt], complete: true },
+    },
+  }),
+  s({
+    name: 'trail made single-region and unencrypted',
+    action: 'restore-trail-settings',
+    fixture: 'cloudtrail-update-trail',
+    ctx: CTX,
+    before: {
+      exists: true,
+      trail: {
+        TrailARN: `arn:aws:cloudtrail:eu-west-1:${MEMBER}:trail/vigil-org-trail`,
+        HomeRegion: 'eu-west-1',
+        IsMultiRegionTrail: false,
+      },
+      history: {
+        complete: true,
+        events: [
+          {
+            eventId: 'trail-created',
+            eventName: 'CreateTrail',
+            eventTime: '2025-05-01T00:00:00Z',
+            cloudTrailEvent: JSON.stringify({
+              requestParameters: {
+                name: 'vigil-org-trail',
+                s3BucketName: 'b',
+                isMultiRegionTrail: true,
+                kmsKeyId: 'k',
+              },
+            }),
+          },
+        ],
+      },
+    },
+  }),
 ];
