@@ -328,7 +328,7 @@ function terraformSuites(tc: Toolchain): void {
       expect(sorted(plannedOfType(check(), 'aws_iam_role').map((r) => valuesOf(r)['name']))).toEqual(sorted(fns));
     });
 
-    it('plans an error alarm per function, a not-empty alarm per dead-letter queue (one per work queue and per scheduled target) the triage-dropped-invalid, malformed-approval-records and coverage alarms', () => {
+    it('plans an error alarm per function, a not-empty alarm per dead-letter queue (one per work queue and per scheduled target) the triage-dropped-invalid, malformed-approval-records, coverage and sweep alarms', () => {
       const queues = plannedOfType(check(), 'aws_sqs_queue').map((q) => String(valuesOf(q)['name']));
       const dlqs = queues.filter((q) => q.endsWith('-dlq'));
       // Scheduled targets (the daily digest) keep what they could not deliver in a queue of their own.
@@ -352,6 +352,11 @@ function terraformSuites(tc: Toolchain): void {
           // Proof of coverage: the checker has not run, and cells went silent.
           `${inv.namePrefix}-coverage-not-running`,
           `${inv.namePrefix}-coverage-silent-cells`,
+          // The trail-log sweep: a growing backlog, late findings of high or critical severity, digest failures.
+          `${inv.namePrefix}-sweep-backlog`,
+          `${inv.namePrefix}-sweep-late-critical`,
+          `${inv.namePrefix}-sweep-late-high`,
+          `${inv.namePrefix}-trail-digest-failures`,
         ]),
       );
     });
