@@ -1,5 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { CATALOG } from '../../../rules/catalog';
 import { matchesPattern } from '../../../rules/event-pattern';
 import { forwardingPatterns } from '../../../rules/patterns';
@@ -14,17 +12,7 @@ import {
   patternCondition,
   renderSql,
 } from '../../../scripts/athena/filter';
-
-const EVENTS = resolve(__dirname, '../../fixtures/events');
-
-type Json = Record<string, unknown>;
-
-/** Every catalog fixture's CloudTrail record (the `detail` of each fixture event). */
-const RECORDS: Json[] = readdirSync(EVENTS).flatMap((dir) =>
-  readdirSync(join(EVENTS, dir))
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => (JSON.parse(readFileSync(join(EVENTS, dir, f), 'utf8')) as { detail: Json }).detail),
-);
+import { type Json, RECORDS } from './rows';
 
 const PATTERNS = forwardingPatterns(CATALOG).map((p) => p.pattern);
 const FILTER = candidateFilter(CATALOG);
