@@ -93,6 +93,35 @@ async function allPages(
   return out;
 }
 
+/** The history lookup planned by an action, asked by resource ARN (CloudTrail history names resources by ARN). */
+const lookupByArn = (lookup: PlannedCall, arn: string): PlannedCall => ({
+  ...lookup,
+  input: { ...lookup.input, LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: arn }] },
+});
+
+/**
+ * A KMS key and its event history (cancel-key-deletion, enable-disabled-key): DescribeKey, then the history by key
+ * ARN (the event may have given the bare key id).
+ */
+async function keyWithHistory(
+  target: RemediationTarget,
+  send: Send,
+  history: (c: PlannedCall) => Promise<HistoryPage>,
+): Promise<RemediationStates['cancel-key-deletion'] & RemediationStates['enable-disabled-key']> {
+  const [describe, lookup] = remediationFor(target.action).stateReads(target);
+  const out = await unless(send, describe!, ['NotFoundException']);
+  const metadata = (out?.['KeyMetadata'] ?? undefined) as Output | undefined;
+  if (!metadata) return { exists: false, history: { events: [], complete: true } };
+  const keyArn = String(metadata['Arn']);
+  return {
+    exists: true,
+    keyArn,
+    keyState: String(metadata['KeyState']),
+    keyManager: String(metadata['KeyManager'] ?? 'CUSTOMER'),
+    history: await history(lookupByArn(lookup!, keyArn)),
+  };
+}
+
 const READERS: { readonly [K in RemediationId]: Reader<K> } = {
   'revoke-world-open-ingress': async (target, send) => {
     const [describe] = remediationFor(target.action).stateReads(target);
@@ -186,25 +215,7 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
     };
   },
 
-  'cancel-key-deletion': async (target, send, history) => {
-    const [describe, lookup] = remediationFor(target.action).stateReads(target);
-    const out = await unless(send, describe!, ['NotFoundException']);
-    const metadata = (out?.['KeyMetadata'] ?? undefined) as Output | undefined;
-    if (!metadata) return { exists: false, history: { events: [], complete: true } };
-    const keyArn = String(metadata['Arn']);
-    // Event history names KMS resources by key ARN; the event may have given the bare key id.
-    const byArn: PlannedCall = {
-      ...lookup!,
-      input: { ...lookup!.input, LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: keyArn }] },
-    };
-    return {
-      exists: true,
-      keyArn,
-      keyState: String(metadata['KeyState']),
-      keyManager: String(metadata['KeyManager'] ?? 'CUSTOMER'),
-      history: await history(byArn),
-    };
-  },
+  'cancel-key-deletion': (target, send, history) => keyWithHistory(target, send, history),
 
   'restore-trail-settings': async (target, send, history) => {
     const [getTrail, lookup] = remediationFor(target.action).stateReads(target);
@@ -212,33 +223,10 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
     const trail = (out?.['Trail'] ?? undefined) as Output | undefined;
     if (!trail) return { exists: false, history: { events: [], complete: true } };
     // Event history names trails by ARN; the event may have given the bare name.
-    const trailArn = String(trail['TrailARN']);
-    const byArn: PlannedCall = {
-      ...lookup!,
-      input: { ...lookup!.input, LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: trailArn }] },
-    };
-    return { exists: true, trail, history: await history(byArn) };
+    return { exists: true, trail, history: await history(lookupByArn(lookup!, String(trail['TrailARN']))) };
   },
 
-  'enable-disabled-key': async (target, send, history) => {
-    const [describe, lookup] = remediationFor(target.action).stateReads(target);
-    const out = await unless(send, describe!, ['NotFoundException']);
-    const metadata = (out?.['KeyMetadata'] ?? undefined) as Output | undefined;
-    if (!metadata) return { exists: false, history: { events: [], complete: true } };
-    const keyArn = String(metadata['Arn']);
-    // Event history names KMS resources by key ARN; the event may have given the bare key id.
-    const byArn: PlannedCall = {
-      ...lookup!,
-      input: { ...lookup!.input, LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: keyArn }] },
-    };
-    return {
-      exists: true,
-      keyArn,
-      keyState: String(metadata['KeyState']),
-      keyManager: String(metadata['KeyManager'] ?? 'CUSTOMER'),
-      history: await history(byArn),
-    };
-  },
+  'enable-disabled-key': (target, send, history) => keyWithHistory(target, send, history),
 
   'restart-config-recorder': async (target, send) => {
     const [describe] = remediationFor(target.action).stateReads(target);
