@@ -66,7 +66,7 @@ const ACTION = 'cancel-key-deletion';
 const PENDING = ['PendingDeletion', 'PendingReplicaDeletion'];
 
 /** KMS operations that succeed only on an Enabled key (KMS developer guide, "Key states"). */
-const CRYPTO_OPERATIONS = new Set([
+export const KMS_CRYPTO_OPERATIONS: readonly string[] = [
   'Encrypt',
   'Decrypt',
   'ReEncrypt',
@@ -79,7 +79,8 @@ const CRYPTO_OPERATIONS = new Set([
   'GenerateMac',
   'VerifyMac',
   'DeriveSharedSecret',
-]);
+];
+const CRYPTO_OPERATIONS = new Set(KMS_CRYPTO_OPERATIONS);
 
 /** Reads the key's history as the file comment describes. */
 export function stateBeforeDeletion(target: RemediationTarget, history: HistoryPage): StateBeforeDeletion {

@@ -15,6 +15,7 @@
  *
  * Undo disables the key again.
  */
+import { KMS_CRYPTO_OPERATIONS } from './cancel-key-deletion';
 import { historyLookup, type PreviousValue, previousValue, type Setting } from '../previous-value';
 import type { RemediationActionDef, RemediationTarget } from '../types';
 import {
@@ -52,26 +53,10 @@ export interface DisabledKeyState {
 
 const ACTION = 'enable-disabled-key';
 
-/** KMS operations that succeed only on an Enabled key (KMS developer guide, "Key states"). */
-const CRYPTO_OPERATIONS = [
-  'Encrypt',
-  'Decrypt',
-  'ReEncrypt',
-  'GenerateDataKey',
-  'GenerateDataKeyWithoutPlaintext',
-  'GenerateDataKeyPair',
-  'GenerateDataKeyPairWithoutPlaintext',
-  'Sign',
-  'Verify',
-  'GenerateMac',
-  'VerifyMac',
-  'DeriveSharedSecret',
-];
-
 /** Whether the key was enabled, as each event of its history tells. */
 export const KEY_ENABLED: Setting<boolean> = {
   name: 'the enabled state of the key',
-  eventNames: ['EnableKey', 'DisableKey', 'CancelKeyDeletion', 'CreateKey', ...CRYPTO_OPERATIONS],
+  eventNames: ['EnableKey', 'DisableKey', 'CancelKeyDeletion', 'CreateKey', ...KMS_CRYPTO_OPERATIONS],
   read(record, eventName) {
     const error = str(record['errorCode']);
     if (error === 'DisabledException') return { kind: 'set', value: false };
