@@ -1,13 +1,14 @@
 /**
  * The calls vigil's own member roles exist to make, derived from the remediation registry (the same
- * IAM actions the roles' policies are built from), and the predicate context that carries them. One
+ * IAM actions the roles' policies are built from, through the generated remediation/role-actions.ts so triage
+ * does not bundle the actions' planning code), and the predicate context that carries them. One
  * place: triage, remediation, `npm run plan` and `npm run replay` build their context here, so the loop
  * guard (rules/vigil-roles.ts) answers the same everywhere. Pure.
  */
 import { centralBusName, remediationRoleName, remediationUndoRoleName } from '../../config/naming';
 import type { PredicateContext } from '../../rules/predicates';
 import { callKey, type VigilRoles } from '../../rules/vigil-roles';
-import { remediationIamActions, remediationUndoIamActions } from './remediation/registry';
+import { REMEDIATION_ROLE_ACTIONS, UNDO_ROLE_ACTIONS } from './remediation/role-actions';
 
 /**
  * IAM actions that authorise part of another call and are never recorded as an API call of their own
@@ -40,12 +41,12 @@ export function vigilRoles(naming: { readonly namePrefix: string }): VigilRoles 
     remediation: {
       name: remediationRoleName(naming),
       purpose: 'remediation',
-      calls: cloudTrailCallsOf(remediationIamActions()),
+      calls: cloudTrailCallsOf(REMEDIATION_ROLE_ACTIONS),
     },
     undo: {
       name: remediationUndoRoleName(naming),
       purpose: 'undo',
-      calls: cloudTrailCallsOf(remediationUndoIamActions()),
+      calls: cloudTrailCallsOf(UNDO_ROLE_ACTIONS),
     },
   };
 }

@@ -8,7 +8,7 @@ import type { CloudTrailUserIdentity } from '../../../rules/predicates';
 import type { RemediationId } from '../../../rules/types';
 import { isOwnCorrectiveCall, type VigilRole } from '../../../rules/vigil-roles';
 import { cloudTrailCallsOf } from '../own-calls';
-import { remediationIamActions } from './registry';
+import { REMEDIATION_ROLE_ACTIONS } from './role-actions';
 
 /** The parts of an EventBridge CloudTrail event the guards read. */
 export interface GuardedEvent {
@@ -33,7 +33,7 @@ export interface GuardContext {
 export type GuardResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 /** The corrective calls of the remediation role (the loop guard's, see rules/vigil-roles.ts). */
-const CORRECTIVE_CALLS = cloudTrailCallsOf(remediationIamActions());
+const CORRECTIVE_CALLS = cloudTrailCallsOf(REMEDIATION_ROLE_ACTIONS);
 
 /**
  * Refuses events vigil must not act on: corrective calls of its own remediation role (acting on them
