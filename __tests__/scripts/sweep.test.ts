@@ -330,7 +330,9 @@ describe('npm run sweep: bad input is named, with the fix', () => {
       const r = await run(['--from', '2026-11-02', '--to', '2026-11-02', t.dir, '--dedupe', file]);
       expect([r.code, r.errText]).toEqual([
         2,
-        expect.stringMatching(new RegExp(`${message.source}[^]*aws dynamodb scan --table-name vigil-triage-state`)),
+        expect.stringMatching(
+          new RegExp(`${message.source}[\\s\\S]*aws dynamodb scan --table-name vigil-triage-state`),
+        ),
       ]);
     }
   });
@@ -342,7 +344,7 @@ describe('npm run sweep: bad input is named, with the fix', () => {
     const r = await run(['--from', '2026-11-02', '--to', '2026-11-02', t.dir, '--public-keys', keys]);
     expect([r.code, r.errText]).toEqual([
       2,
-      expect.stringMatching(/without PublicKeyList[^]*aws cloudtrail list-public-keys --region \$r/),
+      expect.stringMatching(/without PublicKeyList[\s\S]*aws cloudtrail list-public-keys --region \$r/),
     ]);
   });
 });
