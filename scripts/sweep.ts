@@ -7,8 +7,8 @@
  * delay. Local and read-only: it sends no alert, requests no remediation, and calls no AWS API.
  *
  * Exit codes (SPEC, shown by --help): 0 nothing missed and no integrity problem; 1 late findings or trail-integrity
- * problems found; 2 bad arguments or unusable input (folder, dates, export, keys, inventory); 3 the catalog cannot
- * be compiled.
+ * problems found; 2 bad arguments, unusable input (folder, dates, export, keys, inventory) or no log file in the
+ * window; 3 the catalog cannot be compiled.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -75,7 +75,7 @@ export const SPEC: CommandSpec = {
   exitCodes: [
     [0, 'swept: nothing missed by real time, no trail-integrity problem'],
     [1, 'swept: late findings (missed by real time) or trail-integrity problems found'],
-    [2, 'usage error, or unusable input (folder, dates, export, public keys, inventory)'],
+    [2, 'usage error, unusable input (folder, dates, export, public keys, inventory), or no log file in the window'],
     [3, 'the catalog cannot be compiled'],
   ],
   examples: [
@@ -293,6 +293,7 @@ export async function main(argv: readonly string[], io: Partial<SweepIo> = {}): 
       `sweep: no log file in ${options.folder} for ${context.from} to ${context.to}: check the dates and that the ` +
         'folder holds AWSLogs/<org id>/<account>/CloudTrail/<region>/YYYY/MM/DD/ for them',
     );
+    return 2;
   }
   return gapStats(report.findings).late > 0 || report.integrity.length > 0 ? 1 : 0;
 }

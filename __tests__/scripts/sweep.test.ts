@@ -266,6 +266,46 @@ describe('npm run sweep: reconciliation with the dedupe export', () => {
   });
 });
 
+describe('npm run sweep: what the deployed sweep would not have decided yet', () => {
+  it('files with findings younger than the grace period are listed as deferred, not reported late', async () => {
+    const t = writeTrail();
+    const out: string[] = [];
+    const code = await main(
+      ['--from', '2026-11-02', '--to', '2026-11-02', t.dir, '--dedupe', scanExport(t.dir), '--json'],
+      {
+        stdout: (text) => out.push(text),
+        stderr: () => undefined,
+        cwd: ROOT,
+        now: () => Date.parse('2026-11-02T10:15:00Z'),
+      },
+    );
+    const report = JSON.parse(out.join('\n'));
+    expect([code, report.findings, report.notSwept.map((n: { status: string }) => n.status)]).toEqual([
+      0,
+      [],
+      ['deferred', 'deferred'],
+    ]);
+  });
+
+  it('an event real time held in flight when the table was exported is reported in flight', async () => {
+    const t = writeTrail();
+    const file = join(t.dir, 'pending.json');
+    const pending = { pk: S(`event#iam-admin-policy-attached#${ADMIN_ATTACH}`), status: S('pending'), owner: S('m') };
+    writeFileSync(file, JSON.stringify({ Items: [...ITEMS, pending] }));
+    const r = await runJson(['--from', '2026-11-02', '--to', '2026-11-02', t.dir, '--dedupe', file]);
+    expect(byEvent(r.report.findings)[ADMIN_ATTACH]).toBe('in-flight');
+  });
+
+  it('a window without log files is an error naming the dates', async () => {
+    const t = writeTrail();
+    const r = await run(['--from', '2025-01-01', '--to', '2025-01-02', t.dir]);
+    expect([r.code, r.errText]).toEqual([
+      2,
+      expect.stringMatching(/no log file in .* for 2025-01-01T00:00:00.000Z to/),
+    ]);
+  });
+});
+
 describe('npm run sweep: trail integrity with the deployed digest validation', () => {
   it('a tampered digest fails validation', async () => {
     const t = writeTrail({ digest: true });
