@@ -43,9 +43,9 @@ export const SPEC: CommandSpec = {
   inputs:
     'Input: the folder the bucket was synced into, holding AWSLogs/<org id>/<account>/CloudTrail/<region>/YYYY/MM/DD/\n' +
     '*.json.gz (and CloudTrail-Digest/ for the digests), e.g.\n' +
-    '  aws s3 sync s3://<trail bucket>/AWSLogs/<org id>/ ./trail/AWSLogs/<org id>/ --exclude "*" --include "*/2026/11/0[2-4]/*"\n' +
-    'Log files are chosen by their folder date (from --from to the day after --to: files are dated by delivery),\n' +
-    'records by eventTime.',
+    '  aws s3 sync s3://<trail bucket>/AWSLogs/<org id>/ ./trail/AWSLogs/<org id>/ --exclude "*" --include "*/2026/11/0[2-5]/*"\n' +
+    'Log files are chosen by their folder date, from --from to the day after --to (files are dated by delivery, after\n' +
+    'their events: sync that day too); records by eventTime.',
   options: [
     { flag: '--from', value: '<date>', help: 'first day (YYYY-MM-DD, UTC) or time (ISO 8601) of the events to sweep' },
     { flag: '--to', value: '<date>', help: 'last day (inclusive) or time (exclusive) of the events to sweep' },
