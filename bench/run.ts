@@ -7,6 +7,7 @@ const BENCHES = [
   'synth.ts',
   'event-pattern.bench.ts',
   'replay.bench.ts',
+  'sweep.bench.ts',
   'bundles.bench.ts',
   'inventory.bench.ts',
   'powertools.bench.ts',

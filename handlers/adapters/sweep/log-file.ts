@@ -57,7 +57,6 @@ export async function* readLogObject(
   location: LogObjectLocation,
   options: LogObjectOptions,
 ): AsyncGenerator<LogObjectItem> {
-  const maxInflated = options.maxDecompressedBytes ?? 1024 * 1024 * 1024;
   let response: GetObjectCommandOutput;
   try {
     response = await options.client.send(
@@ -74,9 +73,35 @@ export async function* readLogObject(
   if (!body || typeof body[Symbol.asyncIterator] !== 'function') {
     throw new Error(`s3://${location.bucket}/${location.key}: GetObject returned no readable body`);
   }
+  for await (const item of gzippedLogItems(body, options)) {
+    if (item.kind === 'record') {
+      yield item;
+      continue;
+    }
+    yield {
+      ...item,
+      ...(response.ETag !== undefined && { etag: response.ETag }),
+      ...(response.VersionId !== undefined && { versionId: response.VersionId }),
+      ...(response.LastModified !== undefined && { lastModified: response.LastModified }),
+    };
+  }
+}
+
+/**
+ * The records of a gzipped log file's bytes, one at a time, then its summary (hash of the uncompressed content,
+ * sizes). What {@link readLogObject} does once S3 answered; `npm run sweep` feeds it local files.
+ */
+export async function* gzippedLogItems(
+  body: AsyncIterable<Uint8Array>,
+  options: Omit<LogObjectOptions, 'client'> = {},
+): AsyncGenerator<
+  | { readonly kind: 'record'; readonly index: number; readonly record: unknown }
+  | ({ readonly kind: 'end'; readonly compressedBytes: number } & LogRecordsSummary)
+> {
+  const maxInflated = options.maxDecompressedBytes ?? 1024 * 1024 * 1024;
   let compressed = 0;
   async function* counted(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of body!) {
+    for await (const chunk of body) {
       compressed += chunk.length;
       yield chunk;
     }
@@ -110,12 +135,5 @@ export async function* readLogObject(
     source.destroy();
     gunzip.destroy();
   }
-  yield {
-    kind: 'end',
-    ...splitter.end(),
-    compressedBytes: compressed,
-    ...(response.ETag !== undefined && { etag: response.ETag }),
-    ...(response.VersionId !== undefined && { versionId: response.VersionId }),
-    ...(response.LastModified !== undefined && { lastModified: response.LastModified }),
-  };
+  yield { kind: 'end', ...splitter.end(), compressedBytes: compressed };
 }
