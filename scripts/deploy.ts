@@ -4,7 +4,7 @@
  * `npm run deploy -- (--plan | --apply [--yes]) --destroy --stacks member-<id>[,…] [--allow-central]`
  *
  * Deploys without the cdktf CLI: plain `terraform` (or `tofu`) over `cdktf.out/stacks/*`, in dependency
- * order (scripts/terraform/order.ts: log-archive → org-trail → security → member-*; the stacks of one
+ * order (scripts/terraform/order.ts: security → log-archive → org-trail → member-*; the stacks of one
  * wave run in parallel, `--parallelism` at a time). Each stack: `init`, `plan -out`, and a summary of
  * its planned changes (add / change / destroy).
  *

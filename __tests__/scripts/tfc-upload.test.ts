@@ -120,7 +120,7 @@ async function startFakeTfc(names: readonly string[]): Promise<FakeTfc> {
 const ASSET =
   'assets/approval-timeouts_code_72F522F5/F9B751648C7F559DB2566B9152CF9B03/acme-security-vigil-approval-timeouts.zip';
 const STACKS = ['member-111111111111', 'security', 'org-trail', 'log-archive', 'member-222222222222'];
-const DEPLOY_ORDER = ['log-archive', 'org-trail', 'security', 'member-111111111111', 'member-222222222222'];
+const DEPLOY_ORDER = ['security', 'log-archive', 'org-trail', 'member-111111111111', 'member-222222222222'];
 
 /** A synthesized output folder; the security stack carries an asset and local Terraform leftovers. */
 function synthesized(): string {
@@ -309,8 +309,8 @@ describe('tfc:upload', () => {
     const run = io();
     expect(await main([...ARGS, '--dir', dir, '--dry-run'], run.io)).toBe(0);
 
-    expect(run.lines[0]).toBe('log-archive → acme/vigil-log-archive: cdk.tf.json');
-    expect(run.lines[2]).toBe(`security → acme/vigil-security: ${ASSET}, cdk.tf.json`);
+    expect(run.lines[0]).toBe(`security → acme/vigil-security: ${ASSET}, cdk.tf.json`);
+    expect(run.lines[1]).toBe('log-archive → acme/vigil-log-archive: cdk.tf.json');
     expect(tfc.calls).toEqual([]);
   });
 

@@ -219,7 +219,7 @@ describe('BootstrapStack', () => {
       stackIds.bootstrap,
     ];
     expect(deployWaves(ids)[0]).toEqual([stackIds.bootstrap]);
-    expect(stackDependencies(stackIds.logArchive)).toEqual([stackIds.bootstrap]);
+    expect(stackDependencies(stackIds.security)).toEqual([stackIds.bootstrap]);
   });
 
   describe('deployTrust', () => {

@@ -195,13 +195,14 @@ describe('region placement', () => {
 describe('deploy order', () => {
   const members = [stackIds.member('222222222222'), stackIds.member('111111111111')];
 
-  it('runs log-archive, org-trail, security, then every member in one parallel step', () => {
+  it('runs security first (the sweep queue the trail bucket notifies), log-archive, org-trail, then every member in one parallel step', () => {
     expect(deployWaves([...members, stackIds.security, stackIds.orgTrail, stackIds.logArchive])).toEqual([
+      ['security'],
       ['log-archive'],
       ['org-trail'],
-      ['security'],
       ['member-111111111111', 'member-222222222222'],
     ]);
+    expect(stackDependencies(stackIds.logArchive)).toEqual(['bootstrap', 'security']);
   });
 
   it('plans members of a partial output at once (dependencies outside the selection do not count)', () => {

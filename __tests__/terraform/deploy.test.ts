@@ -73,19 +73,19 @@ describe('npm run deploy', () => {
   const stacksCalled = (recorded: string[], command: string) =>
     recorded.filter((c) => c.split(' ')[1] === command).map((c) => c.split(' ')[0]);
 
-  it('inits and plans each stack in its own folder: log-archive, org-trail, security, then the members', async () => {
+  it('inits and plans each stack in its own folder: security, log-archive, org-trail, then the members', async () => {
     const { code, recorded, lines } = await run(['--plan', '--parallelism', '1']);
     expect(code).toBe(0);
     expect(stacksCalled(recorded, 'plan')).toEqual([
+      'security',
       'log-archive',
       'org-trail',
-      'security',
       'member-111111111111',
       'member-222222222222',
     ]);
     expect(recorded.slice(0, 2)).toEqual([
-      'log-archive init -input=false -no-color',
-      expect.stringMatching(/^log-archive plan .*-out=tfplan/),
+      'security init -input=false -no-color',
+      expect.stringMatching(/^security plan .*-out=tfplan/),
     ]);
     expect(lines).toContainEqual(expect.stringMatching(/^security +planned +2 +1 +0 /));
   });
@@ -118,7 +118,7 @@ describe('npm run deploy', () => {
   it('applies nothing unless the confirmation is typed', async () => {
     const { code, recorded, asked } = await run(['--apply'], { answer: 'yes' });
     expect(code).toBe(1);
-    expect(asked).toEqual(["apply log-archive? type 'apply' to continue: "]);
+    expect(asked).toEqual(["apply security? type 'apply' to continue: "]);
     expect(stacksCalled(recorded, 'apply')).toEqual([]);
   });
 
@@ -126,9 +126,9 @@ describe('npm run deploy', () => {
     const { code, recorded } = await run(['--apply', '--parallelism', '1'], { answer: 'apply' });
     expect(code).toBe(0);
     expect(stacksCalled(recorded, 'apply')).toEqual([
+      'security',
       'log-archive',
       'org-trail',
-      'security',
       'member-111111111111',
       'member-222222222222',
     ]);
@@ -165,7 +165,7 @@ describe('npm run deploy', () => {
         answer: 'apply',
       });
       expect(code).toBe(1);
-      expect(stacksCalled(calls, 'apply')).toEqual(['log-archive', 'org-trail', 'security', 'member-222222222222']);
+      expect(stacksCalled(calls, 'apply')).toEqual(['security', 'log-archive', 'org-trail', 'member-222222222222']);
       expect(asked).toContain(
         "apply member-222222222222 (not member-111111111111: plan failed)? type 'apply' to continue: ",
       );
@@ -184,9 +184,9 @@ describe('npm run deploy', () => {
       });
       expect(code).toBe(1);
       expect(stacksCalled(calls, 'apply')).toEqual([
+        'security',
         'log-archive',
         'org-trail',
-        'security',
         'member-111111111111',
         'member-222222222222',
       ]);
@@ -198,9 +198,9 @@ describe('npm run deploy', () => {
     it('applies nothing of a central wave with a failed plan, nor any later wave', async () => {
       const { code, recorded: calls, lines } = await run(['--apply', '--yes'], { failPlan: 'org-trail' });
       expect(code).toBe(1);
-      expect(stacksCalled(calls, 'apply')).toEqual(['log-archive']);
-      expect(stacksCalled(calls, 'plan')).toEqual(['log-archive', 'org-trail']);
-      expect(lines).toContainEqual(expect.stringMatching(/^security +skipped .*org-trail failed/));
+      expect(stacksCalled(calls, 'apply')).toEqual(['security', 'log-archive']);
+      expect(stacksCalled(calls, 'plan')).toEqual(['security', 'log-archive', 'org-trail']);
+      expect(lines).toContainEqual(expect.stringMatching(/^member-111111111111 +skipped .*org-trail failed/));
       expect(lines).toContainEqual(expect.stringMatching(/^member-222222222222 +skipped .*org-trail failed/));
     });
 
@@ -310,7 +310,7 @@ describe('npm run deploy', () => {
         'security,member-111111111111,log-archive',
       ]);
       expect(code).toBe(0);
-      expect(stacksCalled(calls, 'plan')).toEqual(['member-111111111111', 'security', 'log-archive']);
+      expect(stacksCalled(calls, 'plan')).toEqual(['member-111111111111', 'log-archive', 'security']);
     });
 
     it('explains a member stack whose folder synth already removed', async () => {

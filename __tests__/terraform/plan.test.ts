@@ -487,14 +487,14 @@ function terraformSuites(tc: Toolchain): void {
       });
     }, SLOW);
 
-    it('plans every stack with the real binary in dependency order: log-archive, org-trail, security, members (bootstrap is applied alone)', () => {
+    it('plans every stack with the real binary in dependency order: security, log-archive, org-trail, members (bootstrap is applied alone)', () => {
       const members = org.config.inventory.accounts.map((a) => stackIds.member(a.id)).sort();
       expect(code).toBe(0);
       expect(lines).toContainEqual(expect.stringMatching(/^not included: bootstrap: .*--stacks bootstrap/));
       expect(lines.filter((l) => l.startsWith('step '))).toEqual([
-        'step 1/4: log-archive',
-        'step 2/4: org-trail',
-        'step 3/4: security',
+        'step 1/4: security',
+        'step 2/4: log-archive',
+        'step 3/4: org-trail',
         `step 4/4: ${members.join(', ')}`,
       ]);
     });

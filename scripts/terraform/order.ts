@@ -3,8 +3,11 @@
  * dependencies between them, which exist in AWS rather than in Terraform (stacks never reference
  * each other; see config/naming.ts):
  * - bootstrap goes first: it creates the deploy role every other stack's provider assumes;
+ * - security needs only bootstrap (it names the trail bucket and key by their derived names);
+ * - log-archive needs security: its bucket notification sends every new trail object to the sweep's queue
+ *   (docs/sweep.md), and S3 validates that destination when the notification is configured, so the queue must
+ *   exist (a first install would otherwise fail on log-archive);
  * - org-trail needs log-archive: the trail writes to its bucket and encrypts with its key;
- * - security needs nothing of the other two, but goes after them so governance is in place first;
  * - every member needs security: its forwarding rules target the central bus, and its roles trust
  *   the central functions' roles by exact ARN (IAM rejects a trust policy naming a missing role).
  * - tfc (only with the Terraform Cloud backend) creates every other stack's workspace, so it forms a
@@ -22,9 +25,9 @@ const MEMBER_ID = new RegExp(`^${stackIds.member('\\d{12}')}$`);
 export function stackDependencies(id: string): string[] {
   if (id === TFC_STACK_ID) return [];
   if (id === stackIds.bootstrap) return [];
-  if (id === stackIds.logArchive) return [stackIds.bootstrap];
+  if (id === stackIds.security) return [stackIds.bootstrap];
+  if (id === stackIds.logArchive) return [stackIds.bootstrap, stackIds.security];
   if (id === stackIds.orgTrail) return [stackIds.logArchive];
-  if (id === stackIds.security) return [stackIds.logArchive, stackIds.orgTrail];
   if (MEMBER_ID.test(id)) return [stackIds.security];
   throw new Error(
     `unknown stack '${id}': expected ${stackIds.bootstrap}, ${stackIds.logArchive}, ${stackIds.orgTrail}, ${stackIds.security}, member-<12-digit account id> or ${TFC_STACK_ID}; ` +
@@ -35,10 +38,16 @@ export function stackDependencies(id: string): string[] {
 /**
  * Stacks in waves: every stack of a wave depends only on earlier waves, so a wave's stacks may run in
  * parallel. Only dependencies among `ids` count (planning just the members of a partial output is fine).
+ * Members form the last wave of their own, after every central stack (they need only security, but a failed
+ * central stack then stops them too, and one failed member never stops a central stack).
  */
 export function deployWaves(ids: readonly string[]): string[][] {
   if (ids.includes(TFC_STACK_ID) && ids.some((id) => id !== TFC_STACK_ID)) {
     return [[TFC_STACK_ID], ...deployWaves(ids.filter((id) => id !== TFC_STACK_ID))];
+  }
+  const members = ids.filter((id) => MEMBER_ID.test(id));
+  if (members.length > 0 && members.length < ids.length) {
+    return [...deployWaves(ids.filter((id) => !MEMBER_ID.test(id))), [...new Set(members)].sort()];
   }
   const present = new Set(ids);
   const waves: string[][] = [];
