@@ -30,9 +30,8 @@ import {
   matchLine,
   ReplayTally,
   summaryLine,
-  toEvent,
-  wrapCloudTrailRecord,
 } from './replay/core';
+import { fileTaskContext, runFiles } from './replay/pool';
 import { makeReplayEngine } from './replay/engine';
 import { formatVerdicts, parseVerdictExport, summarizeVerdicts, type VerdictSummary } from './replay/verdicts';
 import {
@@ -44,7 +43,7 @@ import {
   reportUsageError,
   UsageError,
 } from './cli/command';
-import { INPUTS_HELP, listInputs, locate, missingInputHint, readFiles, type ReadOptions } from './cli/inputs';
+import { INPUTS_HELP, listInputs, locate, missingInputHint, type ReadOptions } from './cli/inputs';
 import { runCli } from './run-cli';
 
 const DEFAULT_INVENTORY = 'config/org.json';
@@ -287,57 +286,46 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
     log(`replay: skipped ${u.file}: ${u.reason}`);
   }
 
-  const onBytes = (n: number) => {
-    bytesRead += n;
-    progress();
+  const logRecordSkip = (skip: { file: string; where: string; reason: string }) => {
+    tally.addRecordSkip(skip);
+    if (recordSkipsLogged++ < RECORD_SKIPS_LOGGED)
+      log(`replay: skipped ${locate(skip.file, skip.where)}: ${skip.reason}`);
   };
-  for await (const item of readFiles(listing.files, { onBytes, ...(d.stdin ? { stdin: d.stdin } : {}) })) {
-    switch (item.kind) {
-      case 'records': {
-        const wrap = item.format === 'cloudtrail' ? wrapCloudTrailRecord : toEvent;
-        const list = item.records;
-        for (let i = 0; i < list.length; i++) {
-          const result = wrap(list[i]);
-          if ('problem' in result) {
-            const skip = { file: item.file, where: item.where(i), reason: result.problem };
-            tally.addRecordSkip(skip);
-            if (recordSkipsLogged++ < RECORD_SKIPS_LOGGED)
-              log(`replay: skipped ${locate(skip.file, skip.where)}: ${skip.reason}`);
-            continue;
-          }
-          evaluated++;
-          const verdict = runner.evaluate(result.event);
-          tally.addVerdict(result.event, verdict, item.file);
-          if (verdict.matched.length === 0 || !verdict.forwarded) continue;
-          const triaged = await engine.triage(result.event, verdict.matched);
-          tally.addOutcomes(result.event, triaged, item.file);
-          if (options.json) {
-            jsonLines.push(matchLine(result.event, verdict, item.file, triaged));
-            if (jsonLines.length >= JSON_LINES_PER_WRITE) flushJson();
-          }
-        }
-        records += list.length;
-        progress();
-        break;
+  const context = fileTaskContext(runner, d.catalog);
+  const stdin = d.stdin ? { stdin: d.stdin } : {};
+  for await (const outcome of runFiles(listing.files, context, stdin)) {
+    const file = outcome.file;
+    for (const entry of outcome.entries) {
+      if (entry.kind === 'skip') {
+        logRecordSkip({ file, where: entry.where, reason: entry.reason });
+        continue;
       }
-      case 'record-skipped':
-        tally.addRecordSkip({ file: item.file, where: item.where, reason: item.reason });
-        records++;
-        if (recordSkipsLogged++ < RECORD_SKIPS_LOGGED)
-          log(`replay: skipped ${locate(item.file, item.where)}: ${item.reason}`);
-        break;
-      case 'file-skipped':
-        filesDone++;
-        tally.addFileSkip({ file: item.file, reason: item.reason });
-        log(`replay: skipped ${item.file}: ${item.reason}`);
-        break;
-      case 'file-done':
-        filesDone++;
-        bytesDecompressed += item.bytesDecompressed;
-        tally.addFileRead();
-        progress();
-        break;
+      if (entry.kind === 'file-skipped') {
+        tally.addFileSkip({ file, reason: entry.reason });
+        log(`replay: skipped ${file}: ${entry.reason}`);
+        continue;
+      }
+      const { event, verdict } = entry;
+      evaluated++;
+      tally.addVerdict(event, verdict, file);
+      if (!verdict.forwarded) continue;
+      const triaged = await engine.triage(event, verdict.matched);
+      tally.addOutcomes(event, triaged, file);
+      if (options.json) {
+        jsonLines.push(matchLine(event, verdict, file, triaged));
+        if (jsonLines.length >= JSON_LINES_PER_WRITE) flushJson();
+      }
     }
+    evaluated += outcome.unmatched;
+    tally.addUnmatched(outcome.unmatched, outcome.fromMs, outcome.toMs, outcome.readOnlySkipped);
+    records += outcome.records;
+    bytesRead += outcome.bytesRead;
+    filesDone++;
+    if (outcome.done) {
+      bytesDecompressed += outcome.done.bytesDecompressed;
+      tally.addFileRead();
+    }
+    progress();
   }
   if (recordSkipsLogged > RECORD_SKIPS_LOGGED) {
     log(`replay: ${recordSkipsLogged - RECORD_SKIPS_LOGGED} more skipped record(s) not shown here; see the summary`);
