@@ -227,7 +227,8 @@ function record(rnd: () => number, account: string, region: string, ms: number, 
 }
 
 /** Writes the corpus and returns its size on disk. */
-export function generateCorpus(dir: string, records: number, files: number): number {
+export function generateCorpus(dir: string, records: number, files: number, profileName = 'org'): number {
+  profile = PROFILES[profileName] ?? profile;
   const rnd = prng(42);
   const perFile = Math.ceil(records / files);
   const start = Date.parse('2026-11-01T00:00:00Z');
@@ -302,14 +303,12 @@ async function run(): Promise<void> {
   const files = Number(process.env['BENCH_FILES'] ?? 200);
   const runs = Number(process.env['BENCH_RUNS'] ?? 5);
   const profileName = process.env['BENCH_PROFILE'] ?? 'org';
-  const chosen = PROFILES[profileName];
-  if (!chosen) throw new Error(`BENCH_PROFILE must be one of ${Object.keys(PROFILES).join(', ')}`);
-  profile = chosen;
+  if (!PROFILES[profileName]) throw new Error(`BENCH_PROFILE must be one of ${Object.keys(PROFILES).join(', ')}`);
   const extra = process.env['BENCH_REPLAY_ARGS']?.split(' ').filter((a) => a !== '') ?? [];
   const dir = mkdtempSync(join(tmpdir(), 'vigil-replay-bench-'));
   const int = (n: number) => Math.round(n).toLocaleString('en-US');
   try {
-    const onDisk = generateCorpus(dir, records, files);
+    const onDisk = generateCorpus(dir, records, files, profileName);
     process.stdout.write(
       `corpus (${profileName}): ${int(records)} records in ${files} files (${Math.ceil(files / 2)} gzipped), ` +
         `${(onDisk / 1e6).toFixed(1)} MB on disk; median of ${runs} runs each, alternating\n`,
