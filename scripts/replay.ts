@@ -15,6 +15,7 @@
  * missing input, an unusable inventory file, or no event could be read from the inputs.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { InventoryError, type OrgInventory } from '../config/inventory';
 import { toHandlerInventory } from '../handlers/core/inventory-view';
@@ -30,9 +31,8 @@ import {
   matchLine,
   ReplayTally,
   summaryLine,
-  toEvent,
-  wrapCloudTrailRecord,
 } from './replay/core';
+import { fileTaskContext, runFiles } from './replay/pool';
 import { makeReplayEngine } from './replay/engine';
 import { formatVerdicts, parseVerdictExport, summarizeVerdicts, type VerdictSummary } from './replay/verdicts';
 import {
@@ -44,7 +44,7 @@ import {
   reportUsageError,
   UsageError,
 } from './cli/command';
-import { INPUTS_HELP, listInputs, locate, missingInputHint, readFiles, type ReadOptions } from './cli/inputs';
+import { INPUTS_HELP, listInputs, locate, missingInputHint, type ReadOptions } from './cli/inputs';
 import { runCli } from './run-cli';
 
 const DEFAULT_INVENTORY = 'config/org.json';
@@ -75,6 +75,11 @@ export const SPEC: CommandSpec = {
       help: `alerting config whose repeat window triage applies (default: ${DEFAULT_ALERTING} when it exists, else 900 s)`,
     },
     { flag: '--progress', help: 'show progress on stderr even when it is not a terminal' },
+    {
+      flag: '--workers',
+      value: '<n>',
+      help: 'threads reading files (default: min(2, CPUs) for inputs over 16 MB, else 1); the output does not depend on it',
+    },
     {
       flag: '--verdicts',
       value: '<file>',
@@ -132,6 +137,8 @@ export interface ReplayOptions {
   readonly verdicts?: string;
   /** @default - config/alerting.json when it exists */
   readonly alerting?: string;
+  /** Worker threads reading files. @default - min(2, CPUs) when the inputs exceed 16 MB, else 1 */
+  readonly workers?: number;
 }
 
 /** Parses the command line; throws UsageError for unknown flags, a flag without its value, or no inputs. */
@@ -140,6 +147,10 @@ export function parseArgs(argv: readonly string[]): ReplayOptions {
   const inventory = line.options.get('--inventory');
   const verdicts = line.options.get('--verdicts');
   const alerting = line.options.get('--alerting');
+  const workers = line.options.get('--workers');
+  if (typeof workers === 'string' && !/^[1-9]\d{0,2}$/.test(workers)) {
+    throw new UsageError(`--workers takes a number of threads from 1 to 999, got '${workers}'`);
+  }
   if (line.positionals.length === 0 && !line.help) {
     throw new UsageError('name at least one CloudTrail log or event file, folder, or - for stdin');
   }
@@ -151,8 +162,12 @@ export function parseArgs(argv: readonly string[]): ReplayOptions {
     ...(typeof inventory === 'string' ? { inventory } : {}),
     ...(typeof verdicts === 'string' ? { verdicts } : {}),
     ...(typeof alerting === 'string' ? { alerting } : {}),
+    ...(typeof workers === 'string' ? { workers: Number(workers) } : {}),
   };
 }
+
+/** Inputs smaller than this are read in process by default: starting a worker costs more than it saves. */
+const WORKERS_FROM_BYTES = 16e6;
 
 /** Skipped records echoed to stderr as they happen; the summary counts all of them. */
 const RECORD_SKIPS_LOGGED = 20;
@@ -287,57 +302,48 @@ export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}):
     log(`replay: skipped ${u.file}: ${u.reason}`);
   }
 
-  const onBytes = (n: number) => {
-    bytesRead += n;
-    progress();
+  const logRecordSkip = (skip: { file: string; where: string; reason: string }) => {
+    tally.addRecordSkip(skip);
+    if (recordSkipsLogged++ < RECORD_SKIPS_LOGGED)
+      log(`replay: skipped ${locate(skip.file, skip.where)}: ${skip.reason}`);
   };
-  for await (const item of readFiles(listing.files, { onBytes, ...(d.stdin ? { stdin: d.stdin } : {}) })) {
-    switch (item.kind) {
-      case 'records': {
-        const wrap = item.format === 'cloudtrail' ? wrapCloudTrailRecord : toEvent;
-        const list = item.records;
-        for (let i = 0; i < list.length; i++) {
-          const result = wrap(list[i]);
-          if ('problem' in result) {
-            const skip = { file: item.file, where: item.where(i), reason: result.problem };
-            tally.addRecordSkip(skip);
-            if (recordSkipsLogged++ < RECORD_SKIPS_LOGGED)
-              log(`replay: skipped ${locate(skip.file, skip.where)}: ${skip.reason}`);
-            continue;
-          }
-          evaluated++;
-          const verdict = runner.evaluate(result.event);
-          tally.addVerdict(result.event, verdict, item.file);
-          if (verdict.matched.length === 0 || !verdict.forwarded) continue;
-          const triaged = await engine.triage(result.event, verdict.matched);
-          tally.addOutcomes(result.event, triaged, item.file);
-          if (options.json) {
-            jsonLines.push(matchLine(result.event, verdict, item.file, triaged));
-            if (jsonLines.length >= JSON_LINES_PER_WRITE) flushJson();
-          }
-        }
-        records += list.length;
-        progress();
-        break;
+  const context = fileTaskContext(runner, d.catalog);
+  const stdin = d.stdin ? { stdin: d.stdin } : {};
+  const workers = options.workers ?? (totalBytes >= WORKERS_FROM_BYTES ? Math.min(2, availableParallelism()) : 1);
+  const pool = { workers, catalog: d.catalog, predicateNames: Object.keys(d.predicates) };
+  for await (const outcome of runFiles(listing.files, context, pool, stdin)) {
+    const file = outcome.file;
+    for (const entry of outcome.entries) {
+      if (entry.kind === 'skip') {
+        logRecordSkip({ file, where: entry.where, reason: entry.reason });
+        continue;
       }
-      case 'record-skipped':
-        tally.addRecordSkip({ file: item.file, where: item.where, reason: item.reason });
-        records++;
-        if (recordSkipsLogged++ < RECORD_SKIPS_LOGGED)
-          log(`replay: skipped ${locate(item.file, item.where)}: ${item.reason}`);
-        break;
-      case 'file-skipped':
-        filesDone++;
-        tally.addFileSkip({ file: item.file, reason: item.reason });
-        log(`replay: skipped ${item.file}: ${item.reason}`);
-        break;
-      case 'file-done':
-        filesDone++;
-        bytesDecompressed += item.bytesDecompressed;
-        tally.addFileRead();
-        progress();
-        break;
+      if (entry.kind === 'file-skipped') {
+        tally.addFileSkip({ file, reason: entry.reason });
+        log(`replay: skipped ${file}: ${entry.reason}`);
+        continue;
+      }
+      const { event, verdict } = entry;
+      evaluated++;
+      tally.addVerdict(event, verdict, file);
+      if (!verdict.forwarded) continue;
+      const triaged = await engine.triage(event, verdict.matched);
+      tally.addOutcomes(event, triaged, file);
+      if (options.json) {
+        jsonLines.push(matchLine(event, verdict, file, triaged));
+        if (jsonLines.length >= JSON_LINES_PER_WRITE) flushJson();
+      }
     }
+    evaluated += outcome.unmatched;
+    tally.addUnmatched(outcome.unmatched, outcome.fromMs, outcome.toMs, outcome.readOnlySkipped);
+    records += outcome.records;
+    bytesRead += outcome.bytesRead;
+    filesDone++;
+    if (outcome.done) {
+      bytesDecompressed += outcome.done.bytesDecompressed;
+      tally.addFileRead();
+    }
+    progress();
   }
   if (recordSkipsLogged > RECORD_SKIPS_LOGGED) {
     log(`replay: ${recordSkipsLogged - RECORD_SKIPS_LOGGED} more skipped record(s) not shown here; see the summary`);

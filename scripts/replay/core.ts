@@ -297,6 +297,18 @@ export class ReplayTally {
     }
   }
 
+  /**
+   * Counts, in bulk, events that no central rule matched: how many, their earliest and latest time in ms, and per
+   * detection the read-only management events it matched but would not receive. The same as {@link addVerdict} for
+   * each of them.
+   */
+  addUnmatched(count: number, fromMs: number, toMs: number, readOnlySkipped: Readonly<Record<string, number>>): void {
+    this.eventsEvaluated += count;
+    if (fromMs < this.spanFromMs) this.spanFromMs = fromMs;
+    if (toMs > this.spanToMs) this.spanToMs = toMs;
+    for (const [id, n] of Object.entries(readOnlySkipped)) this.byId.get(id)!.readOnlySkipped += n;
+  }
+
   /** Counts what triage made of the messages the central rules queued for `event`. */
   addOutcomes(event: ReplayEvent, result: EngineResult, file: string): void {
     const ms = Date.parse(event.time);

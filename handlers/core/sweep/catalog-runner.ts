@@ -15,6 +15,7 @@ import { type CompiledPattern, compilePattern } from '../../../rules/event-patte
 import { forwardingPatterns, STATE_ALL_MANAGEMENT } from '../../../rules/patterns';
 import type { Predicate } from '../../../rules/predicates';
 import type { Detection } from '../../../rules/types';
+import { indexByEventKeys, indexKeys } from './catalog-index';
 import type { TrailEvent } from './to-event';
 
 /** An EventBridge event as a rule sees it. */
@@ -22,7 +23,6 @@ type ReplayEvent = TrailEvent;
 
 type Json = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 /**
  * A read-only management event, which EventBridge delivers only to rules in state
  * ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS. Data events are delivered to ENABLED rules even when read-only.
@@ -84,24 +84,16 @@ interface CompiledForwarding {
   readonly match: CompiledPattern;
 }
 
-/** Looks like an IP address: the matcher compares those by address, not by text, so they are not indexed. */
-const IP_LIKE = /^[0-9a-f.:]+$/i;
-
-/** The plain string alternatives of a pattern leaf, when it has nothing but plain strings. */
-function plainStrings(leaf: unknown): string[] | undefined {
-  if (!Array.isArray(leaf) || leaf.length === 0) return undefined;
-  return leaf.every((v) => typeof v === 'string' && !IP_LIKE.test(v)) ? (leaf as string[]) : undefined;
-}
-
 const NONE: readonly string[] = [];
 
 /** The verdict on an event nothing alerts on. */
 
 /**
- * Compiles every central pattern and every forwarding pattern once. Detections are indexed by the plain
- * `detail.eventSource` / `detail.eventName` values of their pattern (a pattern field that lists plain strings is a
- * necessary condition, whatever else the pattern says), so an event is only tested against detections that name its
- * eventSource and eventName, plus those whose pattern does not pin them (e.g. root activity).
+ * Compiles every central pattern and every forwarding pattern once. Detections are indexed by the plain `source`,
+ * `detail.eventSource` and `detail.eventName` values their pattern admits, `$or` branches included (catalog-index.ts:
+ * a pattern field that lists plain strings is a necessary condition, whatever else the pattern says), so an event is
+ * only tested against detections that admit its three values, plus those whose pattern does not pin them (e.g. root
+ * activity).
  * @throws CatalogError listing every invalid pattern and unknown predicate
  */
 export function compileCatalog(
@@ -138,44 +130,8 @@ export function compileCatalog(
   );
   if (problems.length > 0) throw new CatalogError(problems);
 
-  // eventSource → (eventName → detections, plus detections that take any eventName of that source).
-  interface SourceEntry {
-    readonly names: Map<string, CompiledDetection[]>;
-    readonly anyName: CompiledDetection[];
-  }
-  const bySource = new Map<string, SourceEntry>();
-  const unindexed: CompiledDetection[] = [];
-  compiled.forEach((c, i) => {
-    const detail = catalog[i]!.pattern['detail'];
-    const sources = isObject(detail) ? plainStrings(detail['eventSource']) : undefined;
-    if (!sources || !isObject(detail)) {
-      unindexed.push(c);
-      return;
-    }
-    const names = plainStrings(detail['eventName']);
-    for (const source of new Set(sources)) {
-      const entry: SourceEntry = bySource.get(source) ?? { names: new Map(), anyName: [] };
-      bySource.set(source, entry);
-      if (!names) entry.anyName.push(c);
-      else for (const n of new Set(names)) entry.names.set(n, [...(entry.names.get(n) ?? []), c]);
-    }
-  });
-  const byOrder = (a: CompiledDetection, b: CompiledDetection) => a.order - b.order;
-  const candidateCache = new Map<string, readonly CompiledDetection[]>();
-  const candidates = (event: ReplayEvent): readonly CompiledDetection[] => {
-    const { eventSource, eventName } = event.detail;
-    // Arrays are walked by the matcher, so anything but two strings takes the slow, exact path.
-    if (typeof eventSource !== 'string' || typeof eventName !== 'string') return compiled;
-    const key = `${eventSource}\n${eventName}`;
-    let list = candidateCache.get(key);
-    if (list === undefined) {
-      const entry = bySource.get(eventSource);
-      list = [...unindexed, ...(entry?.anyName ?? []), ...(entry?.names.get(eventName) ?? [])].sort(byOrder);
-      // AWS has some 15,000 API names; the cap only matters for made-up input.
-      if (candidateCache.size < 100_000) candidateCache.set(key, list);
-    }
-    return list;
-  };
+  // Only the detections whose pattern admits the event's source, eventSource and eventName are tested.
+  const candidates = indexByEventKeys(compiled, (c) => indexKeys(catalog[c.order]!.pattern as Json));
 
   const forwards = (event: ReplayEvent): boolean => {
     const readOnly = isReadOnlyManagementEvent(event);

@@ -1,0 +1,175 @@
+/**
+ * Replay's prefilter: decides from a record's raw bytes (as scanned by scripts/replay/scan.ts) whether it must be
+ * parsed, i.e. whether any central pattern could match it or it might not be a valid CloudTrail record. A record it
+ * lets through unparsed is counted as an evaluated event that matched nothing, at its eventTime, which is exactly
+ * what the full path would have done with it. Derived from the catalog; pure.
+ *
+ * Why it is conservative. The candidates are the detections the catalog index (handlers/core/sweep/catalog-index.ts)
+ * admits for the record's `eventSource` / `eventName` (plain strings read exactly at the record's top level; escaped
+ * or missing ones are parsed). For each candidate a gate mirrors its pattern (AND over fields, OR over `$or`
+ * branches):
+ * - a leaf on `source`, `detail-type` or a top-level record key is evaluated exactly, by the compiled pattern of that
+ *   one field on the exact value (read from the record's bytes), since a field's outcome depends on its value only;
+ * - a leaf deeper in the record needs one of its plain strings `X` (`"X"` in the bytes), prefixes (`"P`) or suffixes
+ *   (`S"`), which holds for any match when the record has no backslash at all (an unescaped string's bytes are its
+ *   text); a record with a backslash, or a leaf with any other operator (or an IP-like string, compared by address),
+ *   passes the gate.
+ * A record is parsed unless every candidate's gate fails and its eventTime, awsRegion and recipientAccountId are
+ * plain non-empty strings with a readable time. Read-only events are not skipped here: replay reports which
+ * detections would match them (`readOnlySkipped`), so they need the same test.
+ */
+import { indexByEventKeys, indexKeys } from '../../handlers/core/sweep/catalog-index';
+import { detailTypeFor, sourceFor } from '../../handlers/core/sweep/to-event';
+import { type CompiledPattern, compilePattern } from '../../rules/event-pattern';
+import type { Detection } from '../../rules/types';
+import { Kind, type RecordScanner } from './scan';
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The record being judged, as gates read it. */
+class RawRecord {
+  buf: Buffer = Buffer.alloc(0);
+  start = 0;
+  end = 0;
+  source = '';
+  scanner!: RecordScanner;
+  private view: Buffer | undefined;
+
+  reset(buf: Buffer, start: number, end: number, scanner: RecordScanner, source: string): void {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.scanner = scanner;
+    this.source = source;
+    this.view = undefined;
+  }
+
+  has(slot: number): boolean {
+    return this.scanner.kind[slot] !== Kind.Absent;
+  }
+
+  /** The exact value of a captured top-level key. */
+  value(slot: number): unknown {
+    const s = this.scanner.start[slot]!;
+    const e = this.scanner.end[slot]!;
+    if (this.scanner.kind[slot] === Kind.Plain) return this.buf.toString('utf8', s + 1, e - 1);
+    return JSON.parse(this.buf.toString('utf8', s, e));
+  }
+
+  contains(needle: Buffer): boolean {
+    this.view ??= this.buf.subarray(this.start, this.end);
+    return this.view.indexOf(needle) >= 0;
+  }
+}
+
+type Gate = (r: RawRecord) => boolean;
+const PASS: Gate = () => true;
+
+/** Looks like an IP address: the matcher compares those by address, not by text. */
+const IP_LIKE = /^[0-9a-f.:]+$/i;
+
+/** Keys every judgement reads. */
+const BASE_KEYS = ['eventSource', 'eventName', 'eventTime', 'awsRegion', 'recipientAccountId', 'eventType'] as const;
+
+export class Prefilter {
+  /** The record's top-level keys the scanner must capture, in slot order. */
+  readonly keys: string[];
+  private readonly slots = new Map<string, number>();
+  private readonly candidates: (event: {
+    source: string;
+    detail: Record<string, unknown>;
+  }) => readonly { readonly gate: Gate }[];
+  private readonly record = new RawRecord();
+
+  constructor(catalog: readonly Detection[]) {
+    this.keys = [...BASE_KEYS];
+    BASE_KEYS.forEach((k, i) => {
+      this.slots.set(k, i);
+    });
+    const entries = catalog.map((d) => ({ d, gate: this.gateOf(d.pattern as Json, []) }));
+    this.candidates = indexByEventKeys(entries, (e) => indexKeys(e.d.pattern as Json));
+  }
+
+  private slot(key: string): number {
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      slot = this.keys.length;
+      this.keys.push(key);
+      this.slots.set(key, slot);
+    }
+    return slot;
+  }
+
+  private gateOf(node: Json, prefix: readonly string[]): Gate {
+    const parts: Gate[] = [];
+    for (const [key, v] of Object.entries(node)) {
+      if (key === '$or') {
+        if (!Array.isArray(v)) return PASS;
+        const branches = v.map((b) => (isObject(b) ? this.gateOf(b, prefix) : PASS));
+        parts.push((r) => branches.some((g) => g(r)));
+      } else if (Array.isArray(v)) parts.push(this.leafGate([...prefix, key], v));
+      else if (isObject(v)) parts.push(this.gateOf(v, [...prefix, key]));
+    }
+    return (r) => parts.every((g) => g(r));
+  }
+
+  private leafGate(path: readonly string[], leaf: readonly unknown[]): Gate {
+    const exact = (pattern: Json, event: (r: RawRecord) => unknown): Gate => {
+      let match: CompiledPattern;
+      try {
+        match = compilePattern(pattern);
+      } catch {
+        return PASS;
+      }
+      return (r) => match(event(r));
+    };
+    const [head, key] = path;
+    if (path.length === 1 && head === 'source') return exact({ source: leaf }, (r) => ({ source: r.source }));
+    if (path.length === 1 && head === 'detail-type') {
+      const eventType = this.slots.get('eventType')!;
+      return exact({ 'detail-type': leaf }, (r) => ({
+        'detail-type': detailTypeFor(r.has(eventType) ? r.value(eventType) : undefined),
+      }));
+    }
+    if (head !== 'detail' || key === undefined) return PASS;
+    if (path.length === 2) {
+      const slot = this.slot(key);
+      return exact({ detail: { [key]: leaf } }, (r) => ({ detail: r.has(slot) ? { [key]: r.value(slot) } : {} }));
+    }
+    const needles: Buffer[] = [];
+    for (const alt of leaf) {
+      if (typeof alt === 'string' && !IP_LIKE.test(alt)) needles.push(Buffer.from(`"${alt}"`));
+      else if (isObject(alt) && Object.keys(alt).length === 1 && typeof alt['prefix'] === 'string') {
+        needles.push(Buffer.from(`"${alt['prefix']}`));
+      } else if (isObject(alt) && Object.keys(alt).length === 1 && typeof alt['suffix'] === 'string') {
+        needles.push(Buffer.from(`${alt['suffix']}"`));
+      } else return PASS;
+    }
+    return (r) => r.scanner.backslash || needles.some((n) => r.contains(n));
+  }
+
+  /**
+   * `NaN` when the record must be parsed; otherwise it is a valid CloudTrail record no central pattern matches, and
+   * this is its eventTime in milliseconds.
+   */
+  judge(buf: Buffer, start: number, end: number, scanner: RecordScanner): number {
+    if (scanner.escapedKey) return Number.NaN;
+    const text = (slot: number): string | undefined => {
+      if (scanner.kind[slot] !== Kind.Plain) return undefined;
+      const s = scanner.start[slot]!;
+      const e = scanner.end[slot]!;
+      return e - s > 2 ? buf.toString('utf8', s + 1, e - 1) : undefined;
+    };
+    const eventSource = text(0);
+    const eventName = text(1);
+    if (eventSource === undefined || eventName === undefined) return Number.NaN;
+    const r = this.record;
+    const source = sourceFor(eventSource);
+    r.reset(buf, start, end, scanner, source);
+    for (const c of this.candidates({ source, detail: { eventSource, eventName } })) if (c.gate(r)) return Number.NaN;
+    const time = text(2);
+    if (time === undefined || text(3) === undefined || text(4) === undefined) return Number.NaN;
+    return Date.parse(time);
+  }
+}

@@ -1,0 +1,351 @@
+/**
+ * Replay's fast reader for CloudTrail log files: splits `{"Records":[{…},{…}]}` into records as the (gunzipped)
+ * bytes stream in, without building the `Records` array or parsing a record, while validating every byte the way
+ * `JSON.parse` would (string escapes, control characters, numbers, literals, commas, nesting), and notes where the
+ * record's own top-level keys of interest and their values are. What is not parsed can then be judged from those
+ * values (scripts/replay/prefilter.ts).
+ *
+ * It never guesses: anything it does not vouch for (a BOM or text before the object, another top-level key, an
+ * element that is not an object, a syntax error, a truncated file, absurd nesting) throws {@link Unsure}, and the
+ * caller reads the whole file the full way (scripts/cli/inputs.ts), which reports it exactly as before.
+ */
+
+/** The fast reader cannot vouch for this file: read it the full way. */
+export class Unsure extends Error {
+  override readonly name = 'Unsure';
+}
+
+/** What a captured value is. */
+export enum Kind {
+  Absent = 0,
+  /** A string without escapes: its bytes between the quotes are its UTF-8 text. */
+  Plain = 1,
+  /** Anything else: a string with escapes, a number, a literal, an object or an array. */
+  Other = 2,
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
+const isHex = (b: number) => isDigit(b) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
+/** Characters that may follow a backslash, besides `u`. */
+const SIMPLE_ESCAPES = new Set([...'"\\/bfnrt'].map((c) => c.charCodeAt(0)));
+const LITERALS: Readonly<Record<number, Buffer>> = {
+  116: Buffer.from('true'),
+  102: Buffer.from('false'),
+  110: Buffer.from('null'),
+};
+/** Deeper records are left to JSON.parse. */
+const MAX_DEPTH = 256;
+
+enum V {
+  Value,
+  ObjectFirst,
+  ObjectKey,
+  Colon,
+  ArrayFirst,
+  After,
+}
+
+/**
+ * Scans one record at a time. After {@link record} returns, `kind`, `start` and `end` describe the record's own
+ * top-level keys listed at construction (`start`/`end`: the value's bytes, quotes included), `backslash` tells
+ * whether any string of the record holds an escape, and `escapedKey` whether a top-level key did (so a listed key
+ * could hide behind it).
+ */
+export class RecordScanner {
+  readonly kind: Uint8Array;
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  backslash = false;
+  escapedKey = false;
+  private readonly byLength = new Map<number, { readonly bytes: Buffer; readonly slot: number }[]>();
+  private readonly stack = new Uint8Array(MAX_DEPTH + 1);
+  private stringEscaped = false;
+
+  constructor(keys: readonly string[]) {
+    this.kind = new Uint8Array(keys.length);
+    this.start = new Int32Array(keys.length);
+    this.end = new Int32Array(keys.length);
+    keys.forEach((k, slot) => {
+      const bytes = Buffer.from(k, 'utf8');
+      const list = this.byLength.get(bytes.length) ?? [];
+      list.push({ bytes, slot });
+      this.byLength.set(bytes.length, list);
+    });
+  }
+
+  /**
+   * Scans the value (a record) that starts at `buf[i]`; returns the index just after it, or -1 when `buf` ends
+   * before it does. Throws {@link Unsure} where `JSON.parse` would fail.
+   */
+  record(buf: Buffer, i: number): number {
+    this.kind.fill(Kind.Absent);
+    this.backslash = false;
+    this.escapedKey = false;
+    const n = buf.length;
+    const stack = this.stack;
+    let depth = 0;
+    let state = V.Value;
+    let slot = -1;
+    let valueStart = -1;
+    for (;;) {
+      while (i < n && isSpace(buf[i]!)) i++;
+      if (i >= n) return -1;
+      const c = buf[i]!;
+      switch (state) {
+        case V.Value: {
+          if (depth === 1) valueStart = i;
+          if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+            if (depth >= MAX_DEPTH) throw new Unsure('nesting too deep');
+            stack[++depth] = c;
+            i++;
+            state = c === OPEN_BRACE ? V.ObjectFirst : V.ArrayFirst;
+            continue;
+          }
+          let j: number;
+          let kind: Kind = Kind.Other;
+          if (c === QUOTE) {
+            j = this.string(buf, i);
+            if (!this.stringEscaped) kind = Kind.Plain;
+          } else if (c === 0x2d || isDigit(c)) j = number(buf, i);
+          else {
+            const literal = LITERALS[c];
+            if (literal === undefined) throw new Unsure('not a JSON value');
+            if (i + literal.length > n) return -1;
+            for (let k = 1; k < literal.length; k++) if (buf[i + k] !== literal[k]) throw new Unsure('bad literal');
+            j = i + literal.length;
+          }
+          if (j < 0) return -1;
+          if (depth === 0) throw new Unsure('a record that is not an object');
+          if (depth === 1) {
+            if (slot >= 0) this.capture(slot, valueStart, j, kind);
+            slot = -1;
+          }
+          i = j;
+          state = V.After;
+          continue;
+        }
+        case V.ObjectFirst:
+        case V.ObjectKey: {
+          if (c === CLOSE_BRACE && state === V.ObjectFirst) break;
+          if (c !== QUOTE) throw new Unsure('expected a key');
+          const j = this.string(buf, i);
+          if (j < 0) return -1;
+          if (depth === 1) {
+            if (this.stringEscaped) {
+              this.escapedKey = true;
+              slot = -1;
+            } else slot = this.lookup(buf, i + 1, j - 1);
+          }
+          i = j;
+          state = V.Colon;
+          continue;
+        }
+        case V.Colon:
+          if (c !== COLON) throw new Unsure("expected ':'");
+          i++;
+          state = V.Value;
+          continue;
+        case V.ArrayFirst:
+          if (c === CLOSE_BRACKET) break;
+          state = V.Value;
+          continue;
+        case V.After:
+          if (c === COMMA) {
+            i++;
+            state = stack[depth] === OPEN_BRACE ? V.ObjectKey : V.Value;
+            continue;
+          }
+          if (c !== (stack[depth] === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET))
+            throw new Unsure("expected ',' or a closer");
+          break;
+      }
+      // buf[i] closes the innermost object or array.
+      i++;
+      depth--;
+      if (depth === 0) return i;
+      if (depth === 1 && slot >= 0) this.capture(slot, valueStart, i, Kind.Other);
+      if (depth === 1) slot = -1;
+      state = V.After;
+    }
+  }
+
+  private capture(slot: number, start: number, end: number, kind: Kind): void {
+    // A repeated key: JSON.parse keeps the last value, and so does this.
+    this.kind[slot] = kind;
+    this.start[slot] = start;
+    this.end[slot] = end;
+  }
+
+  private lookup(buf: Buffer, from: number, to: number): number {
+    const list = this.byLength.get(to - from);
+    if (list === undefined) return -1;
+    for (const { bytes, slot } of list) {
+      let k = 0;
+      while (k < bytes.length && buf[from + k] === bytes[k]) k++;
+      if (k === bytes.length) return slot;
+    }
+    return -1;
+  }
+
+  /** The index after the string that opens at `buf[i]`, or -1 if `buf` ends first; sets `stringEscaped`. */
+  private string(buf: Buffer, i: number): number {
+    const n = buf.length;
+    let j = i + 1;
+    this.stringEscaped = false;
+    for (;;) {
+      if (j >= n) return -1;
+      const c = buf[j]!;
+      if (c === QUOTE) return j + 1;
+      if (c === BACKSLASH) {
+        this.stringEscaped = true;
+        this.backslash = true;
+        if (j + 1 >= n) return -1;
+        const e = buf[j + 1]!;
+        if (SIMPLE_ESCAPES.has(e)) j += 2;
+        else if (e === 0x75) {
+          if (j + 6 > n) return -1;
+          for (let k = 2; k < 6; k++) if (!isHex(buf[j + k]!)) throw new Unsure('bad \\u escape');
+          j += 6;
+        } else throw new Unsure('bad escape');
+        continue;
+      }
+      if (c < 0x20) throw new Unsure('a control character in a string');
+      j++;
+    }
+  }
+}
+
+/** The index after the number that starts at `buf[i]`, or -1 if `buf` ends inside it. */
+function number(buf: Buffer, i: number): number {
+  const n = buf.length;
+  let j = i;
+  if (buf[j] === 0x2d) j++;
+  if (j >= n) return -1;
+  if (buf[j] === 0x30) j++;
+  else if (isDigit(buf[j]!)) while (j < n && isDigit(buf[j]!)) j++;
+  else throw new Unsure('bad number');
+  if (j < n && buf[j] === 0x2e) {
+    j++;
+    const from = j;
+    while (j < n && isDigit(buf[j]!)) j++;
+    if (j === from && j < n) throw new Unsure('bad number');
+  }
+  if (j < n && (buf[j] === 0x65 || buf[j] === 0x45)) {
+    j++;
+    if (j < n && (buf[j] === 0x2b || buf[j] === 0x2d)) j++;
+    const from = j;
+    while (j < n && isDigit(buf[j]!)) j++;
+    if (j === from && j < n) throw new Unsure('bad number');
+  }
+  // A number is only known to be complete once something follows it.
+  return j >= n ? -1 : j;
+}
+
+enum F {
+  Open,
+  Key,
+  Colon,
+  ArrayOpen,
+  FirstElement,
+  Element,
+  AfterElement,
+  Close,
+  Done,
+}
+
+const KEY = Buffer.from('"Records"');
+
+/**
+ * A CloudTrail log file fed chunk by chunk ({@link push}); calls `onRecord(buf, start, end, index)` for each record,
+ * with the record's captured keys in `scanner`. Holds at most one unfinished record between chunks.
+ */
+export class LogFileScanner {
+  private state = F.Open;
+  private pending: Buffer = Buffer.alloc(0);
+  private keyAt = 0;
+  private index = 0;
+
+  constructor(
+    readonly scanner: RecordScanner,
+    private readonly onRecord: (buf: Buffer, start: number, end: number, index: number) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    const buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const n = buf.length;
+    let i = 0;
+    while (i < n) {
+      const c = buf[i]!;
+      if (this.state === F.Element || this.state === F.FirstElement) {
+        if (isSpace(c)) {
+          i++;
+          continue;
+        }
+        if (c === CLOSE_BRACKET && this.state === F.FirstElement) {
+          this.state = F.Close;
+          i++;
+          continue;
+        }
+        if (c !== OPEN_BRACE) throw new Unsure('a record that is not an object');
+        const end = this.scanner.record(buf, i);
+        if (end < 0) break;
+        this.onRecord(buf, i, end, this.index++);
+        i = end;
+        this.state = F.AfterElement;
+        continue;
+      }
+      i++;
+      switch (this.state) {
+        case F.Open:
+          // CloudTrail starts the file with the object itself; anything else (a BOM, a blank line) goes the full way.
+          if (c !== OPEN_BRACE) throw new Unsure('the file does not start with {');
+          this.state = F.Key;
+          break;
+        case F.Key:
+          if (this.keyAt === 0 && isSpace(c)) break;
+          if (c !== KEY[this.keyAt]) throw new Unsure('"Records" is not the first key');
+          if (++this.keyAt === KEY.length) this.state = F.Colon;
+          break;
+        case F.Colon:
+          if (isSpace(c)) break;
+          if (c !== COLON) throw new Unsure("expected ':'");
+          this.state = F.ArrayOpen;
+          break;
+        case F.ArrayOpen:
+          if (isSpace(c)) break;
+          if (c !== OPEN_BRACKET) throw new Unsure('"Records" is not an array');
+          this.state = F.FirstElement;
+          break;
+        case F.AfterElement:
+          if (isSpace(c)) break;
+          if (c === COMMA) this.state = F.Element;
+          else if (c === CLOSE_BRACKET) this.state = F.Close;
+          else throw new Unsure("expected ',' or ']'");
+          break;
+        case F.Close:
+          if (isSpace(c)) break;
+          if (c !== CLOSE_BRACE) throw new Unsure('another key after "Records"');
+          this.state = F.Done;
+          break;
+        case F.Done:
+          if (!isSpace(c)) throw new Unsure('text after the end of the object');
+          break;
+      }
+    }
+    this.pending = i >= n ? Buffer.alloc(0) : Buffer.from(buf.subarray(i));
+  }
+
+  /** Throws {@link Unsure} unless the file ended right after its object (and white space). */
+  end(): void {
+    if (this.state !== F.Done || this.pending.length > 0) throw new Unsure('the file ends early');
+  }
+}
