@@ -73,6 +73,9 @@ export interface RemediationRolesProps {
 const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'ec2:RevokeSecurityGroupIngress': ['arn:aws:ec2:*:{account}:security-group/*'],
   'ec2:AuthorizeSecurityGroupIngress': ['arn:aws:ec2:*:{account}:security-group/*'],
+  'ec2:CreateNetworkAclEntry': ['arn:aws:ec2:*:{account}:network-acl/*'],
+  'ec2:DeleteNetworkAclEntry': ['arn:aws:ec2:*:{account}:network-acl/*'],
+  'ec2:ReplaceNetworkAclEntry': ['arn:aws:ec2:*:{account}:network-acl/*'],
   's3:PutBucketPublicAccessBlock': ['arn:aws:s3:::*'],
   's3:GetBucketPublicAccessBlock': ['arn:aws:s3:::*'],
   'iam:SetDefaultPolicyVersion': ['arn:aws:iam::{account}:policy/*'],

@@ -26,7 +26,8 @@ export type RemediationId =
   | 'remove-user-from-admin-group'
   | 'deactivate-access-key'
   | 'enable-disabled-key'
-  | 'restore-trail-settings';
+  | 'restore-trail-settings'
+  | 'delete-world-open-nacl-entry';
 
 /** An EventBridge event pattern (JSON). */
 export type EventPattern = { readonly [key: string]: unknown };

@@ -175,6 +175,7 @@ const KNOWN_REMEDIATIONS: readonly RemediationId[] = [
   'deactivate-access-key',
   'enable-disabled-key',
   'restore-trail-settings',
+  'delete-world-open-nacl-entry',
 ];
 
 interface Fixture {
@@ -318,7 +319,6 @@ describe('detection catalog', () => {
     'iam-role-trust-allows-outside-org',
     'iam-login-profile-set-for-other-user',
     'events-bus-policy-changed',
-    'ec2-network-acl-world-open-ingress',
   ]);
 
   it('gives every high or critical detection an action or a reason why none is safe, never both', () => {

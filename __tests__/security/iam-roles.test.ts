@@ -262,6 +262,25 @@ describe('remediation role least privilege', () => {
     await expect(run('iam:AddUserToGroup', group, {})).resolves.toBe('ImplicitlyDenied');
   });
 
+  it('deletes or replaces network ACL entries of its own account only, never creates one (undo does)', async () => {
+    const acl = 'arn:aws:ec2:eu-west-1:444444444444:network-acl/acl-0e1f2a3b4c5d6e7f8';
+    await expect(run('ec2:DeleteNetworkAclEntry', acl, {})).resolves.toBe('Allowed');
+    await expect(run('ec2:ReplaceNetworkAclEntry', acl, {})).resolves.toBe('Allowed');
+    await expect(
+      run('ec2:DeleteNetworkAclEntry', 'arn:aws:ec2:eu-west-1:999999999999:network-acl/acl-1', {}),
+    ).resolves.toBe('ImplicitlyDenied');
+    await expect(run('ec2:CreateNetworkAclEntry', acl, {})).resolves.toBe('ImplicitlyDenied');
+    await expect(run('ec2:DeleteNetworkAcl', acl, {})).resolves.toBe('ImplicitlyDenied');
+    const undo = roleNamed(STACKS[0]!.roles, 'vigil-remediation-undo');
+    const undoRun = (action: string, resource: string) =>
+      simulate({ principal: undo.arn, action, resource, principalOrgId: ORG_ID, ...allow(undo), context: {} });
+    await expect(undoRun('ec2:CreateNetworkAclEntry', acl)).resolves.toBe('Allowed');
+    await expect(
+      undoRun('ec2:CreateNetworkAclEntry', 'arn:aws:ec2:eu-west-1:999999999999:network-acl/acl-1'),
+    ).resolves.toBe('ImplicitlyDenied');
+    await expect(undoRun('ec2:DeleteNetworkAclEntry', acl)).resolves.toBe('ImplicitlyDenied');
+  });
+
   it("may not read or change what no action needs (bucket policy reads are the read-only role's)", async () => {
     const bucket = 'arn:aws:s3:::some-bucket';
     const own = { 's3:ResourceAccount': '444444444444' };

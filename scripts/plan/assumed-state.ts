@@ -24,6 +24,10 @@ import type { GroupMembersState } from '../../handlers/core/remediation/actions/
 import type { InlinePolicyState } from '../../handlers/core/remediation/actions/delete-admin-inline-policy';
 import type { BucketAclState } from '../../handlers/core/remediation/actions/remove-public-bucket-acl-grants';
 import type { BucketPolicyState } from '../../handlers/core/remediation/actions/remove-public-bucket-policy-statements';
+import {
+  entryOfRequest,
+  type NetworkAclState,
+} from '../../handlers/core/remediation/actions/delete-world-open-nacl-entry';
 import type { RemediationEvent, RemediationTarget } from '../../handlers/core/remediation/types';
 
 /** Stands in for the event of CloudTrail history that tells a setting's previous value. */
@@ -173,6 +177,16 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
             },
           ],
         },
+      };
+      return state;
+    }
+    case 'delete-world-open-nacl-entry': {
+      // The replaced entry (ReplaceNetworkAclEntry) is read from CloudTrail history at run time; offline
+      // there is none, so the plan shows the delete that is made when history does not tell.
+      const state: NetworkAclState = {
+        exists: true,
+        entries: [entryOfRequest(request(event))],
+        history: { events: [], complete: true },
       };
       return state;
     }

@@ -35,8 +35,12 @@ import {
 } from '@aws-sdk/client-config-service';
 import {
   AuthorizeSecurityGroupIngressCommand,
+  CreateNetworkAclEntryCommand,
+  DeleteNetworkAclEntryCommand,
+  DescribeNetworkAclsCommand,
   DescribeSecurityGroupRulesCommand,
   EC2Client,
+  ReplaceNetworkAclEntryCommand,
   type EC2ClientConfig,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
@@ -170,6 +174,10 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       AuthorizeSecurityGroupIngress: AuthorizeSecurityGroupIngressCommand,
       DescribeSecurityGroupRules: DescribeSecurityGroupRulesCommand,
       RevokeSecurityGroupIngress: RevokeSecurityGroupIngressCommand,
+      CreateNetworkAclEntry: CreateNetworkAclEntryCommand,
+      DeleteNetworkAclEntry: DeleteNetworkAclEntryCommand,
+      DescribeNetworkAcls: DescribeNetworkAclsCommand,
+      ReplaceNetworkAclEntry: ReplaceNetworkAclEntryCommand,
     },
   },
   events: {
@@ -267,6 +275,8 @@ export const isSupported = (c: Pick<PlannedCall, 'service' | 'operation'>): bool
  *   verify step, which re-reads the key, is what confirms the fix.
  * - ScheduleKeyDeletion (undo): `KMSInvalidStateException` when the key is already pending deletion.
  * - DeletePublicAccessBlock (undo): `NoSuchPublicAccessBlockConfiguration` (nothing to delete).
+ * - DeleteNetworkAclEntry: `InvalidNetworkAclEntry.NotFound` (the entry is gone; EC2 error codes).
+ * - CreateNetworkAclEntry (undo): `NetworkAclEntryAlreadyExists` (an entry holds that rule number already).
  * - DeleteBucketPolicy: S3 answers 204 when there is no policy; `NoSuchBucketPolicy` is listed for the
  *   S3-compatible answers that send it.
  * StartLogging, StartConfigurationRecorder, EnableRule, SetDefaultPolicyVersion, Put* and Attach*Policy
@@ -287,6 +297,8 @@ export const ALREADY_DONE: Readonly<Record<string, readonly string[]>> = {
   'iam:DeleteRolePolicy': ['NoSuchEntity', 'NoSuchEntityException'],
   'iam:DeleteGroupPolicy': ['NoSuchEntity', 'NoSuchEntityException'],
   'iam:RemoveUserFromGroup': ['NoSuchEntity', 'NoSuchEntityException'],
+  'ec2:DeleteNetworkAclEntry': ['InvalidNetworkAclEntry.NotFound'],
+  'ec2:CreateNetworkAclEntry': ['NetworkAclEntryAlreadyExists'],
 };
 
 /** Request fields that are timestamps: the plan carries ISO strings (plain JSON), the SDK wants Dates. */

@@ -315,6 +315,19 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
       throw err;
     }
   },
+
+  'delete-world-open-nacl-entry': async (target, send, history) => {
+    const [describe, lookup] = remediationFor(target.action).stateReads(target);
+    const none: HistoryPage = { events: [], complete: true };
+    const out = await unless(send, describe!, ['InvalidNetworkAclID.NotFound']);
+    const acl = list(out?.['NetworkAcls'])[0];
+    if (!acl) return { exists: false, entries: [], history: none };
+    return {
+      exists: true,
+      entries: list(acl['Entries']),
+      history: lookup ? await history(lookup) : none,
+    };
+  },
 };
 
 /** Builds a {@link StateReader}. */

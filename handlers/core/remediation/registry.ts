@@ -27,6 +27,7 @@ import { type BucketAclState, removePublicBucketAclGrants } from './actions/remo
 import { type InlinePolicyState, deleteAdminInlinePolicy } from './actions/delete-admin-inline-policy';
 import { type GroupMembersState, removeUserFromAdminGroup } from './actions/remove-user-from-admin-group';
 import { type AccessKeysState, deactivateAccessKey } from './actions/deactivate-access-key';
+import { type NetworkAclState, deleteWorldOpenNaclEntry } from './actions/delete-world-open-nacl-entry';
 import type { PlannedCall, RemediationActionDef, RemediationService } from './types';
 
 /** The state type each action's reader returns and its `plan`/`verify` take. */
@@ -47,6 +48,7 @@ export interface RemediationStates {
   readonly 'deactivate-access-key': AccessKeysState;
   readonly 'enable-disabled-key': DisabledKeyState;
   readonly 'restore-trail-settings': TrailSettingsState;
+  readonly 'delete-world-open-nacl-entry': NetworkAclState;
 }
 
 /** The registry's type: each id maps to the definition over its own state (assignable to `Record<RemediationId, RemediationActionDef>`). */
@@ -70,6 +72,7 @@ export const REMEDIATIONS: RemediationRegistry = {
   'deactivate-access-key': deactivateAccessKey,
   'enable-disabled-key': enableDisabledKey,
   'restore-trail-settings': restoreTrailSettings,
+  'delete-world-open-nacl-entry': deleteWorldOpenNaclEntry,
 };
 
 /** The definition of an action, typed loosely for generic callers (the orchestrator). */

@@ -8,7 +8,11 @@ import {
   DescribeConfigurationRecorderStatusCommand,
   NoSuchConfigurationRecorderException,
 } from '@aws-sdk/client-config-service';
-import { DescribeSecurityGroupRulesCommand, EC2ServiceException } from '@aws-sdk/client-ec2';
+import {
+  DescribeNetworkAclsCommand,
+  DescribeSecurityGroupRulesCommand,
+  EC2ServiceException,
+} from '@aws-sdk/client-ec2';
 import { DescribeRuleCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import { GetRoleCommand, ListPolicyVersionsCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, NotFoundException } from '@aws-sdk/client-kms';
@@ -90,6 +94,41 @@ describe('makeStateReader', () => {
     expect(await reader.read(targetOf('restore-account-public-access-block', 's3-delete-account-pab'))).toEqual({
       configuration: 'none',
     });
+  });
+
+  it('reads a network ACL, turns "no ACL" into state, and reads history only for a replaced entry', async () => {
+    const created = targetOf('delete-world-open-nacl-entry', 'ec2-create-nacl-entry');
+    const replaced = targetOf('delete-world-open-nacl-entry', 'ec2-replace-nacl-entry');
+    const entry = {
+      RuleNumber: 90,
+      Egress: false,
+      Protocol: '6',
+      RuleAction: 'allow' as const,
+      CidrBlock: '0.0.0.0/0',
+    };
+    mocks.ec2
+      .on(DescribeNetworkAclsCommand)
+      .resolvesOnce({ NetworkAcls: [{ NetworkAclId: 'acl-0e1f2a3b4c5d6e7f8', Entries: [entry] }] })
+      .rejectsOnce(
+        new EC2ServiceException({
+          name: 'InvalidNetworkAclID.NotFound',
+          $fault: 'client',
+          $metadata: {},
+          message: 'x',
+        }),
+      )
+      .resolvesOnce({ NetworkAcls: [{ NetworkAclId: 'acl-0e1f2a3b4c5d6e7f8' }] });
+    mocks.cloudtrail.on(LookupEventsCommand).resolves({ Events: [] });
+
+    expect(await reader.read(created)).toEqual({
+      exists: true,
+      entries: [entry],
+      history: { events: [], complete: true },
+    });
+    expect(await reader.read(created)).toEqual({ exists: false, entries: [], history: { events: [], complete: true } });
+    expect(mocks.cloudtrail.calls()).toHaveLength(0);
+    expect(await reader.read(replaced)).toEqual({ exists: true, entries: [], history: { events: [], complete: true } });
+    expect(mocks.cloudtrail).toHaveReceivedCommandTimes(LookupEventsCommand, 1);
   });
 
   it('reads a bucket ACL, and turns "no bucket" into state', async () => {

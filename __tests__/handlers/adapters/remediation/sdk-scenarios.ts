@@ -21,8 +21,12 @@ import {
 } from '@aws-sdk/client-config-service';
 import {
   AuthorizeSecurityGroupIngressCommand,
+  CreateNetworkAclEntryCommand,
+  DeleteNetworkAclEntryCommand,
+  DescribeNetworkAclsCommand,
   DescribeSecurityGroupRulesCommand,
   EC2Client,
+  type NetworkAclEntry,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import {
@@ -358,6 +362,42 @@ const recorderStatus = (recording: boolean): { ConfigurationRecordersStatus: Con
       recording,
       lastStatus: 'Success',
       lastStatusChangeTime: new Date('2025-06-11T14:19:00Z'),
+    },
+  ],
+});
+
+const ACL = 'acl-0e1f2a3b4c5d6e7f8';
+const RDP_WORLD_ENTRY: NetworkAclEntry = {
+  RuleNumber: 90,
+  Egress: false,
+  Protocol: '6',
+  RuleAction: 'allow',
+  Ipv6CidrBlock: '::/0',
+  PortRange: { From: 3389, To: 3389 },
+};
+/** DescribeNetworkAcls of the ACL: HTTPS from anywhere, the final denies, and `extra`. */
+const networkAcl = (extra: NetworkAclEntry[]) => ({
+  NetworkAcls: [
+    {
+      NetworkAclId: ACL,
+      VpcId: 'vpc-0a1b2c3d4e5f60718',
+      IsDefault: false,
+      OwnerId: MEMBER,
+      Associations: [],
+      Tags: [],
+      Entries: [
+        ...extra,
+        {
+          RuleNumber: 100,
+          Egress: false,
+          Protocol: '6',
+          RuleAction: 'allow' as const,
+          CidrBlock: '0.0.0.0/0',
+          PortRange: { From: 443, To: 443 },
+        },
+        { RuleNumber: 32767, Egress: false, Protocol: '-1', RuleAction: 'deny' as const, CidrBlock: '0.0.0.0/0' },
+        { RuleNumber: 32767, Egress: true, Protocol: '-1', RuleAction: 'deny' as const, CidrBlock: '0.0.0.0/0' },
+      ],
     },
   ],
 });
@@ -751,6 +791,35 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
         client: 'cloudtrail',
         command: UpdateTrailCommand,
         input: { Name: ORG_TRAIL.TrailARN, IsMultiRegionTrail: false, KmsKeyId: '' },
+      },
+    ],
+  },
+  {
+    action: 'delete-world-open-nacl-entry',
+    fixture: 'ec2-create-nacl-entry',
+    ctx: CTX,
+    before: (m) => m.ec2.on(DescribeNetworkAclsCommand).resolves(networkAcl([RDP_WORLD_ENTRY])),
+    after: (m) => m.ec2.on(DescribeNetworkAclsCommand).resolves(networkAcl([])),
+    fix: [
+      {
+        client: 'ec2',
+        command: DeleteNetworkAclEntryCommand,
+        input: { NetworkAclId: ACL, RuleNumber: 90, Egress: false },
+      },
+    ],
+    undo: [
+      {
+        client: 'ec2',
+        command: CreateNetworkAclEntryCommand,
+        input: {
+          NetworkAclId: ACL,
+          RuleNumber: 90,
+          Egress: false,
+          Protocol: '6',
+          RuleAction: 'allow',
+          Ipv6CidrBlock: '::/0',
+          PortRange: { From: 3389, To: 3389 },
+        },
       },
     ],
   },

@@ -303,4 +303,64 @@ export const SCENARIOS: readonly Scenario[] = [
       },
     },
   }),
+  s({
+    name: 'NACL entry opening RDP to the world created',
+    action: 'delete-world-open-nacl-entry',
+    fixture: 'ec2-create-nacl-entry',
+    ctx: CTX,
+    before: {
+      exists: true,
+      entries: [
+        {
+          RuleNumber: 90,
+          Egress: false,
+          Protocol: '6',
+          RuleAction: 'allow',
+          Ipv6CidrBlock: '::/0',
+          PortRange: { From: 3389, To: 3389 },
+        },
+      ],
+      history: { events: [], complete: true },
+    },
+  }),
+  s({
+    name: 'NACL entry replaced by SSH from the world, the replaced one known',
+    action: 'delete-world-open-nacl-entry',
+    fixture: 'ec2-replace-nacl-entry',
+    ctx: CTX,
+    before: {
+      exists: true,
+      entries: [
+        {
+          RuleNumber: 100,
+          Egress: false,
+          Protocol: '6',
+          RuleAction: 'allow',
+          CidrBlock: '0.0.0.0/0',
+          PortRange: { From: 22, To: 22 },
+        },
+      ],
+      history: {
+        complete: true,
+        events: [
+          {
+            eventId: 'entry-created',
+            eventName: 'CreateNetworkAclEntry',
+            eventTime: '2025-05-01T00:00:00Z',
+            cloudTrailEvent: JSON.stringify({
+              requestParameters: {
+                networkAclId: 'acl-0e1f2a3b4c5d6e7f8',
+                ruleNumber: 100,
+                egress: false,
+                ruleAction: 'allow',
+                aclProtocol: '6',
+                portRange: { from: 22, to: 22 },
+                cidrBlock: '10.0.0.0/8',
+              },
+            }),
+          },
+        ],
+      },
+    },
+  }),
 ];
