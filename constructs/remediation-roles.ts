@@ -110,6 +110,7 @@ const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'iam:RemoveUserFromGroup': ['arn:aws:iam::{account}:group/*'],
   'iam:AddUserToGroup': ['arn:aws:iam::{account}:group/*'],
   'iam:UpdateAccessKey': ['arn:aws:iam::{account}:user/*'],
+  'iam:UpdateAssumeRolePolicy': ['arn:aws:iam::{account}:role/*'],
   'iam:ListAccessKeys': ['arn:aws:iam::{account}:user/*'],
 };
 

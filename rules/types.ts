@@ -27,7 +27,8 @@ export type RemediationId =
   | 'deactivate-access-key'
   | 'enable-disabled-key'
   | 'restore-trail-settings'
-  | 'delete-world-open-nacl-entry';
+  | 'delete-world-open-nacl-entry'
+  | 'remove-foreign-trust-principals';
 
 /** An EventBridge event pattern (JSON). */
 export type EventPattern = { readonly [key: string]: unknown };

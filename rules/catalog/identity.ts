@@ -252,6 +252,7 @@ export const IAM: readonly Detection[] = [
     compliance: { pciDss: ['7.2.1', '10.2.1.5'], soc2: ['CC6.1', 'CC6.3'], mitre: ['T1098.003', 'T1484.002'] },
     ...apiCall('iam', ['CreateRole', 'UpdateAssumeRolePolicy']),
     predicate: 'trustPolicyAllowsOutsideOrg',
+    remediation: { action: 'remove-foreign-trust-principals', defaultMode: 'notify' },
   },
   {
     id: 'iam-root-access-key-created',

@@ -28,6 +28,7 @@ import {
   entryOfRequest,
   type NetworkAclState,
 } from '../../handlers/core/remediation/actions/delete-world-open-nacl-entry';
+import type { TrustPolicyState } from '../../handlers/core/remediation/actions/remove-foreign-trust-principals';
 import type { RemediationEvent, RemediationTarget } from '../../handlers/core/remediation/types';
 
 /** Stands in for the event of CloudTrail history that tells a setting's previous value. */
@@ -177,6 +178,15 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
             },
           ],
         },
+      };
+      return state;
+    }
+    case 'remove-foreign-trust-principals': {
+      const role = String(target.details['roleName']);
+      const state: TrustPolicyState = {
+        exists: true,
+        roleArn: `arn:aws:iam::${target.accountId}:role/${role}`,
+        document: String(target.details['eventDocument']),
       };
       return state;
     }

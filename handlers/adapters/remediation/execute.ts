@@ -78,6 +78,7 @@ import {
   PutUserPolicyCommand,
   RemoveUserFromGroupCommand,
   UpdateAccessKeyCommand,
+  UpdateAssumeRolePolicyCommand,
   type IAMClientConfig,
   ListAccessKeysCommand,
   ListAttachedGroupPoliciesCommand,
@@ -222,6 +223,7 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       RemoveUserFromGroup: RemoveUserFromGroupCommand,
       ListAccessKeys: ListAccessKeysCommand,
       UpdateAccessKey: UpdateAccessKeyCommand,
+      UpdateAssumeRolePolicy: UpdateAssumeRolePolicyCommand,
     },
   },
   kms: {

@@ -28,6 +28,7 @@ import { type InlinePolicyState, deleteAdminInlinePolicy } from './actions/delet
 import { type GroupMembersState, removeUserFromAdminGroup } from './actions/remove-user-from-admin-group';
 import { type AccessKeysState, deactivateAccessKey } from './actions/deactivate-access-key';
 import { type NetworkAclState, deleteWorldOpenNaclEntry } from './actions/delete-world-open-nacl-entry';
+import { removeForeignTrustPrincipals, type TrustPolicyState } from './actions/remove-foreign-trust-principals';
 import type { PlannedCall, RemediationActionDef, RemediationService } from './types';
 
 /** The state type each action's reader returns and its `plan`/`verify` take. */
@@ -49,6 +50,7 @@ export interface RemediationStates {
   readonly 'enable-disabled-key': DisabledKeyState;
   readonly 'restore-trail-settings': TrailSettingsState;
   readonly 'delete-world-open-nacl-entry': NetworkAclState;
+  readonly 'remove-foreign-trust-principals': TrustPolicyState;
 }
 
 /** The registry's type: each id maps to the definition over its own state (assignable to `Record<RemediationId, RemediationActionDef>`). */
@@ -73,6 +75,7 @@ export const REMEDIATIONS: RemediationRegistry = {
   'enable-disabled-key': enableDisabledKey,
   'restore-trail-settings': restoreTrailSettings,
   'delete-world-open-nacl-entry': deleteWorldOpenNaclEntry,
+  'remove-foreign-trust-principals': removeForeignTrustPrincipals,
 };
 
 /** The definition of an action, typed loosely for generic callers (the orchestrator). */

@@ -106,6 +106,15 @@ export interface RemediationContext {
    * @default - all four true
    */
   readonly publicAccessBlockBaseline?: PublicAccessBlockFlags;
+  /**
+   * The organization as the reviewed inventory knows it: what the detections' predicates call inside
+   * (rules/predicates.ts `PredicateContext`), so an action removes exactly the grants the detection found.
+   * @default - actions that must tell foreign accounts from the organization's own refuse
+   */
+  readonly organization?: {
+    readonly organizationId: string;
+    readonly organizationAccountIds: ReadonlySet<string>;
+  };
 }
 
 /** What `target()` returns: the thing to fix, or why vigil will not act on this event. */

@@ -131,6 +131,21 @@ describe('makeStateReader', () => {
     expect(mocks.cloudtrail).toHaveReceivedCommandTimes(LookupEventsCommand, 1);
   });
 
+  it('reads a trust policy URL-decoded, and turns "no such role" into state', async () => {
+    const target = targetOf('remove-foreign-trust-principals', 'iam-update-assume-role-policy');
+    const trust = '{"Statement":[{"Effect":"Allow","Principal":{"AWS":"999988887777"}}]}';
+    const role = { RoleName: 'payments-batch', Path: '/', RoleId: 'AROA1', CreateDate: new Date(), Arn: 'arn:r' };
+    mocks.iam
+      .on(GetRoleCommand)
+      .resolvesOnce({ Role: { ...role, AssumeRolePolicyDocument: encodeURIComponent(trust) } })
+      .resolvesOnce({ Role: role })
+      .rejectsOnce(new NoSuchEntityException({ message: 'x', $metadata: {} }));
+
+    expect(await reader.read(target)).toEqual({ exists: true, roleArn: 'arn:r', document: trust });
+    expect(await reader.read(target)).toEqual({ exists: true, roleArn: 'arn:r' });
+    expect(await reader.read(target)).toEqual({ exists: false });
+  });
+
   it('reads a bucket ACL, and turns "no bucket" into state', async () => {
     const target = targetOf('remove-public-bucket-acl-grants', 's3-put-bucket-acl-public');
     const grant = { Grantee: { Type: 'Group' as const, URI: 'x' }, Permission: 'READ' as const };

@@ -31,6 +31,7 @@ const ALL_IDS = [
   'enable-disabled-key',
   'restore-trail-settings',
   'delete-world-open-nacl-entry',
+  'remove-foreign-trust-principals',
 ] as const satisfies readonly RemediationId[];
 // Fails to compile when RemediationId gains a member this list (and so this test) does not know.
 const exhaustive: Exclude<RemediationId, (typeof ALL_IDS)[number]> extends never ? true : never = true;
