@@ -111,6 +111,8 @@ const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'iam:AddUserToGroup': ['arn:aws:iam::{account}:group/*'],
   'iam:UpdateAccessKey': ['arn:aws:iam::{account}:user/*'],
   'iam:UpdateAssumeRolePolicy': ['arn:aws:iam::{account}:role/*'],
+  'iam:DeleteLoginProfile': ['arn:aws:iam::{account}:user/*'],
+  'iam:GetLoginProfile': ['arn:aws:iam::{account}:user/*'],
   'iam:ListAccessKeys': ['arn:aws:iam::{account}:user/*'],
 };
 

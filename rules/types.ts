@@ -28,7 +28,8 @@ export type RemediationId =
   | 'enable-disabled-key'
   | 'restore-trail-settings'
   | 'delete-world-open-nacl-entry'
-  | 'remove-foreign-trust-principals';
+  | 'remove-foreign-trust-principals'
+  | 'delete-login-profile';
 
 /** An EventBridge event pattern (JSON). */
 export type EventPattern = { readonly [key: string]: unknown };

@@ -177,6 +177,7 @@ const KNOWN_REMEDIATIONS: readonly RemediationId[] = [
   'restore-trail-settings',
   'delete-world-open-nacl-entry',
   'remove-foreign-trust-principals',
+  'delete-login-profile',
 ];
 
 interface Fixture {
@@ -316,7 +317,7 @@ describe('detection catalog', () => {
    * Issue #16 actions still being built (trust policy, login profile, bus policy, NACL entry): they have neither an
    * action nor a reason yet. Each id leaves this list when its action lands.
    */
-  const AWAITING_ISSUE_16 = new Set(['iam-login-profile-set-for-other-user', 'events-bus-policy-changed']);
+  const AWAITING_ISSUE_16 = new Set(['events-bus-policy-changed']);
 
   it('gives every high or critical detection an action or a reason why none is safe, never both', () => {
     const offenders = CATALOG.filter((d) => d.severity === 'high' || d.severity === 'critical')

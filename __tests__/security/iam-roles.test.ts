@@ -285,6 +285,16 @@ describe('remediation role least privilege', () => {
     await expect(run('iam:CreateRole', 'arn:aws:iam::444444444444:role/x', {})).resolves.toBe('ImplicitlyDenied');
   });
 
+  it("deletes a user's login profile in its own account, never creates or changes one", async () => {
+    const user = 'arn:aws:iam::444444444444:user/alice';
+    await expect(run('iam:DeleteLoginProfile', user, {})).resolves.toBe('Allowed');
+    await expect(run('iam:DeleteLoginProfile', 'arn:aws:iam::999999999999:user/alice', {})).resolves.toBe(
+      'ImplicitlyDenied',
+    );
+    await expect(run('iam:CreateLoginProfile', user, {})).resolves.toBe('ImplicitlyDenied');
+    await expect(run('iam:UpdateLoginProfile', user, {})).resolves.toBe('ImplicitlyDenied');
+  });
+
   it('deletes or replaces network ACL entries of its own account only, never creates one (undo does)', async () => {
     const acl = 'arn:aws:ec2:eu-west-1:444444444444:network-acl/acl-0e1f2a3b4c5d6e7f8';
     await expect(run('ec2:DeleteNetworkAclEntry', acl, {})).resolves.toBe('Allowed');

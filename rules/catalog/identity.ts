@@ -294,6 +294,8 @@ export const IAM: readonly Detection[] = [
     compliance: { pciDss: ['8.3.1', '10.2.1.5'], soc2: ['CC6.1', 'CC6.2'], mitre: ['T1098'] },
     ...apiCall('iam', ['CreateLoginProfile', 'UpdateLoginProfile']),
     predicate: 'targetsAnotherUser',
+    // Approval only, whatever the config says: the deleted password cannot be restored (delete-login-profile.ts).
+    remediation: { action: 'delete-login-profile', defaultMode: 'notify' },
   },
   {
     id: 'iam-user-added-to-admin-group',

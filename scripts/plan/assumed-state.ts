@@ -181,6 +181,8 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
       };
       return state;
     }
+    case 'delete-login-profile':
+      return { exists: true, createDate: String(target.details['eventTime']) };
     case 'remove-foreign-trust-principals': {
       const role = String(target.details['roleName']);
       const state: TrustPolicyState = {

@@ -64,6 +64,8 @@ import {
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
   DeleteGroupPolicyCommand,
+  DeleteLoginProfileCommand,
+  GetLoginProfileCommand,
   DeleteRolePolicyCommand,
   DeleteUserPolicyCommand,
   GetGroupCommand,
@@ -224,6 +226,8 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       ListAccessKeys: ListAccessKeysCommand,
       UpdateAccessKey: UpdateAccessKeyCommand,
       UpdateAssumeRolePolicy: UpdateAssumeRolePolicyCommand,
+      DeleteLoginProfile: DeleteLoginProfileCommand,
+      GetLoginProfile: GetLoginProfileCommand,
     },
   },
   kms: {
@@ -272,6 +276,7 @@ export const isSupported = (c: Pick<PlannedCall, 'service' | 'operation'>): bool
  * - Detach*Policy: `NoSuchEntity` (the policy is not attached, or the principal is gone; IAM API reference).
  * - Delete{User,Role,Group}Policy: `NoSuchEntity` (the inline policy, or its principal, is gone).
  * - RemoveUserFromGroup: `NoSuchEntity` (the user or the group is gone).
+ * - DeleteLoginProfile: `NoSuchEntity` (the user has no login profile, or is gone).
  * - CancelKeyDeletion: `KMSInvalidStateException` — the key is not pending deletion any more (cancelled
  *   meanwhile). It is also KMS's answer for other states (e.g. Unavailable), so the orchestrator's
  *   verify step, which re-reads the key, is what confirms the fix.
@@ -299,6 +304,7 @@ export const ALREADY_DONE: Readonly<Record<string, readonly string[]>> = {
   'iam:DeleteRolePolicy': ['NoSuchEntity', 'NoSuchEntityException'],
   'iam:DeleteGroupPolicy': ['NoSuchEntity', 'NoSuchEntityException'],
   'iam:RemoveUserFromGroup': ['NoSuchEntity', 'NoSuchEntityException'],
+  'iam:DeleteLoginProfile': ['NoSuchEntity', 'NoSuchEntityException'],
   'ec2:DeleteNetworkAclEntry': ['InvalidNetworkAclEntry.NotFound'],
   'ec2:CreateNetworkAclEntry': ['NetworkAclEntryAlreadyExists'],
 };

@@ -316,6 +316,18 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
     }
   },
 
+  'delete-login-profile': async (target, send) => {
+    const [get] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, get!, NO_SUCH_ENTITY);
+    const profile = (out?.['LoginProfile'] ?? undefined) as Output | undefined;
+    if (!profile) return { exists: false };
+    return {
+      exists: true,
+      ...(iso(profile['CreateDate']) ? { createDate: iso(profile['CreateDate']) } : {}),
+      passwordResetRequired: profile['PasswordResetRequired'] === true,
+    };
+  },
+
   'remove-foreign-trust-principals': async (target, send) => {
     const [get] = remediationFor(target.action).stateReads(target);
     const out = await unless(send, get!, NO_SUCH_ENTITY);

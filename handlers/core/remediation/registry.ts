@@ -29,6 +29,7 @@ import { type GroupMembersState, removeUserFromAdminGroup } from './actions/remo
 import { type AccessKeysState, deactivateAccessKey } from './actions/deactivate-access-key';
 import { type NetworkAclState, deleteWorldOpenNaclEntry } from './actions/delete-world-open-nacl-entry';
 import { removeForeignTrustPrincipals, type TrustPolicyState } from './actions/remove-foreign-trust-principals';
+import { deleteLoginProfile, type LoginProfileState } from './actions/delete-login-profile';
 import type { PlannedCall, RemediationActionDef, RemediationService } from './types';
 
 /** The state type each action's reader returns and its `plan`/`verify` take. */
@@ -51,6 +52,7 @@ export interface RemediationStates {
   readonly 'restore-trail-settings': TrailSettingsState;
   readonly 'delete-world-open-nacl-entry': NetworkAclState;
   readonly 'remove-foreign-trust-principals': TrustPolicyState;
+  readonly 'delete-login-profile': LoginProfileState;
 }
 
 /** The registry's type: each id maps to the definition over its own state (assignable to `Record<RemediationId, RemediationActionDef>`). */
@@ -76,6 +78,7 @@ export const REMEDIATIONS: RemediationRegistry = {
   'restore-trail-settings': restoreTrailSettings,
   'delete-world-open-nacl-entry': deleteWorldOpenNaclEntry,
   'remove-foreign-trust-principals': removeForeignTrustPrincipals,
+  'delete-login-profile': deleteLoginProfile,
 };
 
 /** The definition of an action, typed loosely for generic callers (the orchestrator). */

@@ -147,6 +147,16 @@ export interface RemediationActionDef<S = unknown> {
    * admin policy back), so it belongs to an approval-gated role, not to the automatic remediation role.
    */
   readonly undoIamActions: readonly string[];
+  /**
+   * Why this action never runs unattended: a mode of `auto` from the config is lowered to `approve` (a human
+   * confirms each run). For steps that cannot be undone. @default - the configured mode applies
+   */
+  readonly approvalOnly?: string;
+  /**
+   * Why `undo()` cannot put back what the action changed (it returns no call, and `undoIamActions` is empty):
+   * `npm run undo` and the Undo button refuse with this reason. @default - the action can be undone
+   */
+  readonly undoNotPossible?: string;
   /** What the event says is to be fixed, or a refusal (wrong event, protected resource, not enough facts). */
   target(event: RemediationEvent, ctx: RemediationContext): TargetResult;
   /** The read-only calls the state reader makes for this target (first page of each), for dry-run and plan output. */

@@ -14,7 +14,12 @@ import {
   EC2ServiceException,
 } from '@aws-sdk/client-ec2';
 import { DescribeRuleCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
-import { GetRoleCommand, ListPolicyVersionsCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
+import {
+  GetLoginProfileCommand,
+  GetRoleCommand,
+  ListPolicyVersionsCommand,
+  NoSuchEntityException,
+} from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, NotFoundException } from '@aws-sdk/client-kms';
 import {
   GetBucketAclCommand,
@@ -143,6 +148,23 @@ describe('makeStateReader', () => {
 
     expect(await reader.read(target)).toEqual({ exists: true, roleArn: 'arn:r', document: trust });
     expect(await reader.read(target)).toEqual({ exists: true, roleArn: 'arn:r' });
+    expect(await reader.read(target)).toEqual({ exists: false });
+  });
+
+  it('reads a login profile, and turns "no profile" into state', async () => {
+    const target = targetOf('delete-login-profile', 'iam-create-login-profile-other-user');
+    mocks.iam
+      .on(GetLoginProfileCommand)
+      .resolvesOnce({ LoginProfile: { UserName: 'alice', CreateDate: new Date('2025-05-12T11:05:33Z') } })
+      .resolvesOnce({})
+      .rejectsOnce(new NoSuchEntityException({ message: 'x', $metadata: {} }));
+
+    expect(await reader.read(target)).toEqual({
+      exists: true,
+      createDate: '2025-05-12T11:05:33.000Z',
+      passwordResetRequired: false,
+    });
+    expect(await reader.read(target)).toEqual({ exists: false });
     expect(await reader.read(target)).toEqual({ exists: false });
   });
 

@@ -47,6 +47,8 @@ import {
   RemoveUserFromGroupCommand,
   UpdateAccessKeyCommand,
   UpdateAssumeRolePolicyCommand,
+  DeleteLoginProfileCommand,
+  GetLoginProfileCommand,
   DetachRolePolicyCommand,
   GetRolePolicyCommand,
   PutRolePolicyCommand,
@@ -865,5 +867,21 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
         input: { RoleName: 'payments-batch', PolicyDocument: OPENED_TRUST },
       },
     ],
+  },
+  {
+    action: 'delete-login-profile',
+    fixture: 'iam-create-login-profile-other-user',
+    ctx: CTX,
+    before: (m) =>
+      m.iam.on(GetLoginProfileCommand).resolves({
+        LoginProfile: { UserName: 'alice', CreateDate: new Date('2025-05-12T11:05:33Z'), PasswordResetRequired: false },
+      }),
+    after: (m) =>
+      m.iam
+        .on(GetLoginProfileCommand)
+        .rejects(new IamNoSuchEntity({ message: 'Login Profile for User alice cannot be found.', $metadata: {} })),
+    fix: [{ client: 'iam', command: DeleteLoginProfileCommand, input: { UserName: 'alice' } }],
+    // A deleted password cannot be put back (delete-login-profile.ts): undo sends nothing.
+    undo: [],
   },
 ];

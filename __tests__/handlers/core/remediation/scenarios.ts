@@ -388,4 +388,11 @@ export const SCENARIOS: readonly Scenario[] = [
       }),
     },
   }),
+  s({
+    name: 'console password set for another user',
+    action: 'delete-login-profile',
+    fixture: 'iam-create-login-profile-other-user',
+    ctx: CTX,
+    before: { exists: true, createDate: '2025-05-12T11:05:33Z', passwordResetRequired: false },
+  }),
 ];
