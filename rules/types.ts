@@ -29,7 +29,8 @@ export type RemediationId =
   | 'restore-trail-settings'
   | 'delete-world-open-nacl-entry'
   | 'remove-foreign-trust-principals'
-  | 'delete-login-profile';
+  | 'delete-login-profile'
+  | 'remove-bus-policy-statement';
 
 /** An EventBridge event pattern (JSON). */
 export type EventPattern = { readonly [key: string]: unknown };

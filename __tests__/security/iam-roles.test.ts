@@ -295,6 +295,19 @@ describe('remediation role least privilege', () => {
     await expect(run('iam:UpdateLoginProfile', user, {})).resolves.toBe('ImplicitlyDenied');
   });
 
+  it('removes a bus policy statement only in the security account; only undo there puts a policy', async () => {
+    const security = (name: string) => roleNamed(STACKS[1]!.roles, name);
+    const as = (r: SynthesizedRole, action: string) =>
+      simulate({ principal: r.arn, action, resource: '*', principalOrgId: ORG_ID, ...allow(r), context: {} });
+    await expect(as(security('vigil-remediation'), 'events:RemovePermission')).resolves.toBe('Allowed');
+    await expect(as(security('vigil-remediation'), 'events:PutPermission')).resolves.toBe('ImplicitlyDenied');
+    await expect(as(security('vigil-remediation-undo'), 'events:PutPermission')).resolves.toBe('Allowed');
+    await expect(as(remediation, 'events:RemovePermission')).resolves.toBe('ImplicitlyDenied');
+    await expect(as(roleNamed(STACKS[0]!.roles, 'vigil-remediation-undo'), 'events:PutPermission')).resolves.toBe(
+      'ImplicitlyDenied',
+    );
+  });
+
   it('deletes or replaces network ACL entries of its own account only, never creates one (undo does)', async () => {
     const acl = 'arn:aws:ec2:eu-west-1:444444444444:network-acl/acl-0e1f2a3b4c5d6e7f8';
     await expect(run('ec2:DeleteNetworkAclEntry', acl, {})).resolves.toBe('Allowed');

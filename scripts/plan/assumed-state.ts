@@ -181,6 +181,13 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
       };
       return state;
     }
+    case 'remove-bus-policy-statement': {
+      // The bus policy as the call left it: vigil's statement and the added ones.
+      const raw = target.details['statementIds'];
+      const sids = (Array.isArray(raw) ? raw : []).map(String);
+      const policy = JSON.stringify({ Version: '2012-10-17', Statement: sids.map((Sid) => ({ Sid })) });
+      return { exists: true, policy };
+    }
     case 'delete-login-profile':
       return { exists: true, createDate: String(target.details['eventTime']) };
     case 'remove-foreign-trust-principals': {

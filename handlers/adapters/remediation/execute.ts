@@ -45,6 +45,7 @@ import {
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import {
+  DescribeEventBusCommand,
   DescribeRuleCommand,
   DisableRuleCommand,
   EnableRuleCommand,
@@ -52,7 +53,9 @@ import {
   type EventBridgeClientConfig,
   ListTargetsByRuleCommand,
   PutRuleCommand,
+  PutPermissionCommand,
   PutTargetsCommand,
+  RemovePermissionCommand,
   RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import {
@@ -193,6 +196,9 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       PutRule: PutRuleCommand,
       PutTargets: PutTargetsCommand,
       RemoveTargets: RemoveTargetsCommand,
+      DescribeEventBus: DescribeEventBusCommand,
+      PutPermission: PutPermissionCommand,
+      RemovePermission: RemovePermissionCommand,
     },
   },
   iam: {
@@ -276,6 +282,7 @@ export const isSupported = (c: Pick<PlannedCall, 'service' | 'operation'>): bool
  * - Detach*Policy: `NoSuchEntity` (the policy is not attached, or the principal is gone; IAM API reference).
  * - Delete{User,Role,Group}Policy: `NoSuchEntity` (the inline policy, or its principal, is gone).
  * - RemoveUserFromGroup: `NoSuchEntity` (the user or the group is gone).
+ * - RemovePermission (EventBridge): `ResourceNotFoundException` (the statement id is not in the bus policy).
  * - DeleteLoginProfile: `NoSuchEntity` (the user has no login profile, or is gone).
  * - CancelKeyDeletion: `KMSInvalidStateException` — the key is not pending deletion any more (cancelled
  *   meanwhile). It is also KMS's answer for other states (e.g. Unavailable), so the orchestrator's
@@ -304,6 +311,7 @@ export const ALREADY_DONE: Readonly<Record<string, readonly string[]>> = {
   'iam:DeleteRolePolicy': ['NoSuchEntity', 'NoSuchEntityException'],
   'iam:DeleteGroupPolicy': ['NoSuchEntity', 'NoSuchEntityException'],
   'iam:RemoveUserFromGroup': ['NoSuchEntity', 'NoSuchEntityException'],
+  'events:RemovePermission': ['ResourceNotFoundException'],
   'iam:DeleteLoginProfile': ['NoSuchEntity', 'NoSuchEntityException'],
   'ec2:DeleteNetworkAclEntry': ['InvalidNetworkAclEntry.NotFound'],
   'ec2:CreateNetworkAclEntry': ['NetworkAclEntryAlreadyExists'],

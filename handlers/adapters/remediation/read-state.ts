@@ -316,6 +316,13 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
     }
   },
 
+  'remove-bus-policy-statement': async (target, send) => {
+    const [describe] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, describe!, ['ResourceNotFoundException']);
+    if (!out) return { exists: false };
+    return { exists: true, ...(typeof out['Policy'] === 'string' ? { policy: out['Policy'] } : {}) };
+  },
+
   'delete-login-profile': async (target, send) => {
     const [get] = remediationFor(target.action).stateReads(target);
     const out = await unless(send, get!, NO_SUCH_ENTITY);

@@ -30,6 +30,7 @@ import { type AccessKeysState, deactivateAccessKey } from './actions/deactivate-
 import { type NetworkAclState, deleteWorldOpenNaclEntry } from './actions/delete-world-open-nacl-entry';
 import { removeForeignTrustPrincipals, type TrustPolicyState } from './actions/remove-foreign-trust-principals';
 import { deleteLoginProfile, type LoginProfileState } from './actions/delete-login-profile';
+import { type BusPolicyState, removeBusPolicyStatement } from './actions/remove-bus-policy-statement';
 import type { PlannedCall, RemediationActionDef, RemediationService } from './types';
 
 /** The state type each action's reader returns and its `plan`/`verify` take. */
@@ -53,6 +54,7 @@ export interface RemediationStates {
   readonly 'delete-world-open-nacl-entry': NetworkAclState;
   readonly 'remove-foreign-trust-principals': TrustPolicyState;
   readonly 'delete-login-profile': LoginProfileState;
+  readonly 'remove-bus-policy-statement': BusPolicyState;
 }
 
 /** The registry's type: each id maps to the definition over its own state (assignable to `Record<RemediationId, RemediationActionDef>`). */
@@ -79,6 +81,7 @@ export const REMEDIATIONS: RemediationRegistry = {
   'delete-world-open-nacl-entry': deleteWorldOpenNaclEntry,
   'remove-foreign-trust-principals': removeForeignTrustPrincipals,
   'delete-login-profile': deleteLoginProfile,
+  'remove-bus-policy-statement': removeBusPolicyStatement,
 };
 
 /** The definition of an action, typed loosely for generic callers (the orchestrator). */

@@ -13,7 +13,7 @@ import {
   DescribeSecurityGroupRulesCommand,
   EC2ServiceException,
 } from '@aws-sdk/client-ec2';
-import { DescribeRuleCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
+import { DescribeEventBusCommand, DescribeRuleCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
 import {
   GetLoginProfileCommand,
   GetRoleCommand,
@@ -148,6 +148,19 @@ describe('makeStateReader', () => {
 
     expect(await reader.read(target)).toEqual({ exists: true, roleArn: 'arn:r', document: trust });
     expect(await reader.read(target)).toEqual({ exists: true, roleArn: 'arn:r' });
+    expect(await reader.read(target)).toEqual({ exists: false });
+  });
+
+  it('reads a bus policy, and turns "no bus" into state', async () => {
+    const target = targetOf('remove-bus-policy-statement', 'events-put-permission-central-bus');
+    mocks.events
+      .on(DescribeEventBusCommand)
+      .resolvesOnce({ Name: 'vigil-security', Policy: '{"Statement":[]}' })
+      .resolvesOnce({ Name: 'vigil-security' })
+      .rejectsOnce(new ResourceNotFoundException({ message: 'x', $metadata: {} }));
+
+    expect(await reader.read(target)).toEqual({ exists: true, policy: '{"Statement":[]}' });
+    expect(await reader.read(target)).toEqual({ exists: true });
     expect(await reader.read(target)).toEqual({ exists: false });
   });
 

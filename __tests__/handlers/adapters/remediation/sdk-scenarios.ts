@@ -30,8 +30,11 @@ import {
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import {
+  DescribeEventBusCommand,
   DescribeRuleCommand,
   EnableRuleCommand,
+  PutPermissionCommand,
+  RemovePermissionCommand,
   DisableRuleCommand,
   EventBridgeClient,
   ListTargetsByRuleCommand,
@@ -425,6 +428,24 @@ const FIXED_TRUST = JSON.stringify({
 const batchRole = (trust: string) => ({
   Role: { ...PAYMENTS_BATCH_ROLE.Role, AssumeRolePolicyDocument: encodeURIComponent(trust) },
 });
+
+const BUS_VIGIL = {
+  Sid: 'OrgForwarderRolesPutEventsOnly',
+  Effect: 'Allow',
+  Principal: '*',
+  Action: 'events:PutEvents',
+  Resource: CTX.centralBusArn,
+  Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-test123456' } },
+};
+const BUS_PARTNER = {
+  Sid: 'partner',
+  Effect: 'Allow',
+  Principal: { AWS: 'arn:aws:iam::999988887777:root' },
+  Action: 'events:PutEvents',
+  Resource: CTX.centralBusArn,
+};
+const busPolicy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+const centralBus = (policy: string) => ({ Name: 'vigil-security', Arn: CTX.centralBusArn, Policy: policy });
 
 export const SDK_SCENARIOS: readonly SdkScenario[] = [
   {
@@ -883,5 +904,26 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
     fix: [{ client: 'iam', command: DeleteLoginProfileCommand, input: { UserName: 'alice' } }],
     // A deleted password cannot be put back (delete-login-profile.ts): undo sends nothing.
     undo: [],
+  },
+  {
+    action: 'remove-bus-policy-statement',
+    fixture: 'events-put-permission-central-bus',
+    ctx: CTX,
+    before: (m) => m.events.on(DescribeEventBusCommand).resolves(centralBus(busPolicy(BUS_VIGIL, BUS_PARTNER))),
+    after: (m) => m.events.on(DescribeEventBusCommand).resolves(centralBus(busPolicy(BUS_VIGIL))),
+    fix: [
+      {
+        client: 'events',
+        command: RemovePermissionCommand,
+        input: { EventBusName: 'vigil-security', StatementId: 'partner' },
+      },
+    ],
+    undo: [
+      {
+        client: 'events',
+        command: PutPermissionCommand,
+        input: { EventBusName: 'vigil-security', Policy: busPolicy(BUS_VIGIL, BUS_PARTNER) },
+      },
+    ],
   },
 ];

@@ -33,6 +33,7 @@ const ALL_IDS = [
   'delete-world-open-nacl-entry',
   'remove-foreign-trust-principals',
   'delete-login-profile',
+  'remove-bus-policy-statement',
 ] as const satisfies readonly RemediationId[];
 // Fails to compile when RemediationId gains a member this list (and so this test) does not know.
 const exhaustive: Exclude<RemediationId, (typeof ALL_IDS)[number]> extends never ? true : never = true;

@@ -395,4 +395,20 @@ export const SCENARIOS: readonly Scenario[] = [
     ctx: CTX,
     before: { exists: true, createDate: '2025-05-12T11:05:33Z', passwordResetRequired: false },
   }),
+  s({
+    name: 'central bus opened to an outside account',
+    action: 'remove-bus-policy-statement',
+    fixture: 'events-put-permission-central-bus',
+    ctx: CTX,
+    before: {
+      exists: true,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'OrgForwarderRolesPutEventsOnly', Effect: 'Allow', Principal: '*', Action: 'events:PutEvents' },
+          { Sid: 'partner', Effect: 'Allow', Principal: { AWS: '999988887777' }, Action: 'events:PutEvents' },
+        ],
+      }),
+    },
+  }),
 ];
