@@ -9,6 +9,8 @@ type Naming = Pick<OrgInventory, 'namePrefix'>;
 
 /** Name of the central security event bus (security account, home region). */
 export const centralBusName = (inv: Naming): string => `${inv.namePrefix}-security`;
+/** Sid of the one statement vigil deploys in the central bus's policy (remove-bus-policy-statement keeps it). */
+export const CENTRAL_BUS_POLICY_SID = 'OrgForwarderRolesPutEventsOnly';
 
 export const centralBusArn = (inv: OrgInventory): string =>
   `arn:aws:events:${inv.homeRegion}:${inv.securityAccountId}:event-bus/${centralBusName(inv)}`;

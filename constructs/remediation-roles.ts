@@ -73,6 +73,9 @@ export interface RemediationRolesProps {
 const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'ec2:RevokeSecurityGroupIngress': ['arn:aws:ec2:*:{account}:security-group/*'],
   'ec2:AuthorizeSecurityGroupIngress': ['arn:aws:ec2:*:{account}:security-group/*'],
+  'ec2:CreateNetworkAclEntry': ['arn:aws:ec2:*:{account}:network-acl/*'],
+  'ec2:DeleteNetworkAclEntry': ['arn:aws:ec2:*:{account}:network-acl/*'],
+  'ec2:ReplaceNetworkAclEntry': ['arn:aws:ec2:*:{account}:network-acl/*'],
   's3:PutBucketPublicAccessBlock': ['arn:aws:s3:::*'],
   's3:GetBucketPublicAccessBlock': ['arn:aws:s3:::*'],
   'iam:SetDefaultPolicyVersion': ['arn:aws:iam::{account}:policy/*'],
@@ -107,10 +110,17 @@ const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'iam:RemoveUserFromGroup': ['arn:aws:iam::{account}:group/*'],
   'iam:AddUserToGroup': ['arn:aws:iam::{account}:group/*'],
   'iam:UpdateAccessKey': ['arn:aws:iam::{account}:user/*'],
+  'iam:UpdateAssumeRolePolicy': ['arn:aws:iam::{account}:role/*'],
+  // Bus policies: PutPermission and RemovePermission have no resource type (Service Authorization Reference).
+  'events:DescribeEventBus': ['arn:aws:events:*:{account}:event-bus/*'],
+  'events:PutPermission': ['*'],
+  'events:RemovePermission': ['*'],
+  'iam:DeleteLoginProfile': ['arn:aws:iam::{account}:user/*'],
+  'iam:GetLoginProfile': ['arn:aws:iam::{account}:user/*'],
   'iam:ListAccessKeys': ['arn:aws:iam::{account}:user/*'],
 };
 
-/** Scopes for vigil's own rules: the remediation role may only restore those. */
+/** Scopes for vigil's own rules: the remediation role may only restore those (other events actions: RESOURCE_SCOPES). */
 const eventsRuleScope = (prefix: string) => [`arn:aws:events:*:{account}:rule/${prefix}-fwd-*`];
 
 /** Managed-policy attach/detach: only the policies the catalog concerns (`iam:PolicyARN`). */
@@ -399,7 +409,7 @@ function conditionOf(action: string, s: Scope): Condition | undefined {
 function scopedStatements(sidPrefix: string, actions: readonly string[], s: Scope): Statement[] {
   const byScope = new Map<string, string[]>();
   for (const action of [...new Set(actions)].sort()) {
-    const scopes = action.startsWith('events:') ? eventsRuleScope(s.prefix) : (RESOURCE_SCOPES[action] ?? ['*']);
+    const scopes = RESOURCE_SCOPES[action] ?? (action.startsWith('events:') ? eventsRuleScope(s.prefix) : ['*']);
     const key = JSON.stringify([
       scopes.map((r) => r.replace('{account}', s.accountId)),
       conditionOf(action, s) ?? null,

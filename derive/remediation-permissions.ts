@@ -29,6 +29,32 @@ export const ADMIN_POLICY_ARN_PATTERNS: readonly string[] = [
 ];
 
 /**
+ * Actions only the security account's member roles get: remove-bus-policy-statement acts on the central bus,
+ * which lives there; elsewhere nothing may touch a bus policy (the undo role would otherwise be able to open
+ * any account's default bus).
+ */
+export const CENTRAL_BUS_ONLY_ACTIONS: readonly string[] = [
+  'events:DescribeEventBus',
+  'events:PutPermission',
+  'events:RemovePermission',
+];
+
+/** The permissions for one member account: the central-bus actions only in the security account. */
+export function permissionsForAccount(
+  permissions: RemediationPermissions,
+  isSecurityAccount: boolean,
+): RemediationPermissions {
+  if (isSecurityAccount) return permissions;
+  const keep = (actions: readonly string[]) => actions.filter((a) => !CENTRAL_BUS_ONLY_ACTIONS.includes(a));
+  return {
+    ...permissions,
+    mutating: keep(permissions.mutating),
+    read: keep(permissions.read),
+    undo: keep(permissions.undo),
+  };
+}
+
+/**
  * The member roles' permissions, derived from the remediations the catalog actually uses: adding a
  * remediation to a detection grants its actions, retiring the last user of one revokes them.
  */

@@ -227,7 +227,10 @@ const admitsWorld = (values: readonly string[]): boolean =>
  * Whether a condition confines a `*` grant to the organization (trust policies): a pin to the org
  * id, or to accounts / principal ARNs that are all in the organization.
  */
-function confinedToOrganization(condition: unknown, ctx: PredicateContext): boolean {
+function confinedToOrganization(
+  condition: unknown,
+  ctx: Pick<PredicateContext, 'organizationAccountIds' | 'organizationId'>,
+): boolean {
   return conditionPins(condition).some(({ key, values }) => {
     if (values.length === 0) return false;
     if (ORG_KEYS.has(key)) return values.every((v) => v === ctx.organizationId);
@@ -280,10 +283,31 @@ export function trustPolicyAllowsOutsideOrg(event: CloudTrailEventBridgeEvent, c
 }
 
 /** Whether an account id is inside the organization (the event's own account always is). */
-const insideOf =
-  (event: CloudTrailEventBridgeEvent, ctx: PredicateContext) =>
+export const insideOf =
+  (event: CloudTrailEventBridgeEvent, ctx: Pick<PredicateContext, 'organizationAccountIds'>) =>
   (account: string): boolean =>
     account === (event.detail.recipientAccountId ?? event.account) || ctx.organizationAccountIds.has(account);
+
+/**
+ * What of one statement lets in someone outside the organization: `statement` for an Allow with
+ * `NotPrincipal` (everyone but a few: no single principal to take out), else the AWS principal values
+ * (`*` not confined to the organization by a condition, account ids and IAM/STS ARNs of accounts outside
+ * it), empty when none. The test of {@link trustPolicyAllowsOutsideOrg} per statement, exported for the
+ * remediation that removes exactly these principals.
+ */
+export function outsidePrincipals(
+  s: PolicyStatement,
+  inside: (account: string) => boolean,
+  ctx: Pick<PredicateContext, 'organizationAccountIds' | 'organizationId'>,
+): 'statement' | string[] {
+  if (!isAllow(s)) return [];
+  if (s.NotPrincipal !== undefined) return 'statement';
+  return awsPrincipals(s.Principal).filter((value) => {
+    const account = principalAccount(value);
+    if (account === '*') return !confinedToOrganization(s.Condition, ctx);
+    return account !== undefined && !inside(account);
+  });
+}
 
 /**
  * Whether an Allow statement lets in everyone (`*`, or `NotPrincipal`) without confining it to the
@@ -295,13 +319,8 @@ function admitsOutsideOrganization(
   ctx: PredicateContext,
 ): boolean {
   return statements.some((s) => {
-    if (!isAllow(s)) return false;
-    if (s.NotPrincipal !== undefined) return true;
-    return awsPrincipals(s.Principal).some((value) => {
-      const account = principalAccount(value);
-      if (account === '*') return !confinedToOrganization(s.Condition, ctx);
-      return account !== undefined && !inside(account);
-    });
+    const outside = outsidePrincipals(s, inside, ctx);
+    return outside === 'statement' || outside.length > 0;
   });
 }
 

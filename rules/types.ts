@@ -26,7 +26,11 @@ export type RemediationId =
   | 'remove-user-from-admin-group'
   | 'deactivate-access-key'
   | 'enable-disabled-key'
-  | 'restore-trail-settings';
+  | 'restore-trail-settings'
+  | 'delete-world-open-nacl-entry'
+  | 'remove-foreign-trust-principals'
+  | 'delete-login-profile'
+  | 'remove-bus-policy-statement';
 
 /** An EventBridge event pattern (JSON). */
 export type EventPattern = { readonly [key: string]: unknown };

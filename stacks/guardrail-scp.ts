@@ -251,11 +251,21 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
     },
     {
       // PutPermission has no resource type (Service Authorization Reference): it is authorized on `*`.
+      // The remediation role may only take a statement out (remove-bus-policy-statement), and the undo
+      // role only put a policy back (its approved undo).
       sid: 'BusPolicy',
-      what: 'event bus policies in the security account (the central bus policy)',
-      actions: ['events:PutPermission', 'events:RemovePermission'],
+      what: 'event bus policies in the security account (the central bus policy); undo role excepted',
+      actions: ['events:PutPermission'],
       resources: ['*'],
-      exempt: [deploy],
+      exempt: [deploy, undo],
+      condition: { StringEquals: { 'aws:PrincipalAccount': inv.securityAccountId } },
+    },
+    {
+      sid: 'BusPolicyRemove',
+      what: 'removing statements from event bus policies in the security account; remediation role excepted',
+      actions: ['events:RemovePermission'],
+      resources: ['*'],
+      exempt: [deploy, remediation],
       condition: { StringEquals: { 'aws:PrincipalAccount': inv.securityAccountId } },
     },
     {

@@ -19,7 +19,7 @@ import { ForwardingRules } from '../constructs/forwarding-rules';
 import { Heartbeat } from '../constructs/heartbeat';
 import { RemediationRoles } from '../constructs/remediation-roles';
 import type { ForwardedPattern } from '../rules/patterns';
-import type { RemediationPermissions } from '../derive/remediation-permissions';
+import { permissionsForAccount, type RemediationPermissions } from '../derive/remediation-permissions';
 import { VigilStack } from './vigil-stack';
 
 export interface MemberStackProps {
@@ -90,6 +90,7 @@ export class MemberStack extends VigilStack {
     // Trust names exact central roles: they must exist first, so the security stack deploys before members.
     // Only remediate-member holds member credentials; the remediate orchestrator reaches members through it.
     const management = props.account.id === inv.managementAccountId;
+    const permissions = permissionsForAccount(props.permissions, props.account.id === inv.securityAccountId);
     this.roles = new RemediationRoles(this, 'roles', {
       provider: this.provider,
       accountId: props.account.id,
@@ -98,13 +99,13 @@ export class MemberStack extends VigilStack {
       readOnlyRoleName: readOnlyRoleName(inv),
       remediatorRoleArn: functionRoleArn(inv, 'remediateMember'),
       readerRoleArns: [functionRoleArn(inv, 'remediateMember'), functionRoleArn(inv, 'triage')],
-      remediationActions: props.permissions.mutating,
-      readActions: props.permissions.read,
-      passRoleArns: props.permissions.passesRole ? [roleArn(props.account.id, forwarderRoleName(inv))] : [],
+      remediationActions: permissions.mutating,
+      readActions: permissions.read,
+      passRoleArns: permissions.passesRole ? [roleArn(props.account.id, forwarderRoleName(inv))] : [],
       undoRoleName: remediationUndoRoleName(inv),
-      undoActions: props.permissions.undo,
+      undoActions: permissions.undo,
       centralBusArn: centralBusArn(inv),
-      attachablePolicyArns: props.permissions.attachablePolicyArns,
+      attachablePolicyArns: permissions.attachablePolicyArns,
       protectedRoleNames: protectedRoleNames(inv),
       namePrefix: inv.namePrefix,
       changeRoles: !management || inv.remediateManagementAccount === true,

@@ -175,6 +175,10 @@ const KNOWN_REMEDIATIONS: readonly RemediationId[] = [
   'deactivate-access-key',
   'enable-disabled-key',
   'restore-trail-settings',
+  'delete-world-open-nacl-entry',
+  'remove-foreign-trust-principals',
+  'delete-login-profile',
+  'remove-bus-policy-statement',
 ];
 
 interface Fixture {
@@ -310,20 +314,8 @@ describe('detection catalog', () => {
     expect([...new Set(used)].sort()).toEqual([...KNOWN_REMEDIATIONS].sort());
   });
 
-  /**
-   * Issue #16 actions still being built (trust policy, login profile, bus policy, NACL entry): they have neither an
-   * action nor a reason yet. Each id leaves this list when its action lands.
-   */
-  const AWAITING_ISSUE_16 = new Set([
-    'iam-role-trust-allows-outside-org',
-    'iam-login-profile-set-for-other-user',
-    'events-bus-policy-changed',
-    'ec2-network-acl-world-open-ingress',
-  ]);
-
   it('gives every high or critical detection an action or a reason why none is safe, never both', () => {
     const offenders = CATALOG.filter((d) => d.severity === 'high' || d.severity === 'critical')
-      .filter((d) => !AWAITING_ISSUE_16.has(d.id))
       .filter((d) => (d.remediation !== undefined) === ((d.noRemediation ?? '').trim() !== ''))
       .map((d) => d.id);
     expect(offenders).toEqual([]);

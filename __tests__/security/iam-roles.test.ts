@@ -123,13 +123,21 @@ describe('no vigil role can escalate (no SCP applied)', () => {
       // The one designed exception: in a member account (SCP-protected), an approved undo of
       // detach-admin-policy re-attaches the catalog's admin policy to the principal it was detached from.
       // Likewise the undo of delete-admin-inline-policy puts the deleted inline policy back.
+      // remove-foreign-trust-principals rewrites the trust policy of an ordinary role (taking out foreign
+      // principals), and its undo puts the snapshot back: both change roles need UpdateAssumeRolePolicy on
+      // roles that are not protected. In the management account the boundary denies it (left to a human).
+      const member = !label.startsWith('management');
+      const trust = `iam:UpdateAssumeRolePolicy arn:aws:iam::${account}:role/Admin`;
       const exception =
-        name === 'vigil-remediation-undo' && !label.startsWith('management')
+        name === 'vigil-remediation-undo' && member
           ? [
               `iam:AttachRolePolicy arn:aws:iam::${account}:role/Admin`,
               `iam:PutRolePolicy arn:aws:iam::${account}:role/Admin`,
+              trust,
             ]
-          : [];
+          : name === 'vigil-remediation' && member
+            ? [trust]
+            : [];
       await expect(escalationsAllowed(role, account)).resolves.toEqual(exception);
     },
   );
@@ -260,6 +268,63 @@ describe('remediation role least privilege', () => {
       'ImplicitlyDenied',
     );
     await expect(run('iam:AddUserToGroup', group, {})).resolves.toBe('ImplicitlyDenied');
+  });
+
+  it('rewrites the trust policy of an ordinary role of its own account, never of a protected role', async () => {
+    await expect(run('iam:UpdateAssumeRolePolicy', 'arn:aws:iam::444444444444:role/payments-batch', {})).resolves.toBe(
+      'Allowed',
+    );
+    await expect(run('iam:UpdateAssumeRolePolicy', 'arn:aws:iam::999999999999:role/payments-batch', {})).resolves.toBe(
+      'ImplicitlyDenied',
+    );
+    for (const name of ['vigil-readonly', 'vigil-deploy', 'OrganizationAccountAccessRole']) {
+      await expect(run('iam:UpdateAssumeRolePolicy', `arn:aws:iam::444444444444:role/${name}`, {})).resolves.toBe(
+        'ExplicitlyDenied',
+      );
+    }
+    await expect(run('iam:CreateRole', 'arn:aws:iam::444444444444:role/x', {})).resolves.toBe('ImplicitlyDenied');
+  });
+
+  it("deletes a user's login profile in its own account, never creates or changes one", async () => {
+    const user = 'arn:aws:iam::444444444444:user/alice';
+    await expect(run('iam:DeleteLoginProfile', user, {})).resolves.toBe('Allowed');
+    await expect(run('iam:DeleteLoginProfile', 'arn:aws:iam::999999999999:user/alice', {})).resolves.toBe(
+      'ImplicitlyDenied',
+    );
+    await expect(run('iam:CreateLoginProfile', user, {})).resolves.toBe('ImplicitlyDenied');
+    await expect(run('iam:UpdateLoginProfile', user, {})).resolves.toBe('ImplicitlyDenied');
+  });
+
+  it('removes a bus policy statement only in the security account; only undo there puts a policy', async () => {
+    const security = (name: string) => roleNamed(STACKS[1]!.roles, name);
+    const as = (r: SynthesizedRole, action: string) =>
+      simulate({ principal: r.arn, action, resource: '*', principalOrgId: ORG_ID, ...allow(r), context: {} });
+    await expect(as(security('vigil-remediation'), 'events:RemovePermission')).resolves.toBe('Allowed');
+    await expect(as(security('vigil-remediation'), 'events:PutPermission')).resolves.toBe('ImplicitlyDenied');
+    await expect(as(security('vigil-remediation-undo'), 'events:PutPermission')).resolves.toBe('Allowed');
+    await expect(as(remediation, 'events:RemovePermission')).resolves.toBe('ImplicitlyDenied');
+    await expect(as(roleNamed(STACKS[0]!.roles, 'vigil-remediation-undo'), 'events:PutPermission')).resolves.toBe(
+      'ImplicitlyDenied',
+    );
+  });
+
+  it('deletes or replaces network ACL entries of its own account only, never creates one (undo does)', async () => {
+    const acl = 'arn:aws:ec2:eu-west-1:444444444444:network-acl/acl-0e1f2a3b4c5d6e7f8';
+    await expect(run('ec2:DeleteNetworkAclEntry', acl, {})).resolves.toBe('Allowed');
+    await expect(run('ec2:ReplaceNetworkAclEntry', acl, {})).resolves.toBe('Allowed');
+    await expect(
+      run('ec2:DeleteNetworkAclEntry', 'arn:aws:ec2:eu-west-1:999999999999:network-acl/acl-1', {}),
+    ).resolves.toBe('ImplicitlyDenied');
+    await expect(run('ec2:CreateNetworkAclEntry', acl, {})).resolves.toBe('ImplicitlyDenied');
+    await expect(run('ec2:DeleteNetworkAcl', acl, {})).resolves.toBe('ImplicitlyDenied');
+    const undo = roleNamed(STACKS[0]!.roles, 'vigil-remediation-undo');
+    const undoRun = (action: string, resource: string) =>
+      simulate({ principal: undo.arn, action, resource, principalOrgId: ORG_ID, ...allow(undo), context: {} });
+    await expect(undoRun('ec2:CreateNetworkAclEntry', acl)).resolves.toBe('Allowed');
+    await expect(
+      undoRun('ec2:CreateNetworkAclEntry', 'arn:aws:ec2:eu-west-1:999999999999:network-acl/acl-1'),
+    ).resolves.toBe('ImplicitlyDenied');
+    await expect(undoRun('ec2:DeleteNetworkAclEntry', acl)).resolves.toBe('ImplicitlyDenied');
   });
 
   it("may not read or change what no action needs (bucket policy reads are the read-only role's)", async () => {

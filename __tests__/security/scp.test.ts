@@ -4,7 +4,7 @@ import { forwardingPatterns } from '../../rules/patterns';
 import { LogArchiveStack } from '../../stacks/log-archive-stack';
 import { MemberStack } from '../../stacks/member-stack';
 import { OrgTrailStack } from '../../stacks/org-trail-stack';
-import { remediationPermissions } from '../../derive/remediation-permissions';
+import { CENTRAL_BUS_ONLY_ACTIONS, remediationPermissions } from '../../derive/remediation-permissions';
 import { SecurityStack } from '../../stacks/security-stack';
 import { inventoryWith, TEST_ALERTING, TEST_INVENTORY, TEST_REMEDIATION } from '../fixtures/inventory';
 import { ADMIN_POLICY, type Decision, type PolicyInput, simulate } from '../helpers/iam-simulate';
@@ -489,7 +489,21 @@ describe('guardrail SCPs (simulated)', () => {
   describe('the remediation role', () => {
     const role = (account: string) => `arn:aws:iam::${account}:role/vigil-remediation`;
     const policiesIn = (account: string) => rolePolicies(members.find((m) => m.account === account)!.tf);
-    const eventsActions = remediationPermissions(CATALOG).mutating.filter((a) => a.startsWith('events:'));
+    // Bus-policy actions are not rule actions: they have no resource type (their own test below).
+    const eventsActions = remediationPermissions(CATALOG).mutating.filter(
+      (a) => a.startsWith('events:') && !CENTRAL_BUS_ONLY_ACTIONS.includes(a),
+    );
+
+    it('removes a statement from the central bus policy (remove-bus-policy-statement), and puts none', async () => {
+      const remove = [{ kind: 'bus policy', arn: '*', account: SECURITY, actions: ['events:RemovePermission'] }];
+      const put = [{ ...remove[0]!, actions: ['events:PutPermission'] }];
+      await expect(
+        unexpected(remove, role, 'Allowed', policiesIn(SECURITY).get('vigil-remediation')!),
+      ).resolves.toEqual([]);
+      await expect(
+        unexpected(put, role, 'ExplicitlyDenied', policiesIn(SECURITY).get('vigil-remediation')!),
+      ).resolves.toEqual([]);
+    });
 
     it('passes the forwarder role of its account, as restoring the central-bus target does', async () => {
       for (const { account } of members) {
@@ -601,7 +615,17 @@ describe('guardrail SCPs (simulated)', () => {
 
   describe('the undo role', () => {
     const role = (account: string) => `arn:aws:iam::${account}:role/vigil-remediation-undo`;
-    const undoEvents = remediationPermissions(CATALOG).undo.filter((a) => a.startsWith('events:'));
+    const undoEvents = remediationPermissions(CATALOG).undo.filter(
+      (a) => a.startsWith('events:') && !CENTRAL_BUS_ONLY_ACTIONS.includes(a),
+    );
+
+    it('puts the central bus policy back (the undo of remove-bus-policy-statement), and removes nothing', async () => {
+      const undoPolicies = rolePolicies(members.find((m) => m.account === SECURITY)!.tf).get('vigil-remediation-undo')!;
+      const put = [{ kind: 'bus policy', arn: '*', account: SECURITY, actions: ['events:PutPermission'] }];
+      const remove = [{ ...put[0]!, actions: ['events:RemovePermission'] }];
+      await expect(unexpected(put, role, 'Allowed', undoPolicies)).resolves.toEqual([]);
+      await expect(unexpected(remove, role, 'ExplicitlyDenied', undoPolicies)).resolves.toEqual([]);
+    });
 
     it("makes restore-forwarding-rule's undo calls on a forwarding rule, putting back the targets it removed", async () => {
       expect(undoEvents).toEqual(expect.arrayContaining(['events:DisableRule', 'events:RemoveTargets']));

@@ -2,7 +2,13 @@
 import { CloudwatchEventArchive } from '../../framework/aws';
 import { CloudwatchEventBus } from '../../framework/aws';
 import { CloudwatchEventBusPolicy } from '../../framework/aws';
-import { archiveName, centralBusArn, centralBusName, forwarderRoleName } from '../../config/naming';
+import {
+  archiveName,
+  CENTRAL_BUS_POLICY_SID,
+  centralBusArn,
+  centralBusName,
+  forwarderRoleName,
+} from '../../config/naming';
 import { policyDocument } from '../policy-document';
 import type { SecurityContext } from './context';
 
@@ -17,7 +23,7 @@ export function centralBus(ctx: SecurityContext): CloudwatchEventBus {
     eventBusName: bus.name,
     policy: policyDocument([
       {
-        Sid: 'OrgForwarderRolesPutEventsOnly',
+        Sid: CENTRAL_BUS_POLICY_SID,
         Effect: 'Allow',
         Principal: '*',
         Action: 'events:PutEvents',

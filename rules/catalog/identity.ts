@@ -252,6 +252,7 @@ export const IAM: readonly Detection[] = [
     compliance: { pciDss: ['7.2.1', '10.2.1.5'], soc2: ['CC6.1', 'CC6.3'], mitre: ['T1098.003', 'T1484.002'] },
     ...apiCall('iam', ['CreateRole', 'UpdateAssumeRolePolicy']),
     predicate: 'trustPolicyAllowsOutsideOrg',
+    remediation: { action: 'remove-foreign-trust-principals', defaultMode: 'notify' },
   },
   {
     id: 'iam-root-access-key-created',
@@ -293,6 +294,8 @@ export const IAM: readonly Detection[] = [
     compliance: { pciDss: ['8.3.1', '10.2.1.5'], soc2: ['CC6.1', 'CC6.2'], mitre: ['T1098'] },
     ...apiCall('iam', ['CreateLoginProfile', 'UpdateLoginProfile']),
     predicate: 'targetsAnotherUser',
+    // Approval only, whatever the config says: the deleted password cannot be restored (delete-login-profile.ts).
+    remediation: { action: 'delete-login-profile', defaultMode: 'notify' },
   },
   {
     id: 'iam-user-added-to-admin-group',

@@ -91,6 +91,7 @@ export const NETWORK: readonly Detection[] = [
     // names or strings) and the CIDRs of the entry (rules/exposure.ts).
     ...apiCall('ec2', ['CreateNetworkAclEntry', 'ReplaceNetworkAclEntry']),
     predicate: 'networkAclEntryOpensAdminPortsToWorld',
+    remediation: { action: 'delete-world-open-nacl-entry', defaultMode: 'notify' },
   },
   {
     id: 'ec2-network-acl-changed',

@@ -201,6 +201,8 @@ export const EVENTBRIDGE: readonly Detection[] = [
     compliance: { pciDss: ['10.7.2', '1.2.2'], soc2: ['CC6.1', 'CC7.2'], mitre: ['T1562.001'] },
     ...apiCall('events', ['PutPermission', 'RemovePermission'], NOT_BY_VIGIL),
     predicate: 'busPermissionIsFinding',
+    // Acts on the central bus only (other buses belong to their owners): remove-bus-policy-statement.ts.
+    remediation: { action: 'remove-bus-policy-statement', defaultMode: 'notify' },
   },
 ];
 

@@ -24,6 +24,11 @@ import type { GroupMembersState } from '../../handlers/core/remediation/actions/
 import type { InlinePolicyState } from '../../handlers/core/remediation/actions/delete-admin-inline-policy';
 import type { BucketAclState } from '../../handlers/core/remediation/actions/remove-public-bucket-acl-grants';
 import type { BucketPolicyState } from '../../handlers/core/remediation/actions/remove-public-bucket-policy-statements';
+import {
+  entryOfRequest,
+  type NetworkAclState,
+} from '../../handlers/core/remediation/actions/delete-world-open-nacl-entry';
+import type { TrustPolicyState } from '../../handlers/core/remediation/actions/remove-foreign-trust-principals';
 import type { RemediationEvent, RemediationTarget } from '../../handlers/core/remediation/types';
 
 /** Stands in for the event of CloudTrail history that tells a setting's previous value. */
@@ -173,6 +178,34 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
             },
           ],
         },
+      };
+      return state;
+    }
+    case 'remove-bus-policy-statement': {
+      // The bus policy as the call left it: vigil's statement and the added ones.
+      const raw = target.details['statementIds'];
+      const sids = (Array.isArray(raw) ? raw : []).map(String);
+      const policy = JSON.stringify({ Version: '2012-10-17', Statement: sids.map((Sid) => ({ Sid })) });
+      return { exists: true, policy };
+    }
+    case 'delete-login-profile':
+      return { exists: true, createDate: String(target.details['eventTime']) };
+    case 'remove-foreign-trust-principals': {
+      const role = String(target.details['roleName']);
+      const state: TrustPolicyState = {
+        exists: true,
+        roleArn: `arn:aws:iam::${target.accountId}:role/${role}`,
+        document: String(target.details['eventDocument']),
+      };
+      return state;
+    }
+    case 'delete-world-open-nacl-entry': {
+      // The replaced entry (ReplaceNetworkAclEntry) is read from CloudTrail history at run time; offline
+      // there is none, so the plan shows the delete that is made when history does not tell.
+      const state: NetworkAclState = {
+        exists: true,
+        entries: [entryOfRequest(request(event))],
+        history: { events: [], complete: true },
       };
       return state;
     }

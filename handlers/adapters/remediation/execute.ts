@@ -35,12 +35,17 @@ import {
 } from '@aws-sdk/client-config-service';
 import {
   AuthorizeSecurityGroupIngressCommand,
+  CreateNetworkAclEntryCommand,
+  DeleteNetworkAclEntryCommand,
+  DescribeNetworkAclsCommand,
   DescribeSecurityGroupRulesCommand,
   EC2Client,
+  ReplaceNetworkAclEntryCommand,
   type EC2ClientConfig,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import {
+  DescribeEventBusCommand,
   DescribeRuleCommand,
   DisableRuleCommand,
   EnableRuleCommand,
@@ -48,7 +53,9 @@ import {
   type EventBridgeClientConfig,
   ListTargetsByRuleCommand,
   PutRuleCommand,
+  PutPermissionCommand,
   PutTargetsCommand,
+  RemovePermissionCommand,
   RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
 import {
@@ -60,6 +67,8 @@ import {
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
   DeleteGroupPolicyCommand,
+  DeleteLoginProfileCommand,
+  GetLoginProfileCommand,
   DeleteRolePolicyCommand,
   DeleteUserPolicyCommand,
   GetGroupCommand,
@@ -74,6 +83,7 @@ import {
   PutUserPolicyCommand,
   RemoveUserFromGroupCommand,
   UpdateAccessKeyCommand,
+  UpdateAssumeRolePolicyCommand,
   type IAMClientConfig,
   ListAccessKeysCommand,
   ListAttachedGroupPoliciesCommand,
@@ -170,6 +180,10 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       AuthorizeSecurityGroupIngress: AuthorizeSecurityGroupIngressCommand,
       DescribeSecurityGroupRules: DescribeSecurityGroupRulesCommand,
       RevokeSecurityGroupIngress: RevokeSecurityGroupIngressCommand,
+      CreateNetworkAclEntry: CreateNetworkAclEntryCommand,
+      DeleteNetworkAclEntry: DeleteNetworkAclEntryCommand,
+      DescribeNetworkAcls: DescribeNetworkAclsCommand,
+      ReplaceNetworkAclEntry: ReplaceNetworkAclEntryCommand,
     },
   },
   events: {
@@ -182,6 +196,9 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       PutRule: PutRuleCommand,
       PutTargets: PutTargetsCommand,
       RemoveTargets: RemoveTargetsCommand,
+      DescribeEventBus: DescribeEventBusCommand,
+      PutPermission: PutPermissionCommand,
+      RemovePermission: RemovePermissionCommand,
     },
   },
   iam: {
@@ -214,6 +231,9 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       RemoveUserFromGroup: RemoveUserFromGroupCommand,
       ListAccessKeys: ListAccessKeysCommand,
       UpdateAccessKey: UpdateAccessKeyCommand,
+      UpdateAssumeRolePolicy: UpdateAssumeRolePolicyCommand,
+      DeleteLoginProfile: DeleteLoginProfileCommand,
+      GetLoginProfile: GetLoginProfileCommand,
     },
   },
   kms: {
@@ -262,11 +282,15 @@ export const isSupported = (c: Pick<PlannedCall, 'service' | 'operation'>): bool
  * - Detach*Policy: `NoSuchEntity` (the policy is not attached, or the principal is gone; IAM API reference).
  * - Delete{User,Role,Group}Policy: `NoSuchEntity` (the inline policy, or its principal, is gone).
  * - RemoveUserFromGroup: `NoSuchEntity` (the user or the group is gone).
+ * - RemovePermission (EventBridge): `ResourceNotFoundException` (the statement id is not in the bus policy).
+ * - DeleteLoginProfile: `NoSuchEntity` (the user has no login profile, or is gone).
  * - CancelKeyDeletion: `KMSInvalidStateException` — the key is not pending deletion any more (cancelled
  *   meanwhile). It is also KMS's answer for other states (e.g. Unavailable), so the orchestrator's
  *   verify step, which re-reads the key, is what confirms the fix.
  * - ScheduleKeyDeletion (undo): `KMSInvalidStateException` when the key is already pending deletion.
  * - DeletePublicAccessBlock (undo): `NoSuchPublicAccessBlockConfiguration` (nothing to delete).
+ * - DeleteNetworkAclEntry: `InvalidNetworkAclEntry.NotFound` (the entry is gone; EC2 error codes).
+ * - CreateNetworkAclEntry (undo): `NetworkAclEntryAlreadyExists` (an entry holds that rule number already).
  * - DeleteBucketPolicy: S3 answers 204 when there is no policy; `NoSuchBucketPolicy` is listed for the
  *   S3-compatible answers that send it.
  * StartLogging, StartConfigurationRecorder, EnableRule, SetDefaultPolicyVersion, Put* and Attach*Policy
@@ -287,6 +311,10 @@ export const ALREADY_DONE: Readonly<Record<string, readonly string[]>> = {
   'iam:DeleteRolePolicy': ['NoSuchEntity', 'NoSuchEntityException'],
   'iam:DeleteGroupPolicy': ['NoSuchEntity', 'NoSuchEntityException'],
   'iam:RemoveUserFromGroup': ['NoSuchEntity', 'NoSuchEntityException'],
+  'events:RemovePermission': ['ResourceNotFoundException'],
+  'iam:DeleteLoginProfile': ['NoSuchEntity', 'NoSuchEntityException'],
+  'ec2:DeleteNetworkAclEntry': ['InvalidNetworkAclEntry.NotFound'],
+  'ec2:CreateNetworkAclEntry': ['NetworkAclEntryAlreadyExists'],
 };
 
 /** Request fields that are timestamps: the plan carries ISO strings (plain JSON), the SDK wants Dates. */

@@ -303,6 +303,52 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
       throw err;
     }
   },
+
+  'remove-bus-policy-statement': async (target, send) => {
+    const [describe] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, describe!, ['ResourceNotFoundException']);
+    if (!out) return { exists: false };
+    return { exists: true, ...(typeof out['Policy'] === 'string' ? { policy: out['Policy'] } : {}) };
+  },
+
+  'delete-login-profile': async (target, send) => {
+    const [get] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, get!, NO_SUCH_ENTITY);
+    const profile = (out?.['LoginProfile'] ?? undefined) as Output | undefined;
+    if (!profile) return { exists: false };
+    return {
+      exists: true,
+      ...(iso(profile['CreateDate']) ? { createDate: iso(profile['CreateDate']) } : {}),
+      passwordResetRequired: profile['PasswordResetRequired'] === true,
+    };
+  },
+
+  'remove-foreign-trust-principals': async (target, send) => {
+    const [get] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, get!, NO_SUCH_ENTITY);
+    const role = (out?.['Role'] ?? undefined) as Output | undefined;
+    if (!role) return { exists: false };
+    const raw = role['AssumeRolePolicyDocument'];
+    return {
+      exists: true,
+      roleArn: String(role['Arn'] ?? ''),
+      // IAM returns the document URL-encoded (RFC 3986), as the API reference says.
+      ...(typeof raw === 'string' ? { document: decodeURIComponent(raw) } : {}),
+    };
+  },
+
+  'delete-world-open-nacl-entry': async (target, send, history) => {
+    const [describe, lookup] = remediationFor(target.action).stateReads(target);
+    const none: HistoryPage = { events: [], complete: true };
+    const out = await unless(send, describe!, ['InvalidNetworkAclID.NotFound']);
+    const acl = list(out?.['NetworkAcls'])[0];
+    if (!acl) return { exists: false, entries: [], history: none };
+    return {
+      exists: true,
+      entries: list(acl['Entries']),
+      history: lookup ? await history(lookup) : none,
+    };
+  },
 };
 
 /** Builds a {@link StateReader}. */

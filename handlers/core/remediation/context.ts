@@ -60,6 +60,10 @@ export function makeOrchestratorContext(input: OrchestratorContextInput): Orches
       deployRoleName: input.naming.deployRoleName,
       approvedAdminPrincipals: input.config.approvedAdminPrincipals,
       forwardingPatterns: forwardingPatterns(input.catalog),
+      organization: {
+        organizationId: triage.predicateContext.organizationId,
+        organizationAccountIds: triage.predicateContext.organizationAccountIds,
+      },
     },
   };
 }

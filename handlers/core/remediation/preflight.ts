@@ -79,9 +79,18 @@ export function preflight(request: RemediationRequest, ctx: OrchestratorContext)
     };
   }
   const facts = accountFacts(ctx.inventory, accountId)!; // the guard checked membership
-  const mode = resolveMode(detection, facts, ctx.config);
   const action = detection.remediation.action;
   const def = ctx.actions[action];
+  const configured = resolveMode(detection, facts, ctx.config);
+  // An action that cannot be undone never runs unattended: auto becomes approve (modes only ever go down).
+  const mode: ModeDecision =
+    def.approvalOnly !== undefined && configured.mode === 'auto'
+      ? {
+          mode: 'approve',
+          source: configured.source,
+          reason: `approve: ${action} runs only with approval (${def.approvalOnly}); the config chose ${configured.reason}`,
+        }
+      : configured;
   const actionId = actionIdFor(eventId, action);
   const withAction = { ...base, actionId, modeReasons: [mode.reason] };
   if (mode.mode === 'off') {

@@ -27,6 +27,10 @@ import { type BucketAclState, removePublicBucketAclGrants } from './actions/remo
 import { type InlinePolicyState, deleteAdminInlinePolicy } from './actions/delete-admin-inline-policy';
 import { type GroupMembersState, removeUserFromAdminGroup } from './actions/remove-user-from-admin-group';
 import { type AccessKeysState, deactivateAccessKey } from './actions/deactivate-access-key';
+import { type NetworkAclState, deleteWorldOpenNaclEntry } from './actions/delete-world-open-nacl-entry';
+import { removeForeignTrustPrincipals, type TrustPolicyState } from './actions/remove-foreign-trust-principals';
+import { deleteLoginProfile, type LoginProfileState } from './actions/delete-login-profile';
+import { type BusPolicyState, removeBusPolicyStatement } from './actions/remove-bus-policy-statement';
 import type { PlannedCall, RemediationActionDef, RemediationService } from './types';
 
 /** The state type each action's reader returns and its `plan`/`verify` take. */
@@ -47,6 +51,10 @@ export interface RemediationStates {
   readonly 'deactivate-access-key': AccessKeysState;
   readonly 'enable-disabled-key': DisabledKeyState;
   readonly 'restore-trail-settings': TrailSettingsState;
+  readonly 'delete-world-open-nacl-entry': NetworkAclState;
+  readonly 'remove-foreign-trust-principals': TrustPolicyState;
+  readonly 'delete-login-profile': LoginProfileState;
+  readonly 'remove-bus-policy-statement': BusPolicyState;
 }
 
 /** The registry's type: each id maps to the definition over its own state (assignable to `Record<RemediationId, RemediationActionDef>`). */
@@ -70,6 +78,10 @@ export const REMEDIATIONS: RemediationRegistry = {
   'deactivate-access-key': deactivateAccessKey,
   'enable-disabled-key': enableDisabledKey,
   'restore-trail-settings': restoreTrailSettings,
+  'delete-world-open-nacl-entry': deleteWorldOpenNaclEntry,
+  'remove-foreign-trust-principals': removeForeignTrustPrincipals,
+  'delete-login-profile': deleteLoginProfile,
+  'remove-bus-policy-statement': removeBusPolicyStatement,
 };
 
 /** The definition of an action, typed loosely for generic callers (the orchestrator). */

@@ -106,6 +106,15 @@ export interface RemediationContext {
    * @default - all four true
    */
   readonly publicAccessBlockBaseline?: PublicAccessBlockFlags;
+  /**
+   * The organization as the reviewed inventory knows it: what the detections' predicates call inside
+   * (rules/predicates.ts `PredicateContext`), so an action removes exactly the grants the detection found.
+   * @default - actions that must tell foreign accounts from the organization's own refuse
+   */
+  readonly organization?: {
+    readonly organizationId: string;
+    readonly organizationAccountIds: ReadonlySet<string>;
+  };
 }
 
 /** What `target()` returns: the thing to fix, or why vigil will not act on this event. */
@@ -138,6 +147,16 @@ export interface RemediationActionDef<S = unknown> {
    * admin policy back), so it belongs to an approval-gated role, not to the automatic remediation role.
    */
   readonly undoIamActions: readonly string[];
+  /**
+   * Why this action never runs unattended: a mode of `auto` from the config is lowered to `approve` (a human
+   * confirms each run). For steps that cannot be undone. @default - the configured mode applies
+   */
+  readonly approvalOnly?: string;
+  /**
+   * Why `undo()` cannot put back what the action changed (it returns no call, and `undoIamActions` is empty):
+   * `npm run undo` and the Undo button refuse with this reason. @default - the action can be undone
+   */
+  readonly undoNotPossible?: string;
   /** What the event says is to be fixed, or a refusal (wrong event, protected resource, not enough facts). */
   target(event: RemediationEvent, ctx: RemediationContext): TargetResult;
   /** The read-only calls the state reader makes for this target (first page of each), for dry-run and plan output. */

@@ -52,7 +52,14 @@ export function planUndo(
     return { kind: 'refuse', reason: `the snapshot record of ${actionId} holds no snapshot or target` };
   }
   const calls = def.undo(snapshotRecord.snapshot);
-  if (calls.length === 0) return { kind: 'refuse', reason: `${def.id} has nothing to undo for this snapshot` };
+  if (calls.length === 0) {
+    return {
+      kind: 'refuse',
+      reason: def.undoNotPossible
+        ? `${def.id} cannot be undone: ${def.undoNotPossible}`
+        : `${def.id} has nothing to undo for this snapshot`,
+    };
+  }
   return { kind: 'undo', actionId, snapshotRecord, target: snapshotRecord.target, calls };
 }
 

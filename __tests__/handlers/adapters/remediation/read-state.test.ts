@@ -8,9 +8,18 @@ import {
   DescribeConfigurationRecorderStatusCommand,
   NoSuchConfigurationRecorderException,
 } from '@aws-sdk/client-config-service';
-import { DescribeSecurityGroupRulesCommand, EC2ServiceException } from '@aws-sdk/client-ec2';
-import { DescribeRuleCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
-import { GetRoleCommand, ListPolicyVersionsCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
+import {
+  DescribeNetworkAclsCommand,
+  DescribeSecurityGroupRulesCommand,
+  EC2ServiceException,
+} from '@aws-sdk/client-ec2';
+import { DescribeEventBusCommand, DescribeRuleCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
+import {
+  GetLoginProfileCommand,
+  GetRoleCommand,
+  ListPolicyVersionsCommand,
+  NoSuchEntityException,
+} from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, NotFoundException } from '@aws-sdk/client-kms';
 import {
   GetBucketAclCommand,
@@ -90,6 +99,86 @@ describe('makeStateReader', () => {
     expect(await reader.read(targetOf('restore-account-public-access-block', 's3-delete-account-pab'))).toEqual({
       configuration: 'none',
     });
+  });
+
+  it('reads a network ACL, turns "no ACL" into state, and reads history only for a replaced entry', async () => {
+    const created = targetOf('delete-world-open-nacl-entry', 'ec2-create-nacl-entry');
+    const replaced = targetOf('delete-world-open-nacl-entry', 'ec2-replace-nacl-entry');
+    const entry = {
+      RuleNumber: 90,
+      Egress: false,
+      Protocol: '6',
+      RuleAction: 'allow' as const,
+      CidrBlock: '0.0.0.0/0',
+    };
+    mocks.ec2
+      .on(DescribeNetworkAclsCommand)
+      .resolvesOnce({ NetworkAcls: [{ NetworkAclId: 'acl-0e1f2a3b4c5d6e7f8', Entries: [entry] }] })
+      .rejectsOnce(
+        new EC2ServiceException({
+          name: 'InvalidNetworkAclID.NotFound',
+          $fault: 'client',
+          $metadata: {},
+          message: 'x',
+        }),
+      )
+      .resolvesOnce({ NetworkAcls: [{ NetworkAclId: 'acl-0e1f2a3b4c5d6e7f8' }] });
+    mocks.cloudtrail.on(LookupEventsCommand).resolves({ Events: [] });
+
+    expect(await reader.read(created)).toEqual({
+      exists: true,
+      entries: [entry],
+      history: { events: [], complete: true },
+    });
+    expect(await reader.read(created)).toEqual({ exists: false, entries: [], history: { events: [], complete: true } });
+    expect(mocks.cloudtrail.calls()).toHaveLength(0);
+    expect(await reader.read(replaced)).toEqual({ exists: true, entries: [], history: { events: [], complete: true } });
+    expect(mocks.cloudtrail).toHaveReceivedCommandTimes(LookupEventsCommand, 1);
+  });
+
+  it('reads a trust policy URL-decoded, and turns "no such role" into state', async () => {
+    const target = targetOf('remove-foreign-trust-principals', 'iam-update-assume-role-policy');
+    const trust = '{"Statement":[{"Effect":"Allow","Principal":{"AWS":"999988887777"}}]}';
+    const role = { RoleName: 'payments-batch', Path: '/', RoleId: 'AROA1', CreateDate: new Date(), Arn: 'arn:r' };
+    mocks.iam
+      .on(GetRoleCommand)
+      .resolvesOnce({ Role: { ...role, AssumeRolePolicyDocument: encodeURIComponent(trust) } })
+      .resolvesOnce({ Role: role })
+      .rejectsOnce(new NoSuchEntityException({ message: 'x', $metadata: {} }));
+
+    expect(await reader.read(target)).toEqual({ exists: true, roleArn: 'arn:r', document: trust });
+    expect(await reader.read(target)).toEqual({ exists: true, roleArn: 'arn:r' });
+    expect(await reader.read(target)).toEqual({ exists: false });
+  });
+
+  it('reads a bus policy, and turns "no bus" into state', async () => {
+    const target = targetOf('remove-bus-policy-statement', 'events-put-permission-central-bus');
+    mocks.events
+      .on(DescribeEventBusCommand)
+      .resolvesOnce({ Name: 'vigil-security', Policy: '{"Statement":[]}' })
+      .resolvesOnce({ Name: 'vigil-security' })
+      .rejectsOnce(new ResourceNotFoundException({ message: 'x', $metadata: {} }));
+
+    expect(await reader.read(target)).toEqual({ exists: true, policy: '{"Statement":[]}' });
+    expect(await reader.read(target)).toEqual({ exists: true });
+    expect(await reader.read(target)).toEqual({ exists: false });
+  });
+
+  it('reads a login profile, and turns "no profile" into state', async () => {
+    const target = targetOf('delete-login-profile', 'iam-create-login-profile-other-user');
+    mocks.iam
+      .on(GetLoginProfileCommand)
+      .resolvesOnce({ LoginProfile: { UserName: 'alice', CreateDate: new Date('2025-05-12T11:05:33Z') } })
+      .resolvesOnce({})
+      .rejectsOnce(new NoSuchEntityException({ message: 'x', $metadata: {} }));
+
+    expect(await reader.read(target)).toEqual({
+      exists: true,
+      createDate: '2025-05-12T11:05:33.000Z',
+      passwordResetRequired: false,
+    });
+    expect(await reader.read(target)).toEqual({ exists: false });
+    expect(await reader.read(target)).toEqual({ exists: false });
   });
 
   it('reads a bucket ACL, and turns "no bucket" into state', async () => {

@@ -100,7 +100,7 @@ describe.each(SDK_SCENARIOS.map((sc) => [sc.action, sc] as const))('%s', (_actio
       index: 0,
       completed: [],
       operation: first.command.name.replace(/Command$/, ''),
-      accountId: '444444444444',
+      accountId: loadRemediationEvent(sc.fixture).account,
       cause: denied,
     });
     expect(writes()).toHaveLength(1); // nothing after the failed call

@@ -21,13 +21,20 @@ import {
 } from '@aws-sdk/client-config-service';
 import {
   AuthorizeSecurityGroupIngressCommand,
+  CreateNetworkAclEntryCommand,
+  DeleteNetworkAclEntryCommand,
+  DescribeNetworkAclsCommand,
   DescribeSecurityGroupRulesCommand,
   EC2Client,
+  type NetworkAclEntry,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import {
+  DescribeEventBusCommand,
   DescribeRuleCommand,
   EnableRuleCommand,
+  PutPermissionCommand,
+  RemovePermissionCommand,
   DisableRuleCommand,
   EventBridgeClient,
   ListTargetsByRuleCommand,
@@ -42,6 +49,9 @@ import {
   ListAccessKeysCommand,
   RemoveUserFromGroupCommand,
   UpdateAccessKeyCommand,
+  UpdateAssumeRolePolicyCommand,
+  DeleteLoginProfileCommand,
+  GetLoginProfileCommand,
   DetachRolePolicyCommand,
   GetRolePolicyCommand,
   PutRolePolicyCommand,
@@ -361,6 +371,81 @@ const recorderStatus = (recording: boolean): { ConfigurationRecordersStatus: Con
     },
   ],
 });
+
+const ACL = 'acl-0e1f2a3b4c5d6e7f8';
+const RDP_WORLD_ENTRY: NetworkAclEntry = {
+  RuleNumber: 90,
+  Egress: false,
+  Protocol: '6',
+  RuleAction: 'allow',
+  Ipv6CidrBlock: '::/0',
+  PortRange: { From: 3389, To: 3389 },
+};
+/** DescribeNetworkAcls of the ACL: HTTPS from anywhere, the final denies, and `extra`. */
+const networkAcl = (extra: NetworkAclEntry[]) => ({
+  NetworkAcls: [
+    {
+      NetworkAclId: ACL,
+      VpcId: 'vpc-0a1b2c3d4e5f60718',
+      IsDefault: false,
+      OwnerId: MEMBER,
+      Associations: [],
+      Tags: [],
+      Entries: [
+        ...extra,
+        {
+          RuleNumber: 100,
+          Egress: false,
+          Protocol: '6',
+          RuleAction: 'allow' as const,
+          CidrBlock: '0.0.0.0/0',
+          PortRange: { From: 443, To: 443 },
+        },
+        { RuleNumber: 32767, Egress: false, Protocol: '-1', RuleAction: 'deny' as const, CidrBlock: '0.0.0.0/0' },
+        { RuleNumber: 32767, Egress: true, Protocol: '-1', RuleAction: 'deny' as const, CidrBlock: '0.0.0.0/0' },
+      ],
+    },
+  ],
+});
+
+const SCHEDULER = {
+  Sid: 'BatchScheduler',
+  Effect: 'Allow',
+  Principal: {
+    AWS: ['arn:aws:iam::333333333333:root', 'arn:aws:iam::999988887777:role/vendor-ops'],
+    Service: 'ecs-tasks.amazonaws.com',
+  },
+  Action: 'sts:AssumeRole',
+};
+const VENDOR = { Sid: 'VendorSupport', Effect: 'Allow', Principal: { AWS: '999988887777' }, Action: 'sts:AssumeRole' };
+const OPENED_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [SCHEDULER, VENDOR] }, null, 2);
+const FIXED_TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { ...SCHEDULER, Principal: { Service: 'ecs-tasks.amazonaws.com', AWS: 'arn:aws:iam::333333333333:root' } },
+  ],
+});
+const batchRole = (trust: string) => ({
+  Role: { ...PAYMENTS_BATCH_ROLE.Role, AssumeRolePolicyDocument: encodeURIComponent(trust) },
+});
+
+const BUS_VIGIL = {
+  Sid: 'OrgForwarderRolesPutEventsOnly',
+  Effect: 'Allow',
+  Principal: '*',
+  Action: 'events:PutEvents',
+  Resource: CTX.centralBusArn,
+  Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-test123456' } },
+};
+const BUS_PARTNER = {
+  Sid: 'partner',
+  Effect: 'Allow',
+  Principal: { AWS: 'arn:aws:iam::999988887777:root' },
+  Action: 'events:PutEvents',
+  Resource: CTX.centralBusArn,
+};
+const busPolicy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+const centralBus = (policy: string) => ({ Name: 'vigil-security', Arn: CTX.centralBusArn, Policy: policy });
 
 export const SDK_SCENARIOS: readonly SdkScenario[] = [
   {
@@ -751,6 +836,93 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
         client: 'cloudtrail',
         command: UpdateTrailCommand,
         input: { Name: ORG_TRAIL.TrailARN, IsMultiRegionTrail: false, KmsKeyId: '' },
+      },
+    ],
+  },
+  {
+    action: 'delete-world-open-nacl-entry',
+    fixture: 'ec2-create-nacl-entry',
+    ctx: CTX,
+    before: (m) => m.ec2.on(DescribeNetworkAclsCommand).resolves(networkAcl([RDP_WORLD_ENTRY])),
+    after: (m) => m.ec2.on(DescribeNetworkAclsCommand).resolves(networkAcl([])),
+    fix: [
+      {
+        client: 'ec2',
+        command: DeleteNetworkAclEntryCommand,
+        input: { NetworkAclId: ACL, RuleNumber: 90, Egress: false },
+      },
+    ],
+    undo: [
+      {
+        client: 'ec2',
+        command: CreateNetworkAclEntryCommand,
+        input: {
+          NetworkAclId: ACL,
+          RuleNumber: 90,
+          Egress: false,
+          Protocol: '6',
+          RuleAction: 'allow',
+          Ipv6CidrBlock: '::/0',
+          PortRange: { From: 3389, To: 3389 },
+        },
+      },
+    ],
+  },
+  {
+    action: 'remove-foreign-trust-principals',
+    fixture: 'iam-update-assume-role-policy',
+    ctx: CTX,
+    before: (m) => m.iam.on(GetRoleCommand).resolves(batchRole(OPENED_TRUST)),
+    after: (m) => m.iam.on(GetRoleCommand).resolves(batchRole(FIXED_TRUST)),
+    fix: [
+      {
+        client: 'iam',
+        command: UpdateAssumeRolePolicyCommand,
+        input: { RoleName: 'payments-batch', PolicyDocument: FIXED_TRUST },
+      },
+    ],
+    undo: [
+      {
+        client: 'iam',
+        command: UpdateAssumeRolePolicyCommand,
+        input: { RoleName: 'payments-batch', PolicyDocument: OPENED_TRUST },
+      },
+    ],
+  },
+  {
+    action: 'delete-login-profile',
+    fixture: 'iam-create-login-profile-other-user',
+    ctx: CTX,
+    before: (m) =>
+      m.iam.on(GetLoginProfileCommand).resolves({
+        LoginProfile: { UserName: 'alice', CreateDate: new Date('2025-05-12T11:05:33Z'), PasswordResetRequired: false },
+      }),
+    after: (m) =>
+      m.iam
+        .on(GetLoginProfileCommand)
+        .rejects(new IamNoSuchEntity({ message: 'Login Profile for User alice cannot be found.', $metadata: {} })),
+    fix: [{ client: 'iam', command: DeleteLoginProfileCommand, input: { UserName: 'alice' } }],
+    // A deleted password cannot be put back (delete-login-profile.ts): undo sends nothing.
+    undo: [],
+  },
+  {
+    action: 'remove-bus-policy-statement',
+    fixture: 'events-put-permission-central-bus',
+    ctx: CTX,
+    before: (m) => m.events.on(DescribeEventBusCommand).resolves(centralBus(busPolicy(BUS_VIGIL, BUS_PARTNER))),
+    after: (m) => m.events.on(DescribeEventBusCommand).resolves(centralBus(busPolicy(BUS_VIGIL))),
+    fix: [
+      {
+        client: 'events',
+        command: RemovePermissionCommand,
+        input: { EventBusName: 'vigil-security', StatementId: 'partner' },
+      },
+    ],
+    undo: [
+      {
+        client: 'events',
+        command: PutPermissionCommand,
+        input: { EventBusName: 'vigil-security', Policy: busPolicy(BUS_VIGIL, BUS_PARTNER) },
       },
     ],
   },

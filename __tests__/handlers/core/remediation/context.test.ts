@@ -44,3 +44,15 @@ describe('confirming a finding with the triage decision', () => {
     expect(detectionsFor(attach, ctx).map((d) => d.id)).toEqual(['iam-admin-policy-attached']);
   });
 });
+
+describe('the remediation context', () => {
+  it("gives actions the organization triage's predicates decide with", () => {
+    const ctx = contextWith();
+
+    expect(ctx.remediationContext.organization).toEqual({
+      organizationId: ctx.triage.predicateContext.organizationId,
+      organizationAccountIds: ctx.triage.predicateContext.organizationAccountIds,
+    });
+    expect(ctx.remediationContext.organization?.organizationAccountIds.size).toBeGreaterThan(0);
+  });
+});

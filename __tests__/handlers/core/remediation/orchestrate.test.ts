@@ -712,3 +712,51 @@ describe('exemptionTagArns', () => {
     expect(exemptionTagArns({ ...target, action: 'restore-forwarding-rule', resourceId: 'vigil-fwd-x' })).toEqual([]);
   });
 });
+
+describe('actions that cannot be undone', () => {
+  const passwordSet = () =>
+    inAccount(
+      loadEvent('iam-login-profile-set-for-other-user', 'positive-create-login-profile'),
+      ACCOUNTS.sandboxAlice,
+    );
+
+  it('run only with approval, even where the config says auto, and say why', async () => {
+    const ports = new FakePorts({ states: [{ exists: true, createDate: '2020-01-01T00:00:00Z' }] });
+    const decision = await remediateEvent(
+      request(passwordSet(), 'iam-login-profile-set-for-other-user'),
+      contextWith({ modes: [{ mode: 'auto' }] }),
+      ports,
+    );
+
+    expect(decision).toMatchObject({
+      mode: 'approve',
+      outcome: 'pending-approval',
+      calls: [expect.objectContaining({ operation: 'DeleteLoginProfile' })],
+    });
+    expect(decision.modeReasons?.join(' ')).toMatch(
+      /runs only with approval \(deleting a login profile cannot be undone/,
+    );
+    expect(ports.executed).toEqual([]);
+  });
+
+  it('refuse undo with the reason', () => {
+    const record = {
+      phase: 'snapshot',
+      action: 'delete-login-profile',
+      snapshot: { userName: 'alice', region: 'us-east-1' },
+      target: {
+        action: 'delete-login-profile',
+        accountId: '444444444444',
+        region: 'us-east-1',
+        resourceId: 'user/alice',
+        details: {},
+      },
+    };
+    expect(planUndo('e:delete-login-profile', [record as never], REMEDIATIONS)).toEqual({
+      kind: 'refuse',
+      reason: expect.stringMatching(
+        /^delete-login-profile cannot be undone: a deleted login profile cannot be restored/,
+      ),
+    });
+  });
+});

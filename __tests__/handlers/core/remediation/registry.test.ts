@@ -30,6 +30,10 @@ const ALL_IDS = [
   'deactivate-access-key',
   'enable-disabled-key',
   'restore-trail-settings',
+  'delete-world-open-nacl-entry',
+  'remove-foreign-trust-principals',
+  'delete-login-profile',
+  'remove-bus-policy-statement',
 ] as const satisfies readonly RemediationId[];
 // Fails to compile when RemediationId gains a member this list (and so this test) does not know.
 const exhaustive: Exclude<RemediationId, (typeof ALL_IDS)[number]> extends never ? true : never = true;
@@ -64,12 +68,14 @@ describe('remediation registry', () => {
     for (const id of used) expect(REMEDIATIONS).toHaveProperty(id);
   });
 
-  it.each(ALL_IDS)('%s declares at least one IAM action of each kind, all well-formed', (id) => {
+  it.each(ALL_IDS)('%s declares at least one IAM action of each kind (undo: or why none), all well-formed', (id) => {
     const def = REMEDIATIONS[id] as RemediationActionDef;
 
     expect(def.iamActions.length).toBeGreaterThanOrEqual(1);
     expect(def.readIamActions.length).toBeGreaterThanOrEqual(1);
-    expect(def.undoIamActions.length).toBeGreaterThanOrEqual(1);
+    // An action that cannot be undone says why, and then declares no undo action (and runs only with approval).
+    expect(def.undoIamActions.length === 0).toBe(def.undoNotPossible !== undefined);
+    if (def.undoNotPossible !== undefined) expect(def.approvalOnly).toEqual(expect.any(String));
     for (const a of [...def.iamActions, ...def.readIamActions, ...def.undoIamActions]) expect(a).toMatch(IAM_ACTION);
   });
 

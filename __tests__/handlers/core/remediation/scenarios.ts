@@ -303,4 +303,112 @@ export const SCENARIOS: readonly Scenario[] = [
       },
     },
   }),
+  s({
+    name: 'NACL entry opening RDP to the world created',
+    action: 'delete-world-open-nacl-entry',
+    fixture: 'ec2-create-nacl-entry',
+    ctx: CTX,
+    before: {
+      exists: true,
+      entries: [
+        {
+          RuleNumber: 90,
+          Egress: false,
+          Protocol: '6',
+          RuleAction: 'allow',
+          Ipv6CidrBlock: '::/0',
+          PortRange: { From: 3389, To: 3389 },
+        },
+      ],
+      history: { events: [], complete: true },
+    },
+  }),
+  s({
+    name: 'NACL entry replaced by SSH from the world, the replaced one known',
+    action: 'delete-world-open-nacl-entry',
+    fixture: 'ec2-replace-nacl-entry',
+    ctx: CTX,
+    before: {
+      exists: true,
+      entries: [
+        {
+          RuleNumber: 100,
+          Egress: false,
+          Protocol: '6',
+          RuleAction: 'allow',
+          CidrBlock: '0.0.0.0/0',
+          PortRange: { From: 22, To: 22 },
+        },
+      ],
+      history: {
+        complete: true,
+        events: [
+          {
+            eventId: 'entry-created',
+            eventName: 'CreateNetworkAclEntry',
+            eventTime: '2025-05-01T00:00:00Z',
+            cloudTrailEvent: JSON.stringify({
+              requestParameters: {
+                networkAclId: 'acl-0e1f2a3b4c5d6e7f8',
+                ruleNumber: 100,
+                egress: false,
+                ruleAction: 'allow',
+                aclProtocol: '6',
+                portRange: { from: 22, to: 22 },
+                cidrBlock: '10.0.0.0/8',
+              },
+            }),
+          },
+        ],
+      },
+    },
+  }),
+  s({
+    name: 'trust policy opened to an outside account',
+    action: 'remove-foreign-trust-principals',
+    fixture: 'iam-update-assume-role-policy',
+    ctx: CTX,
+    before: {
+      exists: true,
+      roleArn: `arn:aws:iam::${MEMBER}:role/payments-batch`,
+      document: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'BatchScheduler',
+            Effect: 'Allow',
+            Principal: {
+              AWS: ['arn:aws:iam::333333333333:root', 'arn:aws:iam::999988887777:role/vendor-ops'],
+              Service: 'ecs-tasks.amazonaws.com',
+            },
+            Action: 'sts:AssumeRole',
+          },
+          { Sid: 'VendorSupport', Effect: 'Allow', Principal: { AWS: '999988887777' }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+    },
+  }),
+  s({
+    name: 'console password set for another user',
+    action: 'delete-login-profile',
+    fixture: 'iam-create-login-profile-other-user',
+    ctx: CTX,
+    before: { exists: true, createDate: '2025-05-12T11:05:33Z', passwordResetRequired: false },
+  }),
+  s({
+    name: 'central bus opened to an outside account',
+    action: 'remove-bus-policy-statement',
+    fixture: 'events-put-permission-central-bus',
+    ctx: CTX,
+    before: {
+      exists: true,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'OrgForwarderRolesPutEventsOnly', Effect: 'Allow', Principal: '*', Action: 'events:PutEvents' },
+          { Sid: 'partner', Effect: 'Allow', Principal: { AWS: '999988887777' }, Action: 'events:PutEvents' },
+        ],
+      }),
+    },
+  }),
 ];
