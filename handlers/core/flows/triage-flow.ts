@@ -18,15 +18,8 @@ import {
 import { detectionLatencyMs, type MetricInput, metricsRecord, type TriageMetric, UNKNOWN } from '../metrics';
 import { noteUnknownAccount, recordHeartbeat } from './heartbeat-flow';
 import { resolveOwner } from '../owner';
-import {
-  type AttemptResult,
-  classifySdkError,
-  DEFAULT_RETRY_POLICY,
-  type RetryPolicy,
-  type RetryRuntime,
-  runWithRetry,
-  type SdkErrorShape,
-} from '../retry';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryRuntime } from '../retry';
+import { digestEntry, optionalIds, sendWithRetry, slackMessageOf } from './triage-helpers';
 import {
   type AlertDecision,
   type BurstFacts,
@@ -42,17 +35,16 @@ import {
   type AlertNotifier,
   CHANNELS,
   type ChannelName,
-  type ChannelOutcome,
   type DedupeStore,
-  type DigestEntry,
   type DigestLog,
   type HeartbeatLog,
   type AccountSightings,
   type ResourceTagsReader,
-  type SlackMessageRef,
   type TriageOutcome,
 } from './triage-ports';
 import { type RemediationWork, remediationWork } from '../remediation/request-contract';
+import { buildFinding } from '../findings/finding';
+import type { FindingsPort } from '../findings/ports';
 
 /** The workflow's ports and settings: the entrypoint builds them from the environment, tests pass fakes. */
 export interface TriageFlowDeps {
@@ -97,6 +89,13 @@ export interface TriageFlowDeps {
   readonly heartbeats?: HeartbeatLog;
   /** Notes events from accounts the account view lacks, for the coverage map. @default - not noted */
   readonly sightings?: AccountSightings;
+  /**
+   * Where the finding of each alert goes (Security Hub, the SIEM stream: handlers/core/findings). Fail open:
+   * it is exported after the alert and the remediation hand-off; if it still fails after its retries, the
+   * message returns to the queue (ending in the DLQ) and the redelivery exports it without alerting or
+   * requesting remediation again. @default - no findings
+   */
+  readonly findings?: FindingsPort;
   /** Told what happened to each message (replay, plan and the agreement test read it). @default - nobody */
   readonly observe?: (outcome: TriageOutcome) => void;
 }
@@ -117,6 +116,9 @@ const DROP_METRIC: Readonly<Record<DropCategory, TriageMetric>> = {
  * its remediation hand-off failed, so the redelivery skips them all and sends nothing again.
  */
 const ALL_CHANNELS: readonly ChannelName[] = [...CHANNELS];
+
+/** Recorded with the delivered channels when remediation was handed over but the finding export failed. */
+const REMEDIATION_HANDED_OVER = 'remediation';
 
 /** Builds the SQS batch handler. */
 export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Promise<SqsBatchResponse> {
@@ -309,13 +311,17 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
         remediation = 'withheld';
       } else if (decision.detection.remediation && deps.requestRemediation) {
         remediation = 'requested';
-        const handOff = await requestWithRetry(
+      }
+      if (remediation === 'requested' && deps.requestRemediation && !delivered.includes(REMEDIATION_HANDED_OVER)) {
+        const handOff = await sendWithRetry(
           deps.requestRemediation,
           remediationWork(decision.detection.id, event, {
             sentAt: new Date(sentAt).toISOString(),
             alert,
             ...(slack ? { slack } : {}),
           }),
+          retryPolicy,
+          retryRuntime,
         );
         if (!handOff.ok) {
           // The alert is out and must not go out again: the event is recorded `failed` with every channel
@@ -348,6 +354,34 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
             properties: props,
           });
           seen('retry', { owner: owner.owner, remediation: 'requested', reason: handOff.error });
+          return false;
+        }
+      }
+      if (deps.findings) {
+        const finding = buildFinding({ ...decision, event: decision.event, owner: owner.owner, remediation, sentAt });
+        const exported = await deps.findings.publish([{ kind: 'finding', finding }]);
+        if (!exported.ok) {
+          // Like a failed hand-off: nothing is sent or requested again, the redelivery exports the finding.
+          const done = [...ALL_CHANNELS, ...(remediation === 'requested' ? [REMEDIATION_HANDED_OVER] : [])];
+          await deps.store
+            .failEvent(eventKey, { owner: messageId, delivered: done, now: seconds(), ttlSeconds: eventTtl })
+            .catch(() => undefined);
+          await startRepeatWindow();
+          log('error', 'finding not exported; the message returns to the queue (the alert is not re-sent)', {
+            outcome: 'retry',
+            findingId: finding.id,
+            failures: exported.failures,
+            ...facts,
+          });
+          const sent = alreadySent
+            ? {}
+            : { AlertsSent: 1, DetectionLatencyMs: detectionLatencyMs(sentAt, decision.eventTimeMs) };
+          metric({ ...dims, values: { ...sent, FindingExportFailed: 1 }, properties: props });
+          seen('retry', {
+            owner: owner.owner,
+            ...(remediation ? { remediation } : {}),
+            reason: 'finding export failed',
+          });
           return false;
         }
       }
@@ -412,34 +446,6 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
     }
   };
 
-  /**
-   * Sends remediation work, retrying failures an AWS SDK call can recover from (throttling, server
-   * faults, no response) with back-off; the SDK's own retries have already run inside each attempt.
-   */
-  const requestWithRetry = async (
-    send: (work: RemediationWork) => Promise<void>,
-    work: RemediationWork,
-  ): Promise<{ ok: true } | { ok: false; error: string; permanent: boolean; attempts: number }> => {
-    let lastError = '';
-    const outcome = await runWithRetry(
-      async (): Promise<AttemptResult<void>> => {
-        try {
-          await send(work);
-          return { ok: true, value: undefined };
-        } catch (err) {
-          lastError = describe(err);
-          const permanent = classifySdkError((err ?? {}) as SdkErrorShape) === 'permanent';
-          return { ok: false, failure: { kind: 'rejected', permanent, detail: lastError } };
-        }
-      },
-      retryPolicy,
-      retryRuntime,
-    );
-    return outcome.ok
-      ? { ok: true }
-      : { ok: false, error: lastError, permanent: outcome.permanent, attempts: outcome.attempts };
-  };
-
   return async (event) => {
     const records = Array.isArray(event?.Records) ? event.Records : [];
     const failures: Array<{ itemIdentifier: string }> = [];
@@ -460,40 +466,3 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
     return { batchItemFailures: failures };
   };
 }
-
-/** The Slack message a Web API post returned, if Slack went out that way in this attempt. */
-function slackMessageOf(outcomes: readonly ChannelOutcome[] | undefined): SlackMessageRef | undefined {
-  if (!Array.isArray(outcomes)) return undefined;
-  for (const o of outcomes) if (o.channel === 'slack' && o.status === 'sent' && o.slack) return o.slack;
-  return undefined;
-}
-
-/** The ids a rejected message showed, for its outcome. */
-function optionalIds(seen: { readonly detectionId?: string; readonly eventId?: string }) {
-  return {
-    ...(seen.detectionId === undefined ? {} : { detectionId: seen.detectionId }),
-    ...(seen.eventId === undefined ? {} : { eventId: seen.eventId }),
-  };
-}
-
-/** The digest entry of a change-monitor decision. */
-function digestEntry(decision: AlertDecision, owner: string): DigestEntry {
-  const e = decision.event;
-  return {
-    day: new Date(decision.eventTimeMs).toISOString().slice(0, 10),
-    owner,
-    detectionId: decision.detection.id,
-    title: decision.detection.title,
-    accountId: decision.accountId,
-    accountName: decision.account.name,
-    region: e.awsRegion,
-    eventId: e.eventId,
-    eventName: e.eventName,
-    eventTime: e.eventTime,
-    principal: e.actor.arn ?? e.actor.type,
-    resources: e.resources.slice(0, DIGEST_RESOURCES),
-  };
-}
-
-/** Resources kept per digest entry. */
-const DIGEST_RESOURCES = 5;
