@@ -1,7 +1,11 @@
+import * as FirehoseSdk from '@aws-sdk/client-firehose';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import * as SecurityHubSdk from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeFirehoseSink } from '../../../../handlers/adapters/findings/firehose';
+import { makeFindingsPort } from '../../../../handlers/adapters/findings/port';
+import { findingsEnvironment, readFindingsSettings } from '../../../../handlers/functions/findings';
 import { makeSecurityHubSink } from '../../../../handlers/adapters/findings/security-hub';
 import { type FindingRecord, findingUpdate } from '../../../../handlers/core/findings/finding';
 import { findingsPublisher } from '../../../../handlers/core/findings/ports';
@@ -29,10 +33,7 @@ beforeEach(() => {
 
 function publisher() {
   return findingsPublisher(
-    [
-      makeSecurityHubSink(new SecurityHubClient({}), TARGET),
-      makeFirehoseSink(new FirehoseClient({}), 'vigil-findings'),
-    ],
+    [makeSecurityHubSink(() => SecurityHubSdk, TARGET), makeFirehoseSink(() => FirehoseSdk, 'vigil-findings')],
     { runtime: noWait },
   );
 }
@@ -126,5 +127,30 @@ describe('the findings port over Security Hub and Firehose', () => {
   it('does not call anything for an empty batch', async () => {
     expect(await publisher().publish([])).toEqual({ ok: true });
     expect(hub.calls().length + firehose.calls().length).toBe(0);
+  });
+});
+
+describe('makeFindingsPort and its settings', () => {
+  const sdk = { securityHub: () => SecurityHubSdk, firehose: () => FirehoseSdk };
+
+  it('is undefined when no destination is configured, and reads both destinations from the environment', () => {
+    expect(makeFindingsPort(readFindingsSettings({}, 'triage'), sdk)).toBeUndefined();
+    const env = findingsEnvironment({ securityHub: TARGET, streamName: 'vigil-findings' });
+    expect(readFindingsSettings(env, 'triage')).toEqual({ securityHub: TARGET, streamName: 'vigil-findings' });
+    expect(makeFindingsPort(readFindingsSettings(env, 'triage'), sdk)).toBeDefined();
+  });
+
+  it('names every mistake in the findings settings', () => {
+    expect(() => readFindingsSettings({ FINDINGS_SECURITY_HUB_ACCOUNT: '12' }, 'triage')).toThrow(
+      /FINDINGS_SECURITY_HUB_ACCOUNT: expected a 12-digit account id[\s\S]*set both/,
+    );
+  });
+
+  it('exports through the SDK it is given', async () => {
+    hub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0 });
+    const port = makeFindingsPort({ securityHub: TARGET }, sdk)!;
+
+    expect(await port.publish([{ kind: 'finding', finding }])).toEqual({ ok: true });
+    expect(hub.commandCalls(BatchImportFindingsCommand)).toHaveLength(1);
   });
 });
