@@ -4,6 +4,9 @@
  * functions read them with `readFindingsSettings`. Unset: no findings are exported.
  */
 import type { SecurityHubTarget } from '../core/findings/asff';
+
+/** The product ARN findings are imported under (the stack grants BatchImportFindings on it). */
+export { productArn } from '../core/findings/asff';
 import { type Env, SettingsReader } from './settings';
 
 export const FINDINGS_ENV = {
