@@ -555,6 +555,37 @@ describe('remediate handler: nothing from the queue is trusted', () => {
     expect(reopened()).toBe(1);
   });
 
+  it('exports the finding lifecycle in order: approval requested, approved, remediated, verified, undone', async () => {
+    const published: FindingRecord[][] = [];
+    const base = harness();
+    const h = {
+      ...base,
+      deps: {
+        ...base.deps,
+        findings: {
+          publish: async (records: readonly FindingRecord[]) => {
+            published.push([...records]);
+            return { ok: true as const };
+          },
+        },
+      },
+    };
+    const { handle, id } = await executedRequest(h, { status: 'undone', undoneBy: 'slack:U04SECONCALL' });
+
+    await handle({ kind: 'undo', requestId: id, approver: 'slack:U04SECONCALL' });
+
+    const updates = published.flat().map((r) => (r.kind === 'update' ? r.update : undefined));
+    expect(updates.map((u) => u?.status)).toEqual([
+      'approval-requested',
+      'approved',
+      'remediated',
+      'verified',
+      'undone',
+    ]);
+    expect(new Set(updates.map((u) => u?.findingId)).size).toBe(1);
+    expect(updates.at(-1)).toMatchObject({ actor: 'slack:U04SECONCALL' });
+  });
+
   it('refuses, alert only, an event whose account and detail.recipientAccountId disagree', async () => {
     const h = harness();
     const event = sandboxEvent();
