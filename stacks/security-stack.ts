@@ -16,7 +16,7 @@ import type { SecurityContext } from '../constructs/security/context';
 import { coverageTable } from '../constructs/security/coverage-table';
 import { checkedCentralRules, detectionRouting } from '../constructs/security/detection-routing';
 import { dailyDigest, digestTable } from '../constructs/security/digest';
-import { findingsDelivery } from '../constructs/security/findings';
+import { findingsDelivery, findingsExportAlarm } from '../constructs/security/findings';
 import { inventoryTable } from '../constructs/security/inventory-table';
 import { memberRequestKey } from '../constructs/security/member-request-key';
 import {
@@ -107,6 +107,7 @@ export class SecurityStack extends VigilStack {
     const alarms = new OpsAlarms(ctx, key);
     // Off unless config/alerting.json `findings.stream.enabled` (issue #15).
     findingsDelivery(ctx, key, alarms);
+    findingsExportAlarm(ctx, alarms);
 
     digestTable(ctx, key);
     coverageTable(ctx, key);

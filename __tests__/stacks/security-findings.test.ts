@@ -115,6 +115,16 @@ describe('findings on', () => {
     expect(alarm.alarm_actions).toEqual([expect.stringMatching(/aws_sns_topic\.ops-topic/)]);
   });
 
+  it('pages the ops topic when triage gives up exporting a finding', () => {
+    const alarm = resourcesOfType(on, 'aws_cloudwatch_metric_alarm').find(
+      (a) => a.alarm_name === 'vigil-findings-export-failed',
+    )!;
+    expect(alarm).toMatchObject({ namespace: 'Vigil', metric_name: 'FindingExportFailed', statistic: 'Sum' });
+    expect(
+      resourcesOfType(off, 'aws_cloudwatch_metric_alarm').filter((a) => String(a.alarm_name).includes('findings')),
+    ).toEqual([]);
+  });
+
   it('tells triage, remediate and approve where findings go', () => {
     for (const name of ['vigil-triage', 'vigil-remediate', 'vigil-approve']) {
       expect(fn(on, name).environment.variables).toMatchObject({

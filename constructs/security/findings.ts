@@ -27,6 +27,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from '../../framework/aws'
 import { DEFAULT_FINDINGS_RETENTION_DAYS, streamEnabled } from '../../config/findings';
 import { findingsNames } from '../../config/naming';
 import { findingsEnvironment, productArn } from '../../handlers/functions/findings';
+import { METRIC_NAMESPACE } from '../../handlers/functions/published';
 import { policyDocument, type Statement } from '../policy-document';
 import type { OpsAlarms } from './alarms';
 import type { SecurityContext } from './context';
@@ -88,6 +89,22 @@ export function findingsAccess(ctx: SecurityContext, user: FindingsUser) {
     }),
     statements,
   };
+}
+
+/**
+ * Pages the ops topic when triage could not export a finding after its retries (metric FindingExportFailed:
+ * the message went back to the queue and, if it keeps failing, to the triage DLQ). Only when findings are on.
+ */
+export function findingsExportAlarm(ctx: SecurityContext, alarms: OpsAlarms) {
+  const config = ctx.alerting.findings;
+  if (config?.securityHub !== true && !streamEnabled(config)) return undefined;
+  return alarms.aboveZero(
+    'findings-export-failed-alarm',
+    `${ctx.prefix}-findings-export-failed`,
+    'Triage could not export findings to Security Hub or the findings stream after its retries; the messages ' +
+      `were returned to the triage queue (failures per sink in the ${ctx.prefix}-triage logs, "finding not exported").`,
+    { namespace: METRIC_NAMESPACE, metricName: 'FindingExportFailed', statistic: 'Sum', period: 300 },
+  );
 }
 
 /** The findings bucket, the delivery stream and its role, and the delivery alarm; nothing when the stream is off. */
