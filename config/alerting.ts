@@ -3,6 +3,7 @@
  * (webhook URLs, routing keys) are never written here or in Terraform state: only references to a
  * Secrets Manager secret or an SSM SecureString that operators fill in out of band.
  */
+import { type FindingsConfig, findingsProblems } from './findings';
 import type { InventoryProblem } from './inventory';
 
 /** `secretsmanager:<name or ARN>[#jsonKey]` or `ssm:/parameter/name`. */
@@ -46,6 +47,8 @@ export interface AlertingConfig {
    * one message per owner on its Slack and email routes. @default 7
    */
   readonly digestHourUtc?: number;
+  /** Findings to Security Hub and the findings stream (config/findings.ts). @default - off */
+  readonly findings?: FindingsConfig;
 }
 
 /** When the daily digest runs unless `digestHourUtc` says otherwise. */
@@ -192,6 +195,7 @@ export function alertingProblems(raw: unknown): InventoryProblem[] {
   if (retention !== undefined && !LOG_RETENTION_DAYS.includes(retention as number)) {
     add('logRetentionDays', `expected one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(', ')})`);
   }
+  problems.push(...findingsProblems(raw['findings']));
   return problems;
 }
 

@@ -188,3 +188,12 @@ export const memberRequestKeyAlias = (inv: Naming): string => `alias/${inv.nameP
 /** Role of a central function, by exact ARN (member roles trust these and nothing else). */
 export const functionRoleArn = (inv: OrgInventory, fn: keyof ReturnType<typeof functionNames>): string =>
   roleArn(inv.securityAccountId, functionNames(inv)[fn]);
+
+/** The findings stream (Kinesis Data Firehose) and lake bucket of the security account (issue #15). */
+export const findingsNames = (inv: OrgInventory) =>
+  ({
+    stream: `${inv.namePrefix}-findings`,
+    bucket: `${inv.namePrefix}-findings-${inv.securityAccountId}-${inv.homeRegion}`,
+    firehoseRole: `${inv.namePrefix}-findings-delivery`,
+    glueDatabase: `${inv.namePrefix.replace(/-/g, '_')}_findings`,
+  }) as const;

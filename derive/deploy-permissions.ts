@@ -71,6 +71,7 @@ function named(s: DeployScope) {
     EventSourceMappings: [regional('lambda', 'event-source-mapping:*')],
     Topics: [regional('sns', `${p}-*`)],
     Queues: [regional('sqs', `${p}-*`)],
+    Streams: [regional('firehose', `deliverystream/${p}-*`)],
     Parameters: [regional('ssm', `parameter${s.killSwitchParameter}`)],
     Any: ['*'],
   };
@@ -334,6 +335,18 @@ export const RESOURCE_TYPE_GRANTS: Readonly<Record<string, ReadonlyArray<(s: Dep
     ]),
   ],
   aws_iam_role_policy: [on('Roles', ['iam:PutRolePolicy', 'iam:GetRolePolicy', 'iam:DeleteRolePolicy'])],
+  // The findings stream (issue #15, security stack, only when config turns it on).
+  aws_kinesis_firehose_delivery_stream: [
+    on(
+      'Streams',
+      [
+        ...['CreateDeliveryStream', 'DescribeDeliveryStream', 'DeleteDeliveryStream', 'UpdateDestination'],
+        ...['ListTagsForDeliveryStream', 'TagDeliveryStream', 'UntagDeliveryStream'],
+        ...['StartDeliveryStreamEncryption', 'StopDeliveryStreamEncryption'],
+      ].map((a) => `firehose:${a}`),
+    ),
+    passRoleTo('firehose.amazonaws.com', 'PassRoleToFirehose'),
+  ],
   aws_iam_policy: [
     on('Policies', [
       'iam:CreatePolicy',

@@ -23,6 +23,7 @@ export { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-con
 export { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 export { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 export { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+export { KinesisFirehoseDeliveryStream } from '@cdktf/provider-aws/lib/kinesis-firehose-delivery-stream';
 export { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 export { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 export { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';

@@ -34,6 +34,7 @@ import {
   READ_ONLY_FUNCTIONS,
 } from '../config/naming';
 import { policyDocument, type Statement } from '../constructs/policy-document';
+import { findingsProtection } from './guardrail-findings';
 
 /** AWS rejects service control policies larger than this (characters, whitespace included). */
 export const SCP_MAX_LENGTH = 5120;
@@ -411,6 +412,7 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
       resources: [bucket, `${bucket}/*`],
       exempt: [deploy],
     },
+    findingsProtection(inv, deploy),
     {
       // A key ARN is random; kms:ResourceAliases names the key by its alias, which KeyAliases protects.
       sid: 'Keys',

@@ -16,6 +16,7 @@ import { approvalTimeoutsEnvironment } from '../../handlers/functions/approval-t
 import { approveEnvironment } from '../../handlers/functions/approve/spec';
 import { optional } from '../../handlers/functions/settings';
 import { NodeFunction } from '../node-function';
+import { findingsAccess } from './findings';
 import { type SecurityContext, tableArn, useKey } from './context';
 import { INVOKED_VIA_URL_PROVIDER_VERSION } from './limits';
 import { auditAppendOnly, sendWork, workQueueUrl } from './remediation-store';
@@ -44,12 +45,17 @@ export function approvalEndpoint(ctx: SecurityContext, key: KmsKey, remediationF
     reservedConcurrency: 5,
     logRetentionDays: alerting.logRetentionDays ?? 365,
     files: { 'remediation.json': remediationFile },
-    environment: approveEnvironment({
-      ...approvalStores(ctx),
-      ...optional('slackSigningSecretRef', approvalsConfig.slackSigningSecretRef),
-      ...optional('linkKeyRef', approvalsConfig.linkKeyRef),
-    }),
+    environment: {
+      ...approveEnvironment({
+        ...approvalStores(ctx),
+        ...optional('slackSigningSecretRef', approvalsConfig.slackSigningSecretRef),
+        ...optional('linkKeyRef', approvalsConfig.linkKeyRef),
+      }),
+      // Verdicts update their finding (issue #15).
+      ...findingsAccess(ctx, 'approve').environment,
+    },
     statements: [
+      ...findingsAccess(ctx, 'approve').statements,
       {
         Sid: 'DecideApprovals',
         Effect: 'Allow',

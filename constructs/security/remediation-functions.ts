@@ -19,6 +19,7 @@ import { remediateEnvironment } from '../../handlers/functions/remediate/spec';
 import { remediateMemberEnvironment } from '../../handlers/functions/remediate-member/spec';
 import { optional } from '../../handlers/functions/settings';
 import { NodeFunction } from '../node-function';
+import { findingsAccess } from './findings';
 import type { Statement } from '../policy-document';
 import { type SecurityContext, tableArn, useKey } from './context';
 import { REMEDIATE_MEMBER_TIMEOUT_SECONDS, REMEDIATE_TIMEOUT_SECONDS } from './limits';
@@ -103,24 +104,28 @@ export function remediateFunction(ctx: SecurityContext, props: RemediateProps): 
     // One remediation at a time per batch keeps the circuit breaker's counting exact.
     reservedConcurrency: 5,
     files: props.files,
-    environment: remediateEnvironment({
-      stateTable: tables.remediationState,
-      auditTable: tables.remediationAudit,
-      approvalTable: tables.approvals,
-      inventoryTable: tables.inventory,
-      centralBusArn: centralBusArn(inv),
-      deployRoleName: inv.deployRoleName,
-      memberFunctionName: names.remediateMember,
-      memberRequestKeyArn: props.requestKey.arn,
-      ...optional('approvalSlackWebhookRef', approvalsConfig.slackWebhookRef),
-      ...optional('escalationRoutingKeyRef', approvalsConfig.escalationRoutingKeyRef),
-      // Signed links by email: the handler sends them only when key, base URL and sender are all set.
-      ...(approvalsConfig.linkKeyRef
-        ? { approvalLinkKeyRef: approvalsConfig.linkKeyRef, approvalBaseUrl: props.approveUrl }
-        : {}),
-      ...optional('approvalEmailFrom', approvalsConfig.emailFrom),
-    }),
+    environment: {
+      ...remediateEnvironment({
+        stateTable: tables.remediationState,
+        auditTable: tables.remediationAudit,
+        approvalTable: tables.approvals,
+        inventoryTable: tables.inventory,
+        centralBusArn: centralBusArn(inv),
+        deployRoleName: inv.deployRoleName,
+        memberFunctionName: names.remediateMember,
+        memberRequestKeyArn: props.requestKey.arn,
+        ...optional('approvalSlackWebhookRef', approvalsConfig.slackWebhookRef),
+        ...optional('escalationRoutingKeyRef', approvalsConfig.escalationRoutingKeyRef),
+        // Signed links by email: the handler sends them only when key, base URL and sender are all set.
+        ...(approvalsConfig.linkKeyRef
+          ? { approvalLinkKeyRef: approvalsConfig.linkKeyRef, approvalBaseUrl: props.approveUrl }
+          : {}),
+        ...optional('approvalEmailFrom', approvalsConfig.emailFrom),
+      }),
+      ...findingsAccess(ctx, 'remediate').environment,
+    },
     statements: [
+      ...findingsAccess(ctx, 'remediate').statements,
       {
         Sid: 'ConsumeRemediationWork',
         Effect: 'Allow',

@@ -13,6 +13,7 @@ import { functionNames, queueNames, readOnlyRoleName, tableNames } from '../../c
 import { optional } from '../../handlers/functions/settings';
 import { triageEnvironment } from '../../handlers/functions/triage/spec';
 import { NodeFunction } from '../node-function';
+import { findingsAccess } from './findings';
 import type { Statement } from '../policy-document';
 import { type SecurityContext, secureTable, useKey } from './context';
 import { TRIAGE_TIMEOUT_SECONDS } from './limits';
@@ -38,6 +39,7 @@ export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueu
   }
   const alertTopicArn = `arn:aws:sns:${region}:${account}:${p}-alerts`;
 
+  const findings = findingsAccess(ctx, 'triage');
   const triage = new NodeFunction(ctx.scope, 'triage', {
     provider,
     functionName: functionNames(inv).triage,
@@ -47,26 +49,29 @@ export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueu
     timeoutSeconds: TRIAGE_TIMEOUT_SECONDS,
     logRetentionDays: alerting.logRetentionDays ?? 365,
     files: { 'owner-routing.json': `${JSON.stringify(alerting.owners ?? {})}\n` },
-    environment: triageEnvironment({
-      tableName: tableNames(inv).triageState,
-      inventoryTable: tableNames(inv).inventory,
-      defaultRouting: {
-        emailTopicArn: alertTopicArn,
-        ...optional('slackChannel', alerting.default.slackChannel),
-        ...optional('slackWebhookRef', alerting.default.slackWebhookRef),
-        ...optional('slackBotTokenRef', alerting.default.slackBotTokenRef),
-        ...optional('slackChannelId', alerting.default.slackChannelId),
-        ...optional('pagerdutyRoutingKeyRef', alerting.default.pagerdutyRoutingKeyRef),
-      },
-      ownerRoutingFile: 'owner-routing.json',
-      remediationQueueUrl: `https://sqs.${region}.amazonaws.com/${account}/${queueNames(inv).remediation}`,
-      pagerDutyMinSeverity: alerting.pagerdutyMinSeverity ?? 'high',
-      repeatWindowSeconds: alerting.repeatWindowSeconds ?? 900,
-      digestTableName: tableNames(inv).digest,
-      coverageTableName: tableNames(inv).coverage,
-      // Verdict clicks reach the approve function, which verifies them with the approvals' Slack signing secret.
-      verdictButtons: alerting.approvals?.slackSigningSecretRef !== undefined,
-    }),
+    environment: {
+      ...triageEnvironment({
+        tableName: tableNames(inv).triageState,
+        inventoryTable: tableNames(inv).inventory,
+        defaultRouting: {
+          emailTopicArn: alertTopicArn,
+          ...optional('slackChannel', alerting.default.slackChannel),
+          ...optional('slackWebhookRef', alerting.default.slackWebhookRef),
+          ...optional('slackBotTokenRef', alerting.default.slackBotTokenRef),
+          ...optional('slackChannelId', alerting.default.slackChannelId),
+          ...optional('pagerdutyRoutingKeyRef', alerting.default.pagerdutyRoutingKeyRef),
+        },
+        ownerRoutingFile: 'owner-routing.json',
+        remediationQueueUrl: `https://sqs.${region}.amazonaws.com/${account}/${queueNames(inv).remediation}`,
+        pagerDutyMinSeverity: alerting.pagerdutyMinSeverity ?? 'high',
+        repeatWindowSeconds: alerting.repeatWindowSeconds ?? 900,
+        digestTableName: tableNames(inv).digest,
+        coverageTableName: tableNames(inv).coverage,
+        // Verdict clicks reach the approve function, which verifies them with the approvals' Slack signing secret.
+        verdictButtons: alerting.approvals?.slackSigningSecretRef !== undefined,
+      }),
+      ...findings.environment,
+    },
     statements: [
       {
         Sid: 'ConsumeTriageQueue',
@@ -121,6 +126,7 @@ export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueu
         Condition: { StringEquals: { 'aws:ResourceOrgID': inv.organizationId } },
       },
       ...secretReadStatements(secretRefs(alerting), region, account),
+      ...findings.statements,
     ],
   });
   new LambdaEventSourceMapping(ctx.scope, 'triage-source', {

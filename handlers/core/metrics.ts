@@ -32,7 +32,8 @@ export type TriageMetric =
   | 'Ignored'
   | 'LoopGuarded'
   | 'NotificationFailed'
-  | 'RemediationRequestFailed';
+  | 'RemediationRequestFailed'
+  | 'FindingExportFailed';
 
 const UNITS: Readonly<Record<TriageMetric, 'Milliseconds' | 'Count'>> = {
   DetectionLatencyMs: 'Milliseconds',
@@ -45,6 +46,7 @@ const UNITS: Readonly<Record<TriageMetric, 'Milliseconds' | 'Count'>> = {
   LoopGuarded: 'Count',
   NotificationFailed: 'Count',
   RemediationRequestFailed: 'Count',
+  FindingExportFailed: 'Count',
 };
 
 /** Dimension values for messages that name no known detection: bounded, so spoofed ids cannot create metrics. */

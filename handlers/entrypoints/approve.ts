@@ -18,6 +18,10 @@
  * Slack gives an interaction 3 seconds before it shows an error ("Handling user interaction"), so
  * nothing slow runs here: `execute` must hand the plan over (e.g. enqueue it) rather than run it.
  */
+import { makeFindingsPort } from '../adapters/findings/port';
+import { recordingVerdictFindings } from '../core/findings/verdicts';
+import { readFindingsSettings } from '../functions/findings';
+import { CATALOG } from '../../rules/catalog';
 import { makeVerdictStore } from '../adapters/verdict-store';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -60,6 +64,10 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
   const { linkKeyRef, slackSigningSecretRef } = settings;
   const dynamo = new DynamoDBClient({});
   const auditLog = makeAuditLog({ client: dynamo, tableName: settings.auditTable });
+  const verdicts = makeVerdictStore({ client: dynamo, tableName: settings.auditTable });
+  // Verdicts update their finding in Security Hub and the findings stream when configured (issue #15).
+  const findings = makeFindingsPort(readFindingsSettings(env, 'approve'));
+  const log = makeJsonLogger('vigil-approve').log;
   return createApproveHandler({
     store: makeApprovalStore({ tableName: settings.tableName, client: dynamo }),
     approvers,
@@ -68,7 +76,9 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
     execute: handOver('execute'),
     undo: handOver('undo'),
     audit: (record) => auditLog.append(toRemediationAuditRecord(record)),
-    recordVerdict: makeVerdictStore({ client: dynamo, tableName: settings.auditTable }),
+    recordVerdict: findings
+      ? recordingVerdictFindings(verdicts, findings, (id) => CATALOG.find((d) => d.id === id), log)
+      : verdicts,
     now: () => new Date(),
   });
 }

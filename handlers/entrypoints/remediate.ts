@@ -20,6 +20,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { CATALOG } from '../../rules/catalog';
 import { PREDICATES } from '../../rules/predicates';
+import { makeFindingsPort } from '../adapters/findings/port';
+import { readFindingsSettings } from '../functions/findings';
 import { makeApprovalStore } from '../adapters/approval-store';
 import { makeEmailPublisher } from '../adapters/email';
 import { makeInventorySource, rebuiltPerInventory } from '../adapters/inventory-source';
@@ -83,6 +85,7 @@ export function handlerFromEnvironment(
   const secrets = makeSecretReader();
   const approvals = makeApprovalStore({ tableName: settings.approvalTable, client: dynamo });
   const inventories = makeInventorySource({ client: dynamo, tableName: settings.inventoryTable });
+  const findings = makeFindingsPort(readFindingsSettings(env, 'remediate'));
 
   return rebuiltPerInventory(inventories, (inventory) => {
     const config = configFor(inventory);
@@ -133,6 +136,7 @@ export function handlerFromEnvironment(
         destinations,
       ),
       respondToApprover: makeApproverResponder(approvals),
+      ...(findings ? { findings } : {}),
       write,
     });
   });

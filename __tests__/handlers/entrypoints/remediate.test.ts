@@ -1,3 +1,5 @@
+import { type FindingRecord, findingId } from '../../../handlers/core/findings/finding';
+import type { FindingsPort } from '../../../handlers/core/findings/ports';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -553,6 +555,37 @@ describe('remediate handler: nothing from the queue is trusted', () => {
     expect(reopened()).toBe(1);
   });
 
+  it('exports the finding lifecycle in order: approval requested, approved, remediated, verified, undone', async () => {
+    const published: FindingRecord[][] = [];
+    const base = harness();
+    const h = {
+      ...base,
+      deps: {
+        ...base.deps,
+        findings: {
+          publish: async (records: readonly FindingRecord[]) => {
+            published.push([...records]);
+            return { ok: true as const };
+          },
+        },
+      },
+    };
+    const { handle, id } = await executedRequest(h, { status: 'undone', undoneBy: 'slack:U04SECONCALL' });
+
+    await handle({ kind: 'undo', requestId: id, approver: 'slack:U04SECONCALL' });
+
+    const updates = published.flat().map((r) => (r.kind === 'update' ? r.update : undefined));
+    expect(updates.map((u) => u?.status)).toEqual([
+      'approval-requested',
+      'approved',
+      'remediated',
+      'verified',
+      'undone',
+    ]);
+    expect(new Set(updates.map((u) => u?.findingId)).size).toBe(1);
+    expect(updates.at(-1)).toMatchObject({ actor: 'slack:U04SECONCALL' });
+  });
+
   it('refuses, alert only, an event whose account and detail.recipientAccountId disagree', async () => {
     const h = harness();
     const event = sandboxEvent();
@@ -950,5 +983,65 @@ describe('emailApprovalLinks', () => {
     expect(lines).toEqual([
       ['error', 'approval link emails not sent', expect.objectContaining({ requestId: request.id })],
     ]);
+  });
+});
+
+describe('remediate handler: finding updates (issue #15)', () => {
+  const recorder = (outcomes: Array<{ ok: boolean }> = []) => {
+    const published: FindingRecord[][] = [];
+    const port: FindingsPort = {
+      publish: async (records) => {
+        published.push([...records]);
+        return outcomes.shift()?.ok === false
+          ? {
+              ok: false,
+              failures: [{ sink: 'securityhub', records: records.length, permanent: false, error: 'Throttling' }],
+            }
+          : { ok: true };
+      },
+    };
+    return { port, published };
+  };
+
+  it('exports remediated then verified, in order, for an automatic fix', async () => {
+    const h = harness();
+    const findings = recorder();
+
+    await createHandler({ ...h.deps, findings: findings.port })({
+      detectionId: DETECTION,
+      event: sandboxEvent(),
+      alertRef: { sentAt: ALERT_SENT, alert: sampleAlert() },
+    });
+
+    expect(findings.published).toHaveLength(1);
+    expect(
+      findings.published[0]!.map((r) => (r.kind === 'update' ? [r.update.status, r.update.actor] : r.kind)),
+    ).toEqual([
+      ['remediated', 'vigil'],
+      ['verified', 'vigil'],
+    ]);
+    expect(findings.published[0]![0]).toMatchObject({
+      update: {
+        findingId: findingId(DETECTION, EVENT_ID),
+        accountId: expect.stringMatching(/^\d{12}$/),
+        eventId: EVENT_ID,
+      },
+    });
+  });
+
+  it('logs updates it could not export and still reports the outcome', async () => {
+    const h = harness();
+    const findings = recorder([{ ok: false }]);
+
+    const decision = (await createHandler({ ...h.deps, findings: findings.port })({
+      detectionId: DETECTION,
+      event: sandboxEvent(),
+    })) as Decision;
+
+    expect(decision.outcome).toBe('fixed');
+    expect(h.reported).toEqual([decision]);
+    expect(h.lines.map((l) => JSON.parse(l))).toContainEqual(
+      expect.objectContaining({ level: 'error', outcome: 'finding-export-failed', updates: expect.any(Array) }),
+    );
   });
 });

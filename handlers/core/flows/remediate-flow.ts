@@ -15,6 +15,8 @@ import {
 } from '../remediation/orchestrate';
 import { remediationMetrics } from '../remediation/report';
 import { parseRemediateInput } from '../remediation/request-contract';
+import { decisionUpdates, type FindingUpdate, findingUpdate } from '../findings/finding';
+import type { FindingsPort } from '../findings/ports';
 
 /** Reports a decision to the alert's channels; must not throw for a delivery failure it can log. */
 export type OutcomeReporter = (decision: Decision) => Promise<void>;
@@ -37,6 +39,12 @@ export interface RemediateDeps {
    * @default ports.execute
    */
   readonly undoExecute?: OrchestratorPorts['execute'];
+  /**
+   * Where the finding's lifecycle updates go (approval requested, approved, remediated, verified, failed,
+   * undone). Best effort like the outcome report: what still fails after the retries is logged with the
+   * updates themselves (level error, `outcome: 'finding-export-failed'`). @default - no findings
+   */
+  readonly findings?: FindingsPort;
 }
 
 /** What one direct invocation returns. */
@@ -110,6 +118,15 @@ export async function undoApproved(work: ApprovedWork, deps: RemediateDeps): Pro
     ports,
     deps.context.actions,
   );
+  if (result.outcome === 'fixed' && deps.findings) {
+    const request = await deps.ports.approvals.get(work.requestId).catch(() => undefined);
+    const detection = request && deps.context.detections.get(request.detectionId);
+    if (request && detection) {
+      const subject = { detection, accountId: request.accountId, eventId: request.eventId };
+      const at = deps.ports.now().toISOString();
+      await exportUpdates([findingUpdate(subject, 'undone', { at, actor: work.approver, note: result.reason })], deps);
+    }
+  }
   logLine(deps, result.outcome === 'failed' ? 'error' : result.outcome === 'refused' ? 'warn' : 'info', 'undo', {
     actionId,
     requestId: work.requestId,
@@ -156,6 +173,25 @@ async function finish(decision: Decision, deps: RemediateDeps): Promise<void> {
     logLine(deps, 'error', 'outcome not reported to the alert', {
       actionId: decision.actionId,
       error: describeError(err),
+    });
+  }
+  if (known && deps.findings) {
+    const severity = decision.alertRef?.alert?.detection.severity;
+    const subject = { detection: known, accountId: decision.accountId, eventId: decision.eventId };
+    const at = deps.ports.now().toISOString();
+    await exportUpdates(decisionUpdates(severity ? { ...subject, severity } : subject, decision, at), deps);
+  }
+}
+
+/** Sends lifecycle updates, in order; never throws (the findings port does not). */
+async function exportUpdates(updates: readonly FindingUpdate[], deps: RemediateDeps): Promise<void> {
+  if (updates.length === 0 || !deps.findings) return;
+  const outcome = await deps.findings.publish(updates.map((update) => ({ kind: 'update' as const, update })));
+  if (!outcome.ok) {
+    logLine(deps, 'error', 'finding updates not exported', {
+      outcome: 'finding-export-failed',
+      failures: outcome.failures,
+      updates,
     });
   }
 }

@@ -20,15 +20,8 @@ import { noteUnknownAccount, recordHeartbeat } from './heartbeat-flow';
 import { sweepModeOf } from './sweep-mode';
 import { digestEntry, optionalIds, slackMessageOf } from './triage-flow-helpers';
 import { resolveOwner } from '../owner';
-import {
-  type AttemptResult,
-  classifySdkError,
-  DEFAULT_RETRY_POLICY,
-  type RetryPolicy,
-  type RetryRuntime,
-  runWithRetry,
-  type SdkErrorShape,
-} from '../retry';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryRuntime } from '../retry';
+import { digestEntry, optionalIds, sendWithRetry, slackMessageOf } from './triage-helpers';
 import {
   type AlertDecision,
   type BurstFacts,
@@ -52,6 +45,8 @@ import {
   type TriageOutcome,
 } from './triage-ports';
 import { type RemediationWork, remediationWork } from '../remediation/request-contract';
+import { buildFinding } from '../findings/finding';
+import type { FindingsPort } from '../findings/ports';
 
 /** The workflow's ports and settings: the entrypoint builds them from the environment, tests pass fakes. */
 export interface TriageFlowDeps {
@@ -96,6 +91,13 @@ export interface TriageFlowDeps {
   readonly heartbeats?: HeartbeatLog;
   /** Notes events from accounts the account view lacks, for the coverage map. @default - not noted */
   readonly sightings?: AccountSightings;
+  /**
+   * Where the finding of each alert goes (Security Hub, the SIEM stream: handlers/core/findings). Fail open:
+   * it is exported after the alert and the remediation hand-off; if it still fails after its retries, the
+   * message returns to the queue (ending in the DLQ) and the redelivery exports it without alerting or
+   * requesting remediation again. @default - no findings
+   */
+  readonly findings?: FindingsPort;
   /** Told what happened to each message (replay, plan and the agreement test read it). @default - nobody */
   readonly observe?: (outcome: TriageOutcome) => void;
   /**
@@ -126,6 +128,9 @@ const DROP_METRIC: Readonly<Record<DropCategory, TriageMetric>> = {
  * its remediation hand-off failed, so the redelivery skips them all and sends nothing again.
  */
 const ALL_CHANNELS: readonly ChannelName[] = [...CHANNELS];
+
+/** Recorded with the delivered channels when remediation was handed over but the finding export failed. */
+const REMEDIATION_HANDED_OVER = 'remediation';
 
 /** Builds the SQS batch handler. */
 export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Promise<SqsBatchResponse> {
@@ -325,13 +330,17 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
         remediation = 'withheld';
       } else if (decision.detection.remediation && deps.requestRemediation) {
         remediation = 'requested';
-        const handOff = await requestWithRetry(
+      }
+      if (remediation === 'requested' && deps.requestRemediation && !delivered.includes(REMEDIATION_HANDED_OVER)) {
+        const handOff = await sendWithRetry(
           deps.requestRemediation,
           remediationWork(decision.detection.id, event, {
             sentAt: new Date(sentAt).toISOString(),
             alert,
             ...(slack ? { slack } : {}),
           }),
+          retryPolicy,
+          retryRuntime,
         );
         if (!handOff.ok) {
           // The alert is out and must not go out again: the event is recorded `failed` with every channel
@@ -365,6 +374,34 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
           });
           recordLate();
           seen('retry', { owner: owner.owner, remediation: 'requested', reason: handOff.error });
+          return false;
+        }
+      }
+      if (deps.findings) {
+        const finding = buildFinding({ ...decision, event: decision.event, owner: owner.owner, remediation, sentAt });
+        const exported = await deps.findings.publish([{ kind: 'finding', finding }]);
+        if (!exported.ok) {
+          // Like a failed hand-off: nothing is sent or requested again, the redelivery exports the finding.
+          const done = [...ALL_CHANNELS, ...(remediation === 'requested' ? [REMEDIATION_HANDED_OVER] : [])];
+          await deps.store
+            .failEvent(eventKey, { owner: messageId, delivered: done, now: seconds(), ttlSeconds: eventTtl })
+            .catch(() => undefined);
+          await startRepeatWindow();
+          log('error', 'finding not exported; the message returns to the queue (the alert is not re-sent)', {
+            outcome: 'retry',
+            findingId: finding.id,
+            failures: exported.failures,
+            ...facts,
+          });
+          const sent = alreadySent
+            ? {}
+            : { AlertsSent: 1, DetectionLatencyMs: detectionLatencyMs(sentAt, decision.eventTimeMs) };
+          metric({ ...dims, values: { ...sent, FindingExportFailed: 1 }, properties: props });
+          seen('retry', {
+            owner: owner.owner,
+            ...(remediation ? { remediation } : {}),
+            reason: 'finding export failed',
+          });
           return false;
         }
       }
@@ -432,34 +469,6 @@ export function createTriageFlow(deps: TriageFlowDeps): (event: SqsEvent) => Pro
       seen('retry', { reason: describe(err) });
       return false;
     }
-  };
-
-  /**
-   * Sends remediation work, retrying failures an AWS SDK call can recover from (throttling, server
-   * faults, no response) with back-off; the SDK's own retries have already run inside each attempt.
-   */
-  const requestWithRetry = async (
-    send: (work: RemediationWork) => Promise<void>,
-    work: RemediationWork,
-  ): Promise<{ ok: true } | { ok: false; error: string; permanent: boolean; attempts: number }> => {
-    let lastError = '';
-    const outcome = await runWithRetry(
-      async (): Promise<AttemptResult<void>> => {
-        try {
-          await send(work);
-          return { ok: true, value: undefined };
-        } catch (err) {
-          lastError = describe(err);
-          const permanent = classifySdkError((err ?? {}) as SdkErrorShape) === 'permanent';
-          return { ok: false, failure: { kind: 'rejected', permanent, detail: lastError } };
-        }
-      },
-      retryPolicy,
-      retryRuntime,
-    );
-    return outcome.ok
-      ? { ok: true }
-      : { ok: false, error: lastError, permanent: outcome.permanent, attempts: outcome.attempts };
   };
 
   return async (event) => {
