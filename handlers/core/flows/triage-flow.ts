@@ -18,7 +18,6 @@ import {
 import { detectionLatencyMs, type MetricInput, metricsRecord, type TriageMetric, UNKNOWN } from '../metrics';
 import { noteUnknownAccount, recordHeartbeat } from './heartbeat-flow';
 import { sweepModeOf } from './sweep-mode';
-import { digestEntry, optionalIds, slackMessageOf } from './triage-flow-helpers';
 import { resolveOwner } from '../owner';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryRuntime } from '../retry';
 import { digestEntry, optionalIds, sendWithRetry, slackMessageOf } from './triage-helpers';
