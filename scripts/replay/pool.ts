@@ -39,7 +39,15 @@ let workerCode: string | undefined;
  * in memory, and each thread evaluates that bundle.
  */
 function startWorker(data: WorkerData): Worker {
-  if (!__filename.endsWith('.ts')) return new Worker(join(__dirname, 'worker.js'), { workerData: data });
+  const code = workerScript();
+  return code === undefined
+    ? new Worker(join(__dirname, 'worker.js'), { workerData: data })
+    : new Worker(code, { eval: true, workerData: data, execArgv: [] });
+}
+
+/** The worker's bundled code when running from TypeScript; undefined for compiled JavaScript. */
+function workerScript(): string | undefined {
+  if (!__filename.endsWith('.ts')) return undefined;
   workerCode ??= (require('esbuild') as typeof import('esbuild')).buildSync({
     entryPoints: [join(__dirname, 'worker.ts')],
     bundle: true,
@@ -49,7 +57,7 @@ function startWorker(data: WorkerData): Worker {
     write: false,
     logLevel: 'silent',
   }).outputFiles[0]!.text;
-  return new Worker(workerCode, { eval: true, workerData: data, execArgv: [] });
+  return workerCode;
 }
 
 /** The outcome of every file, in the order of `files`. */
@@ -59,7 +67,14 @@ export async function* runFiles(
   pool: PoolOptions,
   options: ReadOptions = {},
 ): AsyncGenerator<FileOutcome> {
-  const workers = Math.min(pool.workers, files.length);
+  let workers = Math.min(pool.workers, files.length);
+  if (workers > 1 && !files.some((f) => f.location === STDIN)) {
+    try {
+      workerScript();
+    } catch {
+      workers = 1; // no bundler here: read in process, same output
+    }
+  }
   if (workers <= 1 || files.some((f) => f.location === STDIN)) {
     for (const f of files) yield await runFile(f, context, options);
     return;
