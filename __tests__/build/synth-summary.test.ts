@@ -46,7 +46,7 @@ describe('synth summary', () => {
     ]);
   });
 
-  it('records the deploy order in the manifest: bootstrap first, members after security, security and org-trail after log-archive', () => {
+  it('records the deploy order in the manifest: bootstrap first, security, then log-archive (its bucket notifies the sweep queue), org-trail after log-archive, members after security', () => {
     const app = buildApp(Testing.app() as App, {
       inventory: TEST_INVENTORY,
       alerting: TEST_ALERTING,
@@ -59,9 +59,9 @@ describe('synth summary', () => {
       ]),
     );
     expect(deps['bootstrap']).toEqual([]);
-    expect(deps['log-archive']).toEqual(['bootstrap']);
+    expect(deps['security']).toEqual(['bootstrap']);
+    expect(deps['log-archive']).toEqual(['bootstrap', 'security']);
     expect(deps['org-trail']).toEqual(['log-archive']);
-    expect(deps['security']).toEqual(['log-archive', 'org-trail']);
     expect(deps[`member-${TEST_INVENTORY.accounts[0]!.id}`]).toEqual(['security']);
   });
 });
