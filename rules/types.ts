@@ -30,7 +30,10 @@ export type RemediationId =
   | 'delete-world-open-nacl-entry'
   | 'remove-foreign-trust-principals'
   | 'delete-login-profile'
-  | 'remove-bus-policy-statement';
+  | 'remove-bus-policy-statement'
+  | 'remove-foreign-launch-permissions'
+  | 'remove-foreign-snapshot-permissions'
+  | 'remove-foreign-db-snapshot-access';
 
 /** An EventBridge event pattern (JSON). */
 export type EventPattern = { readonly [key: string]: unknown };

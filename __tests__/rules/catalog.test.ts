@@ -179,6 +179,9 @@ const KNOWN_REMEDIATIONS: readonly RemediationId[] = [
   'remove-foreign-trust-principals',
   'delete-login-profile',
   'remove-bus-policy-statement',
+  'remove-foreign-launch-permissions',
+  'remove-foreign-snapshot-permissions',
+  'remove-foreign-db-snapshot-access',
 ];
 
 interface Fixture {

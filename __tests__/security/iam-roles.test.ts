@@ -308,6 +308,23 @@ describe('remediation role least privilege', () => {
     );
   });
 
+  it('changes only the sharing attributes of AMIs, EBS snapshots and RDS snapshots of its own account', async () => {
+    const ami = 'arn:aws:ec2:eu-west-1::image/ami-0a1b2c3d4e5f67890';
+    const snap = 'arn:aws:ec2:eu-west-1::snapshot/snap-0123456789abcdef0';
+    const db = (account: string) => `arn:aws:rds:eu-west-1:${account}:snapshot:payments-db`;
+    const cluster = (account: string) => `arn:aws:rds:eu-west-1:${account}:cluster-snapshot:checkout`;
+    await expect(run('ec2:ModifyImageAttribute', ami, {})).resolves.toBe('Allowed');
+    await expect(run('ec2:ModifySnapshotAttribute', snap, {})).resolves.toBe('Allowed');
+    await expect(run('rds:ModifyDBSnapshotAttribute', db('444444444444'), {})).resolves.toBe('Allowed');
+    await expect(run('rds:ModifyDBClusterSnapshotAttribute', cluster('444444444444'), {})).resolves.toBe('Allowed');
+    await expect(run('rds:ModifyDBSnapshotAttribute', db('999999999999'), {})).resolves.toBe('ImplicitlyDenied');
+    await expect(
+      run('ec2:ModifyInstanceAttribute', 'arn:aws:ec2:eu-west-1:444444444444:instance/i-1', {}),
+    ).resolves.toBe('ImplicitlyDenied');
+    await expect(run('rds:DeleteDBSnapshot', db('444444444444'), {})).resolves.toBe('ImplicitlyDenied');
+    await expect(run('ec2:DeleteSnapshot', snap, {})).resolves.toBe('ImplicitlyDenied');
+  });
+
   it('deletes or replaces network ACL entries of its own account only, never creates one (undo does)', async () => {
     const acl = 'arn:aws:ec2:eu-west-1:444444444444:network-acl/acl-0e1f2a3b4c5d6e7f8';
     await expect(run('ec2:DeleteNetworkAclEntry', acl, {})).resolves.toBe('Allowed');

@@ -8,14 +8,6 @@
 import type { Detection } from '../types';
 import { apiCall } from './shared';
 
-/**
- * Sharing AMIs and snapshots: the remediation that removes exactly the foreign grants (issue #13) is not
- * implemented yet.
- */
-const SHARE_NOT_YET_REMEDIATED =
-  'Removing the foreign grants is issue #13 work still to do (TODO), so a responder removes them after ' +
-  'confirming the share was not an approved hand-over.';
-
 /** Resource policies: a policy rewrite cannot be undone precisely without the owner's intent. */
 const POLICY_NOT_REMEDIATED =
   'A resource policy is rewritten whole, so restoring the previous one could drop changes made since; the ' +
@@ -36,7 +28,7 @@ export const EXFILTRATION: readonly Detection[] = [
     ...apiCall('ec2', ['ModifyImageAttribute'], {
       requestParameters: { launchPermission: { add: { items: { group: ['all'] } } } },
     }),
-    noRemediation: SHARE_NOT_YET_REMEDIATED,
+    remediation: { action: 'remove-foreign-launch-permissions', defaultMode: 'notify' },
   },
   {
     id: 'ec2-ami-shared-outside-org',
@@ -49,7 +41,7 @@ export const EXFILTRATION: readonly Detection[] = [
     compliance: { ...SHARED, mitre: ['T1537'] },
     ...apiCall('ec2', ['ModifyImageAttribute']),
     predicate: 'sharedOutsideOrg',
-    noRemediation: SHARE_NOT_YET_REMEDIATED,
+    remediation: { action: 'remove-foreign-launch-permissions', defaultMode: 'notify' },
   },
   {
     id: 'ec2-snapshot-made-public',
@@ -63,7 +55,7 @@ export const EXFILTRATION: readonly Detection[] = [
     ...apiCall('ec2', ['ModifySnapshotAttribute'], {
       requestParameters: { createVolumePermission: { add: { items: { group: ['all'] } } } },
     }),
-    noRemediation: SHARE_NOT_YET_REMEDIATED,
+    remediation: { action: 'remove-foreign-snapshot-permissions', defaultMode: 'notify' },
   },
   {
     id: 'ec2-snapshot-shared-outside-org',
@@ -76,7 +68,7 @@ export const EXFILTRATION: readonly Detection[] = [
     compliance: { ...SHARED, mitre: ['T1537'] },
     ...apiCall('ec2', ['ModifySnapshotAttribute']),
     predicate: 'sharedOutsideOrg',
-    noRemediation: SHARE_NOT_YET_REMEDIATED,
+    remediation: { action: 'remove-foreign-snapshot-permissions', defaultMode: 'notify' },
   },
   {
     id: 'rds-snapshot-made-public',
@@ -90,7 +82,7 @@ export const EXFILTRATION: readonly Detection[] = [
     ...apiCall('rds', ['ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute'], {
       requestParameters: { attributeName: ['restore'], valuesToAdd: ['all'] },
     }),
-    noRemediation: SHARE_NOT_YET_REMEDIATED,
+    remediation: { action: 'remove-foreign-db-snapshot-access', defaultMode: 'notify' },
   },
   {
     id: 'rds-snapshot-shared-outside-org',
@@ -105,7 +97,7 @@ export const EXFILTRATION: readonly Detection[] = [
       requestParameters: { attributeName: ['restore'] },
     }),
     predicate: 'sharedOutsideOrg',
-    noRemediation: SHARE_NOT_YET_REMEDIATED,
+    remediation: { action: 'remove-foreign-db-snapshot-access', defaultMode: 'notify' },
   },
   {
     id: 'rds-snapshot-export-started',

@@ -188,6 +188,13 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
       const policy = JSON.stringify({ Version: '2012-10-17', Statement: sids.map((Sid) => ({ Sid })) });
       return { exists: true, policy };
     }
+    case 'remove-foreign-launch-permissions':
+    case 'remove-foreign-snapshot-permissions':
+    case 'remove-foreign-db-snapshot-access': {
+      // The grants as the event left them: the ones it added are there.
+      const raw = target.details['grants'];
+      return { exists: true, grants: (Array.isArray(raw) ? raw : []).map(String) };
+    }
     case 'delete-login-profile':
       return { exists: true, createDate: String(target.details['eventTime']) };
     case 'remove-foreign-trust-principals': {

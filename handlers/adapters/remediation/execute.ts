@@ -36,6 +36,10 @@ import {
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateNetworkAclEntryCommand,
+  DescribeImageAttributeCommand,
+  DescribeSnapshotAttributeCommand,
+  ModifyImageAttributeCommand,
+  ModifySnapshotAttributeCommand,
   DeleteNetworkAclEntryCommand,
   DescribeNetworkAclsCommand,
   DescribeSecurityGroupRulesCommand,
@@ -101,6 +105,14 @@ import {
   type KMSClientConfig,
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
+import {
+  DescribeDBClusterSnapshotAttributesCommand,
+  DescribeDBSnapshotAttributesCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
+  ModifyDBSnapshotAttributeCommand,
+  RDSClient,
+  type RDSClientConfig,
+} from '@aws-sdk/client-rds';
 import {
   DeleteBucketPolicyCommand,
   GetBucketAclCommand,
@@ -184,6 +196,10 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       DeleteNetworkAclEntry: DeleteNetworkAclEntryCommand,
       DescribeNetworkAcls: DescribeNetworkAclsCommand,
       ReplaceNetworkAclEntry: ReplaceNetworkAclEntryCommand,
+      DescribeImageAttribute: DescribeImageAttributeCommand,
+      DescribeSnapshotAttribute: DescribeSnapshotAttributeCommand,
+      ModifyImageAttribute: ModifyImageAttributeCommand,
+      ModifySnapshotAttribute: ModifySnapshotAttributeCommand,
     },
   },
   events: {
@@ -244,6 +260,15 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       DisableKey: DisableKeyCommand,
       EnableKey: EnableKeyCommand,
       ScheduleKeyDeletion: ScheduleKeyDeletionCommand,
+    },
+  },
+  rds: {
+    client: (c) => new RDSClient(c as RDSClientConfig),
+    commands: {
+      DescribeDBClusterSnapshotAttributes: DescribeDBClusterSnapshotAttributesCommand,
+      DescribeDBSnapshotAttributes: DescribeDBSnapshotAttributesCommand,
+      ModifyDBClusterSnapshotAttribute: ModifyDBClusterSnapshotAttributeCommand,
+      ModifyDBSnapshotAttribute: ModifyDBSnapshotAttributeCommand,
     },
   },
   s3: {

@@ -52,6 +52,10 @@ const codeOf = (err: unknown): string =>
     ? (err as { name: string }).name
     : 'Error';
 
+/** Grants of an EC2 permission list: `all` for `{Group: 'all'}`, the account id or organization ARN otherwise. */
+const ec2Grants = (v: unknown): string[] =>
+  list(v).map((p) => String(p['Group'] ?? p['UserId'] ?? p['OrganizationArn'] ?? p['OrganizationalUnitArn'] ?? ''));
+
 /** IAM's wire code is `NoSuchEntity`; the SDK names the modeled error `NoSuchEntityException`. */
 const NO_SUCH_ENTITY = ['NoSuchEntity', 'NoSuchEntityException'];
 
@@ -302,6 +306,34 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
       if (err instanceof Missing && NO_SUCH_ENTITY.includes(err.message)) return { userExists: false, keys: [] };
       throw err;
     }
+  },
+
+  'remove-foreign-launch-permissions': async (target, send) => {
+    const [describe] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, describe!, ['InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable']);
+    if (!out) return { exists: false, grants: [] };
+    return { exists: true, grants: ec2Grants(out['LaunchPermissions']) };
+  },
+
+  'remove-foreign-snapshot-permissions': async (target, send) => {
+    const [describe] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, describe!, ['InvalidSnapshot.NotFound']);
+    if (!out) return { exists: false, grants: [] };
+    return { exists: true, grants: ec2Grants(out['CreateVolumePermissions']) };
+  },
+
+  'remove-foreign-db-snapshot-access': async (target, send) => {
+    const [describe] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, describe!, [
+      'DBSnapshotNotFound',
+      'DBSnapshotNotFoundFault',
+      'DBClusterSnapshotNotFoundFault',
+    ]);
+    if (!out) return { exists: false, grants: [] };
+    const result = (out['DBSnapshotAttributesResult'] ?? out['DBClusterSnapshotAttributesResult'] ?? {}) as Output;
+    const attributes = list(result['DBSnapshotAttributes'] ?? result['DBClusterSnapshotAttributes']);
+    const restore = attributes.find((a) => a['AttributeName'] === 'restore');
+    return { exists: true, grants: list(restore?.['AttributeValues']).map(String) };
   },
 
   'remove-bus-policy-statement': async (target, send) => {

@@ -31,6 +31,12 @@ import { type NetworkAclState, deleteWorldOpenNaclEntry } from './actions/delete
 import { removeForeignTrustPrincipals, type TrustPolicyState } from './actions/remove-foreign-trust-principals';
 import { deleteLoginProfile, type LoginProfileState } from './actions/delete-login-profile';
 import { type BusPolicyState, removeBusPolicyStatement } from './actions/remove-bus-policy-statement';
+import {
+  removeForeignDbSnapshotAccess,
+  removeForeignLaunchPermissions,
+  removeForeignSnapshotPermissions,
+  type SharedAttributeState,
+} from './actions/remove-foreign-shares';
 import type { PlannedCall, RemediationActionDef, RemediationService } from './types';
 
 /** The state type each action's reader returns and its `plan`/`verify` take. */
@@ -55,6 +61,9 @@ export interface RemediationStates {
   readonly 'remove-foreign-trust-principals': TrustPolicyState;
   readonly 'delete-login-profile': LoginProfileState;
   readonly 'remove-bus-policy-statement': BusPolicyState;
+  readonly 'remove-foreign-launch-permissions': SharedAttributeState;
+  readonly 'remove-foreign-snapshot-permissions': SharedAttributeState;
+  readonly 'remove-foreign-db-snapshot-access': SharedAttributeState;
 }
 
 /** The registry's type: each id maps to the definition over its own state (assignable to `Record<RemediationId, RemediationActionDef>`). */
@@ -82,6 +91,9 @@ export const REMEDIATIONS: RemediationRegistry = {
   'remove-foreign-trust-principals': removeForeignTrustPrincipals,
   'delete-login-profile': deleteLoginProfile,
   'remove-bus-policy-statement': removeBusPolicyStatement,
+  'remove-foreign-launch-permissions': removeForeignLaunchPermissions,
+  'remove-foreign-snapshot-permissions': removeForeignSnapshotPermissions,
+  'remove-foreign-db-snapshot-access': removeForeignDbSnapshotAccess,
 };
 
 /** The definition of an action, typed loosely for generic callers (the orchestrator). */
@@ -95,6 +107,7 @@ const IAM_PREFIX: Readonly<Record<RemediationService, string>> = {
   events: 'events',
   iam: 'iam',
   kms: 'kms',
+  rds: 'rds',
   s3: 's3',
   s3control: 's3',
 };

@@ -12,7 +12,16 @@
 import type { RemediationId } from '../../../rules/types';
 
 /** AWS services remediation may call. */
-export type RemediationService = 'cloudtrail' | 'config' | 'ec2' | 'events' | 'iam' | 'kms' | 's3' | 's3control';
+export type RemediationService =
+  | 'cloudtrail'
+  | 'config'
+  | 'ec2'
+  | 'events'
+  | 'iam'
+  | 'kms'
+  | 'rds'
+  | 's3'
+  | 's3control';
 
 /** One AWS API call exactly as it will be sent: SDK command name without the `Command` suffix. */
 export interface PlannedCall {

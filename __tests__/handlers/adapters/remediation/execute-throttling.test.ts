@@ -33,6 +33,11 @@ const THROTTLED: Readonly<Record<RemediationService, FakeResponse>> = {
     headers: XML,
     body: '<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r-1</RequestId></ErrorResponse>',
   },
+  rds: {
+    statusCode: 400,
+    headers: XML,
+    body: '<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r-1</RequestId></ErrorResponse>',
+  },
   s3: {
     statusCode: 503,
     headers: { 'content-type': 'application/xml' },
@@ -63,6 +68,12 @@ function ok(c: PlannedCall): FakeResponse {
         statusCode: 200,
         headers: XML,
         body: `<${c.operation}Response xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></${c.operation}Response>`,
+      };
+    case 'rds':
+      return {
+        statusCode: 200,
+        headers: XML,
+        body: `<${c.operation}Response xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><${c.operation}Result></${c.operation}Result><ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></${c.operation}Response>`,
       };
     case 's3':
     case 's3control':

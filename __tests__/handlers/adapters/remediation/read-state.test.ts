@@ -31,6 +31,12 @@ import {
   GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand,
   NoSuchPublicAccessBlockConfiguration,
 } from '@aws-sdk/client-s3-control';
+import {
+  DescribeDBClusterSnapshotAttributesCommand,
+  DescribeDBSnapshotAttributesCommand,
+  RDSServiceException,
+} from '@aws-sdk/client-rds';
+import { DescribeImageAttributeCommand, DescribeSnapshotAttributeCommand } from '@aws-sdk/client-ec2';
 import { makeStateReader } from '../../../../handlers/adapters/remediation/read-state';
 import { remediationFor } from '../../../../handlers/core/remediation/registry';
 import type { RemediationTarget } from '../../../../handlers/core/remediation/types';
@@ -162,6 +168,49 @@ describe('makeStateReader', () => {
     expect(await reader.read(target)).toEqual({ exists: true, policy: '{"Statement":[]}' });
     expect(await reader.read(target)).toEqual({ exists: true });
     expect(await reader.read(target)).toEqual({ exists: false });
+  });
+
+  it('reads sharing attributes of AMIs, EBS and RDS snapshots, and turns "not found" into state', async () => {
+    const ec2Missing = (name: string) =>
+      new EC2ServiceException({ name, $fault: 'client', $metadata: {}, message: 'x' });
+    mocks.ec2
+      .on(DescribeImageAttributeCommand)
+      .resolvesOnce({ LaunchPermissions: [{ Group: 'all' }, { UserId: '999988887777' }, { OrganizationArn: 'arn:o' }] })
+      .rejectsOnce(ec2Missing('InvalidAMIID.NotFound'));
+    mocks.ec2
+      .on(DescribeSnapshotAttributeCommand)
+      .resolvesOnce({ CreateVolumePermissions: [{ UserId: '999988887777' }] })
+      .rejectsOnce(ec2Missing('InvalidSnapshot.NotFound'));
+    mocks.rds
+      .on(DescribeDBSnapshotAttributesCommand)
+      .resolvesOnce({
+        DBSnapshotAttributesResult: {
+          DBSnapshotAttributes: [
+            { AttributeName: 'other', AttributeValues: ['x'] },
+            { AttributeName: 'restore', AttributeValues: ['all'] },
+          ],
+        },
+      })
+      .resolvesOnce({})
+      .rejectsOnce(
+        new RDSServiceException({ name: 'DBSnapshotNotFoundFault', $fault: 'client', $metadata: {}, message: 'x' }),
+      );
+    mocks.rds
+      .on(DescribeDBClusterSnapshotAttributesCommand)
+      .resolves({ DBClusterSnapshotAttributesResult: { DBClusterSnapshotAttributes: [{ AttributeName: 'restore' }] } });
+
+    const image = targetOf('remove-foreign-launch-permissions', 'ec2-modify-image-attribute');
+    expect(await reader.read(image)).toEqual({ exists: true, grants: ['all', '999988887777', 'arn:o'] });
+    expect(await reader.read(image)).toEqual({ exists: false, grants: [] });
+    const snap = targetOf('remove-foreign-snapshot-permissions', 'ec2-modify-snapshot-attribute');
+    expect(await reader.read(snap)).toEqual({ exists: true, grants: ['999988887777'] });
+    expect(await reader.read(snap)).toEqual({ exists: false, grants: [] });
+    const db = targetOf('remove-foreign-db-snapshot-access', 'rds-modify-db-snapshot-attribute');
+    expect(await reader.read(db)).toEqual({ exists: true, grants: ['all'] });
+    expect(await reader.read(db)).toEqual({ exists: true, grants: [] });
+    expect(await reader.read(db)).toEqual({ exists: false, grants: [] });
+    const cluster = targetOf('remove-foreign-db-snapshot-access', 'rds-modify-cluster-snapshot-attribute');
+    expect(await reader.read(cluster)).toEqual({ exists: true, grants: [] });
   });
 
   it('reads a login profile, and turns "no profile" into state', async () => {

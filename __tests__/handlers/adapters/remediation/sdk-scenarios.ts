@@ -23,7 +23,9 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateNetworkAclEntryCommand,
   DeleteNetworkAclEntryCommand,
+  DescribeImageAttributeCommand,
   DescribeNetworkAclsCommand,
+  ModifyImageAttributeCommand,
   DescribeSecurityGroupRulesCommand,
   EC2Client,
   type NetworkAclEntry,
@@ -87,6 +89,7 @@ import {
   PutPublicAccessBlockCommand as PutAccountPublicAccessBlockCommand,
   S3ControlClient,
 } from '@aws-sdk/client-s3-control';
+import { DescribeDBSnapshotAttributesCommand, ModifyDBSnapshotAttributeCommand, RDSClient } from '@aws-sdk/client-rds';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import type { RemediationContext } from '../../../../handlers/core/remediation/types';
 import type { RemediationId } from '../../../../rules/types';
@@ -102,6 +105,7 @@ export interface Mocks {
   readonly kms: AwsStub<any, any, any>;
   readonly config: AwsStub<any, any, any>;
   readonly events: AwsStub<any, any, any>;
+  readonly rds: AwsStub<any, any, any>;
 }
 
 /** Mocks every client class remediation uses (aws-sdk-client-mock stubs `send` of all their instances). */
@@ -114,6 +118,7 @@ export const mockAll = (): Mocks => ({
   kms: mockClient(KMSClient),
   config: mockClient(ConfigServiceClient),
   events: mockClient(EventBridgeClient),
+  rds: mockClient(RDSClient),
 });
 
 /** A command the scenario expects, by class and exact input. */
@@ -923,6 +928,81 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
         client: 'events',
         command: PutPermissionCommand,
         input: { EventBusName: 'vigil-security', Policy: busPolicy(BUS_VIGIL, BUS_PARTNER) },
+      },
+    ],
+  },
+  {
+    action: 'remove-foreign-launch-permissions',
+    fixture: 'ec2-modify-image-attribute',
+    ctx: CTX,
+    before: (m) =>
+      m.ec2.on(DescribeImageAttributeCommand).resolves({
+        ImageId: 'ami-0a1b2c3d4e5f67890',
+        LaunchPermissions: [{ Group: 'all' }, { UserId: '999988887777' }, { UserId: '333333333333' }],
+      }),
+    after: (m) =>
+      m.ec2
+        .on(DescribeImageAttributeCommand)
+        .resolves({ ImageId: 'ami-0a1b2c3d4e5f67890', LaunchPermissions: [{ UserId: '333333333333' }] }),
+    fix: [
+      {
+        client: 'ec2',
+        command: ModifyImageAttributeCommand,
+        input: {
+          ImageId: 'ami-0a1b2c3d4e5f67890',
+          LaunchPermission: { Remove: [{ Group: 'all' }, { UserId: '999988887777' }] },
+        },
+      },
+    ],
+    undo: [
+      {
+        client: 'ec2',
+        command: ModifyImageAttributeCommand,
+        input: {
+          ImageId: 'ami-0a1b2c3d4e5f67890',
+          LaunchPermission: { Add: [{ Group: 'all' }, { UserId: '999988887777' }] },
+        },
+      },
+    ],
+  },
+  {
+    action: 'remove-foreign-db-snapshot-access',
+    fixture: 'rds-modify-db-snapshot-attribute',
+    ctx: CTX,
+    before: (m) =>
+      m.rds.on(DescribeDBSnapshotAttributesCommand).resolves({
+        DBSnapshotAttributesResult: {
+          DBSnapshotIdentifier: 'payments-db-2026-11-20',
+          DBSnapshotAttributes: [{ AttributeName: 'restore', AttributeValues: ['all', '999988887777'] }],
+        },
+      }),
+    after: (m) =>
+      m.rds.on(DescribeDBSnapshotAttributesCommand).resolves({
+        DBSnapshotAttributesResult: {
+          DBSnapshotIdentifier: 'payments-db-2026-11-20',
+          DBSnapshotAttributes: [{ AttributeName: 'restore', AttributeValues: [] }],
+        },
+      }),
+    fix: [
+      {
+        client: 'rds',
+        command: ModifyDBSnapshotAttributeCommand,
+        input: {
+          DBSnapshotIdentifier: 'payments-db-2026-11-20',
+          AttributeName: 'restore',
+          ValuesToRemove: ['all', '999988887777'],
+        },
+      },
+    ],
+    undo: [
+      {
+        client: 'rds',
+        command: ModifyDBSnapshotAttributeCommand,
+        input: {
+          DBSnapshotIdentifier: 'payments-db-2026-11-20',
+          AttributeName: 'restore',
+          ValuesToAdd: ['all', '999988887777'],
+        },
       },
     ],
   },

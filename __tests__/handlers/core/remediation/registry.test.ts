@@ -34,6 +34,9 @@ const ALL_IDS = [
   'remove-foreign-trust-principals',
   'delete-login-profile',
   'remove-bus-policy-statement',
+  'remove-foreign-launch-permissions',
+  'remove-foreign-snapshot-permissions',
+  'remove-foreign-db-snapshot-access',
 ] as const satisfies readonly RemediationId[];
 // Fails to compile when RemediationId gains a member this list (and so this test) does not know.
 const exhaustive: Exclude<RemediationId, (typeof ALL_IDS)[number]> extends never ? true : never = true;

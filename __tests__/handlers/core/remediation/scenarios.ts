@@ -411,4 +411,32 @@ export const SCENARIOS: readonly Scenario[] = [
       }),
     },
   }),
+  s({
+    name: 'AMI made public and shared outside the organization',
+    action: 'remove-foreign-launch-permissions',
+    fixture: 'ec2-modify-image-attribute',
+    ctx: CTX,
+    before: { exists: true, grants: ['all', '999988887777', '333333333333'] },
+  }),
+  s({
+    name: 'EBS snapshot shared outside the organization',
+    action: 'remove-foreign-snapshot-permissions',
+    fixture: 'ec2-modify-snapshot-attribute',
+    ctx: CTX,
+    before: { exists: true, grants: ['444444444444', '999988887777'] },
+  }),
+  s({
+    name: 'RDS snapshot made public',
+    action: 'remove-foreign-db-snapshot-access',
+    fixture: 'rds-modify-db-snapshot-attribute',
+    ctx: CTX,
+    before: { exists: true, grants: ['all', '999988887777'] },
+  }),
+  s({
+    name: 'Aurora cluster snapshot shared outside the organization',
+    action: 'remove-foreign-db-snapshot-access',
+    fixture: 'rds-modify-cluster-snapshot-attribute',
+    ctx: CTX,
+    before: { exists: true, grants: ['333333333333', '999988887777'] },
+  }),
 ];
