@@ -116,7 +116,6 @@ const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'iam:RemoveUserFromGroup': ['arn:aws:iam::{account}:group/*'],
   'iam:AddUserToGroup': ['arn:aws:iam::{account}:group/*'],
   'iam:UpdateAccessKey': ['arn:aws:iam::{account}:user/*'],
-  'iam:UpdateAssumeRolePolicy': ['arn:aws:iam::{account}:role/*'],
   // Bus policies: PutPermission and RemovePermission have no resource type (Service Authorization Reference).
   'events:DescribeEventBus': ['arn:aws:events:*:{account}:event-bus/*'],
   'events:PutPermission': ['*'],

@@ -28,7 +28,6 @@ export type RemediationId =
   | 'enable-disabled-key'
   | 'restore-trail-settings'
   | 'delete-world-open-nacl-entry'
-  | 'remove-foreign-trust-principals'
   | 'delete-login-profile'
   | 'remove-bus-policy-statement'
   | 'remove-foreign-launch-permissions'

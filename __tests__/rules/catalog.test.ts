@@ -176,7 +176,6 @@ const KNOWN_REMEDIATIONS: readonly RemediationId[] = [
   'enable-disabled-key',
   'restore-trail-settings',
   'delete-world-open-nacl-entry',
-  'remove-foreign-trust-principals',
   'delete-login-profile',
   'remove-bus-policy-statement',
   'remove-foreign-launch-permissions',

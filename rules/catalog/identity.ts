@@ -252,7 +252,10 @@ export const IAM: readonly Detection[] = [
     compliance: { pciDss: ['7.2.1', '10.2.1.5'], soc2: ['CC6.1', 'CC6.3'], mitre: ['T1098.003', 'T1484.002'] },
     ...apiCall('iam', ['CreateRole', 'UpdateAssumeRolePolicy']),
     predicate: 'trustPolicyAllowsOutsideOrg',
-    remediation: { action: 'remove-foreign-trust-principals', defaultMode: 'notify' },
+    noRemediation:
+      'Removing a principal from a trust policy takes iam:UpdateAssumeRolePolicy on ordinary roles, and a role that can ' +
+      'rewrite any trust policy can make itself a principal of any role: the remediation role would become a path to ' +
+      'every role of the account. The responder removes the foreign principal.',
   },
   {
     id: 'iam-root-access-key-created',

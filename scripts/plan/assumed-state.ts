@@ -28,7 +28,6 @@ import {
   entryOfRequest,
   type NetworkAclState,
 } from '../../handlers/core/remediation/actions/delete-world-open-nacl-entry';
-import type { TrustPolicyState } from '../../handlers/core/remediation/actions/remove-foreign-trust-principals';
 import type { RemediationEvent, RemediationTarget } from '../../handlers/core/remediation/types';
 
 /** Stands in for the event of CloudTrail history that tells a setting's previous value. */
@@ -197,15 +196,6 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
     }
     case 'delete-login-profile':
       return { exists: true, createDate: String(target.details['eventTime']) };
-    case 'remove-foreign-trust-principals': {
-      const role = String(target.details['roleName']);
-      const state: TrustPolicyState = {
-        exists: true,
-        roleArn: `arn:aws:iam::${target.accountId}:role/${role}`,
-        document: String(target.details['eventDocument']),
-      };
-      return state;
-    }
     case 'delete-world-open-nacl-entry': {
       // The replaced entry (ReplaceNetworkAclEntry) is read from CloudTrail history at run time; offline
       // there is none, so the plan shows the delete that is made when history does not tell.

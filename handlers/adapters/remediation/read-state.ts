@@ -355,20 +355,6 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
     };
   },
 
-  'remove-foreign-trust-principals': async (target, send) => {
-    const [get] = remediationFor(target.action).stateReads(target);
-    const out = await unless(send, get!, NO_SUCH_ENTITY);
-    const role = (out?.['Role'] ?? undefined) as Output | undefined;
-    if (!role) return { exists: false };
-    const raw = role['AssumeRolePolicyDocument'];
-    return {
-      exists: true,
-      roleArn: String(role['Arn'] ?? ''),
-      // IAM returns the document URL-encoded (RFC 3986), as the API reference says.
-      ...(typeof raw === 'string' ? { document: decodeURIComponent(raw) } : {}),
-    };
-  },
-
   'delete-world-open-nacl-entry': async (target, send, history) => {
     const [describe, lookup] = remediationFor(target.action).stateReads(target);
     const none: HistoryPage = { events: [], complete: true };

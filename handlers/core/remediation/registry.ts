@@ -28,7 +28,6 @@ import { type InlinePolicyState, deleteAdminInlinePolicy } from './actions/delet
 import { type GroupMembersState, removeUserFromAdminGroup } from './actions/remove-user-from-admin-group';
 import { type AccessKeysState, deactivateAccessKey } from './actions/deactivate-access-key';
 import { type NetworkAclState, deleteWorldOpenNaclEntry } from './actions/delete-world-open-nacl-entry';
-import { removeForeignTrustPrincipals, type TrustPolicyState } from './actions/remove-foreign-trust-principals';
 import { deleteLoginProfile, type LoginProfileState } from './actions/delete-login-profile';
 import { type BusPolicyState, removeBusPolicyStatement } from './actions/remove-bus-policy-statement';
 import {
@@ -58,7 +57,6 @@ export interface RemediationStates {
   readonly 'enable-disabled-key': DisabledKeyState;
   readonly 'restore-trail-settings': TrailSettingsState;
   readonly 'delete-world-open-nacl-entry': NetworkAclState;
-  readonly 'remove-foreign-trust-principals': TrustPolicyState;
   readonly 'delete-login-profile': LoginProfileState;
   readonly 'remove-bus-policy-statement': BusPolicyState;
   readonly 'remove-foreign-launch-permissions': SharedAttributeState;
@@ -88,7 +86,6 @@ export const REMEDIATIONS: RemediationRegistry = {
   'enable-disabled-key': enableDisabledKey,
   'restore-trail-settings': restoreTrailSettings,
   'delete-world-open-nacl-entry': deleteWorldOpenNaclEntry,
-  'remove-foreign-trust-principals': removeForeignTrustPrincipals,
   'delete-login-profile': deleteLoginProfile,
   'remove-bus-policy-statement': removeBusPolicyStatement,
   'remove-foreign-launch-permissions': removeForeignLaunchPermissions,

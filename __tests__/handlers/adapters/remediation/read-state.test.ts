@@ -142,21 +142,6 @@ describe('makeStateReader', () => {
     expect(mocks.cloudtrail).toHaveReceivedCommandTimes(LookupEventsCommand, 1);
   });
 
-  it('reads a trust policy URL-decoded, and turns "no such role" into state', async () => {
-    const target = targetOf('remove-foreign-trust-principals', 'iam-update-assume-role-policy');
-    const trust = '{"Statement":[{"Effect":"Allow","Principal":{"AWS":"999988887777"}}]}';
-    const role = { RoleName: 'payments-batch', Path: '/', RoleId: 'AROA1', CreateDate: new Date(), Arn: 'arn:r' };
-    mocks.iam
-      .on(GetRoleCommand)
-      .resolvesOnce({ Role: { ...role, AssumeRolePolicyDocument: encodeURIComponent(trust) } })
-      .resolvesOnce({ Role: role })
-      .rejectsOnce(new NoSuchEntityException({ message: 'x', $metadata: {} }));
-
-    expect(await reader.read(target)).toEqual({ exists: true, roleArn: 'arn:r', document: trust });
-    expect(await reader.read(target)).toEqual({ exists: true, roleArn: 'arn:r' });
-    expect(await reader.read(target)).toEqual({ exists: false });
-  });
-
   it('reads a bus policy, and turns "no bus" into state', async () => {
     const target = targetOf('remove-bus-policy-statement', 'events-put-permission-central-bus');
     mocks.events

@@ -51,7 +51,6 @@ import {
   ListAccessKeysCommand,
   RemoveUserFromGroupCommand,
   UpdateAccessKeyCommand,
-  UpdateAssumeRolePolicyCommand,
   DeleteLoginProfileCommand,
   GetLoginProfileCommand,
   DetachRolePolicyCommand,
@@ -411,27 +410,6 @@ const networkAcl = (extra: NetworkAclEntry[]) => ({
       ],
     },
   ],
-});
-
-const SCHEDULER = {
-  Sid: 'BatchScheduler',
-  Effect: 'Allow',
-  Principal: {
-    AWS: ['arn:aws:iam::333333333333:root', 'arn:aws:iam::999988887777:role/vendor-ops'],
-    Service: 'ecs-tasks.amazonaws.com',
-  },
-  Action: 'sts:AssumeRole',
-};
-const VENDOR = { Sid: 'VendorSupport', Effect: 'Allow', Principal: { AWS: '999988887777' }, Action: 'sts:AssumeRole' };
-const OPENED_TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [SCHEDULER, VENDOR] }, null, 2);
-const FIXED_TRUST = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [
-    { ...SCHEDULER, Principal: { Service: 'ecs-tasks.amazonaws.com', AWS: 'arn:aws:iam::333333333333:root' } },
-  ],
-});
-const batchRole = (trust: string) => ({
-  Role: { ...PAYMENTS_BATCH_ROLE.Role, AssumeRolePolicyDocument: encodeURIComponent(trust) },
 });
 
 const BUS_VIGIL = {
@@ -870,27 +848,6 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
           Ipv6CidrBlock: '::/0',
           PortRange: { From: 3389, To: 3389 },
         },
-      },
-    ],
-  },
-  {
-    action: 'remove-foreign-trust-principals',
-    fixture: 'iam-update-assume-role-policy',
-    ctx: CTX,
-    before: (m) => m.iam.on(GetRoleCommand).resolves(batchRole(OPENED_TRUST)),
-    after: (m) => m.iam.on(GetRoleCommand).resolves(batchRole(FIXED_TRUST)),
-    fix: [
-      {
-        client: 'iam',
-        command: UpdateAssumeRolePolicyCommand,
-        input: { RoleName: 'payments-batch', PolicyDocument: FIXED_TRUST },
-      },
-    ],
-    undo: [
-      {
-        client: 'iam',
-        command: UpdateAssumeRolePolicyCommand,
-        input: { RoleName: 'payments-batch', PolicyDocument: OPENED_TRUST },
       },
     ],
   },

@@ -31,7 +31,6 @@ const ALL_IDS = [
   'enable-disabled-key',
   'restore-trail-settings',
   'delete-world-open-nacl-entry',
-  'remove-foreign-trust-principals',
   'delete-login-profile',
   'remove-bus-policy-statement',
   'remove-foreign-launch-permissions',

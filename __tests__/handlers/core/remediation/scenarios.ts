@@ -364,31 +364,6 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   }),
   s({
-    name: 'trust policy opened to an outside account',
-    action: 'remove-foreign-trust-principals',
-    fixture: 'iam-update-assume-role-policy',
-    ctx: CTX,
-    before: {
-      exists: true,
-      roleArn: `arn:aws:iam::${MEMBER}:role/payments-batch`,
-      document: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'BatchScheduler',
-            Effect: 'Allow',
-            Principal: {
-              AWS: ['arn:aws:iam::333333333333:root', 'arn:aws:iam::999988887777:role/vendor-ops'],
-              Service: 'ecs-tasks.amazonaws.com',
-            },
-            Action: 'sts:AssumeRole',
-          },
-          { Sid: 'VendorSupport', Effect: 'Allow', Principal: { AWS: '999988887777' }, Action: 'sts:AssumeRole' },
-        ],
-      }),
-    },
-  }),
-  s({
     name: 'console password set for another user',
     action: 'delete-login-profile',
     fixture: 'iam-create-login-profile-other-user',
