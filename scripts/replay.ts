@@ -76,6 +76,10 @@ export const SPEC: CommandSpec = {
     },
     { flag: '--progress', help: 'show progress on stderr even when it is not a terminal' },
     {
+      flag: '--athena',
+      help: 'backtest the trail bucket through Athena instead of files (= npm run replay:athena; see its --help)',
+    },
+    {
       flag: '--workers',
       value: '<n>',
       help: 'threads reading files (default: min(2, CPUs) for inputs over 16 MB, else 1); the output does not depend on it',
@@ -179,6 +183,15 @@ const PROGRESS_INTERVAL_MS = 100;
 /** Runs the command; resolves to the exit code instead of exiting, so tests can call it. */
 export async function main(argv: readonly string[], io: Partial<ReplayIo> = {}): Promise<number> {
   const d: ReplayIo = { ...defaultIo(), ...io };
+  // `npm run replay -- --athena --from … --to …` is `npm run replay:athena` (scripts/replay-athena.ts), which
+  // streams Athena's candidate records back into this command.
+  if (argv.includes('--athena')) {
+    const athena = await import('./replay-athena');
+    return athena.main(
+      argv.filter((a) => a !== '--athena'),
+      { stdout: d.stdout, stderr: d.stderr, cwd: d.cwd, catalog: d.catalog },
+    );
+  }
 
   let options: ReplayOptions;
   try {

@@ -267,6 +267,20 @@ describe('npm run replay:athena', () => {
     expect((await run(['stray'])).err[0]).toContain("unexpected argument 'stray'");
   });
 
+  it('is also npm run replay -- --athena', async () => {
+    const out: string[] = [];
+    const code = await replay(
+      ['--athena', '--from', '2026-03-01', '--to', '2026-03-02', '--lake', 'EXAMPLEf852-4e8f'],
+      {
+        ...QUIET,
+        stdout: (t) => out.push(...t.split('\n')),
+        stderr: () => undefined,
+        cwd: ROOT,
+      },
+    );
+    expect([code, out[1]]).toEqual([0, 'FROM EXAMPLEf852-4e8f']);
+  });
+
   it('--setup creates the database and the table; --lake prints the Lake query; --help shows the options', async () => {
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });

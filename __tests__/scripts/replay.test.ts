@@ -418,7 +418,7 @@ describe('replay CLI', () => {
     expect(code).toBe(2);
     expect(err[0]).toBe(
       "replay: unknown option '--jsn' (did you mean --json?); valid options: --json, --inventory <file>, " +
-        '--alerting <file>, --progress, --workers <n>, --verdicts <file>, -h, --help',
+        '--alerting <file>, --progress, --athena, --workers <n>, --verdicts <file>, -h, --help',
     );
   });
 
