@@ -11,18 +11,31 @@ import { forwardingPatterns } from './rules/patterns';
 import { CATALOG } from './rules/catalog';
 import { BootstrapStack, deployedStacks } from './stacks/bootstrap-stack';
 import { LogArchiveStack } from './stacks/log-archive-stack';
-import { MemberStack } from './stacks/member-stack';
+import { MemberStack, memberStackShape } from './stacks/member-stack';
 import { OrgTrailStack } from './stacks/org-trail-stack';
 import { remediationPermissions } from './derive/remediation-permissions';
 import { SecurityStack } from './stacks/security-stack';
 import { TfcStack } from './stacks/tfc-stack';
 import { disableTokenStackTraces } from './build/synth-performance';
 import { bundleStats } from './build/bundle';
+import { planMemberStamps, type StampGroup, stampingEnabled, writeMemberStamps } from './build/member-stamps';
 import { formatSynthSummary, removeStaleStacks, snapshotStacks } from './build/synth-summary';
 import { LOCALLY_APPLIED_STACKS, stackDependencies } from './scripts/terraform/order';
 
+/** The member stacks written from a template after synth (build/member-stamps.ts), by app. */
+const STAMPS = new WeakMap<App, readonly StampGroup[]>();
+
+export interface BuildOptions {
+  /**
+   * Write the stacks of ordinary member accounts that share a shape from one template instead of
+   * building each in cdktf (build/member-stamps.ts); the output is identical. Only `synthApp` writes
+   * them, so callers that synthesize with `app.synth()` leave it off. @default false
+   */
+  readonly stampMembers?: boolean;
+}
+
 /** Builds every stack of the organization into `app`. Exported for tests and the benchmark. */
-export function buildApp(app: App, config: VigilConfig): App {
+export function buildApp(app: App, config: VigilConfig, options: BuildOptions = {}): App {
   const { inventory, alerting, remediation } = config;
   disableTokenStackTraces();
   const patterns = forwardingPatterns(CATALOG);
@@ -30,20 +43,43 @@ export function buildApp(app: App, config: VigilConfig): App {
   new LogArchiveStack(app, stackIds.logArchive, { inventory });
   new OrgTrailStack(app, stackIds.orgTrail, { inventory, remediation });
   new SecurityStack(app, stackIds.security, { inventory, catalog: CATALOG, alerting, remediation });
-  for (const account of [...inventory.accounts].sort((a, b) => a.id.localeCompare(b.id))) {
+  const accounts = [...inventory.accounts].sort((a, b) => a.id.localeCompare(b.id));
+  const plan = options.stampMembers
+    ? planMemberStamps(inventory, accounts, (a) => memberStackShape(inventory, a))
+    : { full: accounts, groups: [] };
+  for (const account of plan.full) {
     new MemberStack(app, stackIds.member(account.id), { inventory, account, patterns, permissions });
   }
+  STAMPS.set(app, plan.groups);
+  // A stamped stack is its template's with the account id replaced: so is what it deploys.
+  const built = deployedStacks(app);
+  const stampedDeployed = plan.groups.flatMap((g) => {
+    const template = built.find((d) => d.id === stackIds.member(g.template))!;
+    return g.stamped.map((accountId) => ({ ...template, id: stackIds.member(accountId), accountId }));
+  });
   // After the stacks above: the deploy role's permissions derive from what they create.
-  new BootstrapStack(app, stackIds.bootstrap, { inventory, remediation, deployed: deployedStacks(app) });
+  new BootstrapStack(app, stackIds.bootstrap, {
+    inventory,
+    remediation,
+    deployed: [...built, ...stampedDeployed].sort(
+      (a, b) => stackOrder(a.id) - stackOrder(b.id) || a.id.localeCompare(b.id),
+    ),
+  });
   if (inventory.backend.type === 'tfc') {
     // Created last: its workspaces are the stacks above, each with the dependencies its run triggers follow.
-    const others = app.node.children.filter((c): c is TerraformStack => c instanceof TerraformStack);
+    const ids = [
+      stackIds.logArchive,
+      stackIds.orgTrail,
+      stackIds.security,
+      ...accounts.map((a) => stackIds.member(a.id)),
+      stackIds.bootstrap,
+    ];
     new TfcStack(app, TFC_STACK_ID, {
       inventory,
-      stacks: others.map((s) => ({
-        id: s.node.id,
-        dependsOn: stackDependencies(s.node.id),
-        local: LOCALLY_APPLIED_STACKS.includes(s.node.id),
+      stacks: ids.map((id) => ({
+        id,
+        dependsOn: stackDependencies(id),
+        local: LOCALLY_APPLIED_STACKS.includes(id),
       })),
     });
   }
@@ -58,12 +94,27 @@ export function buildApp(app: App, config: VigilConfig): App {
   return app;
 }
 
+/** Creation order of the stacks in `buildApp` (central, members, bootstrap), for lists that must match it. */
+function stackOrder(id: string): number {
+  const central: string[] = [stackIds.logArchive, stackIds.orgTrail, stackIds.security];
+  return central.includes(id) ? central.indexOf(id) : id.startsWith('member-') ? 3 : 4;
+}
+
+/** Synthesizes an app built by `buildApp`, stamped member stacks included; returns every stack id. */
+export function synthApp(app: App): string[] {
+  app.synth();
+  const stamped = writeMemberStamps(app.outdir, STAMPS.get(app) ?? []);
+  return [...app.node.children.map((c) => c.node.id), ...stamped];
+}
+
 const USAGE = `usage: npm run synth   (no arguments)
 
 Validates config/org.json, config/alerting.json and config/remediation.json (every problem listed),
 then writes one Terraform JSON folder per stack to cdktf.out/stacks/<stack>, removes the folders of
 stacks that no longer exist, and prints what changed since the last synth. Needs no AWS credentials.
-Environment: VIGIL_INVENTORY, VIGIL_ALERTING, VIGIL_REMEDIATION name other config files.`;
+Environment: VIGIL_INVENTORY, VIGIL_ALERTING, VIGIL_REMEDIATION name other config files;
+VIGIL_SYNTH_STAMP=off builds every member stack in cdktf instead of writing ordinary member stacks of
+the same shape from one verified template (the output is identical; off is slower).`;
 
 if (require.main === module) {
   const args = process.argv.slice(2);
@@ -82,8 +133,7 @@ if (require.main === module) {
     // Stack traces in construct metadata only bloat the output (and make it machine-specific).
     const app = new App({ stackTraces: false });
     const before = snapshotStacks(app.outdir);
-    buildApp(app, config).synth();
-    const ids = app.node.children.map((c) => c.node.id);
+    const ids = synthApp(buildApp(app, config, { stampMembers: stampingEnabled() }));
     const removed = removeStaleStacks(app.outdir, ids);
     for (const line of formatSynthSummary(
       relative(process.cwd(), app.outdir) || '.',

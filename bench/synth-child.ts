@@ -1,7 +1,8 @@
 /** Child of bench/synth.ts: one full synth (as `npm run synth` does), then reports its peak RSS. */
 import { App } from '../framework/cdktf';
 import { loadConfig } from '../config/load';
-import { buildApp } from '../main';
+import { stampingEnabled } from '../build/member-stamps';
+import { buildApp, synthApp } from '../main';
 
-buildApp(new App({ stackTraces: false }), loadConfig()).synth();
+synthApp(buildApp(new App({ stackTraces: false }), loadConfig(), { stampMembers: stampingEnabled() }));
 console.log(`peakRssKiB=${process.resourceUsage().maxRSS}`);

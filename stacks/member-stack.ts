@@ -52,6 +52,17 @@ export function protectedRoleNames(inv: OrgInventory): string[] {
 }
 
 /**
+ * The account-dependent inputs of a member stack besides the account id, as a key: two accounts with
+ * the same shape get the same Terraform with the id replaced (build/member-stamps.ts writes the stacks
+ * of large orgs that way). Undefined for the management and security accounts, whose stacks differ by
+ * role. Every read of `props.account` in the constructor below other than its id must be in this key.
+ */
+export function memberStackShape(inv: OrgInventory, account: Account): string | undefined {
+  if (account.id === inv.managementAccountId || account.id === inv.securityAccountId) return undefined;
+  return `regions=${accountRegions(inv, account).join(',')}`;
+}
+
+/**
  * One member account (management, log-archive and security included): forwarding rules in every
  * enabled region of the account, the forwarder role they use, the heartbeat schedules and their role, and the remediation, undo and read-only
  * roles. In the management account, where SCPs do not apply, the remediation and undo roles exist only

@@ -11,7 +11,8 @@ import { InventoryError } from '../../config/inventory';
 import { loadConfig, type VigilConfig } from '../../config/load';
 import { formatInventoryJson, type InventoryDocument } from '../../config/sync';
 import { App } from '../../framework/cdktf';
-import { buildApp } from '../../main';
+import { stampingEnabled } from '../../build/member-stamps';
+import { buildApp, synthApp } from '../../main';
 import { type DeployIo, main as deploy } from '../deploy';
 import { deployWaves } from '../terraform/order';
 
@@ -170,11 +171,7 @@ export function synthesize(
 ): SynthResult {
   const before = snapshotStacks(outdir);
   const app = new App({ outdir, stackTraces: false });
-  buildApp(app, config).synth();
-  const removed = removeStaleStacks(
-    outdir,
-    app.node.children.map((c) => c.node.id),
-  );
+  const removed = removeStaleStacks(outdir, synthApp(buildApp(app, config, { stampMembers: stampingEnabled() })));
   const after = snapshotStacks(outdir);
   const warnRemoved = removed.some((id) => !destroyed.includes(id));
   for (const line of formatSynthSummary(shown(io, outdir), before, after, removed)) {

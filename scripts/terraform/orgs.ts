@@ -10,7 +10,8 @@ import type { AlertingConfig } from '../../config/alerting';
 import { loadConfig, type VigilConfig } from '../../config/load';
 import type { RemediationConfig } from '../../config/remediation';
 import { GLOBAL_EVENTS_REGION, KNOWN_REGIONS } from '../../config/regions';
-import { buildApp } from '../../main';
+import { stampingEnabled } from '../../build/member-stamps';
+import { buildApp, synthApp } from '../../main';
 
 /** One organization to synthesize and check. */
 export interface CheckedOrg {
@@ -46,6 +47,6 @@ export function generatedOrg(accounts = 3, regions = 5): CheckedOrg {
 
 /** Synthesizes every stack of `org` into `outdir` (as `npm run synth` does) and returns the stack ids. */
 export function synthOrg(org: CheckedOrg, outdir: string): string[] {
-  buildApp(new App({ outdir, stackTraces: false }), org.config).synth();
+  synthApp(buildApp(new App({ outdir, stackTraces: false }), org.config, { stampMembers: stampingEnabled() }));
   return readdirSync(join(outdir, 'stacks')).sort();
 }
