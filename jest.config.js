@@ -10,6 +10,9 @@ module.exports = {
   globalSetup: '<rootDir>/__tests__/global-setup.js',
   globalTeardown: '<rootDir>/__tests__/global-teardown.js',
   testTimeout: 30000,
+  // Jest's default is one worker fewer than the cores: one worker on a 2-core machine. Test files are
+  // independent (each has its own temp root, the bundle cache is written atomically), so use them all.
+  maxWorkers: '100%',
   // Handler logs stay out of the test output (tests that care about a log line spy on console or inject
   // the writer). To see them while debugging: `npx jest --silent=false <file>`.
   silent: true,
