@@ -168,6 +168,29 @@ describe('replay fast path', () => {
     expect(fastTaken).toBeGreaterThan(250);
   });
 
+  it('finds every deep match in a long file read in many chunks, where one needle search serves many records', async () => {
+    // Thousands of records (several gunzip chunks, records split across them), every one a candidate of the root and
+    // vigil-role detections: the needles occur in a few records only, near the start, the end and a chunk boundary.
+    const rnd = prng(7);
+    const ordinary = RECORDS.filter(
+      (r) => !JSON.stringify(r).includes('"Root"') && !JSON.stringify(r).includes('vigil-'),
+    );
+    const special = RECORDS.filter((r) => JSON.stringify(r).includes('"Root"'));
+    expect(ordinary.length).toBeGreaterThan(10);
+    expect(special.length).toBeGreaterThan(0);
+    const records = Array.from({ length: 4000 }, (_, i) =>
+      [1, 2, 1500, 2999, 3998].includes(i)
+        ? special[i % special.length]!
+        : ordinary[Math.floor(rnd() * ordinary.length)]!,
+    );
+    const file = write(`{"Records":[${records.map((r) => JSON.stringify(r)).join(',')}]}`, true);
+    const full = await readFully(file, context);
+    const fast = await readFast(file, context);
+    expect(fast).toBeDefined();
+    expect(plain(fast)).toEqual(plain(full));
+    expect(full.entries.filter((e) => e.kind === 'match').length).toBeGreaterThanOrEqual(5);
+  });
+
   it('sees matches whose values deep in the record are written with escapes', async () => {
     const root = {
       eventVersion: '1.09',

@@ -34,15 +34,26 @@ class RawRecord {
   end = 0;
   source = '';
   scanner!: RecordScanner;
-  private view: Buffer | undefined;
+  /**
+   * Per needle: where it next occurs in `buf` at or after the start of the record that last asked (-1: nowhere
+   * further). Records come in buffer order, so one search usually serves many records: a needle absent from
+   * a chunk costs one native scan of the chunk instead of one per record.
+   */
+  private next = new Float64Array(0);
+  private nextFrom = new Float64Array(0);
+
+  constructor(private readonly needles: readonly Buffer[]) {}
 
   reset(buf: Buffer, start: number, end: number, scanner: RecordScanner, source: string): void {
+    if (buf !== this.buf || this.next.length !== this.needles.length) {
+      this.next = new Float64Array(this.needles.length).fill(Number.NaN);
+      this.nextFrom = new Float64Array(this.needles.length);
+    }
     this.buf = buf;
     this.start = start;
     this.end = end;
     this.scanner = scanner;
     this.source = source;
-    this.view = undefined;
   }
 
   has(slot: number): boolean {
@@ -57,11 +68,33 @@ class RawRecord {
     return JSON.parse(this.buf.toString('utf8', s, e));
   }
 
-  contains(needle: Buffer): boolean {
-    this.view ??= this.buf.subarray(this.start, this.end);
-    return this.view.indexOf(needle) >= 0;
+  /** Whether the record's bytes contain needle `id` (as `buf.subarray(start, end).includes(needle)`). */
+  contains(id: number): boolean {
+    let at = this.next[id]!;
+    // The cached occurrence is stale when it lies before this record, or was searched from after its start.
+    if (Number.isNaN(at) || (at !== -1 && at < this.start) || this.nextFrom[id]! > this.start) {
+      at = find(this.buf, this.needles[id]!, this.start);
+      this.next[id] = at;
+      this.nextFrom[id] = this.start;
+    }
+    // The first occurrence at or after the start is the only one that can fit: any later one ends later.
+    return at !== -1 && at + this.needles[id]!.length <= this.end;
   }
 }
+
+/**
+ * `buf.indexOf(needle, from)`. A needle that opens with a quote is searched without it, then the quote is checked:
+ * quotes are the commonest byte of a record, and the native search scans for the needle's first byte.
+ */
+function find(buf: Buffer, needle: Buffer, from: number): number {
+  if (needle.length < 2 || needle[0] !== QUOTE) return buf.indexOf(needle, from);
+  const tail = needle.subarray(1);
+  for (let at = buf.indexOf(tail, from + 1); at !== -1; at = buf.indexOf(tail, at + 1)) {
+    if (buf[at - 1] === QUOTE) return at - 1;
+  }
+  return -1;
+}
+const QUOTE = 0x22;
 
 type Gate = (r: RawRecord) => boolean;
 const PASS: Gate = () => true;
@@ -80,7 +113,10 @@ export class Prefilter {
     source: string;
     detail: Record<string, unknown>;
   }) => readonly { readonly gate: Gate }[];
-  private readonly record = new RawRecord();
+  /** Distinct needles of the deep leaves, by id (RawRecord.contains). */
+  private readonly needles: Buffer[] = [];
+  private readonly needleIds = new Map<string, number>();
+  private readonly record: RawRecord;
 
   constructor(catalog: readonly Detection[]) {
     this.keys = [...BASE_KEYS];
@@ -89,6 +125,17 @@ export class Prefilter {
     });
     const entries = catalog.map((d) => ({ d, gate: this.gateOf(d.pattern as Json, []) }));
     this.candidates = indexByEventKeys(entries, (e) => indexKeys(e.d.pattern as Json));
+    this.record = new RawRecord(this.needles);
+  }
+
+  private needle(text: string): number {
+    let id = this.needleIds.get(text);
+    if (id === undefined) {
+      id = this.needles.length;
+      this.needles.push(Buffer.from(text));
+      this.needleIds.set(text, id);
+    }
+    return id;
   }
 
   private slot(key: string): number {
@@ -137,13 +184,13 @@ export class Prefilter {
       const slot = this.slot(key);
       return exact({ detail: { [key]: leaf } }, (r) => ({ detail: r.has(slot) ? { [key]: r.value(slot) } : {} }));
     }
-    const needles: Buffer[] = [];
+    const needles: number[] = [];
     for (const alt of leaf) {
-      if (typeof alt === 'string' && !IP_LIKE.test(alt)) needles.push(Buffer.from(`"${alt}"`));
+      if (typeof alt === 'string' && !IP_LIKE.test(alt)) needles.push(this.needle(`"${alt}"`));
       else if (isObject(alt) && Object.keys(alt).length === 1 && typeof alt['prefix'] === 'string') {
-        needles.push(Buffer.from(`"${alt['prefix']}`));
+        needles.push(this.needle(`"${alt['prefix']}`));
       } else if (isObject(alt) && Object.keys(alt).length === 1 && typeof alt['suffix'] === 'string') {
-        needles.push(Buffer.from(`${alt['suffix']}"`));
+        needles.push(this.needle(`${alt['suffix']}"`));
       } else return PASS;
     }
     return (r) => r.scanner.backslash || needles.some((n) => r.contains(n));
@@ -155,21 +202,32 @@ export class Prefilter {
    */
   judge(buf: Buffer, start: number, end: number, scanner: RecordScanner): number {
     if (scanner.escapedKey) return Number.NaN;
-    const text = (slot: number): string | undefined => {
-      if (scanner.kind[slot] !== Kind.Plain) return undefined;
-      const s = scanner.start[slot]!;
-      const e = scanner.end[slot]!;
-      return e - s > 2 ? buf.toString('utf8', s + 1, e - 1) : undefined;
-    };
-    const eventSource = text(0);
-    const eventName = text(1);
+    const eventSource = plainText(buf, scanner, 0);
+    const eventName = plainText(buf, scanner, 1);
     if (eventSource === undefined || eventName === undefined) return Number.NaN;
     const r = this.record;
     const source = sourceFor(eventSource);
     r.reset(buf, start, end, scanner, source);
-    for (const c of this.candidates({ source, detail: { eventSource, eventName } })) if (c.gate(r)) return Number.NaN;
-    const time = text(2);
-    if (time === undefined || text(3) === undefined || text(4) === undefined) return Number.NaN;
+    // One event object for every lookup: the index reads these three fields and keeps nothing.
+    const probe = this.probe;
+    probe.source = source;
+    probe.detail['eventSource'] = eventSource;
+    probe.detail['eventName'] = eventName;
+    for (const c of this.candidates(probe)) if (c.gate(r)) return Number.NaN;
+    const time = plainText(buf, scanner, 2);
+    if (time === undefined || plainText(buf, scanner, 3) === undefined || plainText(buf, scanner, 4) === undefined) {
+      return Number.NaN;
+    }
     return Date.parse(time);
   }
+
+  private readonly probe: { source: string; detail: Record<string, unknown> } = { source: '', detail: {} };
+}
+
+/** The text of a captured top-level string without escapes, if it is one and is not empty. */
+function plainText(buf: Buffer, scanner: RecordScanner, slot: number): string | undefined {
+  if (scanner.kind[slot] !== Kind.Plain) return undefined;
+  const s = scanner.start[slot]!;
+  const e = scanner.end[slot]!;
+  return e - s > 2 ? buf.toString('utf8', s + 1, e - 1) : undefined;
 }

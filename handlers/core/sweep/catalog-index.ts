@@ -94,23 +94,25 @@ const CACHE_LIMIT = 100_000;
  * Indexes `items` (in their order) by the keys of their patterns; `candidates(event)` returns, in the same order,
  * the items whose pattern can match `event`: all of them when its fields are not plain strings.
  */
+/** A string field as the index reads it: null for a value that is not a string (an array...). */
+const field = (v: unknown): string | undefined | null =>
+  typeof v === 'string' ? v : v === undefined ? undefined : null;
+/** Length-prefixed parts ('-' for a missing field): no two triples share a key, whatever their characters. */
+const keyPart = (v: string | undefined): string => (v === undefined ? '-' : `${v.length}:${v}`);
+
 export function indexByEventKeys<T>(
   items: readonly T[],
   keysOf: (item: T) => IndexKeys,
 ): (event: IndexedEvent) => readonly T[] {
   const keyed = items.map((item) => ({ item, keys: keysOf(item) }));
   const cache = new Map<string, readonly T[]>();
-  const field = (v: unknown): string | undefined | null =>
-    typeof v === 'string' ? v : v === undefined ? undefined : null;
   return (event) => {
     const source = field(event.source);
     const eventSource = field(event.detail['eventSource']);
     const eventName = field(event.detail['eventName']);
     // Arrays and other values are walked by the matcher: take the exact path, every item.
     if (source === null || eventSource === null || eventName === null) return items;
-    // Length-prefixed parts ('-' for a missing field): no two triples share a key, whatever their characters.
-    const part = (v: string | undefined) => (v === undefined ? '-' : `${v.length}:${v}`);
-    const key = part(source) + part(eventSource) + part(eventName);
+    const key = keyPart(source) + keyPart(eventSource) + keyPart(eventName);
     let list = cache.get(key);
     if (list === undefined) {
       list = keyed
