@@ -62,7 +62,12 @@ describe('examples/github/vigil.yml', () => {
   it('has the pull-request, schedule and push jobs, each running what it is there for', () => {
     expect([...JOBS.keys()]).toEqual(['test', 'org-drift', 'deploy']);
     expect(commands(JOBS.get('test')!)).toEqual(
-      expect.arrayContaining(['npm ci', 'npm run synth', 'npm run test:all', 'npm run deploy -- --plan --offline-check']),
+      expect.arrayContaining([
+        'npm ci',
+        'npm run synth',
+        'npm run test:all',
+        'npm run deploy -- --plan --offline-check',
+      ]),
     );
     expect(commands(JOBS.get('org-drift')!)).toContainEqual(expect.stringMatching(/^gh issue create --title /));
     expect(commands(JOBS.get('org-drift')!)).toContain('npm run org:sync -- --check');
