@@ -12,6 +12,7 @@ const BENCHES = [
   'inventory.bench.ts',
   'powertools.bench.ts',
   'forwarding-limits.bench.ts',
+  'test-suite.bench.ts',
 ];
 
 let failed = 0;
