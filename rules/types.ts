@@ -26,6 +26,7 @@ export type RemediationId =
   | 'remove-user-from-admin-group'
   | 'deactivate-access-key'
   | 'enable-disabled-key'
+  | 'enable-guardduty-detector'
   | 'restore-trail-settings'
   | 'delete-world-open-nacl-entry'
   | 'delete-login-profile'

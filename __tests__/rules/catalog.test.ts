@@ -174,6 +174,7 @@ const KNOWN_REMEDIATIONS: readonly RemediationId[] = [
   'remove-user-from-admin-group',
   'deactivate-access-key',
   'enable-disabled-key',
+  'enable-guardduty-detector',
   'restore-trail-settings',
   'delete-world-open-nacl-entry',
   'delete-login-profile',

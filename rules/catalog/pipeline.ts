@@ -232,8 +232,9 @@ export const SECURITY_SERVICES: readonly Detection[] = [
     compliance: { pciDss: ['10.7.2', '11.5.1'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
     ...apiCall('guardduty', ['UpdateDetector']),
     predicate: 'guardDutyDetectorWeakened',
-    noRemediation:
-      'Re-enabling is safe only when the detector was enabled before; until the history-checked action ships (it needs the GuardDuty client in the remediation bundle), the responder re-enables it.',
+    // Acts on the suspension (enable=false) only, when history shows the detector was enabled; a protection plan
+    // turned off is refused with its reason (restoring features needs their previous configuration).
+    remediation: { action: 'enable-guardduty-detector', defaultMode: 'notify' },
   },
   {
     id: 'guardduty-member-disassociated',

@@ -7,6 +7,7 @@
  */
 import type { KeyDeletionState } from '../../handlers/core/remediation/actions/cancel-key-deletion';
 import type { DisabledKeyState } from '../../handlers/core/remediation/actions/enable-disabled-key';
+import type { SuspendedDetectorState } from '../../handlers/core/remediation/actions/enable-guardduty-detector';
 import type { TrailSettingsState } from '../../handlers/core/remediation/actions/restore-trail-settings';
 import type { AttachedPoliciesState } from '../../handlers/core/remediation/actions/detach-admin-policy';
 import type { RecorderState } from '../../handlers/core/remediation/actions/restart-config-recorder';
@@ -222,6 +223,29 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
               eventName: 'EnableKey',
               eventTime: new Date((Date.parse(String(target.details['eventTime'])) || 1000) - 1000).toISOString(),
               cloudTrailEvent: '{"eventName":"EnableKey"}',
+            },
+          ],
+        },
+      };
+      return state;
+    }
+    case 'enable-guardduty-detector': {
+      const detectorId = String(target.details['detectorId']);
+      const state: SuspendedDetectorState = {
+        exists: true,
+        status: 'DISABLED',
+        // Whether the detector was enabled before is read from CloudTrail history at run time; assume it was.
+        history: {
+          complete: true,
+          events: [
+            {
+              eventId: PREVIOUS_EVENT_PLACEHOLDER,
+              eventName: 'UpdateDetector',
+              eventTime: new Date((Date.parse(String(target.details['eventTime'])) || 1000) - 1000).toISOString(),
+              cloudTrailEvent: JSON.stringify({
+                eventName: 'UpdateDetector',
+                requestParameters: { detectorId, enable: true },
+              }),
             },
           ],
         },

@@ -96,6 +96,12 @@ import {
   SetDefaultPolicyVersionCommand,
 } from '@aws-sdk/client-iam';
 import {
+  GetDetectorCommand,
+  GuardDutyClient,
+  type GuardDutyClientConfig,
+  UpdateDetectorCommand,
+} from '@aws-sdk/client-guardduty';
+import {
   CancelKeyDeletionCommand,
   DescribeKeyCommand,
   DisableKeyCommand,
@@ -248,6 +254,13 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
       UpdateAccessKey: UpdateAccessKeyCommand,
       DeleteLoginProfile: DeleteLoginProfileCommand,
       GetLoginProfile: GetLoginProfileCommand,
+    },
+  },
+  guardduty: {
+    client: (c) => new GuardDutyClient(c as GuardDutyClientConfig),
+    commands: {
+      GetDetector: GetDetectorCommand,
+      UpdateDetector: UpdateDetectorCommand,
     },
   },
   kms: {

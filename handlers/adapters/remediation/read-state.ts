@@ -17,6 +17,7 @@ import type { HistoryPage } from '../../core/remediation/actions/support';
 import { classifySdkError } from '../../core/retry';
 import { RemediationStateError } from '../../errors';
 import { readHistory } from './history';
+import { mergeHistory } from '../../core/remediation/previous-value';
 import { type ClientPool, type ClientPoolOptions, makeClientPool, sendCall } from './execute';
 
 /** Options of {@link makeStateReader}. */
@@ -232,6 +233,18 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
 
   'enable-disabled-key': (target, send, history) => keyWithHistory(target, send, history),
 
+  'enable-guardduty-detector': async (target, send, history) => {
+    const [get, updates, creates] = remediationFor(target.action).stateReads(target);
+    // GuardDuty answers BadRequestException for a detector id that does not exist.
+    const out = await unless(send, get!, ['BadRequestException']);
+    if (!out) return { exists: false, history: { events: [], complete: true } };
+    return {
+      exists: true,
+      status: String(out['Status']),
+      history: mergeHistory(await history(updates!), await history(creates!)),
+    };
+  },
+
   'restart-config-recorder': async (target, send) => {
     const [describe] = remediationFor(target.action).stateReads(target);
     const out = await unless(send, describe!, ['NoSuchConfigurationRecorderException']);
@@ -385,7 +398,10 @@ export function makeStateReader(options: StateReaderOptions): StateReader {
           return await sendCall(pool, target.accountId, c);
         } catch (err) {
           const code = codeOf(err);
-          if (/NotFound|NoSuch/.test(code)) throw new Missing(code, c, err);
+          // GuardDuty answers a detector id that is not (or no longer) the account's with BadRequestException.
+          if (/NotFound|NoSuch/.test(code) || (c.service === 'guardduty' && code === 'BadRequestException')) {
+            throw new Missing(code, c, err);
+          }
           throw new RemediationStateError(
             `reading ${c.service}:${c.operation} in ${target.accountId}/${c.region} failed: ${code}`,
             {

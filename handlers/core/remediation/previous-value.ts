@@ -81,6 +81,29 @@ export const historyLookup = (resourceName: string, trigger: Trigger, region: st
     region,
   );
 
+/**
+ * The bounded history query by event name, for services whose CloudTrail records name no resource (GuardDuty):
+ * every `eventName` call of the account and region in the `HISTORY_DAYS` up to the trigger. The setting's `read`
+ * then keeps only the records of the resource in question.
+ */
+export const historyByEventName = (eventName: string, trigger: Trigger, region: string): PlannedCall =>
+  call(
+    'cloudtrail',
+    'LookupEvents',
+    {
+      LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: eventName }],
+      StartTime: daysBefore(trigger.eventTime, HISTORY_DAYS),
+      EndTime: trigger.eventTime,
+    },
+    region,
+  );
+
+/** Two history queries read as one: every event of both, complete only when both are. */
+export const mergeHistory = (a: HistoryPage, b: HistoryPage): HistoryPage => ({
+  events: [...a.events, ...b.events],
+  complete: a.complete && b.complete,
+});
+
 type Candidate<V> =
   | { readonly kind: 'snapshot'; readonly time: number; readonly at: string; readonly obs: SnapshotObservation<V> }
   | {

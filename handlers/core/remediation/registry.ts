@@ -6,6 +6,7 @@
 import type { RemediationId } from '../../../rules/types';
 import { cancelKeyDeletion, type KeyDeletionState } from './actions/cancel-key-deletion';
 import { type DisabledKeyState, enableDisabledKey } from './actions/enable-disabled-key';
+import { enableGuardDutyDetector, type SuspendedDetectorState } from './actions/enable-guardduty-detector';
 import { type AttachedPoliciesState, detachAdminPolicy } from './actions/detach-admin-policy';
 import { restoreTrailSettings, type TrailSettingsState } from './actions/restore-trail-settings';
 import { type RecorderState, restartConfigRecorder } from './actions/restart-config-recorder';
@@ -55,6 +56,7 @@ export interface RemediationStates {
   readonly 'remove-user-from-admin-group': GroupMembersState;
   readonly 'deactivate-access-key': AccessKeysState;
   readonly 'enable-disabled-key': DisabledKeyState;
+  readonly 'enable-guardduty-detector': SuspendedDetectorState;
   readonly 'restore-trail-settings': TrailSettingsState;
   readonly 'delete-world-open-nacl-entry': NetworkAclState;
   readonly 'delete-login-profile': LoginProfileState;
@@ -84,6 +86,7 @@ export const REMEDIATIONS: RemediationRegistry = {
   'remove-user-from-admin-group': removeUserFromAdminGroup,
   'deactivate-access-key': deactivateAccessKey,
   'enable-disabled-key': enableDisabledKey,
+  'enable-guardduty-detector': enableGuardDutyDetector,
   'restore-trail-settings': restoreTrailSettings,
   'delete-world-open-nacl-entry': deleteWorldOpenNaclEntry,
   'delete-login-profile': deleteLoginProfile,
@@ -102,6 +105,7 @@ const IAM_PREFIX: Readonly<Record<RemediationService, string>> = {
   config: 'config',
   ec2: 'ec2',
   events: 'events',
+  guardduty: 'guardduty',
   iam: 'iam',
   kms: 'kms',
   rds: 'rds',

@@ -17,6 +17,7 @@ export type RemediationService =
   | 'config'
   | 'ec2'
   | 'events'
+  | 'guardduty'
   | 'iam'
   | 'kms'
   | 'rds'

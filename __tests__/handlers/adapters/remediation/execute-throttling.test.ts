@@ -50,6 +50,12 @@ const THROTTLED: Readonly<Record<RemediationService, FakeResponse>> = {
   },
   cloudtrail: { statusCode: 400, headers: JSON_11, body: '{"__type":"ThrottlingException","message":"Rate exceeded"}' },
   kms: { statusCode: 400, headers: JSON_11, body: '{"__type":"ThrottlingException","message":"Rate exceeded"}' },
+  // GuardDuty is a REST-JSON API: its throttling answer is a 429 with the error type in the body.
+  guardduty: {
+    statusCode: 429,
+    headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'TooManyRequestsException' },
+    body: '{"message":"Rate exceeded","__type":"TooManyRequestsException"}',
+  },
   config: { statusCode: 400, headers: JSON_11, body: '{"__type":"ThrottlingException","message":"Rate exceeded"}' },
   events: { statusCode: 400, headers: JSON_11, body: '{"__type":"ThrottlingException","message":"Rate exceeded"}' },
 };

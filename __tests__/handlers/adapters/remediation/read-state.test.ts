@@ -21,6 +21,7 @@ import {
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, NotFoundException } from '@aws-sdk/client-kms';
+import { BadRequestException, GetDetectorCommand } from '@aws-sdk/client-guardduty';
 import {
   GetBucketAclCommand,
   GetBucketPolicyCommand,
@@ -280,6 +281,19 @@ describe('makeStateReader', () => {
           .on(DescribeRuleCommand)
           .rejects(new ResourceNotFoundException({ message: 'Rule does not exist', ...meta })),
       { exists: false, targets: [] },
+    ],
+    [
+      'a deleted GuardDuty detector (GuardDuty answers BadRequestException)',
+      'enable-guardduty-detector',
+      'guardduty-update-detector',
+      () =>
+        mocks.guardduty.on(GetDetectorCommand).rejects(
+          new BadRequestException({
+            message: 'The request is rejected because the input detectorId is not owned by the current account.',
+            ...meta,
+          }),
+        ),
+      { exists: false, history: { events: [], complete: true } },
     ],
     [
       'a deleted recorder',

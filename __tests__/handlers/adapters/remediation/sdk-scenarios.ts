@@ -43,6 +43,7 @@ import {
   PutTargetsCommand,
   type RuleState,
 } from '@aws-sdk/client-eventbridge';
+import { GetDetectorCommand, GuardDutyClient, UpdateDetectorCommand } from '@aws-sdk/client-guardduty';
 import {
   AddUserToGroupCommand,
   AttachRolePolicyCommand,
@@ -102,6 +103,7 @@ export interface Mocks {
   readonly iam: AwsStub<any, any, any>;
   readonly cloudtrail: AwsStub<any, any, any>;
   readonly kms: AwsStub<any, any, any>;
+  readonly guardduty: AwsStub<any, any, any>;
   readonly config: AwsStub<any, any, any>;
   readonly events: AwsStub<any, any, any>;
   readonly rds: AwsStub<any, any, any>;
@@ -115,6 +117,7 @@ export const mockAll = (): Mocks => ({
   iam: mockClient(IAMClient),
   cloudtrail: mockClient(CloudTrailClient),
   kms: mockClient(KMSClient),
+  guardduty: mockClient(GuardDutyClient),
   config: mockClient(ConfigServiceClient),
   events: mockClient(EventBridgeClient),
   rds: mockClient(RDSClient),
@@ -307,6 +310,44 @@ const keyMetadata = (state: KeyState): { KeyMetadata: KeyMetadata } => ({
   },
 });
 /** Event history of the key: it was decrypting data minutes before the deletion was scheduled. */
+/** The GuardDuty fixture's detector, and its history: UpdateDetector events of the region (LookupEvents by name). */
+const DETECTOR = '82c919daa523bc69d203c24868c06849';
+const detectorUpdates = {
+  Events: [
+    {
+      EventId: '3f1d2c44-7a2b-4c1e-9d0f-5e6a7b8c9d01',
+      EventName: 'UpdateDetector',
+      ReadOnly: 'false',
+      EventTime: new Date('2025-06-30T08:00:00Z'),
+      EventSource: 'guardduty.amazonaws.com',
+      Resources: [],
+      CloudTrailEvent: JSON.stringify({
+        eventTime: '2025-06-30T08:00:00Z',
+        eventSource: 'guardduty.amazonaws.com',
+        eventName: 'UpdateDetector',
+        requestParameters: { detectorId: DETECTOR, enable: true, findingPublishingFrequency: 'FIFTEEN_MINUTES' },
+        responseElements: null,
+      }),
+    },
+  ],
+};
+const detector = (status: 'ENABLED' | 'DISABLED') => ({
+  CreatedAt: '2024-01-10T10:00:00.000Z',
+  FindingPublishingFrequency: 'FIFTEEN_MINUTES' as const,
+  ServiceRole: `arn:aws:iam::${MEMBER}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty`,
+  Status: status,
+  UpdatedAt: '2025-07-14T13:42:02.000Z',
+});
+/** LookupEvents answers by the event name asked for: UpdateDetector history, no CreateDetector in 90 days. */
+const detectorHistory = (m: Mocks) => {
+  m.cloudtrail
+    .on(LookupEventsCommand, { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'UpdateDetector' }] })
+    .resolves(detectorUpdates);
+  m.cloudtrail
+    .on(LookupEventsCommand, { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateDetector' }] })
+    .resolves({ Events: [] });
+};
+
 const keyHistory = {
   Events: [
     {
@@ -794,6 +835,21 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
     },
     fix: [{ client: 'kms', command: EnableKeyCommand, input: { KeyId: KEY } }],
     undo: [{ client: 'kms', command: DisableKeyCommand, input: { KeyId: KEY } }],
+  },
+  {
+    action: 'enable-guardduty-detector',
+    fixture: 'guardduty-update-detector',
+    ctx: CTX,
+    before: (m) => {
+      m.guardduty.on(GetDetectorCommand).resolves(detector('DISABLED'));
+      detectorHistory(m);
+    },
+    after: (m) => {
+      m.guardduty.on(GetDetectorCommand).resolves(detector('ENABLED'));
+      detectorHistory(m);
+    },
+    fix: [{ client: 'guardduty', command: UpdateDetectorCommand, input: { DetectorId: DETECTOR, Enable: true } }],
+    undo: [{ client: 'guardduty', command: UpdateDetectorCommand, input: { DetectorId: DETECTOR, Enable: false } }],
   },
   {
     action: 'restore-trail-settings',

@@ -29,6 +29,7 @@ const ALL_IDS = [
   'remove-user-from-admin-group',
   'deactivate-access-key',
   'enable-disabled-key',
+  'enable-guardduty-detector',
   'restore-trail-settings',
   'delete-world-open-nacl-entry',
   'delete-login-profile',

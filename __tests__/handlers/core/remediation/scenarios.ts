@@ -272,6 +272,29 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   }),
   s({
+    name: 'GuardDuty detector suspended',
+    action: 'enable-guardduty-detector',
+    fixture: 'guardduty-update-detector',
+    ctx: CTX,
+    before: {
+      exists: true,
+      status: 'DISABLED',
+      history: {
+        complete: true,
+        events: [
+          {
+            eventId: 'detector-enabled',
+            eventName: 'UpdateDetector',
+            eventTime: '2025-06-30T08:00:00Z',
+            cloudTrailEvent: JSON.stringify({
+              requestParameters: { detectorId: '82c919daa523bc69d203c24868c06849', enable: true },
+            }),
+          },
+        ],
+      },
+    },
+  }),
+  s({
     name: 'trail made single-region and unencrypted',
     action: 'restore-trail-settings',
     fixture: 'cloudtrail-update-trail',
