@@ -46,6 +46,15 @@ export const API_CALL = 'AWS API Call via CloudTrail';
  */
 export const CONSOLE_SIGNIN = 'AWS Console Signin via CloudTrail';
 
+/**
+ * GuardDuty publishes each finding (new, and again when updated) to the default bus of the detector's account
+ * and region with this detail-type and source `aws.guardduty`; the detail is the GuardDuty `Finding` object
+ * (camelCase: `id`, `type`, `severity`, `accountId`, `region`, `resource`, `service`, `updatedAt`; GuardDuty
+ * API reference, Finding; User Guide, "Creating custom responses to GuardDuty findings with Amazon EventBridge").
+ */
+export const GUARDDUTY_FINDING = 'GuardDuty Finding';
+export const GUARDDUTY_SOURCE = 'aws.guardduty';
+
 export interface ComplianceRefs {
   /** CIS AWS Foundations Benchmark controls, e.g. `CIS 4.3 (v1.4+) / 3.3 (v1.2)`. */
   readonly cis?: readonly string[];

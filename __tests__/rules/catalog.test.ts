@@ -13,7 +13,14 @@ import { compilePattern } from '../../rules/event-pattern';
 import { patternProblems } from '../../rules/pattern-check';
 import { forwardingPatterns, GLOBAL_EVENT_SOURCES, STATE_ALL_MANAGEMENT } from '../../rules/patterns';
 import { type CloudTrailEventBridgeEvent, PREDICATES, type PredicateContext } from '../../rules/predicates';
-import { DETECTION_CLASSES, type Detection, type RemediationId, SEVERITIES } from '../../rules/types';
+import {
+  DETECTION_CLASSES,
+  type Detection,
+  GUARDDUTY_FINDING,
+  GUARDDUTY_SOURCE,
+  type RemediationId,
+  SEVERITIES,
+} from '../../rules/types';
 import { assertValidInventory } from '../../config/inventory';
 import { toHandlerInventory } from '../../handlers/core/inventory-view';
 import { makeTriageContext, triageMessage } from '../../handlers/core/triage';
@@ -367,7 +374,9 @@ describe('fixtures', () => {
     }
   });
 
-  it.each(allFixtures.map((f) => [f.file, f] as const))(
+  const isFinding = (f: Fixture) => f.event['detail-type'] === GUARDDUTY_FINDING;
+
+  it.each(allFixtures.filter((f) => !isFinding(f)).map((f) => [f.file, f] as const))(
     '%s: is a CloudTrail event from an inventory account',
     (_f, f) => {
       const { event } = f;
@@ -378,6 +387,24 @@ describe('fixtures', () => {
       expect(event.region).toBe(event.detail.awsRegion);
       expect(event.account).toBe(event.detail.recipientAccountId);
       expect(event.time).toBe(event.detail['eventTime']);
+      expect(ctx.organizationAccountIds).toContain(event.account);
+    },
+  );
+
+  it.each(allFixtures.filter(isFinding).map((f) => [f.file, f] as const))(
+    '%s: is a GuardDuty finding from an inventory account',
+    (_f, f) => {
+      const { event } = f;
+      const detail = event.detail as Record<string, unknown>;
+      expect(event.version).toBe('0');
+      expect(event.source).toBe(GUARDDUTY_SOURCE);
+      expect(event.region).toBe(detail['region']);
+      expect(event.account).toBe(detail['accountId']);
+      expect(detail['type']).toEqual(expect.any(String));
+      expect(detail['severity']).toEqual(expect.any(Number));
+      expect(detail['arn']).toBe(
+        `arn:aws:guardduty:${event.region}:${event.account}:detector/${(detail['service'] as Record<string, unknown>)['detectorId']}/finding/${detail['id']}`,
+      );
       expect(ctx.organizationAccountIds).toContain(event.account);
     },
   );

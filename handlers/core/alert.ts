@@ -168,6 +168,15 @@ export function cloudTrailEventUrl(region: string, eventId: string): string {
   return `https://${r}.console.aws.amazon.com/cloudtrailv2/home?region=${r}#/events/${encodeURIComponent(eventId)}`;
 }
 
+/**
+ * Link to one GuardDuty finding in the GuardDuty console (findings are kept per account and region, like
+ * event history). Alerts on GuardDuty findings carry it in place of the CloudTrail event link.
+ */
+export function guardDutyFindingUrl(region: string, findingId: string): string {
+  const r = encodeURIComponent(region);
+  return `https://${r}.console.aws.amazon.com/guardduty/home?region=${r}#/findings?fId=${encodeURIComponent(findingId)}`;
+}
+
 /** Marker appended to every truncated value, so a reader knows text is missing. */
 export const TRUNCATION_MARKER = '…';
 

@@ -16,6 +16,7 @@
 import { boundedJson } from '../../rules/bounded';
 import type { CloudTrailEventBridgeEvent } from '../../rules/predicates';
 import { API_CALL, CONSOLE_SIGNIN } from '../../rules/types';
+import { isGuardDutyFinding } from './guardduty-finding';
 import { isRecord } from './lambda-io';
 
 /** A validated message. */
@@ -33,7 +34,8 @@ export type RejectCode =
   | 'spoofed-source'
   | 'not-cloudtrail'
   | 'account-mismatch'
-  | 'missing-field';
+  | 'missing-field'
+  | 'bad-finding';
 
 export type EnvelopeResult =
   | { readonly ok: true; readonly message: TriageMessage }
@@ -103,6 +105,7 @@ export function parseTriageMessage(body: string): EnvelopeResult {
       `source ${show(source)} is not an AWS service source; only AWS services can put 'aws.*' events`,
     );
   }
+  if (isGuardDutyFinding(event)) return checkFinding(detectionId, event, reject);
   const detailType = event['detail-type'];
   if (typeof detailType !== 'string' || !CLOUDTRAIL_DETAIL_TYPES.has(detailType)) {
     return reject('not-cloudtrail', `detail-type ${show(detailType)} is not one CloudTrail delivers`);
@@ -136,6 +139,55 @@ export function parseTriageMessage(body: string): EnvelopeResult {
     return reject(
       'account-mismatch',
       `detail.recipientAccountId ${show(recipient)} differs from account ${account} (spoofed or inconsistent event)`,
+    );
+  }
+  return { ok: true, message: { detectionId, event: event as unknown as CloudTrailEventBridgeEvent } };
+}
+
+/**
+ * A GuardDuty finding event (source `aws.guardduty`, detail-type `GuardDuty Finding`): as unforgeable as a
+ * CloudTrail event (PutEvents refuses `aws.` sources), checked for what triage needs to alert: the envelope
+ * fields, and in the detail the finding's id, type and account, which must be the event's account (in an
+ * organization with a GuardDuty delegated administrator, the administrator's bus receives members' findings
+ * with the member's `accountId`: vigil forwards from each member's own bus, where the two agree). Severity,
+ * resource and times are read when present (fail open: a finding missing them still alerts, with a note).
+ * A finding that fails these checks is rejected as `bad-finding`.
+ */
+function checkFinding(
+  detectionId: string,
+  event: Record<string, unknown>,
+  reject: (code: RejectCode, reason: string) => EnvelopeResult,
+): EnvelopeResult {
+  const account = event['account'];
+  if (typeof account !== 'string' || !ACCOUNT_ID.test(account)) {
+    return reject('bad-finding', `account must be a 12-digit account id, got ${show(account)}`);
+  }
+  const detail = event['detail'];
+  const missing: string[] = [];
+  const need = (ok: boolean, field: string) => {
+    if (!ok) missing.push(field);
+  };
+  need(typeof event['id'] === 'string' && EVENT_ID.test(event['id']), 'id');
+  need(isTimestamp(event['time']), 'time');
+  need(typeof event['region'] === 'string' && REGION.test(event['region']), 'region');
+  if (!isRecord(detail)) {
+    missing.push('detail');
+  } else {
+    // GuardDuty finding ids are 32 hex characters; types are at most 50 characters (API reference, Finding).
+    need(typeof detail['id'] === 'string' && EVENT_ID.test(detail['id']) && detail['id'].length <= 64, 'detail.id');
+    need(isName(detail['type']) && (detail['type'] as string).length <= 100, 'detail.type');
+    need(typeof detail['accountId'] === 'string', 'detail.accountId');
+    need(detail['updatedAt'] === undefined || isTimestamp(detail['updatedAt']), 'detail.updatedAt');
+    need(detail['severity'] === undefined || typeof detail['severity'] === 'number', 'detail.severity');
+  }
+  if (missing.length > 0) {
+    return reject('bad-finding', `GuardDuty finding missing or mistyped: ${missing.join(', ')}`);
+  }
+  const findingAccount = (detail as Record<string, unknown>)['accountId'];
+  if (findingAccount !== account) {
+    return reject(
+      'account-mismatch',
+      `detail.accountId ${show(findingAccount)} differs from account ${account} (spoofed or inconsistent finding)`,
     );
   }
   return { ok: true, message: { detectionId, event: event as unknown as CloudTrailEventBridgeEvent } };

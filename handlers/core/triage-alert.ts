@@ -6,7 +6,14 @@
 import { boundedJson, MAX_EVENT_DEPTH } from '../../rules/bounded';
 import type { CloudTrailEventBridgeEvent } from '../../rules/predicates';
 import { SEVERITIES, type Severity } from '../../rules/types';
-import { type Alert, type AlertEvent, type AlertRouting, cloudTrailEventUrl, truncateText } from './alert';
+import {
+  type Alert,
+  type AlertEvent,
+  type AlertRouting,
+  cloudTrailEventUrl,
+  guardDutyFindingUrl,
+  truncateText,
+} from './alert';
 import type { HandlerAccount } from './inventory-view';
 import { isRecord } from './lambda-io';
 import type { OwnerResolution } from './owner';
@@ -110,9 +117,20 @@ export function buildAlert(
             detail: `${detection.remediation.action} requested; the mode for this account (catalog default ${detection.remediation.defaultMode}) is decided by the remediation function, which reports back here`,
           }
         : { mode: 'notify', state: 'none' },
-    links: { cloudTrailEvent: cloudTrailEventUrl(decision.event.awsRegion, decision.event.eventId) },
+    links: { cloudTrailEvent: eventUrl(decision.event) },
     ...(options.verdictButtons ? { verdictButtons: true } : {}),
   };
+}
+
+/**
+ * Where a responder sees the event: the CloudTrail event, or for a GuardDuty finding (which is not in event
+ * history; handlers/core/guardduty-finding.ts) the finding in the GuardDuty console.
+ */
+function eventUrl(event: AlertEvent): string {
+  const findingId = event.requestParameters['findingId'];
+  return event.eventSource === 'guardduty.amazonaws.com' && findingId !== undefined
+    ? guardDutyFindingUrl(event.awsRegion, findingId)
+    : cloudTrailEventUrl(event.awsRegion, event.eventId);
 }
 
 /** Bounds for event values copied into an alert; the formatters cut further for each channel. */

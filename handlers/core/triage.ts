@@ -13,6 +13,7 @@ import type { CloudTrailEventBridgeEvent, Predicate, PredicateContext } from '..
 import { type Detection, SEVERITIES, type Severity } from '../../rules/types';
 import { isOwnCorrectiveCall } from '../../rules/vigil-roles';
 import { HEARTBEAT_TAMPERED_ID } from '../../rules/catalog/heartbeat';
+import { findingView } from './guardduty-finding';
 import { checkHeartbeat, type HeartbeatCall } from './heartbeat';
 import { truncateText } from './alert';
 import type { TriageMessage } from './envelope';
@@ -152,7 +153,8 @@ export type TriageDecision = DropDecision | AlertDecision | HeartbeatDecision;
  * reported as such, not as "does not match the pattern" (most patterns exclude `errorCode`).
  */
 export function triageMessage(message: TriageMessage, ctx: TriageContext): TriageDecision {
-  const { event } = message;
+  // GuardDuty findings are read through a CloudTrail-shaped view (handlers/core/guardduty-finding.ts).
+  const event = findingView(message.event);
   const queued = ctx.detections.get(message.detectionId);
   if (!queued) {
     return { kind: 'drop', category: 'invalid', reason: `detection '${message.detectionId}' is not in the catalog` };

@@ -19,7 +19,7 @@
  *   pattern looks for it.
  */
 import { forwardingPatterns } from '../../rules/patterns';
-import type { Detection, EventPattern } from '../../rules/types';
+import { type Detection, type EventPattern, GUARDDUTY_FINDING } from '../../rules/types';
 
 /** Top-level CloudTrail record fields that hold a string (Athena column = the lowercased name). */
 export const STRING_FIELDS = [
@@ -173,9 +173,17 @@ export function patternCondition(pattern: EventPattern, path: readonly string[] 
   return and(parts);
 }
 
-/** The candidate filter of a catalog: a record passes when any member forwarding pattern may deliver it. */
+/**
+ * The candidate filter of a catalog: a record passes when any member forwarding pattern may deliver it. Patterns
+ * for GuardDuty findings are left out: findings are EventBridge events of GuardDuty, never records of the trail
+ * (those detections alert in real time only; a trail replay cannot find them).
+ */
 export function candidateFilter(catalog: readonly Detection[]): Condition {
-  return or(forwardingPatterns(catalog).map((p) => patternCondition(p.pattern)));
+  return or(
+    forwardingPatterns(catalog)
+      .filter((p) => !JSON.stringify(p.pattern['detail-type'] ?? []).includes(GUARDDUTY_FINDING))
+      .map((p) => patternCondition(p.pattern)),
+  );
 }
 
 /** EventBridge wildcard → regular expression (only `*` is special; `\*` is a literal star). */

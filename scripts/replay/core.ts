@@ -18,6 +18,7 @@
  *   no member rule forwards is a catalog bug (the `forward` block does not cover the `pattern`).
  */
 import type { TriageOutcome } from '../../handlers/core/flows/triage-ports';
+import { findingView } from '../../handlers/core/guardduty-finding';
 import type { TrailEvent } from '../../handlers/core/sweep/to-event';
 import type { Detection } from '../../rules/types';
 import type { EngineResult } from './engine';
@@ -195,9 +196,15 @@ interface DetectionTally {
   readonly notForwardedSamples: Sample[];
 }
 
+/**
+ * A GuardDuty finding event (an event file may hold them; trail logs never do) as triage reads it
+ * (handlers/core/guardduty-finding.ts): principal, id and name come from the finding, as in production's alerts.
+ */
+const viewOf = (event: ReplayEvent): ReplayEvent => findingView(event as never) as unknown as ReplayEvent;
+
 /** The principal shown for an event. */
 export function principalOf(event: ReplayEvent): string {
-  const who = event.detail['userIdentity'];
+  const who = viewOf(event).detail['userIdentity'];
   if (!isObject(who)) return '-';
   const issuer = isObject(who['sessionContext']) ? who['sessionContext']['sessionIssuer'] : undefined;
   for (const candidate of [
@@ -213,13 +220,13 @@ export function principalOf(event: ReplayEvent): string {
 
 /** The event id worth showing: the CloudTrail eventID when there is one (EventBridge ids are per delivery). */
 export function eventIdOf(event: ReplayEvent): string {
-  const id = event.detail['eventID'];
+  const id = viewOf(event).detail['eventID'];
   return nonEmpty(id) ? id : event.id;
 }
 
 /** The API name, or the detail-type for events that are not CloudTrail records. */
 export function eventNameOf(event: ReplayEvent): string {
-  const name = event.detail['eventName'];
+  const name = viewOf(event).detail['eventName'];
   return nonEmpty(name) ? name : event['detail-type'];
 }
 

@@ -6,14 +6,19 @@ const EVENTS = resolve(__dirname, '../../fixtures/events');
 
 export type Json = Record<string, unknown>;
 
-/** Every catalog fixture's CloudTrail record (the `detail` of each fixture event), in directory order. */
+/**
+ * Every catalog fixture's CloudTrail record (the `detail` of each fixture event), in directory order. GuardDuty
+ * finding fixtures are not trail records (findings never appear in the trail) and are left out.
+ */
 export const RECORDS: Json[] = readdirSync(EVENTS)
   .sort()
   .flatMap((dir) =>
     readdirSync(join(EVENTS, dir))
       .filter((f) => f.endsWith('.json'))
       .sort()
-      .map((f) => (JSON.parse(readFileSync(join(EVENTS, dir, f), 'utf8')) as { detail: Json }).detail),
+      .map((f) => JSON.parse(readFileSync(join(EVENTS, dir, f), 'utf8')) as { 'detail-type': string; detail: Json })
+      .filter((e) => e['detail-type'] !== 'GuardDuty Finding')
+      .map((e) => e.detail),
   );
 
 /** A record as Athena returns it from vigil's table: strings as they are, objects as JSON text, booleans as words. */
