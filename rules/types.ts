@@ -27,6 +27,7 @@ export type RemediationId =
   | 'deactivate-access-key'
   | 'enable-disabled-key'
   | 'enable-guardduty-detector'
+  | 'restore-event-selectors'
   | 'restore-trail-settings'
   | 'delete-world-open-nacl-entry'
   | 'delete-login-profile'

@@ -182,6 +182,7 @@ const KNOWN_REMEDIATIONS: readonly RemediationId[] = [
   'deactivate-access-key',
   'enable-disabled-key',
   'enable-guardduty-detector',
+  'restore-event-selectors',
   'restore-trail-settings',
   'delete-world-open-nacl-entry',
   'delete-login-profile',

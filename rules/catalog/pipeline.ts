@@ -125,8 +125,7 @@ export const CLOUDTRAIL: readonly Detection[] = [
     compliance: { pciDss: ['10.2.1.6', '10.7.2'], soc2: ['CC7.2'], mitre: ['T1562.008'] },
     ...apiCall('cloudtrail', ['PutEventSelectors']),
     predicate: 'eventSelectorsDropManagementEvents',
-    noRemediation:
-      "Restoring selectors needs the previous selector set from the trail's CloudTrail history; until that restore action ships, the responder restores them (vigil's org trail: redeploy the org-trail stack).",
+    remediation: { action: 'restore-event-selectors', defaultMode: 'notify' },
   },
   {
     id: 'cloudtrail-trail-created-or-started',

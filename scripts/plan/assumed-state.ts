@@ -8,6 +8,7 @@
 import type { KeyDeletionState } from '../../handlers/core/remediation/actions/cancel-key-deletion';
 import type { DisabledKeyState } from '../../handlers/core/remediation/actions/enable-disabled-key';
 import type { SuspendedDetectorState } from '../../handlers/core/remediation/actions/enable-guardduty-detector';
+import type { EventSelectorsState, SelectorSet } from '../../handlers/core/remediation/actions/restore-event-selectors';
 import type { TrailSettingsState } from '../../handlers/core/remediation/actions/restore-trail-settings';
 import type { AttachedPoliciesState } from '../../handlers/core/remediation/actions/detach-admin-policy';
 import type { RecorderState } from '../../handlers/core/remediation/actions/restart-config-recorder';
@@ -223,6 +224,29 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
               eventName: 'EnableKey',
               eventTime: new Date((Date.parse(String(target.details['eventTime'])) || 1000) - 1000).toISOString(),
               cloudTrailEvent: '{"eventName":"EnableKey"}',
+            },
+          ],
+        },
+      };
+      return state;
+    }
+    case 'restore-event-selectors': {
+      // The selectors the event set are the trail's now; the previous ones are read from CloudTrail history at
+      // run time: offline, the plan assumes the trail was created with CloudTrail's default selectors.
+      const state: EventSelectorsState = {
+        exists: true,
+        selectors: target.details['set'] as unknown as SelectorSet,
+        history: {
+          complete: true,
+          events: [
+            {
+              eventId: PREVIOUS_EVENT_PLACEHOLDER,
+              eventName: 'CreateTrail',
+              eventTime: new Date((Date.parse(String(target.details['eventTime'])) || 1000) - 1000).toISOString(),
+              cloudTrailEvent: JSON.stringify({
+                eventName: 'CreateTrail',
+                requestParameters: { name: target.resourceId },
+              }),
             },
           ],
         },

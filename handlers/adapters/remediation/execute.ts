@@ -17,6 +17,8 @@
  * Failures surface as `RemediationCallError` (with `permanent` and the calls already made).
  */
 import {
+  GetEventSelectorsCommand,
+  PutEventSelectorsCommand,
   CloudTrailClient,
   type CloudTrailClientConfig,
   GetTrailCommand,
@@ -175,9 +177,11 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
   cloudtrail: {
     client: (c) => new CloudTrailClient(c as CloudTrailClientConfig),
     commands: {
+      GetEventSelectors: GetEventSelectorsCommand,
       GetTrail: GetTrailCommand,
       GetTrailStatus: GetTrailStatusCommand,
       LookupEvents: LookupEventsCommand,
+      PutEventSelectors: PutEventSelectorsCommand,
       StartLogging: StartLoggingCommand,
       StopLogging: StopLoggingCommand,
       UpdateTrail: UpdateTrailCommand,

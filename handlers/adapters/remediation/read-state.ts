@@ -18,6 +18,7 @@ import { classifySdkError } from '../../core/retry';
 import { RemediationStateError } from '../../errors';
 import { readHistory } from './history';
 import { mergeHistory } from '../../core/remediation/previous-value';
+import { selectorSetOf } from '../../core/remediation/actions/restore-event-selectors';
 import { type ClientPool, type ClientPoolOptions, makeClientPool, sendCall } from './execute';
 
 /** Options of {@link makeStateReader}. */
@@ -232,6 +233,22 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
   },
 
   'enable-disabled-key': (target, send, history) => keyWithHistory(target, send, history),
+
+  'restore-event-selectors': async (target, send, history) => {
+    const [get, lookup] = remediationFor(target.action).stateReads(target);
+    const out = await unless(send, get!, ['TrailNotFoundException']);
+    if (!out) return { exists: false, history: { events: [], complete: true } };
+    const trailArn = typeof out['TrailARN'] === 'string' ? out['TrailARN'] : undefined;
+    const selectors = selectorSetOf(out);
+    return {
+      exists: true,
+      ...(trailArn ? { trailArn } : {}),
+      // A trail with no selector at all (none of either kind) records nothing: an empty basic set says so.
+      selectors: selectors ?? { EventSelectors: [] },
+      // Event history names trails by ARN; the event may have given the bare name.
+      history: await history(trailArn ? lookupByArn(lookup!, trailArn) : lookup!),
+    };
+  },
 
   'enable-guardduty-detector': async (target, send, history) => {
     const [get, updates, creates] = remediationFor(target.action).stateReads(target);

@@ -7,6 +7,7 @@ import type { RemediationId } from '../../../rules/types';
 import { cancelKeyDeletion, type KeyDeletionState } from './actions/cancel-key-deletion';
 import { type DisabledKeyState, enableDisabledKey } from './actions/enable-disabled-key';
 import { enableGuardDutyDetector, type SuspendedDetectorState } from './actions/enable-guardduty-detector';
+import { type EventSelectorsState, restoreEventSelectors } from './actions/restore-event-selectors';
 import { type AttachedPoliciesState, detachAdminPolicy } from './actions/detach-admin-policy';
 import { restoreTrailSettings, type TrailSettingsState } from './actions/restore-trail-settings';
 import { type RecorderState, restartConfigRecorder } from './actions/restart-config-recorder';
@@ -57,6 +58,7 @@ export interface RemediationStates {
   readonly 'deactivate-access-key': AccessKeysState;
   readonly 'enable-disabled-key': DisabledKeyState;
   readonly 'enable-guardduty-detector': SuspendedDetectorState;
+  readonly 'restore-event-selectors': EventSelectorsState;
   readonly 'restore-trail-settings': TrailSettingsState;
   readonly 'delete-world-open-nacl-entry': NetworkAclState;
   readonly 'delete-login-profile': LoginProfileState;
@@ -87,6 +89,7 @@ export const REMEDIATIONS: RemediationRegistry = {
   'deactivate-access-key': deactivateAccessKey,
   'enable-disabled-key': enableDisabledKey,
   'enable-guardduty-detector': enableGuardDutyDetector,
+  'restore-event-selectors': restoreEventSelectors,
   'restore-trail-settings': restoreTrailSettings,
   'delete-world-open-nacl-entry': deleteWorldOpenNaclEntry,
   'delete-login-profile': deleteLoginProfile,

@@ -2,6 +2,7 @@
 
 /** Every mutating action of every remediation: the member remediation role's policy. */
 export const REMEDIATION_ROLE_ACTIONS: readonly string[] = [
+  'cloudtrail:PutEventSelectors',
   'cloudtrail:StartLogging',
   'cloudtrail:UpdateTrail',
   'config:StartConfigurationRecorder',
@@ -40,6 +41,7 @@ export const REMEDIATION_ROLE_ACTIONS: readonly string[] = [
 
 /** Every action undo needs: the member undo role's policy. */
 export const UNDO_ROLE_ACTIONS: readonly string[] = [
+  'cloudtrail:PutEventSelectors',
   'cloudtrail:StopLogging',
   'cloudtrail:UpdateTrail',
   'config:StopConfigurationRecorder',

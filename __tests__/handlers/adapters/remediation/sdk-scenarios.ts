@@ -5,9 +5,11 @@
  */
 import {
   CloudTrailClient,
+  GetEventSelectorsCommand,
   GetTrailCommand,
   GetTrailStatusCommand,
   LookupEventsCommand,
+  PutEventSelectorsCommand,
   StartLoggingCommand,
   StopLoggingCommand,
   UpdateTrailCommand,
@@ -310,6 +312,42 @@ const keyMetadata = (state: KeyState): { KeyMetadata: KeyMetadata } => ({
   },
 });
 /** Event history of the key: it was decrypting data minutes before the deletion was scheduled. */
+/** The trail of the event-selectors fixture, and its history: the PutEventSelectors that recorded everything. */
+const AUDIT_TRAIL = `arn:aws:cloudtrail:eu-west-1:${MEMBER}:trail/payments-audit`;
+const selectorsHistory = {
+  Events: [
+    {
+      EventId: '6a2b3c4d-1e2f-4a5b-8c9d-0e1f2a3b4c5d',
+      EventName: 'PutEventSelectors',
+      ReadOnly: 'false',
+      EventTime: new Date('2025-06-01T00:00:00Z'),
+      EventSource: 'cloudtrail.amazonaws.com',
+      Resources: [{ ResourceType: 'AWS::CloudTrail::Trail', ResourceName: AUDIT_TRAIL }],
+      CloudTrailEvent: JSON.stringify({
+        eventTime: '2025-06-01T00:00:00Z',
+        eventSource: 'cloudtrail.amazonaws.com',
+        eventName: 'PutEventSelectors',
+        requestParameters: {
+          trailName: 'payments-audit',
+          eventSelectors: [{ readWriteType: 'All', includeManagementEvents: true, dataResources: [] }],
+        },
+        responseElements: { trailARN: AUDIT_TRAIL },
+      }),
+    },
+  ],
+};
+const selectorsNow = (readWriteType: 'All' | 'WriteOnly') => ({
+  TrailARN: AUDIT_TRAIL,
+  EventSelectors: [
+    {
+      ReadWriteType: readWriteType,
+      IncludeManagementEvents: true,
+      DataResources: [],
+      ExcludeManagementEventSources: [],
+    },
+  ],
+});
+
 /** The GuardDuty fixture's detector, and its history: UpdateDetector events of the region (LookupEvents by name). */
 const DETECTOR = '82c919daa523bc69d203c24868c06849';
 const detectorUpdates = {
@@ -835,6 +873,46 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
     },
     fix: [{ client: 'kms', command: EnableKeyCommand, input: { KeyId: KEY } }],
     undo: [{ client: 'kms', command: DisableKeyCommand, input: { KeyId: KEY } }],
+  },
+  {
+    action: 'restore-event-selectors',
+    fixture: 'cloudtrail-put-event-selectors',
+    ctx: CTX,
+    before: (m) => {
+      m.cloudtrail.on(GetEventSelectorsCommand).resolves(selectorsNow('WriteOnly'));
+      m.cloudtrail.on(LookupEventsCommand).resolves(selectorsHistory);
+    },
+    after: (m) => {
+      m.cloudtrail.on(GetEventSelectorsCommand).resolves(selectorsNow('All'));
+      m.cloudtrail.on(LookupEventsCommand).resolves(selectorsHistory);
+    },
+    fix: [
+      {
+        client: 'cloudtrail',
+        command: PutEventSelectorsCommand,
+        input: {
+          TrailName: AUDIT_TRAIL,
+          EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true, DataResources: [] }],
+        },
+      },
+    ],
+    undo: [
+      {
+        client: 'cloudtrail',
+        command: PutEventSelectorsCommand,
+        input: {
+          TrailName: AUDIT_TRAIL,
+          EventSelectors: [
+            {
+              ReadWriteType: 'WriteOnly',
+              IncludeManagementEvents: true,
+              DataResources: [],
+              ExcludeManagementEventSources: [],
+            },
+          ],
+        },
+      },
+    ],
   },
   {
     action: 'enable-guardduty-detector',

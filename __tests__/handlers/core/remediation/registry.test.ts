@@ -30,6 +30,7 @@ const ALL_IDS = [
   'deactivate-access-key',
   'enable-disabled-key',
   'enable-guardduty-detector',
+  'restore-event-selectors',
   'restore-trail-settings',
   'delete-world-open-nacl-entry',
   'delete-login-profile',

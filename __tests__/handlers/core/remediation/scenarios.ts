@@ -272,6 +272,42 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   }),
   s({
+    name: 'trail selectors narrowed to write-only',
+    action: 'restore-event-selectors',
+    fixture: 'cloudtrail-put-event-selectors',
+    ctx: CTX,
+    before: {
+      exists: true,
+      trailArn: `arn:aws:cloudtrail:eu-west-1:${MEMBER}:trail/payments-audit`,
+      selectors: {
+        EventSelectors: [
+          {
+            ReadWriteType: 'WriteOnly',
+            IncludeManagementEvents: true,
+            DataResources: [],
+            ExcludeManagementEventSources: [],
+          },
+        ],
+      },
+      history: {
+        complete: true,
+        events: [
+          {
+            eventId: 'selectors-all',
+            eventName: 'PutEventSelectors',
+            eventTime: '2025-06-01T00:00:00Z',
+            cloudTrailEvent: JSON.stringify({
+              requestParameters: {
+                trailName: 'payments-audit',
+                eventSelectors: [{ readWriteType: 'All', includeManagementEvents: true }],
+              },
+            }),
+          },
+        ],
+      },
+    },
+  }),
+  s({
     name: 'GuardDuty detector suspended',
     action: 'enable-guardduty-detector',
     fixture: 'guardduty-update-detector',
