@@ -116,13 +116,10 @@ export function parseTriageMessage(body: string): EnvelopeResult {
     return reject('missing-field', `account must be a 12-digit account id, got ${show(account)}`);
   }
 
-  const missing: string[] = [];
+  const missing = envelopeProblems(event);
   const need = (ok: boolean, field: string) => {
     if (!ok) missing.push(field);
   };
-  need(typeof event['id'] === 'string' && EVENT_ID.test(event['id']), 'id');
-  need(isTimestamp(event['time']), 'time');
-  need(typeof event['region'] === 'string' && REGION.test(event['region']), 'region');
   if (!isRecord(detail)) {
     missing.push('detail');
   } else {
@@ -163,13 +160,10 @@ function checkFinding(
     return reject('bad-finding', `account must be a 12-digit account id, got ${show(account)}`);
   }
   const detail = event['detail'];
-  const missing: string[] = [];
+  const missing = envelopeProblems(event);
   const need = (ok: boolean, field: string) => {
     if (!ok) missing.push(field);
   };
-  need(typeof event['id'] === 'string' && EVENT_ID.test(event['id']), 'id');
-  need(isTimestamp(event['time']), 'time');
-  need(typeof event['region'] === 'string' && REGION.test(event['region']), 'region');
   if (!isRecord(detail)) {
     missing.push('detail');
   } else {
@@ -191,6 +185,15 @@ function checkFinding(
     );
   }
   return { ok: true, message: { detectionId, event: event as unknown as CloudTrailEventBridgeEvent } };
+}
+
+/** The EventBridge envelope fields every accepted event needs (id, time, region) that are missing or mistyped. */
+function envelopeProblems(event: Record<string, unknown>): string[] {
+  const missing: string[] = [];
+  if (!(typeof event['id'] === 'string' && EVENT_ID.test(event['id']))) missing.push('id');
+  if (!isTimestamp(event['time'])) missing.push('time');
+  if (!(typeof event['region'] === 'string' && REGION.test(event['region']))) missing.push('region');
+  return missing;
 }
 
 /** CloudTrail names (`StopLogging`, `cloudtrail.amazonaws.com`) are short; a huge one is not a name. */

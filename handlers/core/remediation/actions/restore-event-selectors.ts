@@ -24,7 +24,6 @@ import type { CloudTrailEventBridgeEvent } from '../../../../rules/predicates';
 import { historyLookup, previousValue, type Setting, succeeded } from '../previous-value';
 import type { RemediationActionDef } from '../types';
 import {
-  accountOf,
   act,
   call,
   compliant,
@@ -34,14 +33,12 @@ import {
   type HistoryPage,
   isObject,
   type Json,
-  parseArn,
   refuse,
   refusePlan,
   regionOf,
   requestOf,
-  responseOf,
-  str,
   targetOf,
+  trailOf,
 } from './support';
 
 /** A selector set as the API takes it (PascalCase keys): exactly one of the two kinds. */
@@ -174,12 +171,9 @@ export const restoreEventSelectors: RemediationActionDef<EventSelectorsState> = 
       return refuse(`${event.detail.eventName} does not set event selectors`);
     }
     const request = requestOf(event);
-    const trail = str(responseOf(event)['trailARN']) ?? str(request['trailName']);
-    if (!trail) return refuse('PutEventSelectors event names no trail');
-    const arn = parseArn(trail);
-    if (arn && arn.account !== accountOf(event)) {
-      return refuse(`trail ${trail} belongs to account ${arn.account}, not ${accountOf(event)}`);
-    }
+    const named = trailOf(event, 'trailName');
+    if ('refuse' in named) return named;
+    const { trail, arn } = named;
     const set = selectorSetOf(request);
     if (!set) return refuse('the event carries no readable selectors (CloudTrail may have omitted large parameters)');
     return targetOf(ACTION, event, arn?.region || regionOf(event), trail, {

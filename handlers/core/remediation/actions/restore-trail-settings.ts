@@ -23,7 +23,6 @@
 import { historyLookup, previousValue, type Setting, succeeded } from '../previous-value';
 import type { RemediationActionDef } from '../types';
 import {
-  accountOf,
   act,
   call,
   compliant,
@@ -38,9 +37,8 @@ import {
   refusePlan,
   regionOf,
   requestOf,
-  responseOf,
-  str,
   targetOf,
+  trailOf,
 } from './support';
 
 /** The settings this action restores: CloudTrail record field → UpdateTrail / GetTrail names. */
@@ -124,12 +122,9 @@ export const restoreTrailSettings: RemediationActionDef<TrailSettingsState> = {
   target(event) {
     if (event.detail.eventName !== 'UpdateTrail') return refuse(`${event.detail.eventName} does not update a trail`);
     const request = requestOf(event);
-    const trail = str(responseOf(event)['trailARN']) ?? str(request['name']);
-    if (!trail) return refuse('UpdateTrail event names no trail');
-    const arn = parseArn(trail);
-    if (arn && arn.account !== accountOf(event)) {
-      return refuse(`trail ${trail} belongs to account ${arn.account}, not ${accountOf(event)}`);
-    }
+    const named = trailOf(event, 'name');
+    if ('refuse' in named) return named;
+    const { trail, arn } = named;
     const changed = weakened(request);
     if (Object.keys(changed).length === 0) {
       return refuse('the UpdateTrail changed none of multi-region, global events, validation, KMS key or bucket');

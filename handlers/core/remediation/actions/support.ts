@@ -223,3 +223,21 @@ export const baselineOf = (details: Json): PublicAccessBlockFlags => {
     RestrictPublicBuckets: b['RestrictPublicBuckets'] === true,
   };
 };
+
+/**
+ * The trail a CloudTrail API event names: the response's `trailARN`, else the request's `requestField` (a name or
+ * an ARN); refused when there is none, or when the ARN is another account's (a trail is acted on in its owner's
+ * account).
+ */
+export function trailOf(
+  event: RemediationEvent,
+  requestField: string,
+): { readonly trail: string; readonly arn: ParsedArn | undefined } | { readonly refuse: string } {
+  const trail = str(responseOf(event)['trailARN']) ?? str(requestOf(event)[requestField]);
+  if (!trail) return { refuse: `${event.detail.eventName} event names no trail` };
+  const arn = parseArn(trail);
+  if (arn && arn.account !== accountOf(event)) {
+    return { refuse: `trail ${trail} belongs to account ${arn.account}, not ${accountOf(event)}` };
+  }
+  return { trail, arn };
+}
