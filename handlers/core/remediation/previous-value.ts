@@ -14,10 +14,11 @@
  * unknown: the action refuses rather than guess. No evidence in a complete history is unknown too (the
  * setting was last set more than 90 days ago): nothing to restore from.
  */
-import type { PlannedCall } from './types';
+import type { PlannedCall, RemediationTarget } from './types';
 import {
   call,
   daysBefore,
+  detail,
   HISTORY_DAYS,
   type HistoryPage,
   historyRecord,
@@ -61,6 +62,12 @@ export interface Trigger {
 export type PreviousValue<V> =
   | { readonly kind: 'known'; readonly value: V; readonly at: string; readonly evidence: string }
   | { readonly kind: 'unknown'; readonly reason: string };
+
+/** The trigger of a restore action's target (the `eventId` and `eventTime` details its `target()` recorded). */
+export const triggerOf = (target: RemediationTarget): Trigger => ({
+  eventId: detail(target, 'eventId'),
+  eventTime: detail(target, 'eventTime'),
+});
 
 /** A successful call: CloudTrail records failures with an `errorCode`. */
 export const succeeded = (record: Json): boolean => str(record['errorCode']) === undefined;

@@ -21,7 +21,7 @@
  * replaces the restored entry with it (after a restore).
  */
 import { networkAclEntryPermissions, opensAdminPortsToWorld } from '../../../../rules/exposure';
-import { historyLookup, previousValue, type Setting, succeeded } from '../previous-value';
+import { historyLookup, previousValue, type Setting, succeeded, triggerOf } from '../previous-value';
 import type { PlannedCall, RemediationActionDef, RemediationTarget } from '../types';
 import {
   act,
@@ -185,7 +185,7 @@ export const deleteWorldOpenNaclEntry: RemediationActionDef<NetworkAclState> = {
     const aclId = detail(target, 'networkAclId');
     const describe = call('ec2', 'DescribeNetworkAcls', { NetworkAclIds: [aclId] }, target.region);
     if (detail(target, 'eventName') !== 'ReplaceNetworkAclEntry') return [describe];
-    const trigger = { eventId: detail(target, 'eventId'), eventTime: detail(target, 'eventTime') };
+    const trigger = triggerOf(target);
     return [describe, historyLookup(aclId, trigger, target.region)];
   },
 
@@ -214,7 +214,7 @@ export const deleteWorldOpenNaclEntry: RemediationActionDef<NetworkAclState> = {
         { ...snapshot, restored: false },
       );
     if (detail(target, 'eventName') !== 'ReplaceNetworkAclEntry') return remove('');
-    const trigger = { eventId: detail(target, 'eventId'), eventTime: detail(target, 'eventTime') };
+    const trigger = triggerOf(target);
     const previous = previousValue(entrySetting(aclId, ruleOf(target), egressOf(target)), trigger, state.history);
     if (previous.kind === 'unknown') return remove(` (the replaced entry is unknown: ${previous.reason})`);
     if (entryOpensAdminPortsToWorld(previous.value)) {

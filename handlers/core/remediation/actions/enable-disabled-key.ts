@@ -16,7 +16,7 @@
  * Undo disables the key again.
  */
 import { KMS_CRYPTO_OPERATIONS } from './cancel-key-deletion';
-import { historyLookup, type PreviousValue, previousValue, type Setting } from '../previous-value';
+import { historyLookup, previousValue, type PreviousValue, type Setting, triggerOf } from '../previous-value';
 import type { RemediationActionDef, RemediationTarget } from '../types';
 import {
   accountOf,
@@ -72,7 +72,7 @@ export const KEY_ENABLED: Setting<boolean> = {
 
 /** What the key was before the DisableKey event. */
 export const enabledBefore = (target: RemediationTarget, history: HistoryPage): PreviousValue<boolean> =>
-  previousValue(KEY_ENABLED, { eventId: detail(target, 'eventId'), eventTime: detail(target, 'eventTime') }, history);
+  previousValue(KEY_ENABLED, triggerOf(target), history);
 
 /** The key named by the event: the record's resource ARN, else the request's key id. */
 const keyOf = (event: Parameters<RemediationActionDef['target']>[0]): string | undefined => {
@@ -106,7 +106,7 @@ export const enableDisabledKey: RemediationActionDef<DisabledKeyState> = {
 
   stateReads(target) {
     const keyId = detail(target, 'keyId');
-    const trigger = { eventId: detail(target, 'eventId'), eventTime: detail(target, 'eventTime') };
+    const trigger = triggerOf(target);
     return [call('kms', 'DescribeKey', { KeyId: keyId }, target.region), historyLookup(keyId, trigger, target.region)];
   },
 

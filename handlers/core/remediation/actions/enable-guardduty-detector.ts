@@ -16,7 +16,14 @@
  *
  * Undo suspends the detector again.
  */
-import { historyByEventName, type PreviousValue, previousValue, type Setting, succeeded } from '../previous-value';
+import {
+  historyByEventName,
+  previousValue,
+  type PreviousValue,
+  type Setting,
+  succeeded,
+  triggerOf,
+} from '../previous-value';
 import type { RemediationActionDef, RemediationTarget } from '../types';
 import {
   act,
@@ -73,15 +80,11 @@ export const detectorEnabled = (detectorId: string): Setting<boolean> => ({
 
 /** What the detector was before the event. */
 export const enabledBefore = (target: RemediationTarget, history: HistoryPage): PreviousValue<boolean> =>
-  previousValue(
-    detectorEnabled(detail(target, 'detectorId')),
-    { eventId: detail(target, 'eventId'), eventTime: detail(target, 'eventTime') },
-    history,
-  );
+  previousValue(detectorEnabled(detail(target, 'detectorId')), triggerOf(target), history);
 
 /** The two history queries, in the order the state reader runs them. */
 const historyReads = (target: RemediationTarget) => {
-  const trigger = { eventId: detail(target, 'eventId'), eventTime: detail(target, 'eventTime') };
+  const trigger = triggerOf(target);
   return [
     historyByEventName('UpdateDetector', trigger, target.region),
     historyByEventName('CreateDetector', trigger, target.region),

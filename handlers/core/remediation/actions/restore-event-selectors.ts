@@ -21,7 +21,7 @@
  */
 import { eventSelectorsDropManagementEvents } from '../../../../rules/weakening';
 import type { CloudTrailEventBridgeEvent } from '../../../../rules/predicates';
-import { historyLookup, previousValue, type Setting, succeeded } from '../previous-value';
+import { historyLookup, previousValue, type Setting, succeeded, triggerOf } from '../previous-value';
 import type { RemediationActionDef } from '../types';
 import {
   act,
@@ -186,7 +186,7 @@ export const restoreEventSelectors: RemediationActionDef<EventSelectorsState> = 
 
   stateReads(target) {
     const trail = detail(target, 'trail');
-    const trigger = { eventId: detail(target, 'eventId'), eventTime: detail(target, 'eventTime') };
+    const trigger = triggerOf(target);
     return [
       call('cloudtrail', 'GetEventSelectors', { TrailName: trail }, target.region),
       historyLookup(trail, trigger, target.region),
@@ -199,7 +199,7 @@ export const restoreEventSelectors: RemediationActionDef<EventSelectorsState> = 
     const trailArn = state.trailArn ?? name;
     const eventSet = target.details['set'] as unknown as SelectorSet;
     const current = state.selectors;
-    const trigger = { eventId: detail(target, 'eventId'), eventTime: detail(target, 'eventTime') };
+    const trigger = triggerOf(target);
     const previous = previousValue(selectorsSetting(trailArn), trigger, state.history);
     if (previous.kind === 'unknown') {
       return refusePlan(target, `the previous selectors of ${trailArn} are unknown: ${previous.reason}`);

@@ -20,7 +20,7 @@
  *
  * Undo puts back the values the trail had before the action (the weakened ones).
  */
-import { historyLookup, previousValue, type Setting, succeeded } from '../previous-value';
+import { historyLookup, previousValue, type Setting, succeeded, triggerOf } from '../previous-value';
 import type { RemediationActionDef } from '../types';
 import {
   act,
@@ -139,7 +139,7 @@ export const restoreTrailSettings: RemediationActionDef<TrailSettingsState> = {
 
   stateReads(target) {
     const trail = detail(target, 'trail');
-    const trigger = { eventId: detail(target, 'eventId'), eventTime: detail(target, 'eventTime') };
+    const trigger = triggerOf(target);
     return [
       call('cloudtrail', 'GetTrail', { Name: trail }, target.region),
       historyLookup(trail, trigger, target.region),
@@ -154,7 +154,7 @@ export const restoreTrailSettings: RemediationActionDef<TrailSettingsState> = {
       return refusePlan(target, `${trailArn} is owned by another account; restore it there`);
     }
     const homeRegion = String(state.trail['HomeRegion'] ?? target.region);
-    const trigger = { eventId: detail(target, 'eventId'), eventTime: detail(target, 'eventTime') };
+    const trigger = triggerOf(target);
     const changed = (isObject(target.details['changed']) ? target.details['changed'] : {}) as Partial<
       Record<Field, Value>
     >;
