@@ -4,8 +4,8 @@
  *
  * - Functions someone waits on keep the tight budget: `triage` (time to detect is a KPI), `approve` (a responder
  *   clicked a link) and `coverage-map` (a dashboard is rendering).
- * - The others run behind a queue, a schedule or an asynchronous invoke (remediation, the sweep, digests, coverage,
- *   approval time-outs), where tens of milliseconds of load time change nothing anyone sees. Their budget still
+ * - The others run behind a queue, a schedule or an asynchronous invoke (remediation, findings export, the sweep,
+ *   digests, coverage, approval time-outs), where tens of milliseconds of load time change nothing anyone sees. Their budget still
  *   catches the failure that matters: a whole SDK client bundled by mistake (an untree-shaken `@aws-sdk/client-ec2`
  *   alone is ~850 KB).
  *

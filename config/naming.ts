@@ -71,10 +71,13 @@ export const queueNames = (inv: Naming) =>
     remediation: `${inv.namePrefix}-remediation`,
     /** S3 event notifications of the trail bucket, for the trail-log sweep (issue #12). */
     sweep: `${inv.namePrefix}-sweep`,
+    /** Finding records and updates for the findings function (FIFO, group = finding id; issue #15). */
+    findings: `${inv.namePrefix}-findings.fifo`,
   }) as const;
 
-/** The dead-letter queue of a work queue. */
-export const deadLetterQueueName = (queueName: string): string => `${queueName}-dlq`;
+/** The dead-letter queue of a work queue; a FIFO queue's is FIFO too, so its name ends in `.fifo` as well. */
+export const deadLetterQueueName = (queueName: string): string =>
+  queueName.endsWith('.fifo') ? `${queueName.slice(0, -'.fifo'.length)}-dlq.fifo` : `${queueName}-dlq`;
 
 /** DynamoDB tables in the security account. */
 export const tableNames = (inv: Naming) =>
@@ -161,6 +164,8 @@ export const functionNames = (inv: Naming) =>
     coverage: `${inv.namePrefix}-coverage`,
     coverageMap: `${inv.namePrefix}-coverage-map`,
     sweep: `${inv.namePrefix}-sweep`,
+    /** Exports findings to Security Hub and the findings stream; exists only when findings are on (issue #15). */
+    findings: `${inv.namePrefix}-findings`,
   }) as const;
 
 /**

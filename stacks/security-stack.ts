@@ -17,7 +17,7 @@ import { coverageTable } from '../constructs/security/coverage-table';
 import { trailSweep } from '../constructs/security/sweep';
 import { checkedCentralRules, detectionRouting } from '../constructs/security/detection-routing';
 import { dailyDigest, digestTable } from '../constructs/security/digest';
-import { findingsDelivery, findingsExportAlarm } from '../constructs/security/findings';
+import { findingsDelivery, findingsExport, findingsExportAlarm } from '../constructs/security/findings';
 import { inventoryTable } from '../constructs/security/inventory-table';
 import { memberRequestKey } from '../constructs/security/member-request-key';
 import {
@@ -108,8 +108,9 @@ export class SecurityStack extends VigilStack {
     const bus = centralBus(ctx);
     const detectionQueue = detectionRouting(ctx, key, bus, this.rules);
     const alarms = new OpsAlarms(ctx, key);
-    // Off unless config/alerting.json `findings.stream.enabled` (issue #15).
+    // Off unless config/alerting.json `findings` turns Security Hub or the stream on (issue #15).
     findingsDelivery(ctx, key, alarms);
+    findingsExport(ctx, key, alarms);
     findingsExportAlarm(ctx, alarms);
 
     digestTable(ctx, key);

@@ -29,6 +29,7 @@ describe('bundleCode', () => {
       coverage: 1024,
       'coverage-map': 500,
       digest: 1024,
+      findings: 1024,
       remediate: 1024,
       'remediate-member': 1024,
       sweep: 1024,

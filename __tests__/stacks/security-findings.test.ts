@@ -22,6 +22,8 @@ const PRODUCT = `arn:aws:securityhub:${REGION}:${ACCOUNT}:product/${ACCOUNT}/def
 const HUB = `arn:aws:securityhub:${REGION}:${ACCOUNT}:hub/default`;
 const BUCKET = `vigil-findings-${ACCOUNT}-${REGION}`;
 const SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:vigil/siem/hec-AbCdEf`;
+const QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:vigil-findings.fifo`;
+const QUEUE_URL = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/vigil-findings.fifo`;
 
 const synth = (alerting: AlertingConfig) =>
   synthJson(
@@ -50,9 +52,11 @@ const http = synth({
 const fn = (tf: any, name: string) => resourcesOfType(tf, 'aws_lambda_function').find((f) => f.function_name === name)!;
 
 describe('findings off (the default)', () => {
-  it('creates no stream, bucket or alarm, and sets no findings settings', () => {
+  it('creates no stream, bucket, queue, function or alarm, and sets no findings settings', () => {
     expect(resourcesOfType(off, 'aws_kinesis_firehose_delivery_stream')).toEqual([]);
     expect(resourcesOfType(off, 'aws_s3_bucket')).toEqual([]);
+    expect(resourcesOfType(off, 'aws_sqs_queue').filter((q) => String(q.name).includes('findings'))).toEqual([]);
+    expect(fn(off, 'vigil-findings')).toBeUndefined();
     for (const name of ['vigil-triage', 'vigil-remediate', 'vigil-approve']) {
       expect(Object.keys(fn(off, name).environment.variables).filter((k) => k.startsWith('FINDINGS_'))).toEqual([]);
     }
@@ -115,7 +119,7 @@ describe('findings on', () => {
     expect(alarm.alarm_actions).toEqual([expect.stringMatching(/aws_sns_topic\.ops-topic/)]);
   });
 
-  it('pages the ops topic when triage gives up exporting a finding', () => {
+  it('pages the ops topic when triage gives up enqueuing a finding', () => {
     const alarm = resourcesOfType(on, 'aws_cloudwatch_metric_alarm').find(
       (a) => a.alarm_name === 'vigil-findings-export-failed',
     )!;
@@ -125,14 +129,65 @@ describe('findings on', () => {
     ).toEqual([]);
   });
 
-  it('tells triage, remediate and approve where findings go', () => {
+  it('tells triage, remediate and approve the findings queue, and the findings function the destinations', () => {
     for (const name of ['vigil-triage', 'vigil-remediate', 'vigil-approve']) {
-      expect(fn(on, name).environment.variables).toMatchObject({
-        FINDINGS_SECURITY_HUB_ACCOUNT: ACCOUNT,
-        FINDINGS_SECURITY_HUB_REGION: REGION,
-        FINDINGS_STREAM: 'vigil-findings',
-      });
+      const variables = fn(on, name).environment.variables;
+      expect(variables).toMatchObject({ FINDINGS_QUEUE_URL: QUEUE_URL });
+      expect(Object.keys(variables).filter((k) => k.startsWith('FINDINGS_'))).toEqual(['FINDINGS_QUEUE_URL']);
     }
+    expect(fn(on, 'vigil-findings').environment.variables).toEqual({
+      FINDINGS_SECURITY_HUB_ACCOUNT: ACCOUNT,
+      FINDINGS_SECURITY_HUB_REGION: REGION,
+      FINDINGS_STREAM: 'vigil-findings',
+    });
+    expect(fn(on, 'vigil-findings')).toMatchObject({
+      runtime: 'nodejs22.x',
+      timeout: 60,
+      reserved_concurrent_executions: 2,
+    });
+  });
+
+  it('feeds the findings function from a FIFO queue encrypted with the security key, with a FIFO DLQ', () => {
+    const queues = resourcesOfType(on, 'aws_sqs_queue');
+    const queue = queues.find((q) => q.name === 'vigil-findings.fifo')!;
+    const dlq = queues.find((q) => q.name === 'vigil-findings-dlq.fifo')!;
+    expect(queue).toMatchObject({
+      fifo_queue: true,
+      content_based_deduplication: false,
+      deduplication_scope: 'messageGroup',
+      fifo_throughput_limit: 'perMessageGroupId',
+      visibility_timeout_seconds: 360,
+      kms_master_key_id: '${aws_kms_key.queue-key.arn}',
+    });
+    expect(JSON.parse(queue.redrive_policy)).toEqual({
+      deadLetterTargetArn: `${QUEUE_ARN.replace('.fifo', '-dlq.fifo')}`,
+      maxReceiveCount: 5,
+    });
+    expect(dlq).toMatchObject({ fifo_queue: true, message_retention_seconds: 1_209_600 });
+    const source = resourcesOfType(on, 'aws_lambda_event_source_mapping').find((m) =>
+      String(m.function_name).includes('findings'),
+    )!;
+    expect(source).toMatchObject({
+      batch_size: 10,
+      function_response_types: ['ReportBatchItemFailures'],
+      scaling_config: { maximum_concurrency: 2 },
+    });
+    expect(source.maximum_batching_window_in_seconds).toBeUndefined();
+  });
+
+  it('pages the ops topic on a record in the findings DLQ, a findings function error and a backlog', () => {
+    const names = resourcesOfType(on, 'aws_cloudwatch_metric_alarm').map((a) => a.alarm_name);
+    expect(names).toEqual(
+      expect.arrayContaining(['vigil-findings-dlq.fifo-not-empty', 'vigil-findings-errors', 'vigil-findings-backlog']),
+    );
+    const backlog = resourcesOfType(on, 'aws_cloudwatch_metric_alarm').find(
+      (a) => a.alarm_name === 'vigil-findings-backlog',
+    )!;
+    expect(backlog).toMatchObject({
+      metric_name: 'ApproximateAgeOfOldestMessage',
+      dimensions: { QueueName: 'vigil-findings.fifo' },
+      threshold: 900,
+    });
   });
 });
 
@@ -142,37 +197,55 @@ describe('findings least privilege (IAM simulator)', () => {
     const r = roleNamed(roles, role);
     return simulate({ principal: r.arn, action, resource, identityPolicies: r.policies as Record<string, unknown>[] });
   };
+  const PRODUCERS = ['vigil-triage', 'vigil-remediate', 'vigil-approve'];
 
-  it("lets only triage import findings, and only under vigil's product ARN", async () => {
-    await expect(run('vigil-triage', 'securityhub:BatchImportFindings', PRODUCT)).resolves.toBe('Allowed');
+  it("lets only the findings function import findings, and only under vigil's product ARN", async () => {
+    await expect(run('vigil-findings', 'securityhub:BatchImportFindings', PRODUCT)).resolves.toBe('Allowed');
     await expect(
       run(
-        'vigil-triage',
+        'vigil-findings',
         'securityhub:BatchImportFindings',
         `arn:aws:securityhub:${REGION}:444444444444:product/444444444444/default`,
       ),
     ).resolves.toBe('ImplicitlyDenied');
-    await expect(run('vigil-remediate', 'securityhub:BatchImportFindings', PRODUCT)).resolves.toBe('ImplicitlyDenied');
-    await expect(run('vigil-approve', 'securityhub:BatchImportFindings', PRODUCT)).resolves.toBe('ImplicitlyDenied');
-  });
-
-  it('lets triage, remediate and approve update workflow on the hub of the home region only', async () => {
-    for (const role of ['vigil-triage', 'vigil-remediate', 'vigil-approve']) {
-      await expect(run(role, 'securityhub:BatchUpdateFindings', HUB)).resolves.toBe('Allowed');
-      await expect(
-        run(role, 'securityhub:BatchUpdateFindings', `arn:aws:securityhub:us-east-1:${ACCOUNT}:hub/default`),
-      ).resolves.toBe('ImplicitlyDenied');
-      await expect(run(role, 'securityhub:DisableSecurityHub', HUB)).resolves.toBe('ImplicitlyDenied');
+    for (const role of [...PRODUCERS, 'vigil-digest']) {
+      await expect(run(role, 'securityhub:BatchImportFindings', PRODUCT)).resolves.toBe('ImplicitlyDenied');
     }
   });
 
-  it('lets the functions put records on the one stream, nothing else', async () => {
-    for (const role of ['vigil-triage', 'vigil-remediate', 'vigil-approve']) {
-      await expect(run(role, 'firehose:PutRecordBatch', STREAM)).resolves.toBe('Allowed');
-      await expect(run(role, 'firehose:PutRecordBatch', `${STREAM}-other`)).resolves.toBe('ImplicitlyDenied');
-      await expect(run(role, 'firehose:DeleteDeliveryStream', STREAM)).resolves.toBe('ImplicitlyDenied');
+  it('lets only the findings function update workflow, on the hub of the home region only', async () => {
+    await expect(run('vigil-findings', 'securityhub:BatchUpdateFindings', HUB)).resolves.toBe('Allowed');
+    await expect(
+      run('vigil-findings', 'securityhub:BatchUpdateFindings', `arn:aws:securityhub:us-east-1:${ACCOUNT}:hub/default`),
+    ).resolves.toBe('ImplicitlyDenied');
+    await expect(run('vigil-findings', 'securityhub:DisableSecurityHub', HUB)).resolves.toBe('ImplicitlyDenied');
+    for (const role of PRODUCERS) {
+      await expect(run(role, 'securityhub:BatchUpdateFindings', HUB)).resolves.toBe('ImplicitlyDenied');
     }
-    await expect(run('vigil-digest', 'firehose:PutRecordBatch', STREAM)).resolves.toBe('ImplicitlyDenied');
+  });
+
+  it('lets only the findings function put records on the one stream, nothing else', async () => {
+    await expect(run('vigil-findings', 'firehose:PutRecordBatch', STREAM)).resolves.toBe('Allowed');
+    await expect(run('vigil-findings', 'firehose:PutRecordBatch', `${STREAM}-other`)).resolves.toBe('ImplicitlyDenied');
+    await expect(run('vigil-findings', 'firehose:DeleteDeliveryStream', STREAM)).resolves.toBe('ImplicitlyDenied');
+    for (const role of [...PRODUCERS, 'vigil-digest']) {
+      await expect(run(role, 'firehose:PutRecordBatch', STREAM)).resolves.toBe('ImplicitlyDenied');
+    }
+  });
+
+  it('lets the producers send to the findings queue and nothing else there; only the findings function consumes it', async () => {
+    for (const role of PRODUCERS) {
+      await expect(run(role, 'sqs:SendMessage', QUEUE_ARN)).resolves.toBe('Allowed');
+      await expect(run(role, 'sqs:ReceiveMessage', QUEUE_ARN)).resolves.toBe('ImplicitlyDenied');
+      await expect(run(role, 'sqs:PurgeQueue', QUEUE_ARN)).resolves.toBe('ImplicitlyDenied');
+    }
+    await expect(run('vigil-digest', 'sqs:SendMessage', QUEUE_ARN)).resolves.toBe('ImplicitlyDenied');
+    await expect(run('vigil-findings', 'sqs:ReceiveMessage', QUEUE_ARN)).resolves.toBe('Allowed');
+    await expect(run('vigil-findings', 'sqs:DeleteMessage', QUEUE_ARN)).resolves.toBe('Allowed');
+    await expect(run('vigil-findings', 'sqs:SendMessage', QUEUE_ARN)).resolves.toBe('ImplicitlyDenied');
+    await expect(
+      run('vigil-findings', 'sqs:ReceiveMessage', `arn:aws:sqs:${REGION}:${ACCOUNT}:vigil-remediation`),
+    ).resolves.toBe('ImplicitlyDenied');
   });
 
   it('lets the delivery role write the findings bucket only', async () => {

@@ -14,10 +14,13 @@ import { accountRegions, type OrgInventory } from '../../config/inventory';
 import {
   centralBusArn,
   centralBusName,
+  deadLetterQueueName,
   deployRoleArn,
+  findingsNames,
   forwarderRoleName,
   heartbeatRoleName,
   functionNames,
+  queueNames,
   readOnlyRoleName,
   remediationRoleName,
   remediationUndoRoleName,
@@ -25,6 +28,7 @@ import {
   trailBucketName,
   trailName,
 } from '../../config/naming';
+import { streamEnabled } from '../../config/findings';
 import { GLOBAL_EVENTS_REGION } from '../../config/regions';
 import { CATALOG } from '../../rules/catalog';
 import { centralRules, forwardingPatterns } from '../../rules/patterns';
@@ -308,7 +312,10 @@ function terraformSuites(tc: Toolchain): void {
   describe.each(orgs.map((o) => [o.label, o] as const))('the %s security stack', (_label, org) => {
     const inv = org.config.inventory;
     const check = () => checkOf(org, stackIds.security);
-    const fns = Object.values(functionNames(inv));
+    // The generated org turns findings on (scripts/terraform/orgs.ts), the example org leaves them off.
+    const findings = org.config.alerting.findings;
+    const findingsOn = findings?.securityHub === true || streamEnabled(findings);
+    const fns = Object.values(functionNames(inv)).filter((f) => findingsOn || f !== functionNames(inv).findings);
     const onBus = (type: string) =>
       plannedOfType(check(), type).filter((r) => valuesOf(r)['event_bus_name'] === centralBusName(inv));
 
@@ -325,12 +332,27 @@ function terraformSuites(tc: Toolchain): void {
       expect(sorted(plannedOfType(check(), 'aws_lambda_function').map((f) => valuesOf(f)['function_name']))).toEqual(
         sorted(fns),
       );
-      expect(sorted(plannedOfType(check(), 'aws_iam_role').map((r) => valuesOf(r)['name']))).toEqual(sorted(fns));
+      // The findings stream's delivery role is Firehose's, not a function's.
+      const streamRole = streamEnabled(findings) ? [findingsNames(inv).firehoseRole] : [];
+      expect(sorted(plannedOfType(check(), 'aws_iam_role').map((r) => valuesOf(r)['name']))).toEqual(
+        sorted([...fns, ...streamRole]),
+      );
+    });
+
+    it('plans the findings queue (FIFO), its DLQ and the findings function when findings are on, nothing of it when off', () => {
+      const queues = plannedOfType(check(), 'aws_sqs_queue').map((q) => valuesOf(q));
+      const fifo = queues.filter((q) => q['fifo_queue'] === true).map((q) => q['name']);
+      expect(sorted(fifo)).toEqual(
+        findingsOn ? sorted([queueNames(inv).findings, deadLetterQueueName(queueNames(inv).findings)]) : [],
+      );
+      expect(plannedOfType(check(), 'aws_kinesis_firehose_delivery_stream').map((s) => valuesOf(s)['name'])).toEqual(
+        streamEnabled(findings) ? [findingsNames(inv).stream] : [],
+      );
     });
 
     it('plans an error alarm per function, a not-empty alarm per dead-letter queue (one per work queue and per scheduled target) the triage-dropped-invalid, malformed-approval-records, coverage and sweep alarms', () => {
       const queues = plannedOfType(check(), 'aws_sqs_queue').map((q) => String(valuesOf(q)['name']));
-      const dlqs = queues.filter((q) => q.endsWith('-dlq'));
+      const dlqs = queues.filter((q) => q.endsWith('-dlq') || q.endsWith('-dlq.fifo'));
       // Scheduled targets (the daily digest) keep what they could not deliver in a queue of their own.
       const resources = check().synthesized['resource'];
       const queueName = (ref: string) =>
@@ -339,7 +361,7 @@ function terraformSuites(tc: Toolchain): void {
         .filter((t) => t['event_bus_name'] === undefined && t['dead_letter_config'])
         .map((t) => queueName(t['dead_letter_config']['arn']));
       expect(sorted(dlqs)).toEqual(
-        sorted([...queues.filter((q) => !q.endsWith('-dlq')).map((q) => `${q}-dlq`), ...scheduleDlqs]),
+        sorted([...queues.filter((q) => !dlqs.includes(q)).map(deadLetterQueueName), ...scheduleDlqs]),
       );
       expect(
         sorted(plannedOfType(check(), 'aws_cloudwatch_metric_alarm').map((a) => valuesOf(a)['alarm_name'])),
@@ -357,6 +379,9 @@ function terraformSuites(tc: Toolchain): void {
           `${inv.namePrefix}-sweep-late-critical`,
           `${inv.namePrefix}-sweep-late-high`,
           `${inv.namePrefix}-trail-digest-failures`,
+          // Findings: not enqueued by triage, a backlog on the findings queue, a failing stream delivery.
+          ...(findingsOn ? [`${inv.namePrefix}-findings-export-failed`, `${inv.namePrefix}-findings-backlog`] : []),
+          ...(streamEnabled(findings) ? [`${findingsNames(inv).stream}-delivery-failing`] : []),
         ]),
       );
     });

@@ -76,6 +76,19 @@ export class OpsAlarms {
     });
   }
 
+  /** A queue whose oldest message waited longer than `seconds` (`<queue name without .fifo>-backlog`). */
+  onBacklog(id: string, queueName: string, seconds: number, what: string): CloudwatchMetricAlarm {
+    const alarm = this.aboveZero(id, `${queueName.replace(/\.fifo$/, '')}-backlog`, what, {
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateAgeOfOldestMessage',
+      dimensions: { QueueName: queueName },
+      statistic: 'Maximum',
+      period: 300,
+    });
+    alarm.threshold = seconds;
+    return alarm;
+  }
+
   /** A function that failed invocations. */
   onErrors(fn: string, consequence: string): CloudwatchMetricAlarm {
     return this.aboveZero(

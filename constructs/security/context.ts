@@ -46,6 +46,8 @@ export const useKey = (key: KmsKey): Statement => ({
 /**
  * A work queue and its dead-letter queue, both SSE-KMS with the security key. The work queue keeps
  * messages 4 days and moves one to the DLQ (kept 14 days, alarmed) after `maxReceiveCount` tries.
+ * `fifo`: both are FIFO queues (`name` ends in `.fifo`) in high-throughput mode (deduplication and
+ * throughput per message group); senders give each message's deduplication id.
  */
 export function queueWithDlq(
   ctx: SecurityContext,
@@ -54,8 +56,20 @@ export function queueWithDlq(
   name: string,
   visibilityTimeoutSeconds: number,
   maxReceiveCount: number,
+  options: { readonly fifo?: boolean } = {},
 ) {
-  const encrypted = { provider: ctx.provider, kmsMasterKeyId: key.arn, kmsDataKeyReusePeriodSeconds: 300 };
+  const fifo = options.fifo
+    ? {
+        fifoQueue: true,
+        contentBasedDeduplication: false,
+        deduplicationScope: 'messageGroup',
+        fifoThroughputLimit: 'perMessageGroupId',
+      }
+    : {};
+  if (Boolean(options.fifo) !== name.endsWith('.fifo')) {
+    throw new Error(`queue '${name}': a FIFO queue's name must end in .fifo, and only a FIFO queue's may`);
+  }
+  const encrypted = { provider: ctx.provider, kmsMasterKeyId: key.arn, kmsDataKeyReusePeriodSeconds: 300, ...fifo };
   const dlq = new SqsQueue(ctx.scope, `${id}-dlq`, {
     ...encrypted,
     name: deadLetterQueueName(name),

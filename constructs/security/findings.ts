@@ -2,22 +2,25 @@
  * Findings where security teams already look (issue #15), off unless config/alerting.json `findings`
  * turns them on:
  *
- * - Security Hub: triage imports each finding (BatchImportFindings under the security account's default
- *   custom-product ARN), remediate and approve update its workflow (BatchUpdateFindings on the hub).
+ * - The findings queue and function: triage puts each finding, remediate and approve its lifecycle updates,
+ *   on a FIFO queue (group = finding id); the findings function alone exports them ({@link findingsExport}).
+ * - Security Hub: the findings function imports each finding (BatchImportFindings under the security
+ *   account's default custom-product ARN) and updates its workflow (BatchUpdateFindings on the hub).
  * - The findings stream: a Kinesis Data Firehose delivery stream of OCSF Detection Finding JSON lines into
  *   the findings bucket (SSE-KMS with the security key, public access blocked, TLS only, lifecycle,
  *   partitioned by date under `ocsf/`, failed records under `errors/`), or into an HTTP endpoint (a SIEM)
  *   whose key Firehose reads from Secrets Manager, with the records it refuses backed up to the bucket
  *   (`http-failed/`). An alarm pages the ops topic when a delivery fails.
  *
- * {@link findingsAccess} is what a function needs (environment and least-privilege statements), derived
- * from config alone, so the function parts call it without a reference to the stream.
+ * {@link findingsAccess} is what a producer needs (the queue's URL and SendMessage on it), derived from
+ * config alone, so the function parts call it without a reference to the queue.
  */
 import type { KmsKey } from '../../framework/aws';
 import { CloudwatchMetricAlarm } from '../../framework/aws';
 import { IamRole } from '../../framework/aws';
 import { IamRolePolicy } from '../../framework/aws';
 import { KinesisFirehoseDeliveryStream } from '../../framework/aws';
+import { LambdaEventSourceMapping } from '../../framework/aws';
 import { S3Bucket } from '../../framework/aws';
 import { S3BucketLifecycleConfiguration } from '../../framework/aws';
 import { S3BucketOwnershipControls } from '../../framework/aws';
@@ -25,14 +28,16 @@ import { S3BucketPolicy } from '../../framework/aws';
 import { S3BucketPublicAccessBlock } from '../../framework/aws';
 import { S3BucketServerSideEncryptionConfigurationA } from '../../framework/aws';
 import { DEFAULT_FINDINGS_RETENTION_DAYS, streamEnabled } from '../../config/findings';
-import { findingsNames } from '../../config/naming';
-import { findingsEnvironment, productArn } from '../../handlers/functions/findings';
+import { deadLetterQueueName, findingsNames, functionNames, queueNames } from '../../config/naming';
+import { findingsEnvironment, findingsQueueEnvironment, productArn } from '../../handlers/functions/findings';
 import { METRIC_NAMESPACE } from '../../handlers/functions/published';
+import { join } from 'node:path';
+import { NodeFunction } from '../node-function';
 import { policyDocument, type Statement } from '../policy-document';
 import type { OpsAlarms } from './alarms';
-import type { SecurityContext } from './context';
+import { queueWithDlq, type SecurityContext, useKey } from './context';
 
-/** Which function asks: triage creates findings, remediate and approve update them. */
+/** Which function asks: triage enqueues new findings, remediate and approve their updates. */
 export type FindingsUser = 'triage' | 'remediate' | 'approve';
 
 /** Date partitions of the lake (Athena partition projection reads them, scripts/findings-ddl.ts). */
@@ -40,18 +45,47 @@ export const FINDINGS_PREFIX = 'ocsf/year=!{timestamp:yyyy}/month=!{timestamp:MM
 export const FINDINGS_ERROR_PREFIX =
   'errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/';
 
+/** Time for one batch of ten records, with the port's retries of throttled calls. */
+export const FINDINGS_TIMEOUT_SECONDS = 60;
+/** Deliveries of a record before the DLQ: about half an hour of destination outage (visibility 6 × timeout). */
+export const FINDINGS_MAX_RECEIVE_COUNT = 5;
+/** Functions at once: Security Hub's BatchImportFindings and BatchUpdateFindings allow 10 requests/s per account. */
+export const FINDINGS_MAX_CONCURRENCY = 2;
+/** Backlog alarm: the oldest record waited longer than this. */
+export const FINDINGS_BACKLOG_SECONDS = 900;
+
 const streamArn = (ctx: SecurityContext) =>
   `arn:aws:firehose:${ctx.region}:${ctx.account}:deliverystream/${findingsNames(ctx.inv).stream}`;
 const hubArn = (ctx: SecurityContext) => `arn:aws:securityhub:${ctx.region}:${ctx.account}:hub/default`;
+const queueArn = (ctx: SecurityContext) => `arn:aws:sqs:${ctx.region}:${ctx.account}:${queueNames(ctx.inv).findings}`;
+const queueUrl = (ctx: SecurityContext) =>
+  `https://sqs.${ctx.region}.amazonaws.com/${ctx.account}/${queueNames(ctx.inv).findings}`;
 
-/** The environment and statements a function needs to export findings; empty when findings are off. */
-export function findingsAccess(ctx: SecurityContext, user: FindingsUser) {
+/** Whether config/alerting.json `findings` turns any destination on. */
+export const findingsOn = (ctx: SecurityContext): boolean =>
+  ctx.alerting.findings?.securityHub === true || streamEnabled(ctx.alerting.findings);
+
+/**
+ * The environment and statement a producer needs: the findings queue's URL and SendMessage on that queue
+ * (its messages are encrypted with the security key, which the producers already use). Empty when findings
+ * are off. No producer may call Security Hub or Firehose: only the findings function does.
+ */
+export function findingsAccess(ctx: SecurityContext, _user: FindingsUser) {
+  if (!findingsOn(ctx)) return { environment: {}, statements: [] as Statement[] };
+  return {
+    environment: findingsQueueEnvironment(queueUrl(ctx)),
+    statements: [
+      { Sid: 'EnqueueFindings', Effect: 'Allow' as const, Action: 'sqs:SendMessage', Resource: queueArn(ctx) },
+    ] as Statement[],
+  };
+}
+
+/** What the findings function may call: the destinations config turns on, and nothing else. */
+function exportStatements(ctx: SecurityContext): Statement[] {
   const config = ctx.alerting.findings;
-  const securityHub = config?.securityHub === true;
-  const stream = streamEnabled(config);
   const target = { accountId: ctx.account, region: ctx.region };
-  const statements: Statement[] = [
-    ...(securityHub && user === 'triage'
+  return [
+    ...(config?.securityHub === true
       ? [
           {
             Sid: 'ImportFindings',
@@ -59,10 +93,6 @@ export function findingsAccess(ctx: SecurityContext, user: FindingsUser) {
             Action: 'securityhub:BatchImportFindings',
             Resource: productArn(target),
           },
-        ]
-      : []),
-    ...(securityHub
-      ? [
           {
             Sid: 'UpdateFindingWorkflow',
             Effect: 'Allow' as const,
@@ -71,7 +101,7 @@ export function findingsAccess(ctx: SecurityContext, user: FindingsUser) {
           },
         ]
       : []),
-    ...(stream
+    ...(streamEnabled(config)
       ? [
           {
             Sid: 'StreamFindings',
@@ -82,27 +112,94 @@ export function findingsAccess(ctx: SecurityContext, user: FindingsUser) {
         ]
       : []),
   ];
-  return {
-    environment: findingsEnvironment({
-      ...(securityHub ? { securityHub: target } : {}),
-      ...(stream ? { streamName: findingsNames(ctx.inv).stream } : {}),
-    }),
-    statements,
-  };
 }
 
 /**
- * Pages the ops topic when triage could not export a finding after its retries (metric FindingExportFailed:
- * the message went back to the queue and, if it keeps failing, to the triage DLQ). Only when findings are on.
+ * The findings queue (FIFO, group = finding id, SSE-KMS with the security key) and its DLQ, the findings
+ * function that exports its records (ReportBatchItemFailures, bounded concurrency), and its alarms: DLQ not
+ * empty, function errors, backlog. Nothing when findings are off.
+ */
+export function findingsExport(ctx: SecurityContext, key: KmsKey, alarms: OpsAlarms) {
+  if (!findingsOn(ctx)) return undefined;
+  const { provider, inv, alerting, region, account } = ctx;
+  const name = functionNames(inv).findings;
+  const queueName = queueNames(inv).findings;
+  const dlqName = deadLetterQueueName(queueName);
+  const config = alerting.findings!;
+  const { queue } = queueWithDlq(
+    ctx,
+    key,
+    'findings',
+    queueName,
+    6 * FINDINGS_TIMEOUT_SECONDS,
+    FINDINGS_MAX_RECEIVE_COUNT,
+    { fifo: true },
+  );
+  const fn = new NodeFunction(ctx.scope, 'findings', {
+    provider,
+    functionName: name,
+    entry: join(ctx.entrypoints, 'findings.ts'),
+    accountId: account,
+    region,
+    timeoutSeconds: FINDINGS_TIMEOUT_SECONDS,
+    reservedConcurrency: FINDINGS_MAX_CONCURRENCY,
+    logRetentionDays: alerting.logRetentionDays ?? 365,
+    environment: findingsEnvironment({
+      ...(config.securityHub === true ? { securityHub: { accountId: account, region } } : {}),
+      ...(streamEnabled(config) ? { streamName: findingsNames(inv).stream } : {}),
+    }),
+    statements: [
+      {
+        Sid: 'ConsumeFindingsQueue',
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'],
+        Resource: queueArn(ctx),
+      },
+      // The queue's messages are encrypted with the security key.
+      useKey(key),
+      ...exportStatements(ctx),
+    ],
+  });
+  new LambdaEventSourceMapping(ctx.scope, 'findings-source', {
+    provider,
+    eventSourceArn: queue.arn,
+    functionName: fn.function.arn,
+    // Ten is the most a FIFO source takes; a FIFO source has no batching window.
+    batchSize: 10,
+    // Failed records come back alone; SQS FIFO holds a failed finding's later records back until they do.
+    functionResponseTypes: ['ReportBatchItemFailures'],
+    scalingConfig: { maximumConcurrency: FINDINGS_MAX_CONCURRENCY },
+  });
+
+  alarms.onErrors(name, 'finding records are being retried and may reach the findings DLQ.');
+  alarms.onDlq(
+    'findings-dlq-alarm',
+    dlqName,
+    'Finding records that could not be exported to Security Hub or the findings stream (or were malformed) ' +
+      `wait in the findings DLQ, in order; the reasons are in the ${name} logs.`,
+  );
+  alarms.onBacklog(
+    'findings-backlog-alarm',
+    queueName,
+    FINDINGS_BACKLOG_SECONDS,
+    `The oldest finding record waited more than ${FINDINGS_BACKLOG_SECONDS / 60} minutes: Security Hub or the findings ` +
+      `stream is refusing or throttling the ${name} function.`,
+  );
+  return { queue, function: fn };
+}
+
+/**
+ * Pages the ops topic when triage could not put a finding on the findings queue after its retries (metric
+ * FindingExportFailed: the message went back to the triage queue and, if it keeps failing, to the triage
+ * DLQ). Only when findings are on.
  */
 export function findingsExportAlarm(ctx: SecurityContext, alarms: OpsAlarms) {
-  const config = ctx.alerting.findings;
-  if (config?.securityHub !== true && !streamEnabled(config)) return undefined;
+  if (!findingsOn(ctx)) return undefined;
   return alarms.aboveZero(
     'findings-export-failed-alarm',
     `${ctx.prefix}-findings-export-failed`,
-    'Triage could not export findings to Security Hub or the findings stream after its retries; the messages ' +
-      `were returned to the triage queue (failures per sink in the ${ctx.prefix}-triage logs, "finding not exported").`,
+    'Triage could not put findings on the findings queue after its retries; the messages were returned to the ' +
+      `triage queue (the error in the ${ctx.prefix}-triage logs, "finding not exported").`,
     { namespace: METRIC_NAMESPACE, metricName: 'FindingExportFailed', statistic: 'Sum', period: 300 },
   );
 }

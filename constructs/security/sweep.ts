@@ -224,19 +224,12 @@ export function trailSweep(ctx: SecurityContext, props: SweepProps) {
   const alarms = props.alarms;
   alarms.onErrors(name, 'trail objects are being retried and may reach the sweep DLQ.');
   alarms.onDlq('sweep-dlq-alarm', dlqName, 'Trail objects the sweep could not process: their findings are unchecked.');
-  const backlog = alarms.aboveZero(
+  alarms.onBacklog(
     'sweep-backlog-alarm',
-    `${queueName}-backlog`,
+    queueName,
+    SWEEP_BACKLOG_SECONDS,
     `The oldest trail notification waited more than ${SWEEP_BACKLOG_SECONDS / 60} minutes: the sweep is falling behind.`,
-    {
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateAgeOfOldestMessage',
-      dimensions: { QueueName: queueName },
-      statistic: 'Maximum',
-      period: 300,
-    },
   );
-  backlog.threshold = SWEEP_BACKLOG_SECONDS;
   for (const severity of ['high', 'critical'] as const) {
     alarms.aboveZero(
       `sweep-late-${severity}-alarm`,

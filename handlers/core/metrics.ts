@@ -67,6 +67,20 @@ export interface EmfObject {
   readonly [key: string]: unknown;
 }
 
+/** The `_aws` part of an EMF object: one metric directive in vigil's namespace. */
+export function emfMetadata(
+  timestamp: number,
+  dimensions: ReadonlyArray<readonly string[]>,
+  metrics: ReadonlyArray<readonly [name: string, unit: string]>,
+): EmfObject['_aws'] {
+  return {
+    Timestamp: timestamp,
+    CloudWatchMetrics: [
+      { Namespace: METRIC_NAMESPACE, Dimensions: dimensions, Metrics: metrics.map(([Name, Unit]) => ({ Name, Unit })) },
+    ],
+  };
+}
+
 export interface MetricInput {
   /** A catalog id, or {@link UNKNOWN}. Never an unvalidated id from a message (dimension cardinality). */
   readonly detectionId: string;
@@ -236,23 +250,14 @@ export function sweepFileRecord(input: {
   readonly timestamp: number;
   readonly properties?: Readonly<Record<string, string | number | boolean>>;
 }): EmfObject {
-  const lag = input.lagSeconds === undefined ? [] : [{ Name: SWEEP_METRICS.lag, Unit: 'Seconds' }];
+  const lag = input.lagSeconds === undefined ? [] : [[SWEEP_METRICS.lag, 'Seconds'] as const];
   return {
     ...input.properties,
-    _aws: {
-      Timestamp: input.timestamp,
-      CloudWatchMetrics: [
-        {
-          Namespace: METRIC_NAMESPACE,
-          Dimensions: [[]],
-          Metrics: [
-            { Name: SWEEP_METRICS.files, Unit: 'Count' },
-            { Name: SWEEP_METRICS.records, Unit: 'Count' },
-            ...lag,
-          ],
-        },
-      ],
-    },
+    _aws: emfMetadata(
+      input.timestamp,
+      [[]],
+      [[SWEEP_METRICS.files, 'Count'], [SWEEP_METRICS.records, 'Count'], ...lag],
+    ),
     DetectionId: UNKNOWN,
     Severity: UNKNOWN,
     [SWEEP_METRICS.files]: 1,
@@ -270,16 +275,7 @@ export function digestFailureRecord(input: {
 }): EmfObject {
   return {
     ...input.properties,
-    _aws: {
-      Timestamp: input.timestamp,
-      CloudWatchMetrics: [
-        {
-          Namespace: METRIC_NAMESPACE,
-          Dimensions: [['Failure'], []],
-          Metrics: [{ Name: SWEEP_METRICS.digestFailures, Unit: 'Count' }],
-        },
-      ],
-    },
+    _aws: emfMetadata(input.timestamp, [['Failure'], []], [[SWEEP_METRICS.digestFailures, 'Count']]),
     DetectionId: UNKNOWN,
     Severity: UNKNOWN,
     Failure: input.failure,

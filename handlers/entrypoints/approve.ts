@@ -18,9 +18,9 @@
  * Slack gives an interaction 3 seconds before it shows an error ("Handling user interaction"), so
  * nothing slow runs here: `execute` must hand the plan over (e.g. enqueue it) rather than run it.
  */
-import { makeFindingsPort } from '../adapters/findings/port';
+import { makeFindingsQueuePort } from '../adapters/findings/queue';
 import { recordingVerdictFindings } from '../core/findings/verdicts';
-import { readFindingsSettings } from '../functions/findings';
+import { readFindingsQueueUrl } from '../functions/findings';
 import { CATALOG } from '../../rules/catalog';
 import { makeVerdictStore } from '../adapters/verdict-store';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -57,7 +57,8 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
   const settings = readApproveSettings(env, dir);
   const approvers = readApprovers(settings.remediationConfigFile);
   const secrets = makeSecretReader();
-  const enqueue = makeWorkQueue(new SQSClient({}), settings.workQueueUrl);
+  const sqs = new SQSClient({});
+  const enqueue = makeWorkQueue(sqs, settings.workQueueUrl);
   const handOver =
     (kind: ApprovedWork['kind']) => (request: ApprovalRequest, approver: string, options: HandOverOptions) =>
       enqueue({ kind, requestId: request.id, approver, ...options });
@@ -65,8 +66,8 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
   const dynamo = new DynamoDBClient({});
   const auditLog = makeAuditLog({ client: dynamo, tableName: settings.auditTable });
   const verdicts = makeVerdictStore({ client: dynamo, tableName: settings.auditTable });
-  // Verdicts update their finding in Security Hub and the findings stream when configured (issue #15).
-  const findings = makeFindingsPort(readFindingsSettings(env, 'approve'));
+  // Verdicts update their finding (through the findings queue) when findings are on (issue #15).
+  const findings = makeFindingsQueuePort(readFindingsQueueUrl(env, 'approve'), () => sqs);
   const log = makeJsonLogger('vigil-approve').log;
   return createApproveHandler({
     store: makeApprovalStore({ tableName: settings.tableName, client: dynamo }),

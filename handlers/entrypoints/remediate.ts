@@ -17,11 +17,12 @@
  * A decision never throws; only a broken dependency does, so SQS redelivers the message.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { CATALOG } from '../../rules/catalog';
 import { PREDICATES } from '../../rules/predicates';
-import { makeFindingsPort } from '../adapters/findings/port';
-import { readFindingsSettings } from '../functions/findings';
+import { makeFindingsQueuePort } from '../adapters/findings/queue';
+import { readFindingsQueueUrl } from '../functions/findings';
 import { makeApprovalStore } from '../adapters/approval-store';
 import { makeEmailPublisher } from '../adapters/email';
 import { makeInventorySource, rebuiltPerInventory } from '../adapters/inventory-source';
@@ -85,7 +86,8 @@ export function handlerFromEnvironment(
   const secrets = makeSecretReader();
   const approvals = makeApprovalStore({ tableName: settings.approvalTable, client: dynamo });
   const inventories = makeInventorySource({ client: dynamo, tableName: settings.inventoryTable });
-  const findings = makeFindingsPort(readFindingsSettings(env, 'remediate'));
+  // Lifecycle updates go on the findings queue when findings are on (issue #15).
+  const findings = makeFindingsQueuePort(readFindingsQueueUrl(env, 'remediate'), () => new SQSClient({}));
 
   return rebuiltPerInventory(inventories, (inventory) => {
     const config = configFor(inventory);

@@ -24,7 +24,7 @@ import { CATALOG } from '../../rules/catalog';
 import { PREDICATES } from '../../rules/predicates';
 import { makeDedupeStore } from '../adapters/dedupe-store';
 import { makeDigestStore } from '../adapters/digest-store';
-import { makeFindingsPort } from '../adapters/findings/port';
+import { makeFindingsQueuePort } from '../adapters/findings/queue';
 import { makeEmailPublisher } from '../adapters/email';
 import { makeHeartbeatStore } from '../adapters/heartbeat-store';
 import { makeSightingStore } from '../adapters/sighting-store';
@@ -37,7 +37,7 @@ import { createTriageFlow, type RemediationWork, type TriageFlowDeps } from '../
 import type { SqsBatchResponse, SqsEvent } from '../core/lambda-io';
 import { makeTriageContext } from '../core/triage';
 import { readTriageSettings } from '../functions/triage/spec';
-import { readFindingsSettings } from '../functions/findings';
+import { readFindingsQueueUrl } from '../functions/findings';
 
 export { readTriageSettings, type TriageSettings } from '../functions/triage/spec';
 export type { SqsBatchResponse, SqsEvent, SqsRecord } from '../core/lambda-io';
@@ -62,7 +62,8 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
   const store = makeDedupeStore(dynamo, settings.tableName);
   const inventories = makeInventorySource({ client: dynamo, tableName: settings.inventoryTable });
   // Outside the rebuild: the per-container write throttle outlives a new account view.
-  const findings = makeFindingsPort(readFindingsSettings(env, 'triage'));
+  const sqs = new SQSClient({});
+  const findings = makeFindingsQueuePort(readFindingsQueueUrl(env, 'triage'), () => sqs);
   const sightings = settings.coverageTableName ? makeSightingStore(dynamo, settings.coverageTableName) : undefined;
   return rebuiltPerInventory(inventories, (inventory) =>
     createHandler({
@@ -75,7 +76,7 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
       eventDedupeSeconds: settings.eventDedupeSeconds,
       leaseSeconds: settings.leaseSeconds,
       ...(settings.remediationQueueUrl
-        ? { requestRemediation: makeRemediationRequester(settings.remediationQueueUrl) }
+        ? { requestRemediation: makeRemediationRequester(settings.remediationQueueUrl, sqs) }
         : {}),
       // Change monitors (severity info) go to the owner's daily digest (entrypoints/digest.ts sends it).
       ...(settings.digestTableName ? { digest: makeDigestStore(dynamo, settings.digestTableName) } : {}),
@@ -83,7 +84,7 @@ export function handlerFromEnvironment(env: Readonly<Record<string, string | und
       ...(settings.coverageTableName ? { heartbeats: makeHeartbeatStore(dynamo, settings.coverageTableName) } : {}),
       // Events from accounts the view lacks are noted there too (the coverage map's "not in the inventory").
       ...(sightings ? { sightings } : {}),
-      // Each alert's finding goes to Security Hub and the findings stream when configured (issue #15).
+      // Each alert's finding goes on the findings queue when findings are on (issue #15).
       ...(findings ? { findings } : {}),
     }),
   );

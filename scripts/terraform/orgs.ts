@@ -27,7 +27,9 @@ export function exampleOrg(): CheckedOrg {
 
 /**
  * A generated org of `accounts` accounts (management, log archive and security first) × `regions`
- * regions: us-east-1, where global service events arrive, plus the first others known.
+ * regions: us-east-1, where global service events arrive, plus the first others known. Unlike the
+ * example org, it turns the findings exports on (Security Hub and the stream into the S3 lake), so the
+ * check plans the findings queue, function, stream and bucket too.
  */
 export function generatedOrg(accounts = 3, regions = 5): CheckedOrg {
   const inventory = syntheticOrg(accounts);
@@ -39,7 +41,7 @@ export function generatedOrg(accounts = 3, regions = 5): CheckedOrg {
     label: `generated-${accounts}x${regions}`,
     config: {
       inventory: { ...inventory, regions: chosen },
-      alerting: alerting as AlertingConfig,
+      alerting: { ...(alerting as AlertingConfig), findings: { securityHub: true, stream: { enabled: true } } },
       remediation: SYNTHETIC_REMEDIATION as unknown as RemediationConfig,
     },
   };

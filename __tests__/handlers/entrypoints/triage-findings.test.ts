@@ -1,9 +1,3 @@
-import * as FirehoseSdk from '@aws-sdk/client-firehose';
-import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import * as SecurityHubSdk from '@aws-sdk/client-securityhub';
-import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { mockClient } from 'aws-sdk-client-mock';
-import { makeFindingsPort } from '../../../handlers/adapters/findings/port';
 import type { FindingRecord } from '../../../handlers/core/findings/finding';
 import type { FindingsOutcome, FindingsPort } from '../../../handlers/core/findings/ports';
 import type { RoutingConfig } from '../../../handlers/core/triage';
@@ -124,45 +118,5 @@ describe('triage exports one finding per alert decision', () => {
     expect(notifier.sent[1]!.skip.sort()).toEqual(['email', 'pagerduty', 'slack']);
     expect(requests).toHaveLength(1);
     expect(log.metrics.filter((m) => m.AlertsSent === 1)).toHaveLength(1);
-  });
-});
-
-describe('triage through the real adapters (mocked Security Hub and Firehose clients)', () => {
-  const hub = mockClient(SecurityHubClient);
-  const firehose = mockClient(FirehoseClient);
-  afterAll(() => {
-    hub.restore();
-    firehose.restore();
-  });
-
-  it('imports exactly one ASFF finding and puts one OCSF line per alert decision, none for the duplicate', async () => {
-    hub.reset();
-    firehose.reset();
-    hub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 1 });
-    firehose.on(PutRecordBatchCommand).resolves({ FailedPutCount: 0, RequestResponses: [{ RecordId: 'r' }] });
-    const findings = makeFindingsPort(
-      { securityHub: { accountId: '333333333333', region: 'eu-west-1' }, streamName: 'vigil-findings' },
-      { securityHub: () => SecurityHubSdk, firehose: () => FirehoseSdk },
-    )!;
-    const { handler } = setup({ findings });
-    const record = fixtureRecord('stop-logging-prod');
-
-    await handler(batch(record, fixtureRecord('root-create-key-pair')));
-    await handler(batch({ ...record, messageId: 'copy' }));
-
-    const imported = hub.commandCalls(BatchImportFindingsCommand).flatMap((c) => c.args[0].input.Findings ?? []);
-    expect(imported.map((f) => f.GeneratorId).sort()).toEqual([
-      'vigil/cloudtrail-logging-stopped',
-      'vigil/root-activity',
-    ]);
-    expect(imported.every((f) => f.AwsAccountId === '333333333333')).toBe(true);
-    const lines = firehose
-      .commandCalls(PutRecordBatchCommand)
-      .flatMap((c) => c.args[0].input.Records ?? [])
-      .map((r) => JSON.parse(new TextDecoder().decode(r.Data)));
-    expect(lines.map((l) => [l.class_uid, l.activity_id, l.unmapped.detection_id]).sort()).toEqual([
-      [2004, 1, 'cloudtrail-logging-stopped'],
-      [2004, 1, 'root-activity'],
-    ]);
   });
 });

@@ -23,6 +23,12 @@ import {
   readRemediateMemberSettings,
   remediateMemberEnvironment,
 } from '../../../handlers/functions/remediate-member/spec';
+import {
+  findingsEnvironment,
+  findingsQueueEnvironment,
+  readFindingsQueueUrl,
+  readFindingsSettings,
+} from '../../../handlers/functions/findings';
 import { readTriageSettings, triageEnvironment } from '../../../handlers/functions/triage/spec';
 import { CATALOG } from '../../../rules/catalog';
 import { SecurityStack } from '../../../stacks/security-stack';
@@ -43,6 +49,7 @@ const FULL_ALERTING: AlertingConfig = {
     escalationRoutingKeyRef: 'ssm:/vigil/pagerduty/escalation',
     emailFrom: 'vigil-approvals@example.com',
   },
+  findings: { securityHub: true, stream: { enabled: true } },
 };
 const NOTIFY_ONLY: AlertingConfig = { default: { emailTopicArn: undefined, emails: ['secops@example.com'] } } as any;
 
@@ -94,8 +101,30 @@ describe.each([
   const envs = synthesizedEnvironments(alerting);
   const dir = bundleDir(alerting);
 
+  const findingsOn = alerting.findings !== undefined;
+  /** The findings queue's variable, which the stack adds to a producer's own spec when findings are on. */
+  const queueEnv = (fn: string) => {
+    const url = readFindingsQueueUrl(envs.get(fn)!, fn);
+    return url === undefined ? {} : findingsQueueEnvironment(url);
+  };
+
   it('has one environment per function, and every one is read without a problem', () => {
-    expect([...envs.keys()].sort()).toEqual(Object.values(names).sort());
+    // The findings function exists only when findings are on.
+    expect([...envs.keys()].sort()).toEqual(
+      Object.values(names)
+        .filter((n) => findingsOn || n !== names.findings)
+        .sort(),
+    );
+    for (const fn of [names.triage, names.remediate, names.approve]) {
+      expect(readFindingsQueueUrl(envs.get(fn)!, fn)).toBe(
+        findingsOn ? 'https://sqs.eu-west-1.amazonaws.com/333333333333/vigil-findings.fifo' : undefined,
+      );
+    }
+    expect(envs.has(names.findings) ? readFindingsSettings(envs.get(names.findings)!, 'findings') : 'off').toEqual(
+      findingsOn
+        ? { securityHub: { accountId: '333333333333', region: 'eu-west-1' }, streamName: 'vigil-findings' }
+        : 'off',
+    );
     const read = {
       triage: readTriageSettings(envs.get(names.triage)!, dir),
       remediate: readRemediateSettings(envs.get(names.remediate)!, dir),
@@ -136,8 +165,8 @@ describe.each([
 
   it('writes back exactly what the spec builds from what it read (no variable outside the spec)', () => {
     const t = readTriageSettings(envs.get(names.triage)!, dir);
-    expect(
-      triageEnvironment({
+    expect({
+      ...triageEnvironment({
         tableName: t.tableName,
         inventoryTable: t.inventoryTable,
         defaultRouting: t.routing.default,
@@ -149,7 +178,8 @@ describe.each([
         coverageTableName: t.coverageTableName!,
         verdictButtons: t.routing.verdictButtons!,
       }),
-    ).toEqual(envs.get(names.triage));
+      ...queueEnv(names.triage),
+    }).toEqual(envs.get(names.triage));
     const d = readDigestSettings(envs.get(names.digest)!, dir);
     expect(
       digestEnvironment({
@@ -172,11 +202,14 @@ describe.each([
     ).toEqual(envs.get(names.coverage));
     expect(c.optInRegionsCaller).toMatch(/^\d{12}$/);
     const { configFile, alertRoutingFile, forceDryRun, ...r } = readRemediateSettings(envs.get(names.remediate)!, dir);
-    expect(remediateEnvironment(r)).toEqual(envs.get(names.remediate));
+    expect({ ...remediateEnvironment(r), ...queueEnv(names.remediate) }).toEqual(envs.get(names.remediate));
     const m = readRemediateMemberSettings(envs.get(names.remediateMember)!);
     expect(remediateMemberEnvironment(m)).toEqual(envs.get(names.remediateMember));
     const { remediationConfigFile, ...a } = readApproveSettings(envs.get(names.approve)!, dir);
-    expect(approveEnvironment(a)).toEqual(envs.get(names.approve));
+    expect({ ...approveEnvironment(a), ...queueEnv(names.approve) }).toEqual(envs.get(names.approve));
+    expect(
+      envs.has(names.findings) ? findingsEnvironment(readFindingsSettings(envs.get(names.findings)!, 'findings')) : {},
+    ).toEqual(envs.get(names.findings) ?? {});
     expect(approvalTimeoutsEnvironment(readApprovalTimeoutsSettings(envs.get(names.approvalTimeouts)!))).toEqual(
       envs.get(names.approvalTimeouts),
     );

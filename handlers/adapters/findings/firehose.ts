@@ -5,7 +5,7 @@
  * their index (Firehose's `ServiceUnavailableException` and internal errors are transient), so the
  * port retries only those.
  */
-import type * as FirehoseSdk from '@aws-sdk/client-firehose';
+import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import type { FindingRecord } from '../../core/findings/finding';
 import { ocsfJsonLine } from '../../core/findings/ocsf';
 import type { FindingsSink, SinkRejection } from '../../core/findings/ports';
@@ -15,21 +15,11 @@ export const PUT_BATCH = 500;
 
 const TRANSIENT_CODE = /serviceunavailable|throttl|internal|limitexceeded/i;
 
-/** The part of `@aws-sdk/client-firehose` the sink uses (loaded on first use: see ./port.ts). */
-export type FirehoseModule = Pick<typeof FirehoseSdk, 'FirehoseClient' | 'PutRecordBatchCommand'>;
-
-export function makeFirehoseSink(load: () => FirehoseModule, streamName: string): FindingsSink {
+export function makeFirehoseSink(client: FirehoseClient, streamName: string): FindingsSink {
   const encoder = new TextEncoder();
-  let loaded: { sdk: FirehoseModule; client: InstanceType<FirehoseModule['FirehoseClient']> } | undefined;
   return {
     name: 'firehose',
     async send(records: readonly FindingRecord[]): Promise<readonly SinkRejection[]> {
-      if (!loaded) {
-        const sdk = load();
-        loaded = { sdk, client: new sdk.FirehoseClient({}) };
-      }
-      const { client, sdk } = loaded;
-      const { PutRecordBatchCommand } = sdk;
       const rejected: SinkRejection[] = [];
       for (let start = 0; start < records.length; start += PUT_BATCH) {
         const chunk = records.slice(start, start + PUT_BATCH);

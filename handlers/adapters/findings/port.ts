@@ -1,42 +1,40 @@
 /**
- * The findings port of a function, from its settings (handlers/functions/findings.ts): a Security Hub
- * sink and a Firehose sink behind the core publisher, which retries with real time. Undefined when no
- * destination is configured.
- *
- * Bundle size: the two SDK clients are loaded lazily, on the first export, with a `require` esbuild
- * cannot follow, so they come from the SDK the Lambda Node.js runtime provides (`/var/runtime`) instead
- * of the bundle. Bundled, they would add ~110 KB to triage and remediate (over their 500 KB budget), and a
- * literal `import()` would bundle each client whole (~450 KB). Tests inject the pinned packages.
+ * The findings function's port (issue #15): a Security Hub sink and a Firehose sink behind the core
+ * publisher, which retries with real time. The function's bundle carries both clients, pinned in
+ * package.json: nothing comes from the SDK the Lambda runtime happens to provide. The producers (triage,
+ * remediate, approve) hold the queue port of ./queue.ts instead, so their bundles carry neither client.
  */
+import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { type FindingsPort, type FindingsSink, findingsPublisher } from '../../core/findings/ports';
+import type { RetryRuntime } from '../../core/retry';
+import { systemRuntime } from '../http';
 import type { FindingsSettings } from '../../functions/findings';
-import { type FirehoseModule, makeFirehoseSink } from './firehose';
-import { makeSecurityHubSink, type SecurityHubModule } from './security-hub';
+import { makeFirehoseSink } from './firehose';
+import { makeSecurityHubSink } from './security-hub';
 
-/** Resolved at run time, from the runtime's SDK (the names are not literals, so esbuild leaves them). */
-const RUNTIME_SDK = { securityHub: '@aws-sdk/client-securityhub', firehose: '@aws-sdk/client-firehose' };
-const runtimeRequire = (name: string): unknown => require(name);
-
-export interface FindingsSdk {
-  readonly securityHub: () => SecurityHubModule;
-  readonly firehose: () => FirehoseModule;
+/** The clients the findings function exports with; tests pass mocked ones. */
+export interface FindingsClients {
+  readonly securityHub: (region: string) => SecurityHubClient;
+  readonly firehose: () => FirehoseClient;
 }
 
-const RUNTIME: FindingsSdk = {
-  securityHub: () => runtimeRequire(RUNTIME_SDK.securityHub) as SecurityHubModule,
-  firehose: () => runtimeRequire(RUNTIME_SDK.firehose) as FirehoseModule,
+const SDK_CLIENTS: FindingsClients = {
+  securityHub: (region) => new SecurityHubClient({ region }),
+  firehose: () => new FirehoseClient({}),
 };
 
-export function makeFindingsPort(settings: FindingsSettings, sdk: FindingsSdk = RUNTIME): FindingsPort | undefined {
+/** The findings function's port; undefined when no destination is configured. */
+export function makeFindingsPort(
+  settings: FindingsSettings,
+  clients: FindingsClients = SDK_CLIENTS,
+  runtime: RetryRuntime = systemRuntime,
+): FindingsPort | undefined {
   const sinks: FindingsSink[] = [];
-  if (settings.securityHub) sinks.push(makeSecurityHubSink(sdk.securityHub, settings.securityHub));
-  if (settings.streamName) sinks.push(makeFirehoseSink(sdk.firehose, settings.streamName));
+  if (settings.securityHub) {
+    sinks.push(makeSecurityHubSink(clients.securityHub(settings.securityHub.region), settings.securityHub));
+  }
+  if (settings.streamName) sinks.push(makeFirehoseSink(clients.firehose(), settings.streamName));
   if (sinks.length === 0) return undefined;
-  return findingsPublisher(sinks, {
-    runtime: {
-      now: () => Date.now(),
-      sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
-      random: Math.random,
-    },
-  });
+  return findingsPublisher(sinks, { runtime });
 }

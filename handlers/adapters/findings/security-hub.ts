@@ -5,8 +5,13 @@
  * update, in order, after the imports of the same batch. Rejected records are returned by their index,
  * transient when Security Hub's error code says throttling, a limit or an internal error.
  */
-import type * as SecurityHubSdk from '@aws-sdk/client-securityhub';
-import type { BatchImportFindingsCommandInput, BatchUpdateFindingsCommandInput } from '@aws-sdk/client-securityhub';
+import {
+  BatchImportFindingsCommand,
+  type BatchImportFindingsCommandInput,
+  BatchUpdateFindingsCommand,
+  type BatchUpdateFindingsCommandInput,
+  type SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
 import { type SecurityHubTarget, toAsff, toAsffUpdate } from '../../core/findings/asff';
 import type { FindingRecord } from '../../core/findings/finding';
 import type { FindingsSink, SinkRejection } from '../../core/findings/ports';
@@ -16,23 +21,11 @@ export const IMPORT_BATCH = 100;
 
 const TRANSIENT_CODE = /throttl|limitexceeded|toomany|internal|serviceunavailable/i;
 
-/** The part of `@aws-sdk/client-securityhub` the sink uses (loaded on first use: see ./port.ts). */
-export type SecurityHubModule = Pick<
-  typeof SecurityHubSdk,
-  'SecurityHubClient' | 'BatchImportFindingsCommand' | 'BatchUpdateFindingsCommand'
->;
-
-export function makeSecurityHubSink(load: () => SecurityHubModule, target: SecurityHubTarget): FindingsSink {
-  let loaded: { sdk: SecurityHubModule; client: InstanceType<SecurityHubModule['SecurityHubClient']> } | undefined;
+/** `client` must be of `target`'s region (./port.ts builds it so). */
+export function makeSecurityHubSink(client: SecurityHubClient, target: SecurityHubTarget): FindingsSink {
   return {
     name: 'securityhub',
     async send(records: readonly FindingRecord[]): Promise<readonly SinkRejection[]> {
-      if (!loaded) {
-        const sdk = load();
-        loaded = { sdk, client: new sdk.SecurityHubClient({ region: target.region }) };
-      }
-      const { sdk, client } = loaded;
-      const { BatchImportFindingsCommand, BatchUpdateFindingsCommand } = sdk;
       const rejected: SinkRejection[] = [];
       const imports = records.flatMap((r, index) =>
         r.kind === 'finding' ? [{ index, asff: toAsff(r.finding, target) }] : [],

@@ -1,7 +1,5 @@
-import * as FirehoseSdk from '@aws-sdk/client-firehose';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
-import * as SecurityHubSdk from '@aws-sdk/client-securityhub';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeFirehoseSink } from '../../../../handlers/adapters/findings/firehose';
 import { makeFindingsPort } from '../../../../handlers/adapters/findings/port';
@@ -33,7 +31,10 @@ beforeEach(() => {
 
 function publisher() {
   return findingsPublisher(
-    [makeSecurityHubSink(() => SecurityHubSdk, TARGET), makeFirehoseSink(() => FirehoseSdk, 'vigil-findings')],
+    [
+      makeSecurityHubSink(new SecurityHubClient({ region: TARGET.region }), TARGET),
+      makeFirehoseSink(new FirehoseClient({}), 'vigil-findings'),
+    ],
     { runtime: noWait },
   );
 }
@@ -131,24 +132,33 @@ describe('the findings port over Security Hub and Firehose', () => {
 });
 
 describe('makeFindingsPort and its settings', () => {
-  const sdk = { securityHub: () => SecurityHubSdk, firehose: () => FirehoseSdk };
+  const regions: string[] = [];
+  const clients = {
+    securityHub: (region: string) => {
+      regions.push(region);
+      return new SecurityHubClient({ region });
+    },
+    firehose: () => new FirehoseClient({}),
+  };
 
   it('is undefined when no destination is configured, and reads both destinations from the environment', () => {
-    expect(makeFindingsPort(readFindingsSettings({}, 'triage'), sdk)).toBeUndefined();
+    expect(makeFindingsPort({}, clients)).toBeUndefined();
     const env = findingsEnvironment({ securityHub: TARGET, streamName: 'vigil-findings' });
-    expect(readFindingsSettings(env, 'triage')).toEqual({ securityHub: TARGET, streamName: 'vigil-findings' });
-    expect(makeFindingsPort(readFindingsSettings(env, 'triage'), sdk)).toBeDefined();
+    expect(readFindingsSettings(env, 'findings')).toEqual({ securityHub: TARGET, streamName: 'vigil-findings' });
+    expect(makeFindingsPort(readFindingsSettings(env, 'findings'), clients)).toBeDefined();
+    expect(regions).toEqual(['eu-west-1']);
   });
 
-  it('names every mistake in the findings settings', () => {
-    expect(() => readFindingsSettings({ FINDINGS_SECURITY_HUB_ACCOUNT: '12' }, 'triage')).toThrow(
+  it('names every mistake in the findings settings, a missing destination included', () => {
+    expect(() => readFindingsSettings({ FINDINGS_SECURITY_HUB_ACCOUNT: '12' }, 'findings')).toThrow(
       /FINDINGS_SECURITY_HUB_ACCOUNT: expected a 12-digit account id[\s\S]*set both/,
     );
+    expect(() => readFindingsSettings({}, 'findings')).toThrow(/no destination: set FINDINGS_SECURITY_HUB_ACCOUNT/);
   });
 
-  it('exports through the SDK it is given', async () => {
+  it('exports through the clients it is given', async () => {
     hub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0 });
-    const port = makeFindingsPort({ securityHub: TARGET }, sdk)!;
+    const port = makeFindingsPort({ securityHub: TARGET }, clients, noWait)!;
 
     expect(await port.publish([{ kind: 'finding', finding }])).toEqual({ ok: true });
     expect(hub.commandCalls(BatchImportFindingsCommand)).toHaveLength(1);
