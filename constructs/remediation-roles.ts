@@ -125,6 +125,13 @@ const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   'iam:ListAccessKeys': ['arn:aws:iam::{account}:user/*'],
 };
 
+/** The call that needs the Config service-linked role passed (recreate-config-recorder-or-channel). */
+const CONFIG_RECORDER_PUT = 'config:PutConfigurationRecorder';
+
+/** The account's AWS Config service-linked role, the only role the change roles may pass to Config. */
+export const configServiceLinkedRoleArn = (accountId: string): string =>
+  `arn:aws:iam::${accountId}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`;
+
 /** Scopes for vigil's own rules: the remediation role may only restore those (other events actions: RESOURCE_SCOPES). */
 const eventsRuleScope = (prefix: string) => [`arn:aws:events:*:{account}:rule/${prefix}-fwd-*`];
 
@@ -274,6 +281,21 @@ export class RemediationRoles extends Construct {
             },
           ]
         : [];
+    // recreate-config-recorder-or-channel puts a recorder back only with the account's Config service-linked
+    // role (it refuses any other): PutConfigurationRecorder needs iam:PassRole on it, to Config, and on nothing
+    // else. Passing an arbitrary role to Config would hand its permissions to whoever controls the recorder.
+    const passConfigRole = (actions: readonly string[]): Statement[] =>
+      actions.includes(CONFIG_RECORDER_PUT)
+        ? [
+            {
+              Sid: 'PassConfigServiceLinkedRoleOnly',
+              Effect: 'Allow',
+              Action: 'iam:PassRole',
+              Resource: configServiceLinkedRoleArn(props.accountId),
+              Condition: { StringEquals: { 'iam:PassedToService': 'config.amazonaws.com' } },
+            },
+          ]
+        : [];
 
     if (props.permissionsBoundary) {
       this.boundary = new IamPolicy(this, 'boundary', {
@@ -311,7 +333,7 @@ export class RemediationRoles extends Construct {
             ...scoping,
             targetOfPutTargets: spec.targetOfPutTargets,
           }),
-          ...(spec.passRole ? passRole : []),
+          ...(spec.passRole ? [...passRole, ...passConfigRole(spec.actions)] : []),
           ...(spec.bounded ? protect : []),
         ]),
       });

@@ -20,6 +20,7 @@ export type RemediationId =
   | 'restore-forwarding-rule'
   | 'cancel-key-deletion'
   | 'restart-config-recorder'
+  | 'recreate-config-recorder-or-channel'
   | 'remove-public-bucket-policy-statements'
   | 'remove-public-bucket-acl-grants'
   | 'delete-admin-inline-policy'

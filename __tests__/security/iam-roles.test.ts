@@ -182,6 +182,40 @@ describe('no vigil role can escalate (no SCP applied)', () => {
     await expect(pass('events.amazonaws.com')).resolves.toBe('Allowed');
     await expect(pass('lambda.amazonaws.com')).resolves.toBe('ImplicitlyDenied');
   });
+
+  it("the remediation role passes the account's Config service-linked role to Config only, no other role", async () => {
+    const [remediation, undo] = ['vigil-remediation', 'vigil-remediation-undo'].map((n) =>
+      roleNamed(STACKS[0]!.roles, n),
+    );
+    const serviceLinked =
+      'arn:aws:iam::444444444444:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig';
+    const pass = (role: SynthesizedRole, resource: string, service: string) =>
+      simulate({
+        principal: role.arn,
+        action: 'iam:PassRole',
+        resource,
+        principalOrgId: ORG_ID,
+        ...allow(role),
+        context: { 'iam:PassedToService': service },
+      });
+    await expect(pass(remediation!, serviceLinked, 'config.amazonaws.com')).resolves.toBe('Allowed');
+    for (const [resource, service] of [
+      [serviceLinked, 'lambda.amazonaws.com'],
+      [serviceLinked, 'events.amazonaws.com'],
+      [
+        'arn:aws:iam::555555555555:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig',
+        'config.amazonaws.com',
+      ],
+      ['arn:aws:iam::444444444444:role/ConfigRecorderRole', 'config.amazonaws.com'],
+      ['arn:aws:iam::444444444444:role/Admin', 'config.amazonaws.com'],
+      ['arn:aws:iam::444444444444:role/vigil-remediation', 'config.amazonaws.com'],
+      ['arn:aws:iam::444444444444:role/vigil-forwarder', 'config.amazonaws.com'],
+    ] as const) {
+      await expect(pass(remediation!, resource, service)).resolves.toBe('ImplicitlyDenied');
+    }
+    // Undo deletes what the action recreated: it never passes the role.
+    await expect(pass(undo!, serviceLinked, 'config.amazonaws.com')).resolves.toBe('ImplicitlyDenied');
+  });
 });
 
 describe('policy size', () => {

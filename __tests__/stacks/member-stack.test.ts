@@ -141,8 +141,11 @@ describe('MemberStack', () => {
     it('grants the union of the IAM actions the catalog remediations declare, and nothing else', () => {
       const used = new Set(CATALOG.flatMap((d) => (d.remediation ? [d.remediation.action] : [])));
       const declared = [...new Set([...used].flatMap((id) => REMEDIATIONS[id].iamActions))].sort();
-      // The central bus lives in the security account: only its roles get the bus-policy actions.
-      expect(actionsOf(remediationPolicy)).toEqual(declared.filter((a) => !CENTRAL_BUS_ONLY_ACTIONS.includes(a)));
+      // The central bus lives in the security account: only its roles get the bus-policy actions. iam:PassRole is
+      // granted in two statements (the forwarder role to EventBridge, Config's service-linked role to Config).
+      expect([...new Set(actionsOf(remediationPolicy))]).toEqual(
+        declared.filter((a) => !CENTRAL_BUS_ONLY_ACTIONS.includes(a)),
+      );
       expect(actionsOf(remediationPolicy)).not.toContain('iam:CreateUser');
     });
 
@@ -154,7 +157,15 @@ describe('MemberStack', () => {
       expect(resourcesOf('ec2:RevokeSecurityGroupIngress')).toEqual(['arn:aws:ec2:*:444444444444:security-group/*']);
       expect(resourcesOf('events:PutTargets')).toEqual(['arn:aws:events:*:444444444444:rule/vigil-fwd-*']);
       expect(resourcesOf('iam:SetDefaultPolicyVersion')).toEqual(['arn:aws:iam::444444444444:policy/*']);
-      expect(resourcesOf('iam:PassRole')).toEqual(['arn:aws:iam::444444444444:role/vigil-forwarder']);
+      expect(resourcesOf('iam:PassRole')).toEqual([
+        'arn:aws:iam::444444444444:role/vigil-forwarder',
+        'arn:aws:iam::444444444444:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig',
+      ]);
+      const passes = remediationPolicy.Statement.filter((st) => [st.Action].flat().includes('iam:PassRole'));
+      expect(passes.map((st) => st.Condition)).toEqual([
+        { StringEquals: { 'iam:PassedToService': 'events.amazonaws.com' } },
+        { StringEquals: { 'iam:PassedToService': 'config.amazonaws.com' } },
+      ]);
     });
 
     it('keeps reading separate: the read-only role has no mutating action and trusts triage and remediate-member', () => {

@@ -328,8 +328,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
       'ends configuration monitoring in the region.',
     compliance: { ...cisMonitoring(9), pciDss: ['10.7.2', '11.5.2'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
     ...apiCall('config', ['DeleteConfigurationRecorder', 'DeleteDeliveryChannel']),
-    noRemediation:
-      'Recreating a recorder or delivery channel needs its previous definition (role, recording group, bucket, topic) from CloudTrail history; until that restore action ships, the responder recreates it.',
+    remediation: { action: 'recreate-config-recorder-or-channel', defaultMode: 'notify' },
   },
   {
     id: 'config-settings-changed',

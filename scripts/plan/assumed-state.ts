@@ -12,6 +12,10 @@ import type { EventSelectorsState, SelectorSet } from '../../handlers/core/remed
 import type { TrailSettingsState } from '../../handlers/core/remediation/actions/restore-trail-settings';
 import type { AttachedPoliciesState } from '../../handlers/core/remediation/actions/detach-admin-policy';
 import type { RecorderState } from '../../handlers/core/remediation/actions/restart-config-recorder';
+import {
+  type ConfigDefinitionState,
+  configServiceLinkedRole,
+} from '../../handlers/core/remediation/actions/recreate-config-recorder-or-channel';
 import type { TrailState } from '../../handlers/core/remediation/actions/restart-trail-logging';
 import type { BucketPublicAccessBlockState } from '../../handlers/core/remediation/actions/restore-bucket-public-access-block';
 import type { ForwardingRuleState, RuleTarget } from '../../handlers/core/remediation/actions/restore-forwarding-rule';
@@ -115,6 +119,33 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
     }
     case 'restart-config-recorder': {
       const state: RecorderState = { exists: true, recording: false };
+      return state;
+    }
+    case 'recreate-config-recorder-or-channel': {
+      // Gone, as the event left it; the previous definition (and whether the recorder was recording) is read from
+      // CloudTrail history at run time: assume a Put (with the service-linked role) and a Start a little earlier.
+      const name = String(target.details['name']);
+      const at = (Date.parse(String(target.details['eventTime'])) || 2000) - 2000;
+      const record = (eventName: string, offset: number, requestParameters: Json) => ({
+        eventId: `${PREVIOUS_EVENT_PLACEHOLDER} (${eventName})`,
+        eventName,
+        eventTime: new Date(at + offset).toISOString(),
+        cloudTrailEvent: JSON.stringify({ eventName, requestParameters }),
+      });
+      const events =
+        target.details['kind'] === 'channel'
+          ? [record('PutDeliveryChannel', 0, { deliveryChannel: { name, s3BucketName: PREVIOUS_EVENT_PLACEHOLDER } })]
+          : [
+              record('PutConfigurationRecorder', 0, {
+                configurationRecorder: {
+                  name,
+                  roleARN: configServiceLinkedRole(target.accountId),
+                  recordingGroup: PREVIOUS_EVENT_PLACEHOLDER,
+                },
+              }),
+              record('StartConfigurationRecorder', 1000, { configurationRecorderName: name }),
+            ];
+      const state: ConfigDefinitionState = { counterpartExists: true, history: { complete: true, events } };
       return state;
     }
     case 'remove-public-bucket-policy-statements': {

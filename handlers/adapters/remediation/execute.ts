@@ -31,7 +31,13 @@ import {
 import {
   ConfigServiceClient,
   type ConfigServiceClientConfig,
+  DeleteConfigurationRecorderCommand,
+  DeleteDeliveryChannelCommand,
+  DescribeConfigurationRecordersCommand,
   DescribeConfigurationRecorderStatusCommand,
+  DescribeDeliveryChannelsCommand,
+  PutConfigurationRecorderCommand,
+  PutDeliveryChannelCommand,
   StartConfigurationRecorderCommand,
   StopConfigurationRecorderCommand,
 } from '@aws-sdk/client-config-service';
@@ -190,7 +196,13 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
   config: {
     client: (c) => new ConfigServiceClient(c as ConfigServiceClientConfig),
     commands: {
+      DeleteConfigurationRecorder: DeleteConfigurationRecorderCommand,
+      DeleteDeliveryChannel: DeleteDeliveryChannelCommand,
+      DescribeConfigurationRecorders: DescribeConfigurationRecordersCommand,
       DescribeConfigurationRecorderStatus: DescribeConfigurationRecorderStatusCommand,
+      DescribeDeliveryChannels: DescribeDeliveryChannelsCommand,
+      PutConfigurationRecorder: PutConfigurationRecorderCommand,
+      PutDeliveryChannel: PutDeliveryChannelCommand,
       StartConfigurationRecorder: StartConfigurationRecorderCommand,
       StopConfigurationRecorder: StopConfigurationRecorderCommand,
     },
@@ -331,6 +343,8 @@ export const isSupported = (c: Pick<PlannedCall, 'service' | 'operation'>): bool
  * - DeletePublicAccessBlock (undo): `NoSuchPublicAccessBlockConfiguration` (nothing to delete).
  * - DeleteNetworkAclEntry: `InvalidNetworkAclEntry.NotFound` (the entry is gone; EC2 error codes).
  * - CreateNetworkAclEntry (undo): `NetworkAclEntryAlreadyExists` (an entry holds that rule number already).
+ * - DeleteConfigurationRecorder / DeleteDeliveryChannel (undo): `NoSuchConfigurationRecorderException` /
+ *   `NoSuchDeliveryChannelException` (already gone).
  * - DeleteBucketPolicy: S3 answers 204 when there is no policy; `NoSuchBucketPolicy` is listed for the
  *   S3-compatible answers that send it.
  * StartLogging, StartConfigurationRecorder, EnableRule, SetDefaultPolicyVersion, Put* and Attach*Policy
@@ -355,6 +369,8 @@ export const ALREADY_DONE: Readonly<Record<string, readonly string[]>> = {
   'iam:DeleteLoginProfile': ['NoSuchEntity', 'NoSuchEntityException'],
   'ec2:DeleteNetworkAclEntry': ['InvalidNetworkAclEntry.NotFound'],
   'ec2:CreateNetworkAclEntry': ['NetworkAclEntryAlreadyExists'],
+  'config:DeleteConfigurationRecorder': ['NoSuchConfigurationRecorderException'],
+  'config:DeleteDeliveryChannel': ['NoSuchDeliveryChannelException'],
 };
 
 /** Request fields that are timestamps: the plan carries ISO strings (plain JSON), the SDK wants Dates. */

@@ -19,6 +19,7 @@ import { RemediationStateError } from '../../errors';
 import { readHistory } from './history';
 import { mergeHistory } from '../../core/remediation/previous-value';
 import { selectorSetOf } from '../../core/remediation/actions/restore-event-selectors';
+import { mergeHistories } from '../../core/remediation/actions/recreate-config-recorder-or-channel';
 import { type ClientPool, type ClientPoolOptions, makeClientPool, sendCall } from './execute';
 
 /** Options of {@link makeStateReader}. */
@@ -267,6 +268,38 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
     const out = await unless(send, describe!, ['NoSuchConfigurationRecorderException']);
     const status = list(out?.['ConfigurationRecordersStatus'])[0];
     return status ? { exists: true, recording: status['recording'] === true } : { exists: false };
+  },
+
+  'recreate-config-recorder-or-channel': async (target, send, history) => {
+    const reads = remediationFor(target.action).stateReads(target);
+    const pages: HistoryPage[] = [];
+    for (const lookup of reads.filter((c) => c.operation === 'LookupEvents')) pages.push(await history(lookup));
+    const merged = mergeHistories(pages);
+    if (target.details['kind'] === 'channel') {
+      const [channels, recorders] = reads;
+      const out = await unless(send, channels!, ['NoSuchDeliveryChannelException']);
+      const current = list(out?.['DeliveryChannels'])[0];
+      const others = await send(recorders!);
+      return {
+        ...(current ? { current } : {}),
+        counterpartExists: list(others['ConfigurationRecorders']).length > 0,
+        history: merged,
+      };
+    }
+    const [recorders, status, channels] = reads;
+    const out = await unless(send, recorders!, ['NoSuchConfigurationRecorderException']);
+    const current = list(out?.['ConfigurationRecorders'])[0];
+    const recording = current
+      ? list(
+          (await unless(send, status!, ['NoSuchConfigurationRecorderException']))?.['ConfigurationRecordersStatus'],
+        )[0]
+      : undefined;
+    const others = await send(channels!);
+    return {
+      ...(current ? { current, recording: recording?.['recording'] === true } : {}),
+      counterpartExists: list(others['DeliveryChannels']).length > 0,
+      history: merged,
+    };
   },
 
   'remove-public-bucket-policy-statements': async (target, send) => {

@@ -11,6 +11,10 @@ import { type EventSelectorsState, restoreEventSelectors } from './actions/resto
 import { type AttachedPoliciesState, detachAdminPolicy } from './actions/detach-admin-policy';
 import { restoreTrailSettings, type TrailSettingsState } from './actions/restore-trail-settings';
 import { type RecorderState, restartConfigRecorder } from './actions/restart-config-recorder';
+import {
+  type ConfigDefinitionState,
+  recreateConfigRecorderOrChannel,
+} from './actions/recreate-config-recorder-or-channel';
 import { restartTrailLogging, type TrailState } from './actions/restart-trail-logging';
 import { restoreAccountPublicAccessBlock } from './actions/restore-account-public-access-block';
 import {
@@ -51,6 +55,7 @@ export interface RemediationStates {
   readonly 'restore-forwarding-rule': ForwardingRuleState;
   readonly 'cancel-key-deletion': KeyDeletionState;
   readonly 'restart-config-recorder': RecorderState;
+  readonly 'recreate-config-recorder-or-channel': ConfigDefinitionState;
   readonly 'remove-public-bucket-policy-statements': BucketPolicyState;
   readonly 'remove-public-bucket-acl-grants': BucketAclState;
   readonly 'delete-admin-inline-policy': InlinePolicyState;
@@ -82,6 +87,7 @@ export const REMEDIATIONS: RemediationRegistry = {
   'restore-forwarding-rule': restoreForwardingRule,
   'cancel-key-deletion': cancelKeyDeletion,
   'restart-config-recorder': restartConfigRecorder,
+  'recreate-config-recorder-or-channel': recreateConfigRecorderOrChannel,
   'remove-public-bucket-policy-statements': removePublicBucketPolicyStatements,
   'remove-public-bucket-acl-grants': removePublicBucketAclGrants,
   'delete-admin-inline-policy': deleteAdminInlinePolicy,

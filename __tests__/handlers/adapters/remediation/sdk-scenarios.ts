@@ -17,7 +17,15 @@ import {
 import {
   ConfigServiceClient,
   type ConfigurationRecorderStatus,
+  DeleteConfigurationRecorderCommand,
+  DeleteDeliveryChannelCommand,
+  DescribeConfigurationRecordersCommand,
   DescribeConfigurationRecorderStatusCommand,
+  DescribeDeliveryChannelsCommand,
+  NoSuchConfigurationRecorderException,
+  NoSuchDeliveryChannelException,
+  PutConfigurationRecorderCommand,
+  PutDeliveryChannelCommand,
   StartConfigurationRecorderCommand,
   StopConfigurationRecorderCommand,
 } from '@aws-sdk/client-config-service';
@@ -386,6 +394,93 @@ const detectorHistory = (m: Mocks) => {
     .resolves({ Events: [] });
 };
 
+/** The Config fixtures' recorder and channel as Put created them, and the region's Config history by event name. */
+const SERVICE_LINKED = `arn:aws:iam::${MEMBER}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`;
+const RECORDER = {
+  name: 'default',
+  roleARN: SERVICE_LINKED,
+  recordingGroup: { allSupported: true, includeGlobalResourceTypes: false },
+};
+const CHANNEL = { name: 'default', s3BucketName: `config-bucket-${MEMBER}` };
+const configEvent = (eventName: string, eventTime: string, requestParameters: Record<string, unknown>) => ({
+  EventId: `config-${eventName}`,
+  EventName: eventName,
+  ReadOnly: 'false',
+  EventTime: new Date(eventTime),
+  EventSource: 'config.amazonaws.com',
+  Resources: [],
+  CloudTrailEvent: JSON.stringify({ eventTime, eventSource: 'config.amazonaws.com', eventName, requestParameters }),
+});
+const CONFIG_HISTORY: Readonly<Record<string, ReturnType<typeof configEvent>[]>> = {
+  PutConfigurationRecorder: [
+    configEvent('PutConfigurationRecorder', '2025-06-01T09:00:00Z', { configurationRecorder: RECORDER }),
+  ],
+  StartConfigurationRecorder: [
+    configEvent('StartConfigurationRecorder', '2025-06-01T09:00:05Z', { configurationRecorderName: 'default' }),
+  ],
+  PutDeliveryChannel: [configEvent('PutDeliveryChannel', '2025-06-01T09:00:03Z', { deliveryChannel: CHANNEL })],
+};
+/** LookupEvents answers by the event name asked for (none for the names not in CONFIG_HISTORY). */
+const configHistory = (m: Mocks) => {
+  for (const name of [
+    'PutConfigurationRecorder',
+    'DeleteConfigurationRecorder',
+    'StartConfigurationRecorder',
+    'StopConfigurationRecorder',
+    'PutDeliveryChannel',
+    'DeleteDeliveryChannel',
+  ]) {
+    m.cloudtrail
+      .on(LookupEventsCommand, { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: name }] })
+      .resolves({ Events: CONFIG_HISTORY[name] ?? [] });
+  }
+};
+/** Config's answers: the recorder and channel as they are (undefined: gone). */
+const configState = (m: Mocks, recorder: boolean, channel: boolean) => {
+  const named = { ConfigurationRecorderNames: ['default'] };
+  if (recorder) {
+    const described = {
+      ConfigurationRecorders: [
+        {
+          ...RECORDER,
+          arn: `arn:aws:config:eu-west-1:${MEMBER}:configuration-recorder/default/abc`,
+          recordingGroup: {
+            ...RECORDER.recordingGroup,
+            resourceTypes: [],
+            exclusionByResourceTypes: { resourceTypes: [] },
+            recordingStrategy: { useOnly: 'ALL_SUPPORTED_RESOURCE_TYPES' as const },
+          },
+          recordingMode: { recordingFrequency: 'CONTINUOUS' as const, recordingModeOverrides: [] },
+        },
+      ],
+    };
+    m.config.on(DescribeConfigurationRecordersCommand).resolves(described);
+    m.config.on(DescribeConfigurationRecorderStatusCommand).resolves(recorderStatus(true));
+  } else {
+    m.config.on(DescribeConfigurationRecordersCommand).resolves({ ConfigurationRecorders: [] });
+    m.config.on(DescribeConfigurationRecordersCommand, named).rejects(
+      new NoSuchConfigurationRecorderException({
+        message: 'Cannot find configuration recorder with the specified name',
+        $metadata: {},
+      }),
+    );
+  }
+  if (channel) {
+    m.config.on(DescribeDeliveryChannelsCommand).resolves({
+      DeliveryChannels: [{ ...CHANNEL, configSnapshotDeliveryProperties: { deliveryFrequency: 'TwentyFour_Hours' } }],
+    });
+  } else {
+    m.config.on(DescribeDeliveryChannelsCommand).resolves({ DeliveryChannels: [] });
+    m.config.on(DescribeDeliveryChannelsCommand, { DeliveryChannelNames: ['default'] }).rejects(
+      new NoSuchDeliveryChannelException({
+        message: 'Cannot find delivery channel with specified name',
+        $metadata: {},
+      }),
+    );
+  }
+  configHistory(m);
+};
+
 const keyHistory = {
   Events: [
     {
@@ -733,6 +828,34 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
     undo: [
       { client: 'config', command: StopConfigurationRecorderCommand, input: { ConfigurationRecorderName: 'default' } },
     ],
+  },
+  {
+    action: 'recreate-config-recorder-or-channel',
+    fixture: 'config-delete-recorder',
+    ctx: CTX,
+    before: (m) => configState(m, false, true),
+    after: (m) => configState(m, true, true),
+    fix: [
+      { client: 'config', command: PutConfigurationRecorderCommand, input: { ConfigurationRecorder: RECORDER } },
+      { client: 'config', command: StartConfigurationRecorderCommand, input: { ConfigurationRecorderName: 'default' } },
+    ],
+    undo: [
+      { client: 'config', command: StopConfigurationRecorderCommand, input: { ConfigurationRecorderName: 'default' } },
+      {
+        client: 'config',
+        command: DeleteConfigurationRecorderCommand,
+        input: { ConfigurationRecorderName: 'default' },
+      },
+    ],
+  },
+  {
+    action: 'recreate-config-recorder-or-channel',
+    fixture: 'config-delete-delivery-channel',
+    ctx: CTX,
+    before: (m) => configState(m, true, false),
+    after: (m) => configState(m, true, true),
+    fix: [{ client: 'config', command: PutDeliveryChannelCommand, input: { DeliveryChannel: CHANNEL } }],
+    undo: [{ client: 'config', command: DeleteDeliveryChannelCommand, input: { DeliveryChannelName: 'default' } }],
   },
   {
     action: 'remove-public-bucket-policy-statements',

@@ -23,6 +23,7 @@ const ALL_IDS = [
   'restore-forwarding-rule',
   'cancel-key-deletion',
   'restart-config-recorder',
+  'recreate-config-recorder-or-channel',
   'remove-public-bucket-policy-statements',
   'remove-public-bucket-acl-grants',
   'delete-admin-inline-policy',

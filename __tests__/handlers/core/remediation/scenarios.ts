@@ -308,6 +308,64 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   }),
   s({
+    name: 'Config recorder deleted while recording',
+    action: 'recreate-config-recorder-or-channel',
+    fixture: 'config-delete-recorder',
+    ctx: CTX,
+    before: {
+      counterpartExists: true,
+      history: {
+        complete: true,
+        events: [
+          {
+            eventId: 'recorder-put',
+            eventName: 'PutConfigurationRecorder',
+            eventTime: '2025-06-01T09:00:00Z',
+            cloudTrailEvent: JSON.stringify({
+              requestParameters: {
+                configurationRecorder: {
+                  name: 'default',
+                  roleARN: `arn:aws:iam::${MEMBER}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`,
+                  recordingGroup: { allSupported: true, includeGlobalResourceTypes: false },
+                },
+              },
+            }),
+          },
+          {
+            eventId: 'recorder-start',
+            eventName: 'StartConfigurationRecorder',
+            eventTime: '2025-06-01T09:00:05Z',
+            cloudTrailEvent: JSON.stringify({ requestParameters: { configurationRecorderName: 'default' } }),
+          },
+        ],
+      },
+    },
+  }),
+  s({
+    name: 'Config delivery channel deleted',
+    action: 'recreate-config-recorder-or-channel',
+    fixture: 'config-delete-delivery-channel',
+    ctx: CTX,
+    before: {
+      counterpartExists: true,
+      history: {
+        complete: true,
+        events: [
+          {
+            eventId: 'channel-put',
+            eventName: 'PutDeliveryChannel',
+            eventTime: '2025-06-01T09:00:03Z',
+            cloudTrailEvent: JSON.stringify({
+              requestParameters: {
+                deliveryChannel: { name: 'default', s3BucketName: `config-bucket-${MEMBER}` },
+              },
+            }),
+          },
+        ],
+      },
+    },
+  }),
+  s({
     name: 'GuardDuty detector suspended',
     action: 'enable-guardduty-detector',
     fixture: 'guardduty-update-detector',
