@@ -88,6 +88,12 @@ export interface PredicateContext {
   readonly vigilRoles: VigilRoles;
   /** Name of vigil's central bus (config/naming.ts `centralBusName`): any change to its policy is a finding. */
   readonly centralBusName: string;
+  /**
+   * vigil's findings function (issue #15): its role, in the security account, moves the workflow of vigil's
+   * own findings in Security Hub (SUPPRESSED on a responder's verdict), which {@link findingsSuppressedByHand}
+   * does not report.
+   */
+  readonly findingsExporter: { readonly accountId: string; readonly roleName: string };
 }
 
 /** A pure decision over one event. */
@@ -446,8 +452,30 @@ export function vigilRoleMisused(event: CloudTrailEventBridgeEvent, ctx: Predica
   return namedLikeVigilRole(event, roles);
 }
 
+/**
+ * Security Hub findings suppressed by anyone but vigil's findings function acting on vigil's own findings.
+ * That function sets SUPPRESSED when a responder marks a vigil finding a false positive or an expected
+ * change; reporting it would answer every verdict with an alert. Exact on both sides: the caller's session
+ * issuer must be `arn:aws:iam::<security account>:role/<prefix>-findings` in the security account itself,
+ * and every finding named must be vigil's (id `vigil-` + 32 hex digits, under the security account's
+ * default product ARN in the event's region). One foreign finding in the call, or any other caller, and it
+ * is reported.
+ */
+export function findingsSuppressedByHand(event: CloudTrailEventBridgeEvent, ctx: PredicateContext): boolean {
+  const exporter = ctx.findingsExporter;
+  if (event.account !== exporter.accountId) return true;
+  const role = { name: exporter.roleName, purpose: 'findings export', calls: new Set<string>() };
+  if (!vigilRoleCall(event, ctx.organizationAccountIds, [role])) return true;
+  const product = `arn:aws:securityhub:${event.region}:${exporter.accountId}:product/${exporter.accountId}/default`;
+  const findings = asArray(params(event)['FindingIdentifiers']);
+  const ownFinding = (f: unknown) =>
+    isObject(f) && f['ProductArn'] === product && typeof f['Id'] === 'string' && /^vigil-[0-9a-f]{32}$/.test(f['Id']);
+  return findings.length === 0 || !findings.every(ownFinding);
+}
+
 /** Every predicate the catalog may name, by name. */
 export const PREDICATES: Record<string, Predicate> = {
+  findingsSuppressedByHand,
   bucketPolicyIsPublic,
   busPermissionIsFinding,
   // Weakening-only predicates (rules/weakening.ts): alert when a settings call turns something off.

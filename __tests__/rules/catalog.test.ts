@@ -32,6 +32,7 @@ const ctx: PredicateContext = makePredicateContext({
   organizationId: org.organizationId,
   namePrefix: org.namePrefix,
   accountIds: org.accounts.map((a) => a.id),
+  securityAccountId: org.securityAccountId,
 });
 
 /**

@@ -4,6 +4,7 @@ import {
   type CloudTrailEventBridgeEvent,
   type CloudTrailUserIdentity,
   coversAdminPort,
+  findingsSuppressedByHand,
   ingressOpensAdminPortsToWorld,
   inlinePolicyGrantsAdmin,
   modifiedRuleOpensAdminPortsToWorld,
@@ -15,6 +16,8 @@ import {
   trustPolicyAllowsOutsideOrg,
   vigilRoleMisused,
 } from '../../rules/predicates';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { makePredicateContext } from '../../handlers/core/own-calls';
 
 const OWN = '110000000006';
@@ -24,6 +27,7 @@ const ctx: PredicateContext = makePredicateContext({
   organizationId: 'o-k3m9x2p7qa',
   namePrefix: 'vigil',
   accountIds: [OWN, ORG_ACCOUNT],
+  securityAccountId: ORG_ACCOUNT,
 });
 
 const user = (name: string): CloudTrailUserIdentity => ({
@@ -638,5 +642,39 @@ describe('busPermissionIsFinding', () => {
     ['a removal on another bus', 'RemovePermission', { eventBusName: 'default', statementId: 's' }, false],
   ])('%s → %s', (_case, name, params, expected) => {
     expect(busPermissionIsFinding(event(name, params as Record<string, unknown> | null), ctx)).toBe(expected);
+  });
+});
+
+describe('findingsSuppressedByHand (vigil suppressing its own findings is not a finding)', () => {
+  const fixture = (name: string): CloudTrailEventBridgeEvent =>
+    JSON.parse(
+      readFileSync(
+        join(__dirname, '..', 'fixtures', 'events', 'securityhub-findings-suppressed', `${name}.json`),
+        'utf8',
+      ),
+    );
+  const own = fixture('negative-vigil-findings-function');
+  const withIds = (ids: unknown[]): CloudTrailEventBridgeEvent => ({
+    ...own,
+    detail: { ...own.detail, requestParameters: { ...own.detail.requestParameters, FindingIdentifiers: ids } },
+  });
+  const vigilId = 'vigil-3f6c2a9e8b7d41c0a5e2f91b6d4c8e07';
+  const product = (region: string, account = ORG_ACCOUNT) =>
+    `arn:aws:securityhub:${region}:${account}:product/${account}/default`;
+
+  it("is quiet only for vigil's findings role suppressing vigil's own findings", () => {
+    expect(findingsSuppressedByHand(own, ctx)).toBe(false);
+    expect(findingsSuppressedByHand(fixture('positive-suppressed'), ctx)).toBe(true);
+    expect(findingsSuppressedByHand(fixture('positive-vigil-role-foreign-finding'), ctx)).toBe(true);
+    expect(findingsSuppressedByHand(fixture('positive-lookalike-role-path'), ctx)).toBe(true);
+    expect(findingsSuppressedByHand(fixture('positive-lookalike-role-other-account'), ctx)).toBe(true);
+  });
+
+  it('reports a call whose findings are not exactly vigil’s: another region’s or account’s product, an id not vigil’s, none at all', () => {
+    expect(findingsSuppressedByHand(withIds([{ Id: vigilId, ProductArn: product('eu-west-1') }]), ctx)).toBe(false);
+    expect(findingsSuppressedByHand(withIds([{ Id: vigilId, ProductArn: product('us-east-1') }]), ctx)).toBe(true);
+    expect(findingsSuppressedByHand(withIds([{ Id: vigilId, ProductArn: product('eu-west-1', OWN) }]), ctx)).toBe(true);
+    expect(findingsSuppressedByHand(withIds([{ Id: 'vigil-x', ProductArn: product('eu-west-1') }]), ctx)).toBe(true);
+    expect(findingsSuppressedByHand(withIds([]), ctx)).toBe(true);
   });
 });

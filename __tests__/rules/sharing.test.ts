@@ -23,6 +23,7 @@ const ctx: PredicateContext = makePredicateContext({
   organizationId: ORG_ID,
   namePrefix: 'vigil',
   accountIds: [OWN, ORG_ACCOUNT],
+  securityAccountId: ORG_ACCOUNT,
 });
 
 const event = (

@@ -17,6 +17,7 @@ const ctx: PredicateContext = makePredicateContext({
   organizationId: 'o-k3m9x2p7qa',
   namePrefix: 'vigil',
   accountIds: [OWN, ORG_ACCOUNT],
+  securityAccountId: ORG_ACCOUNT,
 });
 
 /** A minimal EventBridge envelope around a CloudTrail record (only what the predicates read). */

@@ -47,6 +47,8 @@ export interface HandlerInventory {
   readonly defaultOwner: string;
   /** The management account: SCPs do not apply there, so remediation runs there only on opt-in. */
   readonly managementAccountId: string;
+  /** The security account, home of vigil's central functions (their roles are recognised by exact ARN there). */
+  readonly securityAccountId: string;
   /** `remediateManagementAccount` of the inventory: false unless the org opted in. */
   readonly remediateManagementAccount: boolean;
   /** The organization's enabled regions (the inventory's `regions`), sorted. */
@@ -57,7 +59,7 @@ export interface HandlerInventory {
   readonly organizationalUnits: Readonly<Record<string, HandlerOu>>;
 }
 
-export const HANDLER_INVENTORY_VERSION = 2;
+export const HANDLER_INVENTORY_VERSION = 3;
 
 /**
  * Projects a validated inventory onto the handlers' view. Keys are inserted in sorted order, so the
@@ -98,6 +100,7 @@ export function toHandlerInventory(inv: OrgInventory): HandlerInventory {
     namePrefix: inv.namePrefix,
     defaultOwner: inv.defaultOwner,
     managementAccountId: inv.managementAccountId,
+    securityAccountId: inv.securityAccountId,
     remediateManagementAccount: inv.remediateManagementAccount === true,
     regions: [...inv.regions].sort(),
     accounts,
@@ -120,8 +123,9 @@ export function parseHandlerInventory(raw: unknown, source = 'the inventory view
   for (const key of ['organizationId', 'rootId', 'namePrefix', 'defaultOwner']) {
     if (typeof raw[key] !== 'string' || raw[key] === '') problems.push(`${key}: expected a non-empty string`);
   }
-  if (typeof raw['managementAccountId'] !== 'string' || !/^\d{12}$/.test(raw['managementAccountId'])) {
-    problems.push('managementAccountId: expected a 12-digit account id');
+  for (const key of ['managementAccountId', 'securityAccountId']) {
+    if (typeof raw[key] !== 'string' || !/^\d{12}$/.test(raw[key]))
+      problems.push(`${key}: expected a 12-digit account id`);
   }
   if (typeof raw['remediateManagementAccount'] !== 'boolean') {
     problems.push('remediateManagementAccount: expected true or false');

@@ -5,7 +5,7 @@
  * place: triage, remediation, `npm run plan` and `npm run replay` build their context here, so the loop
  * guard (rules/vigil-roles.ts) answers the same everywhere. Pure.
  */
-import { centralBusName, remediationRoleName, remediationUndoRoleName } from '../../config/naming';
+import { centralBusName, functionNames, remediationRoleName, remediationUndoRoleName } from '../../config/naming';
 import type { PredicateContext } from '../../rules/predicates';
 import { callKey, type VigilRoles } from '../../rules/vigil-roles';
 import { REMEDIATION_ROLE_ACTIONS, UNDO_ROLE_ACTIONS } from './remediation/role-actions';
@@ -57,6 +57,8 @@ export interface PredicateContextInput {
   readonly namePrefix: string;
   /** Every account id of the inventory. */
   readonly accountIds: Iterable<string>;
+  /** The security account (vigil's central functions). */
+  readonly securityAccountId: string;
 }
 
 /** The context every predicate and the loop guard read, from inventory facts. */
@@ -66,5 +68,6 @@ export function makePredicateContext(input: PredicateContextInput): PredicateCon
     organizationId: input.organizationId,
     vigilRoles: vigilRoles(input),
     centralBusName: centralBusName(input),
+    findingsExporter: { accountId: input.securityAccountId, roleName: functionNames(input).findings },
   };
 }

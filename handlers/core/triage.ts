@@ -109,6 +109,7 @@ export function makeTriageContext(
       organizationId: inventory.organizationId,
       namePrefix: inventory.namePrefix,
       accountIds: Object.keys(inventory.accounts),
+      securityAccountId: inventory.securityAccountId,
     }),
     repeatWindowSeconds: options.repeatWindowSeconds,
   };

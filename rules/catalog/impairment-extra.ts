@@ -172,9 +172,11 @@ export const IMPAIRMENT_EXTRA: readonly Detection[] = [
     rationale:
       'BatchUpdateFindings with workflow status SUPPRESSED hides findings from every view and from the ' +
       'notifications built on them; done in bulk, or by an unexpected principal, it is how an intruder silences ' +
-      'the findings about themselves. One alert per principal per hour.',
+      'the findings about themselves. One alert per principal per hour. vigil suppressing its own findings on a ' +
+      "responder's verdict (its findings function, by exact role ARN in the security account) is not reported.",
     compliance: { pciDss: ['10.7.2'], soc2: ['CC7.2', 'CC7.3'], mitre: ['T1562.001'] },
     ...apiCall('securityhub', ['BatchUpdateFindings'], { requestParameters: { Workflow: { Status: SUPPRESSED } } }),
+    predicate: 'findingsSuppressedByHand',
     aggregate: { windowSeconds: 3600, threshold: 1, groupBy: ['account', 'detail.userIdentity.arn'] },
   },
   {

@@ -53,6 +53,7 @@ describe('makePredicateContext', () => {
       organizationId: 'o-k3m9x2p7qa',
       namePrefix: 'vigil',
       accountIds: ['110000000006'],
+      securityAccountId: '110000000006',
     });
 
     expect(ctx.organizationAccountIds).toEqual(new Set(['110000000006']));

@@ -80,9 +80,16 @@ describe('parseHandlerInventory', () => {
   });
 
   it('fails when the version is not the one this handler reads', () => {
-    const raw = { ...valid(), version: 1 };
+    const raw = { ...valid(), version: 2 };
 
-    expect(() => parseHandlerInventory(raw)).toThrow(/version: expected 2, got 1/);
+    expect(() => parseHandlerInventory(raw)).toThrow(/version: expected 3, got 2/);
+  });
+
+  it('carries the security account, and refuses a view without it', () => {
+    expect(valid().securityAccountId).toBe('110000000003');
+    const { securityAccountId: _dropped, ...raw } = valid();
+
+    expect(() => parseHandlerInventory(raw)).toThrow(/securityAccountId: expected a 12-digit account id/);
   });
 
   it('fails listing every problem at once', () => {

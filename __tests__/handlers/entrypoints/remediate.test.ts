@@ -20,6 +20,12 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { makeFindingsPort } from '../../../handlers/adapters/findings/port';
+import { makeFindingsQueuePort } from '../../../handlers/adapters/findings/queue';
+import { createFindingsFlow } from '../../../handlers/core/flows/findings-flow';
+import { makeJsonLogger } from '../../../handlers/core/lambda-io';
 import { makeNotifier } from '../../../handlers/adapters/notify';
 import { makeAuditLog } from '../../../handlers/adapters/remediation/audit';
 import { makeBreakerCounter } from '../../../handlers/adapters/remediation/breaker';
@@ -1027,6 +1033,52 @@ describe('remediate handler: finding updates (issue #15)', () => {
         eventId: EVENT_ID,
       },
     });
+  });
+
+  it('through the findings queue, the findings function moves the Security Hub workflow in order: NOTIFIED, then RESOLVED', async () => {
+    const sqs = mockClient(SQSClient);
+    const hub = mockClient(SecurityHubClient);
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
+    hub.on(BatchUpdateFindingsCommand).resolves({ ProcessedFindings: [], UnprocessedFindings: [] });
+    const noWait = { now: () => 0, sleep: async () => undefined, random: () => 0 };
+    const h = harness();
+    const queue = 'https://sqs.eu-west-1.amazonaws.com/333333333333/vigil-findings.fifo';
+
+    await createHandler({ ...h.deps, findings: makeFindingsQueuePort(queue, () => new SQSClient({}), noWait) })({
+      detectionId: DETECTION,
+      event: sandboxEvent(),
+      alertRef: { sentAt: ALERT_SENT, alert: sampleAlert() },
+    });
+    const records = sqs.commandCalls(SendMessageCommand).map((c, i) => ({
+      messageId: `m-${i}`,
+      body: c.args[0].input.MessageBody!,
+      attributes: { MessageGroupId: c.args[0].input.MessageGroupId! },
+    }));
+    const port = makeFindingsPort(
+      { securityHub: { accountId: '333333333333', region: 'eu-west-1' } },
+      {
+        securityHub: (region) => new SecurityHubClient({ region }),
+        firehose: () => {
+          throw new Error('no stream configured');
+        },
+      },
+      noWait,
+    )!;
+    const exported = await createFindingsFlow({ port, logger: makeJsonLogger('t', () => undefined), now: () => 0 })({
+      Records: records,
+    });
+
+    expect(exported).toEqual({ batchItemFailures: [] });
+    expect(records.map((r) => r.attributes.MessageGroupId)).toEqual([
+      findingId(DETECTION, EVENT_ID),
+      findingId(DETECTION, EVENT_ID),
+    ]);
+    expect(hub.commandCalls(BatchUpdateFindingsCommand).map((c) => c.args[0].input.Workflow?.Status)).toEqual([
+      'NOTIFIED',
+      'RESOLVED',
+    ]);
+    sqs.restore();
+    hub.restore();
   });
 
   it('logs updates it could not export and still reports the outcome', async () => {

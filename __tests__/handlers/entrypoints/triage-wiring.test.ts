@@ -221,7 +221,7 @@ describe('handlerFromEnvironment', () => {
 
   it('fails the invocation when the view is from another version', async () => {
     inventory = inventoryItems({ ...TRIAGE_VIEW, version: 0 } as unknown as typeof TRIAGE_VIEW);
-    await expect(handlerFromEnvironment(ENV, '/var/task')(invalid)).rejects.toThrow(/version: expected 2/);
+    await expect(handlerFromEnvironment(ENV, '/var/task')(invalid)).rejects.toThrow(/version: expected 3/);
   });
 });
 
