@@ -174,7 +174,13 @@ export const functionNames = (inv: Naming) =>
  */
 export const READ_ONLY_FUNCTIONS: ReadonlySet<keyof ReturnType<typeof functionNames>> = new Set(['coverageMap']);
 
-/** Every role vigil creates: the member roles (every account) and the central functions' roles (security account). */
+/** The findings stream's delivery role (Firehose's; security account, only when the stream is on; issue #15). */
+export const findingsDeliveryRoleName = (inv: Naming): string => `${inv.namePrefix}-findings-delivery`;
+
+/**
+ * Every role vigil creates: the member roles (every account), the central functions' roles and the findings
+ * stream's delivery role (security account).
+ */
 export const vigilRoleNames = (inv: Naming): string[] => [
   forwarderRoleName(inv),
   heartbeatRoleName(inv),
@@ -182,6 +188,7 @@ export const vigilRoleNames = (inv: Naming): string[] => [
   remediationUndoRoleName(inv),
   readOnlyRoleName(inv),
   ...Object.values(functionNames(inv)),
+  findingsDeliveryRoleName(inv),
 ];
 
 /**
@@ -199,6 +206,6 @@ export const findingsNames = (inv: OrgInventory) =>
   ({
     stream: `${inv.namePrefix}-findings`,
     bucket: `${inv.namePrefix}-findings-${inv.securityAccountId}-${inv.homeRegion}`,
-    firehoseRole: `${inv.namePrefix}-findings-delivery`,
+    firehoseRole: findingsDeliveryRoleName(inv),
     glueDatabase: `${inv.namePrefix.replace(/-/g, '_')}_findings`,
   }) as const;

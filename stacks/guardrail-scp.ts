@@ -13,6 +13,7 @@ import {
   centralBusArn,
   centralBusName,
   deadLetterQueueName,
+  findingsDeliveryRoleName,
   forwardingRuleNamePrefix,
   functionNames,
   functionRoleArn,
@@ -167,9 +168,9 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
       // run code as vigil. The member roles trust principals, not services, and the forwarder role can
       // only put events a default bus already has on the central bus, so passing those gains nothing.
       sid: 'PassRoles',
-      what: "passing the central functions' roles to a function, or the heartbeat role to a schedule (forged heartbeats)",
+      what: "passing the central functions' roles to a function, the findings delivery role to a stream (writes to the findings bucket) or the heartbeat role to a schedule (forged heartbeats)",
       actions: ['iam:PassRole'],
-      resources: [...Object.values(fns).map(anyAccountRole), heartbeat],
+      resources: [...Object.values(fns).map(anyAccountRole), anyAccountRole(findingsDeliveryRoleName(inv)), heartbeat],
       exempt: [deploy],
     },
     {
@@ -271,7 +272,7 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
     },
     {
       sid: 'Queues',
-      what: 'the triage, remediation and sweep queues, their dead-letter queues and the digest and coverage dead-letter queues (policy, attributes, purge, deletion)',
+      what: 'the triage, remediation, sweep and findings queues, their dead-letter queues and the digest and coverage dead-letter queues (policy, attributes, purge, deletion)',
       actions: [
         'sqs:DeleteQueue',
         'sqs:PurgeQueue',
@@ -297,6 +298,7 @@ export function guardrailProtections(inputs: GuardrailInputs): Protection[] {
         functionRoleArn(inv, 'triage'),
         functionRoleArn(inv, 'remediate'),
         functionRoleArn(inv, 'sweep'),
+        functionRoleArn(inv, 'findings'),
       ],
     },
     {

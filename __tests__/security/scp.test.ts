@@ -27,7 +27,8 @@ const security = synthJson(
   new SecurityStack(Testing.app(), 'security', {
     inventory: inv,
     catalog: CATALOG,
-    alerting: TEST_ALERTING,
+    // Findings on, so the findings queue, function, stream and bucket are protected and consumed under the SCP too.
+    alerting: { ...TEST_ALERTING, findings: { securityHub: true, stream: { enabled: true } } },
     remediation: TEST_REMEDIATION,
   }),
 );
@@ -422,7 +423,8 @@ describe('guardrail SCPs (simulated)', () => {
       ]),
     );
     expect(functions.length).toBeGreaterThanOrEqual(10);
-    expect(queues.length).toBe(8);
+    // triage, remediation, sweep and findings queues with their DLQs, and the digest and coverage DLQs.
+    expect(queues.length).toBe(10);
     // triage state, remediation state, audit, approvals, digest, inventory, coverage, sweep ledger.
     expect(tables.length).toBe(8);
     // Every member: one regional heartbeat per enabled region and the global one.
