@@ -302,14 +302,12 @@ describe('makeStateReader', () => {
       () => {
         mocks.cloudtrail.on(LookupEventsCommand).resolves({ Events: [] });
         mocks.guardduty.on(ListDetectorsCommand).resolves({ DetectorIds: ['c0ffee00c0ffee00c0ffee00c0ffee00'] });
-        mocks.guardduty
-          .on(GetDetectorCommand)
-          .rejects(
-            new BadRequestException({
-              message: 'The request is rejected because the input detectorId is not owned by the current account.',
-              ...meta,
-            }),
-          );
+        mocks.guardduty.on(GetDetectorCommand).rejects(
+          new BadRequestException({
+            message: 'The request is rejected because the input detectorId is not owned by the current account.',
+            ...meta,
+          }),
+        );
       },
       { history: { events: [], complete: true } },
     ],
