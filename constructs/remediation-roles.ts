@@ -96,6 +96,9 @@ const RESOURCE_SCOPES: Readonly<Record<string, readonly string[]>> = {
   // Service Authorization Reference, AWS Config: both take the ConfigurationRecorder resource type.
   'config:StartConfigurationRecorder': ['arn:aws:config:*:{account}:configuration-recorder/*'],
   'config:StopConfigurationRecorder': ['arn:aws:config:*:{account}:configuration-recorder/*'],
+  // Service Authorization Reference, GuardDuty: DeleteDetector takes the detector resource type (CreateDetector and
+  // ListDetectors take none: `*`).
+  'guardduty:DeleteDetector': ['arn:aws:guardduty:*:{account}:detector/*'],
   'kms:CancelKeyDeletion': ['arn:aws:kms:*:{account}:key/*'],
   'kms:EnableKey': ['arn:aws:kms:*:{account}:key/*'],
   'kms:ScheduleKeyDeletion': ['arn:aws:kms:*:{account}:key/*'],

@@ -28,6 +28,7 @@ export type RemediationId =
   | 'deactivate-access-key'
   | 'enable-disabled-key'
   | 'enable-guardduty-detector'
+  | 'recreate-guardduty-detector'
   | 'restore-event-selectors'
   | 'restore-trail-settings'
   | 'delete-world-open-nacl-entry'

@@ -183,6 +183,7 @@ const KNOWN_REMEDIATIONS: readonly RemediationId[] = [
   'deactivate-access-key',
   'enable-disabled-key',
   'enable-guardduty-detector',
+  'recreate-guardduty-detector',
   'recreate-config-recorder-or-channel',
   'restore-event-selectors',
   'restore-trail-settings',

@@ -189,5 +189,22 @@ describe('MemberStack', () => {
         expect(actionsOf(remediationPolicy)).not.toContain(a);
       }
     });
+
+    it('lets GuardDuty detectors be created but deleted only by undo, on detectors of this account, and grants no service-linked role', () => {
+      const undoPolicy = policyOf(policies.find((p) => p.name === 'approved-undo')!);
+      const resourcesIn = (policy: { Statement: any[] }, action: string) =>
+        policy.Statement.filter((st) => st.Effect === 'Allow' && [st.Action].flat().includes(action)).flatMap((st) =>
+          [st.Resource].flat(),
+        );
+      // CreateDetector has no resource type (Service Authorization Reference); DeleteDetector takes the detector.
+      expect(resourcesIn(remediationPolicy, 'guardduty:CreateDetector')).toEqual(['*']);
+      expect(actionsOf(remediationPolicy)).not.toContain('guardduty:DeleteDetector');
+      expect(resourcesIn(undoPolicy, 'guardduty:DeleteDetector')).toEqual([
+        'arn:aws:guardduty:*:444444444444:detector/*',
+      ]);
+      for (const policy of [remediationPolicy, undoPolicy, readPolicy]) {
+        expect(actionsOf(policy)).not.toContain('iam:CreateServiceLinkedRole');
+      }
+    });
   });
 });

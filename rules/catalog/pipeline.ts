@@ -216,8 +216,7 @@ export const SECURITY_SERVICES: readonly Detection[] = [
       'for the account stops there.',
     compliance: { pciDss: ['10.7.2', '11.5.1'], soc2: ['CC7.2'], mitre: ['T1562.001'] },
     ...apiCall('guardduty', ['DeleteDetector']),
-    noRemediation:
-      "Recreating a detector with its previous settings (features, finding frequency, data sources) needs them from CloudTrail history, and in an organization the delegated administrator's auto-enable recreates it; the responder checks.",
+    remediation: { action: 'recreate-guardduty-detector', defaultMode: 'notify' },
   },
   {
     id: 'guardduty-detector-disabled',

@@ -8,6 +8,7 @@
 import type { KeyDeletionState } from '../../handlers/core/remediation/actions/cancel-key-deletion';
 import type { DisabledKeyState } from '../../handlers/core/remediation/actions/enable-disabled-key';
 import type { SuspendedDetectorState } from '../../handlers/core/remediation/actions/enable-guardduty-detector';
+import type { DeletedDetectorState } from '../../handlers/core/remediation/actions/recreate-guardduty-detector';
 import type { EventSelectorsState, SelectorSet } from '../../handlers/core/remediation/actions/restore-event-selectors';
 import type { TrailSettingsState } from '../../handlers/core/remediation/actions/restore-trail-settings';
 import type { AttachedPoliciesState } from '../../handlers/core/remediation/actions/detach-admin-policy';
@@ -277,6 +278,29 @@ export function assumedState(target: RemediationTarget, event: RemediationEvent)
               cloudTrailEvent: JSON.stringify({
                 eventName: 'CreateTrail',
                 requestParameters: { name: target.resourceId },
+              }),
+            },
+          ],
+        },
+      };
+      return state;
+    }
+    case 'recreate-guardduty-detector': {
+      // Gone, as the event left it (no detector in the region); its settings are read from CloudTrail history at
+      // run time: assume the CreateDetector that made it, enabled, a little earlier.
+      const detectorId = String(target.details['detectorId']);
+      const state: DeletedDetectorState = {
+        history: {
+          complete: true,
+          events: [
+            {
+              eventId: `${PREVIOUS_EVENT_PLACEHOLDER} (CreateDetector)`,
+              eventName: 'CreateDetector',
+              eventTime: new Date((Date.parse(String(target.details['eventTime'])) || 1000) - 1000).toISOString(),
+              cloudTrailEvent: JSON.stringify({
+                eventName: 'CreateDetector',
+                requestParameters: { enable: true, findingPublishingFrequency: PREVIOUS_EVENT_PLACEHOLDER },
+                responseElements: { detectorId },
               }),
             },
           ],

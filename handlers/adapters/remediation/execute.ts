@@ -104,9 +104,12 @@ import {
   SetDefaultPolicyVersionCommand,
 } from '@aws-sdk/client-iam';
 import {
+  CreateDetectorCommand,
+  DeleteDetectorCommand,
   GetDetectorCommand,
   GuardDutyClient,
   type GuardDutyClientConfig,
+  ListDetectorsCommand,
   UpdateDetectorCommand,
 } from '@aws-sdk/client-guardduty';
 import {
@@ -275,7 +278,10 @@ export const OPERATIONS: Readonly<Record<RemediationService, ServiceEntry>> = {
   guardduty: {
     client: (c) => new GuardDutyClient(c as GuardDutyClientConfig),
     commands: {
+      CreateDetector: CreateDetectorCommand,
+      DeleteDetector: DeleteDetectorCommand,
       GetDetector: GetDetectorCommand,
+      ListDetectors: ListDetectorsCommand,
       UpdateDetector: UpdateDetectorCommand,
     },
   },

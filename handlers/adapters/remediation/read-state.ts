@@ -20,6 +20,7 @@ import { readHistory } from './history';
 import { mergeHistory } from '../../core/remediation/previous-value';
 import { selectorSetOf } from '../../core/remediation/actions/restore-event-selectors';
 import { mergeHistories } from '../../core/remediation/actions/recreate-config-recorder-or-channel';
+import { type DetectorFeature, getDetector } from '../../core/remediation/actions/recreate-guardduty-detector';
 import { type ClientPool, type ClientPoolOptions, makeClientPool, sendCall } from './execute';
 
 /** Options of {@link makeStateReader}. */
@@ -260,6 +261,45 @@ const READERS: { readonly [K in RemediationId]: Reader<K> } = {
       exists: true,
       status: String(out['Status']),
       history: mergeHistory(await history(updates!), await history(creates!)),
+    };
+  },
+
+  'recreate-guardduty-detector': async (target, send, history) => {
+    const [listing, ...lookups] = remediationFor(target.action).stateReads(target);
+    const pages: HistoryPage[] = [];
+    for (const lookup of lookups) pages.push(await history(lookup));
+    const merged = mergeHistories(pages);
+    // A region holds at most one detector: the first listed is the one.
+    const listed = await send(listing!);
+    const ids = Array.isArray(listed['DetectorIds']) ? listed['DetectorIds'].map(String) : [];
+    const detectorId = ids[0];
+    if (!detectorId) return { history: merged };
+    // GuardDuty answers BadRequestException for a detector deleted between the two calls.
+    const out = await unless(send, getDetector(detectorId, target.region), ['BadRequestException']);
+    if (!out) return { history: merged };
+    const features = (v: unknown): DetectorFeature[] =>
+      list(v).map((f) => ({
+        name: String(f['Name']),
+        ...(typeof f['Status'] === 'string' ? { status: f['Status'] } : {}),
+        ...(Array.isArray(f['AdditionalConfiguration'])
+          ? {
+              additionalConfiguration: list(f['AdditionalConfiguration']).map((a) => ({
+                name: String(a['Name']),
+                ...(typeof a['Status'] === 'string' ? { status: a['Status'] } : {}),
+              })),
+            }
+          : {}),
+      }));
+    return {
+      current: {
+        detectorId,
+        ...(typeof out['Status'] === 'string' ? { status: out['Status'] } : {}),
+        ...(typeof out['FindingPublishingFrequency'] === 'string'
+          ? { findingPublishingFrequency: out['FindingPublishingFrequency'] }
+          : {}),
+        features: features(out['Features']),
+      },
+      history: merged,
     };
   },
 

@@ -71,7 +71,10 @@ export interface AuditRecord {
   readonly summary?: string;
   /** The mutating calls (made, about to be made, or that would be made). */
   readonly calls?: readonly PlannedCall[];
-  /** What the calls change, as it was before (`snapshot` phase; the input of undo). */
+  /**
+   * What the calls change, as it was before (`snapshot` phase; the input of undo). On a `result` record: the
+   * same, with the facts verify learned after the change (`Verification.undoFacts`) merged in.
+   */
   readonly snapshot?: Readonly<Record<string, unknown>>;
   /** The event (decision records of approve mode, so an approved request can be re-planned). */
   readonly event?: RemediationEvent;

@@ -357,10 +357,12 @@ export async function act(
   }
 
   let result: ActResult;
+  let undoFacts: Readonly<Record<string, unknown>> | undefined;
   try {
     await ports.execute(target, plan.calls, { actionId });
     const after = await ports.readState(target);
     const verdict = def.verify(target, after);
+    undoFacts = verdict.undoFacts;
     result = verdict.fixed
       ? {
           outcome: 'fixed',
@@ -380,6 +382,8 @@ export async function act(
       at: ports.now().toISOString(),
       outcome: result.outcome,
       reason: result.reason,
+      // Facts known only after the change (a created resource's id): undo reads them with the snapshot.
+      ...(undoFacts ? { snapshot: { ...plan.snapshot, ...undoFacts } } : {}),
     });
   } catch (err) {
     // The change is made and the snapshot is recorded; only the closing record is missing. Say so loudly.

@@ -7,6 +7,7 @@ import type { RemediationId } from '../../../rules/types';
 import { cancelKeyDeletion, type KeyDeletionState } from './actions/cancel-key-deletion';
 import { type DisabledKeyState, enableDisabledKey } from './actions/enable-disabled-key';
 import { enableGuardDutyDetector, type SuspendedDetectorState } from './actions/enable-guardduty-detector';
+import { type DeletedDetectorState, recreateGuardDutyDetector } from './actions/recreate-guardduty-detector';
 import { type EventSelectorsState, restoreEventSelectors } from './actions/restore-event-selectors';
 import { type AttachedPoliciesState, detachAdminPolicy } from './actions/detach-admin-policy';
 import { restoreTrailSettings, type TrailSettingsState } from './actions/restore-trail-settings';
@@ -63,6 +64,7 @@ export interface RemediationStates {
   readonly 'deactivate-access-key': AccessKeysState;
   readonly 'enable-disabled-key': DisabledKeyState;
   readonly 'enable-guardduty-detector': SuspendedDetectorState;
+  readonly 'recreate-guardduty-detector': DeletedDetectorState;
   readonly 'restore-event-selectors': EventSelectorsState;
   readonly 'restore-trail-settings': TrailSettingsState;
   readonly 'delete-world-open-nacl-entry': NetworkAclState;
@@ -95,6 +97,7 @@ export const REMEDIATIONS: RemediationRegistry = {
   'deactivate-access-key': deactivateAccessKey,
   'enable-disabled-key': enableDisabledKey,
   'enable-guardduty-detector': enableGuardDutyDetector,
+  'recreate-guardduty-detector': recreateGuardDutyDetector,
   'restore-event-selectors': restoreEventSelectors,
   'restore-trail-settings': restoreTrailSettings,
   'delete-world-open-nacl-entry': deleteWorldOpenNaclEntry,

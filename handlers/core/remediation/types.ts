@@ -135,6 +135,11 @@ export interface Verification {
   readonly fixed: boolean;
   /** One line for the alert and the audit record. */
   readonly detail: string;
+  /**
+   * What undo needs that is known only after the change (e.g. the id of a resource the action created): stored
+   * with the audit result record and merged into the snapshot `undo()` receives. @default - none
+   */
+  readonly undoFacts?: Readonly<Record<string, unknown>>;
 }
 
 /**

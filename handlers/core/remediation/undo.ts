@@ -51,7 +51,9 @@ export function planUndo(
   if (!snapshotRecord.snapshot || !snapshotRecord.target) {
     return { kind: 'refuse', reason: `the snapshot record of ${actionId} holds no snapshot or target` };
   }
-  const calls = def.undo(snapshotRecord.snapshot);
+  // The result record of the same run may add what was known only after the change (Verification.undoFacts).
+  const result = records.slice(at + 1).find((r) => r.phase === 'result');
+  const calls = def.undo({ ...snapshotRecord.snapshot, ...(result?.snapshot ?? {}) });
   if (calls.length === 0) {
     return {
       kind: 'refuse',

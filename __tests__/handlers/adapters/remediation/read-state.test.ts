@@ -21,7 +21,7 @@ import {
   NoSuchEntityException,
 } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, NotFoundException } from '@aws-sdk/client-kms';
-import { BadRequestException, GetDetectorCommand } from '@aws-sdk/client-guardduty';
+import { BadRequestException, GetDetectorCommand, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
 import {
   GetBucketAclCommand,
   GetBucketPolicyCommand,
@@ -294,6 +294,22 @@ describe('makeStateReader', () => {
           }),
         ),
       { exists: false, history: { events: [], complete: true } },
+    ],
+    [
+      'a detector listed but deleted before GetDetector (none in the region)',
+      'recreate-guardduty-detector',
+      'guardduty-delete-detector',
+      () => {
+        mocks.cloudtrail.on(LookupEventsCommand).resolves({ Events: [] });
+        mocks.guardduty.on(ListDetectorsCommand).resolves({ DetectorIds: ['c0ffee00c0ffee00c0ffee00c0ffee00'] });
+        mocks.guardduty.on(GetDetectorCommand).rejects(
+          new BadRequestException({
+            message: 'The request is rejected because the input detectorId is not owned by the current account.',
+            ...meta,
+          }),
+        );
+      },
+      { history: { events: [], complete: true } },
     ],
     [
       'a deleted recorder',

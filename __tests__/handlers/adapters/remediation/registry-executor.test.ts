@@ -14,7 +14,7 @@ const CALLS: Array<{ kind: 'plan' | 'undo' | 'read'; action: string; call: Plann
   const tag = (kind: 'plan' | 'undo' | 'read') => (call: PlannedCall) => ({ kind, action: s.action, call });
   return [
     ...plan.calls.map(tag('plan')),
-    ...def.undo(JSON.parse(JSON.stringify(plan.snapshot))).map(tag('undo')),
+    ...def.undo(JSON.parse(JSON.stringify({ ...plan.snapshot, ...(s.undoFacts ?? {}) }))).map(tag('undo')),
     ...def.stateReads(target).map(tag('read')),
   ];
 });

@@ -106,14 +106,17 @@ describe.each(SDK_SCENARIOS.map((sc) => [sc.action, sc] as const))('%s', (_actio
     expect(writes()).toHaveLength(1); // nothing after the failed call
   });
 
-  it('undoes with the inverse commands, from the snapshot alone', async () => {
+  it('undoes with the inverse commands, from the snapshot and what verify learned after the change', async () => {
     sc.before(mocks);
     const { def, target, plan } = await remediate(sc);
     if (plan.kind !== 'act') throw new Error('expected a fix');
+    // As the pipeline does: re-read, verify, and keep the facts only the change could tell (a created id).
+    sc.after(mocks);
+    const verdict = def.verify(target, await reader.read(target));
 
     const undone = await executor.execute({
       accountId: target.accountId,
-      calls: def.undo(JSON.parse(JSON.stringify(plan.snapshot))),
+      calls: def.undo(JSON.parse(JSON.stringify({ ...plan.snapshot, ...verdict.undoFacts }))),
     });
 
     expect(undone.calls.every((c) => c.outcome === 'done')).toBe(true);

@@ -53,7 +53,14 @@ import {
   PutTargetsCommand,
   type RuleState,
 } from '@aws-sdk/client-eventbridge';
-import { GetDetectorCommand, GuardDutyClient, UpdateDetectorCommand } from '@aws-sdk/client-guardduty';
+import {
+  CreateDetectorCommand,
+  DeleteDetectorCommand,
+  GetDetectorCommand,
+  GuardDutyClient,
+  ListDetectorsCommand,
+  UpdateDetectorCommand,
+} from '@aws-sdk/client-guardduty';
 import {
   AddUserToGroupCommand,
   AttachRolePolicyCommand,
@@ -392,6 +399,57 @@ const detectorHistory = (m: Mocks) => {
   m.cloudtrail
     .on(LookupEventsCommand, { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateDetector' }] })
     .resolves({ Events: [] });
+};
+
+/** The deleted detector's CreateDetector (CloudTrail wire names), and the detector recreated from it. */
+const RECREATED = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+const detectorCreated = {
+  Events: [
+    {
+      EventId: '6a2e9d10-1b3c-4d5e-8f90-a1b2c3d4e5f6',
+      EventName: 'CreateDetector',
+      ReadOnly: 'false',
+      EventTime: new Date('2025-06-01T09:00:00Z'),
+      EventSource: 'guardduty.amazonaws.com',
+      Resources: [],
+      CloudTrailEvent: JSON.stringify({
+        eventTime: '2025-06-01T09:00:00Z',
+        eventSource: 'guardduty.amazonaws.com',
+        eventName: 'CreateDetector',
+        requestParameters: {
+          enable: true,
+          findingPublishingFrequency: 'FIFTEEN_MINUTES',
+          features: [
+            { name: 'S3_DATA_EVENTS', status: 'ENABLED' },
+            { name: 'EKS_AUDIT_LOGS', status: 'DISABLED' },
+          ],
+        },
+        responseElements: { detectorId: DETECTOR },
+      }),
+    },
+  ],
+};
+/** The region's detector history by event name (the deletion itself, and vigil's own CreateDetector, left out). */
+const deletedDetectorHistory = (m: Mocks) => {
+  for (const name of ['CreateDetector', 'UpdateDetector', 'DeleteDetector']) {
+    m.cloudtrail
+      .on(LookupEventsCommand, { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: name }] })
+      .resolves(name === 'CreateDetector' ? detectorCreated : { Events: [] });
+  }
+};
+/** GuardDuty's answers: no detector in the region, or the recreated one. */
+const regionDetector = (m: Mocks, exists: boolean) => {
+  m.guardduty.on(ListDetectorsCommand).resolves({ DetectorIds: exists ? [RECREATED] : [] });
+  m.guardduty.on(GetDetectorCommand, { DetectorId: RECREATED }).resolves({
+    ...detector('ENABLED'),
+    Features: [
+      { Name: 'CLOUD_TRAIL', Status: 'ENABLED' },
+      { Name: 'S3_DATA_EVENTS', Status: 'ENABLED' },
+      { Name: 'EKS_AUDIT_LOGS', Status: 'DISABLED' },
+    ],
+  });
+  m.guardduty.on(CreateDetectorCommand).resolves({ DetectorId: RECREATED });
+  deletedDetectorHistory(m);
 };
 
 /** The Config fixtures' recorder and channel as Put created them, and the region's Config history by event name. */
@@ -1051,6 +1109,28 @@ export const SDK_SCENARIOS: readonly SdkScenario[] = [
     },
     fix: [{ client: 'guardduty', command: UpdateDetectorCommand, input: { DetectorId: DETECTOR, Enable: true } }],
     undo: [{ client: 'guardduty', command: UpdateDetectorCommand, input: { DetectorId: DETECTOR, Enable: false } }],
+  },
+  {
+    action: 'recreate-guardduty-detector',
+    fixture: 'guardduty-delete-detector',
+    ctx: CTX,
+    before: (m) => regionDetector(m, false),
+    after: (m) => regionDetector(m, true),
+    fix: [
+      {
+        client: 'guardduty',
+        command: CreateDetectorCommand,
+        input: {
+          Enable: true,
+          FindingPublishingFrequency: 'FIFTEEN_MINUTES',
+          Features: [
+            { Name: 'EKS_AUDIT_LOGS', Status: 'DISABLED' },
+            { Name: 'S3_DATA_EVENTS', Status: 'ENABLED' },
+          ],
+        },
+      },
+    ],
+    undo: [{ client: 'guardduty', command: DeleteDetectorCommand, input: { DetectorId: RECREATED } }],
   },
   {
     action: 'restore-trail-settings',

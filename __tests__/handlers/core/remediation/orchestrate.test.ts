@@ -760,3 +760,54 @@ describe('actions that cannot be undone', () => {
     });
   });
 });
+
+describe('actions whose undo needs what only the change can tell (a created resource id)', () => {
+  it('records what verify learned on the result record, and undo reads it with the snapshot', async () => {
+    const event = inAccount(loadEvent('guardduty-detector-deleted', 'positive-delete'), ACCOUNTS.sandboxAlice);
+    const deleted = String((event.detail.requestParameters as Record<string, unknown>)['detectorId']);
+    const recreated = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+    const history = {
+      complete: true,
+      events: [
+        {
+          eventId: 'created',
+          eventName: 'CreateDetector',
+          eventTime: '2025-07-01T00:00:00Z',
+          cloudTrailEvent: JSON.stringify({
+            requestParameters: { enable: true },
+            responseElements: { detectorId: deleted },
+          }),
+        },
+      ],
+    };
+    const after = {
+      current: { detectorId: recreated, status: 'ENABLED', findingPublishingFrequency: 'SIX_HOURS', features: [] },
+      history,
+    };
+    const ports = new FakePorts({ states: [{ history }, after] });
+
+    const decision = await remediateEvent(
+      request(event, 'guardduty-detector-deleted'),
+      contextWith({ modes: [{ mode: 'auto' }] }),
+      ports,
+    );
+
+    expect(decision).toMatchObject({ outcome: 'fixed' });
+    const snapshot = ports.audited.find((r) => r.phase === 'snapshot')!;
+    // Before the change the new id is unknown: the snapshot cannot hold it; the result record does.
+    expect(snapshot.snapshot).not.toHaveProperty('createdDetectorId');
+    expect(ports.audited.find((r) => r.phase === 'result')?.snapshot).toEqual({
+      ...snapshot.snapshot,
+      createdDetectorId: recreated,
+    });
+    expect(planUndo(snapshot.actionId, ports.audited, REMEDIATIONS)).toMatchObject({
+      kind: 'undo',
+      calls: [{ service: 'guardduty', operation: 'DeleteDetector', input: { DetectorId: recreated } }],
+    });
+    // Without the result record (the change was never verified), there is no id to delete: refused, not guessed.
+    expect(planUndo(snapshot.actionId, [snapshot], REMEDIATIONS)).toEqual({
+      kind: 'refuse',
+      reason: expect.stringMatching(/recreate-guardduty-detector has nothing to undo for this snapshot/),
+    });
+  });
+});

@@ -31,6 +31,7 @@ const ALL_IDS = [
   'deactivate-access-key',
   'enable-disabled-key',
   'enable-guardduty-detector',
+  'recreate-guardduty-detector',
   'restore-event-selectors',
   'restore-trail-settings',
   'delete-world-open-nacl-entry',
@@ -54,7 +55,9 @@ const callsOf = (scenarioIndex: number) => {
   const def = remediationFor(sc.action);
   const target = targetOrFail(def.target(loadRemediationEvent(sc.fixture), sc.ctx));
   const plan = actOrFail(def.plan(target, sc.before));
-  return { def, reads: def.stateReads(target), plan: plan.calls, undo: def.undo(stored(plan.snapshot)) };
+  // Facts verify learns after the change (a created resource's id) reach undo with the snapshot.
+  const undo = def.undo(stored({ ...plan.snapshot, ...(sc.undoFacts ?? {}) }));
+  return { def, reads: def.stateReads(target), plan: plan.calls, undo };
 };
 const ALL = SCENARIOS.map((_, i) => callsOf(i));
 

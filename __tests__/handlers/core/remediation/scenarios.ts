@@ -15,6 +15,8 @@ export interface Scenario<K extends RemediationId = RemediationId> {
   readonly fixture: string;
   readonly ctx: RemediationContext;
   readonly before: RemediationStates[K];
+  /** What verify learns after the change that undo needs (Verification.undoFacts). @default - none */
+  readonly undoFacts?: Readonly<Record<string, unknown>>;
 }
 
 const PATTERN = { source: ['aws.ec2'], detail: { eventSource: ['ec2.amazonaws.com'] } };
@@ -387,6 +389,34 @@ export const SCENARIOS: readonly Scenario[] = [
         ],
       },
     },
+  }),
+  s({
+    name: 'GuardDuty detector deleted',
+    action: 'recreate-guardduty-detector',
+    fixture: 'guardduty-delete-detector',
+    ctx: CTX,
+    before: {
+      history: {
+        complete: true,
+        events: [
+          {
+            eventId: 'detector-created',
+            eventName: 'CreateDetector',
+            eventTime: '2025-06-01T09:00:00Z',
+            cloudTrailEvent: JSON.stringify({
+              requestParameters: {
+                enable: true,
+                findingPublishingFrequency: 'FIFTEEN_MINUTES',
+                features: [{ name: 'S3_DATA_EVENTS', status: 'ENABLED' }],
+              },
+              responseElements: { detectorId: '82c919daa523bc69d203c24868c06849' },
+            }),
+          },
+        ],
+      },
+    },
+    // The id of the detector CreateDetector made, which verify hands to undo.
+    undoFacts: { createdDetectorId: 'c0ffee00c0ffee00c0ffee00c0ffee00' },
   }),
   s({
     name: 'trail made single-region and unencrypted',
