@@ -1,14 +1,44 @@
 // One bundle cache for the whole test run (build/bundle.ts): the first test file that bundles a function
 // builds it, every other file (each jest worker is its own process) reuses the bytes. The directory is
-// the run's own, so no state leaks between runs; global-teardown.js removes it.
-const { mkdtempSync } = require('node:fs');
+// the run's own, so a run never writes the project's cache; global-teardown.js removes it.
+//
+// It starts with the project's current entries (`node_modules/.cache/vigil-bundles`, which `npm run synth`
+// keeps up to date): one manifest per function and the bundle it names. build/bundle.ts checks every entry
+// against the hashes of its inputs and the build environment before using it, so an entry from older code
+// is only a miss. A warm start saves the first test file that synthesizes the security stack ~10 s of
+// bundling (BENCHMARKS.md, "The test suite"). `VIGIL_TEST_COLD_BUNDLES=1` starts empty, as CI on a fresh
+// clone does.
+const { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
+
+const PROJECT_CACHE = join(__dirname, '..', 'node_modules', '.cache', 'vigil-bundles');
+
+/** Copies each manifest of `from` and the bundle it names into `to`; skips what cannot be read. */
+function seed(from, to) {
+  if (!existsSync(from)) return 0;
+  let copied = 0;
+  for (const name of readdirSync(from).filter((n) => n.endsWith('.json'))) {
+    try {
+      const { code } = JSON.parse(readFileSync(join(from, name), 'utf8'));
+      if (typeof code !== 'string' || !/^[0-9a-f]{64}$/.test(code)) continue;
+      copyFileSync(join(from, `${code}.js`), join(to, `${code}.js`));
+      copyFileSync(join(from, name), join(to, name));
+      copied++;
+    } catch {
+      // A half-written or foreign file: the run builds that function itself.
+    }
+  }
+  return copied;
+}
 
 module.exports = async () => {
   if (!process.env.VIGIL_BUNDLE_CACHE) {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-test-bundles-'));
+    if (process.env.VIGIL_TEST_COLD_BUNDLES !== '1') seed(PROJECT_CACHE, dir);
     process.env.VIGIL_BUNDLE_CACHE = dir;
     process.env.VIGIL_TEST_BUNDLE_CACHE = dir;
   }
 };
+
+module.exports.seed = seed;

@@ -123,12 +123,23 @@ interface CacheManifest {
 
 const manifestPath = (dir: string, path: string) => join(dir, `${sha256Hex(relative(ROOT, path))}.json`);
 
+/** The manifest of `path` in `dir`, if there is a readable one. */
+function readManifest(dir: string, path: string): CacheManifest | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(manifestPath(dir, path), 'utf8')) as CacheManifest;
+    return typeof manifest.code === 'string' && /^[0-9a-f]{64}$/.test(manifest.code) ? manifest : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The cached bundle of `path` when it is still valid, else undefined. Never throws: a bad cache rebuilds. */
 function fromDiskCache(path: string): Buffer | undefined {
   const dir = cacheDir();
   if (!dir) return undefined;
+  const manifest = readManifest(dir, path);
+  if (!manifest) return undefined;
   try {
-    const manifest = JSON.parse(readFileSync(manifestPath(dir, path), 'utf8')) as CacheManifest;
     if (manifest.format !== CACHE_FORMAT || manifest.key !== environmentKey()) return undefined;
     for (const [input, hash] of Object.entries(manifest.inputs)) {
       if (sha256Hex(readFileSync(resolve(ROOT, input))) !== hash) return undefined;
@@ -159,8 +170,13 @@ function toDiskCache(path: string, code: Buffer, metafile: string): void {
       writeFileSync(tmp, data);
       renameSync(tmp, target);
     };
+    const previous = readManifest(dir, path);
     atomic(join(dir, `${codeHash}.js`), code);
     atomic(manifestPath(dir, path), JSON.stringify(manifest));
+    // The bundle this function's manifest named before is nobody's now (one manifest per entrypoint): without
+    // this the cache grew by a bundle per function per code change. A reader that still held the old manifest
+    // finds no code and rebuilds.
+    if (previous && previous.code !== codeHash) rmSync(join(dir, `${previous.code}.js`), { force: true });
   } catch {
     // A cache that cannot be written only costs the next synth a rebuild.
   }

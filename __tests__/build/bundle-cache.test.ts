@@ -4,7 +4,7 @@
  * bytes a build gives.
  */
 import childProcess = require('node:child_process');
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as bundleModule from '../../build/bundle';
@@ -67,6 +67,8 @@ describe('the bundle cache', () => {
     expect(changed.code.equals(first.code)).toBe(false);
     expect(changed.code.toString()).toContain('two');
     expect(synthOnce()).toMatchObject({ spawns: 0, stats: { fromCache: 1 } });
+    // The old bytes are dropped with the manifest that named them: one bundle per function, however often it changed.
+    expect(readdirSync(cache).filter((f) => f.endsWith('.js'))).toHaveLength(1);
   });
 
   it('rebuilds when the cached bytes were damaged, never serving them', () => {
@@ -103,5 +105,23 @@ describe('the bundle cache', () => {
     const inputs = Object.keys(manifest[0].inputs);
     expect(inputs).toContain('handlers/entrypoints/digest.ts');
     expect(inputs.some((i) => i.startsWith('node_modules/@aws-sdk/client-dynamodb/'))).toBe(true);
+  });
+});
+
+describe("the test run's cache (__tests__/global-setup.js)", () => {
+  const { seed } = require('../global-setup') as { seed: (from: string, to: string) => number };
+
+  it("starts from the project cache's current entries and skips what it cannot read", () => {
+    const first = synthOnce();
+    writeFileSync(join(cache, `${'0'.repeat(64)}.json`), '{');
+    const run = join(root, 'run');
+    mkdirSync(run);
+
+    expect(seed(cache, run)).toBe(1);
+    expect(seed(join(root, 'missing'), run)).toBe(0);
+    process.env['VIGIL_BUNDLE_CACHE'] = run;
+    const warm = synthOnce();
+    expect(warm).toMatchObject({ spawns: 0, stats: { built: 0, fromCache: 1 } });
+    expect(warm.code.equals(first.code)).toBe(true);
   });
 });
