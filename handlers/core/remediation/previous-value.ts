@@ -90,17 +90,23 @@ export const historyLookup = (resourceName: string, trigger: Trigger, region: st
 
 /**
  * The bounded history query by event name, for services whose CloudTrail records name no resource (GuardDuty):
- * every `eventName` call of the account and region in the `HISTORY_DAYS` up to the trigger. The setting's `read`
- * then keeps only the records of the resource in question.
+ * every `eventName` call of the account and region in the `HISTORY_DAYS` up to the trigger (or, `upToNow`, up to
+ * now). The setting's `read` then keeps only the records of the resource in question.
  */
-export const historyByEventName = (eventName: string, trigger: Trigger, region: string): PlannedCall =>
+export const historyByEventName = (
+  eventName: string,
+  trigger: Trigger,
+  region: string,
+  options: { readonly upToNow?: boolean } = {},
+): PlannedCall =>
   call(
     'cloudtrail',
     'LookupEvents',
     {
       LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: eventName }],
       StartTime: daysBefore(trigger.eventTime, HISTORY_DAYS),
-      EndTime: trigger.eventTime,
+      // Up to now: the calls after the trigger tell whether it is still the newest change (recreate actions).
+      ...(options.upToNow ? {} : { EndTime: trigger.eventTime }),
     },
     region,
   );

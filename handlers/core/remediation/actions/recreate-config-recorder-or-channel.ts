@@ -40,11 +40,9 @@ import {
   act,
   call,
   compliant,
-  daysBefore,
   detail,
   eventIdOf,
   eventTimeOf,
-  HISTORY_DAYS,
   type HistoryPage,
   historyRecord,
   isObject,
@@ -282,19 +280,9 @@ const justAfter = (target: RemediationTarget) => {
 /** The history queries, in the order the state reader runs them: 90 days before the deletion up to now. */
 export const historyReads = (target: RemediationTarget): PlannedCall[] => {
   const trigger = triggerOf(target);
-  return KINDS[kindOf(target)].changes.map((eventName) => {
-    const lookup = historyByEventName(eventName, trigger, target.region);
-    // No EndTime: calls after the deletion tell whether it is still the newest change.
-    return call(
-      'cloudtrail',
-      'LookupEvents',
-      {
-        LookupAttributes: lookup.input['LookupAttributes'] as Json[],
-        StartTime: daysBefore(trigger.eventTime, HISTORY_DAYS),
-      },
-      target.region,
-    );
-  });
+  return KINDS[kindOf(target)].changes.map((eventName) =>
+    historyByEventName(eventName, trigger, target.region, { upToNow: true }),
+  );
 };
 
 /** The history pages of `historyReads`, merged (complete only when every query was read to its end). */

@@ -43,7 +43,6 @@ import {
   act,
   call,
   compliant,
-  daysBefore,
   detail,
   eventIdOf,
   eventTimeOf,
@@ -334,19 +333,7 @@ export function differences(current: CurrentDetector, settings: DetectorSettings
 /** The history queries, in the order the state reader runs them: 90 days before the deletion up to now. */
 export const historyReads = (target: RemediationTarget): PlannedCall[] => {
   const trigger = triggerOf(target);
-  return DETECTOR_EVENTS.map((eventName) => {
-    const lookup = historyByEventName(eventName, trigger, target.region);
-    // No EndTime: calls after the deletion tell whether it is still the newest change.
-    return call(
-      'cloudtrail',
-      'LookupEvents',
-      {
-        LookupAttributes: lookup.input['LookupAttributes'] as Json[],
-        StartTime: daysBefore(trigger.eventTime, HISTORY_DAYS),
-      },
-      target.region,
-    );
-  });
+  return DETECTOR_EVENTS.map((eventName) => historyByEventName(eventName, trigger, target.region, { upToNow: true }));
 };
 
 /** The GetDetector call for a listed detector (the state reader's second read). */
