@@ -3,7 +3,6 @@ import { type Account, accountRegions, heartbeatIntervalMinutes, type OrgInvento
 import {
   centralBusArn,
   forwarderRoleName,
-  functionNames,
   functionRoleArn,
   HEARTBEAT_TAG,
   heartbeatParameterName,
@@ -13,6 +12,7 @@ import {
   remediationRoleName,
   remediationUndoRoleName,
   roleArn,
+  vigilRoleNames,
 } from '../config/naming';
 import { GLOBAL_EVENTS_REGION } from '../config/regions';
 import { ForwardingRules } from '../constructs/forwarding-rules';
@@ -32,23 +32,13 @@ export interface MemberStackProps {
 }
 
 /**
- * Role names no vigil role may change in any account: every vigil role (member and central), the deploy
+ * Role names no vigil role may change in any account: every vigil role (member, central functions and the
+ * findings stream's delivery role: config/naming.ts `vigilRoleNames`), the deploy
  * role and the organization's admin role (`OrganizationAccountAccessRole`, created in every account
  * AWS Organizations creates).
  */
 export function protectedRoleNames(inv: OrgInventory): string[] {
-  return [
-    ...new Set([
-      remediationRoleName(inv),
-      remediationUndoRoleName(inv),
-      readOnlyRoleName(inv),
-      forwarderRoleName(inv),
-      heartbeatRoleName(inv),
-      ...Object.values(functionNames(inv)),
-      inv.deployRoleName,
-      'OrganizationAccountAccessRole',
-    ]),
-  ].sort();
+  return [...new Set([...vigilRoleNames(inv), inv.deployRoleName, 'OrganizationAccountAccessRole'])].sort();
 }
 
 /**

@@ -25,6 +25,8 @@ const ALERTING_WITH_APPROVALS = {
     linkKeyRef: 'secretsmanager:vigil/approval-link-key',
     escalationRoutingKeyRef: 'ssm:/vigil/pagerduty/escalation',
   },
+  // Findings on: the findings function's role and the stream's delivery role are checked like the others.
+  findings: { securityHub: true, stream: { enabled: true } },
 } as const;
 
 const memberRoles = (inventory: OrgInventory, accountId: string): SynthesizedRole[] =>
@@ -68,6 +70,7 @@ const PROTECTED_ROLES = [
   'vigil-readonly',
   'vigil-forwarder',
   ...Object.values(functionNames(TEST_INVENTORY)),
+  'vigil-findings-delivery',
   'vigil-deploy',
   'OrganizationAccountAccessRole',
 ];
