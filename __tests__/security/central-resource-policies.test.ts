@@ -15,7 +15,8 @@ const security = synthJson(
   new SecurityStack(Testing.app(), 'security', {
     inventory: TEST_INVENTORY,
     catalog: CATALOG,
-    alerting: TEST_ALERTING,
+    // Findings on, so the findings queue, function, stream and bucket are part of what is checked.
+    alerting: { ...TEST_ALERTING, findings: { securityHub: true, stream: { enabled: true } } },
     remediation: TEST_REMEDIATION,
   }),
 );

@@ -19,7 +19,8 @@ const EXAMPLE = loadConfig();
 /** Different ids, and management-account remediation on (it adds the roles' permissions boundary policy). */
 const SECOND: VigilConfig = {
   inventory: { ...TEST_INVENTORY, remediateManagementAccount: true },
-  alerting: TEST_ALERTING,
+  // Findings on, so the findings queue, function, stream and bucket are part of what is checked.
+  alerting: { ...TEST_ALERTING, findings: { securityHub: true, stream: { enabled: true } } },
   remediation: TEST_REMEDIATION,
 };
 const ORGS: ReadonlyArray<readonly [string, BootstrappedOrg]> = [
