@@ -52,10 +52,10 @@ export function approvalEndpoint(ctx: SecurityContext, key: KmsKey, remediationF
         ...optional('linkKeyRef', approvalsConfig.linkKeyRef),
       }),
       // Verdicts update their finding (issue #15).
-      ...findingsAccess(ctx, 'approve').environment,
+      ...findingsAccess(ctx).environment,
     },
     statements: [
-      ...findingsAccess(ctx, 'approve').statements,
+      ...findingsAccess(ctx).statements,
       {
         Sid: 'DecideApprovals',
         Effect: 'Allow',

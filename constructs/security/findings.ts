@@ -37,9 +37,6 @@ import { policyDocument, type Statement } from '../policy-document';
 import type { OpsAlarms } from './alarms';
 import { queueWithDlq, type SecurityContext, useKey } from './context';
 
-/** Which function asks: triage enqueues new findings, remediate and approve their updates. */
-export type FindingsUser = 'triage' | 'remediate' | 'approve';
-
 /** Date partitions of the lake (Athena partition projection reads them, scripts/findings-ddl.ts). */
 export const FINDINGS_PREFIX = 'ocsf/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/';
 export const FINDINGS_ERROR_PREFIX =
@@ -70,7 +67,7 @@ export const findingsOn = (ctx: SecurityContext): boolean =>
  * (its messages are encrypted with the security key, which the producers already use). Empty when findings
  * are off. No producer may call Security Hub or Firehose: only the findings function does.
  */
-export function findingsAccess(ctx: SecurityContext, _user: FindingsUser) {
+export function findingsAccess(ctx: SecurityContext) {
   if (!findingsOn(ctx)) return { environment: {}, statements: [] as Statement[] };
   return {
     environment: findingsQueueEnvironment(queueUrl(ctx)),

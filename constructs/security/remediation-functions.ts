@@ -122,10 +122,10 @@ export function remediateFunction(ctx: SecurityContext, props: RemediateProps): 
           : {}),
         ...optional('approvalEmailFrom', approvalsConfig.emailFrom),
       }),
-      ...findingsAccess(ctx, 'remediate').environment,
+      ...findingsAccess(ctx).environment,
     },
     statements: [
-      ...findingsAccess(ctx, 'remediate').statements,
+      ...findingsAccess(ctx).statements,
       {
         Sid: 'ConsumeRemediationWork',
         Effect: 'Allow',

@@ -39,7 +39,7 @@ export function triageFunction(ctx: SecurityContext, key: KmsKey, queue: SqsQueu
   }
   const alertTopicArn = `arn:aws:sns:${region}:${account}:${p}-alerts`;
 
-  const findings = findingsAccess(ctx, 'triage');
+  const findings = findingsAccess(ctx);
   const triage = new NodeFunction(ctx.scope, 'triage', {
     provider,
     functionName: functionNames(inv).triage,

@@ -1041,44 +1041,47 @@ describe('remediate handler: finding updates (issue #15)', () => {
     sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
     hub.on(BatchUpdateFindingsCommand).resolves({ ProcessedFindings: [], UnprocessedFindings: [] });
     const noWait = { now: () => 0, sleep: async () => undefined, random: () => 0 };
-    const h = harness();
-    const queue = 'https://sqs.eu-west-1.amazonaws.com/333333333333/vigil-findings.fifo';
+    try {
+      const h = harness();
+      const queue = 'https://sqs.eu-west-1.amazonaws.com/333333333333/vigil-findings.fifo';
 
-    await createHandler({ ...h.deps, findings: makeFindingsQueuePort(queue, () => new SQSClient({}), noWait) })({
-      detectionId: DETECTION,
-      event: sandboxEvent(),
-      alertRef: { sentAt: ALERT_SENT, alert: sampleAlert() },
-    });
-    const records = sqs.commandCalls(SendMessageCommand).map((c, i) => ({
-      messageId: `m-${i}`,
-      body: c.args[0].input.MessageBody!,
-      attributes: { MessageGroupId: c.args[0].input.MessageGroupId! },
-    }));
-    const port = makeFindingsPort(
-      { securityHub: { accountId: '333333333333', region: 'eu-west-1' } },
-      {
-        securityHub: (region) => new SecurityHubClient({ region }),
-        firehose: () => {
-          throw new Error('no stream configured');
+      await createHandler({ ...h.deps, findings: makeFindingsQueuePort(queue, () => new SQSClient({}), noWait) })({
+        detectionId: DETECTION,
+        event: sandboxEvent(),
+        alertRef: { sentAt: ALERT_SENT, alert: sampleAlert() },
+      });
+      const records = sqs.commandCalls(SendMessageCommand).map((c, i) => ({
+        messageId: `m-${i}`,
+        body: c.args[0].input.MessageBody!,
+        attributes: { MessageGroupId: c.args[0].input.MessageGroupId! },
+      }));
+      const port = makeFindingsPort(
+        { securityHub: { accountId: '333333333333', region: 'eu-west-1' } },
+        {
+          securityHub: (region) => new SecurityHubClient({ region }),
+          firehose: () => {
+            throw new Error('no stream configured');
+          },
         },
-      },
-      noWait,
-    )!;
-    const exported = await createFindingsFlow({ port, logger: makeJsonLogger('t', () => undefined), now: () => 0 })({
-      Records: records,
-    });
+        noWait,
+      )!;
+      const exported = await createFindingsFlow({ port, logger: makeJsonLogger('t', () => undefined), now: () => 0 })({
+        Records: records,
+      });
 
-    expect(exported).toEqual({ batchItemFailures: [] });
-    expect(records.map((r) => r.attributes.MessageGroupId)).toEqual([
-      findingId(DETECTION, EVENT_ID),
-      findingId(DETECTION, EVENT_ID),
-    ]);
-    expect(hub.commandCalls(BatchUpdateFindingsCommand).map((c) => c.args[0].input.Workflow?.Status)).toEqual([
-      'NOTIFIED',
-      'RESOLVED',
-    ]);
-    sqs.restore();
-    hub.restore();
+      expect(exported).toEqual({ batchItemFailures: [] });
+      expect(records.map((r) => r.attributes.MessageGroupId)).toEqual([
+        findingId(DETECTION, EVENT_ID),
+        findingId(DETECTION, EVENT_ID),
+      ]);
+      expect(hub.commandCalls(BatchUpdateFindingsCommand).map((c) => c.args[0].input.Workflow?.Status)).toEqual([
+        'NOTIFIED',
+        'RESOLVED',
+      ]);
+    } finally {
+      sqs.restore();
+      hub.restore();
+    }
   });
 
   it('logs updates it could not export and still reports the outcome', async () => {
