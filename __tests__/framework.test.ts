@@ -39,3 +39,57 @@ describe('synth speed patch', () => {
     expect(disableTokenStackTraces({ VIGIL_TOKEN_STACK_TRACES: '1' })).toBe(false);
   });
 });
+
+describe('terraform version check memo', () => {
+  type Check = { validate(): string[] };
+  type Validation = new (constraint: string, hint?: string) => Check;
+
+  /** Answers of `ValidateTerraformVersion` checks in a fresh registry, and how often `terraform version` ran. */
+  function answers(memoize: boolean): { patched: boolean; results: string[][]; runs: number } {
+    let out: { patched: boolean; results: string[][]; runs: number } | undefined;
+    jest.isolateModules(() => {
+      const childProcess = require('node:child_process') as typeof import('node:child_process');
+      const run = jest
+        .spyOn(childProcess, 'execSync')
+        .mockImplementation(() => Buffer.from('Terraform v1.11.4\non linux_amd64\n'));
+      try {
+        const patched = memoize ? require('../build/synth-performance').memoizeBinaryVersionChecks() : false;
+        const { ValidateTerraformVersion } = require('cdktf/lib/validations/validate-terraform-version') as {
+          ValidateTerraformVersion: Validation;
+        };
+        const results = [
+          new ValidateTerraformVersion('>=1.5', 'moved blocks').validate(),
+          new ValidateTerraformVersion('>=1.5', 'moved blocks').validate(),
+          new ValidateTerraformVersion('>=1.1').validate(),
+          new ValidateTerraformVersion('>=9.0', 'a future feature').validate(),
+          new ValidateTerraformVersion('>=9.0', 'a future feature').validate(),
+        ];
+        out = { patched, results, runs: run.mock.calls.length };
+      } finally {
+        run.mockRestore();
+      }
+    });
+    return out!;
+  }
+
+  it('runs `terraform version` once per constraint and hint, with the same answers as without it', () => {
+    const memoized = answers(true);
+    const plain = answers(false);
+
+    expect(memoized.patched).toBe(true);
+    expect(plain.runs).toBe(5);
+    expect(memoized.runs).toBe(3);
+    expect(memoized.results).toEqual(plain.results);
+    expect(memoized.results[3]).toEqual([
+      'terraform version 1.11.4 is lower than the required version >=9.0 for this construct. a future feature',
+    ]);
+    expect(memoized.results.filter((r) => r.length === 0)).toHaveLength(3);
+  });
+
+  it('is in place in every test file (the setup applies it, as main.ts does for synth)', () => {
+    const { ValidateBinaryVersion } = require('cdktf/lib/validations/validate-binary-version');
+
+    expect(ValidateBinaryVersion.prototype[Symbol.for('vigil.memoizedBinaryVersionChecks')]).toBe(true);
+    expect(require('cdktf/lib/tokens/private/stack-trace').captureStackTrace()).toEqual([]);
+  });
+});

@@ -8,7 +8,59 @@
  * `aws:PrincipalAccount`, `aws:PrincipalOrgID`, `aws:PrincipalIsAWSService`). Pass `context` to
  * override or add keys (e.g. `aws:SourceAccount`, `events:TargetArn`, `iam:PolicyARN`).
  */
+import { dirname, join } from 'node:path';
+import {
+  createValidatedPolicy,
+  type ValidatedPolicy,
+  type ValidationError,
+  validateIdentityPolicy,
+  validateResourcePolicy,
+  validateServiceControlPolicy,
+} from '@cloud-copilot/iam-policy';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+
+/**
+ * The simulator compares condition operators with `localeCompare(x, undefined, { sensitivity: 'accent' })`, which
+ * builds an ICU collator on every call: ~15 % of a simulation-heavy test file's CPU. The same comparison through one
+ * collator built once gives the same answers (that is what `localeCompare` does per call) without the cost. Its
+ * callers read the function off the module's exports on every call, so replacing the export takes effect everywhere;
+ * __tests__/security/simulator.test.ts checks that it did and that the answers are unchanged.
+ */
+const collator = new Intl.Collator(undefined, { sensitivity: 'accent' });
+export const fastCaseInsensitiveEquals = (first: string, second: string): boolean =>
+  collator.compare(first, second) === 0;
+export const fastCaseInsensitiveEndsWith = (value: string, suffix: string): boolean =>
+  collator.compare(value.slice(suffix.length * -1), suffix) === 0;
+/** `@cloud-copilot/iam-policy`'s utils module, the one the simulator's condition operations use. */
+export const iamPolicyUtils = require(join(dirname(require.resolve('@cloud-copilot/iam-policy')), 'utils.js')) as {
+  caseInsensitiveEquals: (first: string, second: string) => boolean;
+  caseInsensitiveEndsWith: (value: string, suffix: string) => boolean;
+};
+iamPolicyUtils.caseInsensitiveEquals = fastCaseInsensitiveEquals;
+iamPolicyUtils.caseInsensitiveEndsWith = fastCaseInsensitiveEndsWith;
+
+/**
+ * Which resource types an action's resource can be is a pure function of (service, action, resource ARN) and the
+ * simulator's bundled IAM data, yet the simulator works it out again on every request by matching the ARN against
+ * every resource-type pattern of the action (~15 % of a simulation-heavy file's CPU). Remembered per argument triple
+ * for the life of the test file; each caller gets its own copy of the list, as before.
+ */
+type ResourceTypesForAction = (service: string, action: string, resource: string) => Promise<unknown[]>;
+export const simulatorResourceTypes = require(
+  join(dirname(require.resolve('@cloud-copilot/iam-simulate')), 'simulation_engine', 'resourceTypes.js'),
+) as { getResourceTypesForAction: ResourceTypesForAction };
+export const uncachedResourceTypes = simulatorResourceTypes.getResourceTypesForAction;
+const resourceTypesMemo = new Map<string, Promise<unknown[]>>();
+export const cachedResourceTypesForAction: ResourceTypesForAction = (service, action, resource) => {
+  const key = `${service}\u0000${action}\u0000${resource}`;
+  let found = resourceTypesMemo.get(key);
+  if (found === undefined) {
+    found = uncachedResourceTypes(service, action, resource);
+    resourceTypesMemo.set(key, found);
+  }
+  return found.then((types) => [...types]);
+};
+simulatorResourceTypes.getResourceTypesForAction = cachedResourceTypesForAction;
 
 export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
 
@@ -43,7 +95,30 @@ export const ADMIN_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allo
 
 const FULL_AWS_ACCESS = ADMIN_POLICY;
 
-const asPolicy = (p: PolicyInput): Record<string, unknown> => (typeof p === 'string' ? JSON.parse(p) : p);
+type Validate = (policy: unknown) => ValidationError[];
+/**
+ * Policies parsed and validated once per test file: the same synthesized documents are simulated hundreds of times,
+ * and the simulator reuses a {@link ValidatedPolicy}'s verdict instead of validating it again. Keyed by the exact
+ * JSON text and by the validator (an identity policy and an SCP are validated by different rules), so a changed
+ * document is a new entry.
+ */
+const validatedPolicies = new Map<Validate, Map<string, ValidatedPolicy>>();
+function validated(p: PolicyInput, validate: Validate): ValidatedPolicy {
+  const text = typeof p === 'string' ? p : JSON.stringify(p);
+  let byText = validatedPolicies.get(validate);
+  if (byText === undefined) {
+    byText = new Map();
+    validatedPolicies.set(validate, byText);
+  }
+  let found = byText.get(text);
+  if (found === undefined) {
+    found = createValidatedPolicy(JSON.parse(text), validate);
+    byText.set(text, found);
+  }
+  return found;
+}
+const identityPolicy = (p: PolicyInput) => validated(p, validateIdentityPolicy);
+const FULL_AWS_ACCESS_SCP = validated(FULL_AWS_ACCESS, validateServiceControlPolicy);
 
 /** The account id in an ARN (`arn:partition:service:region:account:...`), if it has one. */
 export function accountOfArn(arn: string): string | undefined {
@@ -78,22 +153,25 @@ export async function simulate(input: SimulationInput): Promise<Decision> {
   const scps = input.serviceControlPolicies ?? [];
   const response = await runSimulation(
     {
-      identityPolicies: (input.identityPolicies ?? []).map((p, i) => ({ name: `identity-${i}`, policy: asPolicy(p) })),
+      identityPolicies: (input.identityPolicies ?? []).map((p, i) => ({
+        name: `identity-${i}`,
+        policy: identityPolicy(p),
+      })),
       serviceControlPolicies: isService
         ? []
         : [
             {
               orgIdentifier: 'r-root',
               policies: [
-                { name: 'FullAWSAccess', policy: FULL_AWS_ACCESS },
-                ...scps.map((p, i) => ({ name: `scp-${i}`, policy: asPolicy(p) })),
+                { name: 'FullAWSAccess', policy: FULL_AWS_ACCESS_SCP },
+                ...scps.map((p, i) => ({ name: `scp-${i}`, policy: validated(p, validateServiceControlPolicy) })),
               ],
             },
           ],
       resourceControlPolicies: [],
-      ...(input.resourcePolicy ? { resourcePolicy: asPolicy(input.resourcePolicy) } : {}),
+      ...(input.resourcePolicy ? { resourcePolicy: validated(input.resourcePolicy, validateResourcePolicy) } : {}),
       ...(input.permissionsBoundary
-        ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: asPolicy(input.permissionsBoundary) }] }
+        ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: identityPolicy(input.permissionsBoundary) }] }
         : {}),
       request: {
         principal: input.principal,

@@ -1,4 +1,14 @@
-import { ADMIN_POLICY, principalArnOf, simulate } from '../helpers/iam-simulate';
+import {
+  ADMIN_POLICY,
+  cachedResourceTypesForAction,
+  fastCaseInsensitiveEndsWith,
+  fastCaseInsensitiveEquals,
+  iamPolicyUtils,
+  principalArnOf,
+  simulate,
+  simulatorResourceTypes,
+  uncachedResourceTypes,
+} from '../helpers/iam-simulate';
 
 // The simulator is the judge of every security property in this folder: prove it judges the way AWS does.
 const RULE = 'arn:aws:events:eu-west-1:111111111111:rule/vigil-fwd-x';
@@ -74,5 +84,62 @@ describe('simulate', () => {
     expect(principalArnOf('arn:aws:sts::111111111111:assumed-role/vigil-deploy/ci')).toBe(
       'arn:aws:iam::111111111111:role/vigil-deploy',
     );
+  });
+});
+
+// The helper's speed-ups (__tests__/helpers/iam-simulate.ts) must change nothing the simulator answers.
+describe('simulator speed-ups', () => {
+  const PAIRS: readonly (readonly [string, string])[] = [
+    ['ForAllValues', 'forallvalues'],
+    ['ForAnyValue', 'FORANYVALUE'],
+    ['ForAllValues', 'ForAnyValue'],
+    ['StringEqualsIfExists', 'stringequalsifexists'],
+    ['IfExists', 'ifexists'],
+    ['IfExists', 'IfExist'],
+    ['résumé', 'RÉSUMÉ'],
+    ['résumé', 'resume'],
+    ['', ''],
+    ['a', ''],
+  ];
+
+  it('compares condition operators exactly as localeCompare with accent sensitivity does', () => {
+    const expected = PAIRS.map(([a, b]) => a.localeCompare(b, undefined, { sensitivity: 'accent' }) === 0);
+
+    expect(PAIRS.map(([a, b]) => fastCaseInsensitiveEquals(a, b))).toEqual(expected);
+    expect(expected).toEqual([true, true, false, true, true, false, true, false, true, false]);
+    expect(fastCaseInsensitiveEndsWith('StringLikeIfExists', 'ifexists')).toBe(true);
+    expect(fastCaseInsensitiveEndsWith('StringLike', 'IfExists')).toBe(false);
+  });
+
+  it('is what the simulator calls', () => {
+    expect(iamPolicyUtils.caseInsensitiveEquals).toBe(fastCaseInsensitiveEquals);
+    expect(iamPolicyUtils.caseInsensitiveEndsWith).toBe(fastCaseInsensitiveEndsWith);
+    expect(simulatorResourceTypes.getResourceTypesForAction).toBe(cachedResourceTypesForAction);
+  });
+
+  it('remembers resource types per request, giving each caller its own equal list', async () => {
+    const args = ['s3', 'GetObject', 'arn:aws:s3:::bucket/key'] as const;
+    const first = await cachedResourceTypesForAction(...args);
+    const second = await cachedResourceTypesForAction(...args);
+
+    expect(second).not.toBe(first);
+    expect(second).toEqual(first);
+    expect(first).toEqual(await uncachedResourceTypes(...args));
+    expect(first).toHaveLength(1);
+    await expect(cachedResourceTypesForAction('s3', 'NoSuchAction', '*')).rejects.toThrow();
+  });
+
+  it('still rejects an invalid policy every time it is used (validation is remembered, not skipped)', async () => {
+    const invalid = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'events:DeleteRule' }] };
+    const run = () =>
+      simulate({
+        principal: 'arn:aws:iam::111111111111:role/Admin',
+        action: 'events:DeleteRule',
+        resource: RULE,
+        identityPolicies: [invalid],
+      });
+
+    await expect(run()).rejects.toThrow(/rejected the request/);
+    await expect(run()).rejects.toThrow(/rejected the request/);
   });
 });
