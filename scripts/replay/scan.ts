@@ -42,6 +42,10 @@ const LITERALS: Readonly<Record<number, Buffer>> = {
   102: Buffer.from('false'),
   110: Buffer.from('null'),
 };
+/** Byte values {@link RecordScanner.nextSpecial} tracks: the 32 control characters and the backslash. */
+const SPECIAL_BYTES = 33;
+/** Strings up to this many bytes are searched for their closing quote in JavaScript, longer ones natively. */
+const SHORT_STRING = 16;
 /** Deeper records are left to JSON.parse. */
 const MAX_DEPTH = 256;
 
@@ -69,6 +73,11 @@ export class RecordScanner {
   private readonly byLength = new Map<number, { readonly bytes: Buffer; readonly slot: number }[]>();
   private readonly stack = new Uint8Array(MAX_DEPTH + 1);
   private stringEscaped = false;
+  /** {@link nextSpecial}'s memory: the buffer, the last position asked, per byte value its next occurrence. */
+  private specialBuf: Buffer | undefined;
+  private specialFrom = 0;
+  private specialMin = -1;
+  private readonly nextAt = new Float64Array(SPECIAL_BYTES);
 
   constructor(keys: readonly string[]) {
     this.kind = new Uint8Array(keys.length);
@@ -196,8 +205,57 @@ export class RecordScanner {
     return -1;
   }
 
-  /** The index after the string that opens at `buf[i]`, or -1 if `buf` ends first; sets `stringEscaped`. */
+  /**
+   * The index after the string that opens at `buf[i]`, or -1 if `buf` ends first; sets `stringEscaped`.
+   *
+   * Most strings hold neither a backslash nor a control character: their closing quote is the next quote, found
+   * natively (or by a short loop for short strings), and the span is valid when the next such byte
+   * ({@link nextSpecial}) lies beyond it. Any other string, or one `buf` ends inside, takes {@link slowString}, which
+   * checks every byte.
+   */
   private string(buf: Buffer, i: number): number {
+    const n = buf.length;
+    let j = i + 1;
+    const shortEnd = Math.min(j + SHORT_STRING, n);
+    while (j < shortEnd && buf[j] !== QUOTE) j++;
+    const q = j < shortEnd ? j : buf.indexOf(QUOTE, j);
+    if (q < 0 || this.nextSpecial(buf, i + 1) < q) return this.slowString(buf, i);
+    this.stringEscaped = false;
+    return q + 1;
+  }
+
+  /**
+   * The first byte at or after `p` in `buf` that is a backslash or a control character (below 0x20), or
+   * `buf.length` when there is none. One native search per such byte value serves every string of `buf` up to that
+   * value's next occurrence; calls on one buffer come in increasing `p` (a smaller `p` starts afresh).
+   */
+  private nextSpecial(buf: Buffer, p: number): number {
+    if (buf !== this.specialBuf || p < this.specialFrom) {
+      this.specialBuf = buf;
+      this.nextAt.fill(-1);
+      this.specialMin = -1;
+    }
+    this.specialFrom = p;
+    if (this.specialMin >= p) return this.specialMin;
+    const n = buf.length;
+    const nextAt = this.nextAt;
+    let min = n;
+    for (let b = 0; b < SPECIAL_BYTES; b++) {
+      let at = nextAt[b]!;
+      if (at < p) {
+        // Byte values 0x00-0x1f, and slot 0x20 stands for the backslash.
+        at = buf.indexOf(b === 0x20 ? BACKSLASH : b, p);
+        if (at < 0) at = n;
+        nextAt[b] = at;
+      }
+      if (at < min) min = at;
+    }
+    this.specialMin = min;
+    return min;
+  }
+
+  /** {@link string}, byte by byte. */
+  private slowString(buf: Buffer, i: number): number {
     const n = buf.length;
     let j = i + 1;
     this.stringEscaped = false;
@@ -263,6 +321,9 @@ enum F {
 }
 
 const KEY = Buffer.from('"Records"');
+const EMPTY = Buffer.alloc(0);
+/** How much of the next chunk, beyond the bytes carried, is first joined to a record carried over. */
+const FIRST_TAKE = 4096;
 
 /**
  * A CloudTrail log file fed chunk by chunk ({@link push}); calls `onRecord(buf, start, end, index)` for each record,
@@ -270,7 +331,7 @@ const KEY = Buffer.from('"Records"');
  */
 export class LogFileScanner {
   private state = F.Open;
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = EMPTY;
   private keyAt = 0;
   private index = 0;
 
@@ -280,9 +341,13 @@ export class LogFileScanner {
   ) {}
 
   push(chunk: Buffer): void {
-    const buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const buf = chunk;
     const n = buf.length;
     let i = 0;
+    if (this.pending.length > 0) {
+      i = this.finishPending(chunk);
+      if (i < 0) return;
+    }
     while (i < n) {
       const c = buf[i]!;
       if (this.state === F.Element || this.state === F.FirstElement) {
@@ -341,7 +406,33 @@ export class LogFileScanner {
           break;
       }
     }
-    this.pending = i >= n ? Buffer.alloc(0) : Buffer.from(buf.subarray(i));
+    this.pending = i >= n ? EMPTY : Buffer.from(buf.subarray(i));
+  }
+
+  /**
+   * Ends the record carried over from the last chunk (it opens `pending`) with the head of `chunk`: joins only as much
+   * of `chunk` as the record needs (guessed, then widened), not the whole chunk. Returns where scanning goes on in
+   * `chunk`, or -1 when the record runs past `chunk` too (then `pending` holds all of it).
+   */
+  private finishPending(chunk: Buffer): number {
+    const carried = this.pending.length;
+    let take = Math.min(chunk.length, carried + FIRST_TAKE);
+    for (;;) {
+      const joined = Buffer.concat([this.pending, chunk.subarray(0, take)]);
+      const end = this.scanner.record(joined, 0);
+      if (end >= 0) {
+        // A record ends at its closing brace, which is past what was carried.
+        this.pending = EMPTY;
+        this.onRecord(joined, 0, end, this.index++);
+        this.state = F.AfterElement;
+        return end - carried;
+      }
+      if (take === chunk.length) {
+        this.pending = joined;
+        return -1;
+      }
+      take = Math.min(chunk.length, take * 4);
+    }
   }
 
   /** Throws {@link Unsure} unless the file ended right after its object (and white space). */
