@@ -86,6 +86,17 @@ class RawRecord {
     return this.scanner.kind[slot] !== Kind.Absent;
   }
 
+  /**
+   * The bytes of a captured top-level key's value (as latin1 text, one character per byte), which determine the
+   * value; '' when the key is absent (a value is never empty); undefined when the value is too long to remember.
+   */
+  raw(slot: number): string | undefined {
+    if (this.scanner.kind[slot] === Kind.Absent) return '';
+    const s = this.scanner.start[slot]!;
+    const e = this.scanner.end[slot]!;
+    return e - s > MEMO_TEXT_LIMIT ? undefined : this.buf.toString('latin1', s, e);
+  }
+
   /** The exact value of a captured top-level key. */
   value(slot: number): unknown {
     const s = this.scanner.start[slot]!;
@@ -196,27 +207,53 @@ export class Prefilter {
   }
 
   private leafGate(path: readonly string[], leaf: readonly unknown[]): Gate {
-    const exact = (pattern: Json, event: (r: RawRecord) => unknown): Gate => {
+    /**
+     * The compiled pattern of the one field, on the event `event` builds. Its outcome depends on the field's value
+     * alone, so it is remembered per `memoKey` (a text that determines the value; undefined: not remembered).
+     */
+    const exact = (pattern: Json, event: (r: RawRecord) => unknown, memoKey: (r: RawRecord) => string | undefined) => {
       let match: CompiledPattern;
       try {
         match = compilePattern(pattern);
       } catch {
         return PASS;
       }
-      return (r) => match(event(r));
+      const memo = new Map<string, boolean>();
+      return (r: RawRecord) => {
+        const k = memoKey(r);
+        if (k === undefined) return match(event(r));
+        let outcome = memo.get(k);
+        if (outcome === undefined) {
+          outcome = match(event(r));
+          if (memo.size < MEMO_LIMIT) memo.set(k, outcome);
+        }
+        return outcome;
+      };
     };
     const [head, key] = path;
-    if (path.length === 1 && head === 'source') return exact({ source: leaf }, (r) => ({ source: r.source }));
+    if (path.length === 1 && head === 'source') {
+      return exact(
+        { source: leaf },
+        (r) => ({ source: r.source }),
+        (r) => r.source,
+      );
+    }
     if (path.length === 1 && head === 'detail-type') {
       const eventType = this.slots.get('eventType')!;
-      return exact({ 'detail-type': leaf }, (r) => ({
-        'detail-type': detailTypeFor(r.has(eventType) ? r.value(eventType) : undefined),
-      }));
+      return exact(
+        { 'detail-type': leaf },
+        (r) => ({ 'detail-type': detailTypeFor(r.has(eventType) ? r.value(eventType) : undefined) }),
+        (r) => r.raw(eventType),
+      );
     }
     if (head !== 'detail' || key === undefined) return PASS;
     if (path.length === 2) {
       const slot = this.slot(key);
-      return exact({ detail: { [key]: leaf } }, (r) => ({ detail: r.has(slot) ? { [key]: r.value(slot) } : {} }));
+      return exact(
+        { detail: { [key]: leaf } },
+        (r) => ({ detail: r.has(slot) ? { [key]: r.value(slot) } : {} }),
+        (r) => r.raw(slot),
+      );
     }
     const needles: number[] = [];
     for (const alt of leaf) {
@@ -227,7 +264,11 @@ export class Prefilter {
         needles.push(this.needle(`${alt['suffix']}"`));
       } else return PASS;
     }
-    return (r) => r.scanner.backslash || needles.some((n) => r.contains(n));
+    return (r) => {
+      if (r.scanner.backslash) return true;
+      for (const n of needles) if (r.contains(n)) return true;
+      return false;
+    };
   }
 
   /**
@@ -235,33 +276,66 @@ export class Prefilter {
    * this is its eventTime in milliseconds.
    */
   judge(buf: Buffer, start: number, end: number, scanner: RecordScanner): number {
-    if (scanner.escapedKey) return Number.NaN;
-    const eventSource = plainText(buf, scanner, 0);
-    const eventName = plainText(buf, scanner, 1);
-    if (eventSource === undefined || eventName === undefined) return Number.NaN;
+    if (scanner.escapedKey || !plain(scanner, 0) || !plain(scanner, 1)) return Number.NaN;
+    const api = this.api(buf, scanner);
     const r = this.record;
-    const source = sourceFor(eventSource);
-    r.reset(buf, start, end, scanner, source);
-    // One event object for every lookup: the index reads these three fields and keeps nothing.
-    const probe = this.probe;
-    probe.source = source;
-    probe.detail['eventSource'] = eventSource;
-    probe.detail['eventName'] = eventName;
-    for (const c of this.candidates(probe)) if (c.gate(r)) return Number.NaN;
-    const time = plainText(buf, scanner, 2);
-    if (time === undefined || plainText(buf, scanner, 3) === undefined || plainText(buf, scanner, 4) === undefined) {
-      return Number.NaN;
+    r.reset(buf, start, end, scanner, api.source);
+    for (const c of api.candidates) if (c.gate(r)) return Number.NaN;
+    if (!plain(scanner, 2) || !plain(scanner, 3) || !plain(scanner, 4)) return Number.NaN;
+    const s = scanner.start[2]! + 1;
+    const e = scanner.end[2]! - 1;
+    const time = buf.toString('latin1', s, e);
+    if (time !== this.lastTime) {
+      this.lastTime = time;
+      this.lastTimeMs = Date.parse(buf.toString('utf8', s, e));
     }
-    return Date.parse(time);
+    return this.lastTimeMs;
   }
 
-  private readonly probe: { source: string; detail: Record<string, unknown> } = { source: '', detail: {} };
+  /** The eventTime last read (its bytes as latin1 text) and its value: records in a row often share their second. */
+  private lastTime = '';
+  private lastTimeMs = Number.NaN;
+
+  /**
+   * The source and the candidates of a record's eventSource and eventName (plain, non-empty), remembered per their
+   * bytes: a trail holds a few hundred distinct pairs.
+   */
+  private api(buf: Buffer, scanner: RecordScanner): Api {
+    const sourceText = buf.toString('latin1', scanner.start[0]! + 1, scanner.end[0]! - 1);
+    const nameText = buf.toString('latin1', scanner.start[1]! + 1, scanner.end[1]! - 1);
+    let byName = this.apis.get(sourceText);
+    let api = byName?.get(nameText);
+    if (api !== undefined) return api;
+    const eventSource = buf.toString('utf8', scanner.start[0]! + 1, scanner.end[0]! - 1);
+    const eventName = buf.toString('utf8', scanner.start[1]! + 1, scanner.end[1]! - 1);
+    const source = sourceFor(eventSource);
+    api = { source, candidates: this.candidates({ source, detail: { eventSource, eventName } }) };
+    if (this.apiCount < MEMO_LIMIT) {
+      if (byName === undefined) {
+        byName = new Map();
+        this.apis.set(sourceText, byName);
+      }
+      byName.set(nameText, api);
+      this.apiCount++;
+    }
+    return api;
+  }
+
+  private readonly apis = new Map<string, Map<string, Api>>();
+  private apiCount = 0;
 }
 
-/** The text of a captured top-level string without escapes, if it is one and is not empty. */
-function plainText(buf: Buffer, scanner: RecordScanner, slot: number): string | undefined {
-  if (scanner.kind[slot] !== Kind.Plain) return undefined;
-  const s = scanner.start[slot]!;
-  const e = scanner.end[slot]!;
-  return e - s > 2 ? buf.toString('utf8', s + 1, e - 1) : undefined;
+interface Api {
+  readonly source: string;
+  readonly candidates: readonly { readonly gate: Gate }[];
+}
+
+/** Entries a memo keeps (distinct APIs, distinct values of a field); made-up input past it is judged afresh. */
+const MEMO_LIMIT = 50_000;
+/** Longer values are not remembered. */
+const MEMO_TEXT_LIMIT = 256;
+
+/** Whether a captured top-level key is a non-empty string without escapes. */
+function plain(scanner: RecordScanner, slot: number): boolean {
+  return scanner.kind[slot] === Kind.Plain && scanner.end[slot]! - scanner.start[slot]! > 2;
 }
