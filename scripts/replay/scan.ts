@@ -49,13 +49,15 @@ const SHORT_STRING = 16;
 /** Deeper records are left to JSON.parse. */
 const MAX_DEPTH = 256;
 
-enum V {
-  Value,
-  ObjectFirst,
-  ObjectKey,
-  Colon,
-  ArrayFirst,
-  After,
+/** The first index at or after `i` that is not JSON white space (`buf.length` if none). */
+function skipSpace(buf: Buffer, i: number): number {
+  const n = buf.length;
+  while (i < n) {
+    const b = buf[i]!;
+    if (b > 0x20 || !(b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09)) return i;
+    i++;
+  }
+  return n;
 }
 
 /**
@@ -70,9 +72,10 @@ export class RecordScanner {
   readonly end: Int32Array;
   backslash = false;
   escapedKey = false;
-  private readonly byLength = new Map<number, { readonly bytes: Buffer; readonly slot: number }[]>();
-  private readonly stack = new Uint8Array(MAX_DEPTH + 1);
+  /** The listed keys, by their length in bytes. */
+  private readonly byLength: { readonly bytes: Buffer; readonly slot: number }[][] = [];
   private stringEscaped = false;
+  private valueKind = Kind.Other;
   /** {@link nextSpecial}'s memory: the buffer, the last position asked, per byte value its next occurrence. */
   private specialBuf: Buffer | undefined;
   private specialFrom = 0;
@@ -85,9 +88,8 @@ export class RecordScanner {
     this.end = new Int32Array(keys.length);
     keys.forEach((k, slot) => {
       const bytes = Buffer.from(k, 'utf8');
-      const list = this.byLength.get(bytes.length) ?? [];
-      list.push({ bytes, slot });
-      this.byLength.set(bytes.length, list);
+      this.byLength[bytes.length] ??= [];
+      this.byLength[bytes.length]!.push({ bytes, slot });
     });
   }
 
@@ -100,107 +102,113 @@ export class RecordScanner {
     this.backslash = false;
     this.escapedKey = false;
     const n = buf.length;
-    const stack = this.stack;
-    let depth = 0;
-    let state = V.Value;
-    let slot = -1;
-    let valueStart = -1;
+    i = skipSpace(buf, i);
+    if (i >= n) return -1;
+    if (buf[i] !== OPEN_BRACE) throw new Unsure('a record that is not an object');
+    return this.object(buf, i, 1);
+  }
+
+  /**
+   * The index after the object that opens at `buf[i]`, at nesting `depth` (the record's is 1), or -1 when `buf` ends
+   * first; captures the listed keys of the record's own object. Every read past `buf`'s end returns -1 rather than
+   * throwing: only bytes that are there decide that the file is not JSON.
+   */
+  private object(buf: Buffer, i: number, depth: number): number {
+    const n = buf.length;
+    i = skipSpace(buf, i + 1);
+    if (i >= n) return -1;
+    let c = buf[i]!;
+    if (c === CLOSE_BRACE) return i + 1;
     for (;;) {
-      while (i < n && isSpace(buf[i]!)) i++;
-      if (i >= n) return -1;
-      const c = buf[i]!;
-      switch (state) {
-        case V.Value: {
-          if (depth === 1) valueStart = i;
-          if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-            if (depth >= MAX_DEPTH) throw new Unsure('nesting too deep');
-            stack[++depth] = c;
-            i++;
-            state = c === OPEN_BRACE ? V.ObjectFirst : V.ArrayFirst;
-            continue;
-          }
-          let j: number;
-          let kind: Kind = Kind.Other;
-          if (c === QUOTE) {
-            j = this.string(buf, i);
-            if (!this.stringEscaped) kind = Kind.Plain;
-          } else if (c === 0x2d || isDigit(c)) j = number(buf, i);
-          else {
-            const literal = LITERALS[c];
-            if (literal === undefined) throw new Unsure('not a JSON value');
-            if (i + literal.length > n) return -1;
-            for (let k = 1; k < literal.length; k++) if (buf[i + k] !== literal[k]) throw new Unsure('bad literal');
-            j = i + literal.length;
-          }
-          if (j < 0) return -1;
-          if (depth === 0) throw new Unsure('a record that is not an object');
-          if (depth === 1) {
-            if (slot >= 0) this.capture(slot, valueStart, j, kind);
-            slot = -1;
-          }
-          i = j;
-          state = V.After;
-          continue;
-        }
-        case V.ObjectFirst:
-        case V.ObjectKey: {
-          if (c === CLOSE_BRACE && state === V.ObjectFirst) break;
-          if (c !== QUOTE) throw new Unsure('expected a key');
-          const j = this.string(buf, i);
-          if (j < 0) return -1;
-          if (depth === 1) {
-            if (this.stringEscaped) {
-              this.escapedKey = true;
-              slot = -1;
-            } else slot = this.lookup(buf, i + 1, j - 1);
-          }
-          i = j;
-          state = V.Colon;
-          continue;
-        }
-        case V.Colon:
-          if (c !== COLON) throw new Unsure("expected ':'");
-          i++;
-          state = V.Value;
-          continue;
-        case V.ArrayFirst:
-          if (c === CLOSE_BRACKET) break;
-          state = V.Value;
-          continue;
-        case V.After:
-          if (c === COMMA) {
-            i++;
-            state = stack[depth] === OPEN_BRACE ? V.ObjectKey : V.Value;
-            continue;
-          }
-          if (c !== (stack[depth] === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET))
-            throw new Unsure("expected ',' or a closer");
-          break;
+      if (c !== QUOTE) throw new Unsure('expected a key');
+      let j = this.string(buf, i);
+      if (j < 0) return -1;
+      let slot = -1;
+      if (depth === 1) {
+        if (this.stringEscaped) this.escapedKey = true;
+        else slot = this.lookup(buf, i + 1, j - 1);
       }
-      // buf[i] closes the innermost object or array.
-      i++;
-      depth--;
-      if (depth === 0) return i;
-      if (depth === 1 && slot >= 0) this.capture(slot, valueStart, i, Kind.Other);
-      if (depth === 1) slot = -1;
-      state = V.After;
+      i = buf[j] === COLON ? j : skipSpace(buf, j);
+      if (i >= n) return -1;
+      if (buf[i] !== COLON) throw new Unsure("expected ':'");
+      i = skipSpace(buf, i + 1);
+      if (i >= n) return -1;
+      j = this.value(buf, i, buf[i]!, depth);
+      if (j < 0) return -1;
+      // A repeated key: JSON.parse keeps the last value, and so does this.
+      if (slot >= 0) this.capture(slot, i, j, this.valueKind);
+      i = skipSpace(buf, j);
+      if (i >= n) return -1;
+      c = buf[i]!;
+      if (c === CLOSE_BRACE) return i + 1;
+      if (c !== COMMA) throw new Unsure("expected ',' or '}'");
+      i = skipSpace(buf, i + 1);
+      if (i >= n) return -1;
+      c = buf[i]!;
     }
   }
 
+  /** {@link object}, for an array. */
+  private array(buf: Buffer, i: number, depth: number): number {
+    const n = buf.length;
+    i = skipSpace(buf, i + 1);
+    if (i >= n) return -1;
+    let c = buf[i]!;
+    if (c === CLOSE_BRACKET) return i + 1;
+    for (;;) {
+      const j = this.value(buf, i, c, depth);
+      if (j < 0) return -1;
+      i = skipSpace(buf, j);
+      if (i >= n) return -1;
+      c = buf[i]!;
+      if (c === CLOSE_BRACKET) return i + 1;
+      if (c !== COMMA) throw new Unsure("expected ',' or ']'");
+      i = skipSpace(buf, i + 1);
+      if (i >= n) return -1;
+      c = buf[i]!;
+    }
+  }
+
+  /**
+   * The index after the value that starts with `c` at `buf[i]`, inside a container at nesting `depth`, or -1 when
+   * `buf` ends first; sets `valueKind`.
+   */
+  private value(buf: Buffer, i: number, c: number, depth: number): number {
+    if (c === QUOTE) {
+      const j = this.string(buf, i);
+      this.valueKind = this.stringEscaped ? Kind.Other : Kind.Plain;
+      return j;
+    }
+    let j: number;
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (depth >= MAX_DEPTH) throw new Unsure('nesting too deep');
+      j = c === OPEN_BRACE ? this.object(buf, i, depth + 1) : this.array(buf, i, depth + 1);
+    } else if (c === 0x2d || isDigit(c)) j = number(buf, i);
+    else {
+      const literal = LITERALS[c];
+      if (literal === undefined) throw new Unsure('not a JSON value');
+      if (i + literal.length > buf.length) return -1;
+      for (let k = 1; k < literal.length; k++) if (buf[i + k] !== literal[k]) throw new Unsure('bad literal');
+      j = i + literal.length;
+    }
+    this.valueKind = Kind.Other;
+    return j;
+  }
+
   private capture(slot: number, start: number, end: number, kind: Kind): void {
-    // A repeated key: JSON.parse keeps the last value, and so does this.
     this.kind[slot] = kind;
     this.start[slot] = start;
     this.end[slot] = end;
   }
 
   private lookup(buf: Buffer, from: number, to: number): number {
-    const list = this.byLength.get(to - from);
+    const list = this.byLength[to - from];
     if (list === undefined) return -1;
-    for (const { bytes, slot } of list) {
+    for (let l = 0; l < list.length; l++) {
+      const bytes = list[l]!.bytes;
       let k = 0;
       while (k < bytes.length && buf[from + k] === bytes[k]) k++;
-      if (k === bytes.length) return slot;
+      if (k === bytes.length) return list[l]!.slot;
     }
     return -1;
   }
