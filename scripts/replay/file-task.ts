@@ -145,7 +145,7 @@ export async function readFast(input: InputFile, ctx: FileTaskContext): Promise<
   try {
     const gz = await isGzip(input.location);
     source = createReadStream(input.location, { highWaterMark: 1 << 20 });
-    const stream = gz ? source.pipe(createGunzip({ chunkSize: 1 << 18 })) : source;
+    const stream = gz ? source.pipe(createGunzip({ chunkSize: 1 << 18, readableHighWaterMark: 1 << 20 })) : source;
     if (gz) source.on('error', (error) => stream.destroy(error));
     let inflated = 0;
     for await (const chunk of stream as AsyncIterable<Buffer>) {

@@ -83,7 +83,7 @@ class RawRecord {
   }
 
   has(slot: number): boolean {
-    return this.scanner.kind[slot] !== Kind.Absent;
+    return this.scanner.kind[slot] !== ABSENT;
   }
 
   /**
@@ -91,7 +91,7 @@ class RawRecord {
    * value; '' when the key is absent (a value is never empty); undefined when the value is too long to remember.
    */
   raw(slot: number): string | undefined {
-    if (this.scanner.kind[slot] === Kind.Absent) return '';
+    if (this.scanner.kind[slot] === ABSENT) return '';
     const s = this.scanner.start[slot]!;
     const e = this.scanner.end[slot]!;
     return e - s > MEMO_TEXT_LIMIT ? undefined : this.buf.toString('latin1', s, e);
@@ -101,7 +101,7 @@ class RawRecord {
   value(slot: number): unknown {
     const s = this.scanner.start[slot]!;
     const e = this.scanner.end[slot]!;
-    if (this.scanner.kind[slot] === Kind.Plain) return this.buf.toString('utf8', s + 1, e - 1);
+    if (this.scanner.kind[slot] === PLAIN) return this.buf.toString('utf8', s + 1, e - 1);
     return JSON.parse(this.buf.toString('utf8', s, e));
   }
 
@@ -138,6 +138,9 @@ function find(buf: Buffer, needle: Buffer, from: number): number {
   return -1;
 }
 const QUOTE = 0x22;
+// Local copies: read per record, and an imported enum member can cost a property read through the module.
+const ABSENT = Kind.Absent;
+const PLAIN = Kind.Plain;
 /** Longer patterns take the native search's slower path. */
 const GUARD_LENGTH = 6;
 
@@ -199,11 +202,17 @@ export class Prefilter {
       if (key === '$or') {
         if (!Array.isArray(v)) return PASS;
         const branches = v.map((b) => (isObject(b) ? this.gateOf(b, prefix) : PASS));
-        parts.push((r) => branches.some((g) => g(r)));
+        parts.push((r) => {
+          for (const g of branches) if (g(r)) return true;
+          return false;
+        });
       } else if (Array.isArray(v)) parts.push(this.leafGate([...prefix, key], v));
       else if (isObject(v)) parts.push(this.gateOf(v, [...prefix, key]));
     }
-    return (r) => parts.every((g) => g(r));
+    return (r) => {
+      for (const g of parts) if (!g(r)) return false;
+      return true;
+    };
   }
 
   private leafGate(path: readonly string[], leaf: readonly unknown[]): Gate {
@@ -337,5 +346,5 @@ const MEMO_TEXT_LIMIT = 256;
 
 /** Whether a captured top-level key is a non-empty string without escapes. */
 function plain(scanner: RecordScanner, slot: number): boolean {
-  return scanner.kind[slot] === Kind.Plain && scanner.end[slot]! - scanner.start[slot]! > 2;
+  return scanner.kind[slot] === PLAIN && scanner.end[slot]! - scanner.start[slot]! > 2;
 }
