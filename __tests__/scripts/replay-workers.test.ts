@@ -26,7 +26,7 @@ async function replay(dir: string, workers: string): Promise<{ code: number; out
 }
 
 describe('replay --workers', () => {
-  it('gives identical output with 1 and 2 workers', async () => {
+  it('gives identical output with 1, 2 and 3 workers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'replay-workers-'));
     mkdirSync(join(dir, 'bench'));
     generateCorpus(join(dir, 'bench'), 6000, 7, 'findings');
@@ -34,9 +34,12 @@ describe('replay --workers', () => {
     cpSync(join(ROOT, '__tests__/fixtures/replay'), join(dir, 'fixtures'), { recursive: true });
     const one = await replay(dir, '1');
     const two = await replay(dir, '2');
+    // Three readers: this thread and two worker threads.
+    const three = await replay(dir, '3');
     expect(one.code).toBe(0);
     expect(one.out.length).toBeGreaterThan(100);
     expect(two).toEqual(one);
+    expect(three).toEqual(one);
   }, 60_000);
 
   it('refuses a number of workers that is not a positive integer', async () => {

@@ -11,7 +11,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import type { CatalogRunner, Verdict } from '../../handlers/core/sweep/catalog-runner';
 import { type TrailEvent, toEvent, wrapCloudTrailRecord } from '../../handlers/core/sweep/to-event';
 import { type InputFile, type ReadOptions, readFiles, STDIN } from '../cli/inputs';
@@ -127,6 +127,12 @@ async function isGzip(location: string): Promise<boolean> {
   }
 }
 
+/**
+ * Gunzip's output chunks, and how far it may inflate ahead of the scanner (zlib streams take the Transform options;
+ * the type does not list them): it works on libuv's pool while this thread scans.
+ */
+const GUNZIP: ZlibOptions = Object.assign({ chunkSize: 1 << 18 }, { readableHighWaterMark: 1 << 20 });
+
 /** The fast way, for a CloudTrail log file; undefined when the file has to be read the full way. */
 export async function readFast(input: InputFile, ctx: FileTaskContext): Promise<FileOutcome | undefined> {
   const out = newOutcome(input.path);
@@ -145,7 +151,7 @@ export async function readFast(input: InputFile, ctx: FileTaskContext): Promise<
   try {
     const gz = await isGzip(input.location);
     source = createReadStream(input.location, { highWaterMark: 1 << 20 });
-    const stream = gz ? source.pipe(createGunzip({ chunkSize: 1 << 18 })) : source;
+    const stream = gz ? source.pipe(createGunzip(GUNZIP)) : source;
     if (gz) source.on('error', (error) => stream.destroy(error));
     let inflated = 0;
     for await (const chunk of stream as AsyncIterable<Buffer>) {

@@ -28,6 +28,9 @@ export interface PoolOptions {
   readonly predicateNames: readonly string[];
 }
 
+/** This thread, as a reader. */
+const HERE = 'here';
+
 /** Files read ahead of the one being tallied, per worker: bounds the outcomes held in memory. */
 const LOOKAHEAD_PER_WORKER = 4;
 
@@ -84,17 +87,32 @@ export async function* runFiles(
   let wake: (() => void) | undefined;
   let next = 0;
   let emitted = 0;
-  const idle: Worker[] = [];
+  // This thread reads files too (it only tallies and triages between them), so `workers` readers take
+  // `workers - 1` threads: one fewer to start and warm up, and the first file is read at once.
+  const idle: (Worker | typeof HERE)[] = [];
   const dispatch = () => {
     while (idle.length > 0 && next < files.length && next - emitted < workers * LOOKAHEAD_PER_WORKER) {
       const w = idle.pop()!;
-      w.postMessage({ id: next, file: files[next]! } satisfies WorkerRequest);
-      next++;
+      const id = next++;
+      if (w !== HERE) {
+        w.postMessage({ id, file: files[id]! } satisfies WorkerRequest);
+        continue;
+      }
+      runFile(files[id]!, context, options)
+        .then(
+          (outcome) => done.set(id, outcome),
+          (error: unknown) => done.set(id, error instanceof Error ? error : new Error(String(error))),
+        )
+        .finally(() => {
+          idle.push(HERE);
+          dispatch();
+          wake?.();
+        });
     }
   };
   try {
     const data: WorkerData = { catalog: pool.catalog, predicateNames: pool.predicateNames };
-    for (let i = 0; i < workers; i++) {
+    for (let i = 1; i < workers; i++) {
       const w = startWorker(data);
       threads.push(w);
       idle.push(w);
@@ -111,6 +129,8 @@ export async function* runFiles(
         wake?.();
       });
     }
+    // Last in, so first out: this thread, warm and ready, takes the first file.
+    idle.push(HERE);
     dispatch();
     while (emitted < files.length) {
       while (!done.has(emitted)) await new Promise<void>((resolve) => (wake = resolve));

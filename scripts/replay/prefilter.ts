@@ -42,7 +42,33 @@ class RawRecord {
   private next = new Float64Array(0);
   private nextFrom = new Float64Array(0);
 
-  constructor(private readonly needles: readonly Buffer[]) {}
+  /**
+   * Per needle, the id of its guard in `needles`: a short piece of it (at most {@link GUARD_LENGTH} bytes, no leading
+   * quote) that any occurrence of the needle contains, so a record without the guard lacks the needle. Native
+   * searches for short patterns are several times faster than for long ones, and needles share guards
+   * (`vigil-` serves `"vigil-remediation"`, `"vigil-remediation-undo"` and `"vigil-heartbeat"`): the usual
+   * chunk, holding none of them, costs one short search per guard.
+   */
+  private readonly guards: number[];
+  /** The needles, then the guards that are not needles themselves. */
+  private readonly needles: Buffer[];
+
+  constructor(needles: readonly Buffer[]) {
+    this.needles = [...needles];
+    const ids = new Map(needles.map((n, id) => [n.toString('latin1'), id]));
+    this.guards = needles.map((needle, id) => {
+      const guard = needle.subarray(needle[0] === QUOTE ? 1 : 0).subarray(0, GUARD_LENGTH);
+      if (guard.length === needle.length) return id;
+      const text = guard.toString('latin1');
+      let g = ids.get(text);
+      if (g === undefined) {
+        g = this.needles.length;
+        this.needles.push(guard);
+        ids.set(text, g);
+      }
+      return g;
+    });
+  }
 
   reset(buf: Buffer, start: number, end: number, scanner: RecordScanner, source: string): void {
     if (buf !== this.buf || this.next.length !== this.needles.length) {
@@ -57,19 +83,36 @@ class RawRecord {
   }
 
   has(slot: number): boolean {
-    return this.scanner.kind[slot] !== Kind.Absent;
+    return this.scanner.kind[slot] !== ABSENT;
+  }
+
+  /**
+   * The bytes of a captured top-level key's value (as latin1 text, one character per byte), which determine the
+   * value; '' when the key is absent (a value is never empty); undefined when the value is too long to remember.
+   */
+  raw(slot: number): string | undefined {
+    if (this.scanner.kind[slot] === ABSENT) return '';
+    const s = this.scanner.start[slot]!;
+    const e = this.scanner.end[slot]!;
+    return e - s > MEMO_TEXT_LIMIT ? undefined : this.buf.toString('latin1', s, e);
   }
 
   /** The exact value of a captured top-level key. */
   value(slot: number): unknown {
     const s = this.scanner.start[slot]!;
     const e = this.scanner.end[slot]!;
-    if (this.scanner.kind[slot] === Kind.Plain) return this.buf.toString('utf8', s + 1, e - 1);
+    if (this.scanner.kind[slot] === PLAIN) return this.buf.toString('utf8', s + 1, e - 1);
     return JSON.parse(this.buf.toString('utf8', s, e));
   }
 
   /** Whether the record's bytes contain needle `id` (as `buf.subarray(start, end).includes(needle)`). */
   contains(id: number): boolean {
+    const guard = this.guards[id]!;
+    return (guard === id || this.holds(guard)) && this.holds(id);
+  }
+
+  /** {@link contains}, without the guard. */
+  private holds(id: number): boolean {
     let at = this.next[id]!;
     // The cached occurrence is stale when it lies before this record, or was searched from after its start.
     if (Number.isNaN(at) || (at !== -1 && at < this.start) || this.nextFrom[id]! > this.start) {
@@ -95,6 +138,11 @@ function find(buf: Buffer, needle: Buffer, from: number): number {
   return -1;
 }
 const QUOTE = 0x22;
+// Local copies: read per record, and an imported enum member can cost a property read through the module.
+const ABSENT = Kind.Absent;
+const PLAIN = Kind.Plain;
+/** Longer patterns take the native search's slower path. */
+const GUARD_LENGTH = 6;
 
 type Gate = (r: RawRecord) => boolean;
 const PASS: Gate = () => true;
@@ -154,35 +202,67 @@ export class Prefilter {
       if (key === '$or') {
         if (!Array.isArray(v)) return PASS;
         const branches = v.map((b) => (isObject(b) ? this.gateOf(b, prefix) : PASS));
-        parts.push((r) => branches.some((g) => g(r)));
+        parts.push((r) => {
+          for (const g of branches) if (g(r)) return true;
+          return false;
+        });
       } else if (Array.isArray(v)) parts.push(this.leafGate([...prefix, key], v));
       else if (isObject(v)) parts.push(this.gateOf(v, [...prefix, key]));
     }
-    return (r) => parts.every((g) => g(r));
+    return (r) => {
+      for (const g of parts) if (!g(r)) return false;
+      return true;
+    };
   }
 
   private leafGate(path: readonly string[], leaf: readonly unknown[]): Gate {
-    const exact = (pattern: Json, event: (r: RawRecord) => unknown): Gate => {
+    /**
+     * The compiled pattern of the one field, on the event `event` builds. Its outcome depends on the field's value
+     * alone, so it is remembered per `memoKey` (a text that determines the value; undefined: not remembered).
+     */
+    const exact = (pattern: Json, event: (r: RawRecord) => unknown, memoKey: (r: RawRecord) => string | undefined) => {
       let match: CompiledPattern;
       try {
         match = compilePattern(pattern);
       } catch {
         return PASS;
       }
-      return (r) => match(event(r));
+      const memo = new Map<string, boolean>();
+      return (r: RawRecord) => {
+        const k = memoKey(r);
+        if (k === undefined) return match(event(r));
+        let outcome = memo.get(k);
+        if (outcome === undefined) {
+          outcome = match(event(r));
+          if (memo.size < MEMO_LIMIT) memo.set(k, outcome);
+        }
+        return outcome;
+      };
     };
     const [head, key] = path;
-    if (path.length === 1 && head === 'source') return exact({ source: leaf }, (r) => ({ source: r.source }));
+    if (path.length === 1 && head === 'source') {
+      return exact(
+        { source: leaf },
+        (r) => ({ source: r.source }),
+        (r) => r.source,
+      );
+    }
     if (path.length === 1 && head === 'detail-type') {
       const eventType = this.slots.get('eventType')!;
-      return exact({ 'detail-type': leaf }, (r) => ({
-        'detail-type': detailTypeFor(r.has(eventType) ? r.value(eventType) : undefined),
-      }));
+      return exact(
+        { 'detail-type': leaf },
+        (r) => ({ 'detail-type': detailTypeFor(r.has(eventType) ? r.value(eventType) : undefined) }),
+        (r) => r.raw(eventType),
+      );
     }
     if (head !== 'detail' || key === undefined) return PASS;
     if (path.length === 2) {
       const slot = this.slot(key);
-      return exact({ detail: { [key]: leaf } }, (r) => ({ detail: r.has(slot) ? { [key]: r.value(slot) } : {} }));
+      return exact(
+        { detail: { [key]: leaf } },
+        (r) => ({ detail: r.has(slot) ? { [key]: r.value(slot) } : {} }),
+        (r) => r.raw(slot),
+      );
     }
     const needles: number[] = [];
     for (const alt of leaf) {
@@ -193,7 +273,11 @@ export class Prefilter {
         needles.push(this.needle(`${alt['suffix']}"`));
       } else return PASS;
     }
-    return (r) => r.scanner.backslash || needles.some((n) => r.contains(n));
+    return (r) => {
+      if (r.scanner.backslash) return true;
+      for (const n of needles) if (r.contains(n)) return true;
+      return false;
+    };
   }
 
   /**
@@ -201,33 +285,66 @@ export class Prefilter {
    * this is its eventTime in milliseconds.
    */
   judge(buf: Buffer, start: number, end: number, scanner: RecordScanner): number {
-    if (scanner.escapedKey) return Number.NaN;
-    const eventSource = plainText(buf, scanner, 0);
-    const eventName = plainText(buf, scanner, 1);
-    if (eventSource === undefined || eventName === undefined) return Number.NaN;
+    if (scanner.escapedKey || !plain(scanner, 0) || !plain(scanner, 1)) return Number.NaN;
+    const api = this.api(buf, scanner);
     const r = this.record;
-    const source = sourceFor(eventSource);
-    r.reset(buf, start, end, scanner, source);
-    // One event object for every lookup: the index reads these three fields and keeps nothing.
-    const probe = this.probe;
-    probe.source = source;
-    probe.detail['eventSource'] = eventSource;
-    probe.detail['eventName'] = eventName;
-    for (const c of this.candidates(probe)) if (c.gate(r)) return Number.NaN;
-    const time = plainText(buf, scanner, 2);
-    if (time === undefined || plainText(buf, scanner, 3) === undefined || plainText(buf, scanner, 4) === undefined) {
-      return Number.NaN;
+    r.reset(buf, start, end, scanner, api.source);
+    for (const c of api.candidates) if (c.gate(r)) return Number.NaN;
+    if (!plain(scanner, 2) || !plain(scanner, 3) || !plain(scanner, 4)) return Number.NaN;
+    const s = scanner.start[2]! + 1;
+    const e = scanner.end[2]! - 1;
+    const time = buf.toString('latin1', s, e);
+    if (time !== this.lastTime) {
+      this.lastTime = time;
+      this.lastTimeMs = Date.parse(buf.toString('utf8', s, e));
     }
-    return Date.parse(time);
+    return this.lastTimeMs;
   }
 
-  private readonly probe: { source: string; detail: Record<string, unknown> } = { source: '', detail: {} };
+  /** The eventTime last read (its bytes as latin1 text) and its value: records in a row often share their second. */
+  private lastTime = '';
+  private lastTimeMs = Number.NaN;
+
+  /**
+   * The source and the candidates of a record's eventSource and eventName (plain, non-empty), remembered per their
+   * bytes: a trail holds a few hundred distinct pairs.
+   */
+  private api(buf: Buffer, scanner: RecordScanner): Api {
+    const sourceText = buf.toString('latin1', scanner.start[0]! + 1, scanner.end[0]! - 1);
+    const nameText = buf.toString('latin1', scanner.start[1]! + 1, scanner.end[1]! - 1);
+    let byName = this.apis.get(sourceText);
+    let api = byName?.get(nameText);
+    if (api !== undefined) return api;
+    const eventSource = buf.toString('utf8', scanner.start[0]! + 1, scanner.end[0]! - 1);
+    const eventName = buf.toString('utf8', scanner.start[1]! + 1, scanner.end[1]! - 1);
+    const source = sourceFor(eventSource);
+    api = { source, candidates: this.candidates({ source, detail: { eventSource, eventName } }) };
+    if (this.apiCount < MEMO_LIMIT) {
+      if (byName === undefined) {
+        byName = new Map();
+        this.apis.set(sourceText, byName);
+      }
+      byName.set(nameText, api);
+      this.apiCount++;
+    }
+    return api;
+  }
+
+  private readonly apis = new Map<string, Map<string, Api>>();
+  private apiCount = 0;
 }
 
-/** The text of a captured top-level string without escapes, if it is one and is not empty. */
-function plainText(buf: Buffer, scanner: RecordScanner, slot: number): string | undefined {
-  if (scanner.kind[slot] !== Kind.Plain) return undefined;
-  const s = scanner.start[slot]!;
-  const e = scanner.end[slot]!;
-  return e - s > 2 ? buf.toString('utf8', s + 1, e - 1) : undefined;
+interface Api {
+  readonly source: string;
+  readonly candidates: readonly { readonly gate: Gate }[];
+}
+
+/** Entries a memo keeps (distinct APIs, distinct values of a field); made-up input past it is judged afresh. */
+const MEMO_LIMIT = 50_000;
+/** Longer values are not remembered. */
+const MEMO_TEXT_LIMIT = 256;
+
+/** Whether a captured top-level key is a non-empty string without escapes. */
+function plain(scanner: RecordScanner, slot: number): boolean {
+  return scanner.kind[slot] === PLAIN && scanner.end[slot]! - scanner.start[slot]! > 2;
 }

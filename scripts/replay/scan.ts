@@ -42,16 +42,22 @@ const LITERALS: Readonly<Record<number, Buffer>> = {
   102: Buffer.from('false'),
   110: Buffer.from('null'),
 };
+/** Byte values {@link RecordScanner.nextSpecial} tracks: the 32 control characters and the backslash. */
+const SPECIAL_BYTES = 33;
+/** Strings up to this many bytes are searched for their closing quote in JavaScript, longer ones natively. */
+const SHORT_STRING = 16;
 /** Deeper records are left to JSON.parse. */
 const MAX_DEPTH = 256;
 
-enum V {
-  Value,
-  ObjectFirst,
-  ObjectKey,
-  Colon,
-  ArrayFirst,
-  After,
+/** The first index at or after `i` that is not JSON white space (`buf.length` if none). */
+function skipSpace(buf: Buffer, i: number): number {
+  const n = buf.length;
+  while (i < n) {
+    const b = buf[i]!;
+    if (b > 0x20 || !(b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09)) return i;
+    i++;
+  }
+  return n;
 }
 
 /**
@@ -66,9 +72,15 @@ export class RecordScanner {
   readonly end: Int32Array;
   backslash = false;
   escapedKey = false;
-  private readonly byLength = new Map<number, { readonly bytes: Buffer; readonly slot: number }[]>();
-  private readonly stack = new Uint8Array(MAX_DEPTH + 1);
+  /** The listed keys, by their length in bytes. */
+  private readonly byLength: { readonly bytes: Buffer; readonly slot: number }[][] = [];
   private stringEscaped = false;
+  private valueKind = Kind.Other;
+  /** {@link nextSpecial}'s memory: the buffer, the last position asked, per byte value its next occurrence. */
+  private specialBuf: Buffer | undefined;
+  private specialFrom = 0;
+  private specialMin = -1;
+  private readonly nextAt = new Float64Array(SPECIAL_BYTES);
 
   constructor(keys: readonly string[]) {
     this.kind = new Uint8Array(keys.length);
@@ -76,9 +88,8 @@ export class RecordScanner {
     this.end = new Int32Array(keys.length);
     keys.forEach((k, slot) => {
       const bytes = Buffer.from(k, 'utf8');
-      const list = this.byLength.get(bytes.length) ?? [];
-      list.push({ bytes, slot });
-      this.byLength.set(bytes.length, list);
+      this.byLength[bytes.length] ??= [];
+      this.byLength[bytes.length]!.push({ bytes, slot });
     });
   }
 
@@ -91,113 +102,168 @@ export class RecordScanner {
     this.backslash = false;
     this.escapedKey = false;
     const n = buf.length;
-    const stack = this.stack;
-    let depth = 0;
-    let state = V.Value;
-    let slot = -1;
-    let valueStart = -1;
+    i = skipSpace(buf, i);
+    if (i >= n) return -1;
+    if (buf[i] !== OPEN_BRACE) throw new Unsure('a record that is not an object');
+    return this.object(buf, i, 1);
+  }
+
+  /**
+   * The index after the object that opens at `buf[i]`, at nesting `depth` (the record's is 1), or -1 when `buf` ends
+   * first; captures the listed keys of the record's own object. Every read past `buf`'s end returns -1 rather than
+   * throwing: only bytes that are there decide that the file is not JSON.
+   */
+  private object(buf: Buffer, i: number, depth: number): number {
+    const n = buf.length;
+    i = skipSpace(buf, i + 1);
+    if (i >= n) return -1;
+    let c = buf[i]!;
+    if (c === CLOSE_BRACE) return i + 1;
     for (;;) {
-      while (i < n && isSpace(buf[i]!)) i++;
-      if (i >= n) return -1;
-      const c = buf[i]!;
-      switch (state) {
-        case V.Value: {
-          if (depth === 1) valueStart = i;
-          if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-            if (depth >= MAX_DEPTH) throw new Unsure('nesting too deep');
-            stack[++depth] = c;
-            i++;
-            state = c === OPEN_BRACE ? V.ObjectFirst : V.ArrayFirst;
-            continue;
-          }
-          let j: number;
-          let kind: Kind = Kind.Other;
-          if (c === QUOTE) {
-            j = this.string(buf, i);
-            if (!this.stringEscaped) kind = Kind.Plain;
-          } else if (c === 0x2d || isDigit(c)) j = number(buf, i);
-          else {
-            const literal = LITERALS[c];
-            if (literal === undefined) throw new Unsure('not a JSON value');
-            if (i + literal.length > n) return -1;
-            for (let k = 1; k < literal.length; k++) if (buf[i + k] !== literal[k]) throw new Unsure('bad literal');
-            j = i + literal.length;
-          }
-          if (j < 0) return -1;
-          if (depth === 0) throw new Unsure('a record that is not an object');
-          if (depth === 1) {
-            if (slot >= 0) this.capture(slot, valueStart, j, kind);
-            slot = -1;
-          }
-          i = j;
-          state = V.After;
-          continue;
-        }
-        case V.ObjectFirst:
-        case V.ObjectKey: {
-          if (c === CLOSE_BRACE && state === V.ObjectFirst) break;
-          if (c !== QUOTE) throw new Unsure('expected a key');
-          const j = this.string(buf, i);
-          if (j < 0) return -1;
-          if (depth === 1) {
-            if (this.stringEscaped) {
-              this.escapedKey = true;
-              slot = -1;
-            } else slot = this.lookup(buf, i + 1, j - 1);
-          }
-          i = j;
-          state = V.Colon;
-          continue;
-        }
-        case V.Colon:
-          if (c !== COLON) throw new Unsure("expected ':'");
-          i++;
-          state = V.Value;
-          continue;
-        case V.ArrayFirst:
-          if (c === CLOSE_BRACKET) break;
-          state = V.Value;
-          continue;
-        case V.After:
-          if (c === COMMA) {
-            i++;
-            state = stack[depth] === OPEN_BRACE ? V.ObjectKey : V.Value;
-            continue;
-          }
-          if (c !== (stack[depth] === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET))
-            throw new Unsure("expected ',' or a closer");
-          break;
+      if (c !== QUOTE) throw new Unsure('expected a key');
+      let j = this.string(buf, i);
+      if (j < 0) return -1;
+      let slot = -1;
+      if (depth === 1) {
+        if (this.stringEscaped) this.escapedKey = true;
+        else slot = this.lookup(buf, i + 1, j - 1);
       }
-      // buf[i] closes the innermost object or array.
-      i++;
-      depth--;
-      if (depth === 0) return i;
-      if (depth === 1 && slot >= 0) this.capture(slot, valueStart, i, Kind.Other);
-      if (depth === 1) slot = -1;
-      state = V.After;
+      i = buf[j] === COLON ? j : skipSpace(buf, j);
+      if (i >= n) return -1;
+      if (buf[i] !== COLON) throw new Unsure("expected ':'");
+      i = skipSpace(buf, i + 1);
+      if (i >= n) return -1;
+      j = this.value(buf, i, buf[i]!, depth);
+      if (j < 0) return -1;
+      // A repeated key: JSON.parse keeps the last value, and so does this.
+      if (slot >= 0) this.capture(slot, i, j, this.valueKind);
+      i = skipSpace(buf, j);
+      if (i >= n) return -1;
+      c = buf[i]!;
+      if (c === CLOSE_BRACE) return i + 1;
+      if (c !== COMMA) throw new Unsure("expected ',' or '}'");
+      i = skipSpace(buf, i + 1);
+      if (i >= n) return -1;
+      c = buf[i]!;
     }
   }
 
+  /** {@link object}, for an array. */
+  private array(buf: Buffer, i: number, depth: number): number {
+    const n = buf.length;
+    i = skipSpace(buf, i + 1);
+    if (i >= n) return -1;
+    let c = buf[i]!;
+    if (c === CLOSE_BRACKET) return i + 1;
+    for (;;) {
+      const j = this.value(buf, i, c, depth);
+      if (j < 0) return -1;
+      i = skipSpace(buf, j);
+      if (i >= n) return -1;
+      c = buf[i]!;
+      if (c === CLOSE_BRACKET) return i + 1;
+      if (c !== COMMA) throw new Unsure("expected ',' or ']'");
+      i = skipSpace(buf, i + 1);
+      if (i >= n) return -1;
+      c = buf[i]!;
+    }
+  }
+
+  /**
+   * The index after the value that starts with `c` at `buf[i]`, inside a container at nesting `depth`, or -1 when
+   * `buf` ends first; sets `valueKind`.
+   */
+  private value(buf: Buffer, i: number, c: number, depth: number): number {
+    if (c === QUOTE) {
+      const j = this.string(buf, i);
+      this.valueKind = this.stringEscaped ? Kind.Other : Kind.Plain;
+      return j;
+    }
+    let j: number;
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (depth >= MAX_DEPTH) throw new Unsure('nesting too deep');
+      j = c === OPEN_BRACE ? this.object(buf, i, depth + 1) : this.array(buf, i, depth + 1);
+    } else if (c === 0x2d || isDigit(c)) j = number(buf, i);
+    else {
+      const literal = LITERALS[c];
+      if (literal === undefined) throw new Unsure('not a JSON value');
+      if (i + literal.length > buf.length) return -1;
+      for (let k = 1; k < literal.length; k++) if (buf[i + k] !== literal[k]) throw new Unsure('bad literal');
+      j = i + literal.length;
+    }
+    this.valueKind = Kind.Other;
+    return j;
+  }
+
   private capture(slot: number, start: number, end: number, kind: Kind): void {
-    // A repeated key: JSON.parse keeps the last value, and so does this.
     this.kind[slot] = kind;
     this.start[slot] = start;
     this.end[slot] = end;
   }
 
   private lookup(buf: Buffer, from: number, to: number): number {
-    const list = this.byLength.get(to - from);
+    const list = this.byLength[to - from];
     if (list === undefined) return -1;
-    for (const { bytes, slot } of list) {
+    for (let l = 0; l < list.length; l++) {
+      const bytes = list[l]!.bytes;
       let k = 0;
       while (k < bytes.length && buf[from + k] === bytes[k]) k++;
-      if (k === bytes.length) return slot;
+      if (k === bytes.length) return list[l]!.slot;
     }
     return -1;
   }
 
-  /** The index after the string that opens at `buf[i]`, or -1 if `buf` ends first; sets `stringEscaped`. */
+  /**
+   * The index after the string that opens at `buf[i]`, or -1 if `buf` ends first; sets `stringEscaped`.
+   *
+   * Most strings hold neither a backslash nor a control character: their closing quote is the next quote, found
+   * natively (or by a short loop for short strings), and the span is valid when the next such byte
+   * ({@link nextSpecial}) lies beyond it. Any other string, or one `buf` ends inside, takes {@link slowString}, which
+   * checks every byte.
+   */
   private string(buf: Buffer, i: number): number {
+    const n = buf.length;
+    let j = i + 1;
+    const shortEnd = Math.min(j + SHORT_STRING, n);
+    while (j < shortEnd && buf[j] !== QUOTE) j++;
+    const q = j < shortEnd ? j : buf.indexOf(QUOTE, j);
+    if (q < 0 || this.nextSpecial(buf, i + 1) < q) return this.slowString(buf, i);
+    this.stringEscaped = false;
+    return q + 1;
+  }
+
+  /**
+   * The first byte at or after `p` in `buf` that is a backslash or a control character (below 0x20), or
+   * `buf.length` when there is none. One native search per such byte value serves every string of `buf` up to that
+   * value's next occurrence; calls on one buffer come in increasing `p` (a smaller `p` starts afresh).
+   */
+  private nextSpecial(buf: Buffer, p: number): number {
+    if (buf !== this.specialBuf || p < this.specialFrom) {
+      this.specialBuf = buf;
+      this.nextAt.fill(-1);
+      this.specialMin = -1;
+    }
+    this.specialFrom = p;
+    if (this.specialMin >= p) return this.specialMin;
+    const n = buf.length;
+    const nextAt = this.nextAt;
+    let min = n;
+    for (let b = 0; b < SPECIAL_BYTES; b++) {
+      let at = nextAt[b]!;
+      if (at < p) {
+        // Byte values 0x00-0x1f, and slot 0x20 stands for the backslash.
+        at = buf.indexOf(b === 0x20 ? BACKSLASH : b, p);
+        if (at < 0) at = n;
+        nextAt[b] = at;
+      }
+      if (at < min) min = at;
+    }
+    this.specialMin = min;
+    return min;
+  }
+
+  /** {@link string}, byte by byte. */
+  private slowString(buf: Buffer, i: number): number {
     const n = buf.length;
     let j = i + 1;
     this.stringEscaped = false;
@@ -263,6 +329,9 @@ enum F {
 }
 
 const KEY = Buffer.from('"Records"');
+const EMPTY = Buffer.alloc(0);
+/** How much of the next chunk, beyond the bytes carried, is first joined to a record carried over. */
+const FIRST_TAKE = 4096;
 
 /**
  * A CloudTrail log file fed chunk by chunk ({@link push}); calls `onRecord(buf, start, end, index)` for each record,
@@ -270,7 +339,7 @@ const KEY = Buffer.from('"Records"');
  */
 export class LogFileScanner {
   private state = F.Open;
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = EMPTY;
   private keyAt = 0;
   private index = 0;
 
@@ -280,9 +349,13 @@ export class LogFileScanner {
   ) {}
 
   push(chunk: Buffer): void {
-    const buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const buf = chunk;
     const n = buf.length;
     let i = 0;
+    if (this.pending.length > 0) {
+      i = this.finishPending(chunk);
+      if (i < 0) return;
+    }
     while (i < n) {
       const c = buf[i]!;
       if (this.state === F.Element || this.state === F.FirstElement) {
@@ -341,7 +414,33 @@ export class LogFileScanner {
           break;
       }
     }
-    this.pending = i >= n ? Buffer.alloc(0) : Buffer.from(buf.subarray(i));
+    this.pending = i >= n ? EMPTY : Buffer.from(buf.subarray(i));
+  }
+
+  /**
+   * Ends the record carried over from the last chunk (it opens `pending`) with the head of `chunk`: joins only as much
+   * of `chunk` as the record needs (guessed, then widened), not the whole chunk. Returns where scanning goes on in
+   * `chunk`, or -1 when the record runs past `chunk` too (then `pending` holds all of it).
+   */
+  private finishPending(chunk: Buffer): number {
+    const carried = this.pending.length;
+    let take = Math.min(chunk.length, carried + FIRST_TAKE);
+    for (;;) {
+      const joined = Buffer.concat([this.pending, chunk.subarray(0, take)]);
+      const end = this.scanner.record(joined, 0);
+      if (end >= 0) {
+        // A record ends at its closing brace, which is past what was carried.
+        this.pending = EMPTY;
+        this.onRecord(joined, 0, end, this.index++);
+        this.state = F.AfterElement;
+        return end - carried;
+      }
+      if (take === chunk.length) {
+        this.pending = joined;
+        return -1;
+      }
+      take = Math.min(chunk.length, take * 4);
+    }
   }
 
   /** Throws {@link Unsure} unless the file ended right after its object (and white space). */
