@@ -17,6 +17,7 @@ import { PREDICATES } from '../../rules/predicates';
 import type { InputFile } from '../../scripts/cli/inputs';
 import { type FileOutcome, readFast, readFully } from '../../scripts/replay/file-task';
 import { fileTaskContext } from '../../scripts/replay/pool';
+import { prng } from '../helpers/prng';
 
 const FIXTURES = join(__dirname, '../fixtures');
 const walk = (dir: string): string[] =>
@@ -40,17 +41,6 @@ const RECORDS = walk(join(FIXTURES, 'events'))
   .filter((f) => f.endsWith('.json'))
   .map((f) => (JSON.parse(readFileSync(f, 'utf8')) as { detail: Record<string, unknown> }).detail)
   .filter((d) => typeof d['eventSource'] === 'string');
-
-/** Deterministic choices inside one property run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** JSON text of `value` written unusually: random white space between tokens, escapes where JSON allows them. */
 function serialize(value: unknown, rnd: () => number, style: { space: number; escape: number }): string {

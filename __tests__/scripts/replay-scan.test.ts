@@ -8,17 +8,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { Kind, LogFileScanner, RecordScanner, Unsure } from '../../scripts/replay/scan';
-
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers/prng';
 
 const KEYS = ['eventName', 'eventSource', 'a', 'kéy', 'n', 'o'];
 const pick = <T>(rnd: () => number, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;

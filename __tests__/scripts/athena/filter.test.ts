@@ -13,6 +13,7 @@ import {
   renderSql,
 } from '../../../scripts/athena/filter';
 import { type Json, RECORDS } from './rows';
+import { prng as random } from '../../helpers/prng';
 
 const PATTERNS = forwardingPatterns(CATALOG).map((p) => p.pattern);
 const FILTER = candidateFilter(CATALOG);
@@ -22,17 +23,6 @@ function forwarded(record: Json): boolean {
   const wrapped = wrapCloudTrailRecord(record);
   if (!('event' in wrapped)) return false;
   return PATTERNS.some((p) => matchesPattern(p, wrapped.event));
-}
-
-/** A seeded generator (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
