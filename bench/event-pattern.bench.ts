@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { type CompiledPattern, compilePattern } from '../rules/event-pattern';
 import type { EventPattern } from '../rules/types';
+import { prng as rng } from '../__tests__/helpers/prng';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const ROUNDS = 3;
@@ -115,17 +116,6 @@ const PATTERNS: Record<string, EventPattern> = {
     detail: { eventName: Array.from({ length: 60 }, (_, i) => `Describe${i}`).concat('RunInstances') },
   },
 };
-
-/** mulberry32: deterministic, so every run measures the same events. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CALLS: ReadonlyArray<readonly [string, string, string]> = [
   ['aws.ec2', 'ec2.amazonaws.com', 'AuthorizeSecurityGroupIngress'],

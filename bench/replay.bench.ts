@@ -19,20 +19,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { main } from '../scripts/replay';
+import { prng } from '../__tests__/helpers/prng';
 
 const ACCOUNTS = ['110000000004', '110000000005', '110000000006', '110000000007', '110000000008', '110000000011'];
 const REGIONS = ['us-east-1', 'eu-west-1', 'eu-central-1', 'us-west-2'];
-
-/** Small deterministic PRNG (mulberry32) so every run replays the same corpus. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rec = Record<string, unknown>;
 

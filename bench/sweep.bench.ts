@@ -31,6 +31,7 @@ import { CATALOG } from '../rules/catalog';
 import { PREDICATES } from '../rules/predicates';
 import { main as replay } from '../scripts/replay';
 import { localTrailObjects, sweepWindow } from '../scripts/sweep/local-trail';
+import { prng } from '../__tests__/helpers/prng';
 
 const ORG = 'o-k3m9x2p7qa';
 const BUCKET = 'vigil-org-trail-110000000002';
@@ -39,17 +40,6 @@ const DAY = Date.parse('2026-11-02T00:00:00Z');
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
-
-/** mulberry32: the same corpus every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rec = Record<string, unknown>;
 /** Routine calls by an application role (no detection matches them). */

@@ -1,4 +1,7 @@
-/** A seeded pseudo-random generator (mulberry32) for property tests: the same seed gives the same run, so a failure reproduces. */
+/**
+ * A seeded pseudo-random generator (mulberry32) for property tests and benchmarks: the same seed gives the same run, so
+ * a failure reproduces and every benchmark run measures the same corpus.
+ */
 export function prng(seed: number): () => number {
   let a = seed;
   return () => {
