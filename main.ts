@@ -16,7 +16,6 @@ import { OrgTrailStack } from './stacks/org-trail-stack';
 import { remediationPermissions } from './derive/remediation-permissions';
 import { SecurityStack } from './stacks/security-stack';
 import { TfcStack } from './stacks/tfc-stack';
-import { disableTokenStackTraces, memoizeBinaryVersionChecks } from './build/synth-performance';
 import { bundleStats } from './build/bundle';
 import { planMemberStamps, type StampGroup, stampingEnabled, writeMemberStamps } from './build/member-stamps';
 import { formatSynthSummary, removeStaleStacks, snapshotStacks } from './build/synth-summary';
@@ -37,8 +36,6 @@ export interface BuildOptions {
 /** Builds every stack of the organization into `app`. Exported for tests and the benchmark. */
 export function buildApp(app: App, config: VigilConfig, options: BuildOptions = {}): App {
   const { inventory, alerting, remediation } = config;
-  disableTokenStackTraces();
-  memoizeBinaryVersionChecks();
   const patterns = forwardingPatterns(CATALOG);
   const permissions = remediationPermissions(CATALOG);
   new LogArchiveStack(app, stackIds.logArchive, { inventory });

@@ -1,41 +1,41 @@
 /**
- * The framework facade (framework/cdktf.ts) and the synth speed patch (build/synth-performance.ts). The patch
- * replaces a cdktf-private function; if a framework upgrade or the move to CDK Terrain moves or inlines it,
- * synth silently gets about 2× slower. These tests fail instead: tokens created through the facade must carry
- * no creation stack once the patch ran, and must carry one without it (so the test can tell).
+ * The framework facade (framework/cdktf.ts) and the synth speed patch it applies when it loads
+ * (framework/synth-performance.ts). The patch replaces a cdktf-private function; if a framework upgrade or the move
+ * to CDK Terrain moves or inlines it, synth silently gets about 2× slower. These tests fail instead: tokens created
+ * through the facade must carry no creation stack, and tokens of the bare framework must carry one (so the test
+ * can tell).
  */
 
-/** The creation stack of a fresh token made through the facade, in a fresh module registry. */
-function creationStackOfFreshToken(patch: boolean): { patched: boolean; stack: readonly string[] } {
-  let result: { patched: boolean; stack: readonly string[] } | undefined;
+/** The creation stack of a fresh token made through `module` (the facade or bare cdktf), in a fresh registry. */
+function creationStackOfFreshToken(module: '../framework/cdktf' | 'cdktf'): readonly string[] {
+  let stack: readonly string[] | undefined;
   jest.isolateModules(() => {
-    const { disableTokenStackTraces } = require('../build/synth-performance');
-    const patched = patch ? disableTokenStackTraces({}) : false;
-    const { Lazy, Tokenization } = require('../framework/cdktf');
+    const { Lazy, Tokenization } = require(module);
     const token: string = Lazy.stringValue({ produce: () => 'value' });
-    const lazy = Tokenization.reverseString(token).firstToken as { creationStack: string[] };
-    result = { patched, stack: lazy.creationStack };
+    stack = (Tokenization.reverseString(token).firstToken as { creationStack: string[] }).creationStack;
   });
-  return result!;
+  return stack!;
 }
 
 describe('synth speed patch', () => {
-  it('takes effect on the framework the stacks use: tokens carry no creation stack', () => {
-    const { patched, stack } = creationStackOfFreshToken(true);
-
-    expect(patched).toBe(true);
-    expect(stack).toEqual([]);
+  it('takes effect as the framework facade loads: its tokens carry no creation stack', () => {
+    expect(creationStackOfFreshToken('../framework/cdktf')).toEqual([]);
   });
 
-  it('is what removes the stack: without it, a token records where it was created', () => {
-    const { stack } = creationStackOfFreshToken(false);
-
-    expect(stack.length).toBeGreaterThan(0);
+  it('is what removes the stack: a token of the unpatched framework records where it was created', () => {
+    expect(creationStackOfFreshToken('cdktf').length).toBeGreaterThan(0);
   });
 
   it('is skipped when VIGIL_TOKEN_STACK_TRACES=1 (debugging a token error)', () => {
-    const { disableTokenStackTraces } = require('../build/synth-performance');
-
+    const { disableTokenStackTraces } = require('../framework/synth-performance');
+    const before = process.env['VIGIL_TOKEN_STACK_TRACES'];
+    process.env['VIGIL_TOKEN_STACK_TRACES'] = '1';
+    try {
+      expect(creationStackOfFreshToken('../framework/cdktf').length).toBeGreaterThan(0);
+    } finally {
+      if (before === undefined) delete process.env['VIGIL_TOKEN_STACK_TRACES'];
+      else process.env['VIGIL_TOKEN_STACK_TRACES'] = before;
+    }
     expect(disableTokenStackTraces({ VIGIL_TOKEN_STACK_TRACES: '1' })).toBe(false);
   });
 });
@@ -53,7 +53,7 @@ describe('terraform version check memo', () => {
         .spyOn(childProcess, 'execSync')
         .mockImplementation(() => Buffer.from('Terraform v1.11.4\non linux_amd64\n'));
       try {
-        const patched = memoize ? require('../build/synth-performance').memoizeBinaryVersionChecks() : false;
+        const patched = memoize ? require('../framework/synth-performance').memoizeBinaryVersionChecks() : false;
         const { ValidateTerraformVersion } = require('cdktf/lib/validations/validate-terraform-version') as {
           ValidateTerraformVersion: Validation;
         };
@@ -86,7 +86,8 @@ describe('terraform version check memo', () => {
     expect(memoized.results.filter((r) => r.length === 0)).toHaveLength(3);
   });
 
-  it('is in place in every test file (the setup applies it, as main.ts does for synth)', () => {
+  it('is in place once the framework facade has loaded, with the stack-trace patch', () => {
+    require('../framework/cdktf');
     const { ValidateBinaryVersion } = require('cdktf/lib/validations/validate-binary-version');
 
     expect(ValidateBinaryVersion.prototype[Symbol.for('vigil.memoizedBinaryVersionChecks')]).toBe(true);

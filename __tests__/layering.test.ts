@@ -89,7 +89,7 @@ describe('layering rules', () => {
     'framework/cdktf.ts': "import * as cdktf from 'cdktf';\nexport const used = cdktf;\n",
     'framework/aws.ts': "import * as kms from '@cdktf/provider-aws/lib/kms-key';\nexport const used = kms;\n",
     'framework/tfe.ts': "import * as ws from '@cdktf/provider-tfe/lib/workspace';\nexport const used = ws;\n",
-    'build/synth-performance.ts':
+    'framework/synth-performance.ts':
       "import * as trace from 'cdktf/lib/tokens/private/stack-trace';\nexport const used = trace;\n",
     'constructs/spec.ts':
       "import * as spec from '../handlers/functions/triage/spec';\nimport * as rules from '../rules/catalog';\n" +

@@ -1,17 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { Testing } from '../framework/cdktf';
-import { disableTokenStackTraces, memoizeBinaryVersionChecks } from '../build/synth-performance';
-import 'aws-sdk-client-mock-jest';
 
-Testing.setupJest();
-
-// What `npm run synth` does (main.ts), for the stacks tests build themselves: no stack trace per token (under jest's
-// source-map support that was ~25 s of a run) and one `terraform version` per (constraint, process) instead of one
-// per construct that needs it (~10 s). __tests__/framework.test.ts checks both take effect.
-disableTokenStackTraces();
-memoizeBinaryVersionChecks();
+// Nothing here loads the framework or a mock library: a test file pays only for what it imports (loading cdktf
+// took ~250 ms per file, aws-sdk-client-mock-jest ~130 ms). Stacks a test builds get synth's speed patches from
+// framework/cdktf.ts itself; files that use the `toHaveReceivedCommand…` matchers import aws-sdk-client-mock-jest.
 
 // Every test asserts: a test whose assertions sit behind a condition or an early return fails
 // instead of passing silently.

@@ -23,6 +23,7 @@ import { ExpiredTokenException, GetCallerIdentityCommand, STSClient } from '@aws
 import { mockClient } from 'aws-sdk-client-mock';
 import { type Check, main, runChecks } from '../../scripts/doctor';
 import { currentPlatform } from '../../scripts/terraform/toolchain';
+import 'aws-sdk-client-mock-jest';
 
 const ROOT = resolve(__dirname, '../..');
 const organizations = mockClient(OrganizationsClient);

@@ -17,6 +17,7 @@ import { type CliDeps, main } from '../../scripts/org-sync';
 import { readOrganization } from '../../scripts/org-sync/read-organization';
 import { backoffDelay, withRetry } from '../../scripts/org-sync/retry';
 import { awsError, type FakeOrg, fakeOrg, INVENTORY_TEXT, mockOrganization } from '../fixtures/org-sync/organization';
+import 'aws-sdk-client-mock-jest';
 
 const org = mockClient(OrganizationsClient);
 const client = () => new OrganizationsClient({ region: 'us-east-1' });

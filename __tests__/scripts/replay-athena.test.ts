@@ -17,6 +17,7 @@ import { COLUMNS } from '../../scripts/athena/table';
 import { main, SPEC } from '../../scripts/replay-athena';
 import { main as replay } from '../../scripts/replay';
 import { type Json, RECORDS, rowOf } from './athena/rows';
+import 'aws-sdk-client-mock-jest';
 
 const ROOT = resolve(__dirname, '../..');
 const athena = mockClient(AthenaClient);

@@ -13,6 +13,7 @@ import { REQUEST_ID_PATTERN } from '../../../handlers/core/approval/request';
 import { DeliveryError } from '../../../handlers/errors';
 import { type ScriptedServer, startScriptedServer } from '../../helpers/http-server';
 import { LATER, LINK_KEY, REQUEST_ID, sampleRequest } from '../../helpers/approvals';
+import 'aws-sdk-client-mock-jest';
 
 let server: ScriptedServer | undefined;
 afterEach(async () => {

@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { makeApprovalStore } from '../../../handlers/adapters/approval-store';
 import { ApprovalConflictError } from '../../../handlers/errors';
 import { AFTER_EXPIRY, approvalItem, LATER, REQUEST_ID, sampleRequest } from '../../helpers/approvals';
+import 'aws-sdk-client-mock-jest';
 
 const ddb = mockClient(DynamoDBClient);
 const TABLE = 'vigil-approvals';

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeDedupeStore } from '../../../handlers/adapters/dedupe-store';
+import 'aws-sdk-client-mock-jest';
 
 const dynamodb = mockClient(DynamoDBClient);
 const TABLE = 'vigil-triage-dedupe';

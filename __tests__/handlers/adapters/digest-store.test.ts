@@ -8,6 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { digestExpiresAt, makeDigestStore } from '../../../handlers/adapters/digest-store';
 import type { DigestEntry } from '../../../handlers/core/flows/digest-ports';
+import 'aws-sdk-client-mock-jest';
 
 const dynamodb = mockClient(DynamoDBClient);
 const TABLE = 'vigil-digest';

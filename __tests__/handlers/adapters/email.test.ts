@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { makeEmailPublisher, makeSnsClient } from '../../../handlers/adapters/email';
 import { formatEmail } from '../../../handlers/core/format-email';
 import { NOW, sampleAlert } from '../../helpers/alerts';
+import 'aws-sdk-client-mock-jest';
 
 const sns = mockClient(SNSClient);
 const TOPIC = 'arn:aws:sns:eu-west-1:999999999999:vigil-alerts-payments';

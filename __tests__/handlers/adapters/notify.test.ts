@@ -14,6 +14,7 @@ import { pagerDutyDedupKey } from '../../../handlers/core/format-pagerduty';
 import { NotificationError } from '../../../handlers/errors';
 import { NOW, sampleAlert } from '../../helpers/alerts';
 import { type ScriptedResponse, type ScriptedServer, startScriptedServer } from '../../helpers/http-server';
+import 'aws-sdk-client-mock-jest';
 
 const sm = mockClient(SecretsManagerClient);
 const ssm = mockClient(SSMClient);

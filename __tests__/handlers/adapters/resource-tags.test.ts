@@ -6,6 +6,7 @@ import {
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeResourceTagsReader } from '../../../handlers/adapters/resource-tags';
+import 'aws-sdk-client-mock-jest';
 
 const sts = mockClient(STSClient);
 const tagging = mockClient(ResourceGroupsTaggingAPIClient);

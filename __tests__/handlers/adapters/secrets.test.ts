@@ -8,6 +8,7 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/clie
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeSecretReader, parseSecretRef, withSecret } from '../../../handlers/adapters/secrets';
 import { DeliveryError, SecretReadError, SecretReferenceError } from '../../../handlers/errors';
+import 'aws-sdk-client-mock-jest';
 
 const sm = mockClient(SecretsManagerClient);
 const ssm = mockClient(SSMClient);

@@ -40,6 +40,7 @@ import {
   slackSignature,
   urlEvent,
 } from '../../helpers/approvals';
+import 'aws-sdk-client-mock-jest';
 
 let slack: ScriptedServer;
 beforeEach(async () => {

@@ -10,6 +10,7 @@ import { formatDigestEmail, formatDigestSlack, summarizeDigest } from '../../../
 import { digestFromEnvironment, handler, readDigestSettings } from '../../../handlers/entrypoints/digest';
 import { DeliveryError } from '../../../handlers/errors';
 import { type ScriptedServer, startScriptedServer } from '../../helpers/http-server';
+import 'aws-sdk-client-mock-jest';
 
 const dynamodb = mockClient(DynamoDBClient);
 const sns = mockClient(SNSClient);

@@ -64,6 +64,7 @@ import {
   NOW,
   VIEW,
 } from '../../helpers/remediation';
+import 'aws-sdk-client-mock-jest';
 
 const dynamo = mockClient(DynamoDBClient);
 const ssm = mockClient(SSMClient);

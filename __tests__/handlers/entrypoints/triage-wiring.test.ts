@@ -25,6 +25,7 @@ import {
 import { fixtureRecord, loadTriageEvent, sqsRecord, TRIAGE_VIEW, triageContext } from '../../fixtures/triage';
 import { type Items, inventoryItems, serveInventoryTable } from '../../helpers/inventory-table';
 import { FakeNotifier, LogCapture } from '../../helpers/triage-fakes';
+import 'aws-sdk-client-mock-jest';
 
 const dynamodb = mockClient(DynamoDBClient);
 const sts = mockClient(STSClient);

@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { auditSortKey, makeAuditLog } from '../../../../handlers/adapters/remediation/audit';
 import type { AuditRecord } from '../../../../handlers/core/remediation/orchestrate';
 import { AuditConflictError } from '../../../../handlers/errors';
+import 'aws-sdk-client-mock-jest';
 
 const dynamo = mockClient(DynamoDBClient);
 const log = () => makeAuditLog({ client: new DynamoDBClient({}), tableName: 'vigil-remediation-audit' });

@@ -2,6 +2,7 @@ import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeBreakerCounter } from '../../../../handlers/adapters/remediation/breaker';
 import { breakerDecision } from '../../../../handlers/core/remediation/guard';
+import 'aws-sdk-client-mock-jest';
 
 const dynamo = mockClient(DynamoDBClient);
 const NOW = new Date('2026-11-28T12:34:56.000Z');

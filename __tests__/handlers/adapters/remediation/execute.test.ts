@@ -11,6 +11,7 @@ import {
 import type { PlannedCall } from '../../../../handlers/core/remediation/types';
 import { RemediationCallError } from '../../../../handlers/errors';
 import { mockAll } from './sdk-scenarios';
+import 'aws-sdk-client-mock-jest';
 
 const mocks = mockAll();
 const executor = makeRemediationExecutor({ namePrefix: 'vigil' });

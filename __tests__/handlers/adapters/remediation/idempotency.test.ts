@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeIdempotencyStore } from '../../../../handlers/adapters/remediation/idempotency';
+import 'aws-sdk-client-mock-jest';
 
 const dynamo = mockClient(DynamoDBClient);
 const NOW = new Date('2026-11-28T12:00:00.000Z');

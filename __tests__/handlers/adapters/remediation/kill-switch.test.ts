@@ -2,6 +2,7 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/clie
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeKillSwitchReader } from '../../../../handlers/adapters/remediation/kill-switch';
 import { killSwitchDecision } from '../../../../handlers/core/remediation/guard';
+import 'aws-sdk-client-mock-jest';
 
 const ssm = mockClient(SSMClient);
 const PARAMETER = '/vigil/remediation/kill-switch';

@@ -45,6 +45,7 @@ import type { RemediationId } from '../../../../rules/types';
 import { RemediationStateError } from '../../../../handlers/errors';
 import { CTX, loadRemediationEvent, MEMBER } from '../../../fixtures/remediation/load';
 import { mockAll } from './sdk-scenarios';
+import 'aws-sdk-client-mock-jest';
 
 const mocks = mockAll();
 const reader = makeStateReader({ namePrefix: 'vigil', maxHistoryPages: 3 });

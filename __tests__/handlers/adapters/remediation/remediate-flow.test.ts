@@ -10,6 +10,7 @@ import type { RemediationTarget } from '../../../../handlers/core/remediation/ty
 import { RemediationCallError } from '../../../../handlers/errors';
 import { loadRemediationEvent } from '../../../fixtures/remediation/load';
 import { type Mocks, mockAll, SDK_SCENARIOS, type SdkScenario } from './sdk-scenarios';
+import 'aws-sdk-client-mock-jest';
 
 const mocks = mockAll();
 const executor = makeRemediationExecutor({ namePrefix: 'vigil' });

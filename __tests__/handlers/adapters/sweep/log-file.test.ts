@@ -15,6 +15,7 @@ import { type LogObjectItem, readLogObject } from '../../../../handlers/adapters
 import { validateTrailIntegrity } from '../../../../handlers/core/sweep/digest-validation';
 import { LogFileFormatError } from '../../../../handlers/core/sweep/log-records';
 import { BUCKET, logKey, sha256, signedDigest, trailKeys } from '../../../helpers/cloudtrail-digests';
+import 'aws-sdk-client-mock-jest';
 
 const FIXTURES = join(__dirname, '../../../fixtures/replay/cloudtrail/AWSLogs/o-k3m9x2p7qa');
 const GOOD = join(
