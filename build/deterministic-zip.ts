@@ -3,6 +3,7 @@
  * from the same files is byte-identical (synth determinism, stable `source_code_hash`). cdktf's own
  * archive asset stamps file modification times into the zip.
  */
+import { createHash } from 'node:crypto';
 import { crc32, deflateRawSync } from 'node:zlib';
 
 /** 1980-01-01 00:00:00, the earliest MS-DOS date a ZIP entry can carry. */
@@ -15,6 +16,24 @@ export interface ZipEntry {
   readonly data: Buffer;
 }
 
+/**
+ * Deflated bytes and CRC per entry content, for the life of the process: synth zips the same bundle for several
+ * stacks and tests (deflate at level 9 costs ~100 ms a bundle; hashing it to find it again, ~2 ms). Bounded: past
+ * MAX_DEFLATED contents it starts over.
+ */
+const deflated = new Map<string, { readonly compressed: Buffer; readonly crc: number }>();
+const MAX_DEFLATED = 64;
+function deflate(data: Buffer): { readonly compressed: Buffer; readonly crc: number } {
+  const key = createHash('sha256').update(data).digest('hex');
+  let found = deflated.get(key);
+  if (found === undefined) {
+    if (deflated.size >= MAX_DEFLATED) deflated.clear();
+    found = { compressed: deflateRawSync(data, { level: 9 }), crc: crc32(data) >>> 0 };
+    deflated.set(key, found);
+  }
+  return found;
+}
+
 /** Builds a deflated ZIP archive of the entries (sorted by name). */
 export function zipSync(entries: readonly ZipEntry[]): Buffer {
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -23,8 +42,7 @@ export function zipSync(entries: readonly ZipEntry[]): Buffer {
   let offset = 0;
   for (const entry of sorted) {
     const name = Buffer.from(entry.name, 'utf8');
-    const compressed = deflateRawSync(entry.data, { level: 9 });
-    const crc = crc32(entry.data) >>> 0;
+    const { compressed, crc } = deflate(entry.data);
 
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0); // local file header signature

@@ -71,6 +71,25 @@ describe('the bundle cache', () => {
     expect(readdirSync(cache).filter((f) => f.endsWith('.js'))).toHaveLength(1);
   });
 
+  it('sees an input change between two bundles of one process (a remembered input hash is checked against the file)', () => {
+    const other = join(root, 'other.ts');
+    writeFileSync(
+      other,
+      "import { greeting } from './greeting';\nexport const handler = async () => `${greeting}!`;\n",
+    );
+    const cold = fresh();
+    cold.bundleCode(entry);
+    cold.bundleCode(other);
+    // A new process: `entry` comes from the cache (reading greeting.ts), then greeting.ts changes before `other`.
+    const b = fresh();
+    expect(b.bundleCode(entry).toString()).toContain('one');
+    writeFileSync(join(root, 'greeting.ts'), "export const greeting = 'three, longer';\n");
+    const code = b.bundleCode(other);
+
+    expect(b.bundleStats()).toEqual({ built: 1, fromCache: 1 });
+    expect(code.toString()).toContain('three, longer');
+  });
+
   it('rebuilds when the cached bytes were damaged, never serving them', () => {
     const first = synthOnce();
     const stored = readdirSync(cache).filter((f) => f.endsWith('.js'));

@@ -28,6 +28,20 @@ describe('zipSync', () => {
     expect(zip.readUInt16LE(zip.length - 22 + 10)).toBe(2);
   });
 
+  it('gives the bytes of a fresh deflate for content it has zipped before, and tells contents apart', () => {
+    const first = zipSync(entries);
+    const copy = entries.map((e) => ({ name: e.name, data: Buffer.from(e.data) }));
+    const changed = [entries[0]!, { name: 'index.js', data: Buffer.from('exports.handler = async () => 43;\n') }];
+    const inflatedIndex = (zip: Buffer) => {
+      const nameLength = zip.readUInt16LE(26);
+      return inflateRawSync(zip.subarray(30 + nameLength, 30 + nameLength + zip.readUInt32LE(18))).toString();
+    };
+
+    expect(zipSync(copy).equals(first)).toBe(true);
+    expect(inflatedIndex(zipSync(changed))).toBe('exports.handler = async () => 43;\n');
+    expect(inflatedIndex(zipSync(entries))).toBe(entries[1]!.data.toString());
+  });
+
   it('is readable by a standard unzip implementation', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-zip-'));
     const file = join(dir, 'a.zip');

@@ -62,6 +62,36 @@ export const cachedResourceTypesForAction: ResourceTypesForAction = (service, ac
 };
 simulatorResourceTypes.getResourceTypesForAction = cachedResourceTypesForAction;
 
+/**
+ * The simulator turns every policy string it compares (resource patterns, condition values) into a regular
+ * expression on every request: the most expensive step of a simulation-heavy file. A string without policy variables
+ * (`${…}`) converts the same way whatever the request, so its conversion is remembered per (string, options) for the
+ * life of the test file; a string with variables is converted per request, as before. Callers read the function off
+ * the module's exports on every call, so replacing the export takes effect everywhere; simulator.test.ts checks that
+ * it did and that conversions are unchanged.
+ */
+interface IamStringOptions {
+  readonly replaceWildcards?: boolean;
+  readonly convertToRegex?: boolean;
+}
+type ConvertIamString = (value: string, request: unknown, options?: IamStringOptions) => unknown;
+export const simulatorUtil = require(join(dirname(require.resolve('@cloud-copilot/iam-simulate')), 'util.js')) as {
+  convertIamString: ConvertIamString;
+};
+export const uncachedConvertIamString = simulatorUtil.convertIamString;
+const conversions = new Map<string, unknown>();
+export const cachedConvertIamString: ConvertIamString = (value, request, options) => {
+  if (value.includes('${')) return uncachedConvertIamString(value, request, options);
+  const key = `${options?.replaceWildcards ?? ''}|${options?.convertToRegex ?? ''}|${value}`;
+  let found = conversions.get(key);
+  if (found === undefined) {
+    found = uncachedConvertIamString(value, request, options);
+    conversions.set(key, found);
+  }
+  return found;
+};
+simulatorUtil.convertIamString = cachedConvertIamString;
+
 export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
 
 /** A policy document as synthesized (object or JSON string). */

@@ -1,5 +1,6 @@
 import {
   ADMIN_POLICY,
+  cachedConvertIamString,
   cachedResourceTypesForAction,
   fastCaseInsensitiveEndsWith,
   fastCaseInsensitiveEquals,
@@ -7,6 +8,8 @@ import {
   principalArnOf,
   simulate,
   simulatorResourceTypes,
+  simulatorUtil,
+  uncachedConvertIamString,
   uncachedResourceTypes,
 } from '../helpers/iam-simulate';
 
@@ -115,6 +118,58 @@ describe('simulator speed-ups', () => {
     expect(iamPolicyUtils.caseInsensitiveEquals).toBe(fastCaseInsensitiveEquals);
     expect(iamPolicyUtils.caseInsensitiveEndsWith).toBe(fastCaseInsensitiveEndsWith);
     expect(simulatorResourceTypes.getResourceTypesForAction).toBe(cachedResourceTypesForAction);
+    expect(simulatorUtil.convertIamString).toBe(cachedConvertIamString);
+  });
+
+  it('converts a policy string without variables as the simulator does, once per string and options', () => {
+    const strings = ['arn:aws:events:*:*:rule/vigil-?x', 'a.b(c)+[d]', '*', '', 'x*y?z'];
+    const optionSets = [undefined, { replaceWildcards: false }, { convertToRegex: false, replaceWildcards: false }];
+    const shown = (v: unknown) =>
+      typeof v === 'string'
+        ? v
+        : { pattern: String((v as { pattern: RegExp }).pattern), errors: (v as { errors?: unknown }).errors };
+    const pairs = strings.flatMap((value) =>
+      optionSets.map((options) => ({
+        value,
+        options,
+        cached: shown(cachedConvertIamString(value, undefined, options)),
+        again: [1, 2].map(() => cachedConvertIamString(value, undefined, options)).every((v, _, all) => v === all[0]),
+      })),
+    );
+
+    expect(pairs).toEqual(
+      strings.flatMap((value) =>
+        optionSets.map((options) => ({
+          value,
+          options,
+          cached: shown(uncachedConvertIamString(value, undefined, options)),
+          again: true,
+        })),
+      ),
+    );
+    expect(shown(cachedConvertIamString('vigil-*', undefined))).toEqual({
+      pattern: '/^vigil-.*?$/',
+      errors: undefined,
+    });
+  });
+
+  it('resolves policy variables per request: a string with a variable is never remembered', async () => {
+    const ownBucket = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::logs-${aws:PrincipalAccount}/*' }],
+    };
+    const get = (account: string, bucketAccount: string) =>
+      simulate({
+        principal: `arn:aws:iam::${account}:role/Reader`,
+        action: 's3:GetObject',
+        resource: `arn:aws:s3:::logs-${bucketAccount}/key`,
+        resourceAccount: account,
+        identityPolicies: [ownBucket],
+      });
+
+    await expect(get('111111111111', '111111111111')).resolves.toBe('Allowed');
+    await expect(get('222222222222', '111111111111')).resolves.toBe('ImplicitlyDenied');
+    await expect(get('222222222222', '222222222222')).resolves.toBe('Allowed');
   });
 
   it('remembers resource types per request, giving each caller its own equal list', async () => {
