@@ -263,6 +263,14 @@ function compositionKey(input: string): string {
   return parts.length > 2 ? parts.slice(0, 2).join('/') : input;
 }
 
+/** Every function's entrypoint (`<dir>/*.ts`, sorted): what synth bundles. */
+export function functionEntrypoints(dir = join(ROOT, 'handlers', 'entrypoints')): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
 /**
  * Bundles every entry not bundled yet in one builder process, concurrently (esbuild runs the builds in
  * parallel), and keeps the results for {@link bundleCode}: synth calls this once with every function's

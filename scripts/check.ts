@@ -2,9 +2,9 @@
  * `npm test` and `npm run test:all`: typecheck, lint, jest and the synth of the example org, side by side.
  *
  * Run one after another they left a core idle: tsc and synth are single-threaded, and jest waited for them.
- * Here typecheck, lint and synth start at once, and jest as soon as synth is done: synth refreshes the bundle
- * cache jest's run starts from (build/bundle.ts), so after a handler change the ten functions are bundled once,
- * by synth, instead of by synth and by jest. Jest's output streams as it runs, the others' is held and printed
+ * Here typecheck, lint and `npm run bundle` start at once, then jest and synth as soon as the bundle cache is
+ * fresh (build/bundle.ts; a second or two when no handler changed): after a handler change the ten functions are
+ * bundled once, instead of by synth and again by jest's run. Jest's output streams as it runs, the others' is held and printed
  * when all are done (a step that fails prints everything it wrote; one that passes, its last lines), then a
  * summary with each step's time. Every step runs to its end, so one run reports every kind of failure; the exit
  * code is 1 when any step failed.
@@ -13,8 +13,8 @@
  *   npm test -- __tests__/rules   the same, with only the jest files those arguments select
  *   npm run test:all              every jest suite with the coverage threshold (what CI runs)
  *
- * Each step is the package.json script of the same name (`typecheck`, `lint`, `test:jest` or `test:jest:all`,
- * `synth`), so package.json stays the one definition of what a step runs.
+ * Each step is the package.json script of the same name (`typecheck`, `lint`, `bundle`, `test:jest` or
+ * `test:jest:all`, `synth`), so package.json stays the one definition of what a step runs.
  */
 import { spawn } from 'node:child_process';
 import { runCli } from './run-cli';
@@ -123,13 +123,14 @@ export function checkSteps(argv: readonly string[]): Step[] {
   return [
     { name: 'typecheck', command: npm('typecheck') },
     { name: 'lint', command: npm('lint') },
-    { name: 'synth', command: npm('synth') },
+    { name: 'bundle', command: npm('bundle') },
     {
       name: all ? 'jest (all suites, coverage)' : 'jest',
       command: npm(all ? 'test:jest:all' : 'test:jest', jestArgs),
       live: true,
-      after: 'synth',
+      after: 'bundle',
     },
+    { name: 'synth', command: npm('synth'), after: 'bundle' },
   ];
 }
 

@@ -1,6 +1,5 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { prebundle } from '../build/bundle';
+import { functionEntrypoints, prebundle } from '../build/bundle';
 import type { Construct } from 'constructs';
 import type { AlertingConfig } from '../config/alerting';
 import type { OrgInventory } from '../config/inventory';
@@ -96,11 +95,7 @@ export class SecurityStack extends VigilStack {
     };
     const names = functionNames(inv);
     // Every function's bundle at once (esbuild builds them in parallel), before the parts ask one by one.
-    prebundle(
-      readdirSync(ctx.entrypoints)
-        .filter((f) => f.endsWith('.ts'))
-        .map((f) => join(ctx.entrypoints, f)),
-    );
+    prebundle(functionEntrypoints(ctx.entrypoints));
     this.busArn = centralBusArn(inv);
     this.rules = checkedCentralRules(props.catalog, inv.namePrefix);
 

@@ -89,17 +89,18 @@ describe('npm test (scripts/check.ts)', () => {
     );
   });
 
-  it("runs the package.json scripts: npm test's four, jest after synth; test:all's every suite; extra arguments to jest", () => {
+  it("runs the package.json scripts: jest and synth after bundle; test:all's every suite; extra arguments to jest", () => {
     const commands = (argv: string[]) => checkSteps(argv).map((s) => [s.name, s.command.join(' '), !!s.live]);
 
     expect(commands([])).toEqual([
       ['typecheck', 'npm run --silent typecheck', false],
       ['lint', 'npm run --silent lint', false],
-      ['synth', 'npm run --silent synth', false],
+      ['bundle', 'npm run --silent bundle', false],
       ['jest', 'npm run --silent test:jest', true],
+      ['synth', 'npm run --silent synth', false],
     ]);
-    // Jest starts from the bundles synth has just refreshed.
-    expect(checkSteps([])[3]!.after).toBe('synth');
+    // Jest and synth start from the bundles the bundle step has just refreshed.
+    expect(checkSteps([]).map((s) => s.after)).toEqual([undefined, undefined, undefined, 'bundle', 'bundle']);
     expect(commands(['--all'])[3]).toEqual(['jest (all suites, coverage)', 'npm run --silent test:jest:all', true]);
     expect(commands(['__tests__/rules', '-t', 'x'])[3]).toEqual([
       'jest',
