@@ -25,7 +25,6 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,17 +72,17 @@ function cacheDir(): string | undefined {
 const sha256Hex = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
 /**
- * SHA-256 of an input file, read once per process while its size and modification time stay the same: the ten
- * bundles share most of their inputs (the SDK's core), so checking them all read ~14,000 files where ~4,400 differ.
+ * SHA-256 of each input file, for one synth's checks of the cache: the ten bundles share most of their inputs (the
+ * SDK's core), so checking them all read ~14,000 files where ~4,400 differ. One map per `prebundle` or `bundleCode`
+ * call, so a file that changes between two calls is read again.
  */
-const inputHashes = new Map<string, { readonly size: number; readonly mtimeMs: number; readonly hash: string }>();
-function inputHash(input: string): string {
-  const path = resolve(ROOT, input);
-  const { size, mtimeMs } = statSync(path);
-  const known = inputHashes.get(path);
-  if (known && known.size === size && known.mtimeMs === mtimeMs) return known.hash;
-  const hash = sha256Hex(readFileSync(path));
-  inputHashes.set(path, { size, mtimeMs, hash });
+type InputHashes = Map<string, string>;
+function inputHash(input: string, hashes: InputHashes): string {
+  let hash = hashes.get(input);
+  if (hash === undefined) {
+    hash = sha256Hex(readFileSync(resolve(ROOT, input)));
+    hashes.set(input, hash);
+  }
   return hash;
 }
 
@@ -150,7 +149,7 @@ function readManifest(dir: string, path: string): CacheManifest | undefined {
 }
 
 /** The cached bundle of `path` when it is still valid, else undefined. Never throws: a bad cache rebuilds. */
-function fromDiskCache(path: string): Buffer | undefined {
+function fromDiskCache(path: string, hashes: InputHashes): Buffer | undefined {
   const dir = cacheDir();
   if (!dir) return undefined;
   const manifest = readManifest(dir, path);
@@ -158,7 +157,7 @@ function fromDiskCache(path: string): Buffer | undefined {
   try {
     if (manifest.format !== CACHE_FORMAT || manifest.key !== environmentKey()) return undefined;
     for (const [input, hash] of Object.entries(manifest.inputs)) {
-      if (inputHash(input) !== hash) return undefined;
+      if (inputHash(input, hashes) !== hash) return undefined;
     }
     const code = readFileSync(join(dir, `${manifest.code}.js`));
     return sha256Hex(code) === manifest.code ? code : undefined;
@@ -168,14 +167,14 @@ function fromDiskCache(path: string): Buffer | undefined {
 }
 
 /** Records a freshly built bundle and the inputs esbuild read for it (its metafile). Best effort. */
-function toDiskCache(path: string, code: Buffer, metafile: string): void {
+function toDiskCache(path: string, code: Buffer, metafile: string, hashes: InputHashes): void {
   const dir = cacheDir();
   if (!dir) return;
   try {
     const meta = JSON.parse(readFileSync(metafile, 'utf8')) as { inputs: Record<string, unknown> };
     const inputs: Record<string, string> = {};
     for (const input of Object.keys(meta.inputs).sort()) {
-      inputs[input] = inputHash(input);
+      inputs[input] = inputHash(input, hashes);
     }
     mkdirSync(dir, { recursive: true });
     const codeHash = sha256Hex(code);
@@ -208,7 +207,7 @@ export function bundleCode(entry: string): Buffer {
       `handler entrypoint '${entry}' does not exist; every function needs handlers/entrypoints/<name>.ts`,
     );
   }
-  const onDisk = fromDiskCache(path);
+  const onDisk = fromDiskCache(path, new Map());
   if (onDisk) {
     stats.fromCache++;
     codeCache.set(path, onDisk);
@@ -219,7 +218,7 @@ export function bundleCode(entry: string): Buffer {
     const metafile = dir ? join(dir, 'meta.json') : undefined;
     const code = runBuilder(path, metafile);
     stats.built++;
-    if (metafile) toDiskCache(path, code, metafile);
+    if (metafile) toDiskCache(path, code, metafile, new Map());
     codeCache.set(path, code);
     return code;
   } finally {
@@ -285,8 +284,9 @@ export function prebundle(entries: readonly string[]): void {
       `handler entrypoints do not exist: ${missing.join(', ')}; every function needs handlers/entrypoints/<name>.ts`,
     );
   }
+  const checked: InputHashes = new Map();
   const paths = wanted.filter((p) => {
-    const cached = fromDiskCache(p);
+    const cached = fromDiskCache(p, checked);
     if (cached) {
       stats.fromCache++;
       codeCache.set(p, cached);
@@ -304,11 +304,13 @@ export function prebundle(entries: readonly string[]): void {
     if (run.error) throw new Error(`bundling: cannot run ${BUILDER}: ${run.error.message}`);
     if (run.status !== 0)
       throw new Error(`bundling failed (exit ${run.status ?? run.signal}):\n${run.stderr.toString('utf8').trim()}`);
+    // Inputs are hashed again after the build (a file edited meanwhile is recorded as esbuild read it).
+    const built: InputHashes = new Map();
     paths.forEach((p, i) => {
       const code = readFileSync(join(outDir, `${i}.js`));
       if (code.length === 0) throw new Error(`bundling '${p}': ${BUILDER} wrote an empty bundle`);
       stats.built++;
-      if (metafiles) toDiskCache(p, code, join(outDir, `${i}.meta.json`));
+      if (metafiles) toDiskCache(p, code, join(outDir, `${i}.meta.json`), built);
       codeCache.set(p, code);
     });
   } finally {

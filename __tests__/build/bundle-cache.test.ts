@@ -71,7 +71,7 @@ describe('the bundle cache', () => {
     expect(readdirSync(cache).filter((f) => f.endsWith('.js'))).toHaveLength(1);
   });
 
-  it('sees an input change between two bundles of one process (a remembered input hash is checked against the file)', () => {
+  it('sees an input change between two bundles of one process (input hashes are remembered only within one call)', () => {
     const other = join(root, 'other.ts');
     writeFileSync(
       other,
