@@ -4,9 +4,9 @@
  * Run one after another they left a core idle: tsc and synth are single-threaded, and jest waited for them.
  * Here typecheck, lint and `npm run bundle` start at once, then jest and synth as soon as the bundle cache is
  * fresh (build/bundle.ts; a second or two when no handler changed): after a handler change the ten functions are
- * bundled once, instead of by synth and again by jest's run. Jest's output streams as it runs, the others' is held and printed
- * when all are done (a step that fails prints everything it wrote; one that passes, its last lines), then a
- * summary with each step's time. Every step runs to its end, so one run reports every kind of failure; the exit
+ * bundled once, instead of by synth and again by jest's run. Jest's output streams as it runs, the others' is
+ * held and printed when all are done (a step that fails prints everything it wrote; one that passes, its last
+ * lines), then a summary with each step's time. Every step runs to its end, so one run reports every kind of failure; the exit
  * code is 1 when any step failed.
  *
  *   npm test                      typecheck, lint, jest without coverage and without the external-tool suites, synth
@@ -78,7 +78,10 @@ function report(result: StepResult): string {
   return `${[head, ...shown.map((l) => `   ${l}`)].join('\n')}\n`;
 }
 
-/** Runs every step at once; returns each result in the order given, after printing the report and summary. */
+/**
+ * Runs the steps side by side, each at once or when the step it waits for has ended; returns each result in the
+ * order given, after printing the report and summary.
+ */
 export async function runChecks(steps: readonly Step[], io: CheckIo): Promise<StepResult[]> {
   if (steps.filter((s) => s.live).length > 1) throw new Error('runChecks: at most one step can stream its output');
   if (new Set(steps.map((s) => s.name)).size !== steps.length) throw new Error('runChecks: step names must differ');
