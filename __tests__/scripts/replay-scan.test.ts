@@ -6,7 +6,10 @@
  * offset. When it vouches, its records are `JSON.parse`'s records and what it captured is their values. Deterministic
  * (seeded), in memory.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { renderScanWasm, SCAN_WASM_PATH } from '../../scripts/gen-replay-scan';
 import { Kind, LogFileScanner, RecordScanner, Unsure } from '../../scripts/replay/scan';
 import { prng } from '../helpers/prng';
 
@@ -92,8 +95,12 @@ interface Scanned {
 }
 
 /** Runs the scanner over `file` cut at `cuts`; `Unsure` when it declines. */
-function scan(file: Buffer, cuts: readonly number[], keys: readonly string[] = KEYS): Scanned | 'Unsure' {
-  const scanner = new RecordScanner(keys);
+function scan(
+  file: Buffer,
+  cuts: readonly number[],
+  keys: readonly string[] = KEYS,
+  scanner = new RecordScanner(keys),
+): Scanned | 'Unsure' {
   const records: unknown[] = [];
   const captured: unknown[] = [];
   const log = new LogFileScanner(scanner, (buf, start, end) => {
@@ -289,5 +296,55 @@ describe('replay record scanner', () => {
       return scan(f, [Math.floor(f.length / 2)]);
     });
     expect(verdicts).toEqual(cases.map(() => 'Unsure'));
+  });
+
+  it('reads files far larger than its first memory, and a small file after the memory grew', () => {
+    const rnd = prng(1403);
+    const big = file(
+      Array.from({ length: 4000 }, () => jsonObject(rnd, 2)),
+      rnd,
+    );
+    const small = file([jsonObject(rnd, 2), jsonObject(rnd, 2)], rnd);
+    // Two pages: the data region starts at 64 KiB, so anything past 64 KiB makes the module's memory grow.
+    expect(big.length).toBeGreaterThan(1 << 20);
+    const scanner = new RecordScanner(KEYS);
+    const views = scanner.kind;
+    const mismatches = [
+      ...agree(scan(big, [], KEYS, scanner), expected(big), big),
+      ...agree(scan(small, [], KEYS, scanner), expected(small), small),
+      ...agree(scan(big, randomCuts(big.length, rnd), KEYS, scanner), expected(big), big),
+    ];
+    expect(mismatches).toEqual([]);
+    expect(scanner.kind).not.toBe(views);
+  });
+
+  it('names why JSON.parse would fail', () => {
+    const reasons = Object.entries({
+      '[]': 'a record that is not an object',
+      '{1:2}': 'expected a key',
+      '{"a" 1}': "expected ':'",
+      '{"a":1 "b":2}': "expected ',' or '}'",
+      '{"a":[1 2]}': "expected ',' or ']'",
+      [`{"a":${'['.repeat(300)}${']'.repeat(300)}}`]: 'nesting too deep',
+      '{"a":x}': 'not a JSON value',
+      '{"a":nul }': 'bad literal',
+      '{"a":1.x}': 'bad number',
+      '{"a":"\\x"}': 'bad escape',
+      '{"a":"\\u12g4"}': 'bad \\u escape',
+      '{"a":"\t"}': 'a control character in a string',
+    }).map(([text, reason]) => {
+      try {
+        new RecordScanner(KEYS).record(Buffer.from(`${text} `), 0);
+        return [text, 'vouched', reason];
+      } catch (error) {
+        return [text, error instanceof Unsure ? error.message : String(error), reason];
+      }
+    });
+    expect(reasons.filter(([, got, want]) => got !== want)).toEqual([]);
+    expect(reasons).toHaveLength(12);
+  });
+
+  it('is the module npm run gen:replay-scan compiles from scan.wat (run it after changing scan.wat)', async () => {
+    expect(readFileSync(join(__dirname, '..', '..', SCAN_WASM_PATH), 'utf8')).toBe(await renderScanWasm());
   });
 });

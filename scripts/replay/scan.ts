@@ -8,7 +8,11 @@
  * It never guesses: anything it does not vouch for (a BOM or text before the object, another top-level key, an
  * element that is not an object, a syntax error, a truncated file, absurd nesting) throws {@link Unsure}, and the
  * caller reads the whole file the full way (scripts/cli/inputs.ts), which reports it exactly as before.
+ *
+ * The record scan itself runs in WebAssembly (scripts/replay/scan.wat, compiled into scan-wasm.ts): the file framing
+ * around the records stays here.
  */
+import { SCAN_WASM_BASE64 } from './scan-wasm';
 
 /** The fast reader cannot vouch for this file: read it the full way. */
 export class Unsure extends Error {
@@ -24,8 +28,6 @@ export enum Kind {
   Other = 2,
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
@@ -33,287 +35,129 @@ const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
-const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
-const isHex = (b: number) => isDigit(b) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
-/** Characters that may follow a backslash, besides `u`. */
-const SIMPLE_ESCAPES = new Set([...'"\\/bfnrt'].map((c) => c.charCodeAt(0)));
-const LITERALS: Readonly<Record<number, Buffer>> = {
-  116: Buffer.from('true'),
-  102: Buffer.from('false'),
-  110: Buffer.from('null'),
-};
-/** Byte values {@link RecordScanner.nextSpecial} tracks: the 32 control characters and the backslash. */
-const SPECIAL_BYTES = 33;
-/** Strings up to this many bytes are searched for their closing quote in JavaScript, longer ones natively. */
-const SHORT_STRING = 16;
-/** Deeper records are left to JSON.parse. */
-const MAX_DEPTH = 256;
 
-/** The first index at or after `i` that is not JSON white space (`buf.length` if none). */
-function skipSpace(buf: Buffer, i: number): number {
-  const n = buf.length;
-  while (i < n) {
-    const b = buf[i]!;
-    if (b > 0x20 || !(b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09)) return i;
-    i++;
-  }
-  return n;
+// The WebAssembly module's memory layout (scripts/replay/scan.wat).
+const MAX_KEYS = 128;
+const KIND_AT = 0;
+const START_AT = 128;
+const END_AT = 640;
+const FLAGS_AT = 1152;
+const KEY_TABLE_AT = 1280;
+const KEY_BYTES_AT = 2304;
+const DATA = 65536;
+/** Bytes past the data the scanner may read (a 16-byte block, the byte after a value). */
+const SLACK = 16;
+const PAGE = 65536;
+
+/** Why `JSON.parse` would fail, by the scanner's code (-2 - reason). */
+const REASONS = [
+  'a record that is not an object',
+  'expected a key',
+  "expected ':'",
+  "expected ',' or '}'",
+  "expected ',' or ']'",
+  'nesting too deep',
+  'not a JSON value',
+  'bad literal',
+  'bad number',
+  'bad escape',
+  'bad \\u escape',
+  'a control character in a string',
+];
+
+interface ScanExports {
+  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  init(keys: number): void;
+  record(i: number, n: number): number;
 }
 
+/** The part of the WebAssembly API used here (the project's TypeScript libraries do not declare it). */
+const wasmApi = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object) => { readonly exports: unknown };
+    };
+  }
+).WebAssembly;
+let compiled: object | undefined;
+
 /**
- * Scans one record at a time. After {@link record} returns, `kind`, `start` and `end` describe the record's own
- * top-level keys listed at construction (`start`/`end`: the value's bytes, quotes included), `backslash` tells
- * whether any string of the record holds an escape, and `escapedKey` whether a top-level key did (so a listed key
- * could hide behind it).
+ * Scans one record at a time, in WebAssembly (scripts/replay/scan.wat): each buffer is copied into the module's
+ * memory once ({@link load}) and its records are scanned there. After {@link record} returns, `kind`, `start` and
+ * `end` describe the record's own top-level keys listed at construction (`start`/`end`: the value's bytes, quotes
+ * included), `backslash` tells whether any string of the record holds an escape, and `escapedKey` whether a top-level
+ * key did (so a listed key could hide behind it). `kind`, `start` and `end` are views of the module's memory: read
+ * them through the scanner (they are replaced when the memory grows).
  */
 export class RecordScanner {
-  readonly kind: Uint8Array;
-  readonly start: Int32Array;
-  readonly end: Int32Array;
+  kind!: Uint8Array;
+  start!: Int32Array;
+  end!: Int32Array;
   backslash = false;
   escapedKey = false;
-  /** The listed keys, by their length in bytes. */
-  private readonly byLength: { readonly bytes: Buffer; readonly slot: number }[][] = [];
-  private stringEscaped = false;
-  private valueKind = Kind.Other;
-  /** {@link nextSpecial}'s memory: the buffer, the last position asked, per byte value its next occurrence. */
-  private specialBuf: Buffer | undefined;
-  private specialFrom = 0;
-  private specialMin = -1;
-  private readonly nextAt = new Float64Array(SPECIAL_BYTES);
+  private readonly wasm: ScanExports;
+  private memory!: Uint8Array;
+  /** The buffer in the module's memory. */
+  private loaded: Buffer | undefined;
+  private loadedEnd = DATA;
 
   constructor(keys: readonly string[]) {
-    this.kind = new Uint8Array(keys.length);
-    this.start = new Int32Array(keys.length);
-    this.end = new Int32Array(keys.length);
-    keys.forEach((k, slot) => {
-      const bytes = Buffer.from(k, 'utf8');
-      this.byLength[bytes.length] ??= [];
-      this.byLength[bytes.length]!.push({ bytes, slot });
+    compiled ??= new wasmApi.Module(Buffer.from(SCAN_WASM_BASE64, 'base64'));
+    this.wasm = new wasmApi.Instance(compiled).exports as ScanExports;
+    this.views();
+    const bytes = keys.map((k) => Buffer.from(k, 'utf8'));
+    const total = bytes.reduce((sum, b) => sum + b.length, 0);
+    if (keys.length > MAX_KEYS || KEY_BYTES_AT + total > DATA) {
+      throw new Error(`the record scanner captures at most ${MAX_KEYS} keys in ${DATA - KEY_BYTES_AT} bytes`);
+    }
+    const table = new Int32Array(this.wasm.memory.buffer, KEY_TABLE_AT, 2 * keys.length);
+    let at = KEY_BYTES_AT;
+    bytes.forEach((b, slot) => {
+      table[2 * slot] = b.length;
+      table[2 * slot + 1] = at;
+      this.memory.set(b, at);
+      at += b.length;
     });
+    this.wasm.init(keys.length);
+  }
+
+  /** Copies `buf` into the module's memory: the buffer {@link record} scans until another is loaded. */
+  load(buf: Buffer): void {
+    const need = DATA + buf.length + SLACK;
+    const have = this.wasm.memory.buffer.byteLength;
+    if (need > have) {
+      this.wasm.memory.grow(Math.ceil((need - have) / PAGE));
+      this.views();
+    }
+    this.memory.set(buf, DATA);
+    this.loaded = buf;
+    this.loadedEnd = DATA + buf.length;
   }
 
   /**
    * Scans the value (a record) that starts at `buf[i]`; returns the index just after it, or -1 when `buf` ends
-   * before it does. Throws {@link Unsure} where `JSON.parse` would fail.
+   * before it does. Throws {@link Unsure} where `JSON.parse` would fail. Loads `buf` unless it is the buffer loaded
+   * last (a loaded buffer must not change).
    */
   record(buf: Buffer, i: number): number {
-    this.kind.fill(Kind.Absent);
-    this.backslash = false;
-    this.escapedKey = false;
-    const n = buf.length;
-    i = skipSpace(buf, i);
-    if (i >= n) return -1;
-    if (buf[i] !== OPEN_BRACE) throw new Unsure('a record that is not an object');
-    return this.object(buf, i, 1);
+    if (buf !== this.loaded) this.load(buf);
+    const end = this.wasm.record(DATA + i, this.loadedEnd);
+    const flags = this.memory;
+    this.backslash = flags[FLAGS_AT] === 1;
+    this.escapedKey = flags[FLAGS_AT + 1] === 1;
+    if (end >= 0) return end - DATA;
+    if (end === -1) return -1;
+    throw new Unsure(REASONS[-2 - end] ?? 'not JSON');
   }
 
-  /**
-   * The index after the object that opens at `buf[i]`, at nesting `depth` (the record's is 1), or -1 when `buf` ends
-   * first; captures the listed keys of the record's own object. Every read past `buf`'s end returns -1 rather than
-   * throwing: only bytes that are there decide that the file is not JSON.
-   */
-  private object(buf: Buffer, i: number, depth: number): number {
-    const n = buf.length;
-    i = skipSpace(buf, i + 1);
-    if (i >= n) return -1;
-    let c = buf[i]!;
-    if (c === CLOSE_BRACE) return i + 1;
-    for (;;) {
-      if (c !== QUOTE) throw new Unsure('expected a key');
-      let j = this.string(buf, i);
-      if (j < 0) return -1;
-      let slot = -1;
-      if (depth === 1) {
-        if (this.stringEscaped) this.escapedKey = true;
-        else slot = this.lookup(buf, i + 1, j - 1);
-      }
-      i = buf[j] === COLON ? j : skipSpace(buf, j);
-      if (i >= n) return -1;
-      if (buf[i] !== COLON) throw new Unsure("expected ':'");
-      i = skipSpace(buf, i + 1);
-      if (i >= n) return -1;
-      j = this.value(buf, i, buf[i]!, depth);
-      if (j < 0) return -1;
-      // A repeated key: JSON.parse keeps the last value, and so does this.
-      if (slot >= 0) this.capture(slot, i, j, this.valueKind);
-      i = skipSpace(buf, j);
-      if (i >= n) return -1;
-      c = buf[i]!;
-      if (c === CLOSE_BRACE) return i + 1;
-      if (c !== COMMA) throw new Unsure("expected ',' or '}'");
-      i = skipSpace(buf, i + 1);
-      if (i >= n) return -1;
-      c = buf[i]!;
-    }
+  private views(): void {
+    const memory = this.wasm.memory.buffer;
+    this.memory = new Uint8Array(memory);
+    this.kind = new Uint8Array(memory, KIND_AT, MAX_KEYS);
+    this.start = new Int32Array(memory, START_AT, MAX_KEYS);
+    this.end = new Int32Array(memory, END_AT, MAX_KEYS);
   }
-
-  /** {@link object}, for an array. */
-  private array(buf: Buffer, i: number, depth: number): number {
-    const n = buf.length;
-    i = skipSpace(buf, i + 1);
-    if (i >= n) return -1;
-    let c = buf[i]!;
-    if (c === CLOSE_BRACKET) return i + 1;
-    for (;;) {
-      const j = this.value(buf, i, c, depth);
-      if (j < 0) return -1;
-      i = skipSpace(buf, j);
-      if (i >= n) return -1;
-      c = buf[i]!;
-      if (c === CLOSE_BRACKET) return i + 1;
-      if (c !== COMMA) throw new Unsure("expected ',' or ']'");
-      i = skipSpace(buf, i + 1);
-      if (i >= n) return -1;
-      c = buf[i]!;
-    }
-  }
-
-  /**
-   * The index after the value that starts with `c` at `buf[i]`, inside a container at nesting `depth`, or -1 when
-   * `buf` ends first; sets `valueKind`.
-   */
-  private value(buf: Buffer, i: number, c: number, depth: number): number {
-    if (c === QUOTE) {
-      const j = this.string(buf, i);
-      this.valueKind = this.stringEscaped ? Kind.Other : Kind.Plain;
-      return j;
-    }
-    let j: number;
-    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (depth >= MAX_DEPTH) throw new Unsure('nesting too deep');
-      j = c === OPEN_BRACE ? this.object(buf, i, depth + 1) : this.array(buf, i, depth + 1);
-    } else if (c === 0x2d || isDigit(c)) j = number(buf, i);
-    else {
-      const literal = LITERALS[c];
-      if (literal === undefined) throw new Unsure('not a JSON value');
-      if (i + literal.length > buf.length) return -1;
-      for (let k = 1; k < literal.length; k++) if (buf[i + k] !== literal[k]) throw new Unsure('bad literal');
-      j = i + literal.length;
-    }
-    this.valueKind = Kind.Other;
-    return j;
-  }
-
-  private capture(slot: number, start: number, end: number, kind: Kind): void {
-    this.kind[slot] = kind;
-    this.start[slot] = start;
-    this.end[slot] = end;
-  }
-
-  private lookup(buf: Buffer, from: number, to: number): number {
-    const list = this.byLength[to - from];
-    if (list === undefined) return -1;
-    for (let l = 0; l < list.length; l++) {
-      const bytes = list[l]!.bytes;
-      let k = 0;
-      while (k < bytes.length && buf[from + k] === bytes[k]) k++;
-      if (k === bytes.length) return list[l]!.slot;
-    }
-    return -1;
-  }
-
-  /**
-   * The index after the string that opens at `buf[i]`, or -1 if `buf` ends first; sets `stringEscaped`.
-   *
-   * Most strings hold neither a backslash nor a control character: their closing quote is the next quote, found
-   * natively (or by a short loop for short strings), and the span is valid when the next such byte
-   * ({@link nextSpecial}) lies beyond it. Any other string, or one `buf` ends inside, takes {@link slowString}, which
-   * checks every byte.
-   */
-  private string(buf: Buffer, i: number): number {
-    const n = buf.length;
-    let j = i + 1;
-    const shortEnd = Math.min(j + SHORT_STRING, n);
-    while (j < shortEnd && buf[j] !== QUOTE) j++;
-    const q = j < shortEnd ? j : buf.indexOf(QUOTE, j);
-    if (q < 0 || this.nextSpecial(buf, i + 1) < q) return this.slowString(buf, i);
-    this.stringEscaped = false;
-    return q + 1;
-  }
-
-  /**
-   * The first byte at or after `p` in `buf` that is a backslash or a control character (below 0x20), or
-   * `buf.length` when there is none. One native search per such byte value serves every string of `buf` up to that
-   * value's next occurrence; calls on one buffer come in increasing `p` (a smaller `p` starts afresh).
-   */
-  private nextSpecial(buf: Buffer, p: number): number {
-    if (buf !== this.specialBuf || p < this.specialFrom) {
-      this.specialBuf = buf;
-      this.nextAt.fill(-1);
-      this.specialMin = -1;
-    }
-    this.specialFrom = p;
-    if (this.specialMin >= p) return this.specialMin;
-    const n = buf.length;
-    const nextAt = this.nextAt;
-    let min = n;
-    for (let b = 0; b < SPECIAL_BYTES; b++) {
-      let at = nextAt[b]!;
-      if (at < p) {
-        // Byte values 0x00-0x1f, and slot 0x20 stands for the backslash.
-        at = buf.indexOf(b === 0x20 ? BACKSLASH : b, p);
-        if (at < 0) at = n;
-        nextAt[b] = at;
-      }
-      if (at < min) min = at;
-    }
-    this.specialMin = min;
-    return min;
-  }
-
-  /** {@link string}, byte by byte. */
-  private slowString(buf: Buffer, i: number): number {
-    const n = buf.length;
-    let j = i + 1;
-    this.stringEscaped = false;
-    for (;;) {
-      if (j >= n) return -1;
-      const c = buf[j]!;
-      if (c === QUOTE) return j + 1;
-      if (c === BACKSLASH) {
-        this.stringEscaped = true;
-        this.backslash = true;
-        if (j + 1 >= n) return -1;
-        const e = buf[j + 1]!;
-        if (SIMPLE_ESCAPES.has(e)) j += 2;
-        else if (e === 0x75) {
-          if (j + 6 > n) return -1;
-          for (let k = 2; k < 6; k++) if (!isHex(buf[j + k]!)) throw new Unsure('bad \\u escape');
-          j += 6;
-        } else throw new Unsure('bad escape');
-        continue;
-      }
-      if (c < 0x20) throw new Unsure('a control character in a string');
-      j++;
-    }
-  }
-}
-
-/** The index after the number that starts at `buf[i]`, or -1 if `buf` ends inside it. */
-function number(buf: Buffer, i: number): number {
-  const n = buf.length;
-  let j = i;
-  if (buf[j] === 0x2d) j++;
-  if (j >= n) return -1;
-  if (buf[j] === 0x30) j++;
-  else if (isDigit(buf[j]!)) while (j < n && isDigit(buf[j]!)) j++;
-  else throw new Unsure('bad number');
-  if (j < n && buf[j] === 0x2e) {
-    j++;
-    const from = j;
-    while (j < n && isDigit(buf[j]!)) j++;
-    if (j === from && j < n) throw new Unsure('bad number');
-  }
-  if (j < n && (buf[j] === 0x65 || buf[j] === 0x45)) {
-    j++;
-    if (j < n && (buf[j] === 0x2b || buf[j] === 0x2d)) j++;
-    const from = j;
-    while (j < n && isDigit(buf[j]!)) j++;
-    if (j === from && j < n) throw new Unsure('bad number');
-  }
-  // A number is only known to be complete once something follows it.
-  return j >= n ? -1 : j;
 }
 
 enum F {
@@ -351,6 +195,7 @@ export class LogFileScanner {
   push(chunk: Buffer): void {
     const buf = chunk;
     const n = buf.length;
+    this.scanner.load(buf);
     let i = 0;
     if (this.pending.length > 0) {
       i = this.finishPending(chunk);
