@@ -147,8 +147,67 @@ function validated(p: PolicyInput, validate: Validate): ValidatedPolicy {
   }
   return found;
 }
-const identityPolicy = (p: PolicyInput) => validated(p, validateIdentityPolicy);
 const FULL_AWS_ACCESS_SCP = validated(FULL_AWS_ACCESS, validateServiceControlPolicy);
+
+/**
+ * The simulator evaluates every statement of every policy in full (resources, conditions) whatever the action, to
+ * explain its answer; only the overall decision is used here. A statement whose `Action` entries all name another
+ * service (a service prefix without wildcards, compared without case, as IAM does) cannot match the request, so it
+ * cannot allow or deny it: {@link relevantTo} leaves it out. Every other statement stays (`NotAction`, `*`, a
+ * wildcard in the service, a malformed entry). A policy left with no statement contributes nothing to an identity or
+ * SCP decision and is dropped; a permissions boundary or resource policy is then passed whole, as its absence would
+ * mean something else. Remembered per (document, validator, service). simulator.test.ts checks that decisions are
+ * the same with and without it.
+ */
+export function relevantStatements(policy: Record<string, unknown>, service: string): Record<string, unknown> {
+  const statements = policy['Statement'];
+  if (!Array.isArray(statements)) return policy;
+  const wanted = service.toLowerCase();
+  const kept = statements.filter((st: unknown) => {
+    if (typeof st !== 'object' || st === null || !('Action' in st)) return true;
+    const action = (st as { Action: unknown }).Action;
+    const entries = typeof action === 'string' ? [action] : Array.isArray(action) ? action : undefined;
+    if (entries === undefined || entries.length === 0) return true;
+    return entries.some((a: unknown) => {
+      if (typeof a !== 'string') return true;
+      const colon = a.indexOf(':');
+      if (colon < 0) return true;
+      const prefix = a.slice(0, colon);
+      return /[*?]/.test(prefix) || prefix.toLowerCase() === wanted;
+    });
+  });
+  return kept.length === statements.length ? policy : { ...policy, Statement: kept };
+}
+
+/** Whether {@link simulate} leaves out statements of other services (on unless VIGIL_SIMULATE_ALL_STATEMENTS=1). */
+export const pruning = { enabled: process.env['VIGIL_SIMULATE_ALL_STATEMENTS'] !== '1' };
+
+const relevantPolicies = new Map<string, ValidatedPolicy | null>();
+/** The policy reduced to the statements that can match `service`'s actions; null when none can. */
+function relevantTo(p: PolicyInput, validate: Validate, service: string | undefined): ValidatedPolicy | null {
+  if (!pruning.enabled || service === undefined) return validated(p, validate);
+  const text = typeof p === 'string' ? p : JSON.stringify(p);
+  const key = `${validatedIndex(validate)}\u0000${service}\u0000${text}`;
+  let found = relevantPolicies.get(key);
+  if (found === undefined) {
+    const all = validated(p, validate);
+    // An invalid document is passed whole, so the simulator rejects it as before, whichever statement is wrong.
+    if (all.errors.length > 0 || typeof all.policyDocument !== 'object' || all.policyDocument === null) found = all;
+    else {
+      const kept = relevantStatements(all.policyDocument as Record<string, unknown>, service);
+      const statements = kept['Statement'];
+      found = Array.isArray(statements) && statements.length === 0 ? null : validated(kept, validate);
+    }
+    relevantPolicies.set(key, found);
+  }
+  return found;
+}
+const validators: Validate[] = [];
+function validatedIndex(validate: Validate): number {
+  let i = validators.indexOf(validate);
+  if (i < 0) i = validators.push(validate) - 1;
+  return i;
+}
 
 /** The account id in an ARN (`arn:partition:service:region:account:...`), if it has one. */
 export function accountOfArn(arn: string): string | undefined {
@@ -181,12 +240,18 @@ export async function simulate(input: SimulationInput): Promise<Decision> {
   for (const [k, v] of Object.entries(input.context ?? {})) context[k] = typeof v === 'string' ? v : [...v];
 
   const scps = input.serviceControlPolicies ?? [];
+  const colon = input.action.indexOf(':');
+  const service = colon > 0 ? input.action.slice(0, colon) : undefined;
+  const named = (prefix: string, policies: readonly PolicyInput[], validate: Validate) =>
+    policies.flatMap((p, i) => {
+      const policy = relevantTo(p, validate, service);
+      return policy === null ? [] : [{ name: `${prefix}-${i}`, policy }];
+    });
+  /** A boundary or resource policy with no statement left is passed whole. */
+  const whole = (p: PolicyInput, validate: Validate) => relevantTo(p, validate, service) ?? validated(p, validate);
   const response = await runSimulation(
     {
-      identityPolicies: (input.identityPolicies ?? []).map((p, i) => ({
-        name: `identity-${i}`,
-        policy: identityPolicy(p),
-      })),
+      identityPolicies: named('identity', input.identityPolicies ?? [], validateIdentityPolicy),
       serviceControlPolicies: isService
         ? []
         : [
@@ -194,14 +259,18 @@ export async function simulate(input: SimulationInput): Promise<Decision> {
               orgIdentifier: 'r-root',
               policies: [
                 { name: 'FullAWSAccess', policy: FULL_AWS_ACCESS_SCP },
-                ...scps.map((p, i) => ({ name: `scp-${i}`, policy: validated(p, validateServiceControlPolicy) })),
+                ...named('scp', scps, validateServiceControlPolicy),
               ],
             },
           ],
       resourceControlPolicies: [],
-      ...(input.resourcePolicy ? { resourcePolicy: validated(input.resourcePolicy, validateResourcePolicy) } : {}),
+      ...(input.resourcePolicy ? { resourcePolicy: whole(input.resourcePolicy, validateResourcePolicy) } : {}),
       ...(input.permissionsBoundary
-        ? { permissionBoundaryPolicies: [{ name: 'boundary', policy: identityPolicy(input.permissionsBoundary) }] }
+        ? {
+            permissionBoundaryPolicies: [
+              { name: 'boundary', policy: whole(input.permissionsBoundary, validateIdentityPolicy) },
+            ],
+          }
         : {}),
       request: {
         principal: input.principal,

@@ -7,7 +7,7 @@ import { OrgTrailStack } from '../../stacks/org-trail-stack';
 import { CENTRAL_BUS_ONLY_ACTIONS, remediationPermissions } from '../../derive/remediation-permissions';
 import { SecurityStack } from '../../stacks/security-stack';
 import { inventoryWith, TEST_ALERTING, TEST_INVENTORY, TEST_REMEDIATION } from '../fixtures/inventory';
-import { ADMIN_POLICY, type Decision, type PolicyInput, simulate } from '../helpers/iam-simulate';
+import { ADMIN_POLICY, type Decision, type PolicyInput, pruning, simulate } from '../helpers/iam-simulate';
 import { type Json, onlyResource, resourcesOfType, synthJson } from '../helpers/synth';
 
 // The guardrail SCPs as synthesized, judged by the simulator against every resource the other stacks
@@ -431,6 +431,25 @@ describe('guardrail SCPs (simulated)', () => {
     expect(heartbeatScheduleArns.length).toBe(members.length * (inv.regions.length + 1));
     // trail key, security key, member request key: each key and its alias.
     expect(keys.length).toBe(6);
+  });
+
+  it('decide as with every statement simulated (the helper leaves out statements of other services)', async () => {
+    const sample = kinds.flatMap(sampleOfKind);
+    const decisions = async (enabled: boolean) => {
+      pruning.enabled = enabled;
+      try {
+        return [
+          ...(await unexpected(sample, admin, 'Allowed')),
+          ...(await unexpected(sample, deploySession, 'ExplicitlyDenied')),
+        ];
+      } finally {
+        pruning.enabled = true;
+      }
+    };
+    const full = await decisions(false);
+    expect(await decisions(true)).toEqual(full);
+    // Every request was answered: the admin is denied and the deploy role allowed each one.
+    expect(full).toHaveLength(2 * sample.reduce((n, t) => n + t.actions.length, 0));
   });
 
   describe.each(kinds)('%s', (kind) => {

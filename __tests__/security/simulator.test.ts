@@ -6,6 +6,8 @@ import {
   fastCaseInsensitiveEquals,
   iamPolicyUtils,
   principalArnOf,
+  pruning,
+  relevantStatements,
   simulate,
   simulatorResourceTypes,
   simulatorUtil,
@@ -196,5 +198,98 @@ describe('simulator speed-ups', () => {
 
     await expect(run()).rejects.toThrow(/rejected the request/);
     await expect(run()).rejects.toThrow(/rejected the request/);
+  });
+
+  it("still rejects a policy whose invalid statement names another service than the request's", async () => {
+    const invalid = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'events:DeleteRule', Resource: '*' },
+        { Effect: 'Allow', Action: 's3:GetObject' },
+      ],
+    };
+    await expect(
+      simulate({
+        principal: 'arn:aws:iam::111111111111:role/Admin',
+        action: 'events:DeleteRule',
+        resource: RULE,
+        identityPolicies: [invalid],
+      }),
+    ).rejects.toThrow(/rejected the request/);
+  });
+
+  it('leaves out only statements whose every Action names another service', () => {
+    const st = (Action: unknown) => ({ Effect: 'Deny', Action, Resource: '*' });
+    const kept = [
+      st('events:PutRule'),
+      st('EVENTS:put*'),
+      st(['s3:GetObject', 'Events:DeleteRule']),
+      st('*'),
+      st('ev*:Put*'),
+      st('e?ents:PutRule'),
+      st('notAnAction'),
+      st([]),
+      { Effect: 'Deny', NotAction: 's3:*', Resource: '*' },
+      { Effect: 'Deny', Resource: '*' },
+    ];
+    const dropped = [st('s3:*'), st(['iam:PassRole', 'lambda:InvokeFunction']), st('eventbridge:PutRule')];
+    const policy = { Version: '2012-10-17', Statement: [...dropped.slice(0, 1), ...kept, ...dropped.slice(1)] };
+    expect(relevantStatements(policy, 'events')).toEqual({ Version: '2012-10-17', Statement: kept });
+    // Nothing to leave out: the same document.
+    const all = { Version: '2012-10-17', Statement: kept };
+    expect(relevantStatements(all, 'events')).toBe(all);
+  });
+
+  it('decides as with every statement simulated, for each kind of policy', async () => {
+    const admin = 'arn:aws:iam::111111111111:role/Admin';
+    const other = { Effect: 'Deny', Action: ['s3:*', 'iam:*'], Resource: '*' };
+    const scp = { Version: '2012-10-17', Statement: [...denyUnlessDeploy.Statement, other] };
+    const onlyOther = { Version: '2012-10-17', Statement: [other] };
+    const allowS3 = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] };
+    const requests = [
+      { principal: admin, action: 'events:DeleteRule', resource: RULE, serviceControlPolicies: [scp] },
+      { principal: admin, action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', serviceControlPolicies: [scp] },
+      { principal: admin, action: 'events:DeleteRule', resource: RULE, serviceControlPolicies: [onlyOther] },
+      // Identity policies of another service only: nothing allows.
+      { principal: admin, action: 'events:DeleteRule', resource: RULE, identityPolicies: [allowS3] },
+      // A boundary allowing another service only: its absence would allow, so it stays.
+      { principal: admin, action: 'events:DeleteRule', resource: RULE, permissionsBoundary: allowS3 },
+      {
+        principal: 'arn:aws:iam::222222222222:role/Reader',
+        action: 's3:GetObject',
+        resource: 'arn:aws:s3:::b/k',
+        resourceAccount: '111111111111',
+        resourcePolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: '*', Action: 'events:*', Resource: '*' },
+            {
+              Effect: 'Allow',
+              Principal: { AWS: '222222222222' },
+              Action: 's3:GetObject',
+              Resource: 'arn:aws:s3:::b/*',
+            },
+          ],
+        },
+      },
+    ].map((r) => ({ identityPolicies: [ADMIN_POLICY], ...r }));
+    const decide = async (enabled: boolean) => {
+      pruning.enabled = enabled;
+      try {
+        return await Promise.all(requests.map((r) => simulate(r)));
+      } finally {
+        pruning.enabled = true;
+      }
+    };
+    const full = await decide(false);
+    expect(await decide(true)).toEqual(full);
+    expect(full).toEqual([
+      'ExplicitlyDenied',
+      'ExplicitlyDenied',
+      'Allowed',
+      'ImplicitlyDenied',
+      'ImplicitlyDenied',
+      'Allowed',
+    ]);
   });
 });
