@@ -195,12 +195,14 @@ export class LogFileScanner {
   push(chunk: Buffer): void {
     const buf = chunk;
     const n = buf.length;
-    this.scanner.load(buf);
     let i = 0;
     if (this.pending.length > 0) {
       i = this.finishPending(chunk);
       if (i < 0) return;
     }
+    // After the carried record (scanned in the joined buffer): the chunk is copied once, even when an earlier
+    // chunk was the same Buffer object.
+    this.scanner.load(buf);
     while (i < n) {
       const c = buf[i]!;
       if (this.state === F.Element || this.state === F.FirstElement) {
