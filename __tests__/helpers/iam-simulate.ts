@@ -151,54 +151,71 @@ const FULL_AWS_ACCESS_SCP = validated(FULL_AWS_ACCESS, validateServiceControlPol
 
 /**
  * The simulator evaluates every statement of every policy in full (resources, conditions) whatever the action, to
- * explain its answer; only the overall decision is used here. A statement whose `Action` entries all name another
- * service (a service prefix without wildcards, compared without case, as IAM does) cannot match the request, so it
- * cannot allow or deny it: {@link relevantTo} leaves it out. Every other statement stays (`NotAction`, `*`, a
- * wildcard in the service, a malformed entry). A policy left with no statement contributes nothing to an identity or
- * SCP decision and is dropped; a permissions boundary or resource policy is then passed whole, as its absence would
- * mean something else. Remembered per (document, validator, service). simulator.test.ts checks that decisions are
- * the same with and without it.
+ * explain its answer; only the overall decision is used here. A statement none of whose `Action` entries can match the
+ * requested action cannot allow or deny it, so {@link relevantTo} leaves it out. An entry cannot match when it names
+ * another service (a service prefix without wildcards, compared without case, as IAM does), or names the service with
+ * an action pattern of letters, digits, `*` and `?` that does not match the action's name (compared without case, `*`
+ * any run of characters, `?` one character: the simulator's own conversion). Every other statement stays
+ * (`NotAction`, `*`, a wildcard in the service, a malformed entry). A policy left with no statement contributes
+ * nothing to an identity or SCP decision and is dropped; a permissions boundary or resource policy is then passed
+ * whole, as its absence would mean something else. Remembered per (document, validator, action). simulator.test.ts
+ * checks that decisions are the same with and without it.
  */
-export function relevantStatements(policy: Record<string, unknown>, service: string): Record<string, unknown> {
+export function relevantStatements(policy: Record<string, unknown>, action: string): Record<string, unknown> {
   const statements = policy['Statement'];
   if (!Array.isArray(statements)) return policy;
-  const wanted = service.toLowerCase();
+  const colon = action.indexOf(':');
+  const wantedService = action.slice(0, colon).toLowerCase();
+  const wantedName = action.slice(colon + 1);
   const kept = statements.filter((st: unknown) => {
     if (typeof st !== 'object' || st === null || !('Action' in st)) return true;
-    const action = (st as { Action: unknown }).Action;
-    const entries = typeof action === 'string' ? [action] : Array.isArray(action) ? action : undefined;
+    const actions = (st as { Action: unknown }).Action;
+    const entries = typeof actions === 'string' ? [actions] : Array.isArray(actions) ? actions : undefined;
     if (entries === undefined || entries.length === 0) return true;
     return entries.some((a: unknown) => {
       if (typeof a !== 'string') return true;
-      const colon = a.indexOf(':');
-      if (colon < 0) return true;
-      const prefix = a.slice(0, colon);
-      return /[*?]/.test(prefix) || prefix.toLowerCase() === wanted;
+      const sep = a.indexOf(':');
+      if (sep < 0) return true;
+      const prefix = a.slice(0, sep);
+      if (/[*?]/.test(prefix)) return true;
+      if (prefix.toLowerCase() !== wantedService) return false;
+      const pattern = a.slice(sep + 1);
+      if (!/^[A-Za-z0-9*?]+$/.test(pattern)) return true;
+      return new RegExp(`^${pattern.replace(/\?/g, '.').replace(/\*/g, '.*?')}$`, 'i').test(wantedName);
     });
   });
   return kept.length === statements.length ? policy : { ...policy, Statement: kept };
 }
 
-/** Whether {@link simulate} leaves out statements of other services (on unless VIGIL_SIMULATE_ALL_STATEMENTS=1). */
+/** Whether {@link simulate} leaves out statements that cannot match the action (on unless VIGIL_SIMULATE_ALL_STATEMENTS=1). */
 export const pruning = { enabled: process.env['VIGIL_SIMULATE_ALL_STATEMENTS'] !== '1' };
 
-const relevantPolicies = new Map<string, ValidatedPolicy | null>();
-/** The policy reduced to the statements that can match `service`'s actions; null when none can. */
-function relevantTo(p: PolicyInput, validate: Validate, service: string | undefined): ValidatedPolicy | null {
-  if (!pruning.enabled || service === undefined) return validated(p, validate);
+/**
+ * By document text, then by (validator, action). The text of a synthesized policy is the same string on every call,
+ * so looking it up costs no rehash of the document.
+ */
+const relevantPolicies = new Map<string, Map<string, ValidatedPolicy | null>>();
+/** The policy reduced to the statements that can match `action`; null when none can. */
+function relevantTo(p: PolicyInput, validate: Validate, action: string | undefined): ValidatedPolicy | null {
+  if (!pruning.enabled || action === undefined) return validated(p, validate);
   const text = typeof p === 'string' ? p : JSON.stringify(p);
-  const key = `${validatedIndex(validate)}\u0000${service}\u0000${text}`;
-  let found = relevantPolicies.get(key);
+  let byAction = relevantPolicies.get(text);
+  if (byAction === undefined) {
+    byAction = new Map();
+    relevantPolicies.set(text, byAction);
+  }
+  const key = `${validatedIndex(validate)}\u0000${action}`;
+  let found = byAction.get(key);
   if (found === undefined) {
     const all = validated(p, validate);
     // An invalid document is passed whole, so the simulator rejects it as before, whichever statement is wrong.
     if (all.errors.length > 0 || typeof all.policyDocument !== 'object' || all.policyDocument === null) found = all;
     else {
-      const kept = relevantStatements(all.policyDocument as Record<string, unknown>, service);
+      const kept = relevantStatements(all.policyDocument as Record<string, unknown>, action);
       const statements = kept['Statement'];
       found = Array.isArray(statements) && statements.length === 0 ? null : validated(kept, validate);
     }
-    relevantPolicies.set(key, found);
+    byAction.set(key, found);
   }
   return found;
 }
@@ -240,15 +257,15 @@ export async function simulate(input: SimulationInput): Promise<Decision> {
   for (const [k, v] of Object.entries(input.context ?? {})) context[k] = typeof v === 'string' ? v : [...v];
 
   const scps = input.serviceControlPolicies ?? [];
-  const colon = input.action.indexOf(':');
-  const service = colon > 0 ? input.action.slice(0, colon) : undefined;
+  // An action without a service prefix is passed to the simulator whole, with every statement.
+  const action = input.action.indexOf(':') > 0 ? input.action : undefined;
   const named = (prefix: string, policies: readonly PolicyInput[], validate: Validate) =>
     policies.flatMap((p, i) => {
-      const policy = relevantTo(p, validate, service);
+      const policy = relevantTo(p, validate, action);
       return policy === null ? [] : [{ name: `${prefix}-${i}`, policy }];
     });
   /** A boundary or resource policy with no statement left is passed whole. */
-  const whole = (p: PolicyInput, validate: Validate) => relevantTo(p, validate, service) ?? validated(p, validate);
+  const whole = (p: PolicyInput, validate: Validate) => relevantTo(p, validate, action) ?? validated(p, validate);
   const response = await runSimulation(
     {
       identityPolicies: named('identity', input.identityPolicies ?? [], validateIdentityPolicy),

@@ -433,7 +433,7 @@ describe('guardrail SCPs (simulated)', () => {
     expect(keys.length).toBe(6);
   });
 
-  it('decide as with every statement simulated (the helper leaves out statements of other services)', async () => {
+  it('decide as with every statement simulated (the helper leaves out statements that cannot match the action)', async () => {
     const sample = kinds.flatMap(sampleOfKind);
     const decisions = async (enabled: boolean) => {
       pruning.enabled = enabled;
