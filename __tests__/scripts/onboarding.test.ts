@@ -3,7 +3,7 @@
  * and a fake terraform that records its calls (and whether the inventory still listed the account
  * at the time of each call).
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
@@ -17,9 +17,10 @@ import { awsError, fakeOrg, INVENTORY_TEXT, mockOrganization } from '../fixtures
 
 /** Logs `<stack dir> <args>` to CALLS and `<stack dir> <command> listed=<n>` (WATCH in INVENTORY) to WATCHED. */
 const FAKE_TERRAFORM = `#!/bin/sh
-echo "$(basename "$PWD") $*" >> "$CALLS"
-echo "$(basename "$PWD") $1 listed=$(grep -c "\\"$WATCH\\"" "$INVENTORY")" >> "$WATCHED"
-if [ "$1" = plan ] && [ "$(basename "$PWD")" = "$FAIL_PLAN" ]; then
+stack=\${PWD##*/}
+echo "$stack $*" >> "$CALLS"
+echo "$stack $1 listed=$(grep -c "\\"$WATCH\\"" "$INVENTORY")" >> "$WATCHED"
+if [ "$1" = plan ] && [ "$stack" = "$FAIL_PLAN" ]; then
   echo '{"type":"diagnostic","diagnostic":{"severity":"error","summary":"No valid credential sources found"}}'
   exit 1
 fi
@@ -39,18 +40,42 @@ let root: string;
 const inventory = () => join(root, 'config', 'org.json');
 const stacksDir = () => join(root, 'cdktf.out', 'stacks');
 
+/** Writes the config (inventory without 555555555555), the fake terraform and its logs into `dir`. */
+function writeRoot(dir: string): void {
+  mkdirSync(join(dir, 'config'));
+  writeFileSync(join(dir, 'config', 'org.json'), `${JSON.stringify(withoutNew, null, 2)}\n`);
+  writeFileSync(join(dir, 'config', 'alerting.json'), JSON.stringify(TEST_ALERTING));
+  writeFileSync(join(dir, 'config', 'remediation.json'), JSON.stringify(TEST_REMEDIATION));
+  writeFileSync(join(dir, 'terraform'), FAKE_TERRAFORM);
+  chmodSync(join(dir, 'terraform'), 0o755);
+  writeFileSync(join(dir, 'calls.log'), '');
+  writeFileSync(join(dir, 'watched.log'), '');
+}
+
+/**
+ * `npm run synth` of the config every test starts from, made once for the file: synth output does not depend on the
+ * folder it is written to, so {@link synthBefore} copies it rather than synthesizing the same config again.
+ */
+let synthesizedBefore: string;
+let synthDir: string;
+beforeAll(() => {
+  synthDir = mkdtempSync(join(tmpdir(), 'vigil-onboarding-synth-'));
+  writeRoot(synthDir);
+  synthesize(configIn(synthDir), join(synthDir, 'cdktf.out'), {
+    out: () => {},
+    env: {},
+    cwd: synthDir,
+    ask: async () => '',
+  });
+  synthesizedBefore = join(synthDir, 'cdktf.out');
+});
+afterAll(() => rmSync(synthDir, { recursive: true, force: true }));
+
 beforeEach(() => {
   org.reset();
   mockOrganization(org, fakeOrg());
   root = mkdtempSync(join(tmpdir(), 'vigil-onboarding-'));
-  mkdirSync(join(root, 'config'));
-  writeFileSync(inventory(), `${JSON.stringify(withoutNew, null, 2)}\n`);
-  writeFileSync(join(root, 'config', 'alerting.json'), JSON.stringify(TEST_ALERTING));
-  writeFileSync(join(root, 'config', 'remediation.json'), JSON.stringify(TEST_REMEDIATION));
-  writeFileSync(join(root, 'terraform'), FAKE_TERRAFORM);
-  chmodSync(join(root, 'terraform'), 0o755);
-  writeFileSync(join(root, 'calls.log'), '');
-  writeFileSync(join(root, 'watched.log'), '');
+  writeRoot(root);
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
@@ -86,14 +111,19 @@ async function run(command: Command, args: string[], options: { failPlan?: strin
 const called = (calls: string[], command: string) =>
   calls.filter((c) => c.split(' ')[1] === command).map((c) => c.split(' ')[0]);
 
-/** Synthesizes the temp config as `npm run synth` would, so the next synth has something to compare with. */
-function synthBefore(): void {
-  const config = loadConfig({
-    inventory: inventory(),
-    alerting: join(root, 'config', 'alerting.json'),
-    remediation: join(root, 'config', 'remediation.json'),
+/** The config files of `dir`, loaded as `npm run synth` loads them. */
+function configIn(dir: string) {
+  return loadConfig({
+    inventory: join(dir, 'config', 'org.json'),
+    alerting: join(dir, 'config', 'alerting.json'),
+    remediation: join(dir, 'config', 'remediation.json'),
   });
-  synthesize(config, join(root, 'cdktf.out'), { out: () => {}, env: {}, cwd: root, ask: async () => '' });
+}
+
+/** The temp config as `npm run synth` would have left it, so the next synth has something to compare with. */
+function synthBefore(): void {
+  expect(readFileSync(inventory(), 'utf8')).toBe(`${JSON.stringify(withoutNew, null, 2)}\n`);
+  cpSync(synthesizedBefore, join(root, 'cdktf.out'), { recursive: true });
 }
 
 describe('npm run onboard', () => {
