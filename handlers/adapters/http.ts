@@ -25,11 +25,21 @@ export interface HttpResponse {
 /** Bodies of webhook answers are short (`ok`, a JSON status); more is never needed for a message. */
 export const MAX_BODY_CHARS = 4096;
 
+/** The retry runtime, and the timer that ends an attempt. */
+export interface HttpRuntime extends RetryRuntime {
+  /** Calls `fire` once `ms` have passed, unless the function it returns is called first. */
+  readonly timer: (ms: number, fire: () => void) => () => void;
+}
+
 /** Real time: `Date.now`, `setTimeout` and `Math.random`. */
-export const systemRuntime: RetryRuntime = {
+export const systemRuntime: HttpRuntime = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: () => Math.random(),
+  timer: (ms, fire) => {
+    const timeout = setTimeout(fire, ms);
+    return () => clearTimeout(timeout);
+  },
 };
 
 /** Options of {@link postJson}. */
@@ -38,8 +48,11 @@ export interface PostJsonOptions {
   readonly timeoutMs?: number;
   /** @default DEFAULT_RETRY_POLICY */
   readonly policy?: RetryPolicy;
-  /** Clock, sleep and randomness; tests pass a sleep that records instead of waiting. @default systemRuntime */
-  readonly runtime?: Partial<RetryRuntime>;
+  /**
+   * Clock, sleep, randomness and the attempt timer; tests pass a sleep that records instead of waiting, or a
+   * virtual clock. @default systemRuntime
+   */
+  readonly runtime?: Partial<HttpRuntime>;
   /**
    * No attempt starts after this time (epoch ms), e.g. the Lambda deadline minus a margin.
    * @default - no deadline
@@ -71,13 +84,22 @@ export async function postJson(
   options: PostJsonOptions = {},
 ): Promise<RetryOutcome<HttpResponse>> {
   const timeoutMs = options.timeoutMs ?? 5000;
-  const runtime: RetryRuntime = { ...systemRuntime, ...options.runtime };
+  const runtime: HttpRuntime = { ...systemRuntime, ...options.runtime };
   const body = JSON.stringify(payload);
   const headers = { 'content-type': 'application/json', ...options.headers };
   // The deadline bounds when an attempt may start; the attempt itself needs timeoutMs more.
   const deadline = options.deadline === undefined ? undefined : options.deadline - timeoutMs;
   return runWithRetry(
-    () => attemptPost(url, body, headers, timeoutMs, options.inspect, options.maxBodyChars ?? MAX_BODY_CHARS),
+    () =>
+      attemptPost(
+        url,
+        body,
+        headers,
+        timeoutMs,
+        runtime.timer,
+        options.inspect,
+        options.maxBodyChars ?? MAX_BODY_CHARS,
+      ),
     options.policy ?? DEFAULT_RETRY_POLICY,
     runtime,
     deadline,
@@ -89,11 +111,12 @@ async function attemptPost(
   body: string,
   headers: Readonly<Record<string, string>>,
   timeoutMs: number,
+  timer: HttpRuntime['timer'],
   inspect: PostJsonOptions['inspect'],
   maxBodyChars: number,
 ): Promise<AttemptResult<HttpResponse>> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const cancelTimeout = timer(timeoutMs, () => controller.abort());
   try {
     const res = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: controller.signal });
     const text = (await res.text()).slice(0, maxBodyChars);
@@ -115,7 +138,7 @@ async function attemptPost(
     }
     return { ok: false, failure: { kind: 'network', detail: describeNetworkError(err) } };
   } finally {
-    clearTimeout(timer);
+    cancelTimeout();
   }
 }
 

@@ -1,6 +1,7 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
+  INTERACTIVE_HTTP,
   makeWorkQueue,
   mintApprovalLinks,
   newApprovalRequestId,
@@ -10,6 +11,7 @@ import {
 import { verifyLinkToken } from '../../../handlers/core/approval/signed-link';
 import { asReplacement, formatApprovalMessage } from '../../../handlers/core/approval/slack-message';
 import { REQUEST_ID_PATTERN } from '../../../handlers/core/approval/request';
+import type { HttpRuntime } from '../../../handlers/adapters/http';
 import { DeliveryError } from '../../../handlers/errors';
 import { type ScriptedServer, startScriptedServer } from '../../helpers/http-server';
 import { LATER, LINK_KEY, REQUEST_ID, sampleRequest } from '../../helpers/approvals';
@@ -43,15 +45,44 @@ describe('respondToSlack', () => {
   });
 
   it('gives up within Slack’s 3 seconds when the response_url hangs', async () => {
-    server = await startScriptedServer([
+    const hung = await startScriptedServer([
       { status: 200, hang: true },
       { status: 200, hang: true },
     ]);
-    const started = Date.now();
+    server = hung;
+    // A virtual clock: an attempt's timeout fires once the server holds its request unanswered, and advances the
+    // clock by the attempt's timeout; the waits between attempts advance it too. Nothing waits in real time.
+    const started = 1_800_000_000_000;
+    let now = started;
+    const timeouts: number[] = [];
+    const runtime: Partial<HttpRuntime> = {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+      timer: (ms, fire) => {
+        timeouts.push(ms);
+        const received = hung.requests.length + 1;
+        const poll = setInterval(() => {
+          if (hung.requests.length < received) return;
+          clearInterval(poll);
+          now += ms;
+          fire();
+        }, 2);
+        return () => clearInterval(poll);
+      },
+    };
+
     await expect(
-      respondToSlack(`${server.url}/x`, asReplacement(formatApprovalMessage(sampleRequest()))),
+      respondToSlack(`${hung.url}/x`, asReplacement(formatApprovalMessage(sampleRequest())), {
+        ...INTERACTIVE_HTTP,
+        runtime,
+      }),
     ).rejects.toThrow(DeliveryError);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(hung.requests).toHaveLength(2);
+    // Both attempts ended by their timeouts on the virtual clock, which stayed within Slack's 3 seconds.
+    expect(timeouts).toHaveLength(2);
+    expect(now - started).toBeLessThan(3000);
   });
 
   it('fails when the response_url is plain http to a remote host', async () => {
