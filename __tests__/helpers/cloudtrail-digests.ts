@@ -1,5 +1,5 @@
 /**
- * Builds CloudTrail digest files in code, signed with a key pair generated per test file, as CloudTrail writes them
+ * Builds CloudTrail digest files in code, signed with a key pair generated once per test file, as CloudTrail writes them
  * (CloudTrail user guide, "CloudTrail digest file structure": field names and order from the documented sample;
  * "Custom implementations of CloudTrail log file integrity validation": the data-to-sign string, SHA256withRSA, hex
  * signature in the `x-amz-meta-signature` metadata). The signing string is written out here on its own, not taken
@@ -19,9 +19,35 @@ export interface TrailKeys {
   readonly publicKey: DigestPublicKey;
 }
 
-export function trailKeys(fingerprint = '31e8b5433410dfb61a9dc45cc65b22ff'): TrailKeys {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { privateKey, publicKey: { fingerprint, value: publicKey.export({ format: 'der', type: 'pkcs1' }) } };
+const FINGERPRINT = '31e8b5433410dfb61a9dc45cc65b22ff';
+
+/** A lazily generated RSA-2048 pair: generating one costs ~0.1–0.3 s of CPU, so each is made once per test file. */
+function lazyKeyPair(): () => { readonly privateKey: KeyObject; readonly der: Buffer } {
+  let pair: { readonly privateKey: KeyObject; readonly der: Buffer } | undefined;
+  return () => {
+    if (pair === undefined) {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      pair = { privateKey, der: publicKey.export({ format: 'der', type: 'pkcs1' }) };
+    }
+    return pair;
+  };
+}
+const trailPair = lazyKeyPair();
+const otherPair = lazyKeyPair();
+
+/** The test file's trail key pair (the same on every call), published under `fingerprint`. */
+export function trailKeys(fingerprint = FINGERPRINT): TrailKeys {
+  const { privateKey, der } = trailPair();
+  return { privateKey, publicKey: { fingerprint, value: Buffer.from(der) } };
+}
+
+/**
+ * A second key pair of the test file, never the one {@link trailKeys} returns: a forger's key, or a decoy in a key
+ * list. The same on every call.
+ */
+export function otherTrailKeys(fingerprint = FINGERPRINT): TrailKeys {
+  const { privateKey, der } = otherPair();
+  return { privateKey, publicKey: { fingerprint, value: Buffer.from(der) } };
 }
 
 export const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');

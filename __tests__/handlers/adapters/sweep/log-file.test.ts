@@ -14,7 +14,7 @@ import { listPublicKeys, readDigestObject } from '../../../../handlers/adapters/
 import { type LogObjectItem, readLogObject } from '../../../../handlers/adapters/sweep/log-file';
 import { validateTrailIntegrity } from '../../../../handlers/core/sweep/digest-validation';
 import { LogFileFormatError } from '../../../../handlers/core/sweep/log-records';
-import { BUCKET, logKey, sha256, signedDigest, trailKeys } from '../../../helpers/cloudtrail-digests';
+import { BUCKET, logKey, otherTrailKeys, sha256, signedDigest, trailKeys } from '../../../helpers/cloudtrail-digests';
 import 'aws-sdk-client-mock-jest';
 
 const FIXTURES = join(__dirname, '../../../fixtures/replay/cloudtrail/AWSLogs/o-k3m9x2p7qa');
@@ -147,7 +147,7 @@ describe('readDigestObject and listPublicKeys', () => {
   it('lists the public keys of every page', async () => {
     const ct = mockClient(CloudTrailClient);
     const a = trailKeys('aa').publicKey;
-    const b = trailKeys('bb').publicKey;
+    const b = otherTrailKeys('bb').publicKey;
     ct.on(ListPublicKeysCommand)
       .resolvesOnce({ PublicKeyList: [{ Fingerprint: 'aa', Value: a.value }], NextToken: 't' })
       .resolvesOnce({ PublicKeyList: [{ Fingerprint: 'bb', Value: b.value }, { Fingerprint: 'no value' }] });

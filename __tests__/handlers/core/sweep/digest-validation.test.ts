@@ -16,6 +16,7 @@ import {
   BUCKET,
   type ListedLog,
   logKey,
+  otherTrailKeys,
   type SignedDigest,
   sha256,
   signedDigest,
@@ -86,7 +87,7 @@ describe('dataToSign', () => {
 
 describe('verifyDigest', () => {
   it('accepts a digest signed by the key its fingerprint names', () => {
-    const check = verifyDigest(second, [trailKeys('00000000000000000000000000000000').publicKey, keys.publicKey]);
+    const check = verifyDigest(second, [otherTrailKeys('00000000000000000000000000000000').publicKey, keys.publicKey]);
     expect(check).toMatchObject({ ok: true, verified: { key: second.key, sha256: sha256(second.content) } });
   });
 
@@ -112,7 +113,7 @@ describe('verifyDigest', () => {
   });
 
   it('rejects a digest signed by another key with the same fingerprint, or when no key matches', () => {
-    const forged = signedDigest(trailKeys(), '20261104T090000Z', logs);
+    const forged = signedDigest(otherTrailKeys(), '20261104T090000Z', logs);
     expect(verifyDigest(forged, [keys.publicKey])).toMatchObject({ ok: false, code: 'bad-signature' });
     expect(verifyDigest(first, [trailKeys('ffff').publicKey])).toMatchObject({ ok: false, code: 'unknown-key' });
     const bad = { fingerprint: keys.publicKey.fingerprint, value: Buffer.from('not a key') };
