@@ -19,6 +19,7 @@ module.exports = {
   collectCoverageFrom: [
     '{handlers,rules,config,stacks,constructs,scripts,build,derive}/**/*.ts',
     'main.ts',
+    'app.ts',
     '!**/*.d.ts',
   ],
   coverageReporters: ['text-summary'],

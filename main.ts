@@ -1,109 +1,8 @@
 /**
- * Composition root: validate the org inventory, derive data from the catalog, create one stack per
- * Terraform state, synth. Wiring only; all decisions live in config/, rules/ and stacks/.
+ * `npm run synth`: validates the config (config/org.json, alerting.json, remediation.json), then creates one stack
+ * per Terraform state and synthesizes them (app.ts). Wiring only; all decisions live in config/, rules/ and stacks/.
  */
-import { relative } from 'node:path';
-import { App, TerraformStack } from './framework/cdktf';
-import { loadConfig, type VigilConfig } from './config/load';
-import { stackIds } from './config/naming';
-import { TFC_STACK_ID } from './config/tfc';
-import { forwardingPatterns } from './rules/patterns';
-import { CATALOG } from './rules/catalog';
-import { BootstrapStack, deployedStacks } from './stacks/bootstrap-stack';
-import { LogArchiveStack } from './stacks/log-archive-stack';
-import { MemberStack, memberStackShape } from './stacks/member-stack';
-import { OrgTrailStack } from './stacks/org-trail-stack';
-import { remediationPermissions } from './derive/remediation-permissions';
-import { SecurityStack } from './stacks/security-stack';
-import { TfcStack } from './stacks/tfc-stack';
-import { bundleStats } from './build/bundle';
-import { planMemberStamps, type StampGroup, stampingEnabled, writeMemberStamps } from './build/member-stamps';
-import { formatSynthSummary, removeStaleStacks, snapshotStacks } from './build/synth-summary';
-import { LOCALLY_APPLIED_STACKS, stackDependencies } from './scripts/terraform/order';
-
-/** The member stacks written from a template after synth (build/member-stamps.ts), by app. */
-const STAMPS = new WeakMap<App, readonly StampGroup[]>();
-
-export interface BuildOptions {
-  /**
-   * Write the stacks of ordinary member accounts that share a shape from one template instead of
-   * building each in cdktf (build/member-stamps.ts); the output is identical. Only `synthApp` writes
-   * them, so callers that synthesize with `app.synth()` leave it off. @default false
-   */
-  readonly stampMembers?: boolean;
-}
-
-/** Builds every stack of the organization into `app`. Exported for tests and the benchmark. */
-export function buildApp(app: App, config: VigilConfig, options: BuildOptions = {}): App {
-  const { inventory, alerting, remediation } = config;
-  const patterns = forwardingPatterns(CATALOG);
-  const permissions = remediationPermissions(CATALOG);
-  new LogArchiveStack(app, stackIds.logArchive, { inventory });
-  new OrgTrailStack(app, stackIds.orgTrail, { inventory, remediation });
-  new SecurityStack(app, stackIds.security, { inventory, catalog: CATALOG, alerting, remediation });
-  const accounts = [...inventory.accounts].sort((a, b) => a.id.localeCompare(b.id));
-  const plan = options.stampMembers
-    ? planMemberStamps(inventory, accounts, (a) => memberStackShape(inventory, a))
-    : { full: accounts, groups: [] };
-  for (const account of plan.full) {
-    new MemberStack(app, stackIds.member(account.id), { inventory, account, patterns, permissions });
-  }
-  STAMPS.set(app, plan.groups);
-  // A stamped stack is its template's with the account id replaced: so is what it deploys.
-  const built = deployedStacks(app);
-  const stampedDeployed = plan.groups.flatMap((g) => {
-    const template = built.find((d) => d.id === stackIds.member(g.template))!;
-    return g.stamped.map((accountId) => ({ ...template, id: stackIds.member(accountId), accountId }));
-  });
-  // After the stacks above: the deploy role's permissions derive from what they create.
-  new BootstrapStack(app, stackIds.bootstrap, {
-    inventory,
-    remediation,
-    deployed: [...built, ...stampedDeployed].sort(
-      (a, b) => stackOrder(a.id) - stackOrder(b.id) || a.id.localeCompare(b.id),
-    ),
-  });
-  if (inventory.backend.type === 'tfc') {
-    // Created last: its workspaces are the stacks above, each with the dependencies its run triggers follow.
-    const ids = [
-      stackIds.logArchive,
-      stackIds.orgTrail,
-      stackIds.security,
-      ...accounts.map((a) => stackIds.member(a.id)),
-      stackIds.bootstrap,
-    ];
-    new TfcStack(app, TFC_STACK_ID, {
-      inventory,
-      stacks: ids.map((id) => ({
-        id,
-        dependsOn: stackDependencies(id),
-        local: LOCALLY_APPLIED_STACKS.includes(id),
-      })),
-    });
-  }
-  // Stacks never reference each other (names cross accounts by convention, config/naming.ts); their
-  // deploy order is recorded in the manifest so `cdktf deploy` and any reader of it follow it.
-  const stacks = new Map(
-    app.node.children.filter((c): c is TerraformStack => c instanceof TerraformStack).map((s) => [s.node.id, s]),
-  );
-  for (const [id, stack] of stacks) {
-    for (const dependency of stackDependencies(id)) stack.addDependency(stacks.get(dependency)!);
-  }
-  return app;
-}
-
-/** Creation order of the stacks in `buildApp` (central, members, bootstrap), for lists that must match it. */
-function stackOrder(id: string): number {
-  const central: string[] = [stackIds.logArchive, stackIds.orgTrail, stackIds.security];
-  return central.includes(id) ? central.indexOf(id) : id.startsWith('member-') ? 3 : 4;
-}
-
-/** Synthesizes an app built by `buildApp`, stamped member stacks included; returns every stack id. */
-export function synthApp(app: App): string[] {
-  app.synth();
-  const stamped = writeMemberStamps(app.outdir, STAMPS.get(app) ?? []);
-  return [...app.node.children.map((c) => c.node.id), ...stamped];
-}
+import { loadConfig } from './config/load';
 
 const USAGE = `usage: npm run synth   (no arguments)
 
@@ -125,28 +24,12 @@ if (require.main === module) {
     process.exit(2);
   }
   try {
-    // Validate before the App exists: constructing it creates the output directory, and a config
-    // mistake must leave no partial output behind.
+    // Validate before anything else: constructing the App creates the output directory, and a config mistake must
+    // leave no partial output behind; and loading the framework and the stacks (app.ts) takes about a second, which
+    // a config mistake should not wait for.
     const config = loadConfig();
-    // Stack traces in construct metadata only bloat the output (and make it machine-specific).
-    const app = new App({ stackTraces: false });
-    const before = snapshotStacks(app.outdir);
-    const ids = synthApp(buildApp(app, config, { stampMembers: stampingEnabled() }));
-    const removed = removeStaleStacks(app.outdir, ids);
-    for (const line of formatSynthSummary(
-      relative(process.cwd(), app.outdir) || '.',
-      before,
-      snapshotStacks(app.outdir),
-      removed,
-    )) {
-      console.log(line);
-    }
-    const bundles = bundleStats();
-    console.log(
-      bundles.fromCache > 0
-        ? `functions: ${bundles.built} bundled, ${bundles.fromCache} unchanged (from the bundle cache; VIGIL_BUNDLE_CACHE=off rebuilds all)`
-        : `functions: ${bundles.built} bundled`,
-    );
+    const { synthAll } = require('./app') as typeof import('./app');
+    for (const line of synthAll(config)) console.log(line);
   } catch (err) {
     // A config mistake stops synth before anything is written, with every problem listed.
     console.error(err instanceof Error ? err.message : err);

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from '../framework/cdktf';
-import { buildApp } from '../main';
+import { buildApp } from '../app';
 import org from '../config/org.json';
 import type { OrgInventory } from '../config/inventory';
 import { TEST_ALERTING, TEST_INVENTORY, TEST_REMEDIATION } from './fixtures/inventory';

@@ -69,6 +69,7 @@ describe('layering rules', () => {
       'lint/style/noRestrictedImports',
     ],
     ['main.ts', IMPORTS_ONLY('./handlers/entrypoints/triage'), 'lint/style/noRestrictedImports'],
+    ['app.ts', IMPORTS_ONLY('./handlers/entrypoints/triage'), 'lint/style/noRestrictedImports'],
     ['derive/entry.ts', IMPORTS_ONLY('../handlers/entrypoints/remediate'), 'lint/style/noRestrictedImports'],
     // The framework and the provider only through framework/ (one place to change for CDK Terrain).
     ['stacks/direct.ts', IMPORTS_ONLY('cdktf'), 'lint/style/noRestrictedImports'],

@@ -21,7 +21,7 @@ import { loadConfig, type VigilConfig } from '../config/load';
 import { makeInventorySource, rebuiltPerInventory } from '../handlers/adapters/inventory-source';
 import { makeTriageContext } from '../handlers/core/triage';
 import { createHandler } from '../handlers/entrypoints/triage';
-import { buildApp } from '../main';
+import { buildApp } from '../app';
 import { CATALOG } from '../rules/catalog';
 import { PREDICATES } from '../rules/predicates';
 import { loadTriageEvent, sqsRecord } from './fixtures/triage';

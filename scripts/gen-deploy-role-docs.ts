@@ -12,7 +12,7 @@ import { ciRoleName } from '../config/naming';
 import type { Statement } from '../constructs/policy-document';
 import { ACCOUNT, DEPLOY_STACK_TYPES } from '../derive/deploy-permissions';
 import { App } from '../framework/cdktf';
-import { buildApp } from '../main';
+import { buildApp } from '../app';
 import { deployedStacks, deployRolePolicies, resourceTypesByStackType } from '../stacks/bootstrap-stack';
 
 /** Where the generated file lives, relative to the repository root. */

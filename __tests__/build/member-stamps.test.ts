@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { planMemberStamps, stableStringify, stampingEnabled, writeMemberStamps } from '../../build/member-stamps';
 import type { Account, OrgInventory } from '../../config/inventory';
 import { App } from '../../framework/cdktf';
-import { buildApp, synthApp } from '../../main';
+import { buildApp, synthApp } from '../../app';
 import { memberStackShape } from '../../stacks/member-stack';
 import { TEST_ALERTING, TEST_REMEDIATION } from '../fixtures/inventory';
 

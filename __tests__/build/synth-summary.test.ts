@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type App, Testing } from '../../framework/cdktf';
 import { formatSynthSummary, removeStaleStacks, snapshotStacks } from '../../build/synth-summary';
-import { buildApp } from '../../main';
+import { buildApp } from '../../app';
 import { TEST_ALERTING, TEST_INVENTORY, TEST_REMEDIATION } from '../fixtures/inventory';
 
 function outdir(stacks: Record<string, string>): string {

@@ -7,7 +7,7 @@ import type { OrgInventory } from '../../config/inventory';
 import type { VigilConfig } from '../../config/load';
 import { stackIds } from '../../config/naming';
 import { type App, Testing } from '../../framework/cdktf';
-import { buildApp } from '../../main';
+import { buildApp } from '../../app';
 import { type BootstrapStack, type DeployedStack, deployedStacks } from '../../stacks/bootstrap-stack';
 import { renderTemplate } from './cloudformation';
 import { type Json, onlyResource, synthJson } from './synth';

@@ -2,7 +2,7 @@ import type { OrgInventory } from '../../config/inventory';
 import { ciRoleArn, deployRoleStackSetName, stackIds } from '../../config/naming';
 import { deployWaves, stackDependencies } from '../../scripts/terraform/order';
 import { type App, Testing } from '../../framework/cdktf';
-import { buildApp } from '../../main';
+import { buildApp } from '../../app';
 import {
   BootstrapStack,
   type DeployedStack,

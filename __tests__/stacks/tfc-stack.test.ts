@@ -5,7 +5,7 @@ import { App, Testing } from '../../framework/cdktf';
 import type { TfcBackendConfig } from '../../config/tfc';
 import { ciRoleArn, stackIds } from '../../config/naming';
 import { TFC_STACK_ID } from '../../config/tfc';
-import { buildApp } from '../../main';
+import { buildApp } from '../../app';
 import { checkStacks, readStack, uncheckableReason } from '../../scripts/terraform/check';
 import { deployWaves, stackDependencies } from '../../scripts/terraform/order';
 import { type TfcManagedStack, TfcStack } from '../../stacks/tfc-stack';

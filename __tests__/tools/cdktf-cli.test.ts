@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { App } from '../../framework/cdktf';
 import { loadConfig } from '../../config/load';
-import { buildApp } from '../../main';
+import { buildApp } from '../../app';
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -12,7 +12,7 @@ import { loadConfig, type VigilConfig } from '../../config/load';
 import { formatInventoryJson, type InventoryDocument } from '../../config/sync';
 import { App } from '../../framework/cdktf';
 import { stampingEnabled } from '../../build/member-stamps';
-import { buildApp, synthApp } from '../../main';
+import { buildApp, synthApp } from '../../app';
 import { type DeployIo, main as deploy } from '../deploy';
 import { deployWaves } from '../terraform/order';
 

@@ -11,7 +11,7 @@ import { loadConfig, type VigilConfig } from '../../config/load';
 import type { RemediationConfig } from '../../config/remediation';
 import { GLOBAL_EVENTS_REGION, KNOWN_REGIONS } from '../../config/regions';
 import { stampingEnabled } from '../../build/member-stamps';
-import { buildApp, synthApp } from '../../main';
+import { buildApp, synthApp } from '../../app';
 
 /** One organization to synthesize and check. */
 export interface CheckedOrg {
