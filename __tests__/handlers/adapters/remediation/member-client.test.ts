@@ -271,7 +271,22 @@ describe('throttling', () => {
       }),
     });
 
-    expect(await real.readState(TARGET)).toEqual({ rules: [] });
+    // The SDK's back-off between the attempts runs on fake timers: the retry is real, the wait is not. Ticks and
+    // immediates stay real (the response stream needs them); the clock moves on while the call is pending.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      let settled = false;
+      const state = real.readState(TARGET).finally(() => {
+        settled = true;
+      });
+      while (!settled) {
+        await new Promise((resolve) => setImmediate(resolve));
+        await jest.advanceTimersByTimeAsync(50);
+      }
+      expect(await state).toEqual({ rules: [] });
+    } finally {
+      jest.useRealTimers();
+    }
     expect(requests).toBe(2);
   });
 });
