@@ -128,6 +128,44 @@ describe('the bundle cache', () => {
   });
 });
 
+describe('a cache checked when the test run started (VIGIL_BUNDLE_CACHE_VERIFIED)', () => {
+  const verified = process.env['VIGIL_BUNDLE_CACHE_VERIFIED'];
+  afterEach(() => {
+    if (verified === undefined) delete process.env['VIGIL_BUNDLE_CACHE_VERIFIED'];
+    else process.env['VIGIL_BUNDLE_CACHE_VERIFIED'] = verified;
+  });
+
+  it("is the run's own cache, set by the global setup", () => {
+    expect(verified).toBe(runCache);
+  });
+
+  it('serves its entries without checking their inputs; any other cache is checked in full', () => {
+    const first = synthOnce();
+    writeFileSync(join(root, 'greeting.ts'), "export const greeting = 'two';\n");
+
+    process.env['VIGIL_BUNDLE_CACHE_VERIFIED'] = cache;
+    const trusted = synthOnce();
+    expect(trusted).toMatchObject({ spawns: 0, stats: { built: 0, fromCache: 1 } });
+    expect(trusted.code.equals(first.code)).toBe(true);
+
+    process.env['VIGIL_BUNDLE_CACHE_VERIFIED'] = join(root, 'another');
+    const checked = synthOnce();
+    expect(checked).toMatchObject({ spawns: 1, stats: { built: 1, fromCache: 0 } });
+    expect(checked.code.toString()).toContain('two');
+  });
+
+  it('still checks the bundle against its own hash', () => {
+    synthOnce();
+    const manifest = readdirSync(cache).find((f) => f.endsWith('.json'))!;
+    const { code } = JSON.parse(readFileSync(join(cache, manifest), 'utf8')) as { code: string };
+    writeFileSync(join(cache, `${code}.js`), 'tampered');
+    process.env['VIGIL_BUNDLE_CACHE_VERIFIED'] = cache;
+    const rebuilt = synthOnce();
+    expect(rebuilt).toMatchObject({ spawns: 1, stats: { built: 1, fromCache: 0 } });
+    expect(rebuilt.code.toString()).not.toBe('tampered');
+  });
+});
+
 describe("the test run's cache (__tests__/global-setup.js)", () => {
   const { seed } = require('../global-setup') as { seed: (from: string, to: string) => number };
 
