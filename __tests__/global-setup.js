@@ -14,15 +14,22 @@ const { join } = require('node:path');
 
 const PROJECT_CACHE = join(__dirname, '..', 'node_modules', '.cache', 'vigil-bundles');
 
-/** Copies each manifest of `from` and the bundle it names into `to`; skips what cannot be read. */
+/**
+ * Copies each manifest of `from`, the bundle it names and that bundle deflated for its zip (when stored) into `to`;
+ * skips what cannot be read.
+ */
 function seed(from, to) {
   if (!existsSync(from)) return 0;
   let copied = 0;
-  for (const name of readdirSync(from).filter((n) => n.endsWith('.json'))) {
+  const files = readdirSync(from);
+  for (const name of files.filter((n) => n.endsWith('.json'))) {
     try {
       const { code } = JSON.parse(readFileSync(join(from, name), 'utf8'));
       if (typeof code !== 'string' || !/^[0-9a-f]{64}$/.test(code)) continue;
       copyFileSync(join(from, `${code}.js`), join(to, `${code}.js`));
+      for (const deflated of files.filter((n) => n.startsWith(`${code}.zlib-`) && n.endsWith('.deflate'))) {
+        copyFileSync(join(from, deflated), join(to, deflated));
+      }
       copyFileSync(join(from, name), join(to, name));
       copied++;
     } catch {

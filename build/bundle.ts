@@ -13,7 +13,8 @@
  * files (a new file could change how an import resolves). A bundle is reused only when the key and every
  * input hash match and its own bytes hash to what was recorded; anything else rebuilds. The cache lives
  * in `node_modules/.cache/vigil-bundles` (gone with `npm ci`); `VIGIL_BUNDLE_CACHE=<dir>` moves it and
- * `VIGIL_BUNDLE_CACHE=off` turns it off.
+ * `VIGIL_BUNDLE_CACHE=off` turns it off. Next to each bundle the cache keeps it deflated for the zip (see
+ * {@link deflatedBundle}).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -29,7 +30,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { zipSync } from './deterministic-zip';
+import { crc32, inflateRawSync } from 'node:zlib';
+import { type Deflated, deflate, zipSync } from './deterministic-zip';
 
 export interface Bundle {
   /** Minified `index.js`. */
@@ -181,6 +183,43 @@ function fromDiskCache(path: string, hashes: InputHashes): Buffer | undefined {
   }
 }
 
+/** Write-then-rename: parallel synths (and test workers) never read half a file. */
+function atomic(target: string, data: Buffer | string): void {
+  const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, target);
+}
+
+/** Cache file name of a bundle deflated by this process's zlib. */
+const deflatedName = (codeHash: string) => `${codeHash}.zlib-${process.versions.zlib}.deflate`;
+
+/**
+ * `code` deflated for its zip entry. Deflating a bundle at level 9 costs ~100 ms, and every synth process (and
+ * every test file that builds a stack) zips the ten bundles, so the cache keeps each bundle's deflated bytes next to
+ * it, named by the bundle's hash and the zlib version (the same zlib gives the same bytes, so the zip is the one
+ * deflating now would give). A stored stream is used only when it inflates back to exactly `code`; otherwise, or
+ * with the cache off, this deflates and stores (best effort).
+ */
+function deflatedBundle(code: Buffer): Deflated {
+  const dir = cacheDir();
+  if (!dir) return deflate(code);
+  const file = join(dir, deflatedName(sha256Hex(code)));
+  try {
+    const compressed = readFileSync(file);
+    if (inflateRawSync(compressed).equals(code)) return { compressed, crc: crc32(code) >>> 0 };
+  } catch {
+    // Not stored yet, or unreadable: deflate below.
+  }
+  const fresh = deflate(code);
+  try {
+    mkdirSync(dir, { recursive: true });
+    atomic(file, fresh.compressed);
+  } catch {
+    // A cache that cannot be written only costs the next process a deflate.
+  }
+  return fresh;
+}
+
 /** Records a freshly built bundle and the inputs esbuild read for it (its metafile). Best effort. */
 function toDiskCache(path: string, code: Buffer, metafile: string, hashes: InputHashes): void {
   const dir = cacheDir();
@@ -194,19 +233,16 @@ function toDiskCache(path: string, code: Buffer, metafile: string, hashes: Input
     mkdirSync(dir, { recursive: true });
     const codeHash = sha256Hex(code);
     const manifest: CacheManifest = { format: CACHE_FORMAT, key: environmentKey(), inputs, code: codeHash };
-    // Write-then-rename: parallel synths (and test workers) never read half a file.
-    const atomic = (target: string, data: Buffer | string) => {
-      const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      writeFileSync(tmp, data);
-      renameSync(tmp, target);
-    };
     const previous = readManifest(dir, path);
     atomic(join(dir, `${codeHash}.js`), code);
     atomic(manifestPath(dir, path), JSON.stringify(manifest));
     // The bundle this function's manifest named before is nobody's now (one manifest per entrypoint): without
     // this the cache grew by a bundle per function per code change. A reader that still held the old manifest
     // finds no code and rebuilds.
-    if (previous && previous.code !== codeHash) rmSync(join(dir, `${previous.code}.js`), { force: true });
+    if (previous && previous.code !== codeHash) {
+      rmSync(join(dir, `${previous.code}.js`), { force: true });
+      rmSync(join(dir, deflatedName(previous.code)), { force: true });
+    }
   } catch {
     // A cache that cannot be written only costs the next synth a rebuild.
   }
@@ -359,7 +395,7 @@ function runBuilder(path: string, metafile?: string): Buffer {
 export function bundleFunction(name: string, entry: string, extraFiles: Readonly<Record<string, string>> = {}): Bundle {
   const code = bundleCode(entry);
   const zip = zipSync([
-    { name: 'index.js', data: code },
+    { name: 'index.js', data: code, deflated: deflatedBundle(code) },
     ...Object.entries(extraFiles).map(([file, text]) => ({ name: file, data: Buffer.from(text, 'utf8') })),
   ]);
   const digest = createHash('sha256').update(zip);

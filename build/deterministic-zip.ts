@@ -14,6 +14,14 @@ export interface ZipEntry {
   /** Path inside the archive, `/`-separated. */
   readonly name: string;
   readonly data: Buffer;
+  /** `data` already deflated (raw, level 9) with its CRC-32, e.g. from a cache; deflated here when absent. */
+  readonly deflated?: Deflated;
+}
+
+/** An entry's content deflated (raw deflate, level 9) and the CRC-32 of the uncompressed bytes. */
+export interface Deflated {
+  readonly compressed: Buffer;
+  readonly crc: number;
 }
 
 /**
@@ -21,9 +29,9 @@ export interface ZipEntry {
  * stacks and tests (deflate at level 9 costs ~100 ms a bundle; hashing it to find it again, ~2 ms). Bounded: past
  * MAX_DEFLATED contents it starts over.
  */
-const deflated = new Map<string, { readonly compressed: Buffer; readonly crc: number }>();
+const deflated = new Map<string, Deflated>();
 const MAX_DEFLATED = 64;
-function deflate(data: Buffer): { readonly compressed: Buffer; readonly crc: number } {
+export function deflate(data: Buffer): Deflated {
   const key = createHash('sha256').update(data).digest('hex');
   let found = deflated.get(key);
   if (found === undefined) {
@@ -42,7 +50,7 @@ export function zipSync(entries: readonly ZipEntry[]): Buffer {
   let offset = 0;
   for (const entry of sorted) {
     const name = Buffer.from(entry.name, 'utf8');
-    const { compressed, crc } = deflate(entry.data);
+    const { compressed, crc } = entry.deflated ?? deflate(entry.data);
 
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0); // local file header signature

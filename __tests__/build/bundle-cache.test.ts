@@ -4,9 +4,11 @@
  * bytes a build gives.
  */
 import childProcess = require('node:child_process');
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import zlib = require('node:zlib');
 import type * as bundleModule from '../../build/bundle';
 
 /** A fresh copy of build/bundle.ts: nothing memoized, as in a new synth process. */
@@ -125,6 +127,62 @@ describe('the bundle cache', () => {
     const inputs = Object.keys(manifests[0]!.inputs);
     expect(inputs.some((i) => i.startsWith('node_modules/@aws-sdk/client-dynamodb/'))).toBe(true);
     expect(Object.values(manifests[0]!.inputs).every((hash) => /^[0-9a-f]{64}$/.test(hash))).toBe(true);
+  });
+});
+
+describe('bundles deflated for their zip', () => {
+  /** Zips `entry`'s function in a fresh module, counting deflates. */
+  const zipOnce = () => {
+    const b = fresh();
+    const deflate = jest.spyOn(zlib, 'deflateRawSync');
+    try {
+      const { code, zip } = b.bundleFunction('vigil-test', entry);
+      return { code, zip, deflates: deflate.mock.calls.length };
+    } finally {
+      deflate.mockRestore();
+    }
+  };
+  const stored = () => readdirSync(cache).filter((f) => f.endsWith('.deflate'));
+
+  it('are kept with the bundle: a new process zips without deflating, into the bytes deflating gives', () => {
+    const first = zipOnce();
+    expect(first.deflates).toBe(1);
+    expect(stored()).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.zlib-[\w.-]+\.deflate$/)]);
+    const second = zipOnce();
+    expect(second.deflates).toBe(0);
+    expect(second.zip.equals(first.zip)).toBe(true);
+
+    process.env['VIGIL_BUNDLE_CACHE'] = 'off';
+    const uncached = zipOnce();
+    expect(uncached.deflates).toBe(1);
+    expect(uncached.zip.equals(first.zip)).toBe(true);
+  });
+
+  it('are deflated again when what is stored does not inflate to the bundle', () => {
+    const first = zipOnce();
+    for (const f of stored()) writeFileSync(join(cache, f), zlib.deflateRawSync(Buffer.from('something else')));
+    const again = zipOnce();
+    expect(again.deflates).toBe(1);
+    expect(again.zip.equals(first.zip)).toBe(true);
+    expect(zipOnce().deflates).toBe(0);
+  });
+
+  it("go with their bundle when it is replaced, and a run's cache starts with them", () => {
+    const first = zipOnce();
+    writeFileSync(join(root, 'greeting.ts'), "export const greeting = 'two';\n");
+    const second = zipOnce();
+    expect(second.deflates).toBe(1);
+    expect(stored()).toEqual([
+      expect.stringMatching(new RegExp(`^${createHash('sha256').update(second.code).digest('hex')}\\.`)),
+    ]);
+    expect(second.zip.equals(first.zip)).toBe(false);
+
+    const { seed } = require('../global-setup') as { seed: (from: string, to: string) => number };
+    const run = join(root, 'run');
+    mkdirSync(run);
+    expect(seed(cache, run)).toBe(1);
+    process.env['VIGIL_BUNDLE_CACHE'] = run;
+    expect(zipOnce()).toMatchObject({ deflates: 0 });
   });
 });
 
