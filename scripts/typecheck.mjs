@@ -11,7 +11,7 @@
 //   node scripts/typecheck.mjs [project directory or tsconfig file]   (default: the current directory)
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
@@ -29,6 +29,11 @@ function buildInfoFile() {
     // A tsconfig.json with comments or one that does not parse: tsc reports what is wrong with it, nothing to stamp.
     return undefined;
   }
+}
+
+if (!existsSync(config)) {
+  console.error(`typecheck: ${config} does not exist; run it in the repository or pass a project's directory.`);
+  process.exit(2);
 }
 
 const vouchedFor = new Date(Date.now() - 1000);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -19,7 +19,7 @@ beforeAll(() => {
         noEmit: true,
         incremental: true,
         types: [],
-        lib: ['ES2022'],
+        lib: ['ES5'],
         tsBuildInfoFile: './cache/tsc.tsbuildinfo',
       },
       include: ['*.ts'],
@@ -42,50 +42,32 @@ const age = (file: string, seconds: number) => {
   utimesSync(file, t, t);
 };
 
+// Each tsc run costs ~0.7 s (loading TypeScript), so the cases share the project and run it as few times as they can.
 describe('npm run typecheck', () => {
-  it('checks, then is up to date; after tsconfig.json is saved again unchanged, checks once more, then is up to date', () => {
+  it('after tsconfig.json is saved again unchanged, checks once more and stamps the build info: then up to date', () => {
     expect(typecheck().status).toBe(0);
-    expect(status()).toMatch(/is up to date/);
-
-    // tsconfig.json saved again, unchanged, after the build info: tsc checks the whole program, finds nothing new
-    // and does not rewrite the build info, which this script then stamps. (tsc alone stays out of date for good.)
+    // tsc checks the whole program, finds nothing new and does not rewrite its build info, so tsc alone would stay
+    // out of date for good; the script stamps it.
     age(join(dir, 'a.ts'), -90);
     age(INFO(), -60);
     age(join(dir, 'tsconfig.json'), -30);
-    expect(status()).toMatch(/out of date because output '.*tsc\.tsbuildinfo' is older than input '.*tsconfig\.json'/);
     const before = statSync(INFO()).mtimeMs;
     expect(typecheck().status).toBe(0);
     expect(statSync(INFO()).mtimeMs).toBeGreaterThan(before);
     expect(status()).toMatch(/is up to date/);
   });
 
-  it('leaves the build info alone when the check fails, so the next run reports the error again', () => {
+  it("fails with tsc's report when the check fails", () => {
     writeFileSync(join(dir, 'b.ts'), 'export const b: number = "not a number";\n');
     const failed = typecheck();
+    rmSync(join(dir, 'b.ts'));
     expect(failed.status).not.toBe(0);
     expect(failed.stdout).toMatch(/b\.ts.*TS2322/s);
-    expect(status()).not.toMatch(/is up to date/);
-    const again = typecheck();
-    expect(again.status).not.toBe(0);
-    expect(again.stdout).toMatch(/b\.ts.*TS2322/s);
-    rmSync(join(dir, 'b.ts'));
-  });
-
-  it('leaves the build info alone when tsconfig.json is wrong, so the next run reports it again', () => {
-    const config = readFileSync(join(dir, 'tsconfig.json'), 'utf8');
-    expect(typecheck().status).toBe(0);
-    age(INFO(), -60);
-    writeFileSync(join(dir, 'tsconfig.json'), config.replace('"strict":true', '"strictest":true'));
-    for (const attempt of [typecheck(), typecheck()]) {
-      expect(attempt.status).not.toBe(0);
-      expect(attempt.stdout).toMatch(/Unknown compiler option 'strictest'/);
-    }
-    writeFileSync(join(dir, 'tsconfig.json'), config);
   });
 
   it('says how to fix a project that does not exist', () => {
     const missing = spawnSync(process.execPath, [SCRIPT, join(dir, 'nowhere')], { encoding: 'utf8' });
     expect(missing.status).not.toBe(0);
-    expect(missing.stdout + missing.stderr).toMatch(/nowhere.*tsconfig\.json/s);
+    expect(missing.stderr).toMatch(/nowhere\/tsconfig\.json does not exist; run it in the repository/);
   });
 });
