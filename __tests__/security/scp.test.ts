@@ -117,7 +117,8 @@ const forwardingRules: Protected[] = members.flatMap(({ account, tf }) => {
     kind: 'member forwarding rule',
     arn: `arn:aws:events:${placements.find((p) => p.name === name)!.region}:${account}:rule/${name}`,
     account,
-    actions: ['events:DeleteRule', 'events:DisableRule', 'events:PutRule', 'events:PutTargets', 'events:RemoveTargets'],
+    // Enabling is guarded too: only the remediation role re-enables a forwarding rule (restore-forwarding-rule).
+    actions: RULE_CHANGES,
   }));
 });
 
