@@ -15,10 +15,11 @@
 //   __filename is the bundle, so the bundle names cdktf's real file instead.
 //
 // The bundle lives in node_modules/.cache/vigil-jest-cdktf/<hash>/, the hash over what decides its bytes (cdktf's
-// version and location, esbuild's version, this file), written to a temporary directory and renamed into place, so
-// a directory that exists is complete; processes building it at once each rename their own and one wins.
+// version and location, what npm installed, esbuild's version, this file). It is written to a temporary directory and
+// renamed into place, so a directory that exists is complete; processes building it at once each rename their own and
+// one wins. Older hashes stay until the next `npm ci` (1.4 MB each): another checkout sharing node_modules may use one.
 const { createHash } = require('node:crypto');
-const { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } =
+const { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } =
   require('node:fs');
 const { dirname, join, relative } = require('node:path');
 
@@ -36,6 +37,18 @@ function packageDir(name) {
   return realpathSync(dirname(require.resolve(`${name}/package.json`, { paths: [ROOT] })));
 }
 
+/**
+ * What npm installed (its record in node_modules/.package-lock.json, rewritten by every install): an update of one of
+ * cdktf's own dependencies does not change cdktf's version, but must not leave the bundle with the old copy.
+ */
+function installed() {
+  try {
+    return readFileSync(join(ROOT, 'node_modules', '.package-lock.json'));
+  } catch {
+    return '';
+  }
+}
+
 /** Where the bundle for the installed cdktf and esbuild is (or would be) written. */
 function bundleDir() {
   const cdktf = packageDir('cdktf');
@@ -46,6 +59,7 @@ function bundleDir() {
     JSON.parse(readFileSync(join(cdktf, 'package.json'), 'utf8')).version,
     JSON.parse(readFileSync(join(esbuild, 'package.json'), 'utf8')).version,
     readFileSync(__filename, 'utf8'),
+    installed(),
   ]) {
     hash.update(part).update('\0');
   }
@@ -98,6 +112,7 @@ function ensureCdktfBundle() {
   const tmp = mkdtempSync(`${dir}.tmp-`);
   try {
     build(tmp, packageDir('cdktf'));
+    chmodSync(tmp, 0o755); // mkdtemp makes it private
     renameSync(tmp, dir);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
