@@ -1,10 +1,11 @@
 // `npm run typecheck`: `tsc --build` of the project, plus one fix to how it decides it has nothing to do.
 //
 // tsc --build skips a project whose build info (tsconfig.json's `tsBuildInfoFile`) is newer than every input file
-// and tsconfig.json. When a check finds nothing that changes the program's state (a file saved again unchanged, a
-// branch switched back, an edited tsconfig.json or a merge that only reordered things), tsc passes without
-// rewriting its build info, so the build info stays older than those inputs and every later run parses and binds
-// the whole program again (~5,000 files, ~9 s of CPU here) to find nothing again. After a passing check this sets the
+// and tsconfig.json. When tsconfig.json is newer (saved again, touched by a merge or a branch switch), tsc checks
+// the whole program, and if that changes nothing in the program's state it passes without rewriting its build info:
+// the build info stays older than tsconfig.json, and every later run parses and binds the whole program again
+// (~5,000 files, ~9 s of CPU here) to find nothing again. (A source file saved again unchanged is not the problem:
+// tsc compares its hash and only notes that timestamps are behind.) After a passing check this sets the
 // build info's time to when the check started (less a second, for coarse file-system clocks), which is what it
 // vouches for: a file changed after that is newer, and the next run checks again. A failing check leaves it alone.
 //
