@@ -1,12 +1,22 @@
 const { cdktfModuleNameMapper } = require('./__tests__/cdktf-bundle');
 
-// Jest's worker processes inherit this environment: each gets a 64 MB young generation (V8's semi-space; 16 MB by
-// default on 64-bit). Every test file loads its modules afresh and drops them at its end, so most of what the workers
-// allocate dies young, and a larger young generation collects it in fewer scavenges. BENCHMARKS.md ("The test
-// suite", session 14) has the measurements; 128 MB was slower. A setting of the variable's own wins.
+// Settings of the node processes that run the test files (jest's workers), measured in BENCHMARKS.md ("The test suite",
+// sessions 14 and 15). A setting of one's own wins: NODE_OPTIONS that name a young generation, a `node --max-opt=…`
+// that starts jest.
+//
+// A 64 MB young generation (V8's semi-space; 16 MB by default on 64-bit), through NODE_OPTIONS, which the workers
+// inherit: every test file loads its modules afresh and drops them at its end, so most of what the workers allocate
+// dies young, and a larger young generation collects it in fewer scavenges. 128 MB was slower.
 if (!/--max-semi-space-size\b/.test(process.env.NODE_OPTIONS ?? '')) {
   process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --max-semi-space-size=64`.trim();
 }
+// No optimizing compiler (`--max-opt=1`: interpreter and Sparkplug, V8's baseline compiler). Each test file runs its
+// modules' code from a fresh compile, so TurboFan optimized the same hot functions again in every file, for code that
+// then ran a few milliseconds: 14.5 % of the CPU of `npm test` was TurboFan's. V8 flags cannot go through
+// NODE_OPTIONS; jest-worker starts each worker with this process's execArgv, which this file is read in time to extend.
+// It holds for the whole worker (replay's worker threads too); processes the tests spawn (synth, the bundler, CLIs) do
+// not inherit it. `jest -i` runs the files in this process, which started without it.
+if (!process.execArgv.some((arg) => /^--max-opt\b/.test(arg))) process.execArgv.push('--max-opt=1');
 
 /** @type {import('jest').Config} */
 module.exports = {
