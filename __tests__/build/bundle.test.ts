@@ -1,9 +1,19 @@
 // The module object itself (not an ES namespace copy), so jest.spyOn reaches bundle.ts's calls.
 import childProcess = require('node:child_process');
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { buildSync } from 'esbuild';
+import { dirname, join, resolve } from 'node:path';
+import { type BuildOptions, buildSync, version as esbuildVersion } from 'esbuild';
 import type * as bundleModule from '../../build/bundle';
 import { BUNDLE_TARGET, bundleCode, bundleComposition, bundleFunction } from '../../build/bundle';
 import { BACKGROUND_BUDGET, bundleBudget, WAITED_ON_BUDGET, WAITED_ON_FUNCTIONS } from '../../build/bundle-budget';
@@ -95,32 +105,29 @@ describe('SDK behaviour inside bundles', () => {
   // The fixture sends commands to a local server that answers with canned AWS errors, and prints what
   // the SDK threw. It runs twice: bundled by bundleCode (schemas trimmed, errors pruned, environment
   // credentials) and bundled plainly with esbuild (the SDK as published). Both must agree.
+  //
+  // Bundling nine SDK clients twice is ~3 s of esbuild, so both bundles are kept across runs, each checked against
+  // every file esbuild read for it (the fixture included): bundleCode's own disk cache, and plainBundle's.
   let dir: string;
   let vigil: string;
   let plain: string;
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-bundle-sdk-'));
-    // The fixture lives outside the repository; the SDK resolves through this link.
-    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-    const entry = join(dir, 'fixture.mjs');
-    writeFileSync(entry, FIXTURE);
+    // The fixture lives at a fixed path, so its bundles can be kept; the SDK resolves from there.
+    mkdirSync(FIXTURE_CACHE, { recursive: true });
+    const entry = join(FIXTURE_CACHE, 'fixture.mjs');
+    if (!existsSync(entry) || readFileSync(entry, 'utf8') !== FIXTURE) atomicWrite(entry, FIXTURE);
     vigil = join(dir, 'vigil.js');
-    writeFileSync(vigil, bundleCode(entry));
+    const runCache = process.env['VIGIL_BUNDLE_CACHE'];
+    process.env['VIGIL_BUNDLE_CACHE'] = join(FIXTURE_CACHE, 'vigil');
+    try {
+      writeFileSync(vigil, bundleCode(entry));
+    } finally {
+      process.env['VIGIL_BUNDLE_CACHE'] = runCache;
+    }
     plain = join(dir, 'plain.js');
-    const result = buildSync({
-      absWorkingDir: dir,
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'node',
-      target: BUNDLE_TARGET,
-      format: 'cjs',
-      minify: true,
-      mainFields: ['module', 'main'],
-      write: false,
-      logLevel: 'silent',
-    });
-    writeFileSync(plain, result.outputFiles[0]!.contents);
+    writeFileSync(plain, plainBundle(entry));
   });
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -235,6 +242,67 @@ describe("the SDK's package.json imports", () => {
     expect([...uses].sort()).toEqual(['packageInfo', 'packageInfo.version']);
   });
 });
+
+/** Where the SDK fixture and its two bundles are kept between runs (see 'SDK behaviour inside bundles'). */
+const FIXTURE_CACHE = join(ROOT, 'node_modules', '.cache', 'vigil-test-sdk-fixture');
+
+const sha256Hex = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+/** Write-then-rename: a concurrent run never reads half a file. */
+function atomicWrite(target: string, data: Buffer | string): void {
+  const tmp = `${target}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, target);
+}
+
+/**
+ * `entry` bundled plainly by esbuild (the SDK as published), kept in FIXTURE_CACHE with the SHA-256 of every file
+ * esbuild read for it: served again only while the options, esbuild's version and each of those files are unchanged.
+ */
+function plainBundle(entry: string): Buffer {
+  const options = {
+    absWorkingDir: dirname(entry),
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    target: BUNDLE_TARGET,
+    format: 'cjs',
+    minify: true,
+    mainFields: ['module', 'main'],
+  } satisfies BuildOptions;
+  const key = sha256Hex(JSON.stringify({ options, esbuild: esbuildVersion }));
+  const manifestFile = join(FIXTURE_CACHE, 'plain.json');
+  let previous: string | undefined;
+  try {
+    const kept = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+      key: string;
+      inputs: Record<string, string>;
+      code: string;
+    };
+    previous = /^[0-9a-f]{64}$/.test(kept.code) ? kept.code : undefined;
+    const unchanged = Object.entries(kept.inputs).every(
+      ([input, hash]) => sha256Hex(readFileSync(resolve(options.absWorkingDir, input))) === hash,
+    );
+    if (kept.key === key && unchanged) {
+      const code = readFileSync(join(FIXTURE_CACHE, `${kept.code}.js`));
+      if (sha256Hex(code) === kept.code) return code;
+    }
+  } catch {
+    // Nothing kept yet, or unreadable: build below.
+  }
+  const result = buildSync({ ...options, write: false, metafile: true, logLevel: 'silent' });
+  const code = Buffer.from(result.outputFiles[0]!.contents);
+  const inputs = Object.fromEntries(
+    Object.keys(result.metafile.inputs)
+      .sort()
+      .map((input) => [input, sha256Hex(readFileSync(resolve(options.absWorkingDir, input)))]),
+  );
+  atomicWrite(join(FIXTURE_CACHE, `${sha256Hex(code)}.js`), code);
+  atomicWrite(manifestFile, JSON.stringify({ key, inputs, code: sha256Hex(code) }));
+  // One kept bundle, however often the SDK changed.
+  if (previous && previous !== sha256Hex(code)) rmSync(join(FIXTURE_CACHE, `${previous}.js`), { force: true });
+  return code;
+}
 
 /** A Lambda's environment as far as the SDK is concerned. */
 const LAMBDA_ENV: Readonly<Record<string, string>> = {
