@@ -51,13 +51,14 @@ module.exports = async () => {
 
 /**
  * Checks every function's entry in the run's cache against its inputs once, building what is missing or stale (all
- * ten, concurrently, on a cold start), and then tells build/bundle.ts (`VIGIL_BUNDLE_CACHE_VERIFIED`) that the test
- * files need not check again. A function that does not build is left to the tests that bundle it, which report it.
+ * ten, concurrently, on a cold start), and its deflated bundle (deflating what is missing or does not inflate back),
+ * and then tells build/bundle.ts (`VIGIL_BUNDLE_CACHE_VERIFIED`) that the test files need not check again. A function that does not build is left to the tests that bundle it, which report it.
  */
 function verifyAll(dir) {
-  const { functionEntrypoints, prebundle } = require('../build/bundle');
+  const { functionEntrypoints, prebundle, predeflate } = require('../build/bundle');
   try {
     prebundle(functionEntrypoints());
+    predeflate(functionEntrypoints());
   } catch {
     return;
   }

@@ -131,20 +131,22 @@ describe('the bundle cache', () => {
   });
 });
 
-describe('bundles deflated for their zip', () => {
-  /** Zips `entry`'s function in a fresh module, counting deflates. */
-  const zipOnce = () => {
-    const b = fresh();
-    const deflate = jest.spyOn(zlib, 'deflateRawSync');
-    try {
-      const { code, zip } = b.bundleFunction('vigil-test', entry);
-      return { code, zip, deflates: deflate.mock.calls.length };
-    } finally {
-      deflate.mockRestore();
-    }
-  };
-  const stored = () => readdirSync(cache).filter((f) => f.endsWith('.deflate'));
+/** Zips `entry`'s function in a fresh module, counting deflates and inflates. */
+const zipOnce = () => {
+  const b = fresh();
+  const deflate = jest.spyOn(zlib, 'deflateRawSync');
+  const inflate = jest.spyOn(zlib, 'inflateRawSync');
+  try {
+    const { code, zip } = b.bundleFunction('vigil-test', entry);
+    return { code, zip, deflates: deflate.mock.calls.length, inflates: inflate.mock.calls.length };
+  } finally {
+    deflate.mockRestore();
+    inflate.mockRestore();
+  }
+};
+const stored = () => readdirSync(cache).filter((f) => f.endsWith('.deflate'));
 
+describe('bundles deflated for their zip', () => {
   it('are kept with the bundle: a new process zips without deflating, into the bytes deflating gives', () => {
     const first = zipOnce();
     expect(first.deflates).toBe(1);
@@ -208,6 +210,46 @@ describe('a cache checked when the test run started (VIGIL_BUNDLE_CACHE_VERIFIED
     const rebuilt = synthOnce();
     expect(rebuilt).toMatchObject({ spawns: 1, stats: { built: 1, fromCache: 0 } });
     expect(rebuilt.code.toString()).toContain('two');
+  });
+
+  it('serves its deflated bundles without inflating them again; any other cache inflates each before use', () => {
+    const first = zipOnce();
+    expect(first).toMatchObject({ deflates: 1, inflates: 0 });
+    expect(zipOnce()).toMatchObject({ deflates: 0, inflates: 1 });
+
+    process.env['VIGIL_BUNDLE_CACHE_VERIFIED'] = cache;
+    const trusted = zipOnce();
+    expect(trusted).toMatchObject({ deflates: 0, inflates: 0 });
+    expect(trusted.zip.equals(first.zip)).toBe(true);
+  });
+
+  it('is checked by predeflate before the run trusts it: what does not inflate back is deflated again', () => {
+    const first = zipOnce();
+    for (const f of stored()) writeFileSync(join(cache, f), zlib.deflateRawSync(Buffer.from('something else')));
+    const b = fresh();
+    const deflate = jest.spyOn(zlib, 'deflateRawSync');
+    try {
+      b.predeflate([entry]);
+      expect(deflate).toHaveBeenCalledTimes(1);
+    } finally {
+      deflate.mockRestore();
+    }
+    expect(stored().map((f) => zlib.inflateRawSync(readFileSync(join(cache, f))).equals(first.code))).toEqual([true]);
+  });
+
+  it("holds every function deflated, as its bundle inflates, in the run's own cache", () => {
+    process.env['VIGIL_BUNDLE_CACHE'] = runCache;
+    const b = fresh();
+    const codes = b.functionEntrypoints().map((e) => b.bundleCode(e));
+    expect(codes).toHaveLength(10);
+    const deflated = (code: Buffer) => {
+      const file = join(
+        runCache!,
+        `${createHash('sha256').update(code).digest('hex')}.zlib-${process.versions.zlib}.deflate`,
+      );
+      return existsSync(file) && zlib.inflateRawSync(readFileSync(file)).equals(code);
+    };
+    expect(codes.map(deflated)).toEqual(codes.map(() => true));
   });
 
   it('checks any other cache in full', () => {
