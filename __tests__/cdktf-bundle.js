@@ -11,7 +11,7 @@
 //   would break `instanceof` and `Node.of`). cdktf's other dependencies live in its own node_modules, so nothing
 //   outside cdktf loads them and they can go inside. The provider bundle leaves `cdktf` outside, so its classes
 //   extend the cdktf the test file loaded (the cdktf bundle, through the same mapping).
-// - The provider bundle holds exactly the classes framework/aws.ts names (PROVIDER_LIBS), each loaded when first
+// - The provider bundle holds exactly the classes framework/aws.ts names (providerLibs), each loaded when first
 //   asked for; any other provider path is not mapped and loads from node_modules as before.
 // - The deep paths that vigil requires (framework/synth-performance.ts patches two cdktf-private modules, and
 //   __tests__/framework.test.ts loads a third) map to shims that return the bundle's own exports objects for those
@@ -21,9 +21,10 @@
 //   __filename is the bundle, so the bundle names cdktf's real file instead.
 //
 // The bundles live in node_modules/.cache/vigil-jest-cdktf/<hash>/, the hash over what decides their bytes (cdktf's
-// and the provider's version and location, what npm installed, esbuild's version, this file, the provider classes). It is written to a temporary directory and
-// renamed into place, so a directory that exists is complete; processes building it at once each rename their own and
-// one wins. Older hashes stay until the next `npm ci` (1.4 MB each): another checkout sharing node_modules may use one.
+// and the provider's version and location, what npm installed, esbuild's version, this file, the provider classes).
+// The directory is written under a temporary name and renamed into place, so a directory that exists is complete;
+// processes building it at once each rename their own and one wins. Older hashes stay until the next `npm ci` (2.4 MB
+// each): another checkout sharing node_modules may use one.
 const { createHash } = require('node:crypto');
 const { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } =
   require('node:fs');
@@ -61,7 +62,7 @@ function installed() {
   }
 }
 
-/** Where the bundle for the installed cdktf and esbuild is (or would be) written. */
+/** Where the bundles for the installed cdktf, provider and esbuild are (or would be) written. */
 function bundleDir() {
   const version = (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
   const cdktf = packageDir('cdktf');

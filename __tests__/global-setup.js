@@ -52,7 +52,8 @@ module.exports = async () => {
 /**
  * Checks every function's entry in the run's cache against its inputs once, building what is missing or stale (all
  * ten, concurrently, on a cold start), and its deflated bundle (deflating what is missing or does not inflate back),
- * and then tells build/bundle.ts (`VIGIL_BUNDLE_CACHE_VERIFIED`) that the test files need not check again. A function that does not build is left to the tests that bundle it, which report it.
+ * and then tells build/bundle.ts (`VIGIL_BUNDLE_CACHE_VERIFIED`) that the test files need not check again. A function
+ * that does not build is left to the tests that bundle it, which report it.
  */
 function verifyAll(dir) {
   const { functionEntrypoints, prebundle, predeflate } = require('../build/bundle');

@@ -124,7 +124,8 @@ describe('SDK behaviour inside bundles', () => {
     try {
       writeFileSync(vigil, bundleCode(entry));
     } finally {
-      process.env['VIGIL_BUNDLE_CACHE'] = runCache;
+      if (runCache === undefined) delete process.env['VIGIL_BUNDLE_CACHE'];
+      else process.env['VIGIL_BUNDLE_CACHE'] = runCache;
     }
     plain = join(dir, 'plain.js');
     writeFileSync(plain, plainBundle(entry));
