@@ -14,7 +14,10 @@ const Runtime = require('jest-runtime').default;
 
 const STATS = Symbol.for('vigil.jestRuntime');
 
-/** Installed packages' sources by path, for the worker's lifetime: a run does not change node_modules. */
+/**
+ * Installed packages' sources by path, for the process's lifetime: a worker lives for one run, which does not change
+ * node_modules (`jest -i --watch` runs in one process: a package edited in node_modules needs a restart).
+ */
 const packageSources = new Map();
 /** Wrapped module text by the wrapper's start (the injected parameters) and the module's source. */
 const wrappers = new Map();
