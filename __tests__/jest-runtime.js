@@ -27,12 +27,12 @@ const stats = { sourcesRead: 0, sourcesReused: 0, wrapped: 0, wrappersReused: 0 
 class VigilRuntime extends Runtime {
   constructor(config, environment, ...rest) {
     super(config, environment, ...rest);
-    this._packagesDir = `${config.rootDir.replace(/\/+$/, '')}/node_modules/`;
     // For tests (__tests__/jest-runtime.test.ts): the counts so far, through the file's global.
     if (environment?.global) Object.defineProperty(environment.global, STATS, { value: () => ({ ...stats }) });
   }
 
   readFile(filename) {
+    this._packagesDir ??= `${this._config.rootDir.replace(/\/+$/, '')}/node_modules/`;
     if (!filename.startsWith(this._packagesDir)) return super.readFile(filename);
     let source = packageSources.get(filename);
     if (source === undefined) {

@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 // wrapper texts are kept for the worker's run; everything else is jest's own.
 const ROOT = resolve(__dirname, '..');
 type Stats = { sourcesRead: number; sourcesReused: number; wrapped: number; wrappersReused: number };
-const STATS = Symbol.for('vigil.jestRuntime');
 const VigilRuntime: any = jest.requireActual('./jest-runtime.js');
+const STATS: symbol = VigilRuntime.STATS;
 const JestRuntime: any = jest.requireActual('jest-runtime').default;
 
 /** A runtime as jest makes one per test file, with only what readFile and the wrapper use. */
@@ -16,7 +16,6 @@ function runtimeFor(rootDir: string, sandboxInjectedGlobals: string[] = []) {
   runtime._cacheFS = new Map();
   runtime._cacheFSBuffer = new Map();
   runtime._config = { rootDir, injectGlobals: true, sandboxInjectedGlobals };
-  runtime._packagesDir = `${rootDir}/node_modules/`;
   return runtime;
 }
 
